@@ -1,0 +1,130 @@
+"""What each action of the rule table does to the TCB and puts on the wire.
+
+Layer 3 of the model.  The rule table names actions in the RFC's words
+(``snd SYN,ACK``, ``delete TCB``); this module is the one place that says
+what they mean.  Each action is a function ``(D, tcb, seg, params) -> (tcb,
+segment or None)`` where ``seg`` is the segment being processed (None for user
+calls and timeouts) and ``params`` the endpoint's configured ISS and
+retransmission budget.  Arithmetic goes through the domain object ``D`` so
+that the proofs can evaluate the same functions symbolically.
+
+It must not decide *when* an action happens: that is the rule table.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+from .tcb import CLOSED_TCB, FIN_SENT, TCB, Segment
+
+__all__ = ["ACTIONS", "Params", "front_segment"]
+
+
+class Params(NamedTuple):
+    """What an endpoint's configuration fixes: its ISS and retransmission budget."""
+
+    iss: int
+    retransmissions: int
+
+
+def _fresh(tcb: TCB, params: Params) -> TCB:
+    """A TCB as a passive OPEN creates it: ISS chosen, nothing sent or received."""
+    return TCB(tcb.state, params.iss, 0, params.iss, params.iss, 0, True, params.retransmissions)
+
+
+def create_tcb(D, t, seg, params):
+    """create TCB: choose the ISS; SND.UNA = SND.NXT = ISS."""
+    return _fresh(t, params), None
+
+
+def delete_tcb(D, t, seg, params):
+    """delete TCB: the connection no longer exists."""
+    return CLOSED_TCB, None
+
+
+def return_to_listen(D, t, seg, params):
+    """return to LISTEN: flush the retransmission queue, forget the peer (3.10.7.4)."""
+    return _fresh(t, params), None
+
+
+def snd_syn(D, t, seg, params):
+    """snd <SEQ=ISS><CTL=SYN>; SND.NXT = ISS+1.  The connection is now active."""
+    out = Segment(True, False, False, False, t.iss, 0)
+    return t._replace(snd_una=t.iss, snd_nxt=D.add(t.iss, 1), passive=False), out
+
+
+def snd_syn_ack(D, t, seg, params):
+    """snd <SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK>; SND.NXT = ISS+1."""
+    out = Segment(True, True, False, False, t.iss, t.rcv_nxt)
+    return t._replace(snd_una=t.iss, snd_nxt=D.add(t.iss, 1)), out
+
+
+def snd_ack(D, t, seg, params):
+    """snd <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>."""
+    return t, Segment(False, True, False, False, t.snd_nxt, t.rcv_nxt)
+
+
+def snd_data(D, t, seg, params):
+    """snd <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> with one octet of data; SND.NXT += 1."""
+    out = Segment(False, True, False, False, t.snd_nxt, t.rcv_nxt, 1)
+    return t._replace(snd_nxt=D.add(t.snd_nxt, 1)), out
+
+
+def snd_fin(D, t, seg, params):
+    """snd <SEQ=SND.NXT><ACK=RCV.NXT><CTL=FIN,ACK>; SND.NXT += 1 (a FIN occupies one number)."""
+    out = Segment(False, True, True, False, t.snd_nxt, t.rcv_nxt)
+    return t._replace(snd_nxt=D.add(t.snd_nxt, 1)), out
+
+
+def snd_rst_abort(D, t, seg, params):
+    """snd <SEQ=SND.NXT><CTL=RST> (ABORT in a synchronized state, 3.10.5)."""
+    return t, Segment(False, False, False, True, t.snd_nxt, 0)
+
+
+def snd_rst_seg_ack(D, t, seg, params):
+    """snd <SEQ=SEG.ACK><CTL=RST>: the reset that answers a segment carrying an ACK."""
+    return t, Segment(False, False, False, True, seg.ack, 0)
+
+
+def snd_rst_ack_seg_seq(D, t, seg, params):
+    """snd <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>: the reset that answers a segment without ACK."""
+    n = D.add(D.add(seg.len, D.num(seg.SYN)), D.num(seg.FIN))
+    return t, Segment(False, True, False, True, 0, D.add(seg.seq, n))
+
+
+def front_segment(D, t: TCB) -> Segment:
+    """The segment at the front of the retransmission queue (the one at SND.UNA).
+
+    SYN (in SYN-SENT) or SYN,ACK while the SYN is unacknowledged; the FIN when
+    it is the only thing left unacknowledged in a state that has sent one;
+    otherwise the one-octet data segment at SND.UNA.
+    """
+    if t.snd_una == t.iss:
+        if t.state == "SYN_SENT":
+            return Segment(True, False, False, False, t.iss, 0)
+        return Segment(True, True, False, False, t.iss, t.rcv_nxt)
+    if t.state in FIN_SENT and D.add(t.snd_una, 1) == t.snd_nxt:
+        return Segment(False, True, True, False, t.snd_una, t.rcv_nxt)
+    return Segment(False, True, False, False, t.snd_una, t.rcv_nxt, 1)
+
+
+def retransmit(D, t, seg, params):
+    """Send the front of the retransmission queue again; one less retransmission left."""
+    return t._replace(budget=t.budget - 1), front_segment(D, t)
+
+
+#: The action vocabulary of rule tables, in the RFC's words.
+ACTIONS: dict[str, Callable] = {
+    "create TCB": create_tcb,
+    "delete TCB": delete_tcb,
+    "return to LISTEN": return_to_listen,
+    "snd SYN": snd_syn,
+    "snd SYN,ACK": snd_syn_ack,
+    "snd ACK": snd_ack,
+    "snd data": snd_data,
+    "snd FIN": snd_fin,
+    "snd <SEQ=SND.NXT><CTL=RST>": snd_rst_abort,
+    "snd <SEQ=SEG.ACK><CTL=RST>": snd_rst_seg_ack,
+    "snd <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>": snd_rst_ack_seg_seq,
+    "retransmit": retransmit,
+}

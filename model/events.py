@@ -1,0 +1,266 @@
+"""Segment semantics: which RFC event an arriving segment is (RFC 9293 3.10.7).
+
+Layer 1 of the model.  Given an endpoint's TCB and an arriving segment, this
+module names the event the RFC's "SEGMENT ARRIVES" procedure makes of it:
+``rcv SYN``, ``rcv ACK of FIN``, ``rcv unacceptable segment`` and so on.  Each
+event is declared with a *guard* (when it applies), an *effect* (what
+receiving it means for the TCB: IRS, RCV.NXT, SND.UNA) and whether processing
+goes on to the segment's text and FIN.  What the endpoint then *does* (sends,
+next state) is not here: that is the rule table's business.
+
+The guards are written against a domain object (see ``tcb.Concrete``) so the
+same declarations can be evaluated on integers or on z3 bit-vectors; within
+one state and stage they are meant to be exhaustive and mutually exclusive,
+and :func:`classify` refuses to guess when they are not.
+
+Synchronized states process a segment in two stages, as section 3.10.7.4
+does: first the sequence, RST, SYN and ACK checks (stage ``control``), then,
+if the segment carries text or a FIN and the first stage let it through, the
+text and FIN checks (stage ``text``).  That is how FIN-WAIT-1 reaches
+TIME-WAIT on a FIN that also acknowledges our FIN (Figure 5, note 2): the
+ACK moves it to FIN-WAIT-2, where the FIN is processed.
+
+User calls and timeouts are events too; they are listed here so that the
+rule table has one vocabulary, but when they are enabled is decided by the
+system layer.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+from .tcb import FIN_SENT, STATES, SYNCHRONIZED, TCB, Concrete, Segment
+
+__all__ = [
+    "CALLS", "TIMERS", "CONTROL", "TEXT", "Event", "ARRIVALS",
+    "arrival_events", "classify", "has_text", "ClassificationError",
+]
+
+#: User calls (RFC 9293 3.10.1-3.10.5) the applications may make.
+CALLS = ("passive OPEN", "active OPEN", "SEND", "CLOSE", "ABORT")
+
+#: Timeouts (RFC 9293 3.10.8); "timeout 2MSL" is Figure 5's Timeout=2MSL.
+TIMERS = ("retransmission timeout", "user timeout", "timeout 2MSL")
+
+CONTROL = "control"
+TEXT = "text"
+
+
+class Event(NamedTuple):
+    """An arrival event: its name, where it applies and what it means."""
+
+    name: str
+    states: tuple[str, ...]
+    stage: str
+    guard: Callable  # (D, tcb, seg, rcv_wnd) -> bool
+    effect: Callable | None  # (D, tcb, seg) -> tcb
+    proceed: bool  # after this event, the segment's text and FIN are processed
+    ref: str
+
+
+class ClassificationError(RuntimeError):
+    """No event, or more than one, applies: the guards are not a partition."""
+
+
+# --- predicates (RFC 9293 3.4, 3.10.7) ----------------------------------------
+
+def _seg_len(D, s):
+    return D.add(D.add(s.len, D.num(s.SYN)), D.num(s.FIN))
+
+
+def _in_window(D, x, t, wnd):
+    """RCV.NXT =< x < RCV.NXT+RCV.WND, measured as an offset from RCV.NXT."""
+    return D.ult(D.sub(x, t.rcv_nxt), wnd)
+
+
+def _acceptable(D, t, s, wnd):
+    """The acceptability test of Table 6 (RCV.WND > 0)."""
+    n = _seg_len(D, s)
+    first = _in_window(D, s.seq, t, wnd)
+    last = _in_window(D, D.sub(D.add(s.seq, n), 1), t, wnd)
+    return D.If(D.eq(n, 0), first, D.Or(first, last))
+
+
+def _new_ack(D, t, s):
+    """SND.UNA < SEG.ACK =< SND.NXT, measured as an offset from SND.UNA."""
+    return D.And(D.Not(D.eq(s.ack, t.snd_una)),
+                 D.ule(D.sub(s.ack, t.snd_una), D.sub(t.snd_nxt, t.snd_una)))
+
+
+def _unsent_ack(D, t, s):
+    """SEG.ACK > SND.NXT: it acknowledges something not yet sent."""
+    return D.And(D.Not(_new_ack(D, t, s)), D.lt(t.snd_nxt, s.ack))
+
+
+def _checked(D, t, s, wnd):
+    """Acceptable, no RST, no SYN, ACK on: what reaches the ACK check proper."""
+    return D.And(_acceptable(D, t, s, wnd), D.Not(s.RST), D.Not(s.SYN), s.ACK)
+
+
+def _acks_fin(D, t, s):
+    return D.And(_new_ack(D, t, s), D.eq(s.ack, t.snd_nxt))
+
+
+def _retransmitted_fin(D, t, s, wnd):
+    return D.And(D.Not(_acceptable(D, t, s, wnd)), D.Not(s.RST), s.FIN,
+                 D.eq(D.add(s.seq, 1), t.rcv_nxt))
+
+
+def has_text(D, s):
+    """Whether the text stage applies: the segment carries data or a FIN."""
+    return D.Or(D.Not(D.eq(s.len, 0)), s.FIN)
+
+
+# --- effects: what receiving the event means for the TCB ---------------------
+
+def _record_syn(D, t: TCB, s: Segment) -> TCB:
+    """IRS <- SEG.SEQ, RCV.NXT <- SEG.SEQ+1."""
+    return t._replace(irs=s.seq, rcv_nxt=D.add(s.seq, 1))
+
+
+def _record_syn_ack(D, t: TCB, s: Segment) -> TCB:
+    """As for SYN, and SND.UNA <- SEG.ACK (our SYN is acknowledged)."""
+    return _record_syn(D, t, s)._replace(snd_una=s.ack)
+
+
+def _take_ack(D, t: TCB, s: Segment) -> TCB:
+    """SND.UNA <- SEG.ACK when it acknowledges something new."""
+    return t._replace(snd_una=D.If(_new_ack(D, t, s), s.ack, t.snd_una))
+
+
+def _take_text(D, t: TCB, s: Segment) -> TCB:
+    """Advance RCV.NXT over the data accepted."""
+    return t._replace(rcv_nxt=D.add(t.rcv_nxt, s.len))
+
+
+def _take_fin(D, t: TCB, s: Segment) -> TCB:
+    """Advance RCV.NXT over the FIN (a FIN occupies one sequence number)."""
+    return t._replace(rcv_nxt=D.add(t.rcv_nxt, 1))
+
+
+# --- the declarations ---------------------------------------------------------
+
+_SYNC = SYNCHRONIZED
+_PLAIN_ACK_STATES = tuple(x for x in _SYNC if x != "SYN_RCVD" and x not in FIN_SENT)
+# SYN-RECEIVED has no text stage: the only ACK it lets through moves it to ESTABLISHED.
+_TEXT_STATES = tuple(x for x in _SYNC if x != "SYN_RCVD")
+
+
+def _E(name, states, stage, guard, effect=None, proceed=False, ref=""):
+    return Event(name, tuple(states), stage, guard, effect, proceed, ref)
+
+
+ARRIVALS: tuple[Event, ...] = (
+    # CLOSED (3.10.7.1): all data is discarded; a reset answers anything but a reset.
+    _E("rcv RST", ["CLOSED"], CONTROL, lambda D, t, s, w: s.RST, ref="3.10.7.1"),
+    _E("rcv segment with ACK", ["CLOSED"], CONTROL,
+       lambda D, t, s, w: D.And(D.Not(s.RST), s.ACK), ref="3.10.7.1"),
+    _E("rcv segment without ACK", ["CLOSED"], CONTROL,
+       lambda D, t, s, w: D.And(D.Not(s.RST), D.Not(s.ACK)), ref="3.10.7.1"),
+
+    # LISTEN (3.10.7.2): checks in order RST, ACK, SYN, other.
+    _E("rcv RST", ["LISTEN"], CONTROL, lambda D, t, s, w: s.RST, ref="3.10.7.2"),
+    _E("rcv segment with ACK", ["LISTEN"], CONTROL,
+       lambda D, t, s, w: D.And(D.Not(s.RST), s.ACK), ref="3.10.7.2"),
+    _E("rcv SYN", ["LISTEN"], CONTROL,
+       lambda D, t, s, w: D.And(D.Not(s.RST), D.Not(s.ACK), s.SYN), _record_syn, ref="3.10.7.2"),
+    _E("rcv other segment", ["LISTEN"], CONTROL,
+       lambda D, t, s, w: D.And(D.Not(s.RST), D.Not(s.ACK), D.Not(s.SYN)), ref="3.10.7.2"),
+
+    # SYN-SENT (3.10.7.3): checks in order ACK, RST, SYN.  Here SND.UNA = ISS,
+    # so "ISS < SEG.ACK =< SND.NXT" is the new-ACK test.
+    _E("rcv unacceptable ACK", ["SYN_SENT"], CONTROL,
+       lambda D, t, s, w: D.And(D.Not(s.RST), s.ACK, D.Not(_new_ack(D, t, s))), ref="3.10.7.3"),
+    _E("rcv unacceptable RST", ["SYN_SENT"], CONTROL,
+       lambda D, t, s, w: D.And(s.RST, D.Or(D.Not(s.ACK), D.Not(_new_ack(D, t, s)))),
+       ref="3.10.7.3"),
+    _E("rcv RST", ["SYN_SENT"], CONTROL,
+       lambda D, t, s, w: D.And(s.RST, s.ACK, _new_ack(D, t, s)), ref="3.10.7.3"),
+    _E("rcv SYN,ACK", ["SYN_SENT"], CONTROL,
+       lambda D, t, s, w: D.And(D.Not(s.RST), s.SYN, s.ACK, _new_ack(D, t, s)),
+       _record_syn_ack, ref="3.10.7.3"),
+    _E("rcv SYN", ["SYN_SENT"], CONTROL,
+       lambda D, t, s, w: D.And(D.Not(s.RST), s.SYN, D.Not(s.ACK)), _record_syn, ref="3.10.7.3"),
+    _E("rcv other segment", ["SYN_SENT"], CONTROL,
+       lambda D, t, s, w: D.And(D.Not(s.RST), D.Not(s.SYN),
+                                D.Or(D.Not(s.ACK), _new_ack(D, t, s))), ref="3.10.7.3"),
+
+    # Synchronized states (3.10.7.4), first the sequence number check ...
+    _E("rcv unacceptable segment", _SYNC, CONTROL,
+       lambda D, t, s, w: D.And(D.Not(_acceptable(D, t, s, w)), D.Not(s.RST),
+                                D.Not(_retransmitted_fin(D, t, s, w))), ref="3.10.7.4 first"),
+    _E("rcv retransmitted FIN", _SYNC, CONTROL, _retransmitted_fin, ref="3.10.7.4 first, TIME-WAIT"),
+    _E("rcv unacceptable RST", _SYNC, CONTROL,
+       lambda D, t, s, w: D.And(D.Not(_acceptable(D, t, s, w)), s.RST), ref="3.10.7.4 first"),
+    # ... then the RST bit, as RFC 5961 section 3 has it ...
+    _E("rcv RST", _SYNC, CONTROL,
+       lambda D, t, s, w: D.And(_acceptable(D, t, s, w), s.RST, D.eq(s.seq, t.rcv_nxt)),
+       ref="3.10.7.4 second"),
+    _E("rcv RST in window", _SYNC, CONTROL,
+       lambda D, t, s, w: D.And(_acceptable(D, t, s, w), s.RST, D.Not(D.eq(s.seq, t.rcv_nxt))),
+       ref="3.10.7.4 second"),
+    # ... the SYN bit ...
+    _E("rcv SYN", _SYNC, CONTROL,
+       lambda D, t, s, w: D.And(_acceptable(D, t, s, w), D.Not(s.RST), s.SYN), ref="3.10.7.4 fourth"),
+    # ... and the ACK field.
+    _E("rcv segment without ACK", _SYNC, CONTROL,
+       lambda D, t, s, w: D.And(_acceptable(D, t, s, w), D.Not(s.RST), D.Not(s.SYN), D.Not(s.ACK)),
+       ref="3.10.7.4 fifth"),
+    _E("rcv ACK of SYN", ["SYN_RCVD"], CONTROL,
+       lambda D, t, s, w: D.And(_checked(D, t, s, w), _new_ack(D, t, s)), _take_ack, True,
+       ref="3.10.7.4 fifth, SYN-RECEIVED"),
+    _E("rcv unacceptable ACK", ["SYN_RCVD"], CONTROL,
+       lambda D, t, s, w: D.And(_checked(D, t, s, w), D.Not(_new_ack(D, t, s))),
+       ref="3.10.7.4 fifth, SYN-RECEIVED"),
+    _E("rcv unacceptable ACK", [x for x in _SYNC if x != "SYN_RCVD"], CONTROL,
+       lambda D, t, s, w: D.And(_checked(D, t, s, w), _unsent_ack(D, t, s)),
+       ref="3.10.7.4 fifth, ESTABLISHED"),
+    _E("rcv ACK of FIN", FIN_SENT, CONTROL,
+       lambda D, t, s, w: D.And(_checked(D, t, s, w), _acks_fin(D, t, s)), _take_ack, True,
+       ref="3.10.7.4 fifth"),
+    _E("rcv ACK", FIN_SENT, CONTROL,
+       lambda D, t, s, w: D.And(_checked(D, t, s, w), D.Not(_unsent_ack(D, t, s)),
+                                D.Not(_acks_fin(D, t, s))), _take_ack, True,
+       ref="3.10.7.4 fifth"),
+    _E("rcv ACK", _PLAIN_ACK_STATES, CONTROL,
+       lambda D, t, s, w: D.And(_checked(D, t, s, w), D.Not(_unsent_ack(D, t, s))), _take_ack, True,
+       ref="3.10.7.4 fifth"),
+
+    # Synchronized states, second stage: the segment text and the FIN bit.
+    _E("rcv data", _TEXT_STATES, TEXT,
+       lambda D, t, s, w: D.And(D.Not(D.eq(s.len, 0)), D.eq(s.seq, t.rcv_nxt)), _take_text,
+       ref="3.10.7.4 seventh"),
+    _E("rcv FIN", _TEXT_STATES, TEXT,
+       lambda D, t, s, w: D.And(D.eq(s.len, 0), s.FIN, D.eq(s.seq, t.rcv_nxt)), _take_fin,
+       ref="3.10.7.4 eighth"),
+    _E("rcv out-of-order segment", _TEXT_STATES, TEXT,
+       lambda D, t, s, w: D.And(has_text(D, s), D.Not(D.eq(s.seq, t.rcv_nxt))),
+       ref="3.10.7.4 first (held or dropped; here dropped)"),
+)
+
+_BY_STATE: dict[tuple[str, str], tuple[Event, ...]] = {
+    (state, stage): tuple(e for e in ARRIVALS if state in e.states and e.stage == stage)
+    for state in STATES for stage in (CONTROL, TEXT)
+}
+
+
+def arrival_events(state: str, stage: str = CONTROL) -> tuple[Event, ...]:
+    """The arrival events declared for ``state`` at ``stage``, in declaration order.
+
+    >>> [e.name for e in arrival_events("LISTEN")]
+    ['rcv RST', 'rcv segment with ACK', 'rcv SYN', 'rcv other segment']
+    """
+    return _BY_STATE[(state, stage)]
+
+
+def classify(stage: str, tcb: TCB, seg: Segment, rcv_wnd: int, D=Concrete) -> Event:
+    """The one event that ``seg`` arriving at ``tcb`` is, at ``stage``.
+
+    Raises :class:`ClassificationError` when no event or several apply.
+    """
+    found = [e for e in _BY_STATE[(tcb.state, stage)] if e.guard(D, tcb, seg, rcv_wnd)]
+    if len(found) != 1:
+        names = ", ".join(e.name for e in found) or "none"
+        raise ClassificationError(
+            f"{tcb.state}: segment {seg} matches {names} at stage {stage}")
+    return found[0]
