@@ -1,0 +1,147 @@
+"""Breadth-first exploration of a model's reachable states.
+
+Layer 6.  Every state is interned to an integer in the order BFS discovers
+it, so state 0 is the initial state and the parent pointers give shortest
+paths.  Edges are kept as three integer arrays (source, target, step label);
+the reachable-state graph as a networkx ``DiGraph`` is built from them on
+request.  Exploration is deterministic: the same model gives the same
+numbering, counts and paths on every run.
+
+It knows nothing of TCP: it needs only ``initial_states()`` and
+``successors(state) -> [(label, state)]``.
+"""
+
+from __future__ import annotations
+
+import time
+from array import array
+from typing import Callable
+
+import networkx as nx
+
+__all__ = ["Exploration", "explore"]
+
+
+class Exploration:
+    """The result of a BFS: states, edges, shortest-path tree and statistics."""
+
+    def __init__(self):
+        self.states: list = []  # id -> state
+        self.parent = array("i")  # id -> parent id (-1 for initial states)
+        self.via = array("i")  # id -> label id of the edge from the parent
+        self.depth = array("i")
+        self.src = array("i")
+        self.dst = array("i")
+        self.lab = array("i")
+        self.labels: list = []  # label id -> label
+        self.expanded = 0  # states whose successors were computed
+        self.terminal: list[int] = []  # expanded states without successors
+        self.complete = True
+        self.seconds = 0.0
+        self.decode = lambda s: s  # internal state -> readable state
+        self.describe = lambda label: label  # internal label -> readable label
+
+    def state(self, sid: int):
+        """The readable form of state ``sid``."""
+        return self.decode(self.states[sid])
+
+    def label(self, k: int):
+        """The readable form of label number ``k``."""
+        return self.describe(self.labels[k])
+
+    @property
+    def transitions(self) -> int:
+        return len(self.src)
+
+    @property
+    def max_depth(self) -> int:
+        return max(self.depth) if self.depth else 0
+
+    def path(self, sid: int) -> list[tuple[object, object]]:
+        """The shortest path to state ``sid``: [(None, s0), (label1, s1), ...]."""
+        out = []
+        while sid >= 0:
+            p = self.parent[sid]
+            out.append((self.label(self.via[sid]) if p >= 0 else None, self.state(sid)))
+            sid = p
+        out.reverse()
+        return out
+
+    def graph(self) -> nx.DiGraph:
+        """The reachable-state graph: nodes are state ids (attribute ``state``);
+        each edge carries the ``label`` of the first step found between the two states."""
+        g = nx.DiGraph()
+        g.add_nodes_from((i, {"state": self.state(i)}) for i in range(len(self.states)))
+        labels = [self.label(k) for k in range(len(self.labels))]
+        for u, v, k in zip(self.src, self.dst, self.lab):
+            if not g.has_edge(u, v):
+                g.add_edge(u, v, label=labels[k])
+        return g
+
+
+def explore(model, max_states: int | None = None,
+            progress: Callable[[Exploration], None] | None = None,
+            progress_every: float = 0.5) -> Exploration:
+    """Explore ``model`` breadth-first, stopping cleanly after ``max_states`` states.
+
+    >>> class Counter:                         # a toy model: 0 -> 1 -> 2
+    ...     def initial_states(self): return [0]
+    ...     def successors(self, s): return [("inc", s + 1)] if s < 2 else []
+    >>> x = explore(Counter())
+    >>> len(x.states), x.transitions, x.terminal, x.complete
+    (3, 2, [2], True)
+    """
+    x = Exploration()
+    x.decode = getattr(model, "decode", x.decode)
+    x.describe = getattr(model, "step", x.describe)
+    index: dict = {}
+    label_index: dict = {}
+    states, parent, via, depth = x.states, x.parent, x.via, x.depth
+    src, dst, lab = x.src, x.dst, x.lab
+    started = time.perf_counter()
+    next_report = started + progress_every
+    for s in model.initial_states():
+        if s not in index:
+            index[s] = len(states)
+            states.append(s)
+            parent.append(-1)
+            via.append(-1)
+            depth.append(0)
+    limit = max_states if max_states is not None else float("inf")
+    successors = model.successors
+    i = 0
+    while i < len(states):
+        succ = successors(states[i])
+        if not succ:
+            x.terminal.append(i)
+        d = depth[i] + 1
+        for label, t in succ:
+            k = label_index.get(label)
+            if k is None:
+                k = label_index[label] = len(x.labels)
+                x.labels.append(label)
+            j = index.get(t)
+            if j is None:
+                if len(states) >= limit:
+                    x.complete = False
+                    continue
+                j = index[t] = len(states)
+                states.append(t)
+                parent.append(i)
+                via.append(k)
+                depth.append(d)
+            src.append(i)
+            dst.append(j)
+            lab.append(k)
+        i += 1
+        if not x.complete:
+            break
+        if progress is not None and (i & 1023) == 0:
+            now = time.perf_counter()
+            if now >= next_report:
+                x.expanded, x.seconds = i, now - started
+                progress(x)
+                next_report = now + progress_every
+    x.expanded = i
+    x.seconds = time.perf_counter() - started
+    return x

@@ -1,0 +1,301 @@
+"""Two endpoints, their applications and the network: the transition system.
+
+Layer 5 of the model.  A global state holds both TCBs, what each application
+still means to do, and the segments in flight in each direction.
+:meth:`Model.successors` lists every step the system can take from a state,
+in a fixed order (A's calls and timers, B's, deliveries, losses,
+duplications), each labelled with a :class:`Step` that names the event, the
+rules that fired and the segments involved.
+
+Everything an endpoint does comes from the rule table (layer 2) through the
+segment semantics (layer 1) and the actions (layer 3).  The only decisions
+made here are *when* user calls and timeouts happen:
+
+* An application makes a call only when the table has a row for it in the
+  current state: OPEN once; SEND while it has data left (from LISTEN only
+  if its passive OPEN named the remote socket); CLOSE once, in the states
+  its configuration allows; ABORT once, if allowed.
+* A retransmission timer expires only when nothing is in flight in either
+  direction (the timer outlasts a round trip); with no retransmissions left,
+  that expiry is the user timeout (RFC 9293 3.8.3, R2).
+* TIME-WAIT's 2MSL expires only when no segment of the connection is in
+  flight: after 2MSL every segment has left the network.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from .actions import ACTIONS, Params
+from .channel import Channel
+from .config import Config
+from .events import CONTROL, TEXT, classify, has_text
+from .table import RuleTable
+from .tcb import CLOSED_TCB, TCB, Concrete, Segment
+
+__all__ = ["App", "APP_DONE", "State", "Step", "Model", "ENDPOINTS"]
+
+ENDPOINTS = ("A", "B")
+
+
+class App(NamedTuple):
+    """What an application still means to do."""
+
+    open: str  # "active" or "passive" while it has yet to OPEN, else ""
+    data: int  # data segments it may still SEND
+    close: bool  # it has yet to CLOSE
+    abort: bool  # it may still ABORT
+
+
+#: An application that has nothing left to do.
+APP_DONE = App("", 0, False, False)
+
+
+class State(NamedTuple):
+    """A global state: both endpoints, both applications, both directions of the network."""
+
+    A: TCB
+    B: TCB
+    app_A: App
+    app_B: App
+    net_AB: tuple[Segment, ...]  # in flight from A to B
+    net_BA: tuple[Segment, ...]  # in flight from B to A
+
+
+class Step(NamedTuple):
+    """What happened in one transition."""
+
+    actor: str  # "A", "B" or "network"
+    kind: str  # "call", "timer", "rcv", "lose" or "duplicate"
+    event: str  # the call or timer, the arrival events ("rcv ACK of FIN; rcv FIN"), or "A->B"
+    segment: Segment | None  # the segment received, lost or duplicated
+    rules: tuple[int, ...]  # ids of the rules that fired
+    sent: tuple[Segment, ...]  # segments the endpoint put on the wire
+    dropped: tuple[Segment, ...] = ()  # of those, the ones a full channel dropped
+
+
+D = Concrete
+
+
+class Interner:
+    """Numbers distinct values 0, 1, 2, ... in the order they are first seen."""
+
+    def __init__(self):
+        self.items: list = []
+        self.ids: dict = {}
+
+    def __call__(self, value) -> int:
+        i = self.ids.get(value)
+        if i is None:
+            i = self.ids[value] = len(self.items)
+            self.items.append(value)
+        return i
+
+
+class Model:
+    """The transition system of one configuration and one rule table.
+
+    ``actions`` replaces the action vocabulary (a broken variant of the model
+    may give an action another meaning; the rule table stays the same).
+
+    Internally a global state is a tuple of six small integers (the interned
+    TCBs, applications and channel contents, in the order of :class:`State`),
+    so that states hash fast and every per-endpoint and per-channel result is
+    computed once.  :meth:`decode` and :meth:`step` turn states and labels
+    back into readable :class:`State` and :class:`Step` values.
+    """
+
+    def __init__(self, config: Config, table: RuleTable, actions: dict | None = None):
+        self.config = config
+        self.table = table
+        self.actions = ACTIONS if actions is None else actions
+        self.channel = Channel(config.capacity, config.loss, config.duplication, config.reordering)
+        self.params = tuple(Params(getattr(config, w).iss, getattr(config, w).retransmissions)
+                            for w in ENDPOINTS)
+        self.send_in_listen = tuple(getattr(config, w).foreign_socket for w in ENDPOINTS)
+        self.close_in = tuple(None if getattr(config, w).close_in is None
+                              else frozenset(getattr(config, w).close_in) for w in ENDPOINTS)
+        self._tcb = Interner()
+        self._app = Interner()
+        self._flight = Interner()
+        self._step = Interner()
+        self._empty = self._flight(())
+        self._rcv: dict = {}
+        self._local: dict = {}
+        self._emit: dict = {}
+        self._net: dict = {}
+
+    # --- decoding --------------------------------------------------------------
+
+    def decode(self, s: tuple) -> State:
+        """The readable form of an internal state."""
+        t, a, f = self._tcb.items, self._app.items, self._flight.items
+        return State(t[s[0]], t[s[1]], a[s[2]], a[s[3]], f[s[4]], f[s[5]])
+
+    def encode(self, s: State) -> tuple:
+        """The internal form of a readable state."""
+        return (self._tcb(s.A), self._tcb(s.B), self._app(s.app_A), self._app(s.app_B),
+                self._flight(s.net_AB), self._flight(s.net_BA))
+
+    def step(self, label: int) -> Step:
+        """The readable form of a transition label."""
+        return self._step.items[label]
+
+    # --- initial states ------------------------------------------------------
+
+    def initial_states(self) -> list[tuple]:
+        apps = []
+        for w in ENDPOINTS:
+            e = getattr(self.config, w)
+            apps.append(App("" if e.open == "none" else e.open, e.data, e.open != "none", e.abort))
+        return [self.encode(State(CLOSED_TCB, CLOSED_TCB, apps[0], apps[1], (), ()))]
+
+    # --- one endpoint ----------------------------------------------------------
+
+    def _fire(self, i: int, rule, tcb: TCB, seg: Segment | None, outs: list) -> TCB:
+        for name in rule.actions:
+            tcb, out = self.actions[name](D, tcb, seg, self.params[i])
+            if out is not None:
+                outs.append(out)
+        return tcb if tcb.state == rule.to else tcb._replace(state=rule.to)
+
+    def receive(self, i: int, tcb: TCB, seg: Segment) -> tuple[TCB, tuple, tuple, str]:
+        """Endpoint ``i`` processes ``seg``: (new TCB, segments sent, rule ids, events)."""
+        outs: list = []
+        rules = []
+        events = []
+        stage = CONTROL
+        t = tcb
+        while True:
+            ev = classify(stage, t, seg, self.config.rcv_wnd)
+            rule = self.table.lookup(t.state, ev.name, t.passive)
+            if ev.effect is not None:
+                t = ev.effect(D, t, seg)
+            t = self._fire(i, rule, t, seg, outs)
+            rules.append(rule.id)
+            events.append(ev.name)
+            if stage == TEXT or not ev.proceed or t.state == "CLOSED" or not has_text(D, seg):
+                break
+            stage = TEXT
+        return t, tuple(outs), tuple(rules), "; ".join(events)
+
+    def local_steps(self, i: int, tcb: TCB, app: App, quiet: bool) -> list[tuple[Step, TCB, App]]:
+        """User calls and timeouts of endpoint ``i``: (Step, TCB, App) triples."""
+        who = ENDPOINTS[i]
+        state = tcb.state
+        options = []  # (kind, event, new app)
+        if app.open and state == "CLOSED":
+            options.append(("call", f"{app.open} OPEN", app._replace(open="")))
+        if app.data and (state != "LISTEN" or self.send_in_listen[i]):
+            options.append(("call", "SEND", None))
+        close_in = self.close_in[i]
+        if app.close and (close_in is None or state in close_in):
+            options.append(("call", "CLOSE", app._replace(close=False, data=0)))
+        if app.abort:
+            options.append(("call", "ABORT", APP_DONE))
+        if quiet:
+            if tcb.snd_una != tcb.snd_nxt:
+                options.append(("timer", "retransmission timeout" if tcb.budget else "user timeout", app))
+            options.append(("timer", "timeout 2MSL", app))
+        steps = []
+        for kind, event, new_app in options:
+            rule = self.table.lookup(state, event, tcb.passive)
+            if rule is None:
+                continue
+            if event == "SEND":
+                new_app = app._replace(data=app.data - 1) if "snd data" in rule.actions else app
+            outs: list = []
+            t = self._fire(i, rule, tcb, None, outs)
+            steps.append((Step(who, kind, event, None, (rule.id,), tuple(outs)), t, new_app))
+        return steps
+
+    # --- memoized pieces over interned components -------------------------------
+
+    def _settle(self, t: TCB, app: App) -> tuple[int, int]:
+        """Intern an endpoint's new TCB and application; an application whose
+        connection is gone and that will not open again has nothing left to do."""
+        if t.state == "CLOSED" and not app.open:
+            app = APP_DONE
+        return self._tcb(t), self._app(app)
+
+    def _local_ids(self, i: int, tcb: int, app: int, quiet: bool) -> tuple:
+        key = (i, tcb, app, quiet)
+        hit = self._local.get(key)
+        if hit is None:
+            hit = tuple((self._step(step), *self._settle(t, new_app))
+                        for step, t, new_app in self.local_steps(
+                            i, self._tcb.items[tcb], self._app.items[app], quiet))
+            self._local[key] = hit
+        return hit
+
+    def _receive_ids(self, i: int, tcb: int, app: int, seg: Segment) -> tuple:
+        key = (i, tcb, app, seg)
+        hit = self._rcv.get(key)
+        if hit is None:
+            t, outs, rules, events = self.receive(i, self._tcb.items[tcb], seg)
+            step = Step(ENDPOINTS[i], "rcv", events, seg, rules, outs)
+            hit = self._rcv[key] = (self._step(step), *self._settle(t, self._app.items[app]))
+        return hit
+
+    def _send(self, flight: int, step: int) -> tuple[int, int]:
+        """Put the segments of ``step`` in flight; the step records any a full channel drops."""
+        key = (flight, step)
+        hit = self._emit.get(key)
+        if hit is None:
+            label = self._step.items[step]
+            segs = self._flight.items[flight]
+            dropped = ()
+            for seg in label.sent:
+                segs, lost = self.channel.push(segs, seg)
+                if lost:
+                    dropped += (seg,)
+            if dropped:
+                step = self._step(label._replace(dropped=dropped))
+            hit = self._emit[key] = (self._flight(segs), step)
+        return hit
+
+    def _network(self, flight: int, direction: str) -> tuple:
+        """What the network can do to a channel: deliveries as (segment, new
+        flight), then losses and duplications as (label, new flight)."""
+        key = (flight, direction)
+        hit = self._net.get(key)
+        if hit is None:
+            segs = self._flight.items[flight]
+            ch = self.channel
+            deliveries = tuple((seg, self._flight(rest)) for seg, rest in ch.deliveries(segs))
+            faults = tuple(
+                (self._step(Step("network", kind, direction, seg, (), ())), self._flight(rest))
+                for kind, gen in (("lose", ch.losses), ("duplicate", ch.duplications))
+                for seg, rest in gen(segs))
+            hit = self._net[key] = (deliveries, faults)
+        return hit
+
+    # --- the whole system --------------------------------------------------------
+
+    def successors(self, s: tuple) -> list[tuple[int, tuple]]:
+        """Every step from internal state ``s`` as (label, state), in a fixed order."""
+        A, B, pA, pB, ab, ba = s
+        out = []
+        send = self._send
+        quiet = ab == self._empty and ba == self._empty
+        for step, t, p in self._local_ids(0, A, pA, quiet):
+            f, step = send(ab, step)
+            out.append((step, (t, B, p, pB, f, ba)))
+        for step, t, p in self._local_ids(1, B, pB, quiet):
+            f, step = send(ba, step)
+            out.append((step, (A, t, pA, p, ab, f)))
+        deliver_ab, faults_ab = self._network(ab, "A->B")
+        deliver_ba, faults_ba = self._network(ba, "B->A")
+        for seg, rest in deliver_ab:
+            step, t, p = self._receive_ids(1, B, pB, seg)
+            f, step = send(ba, step)
+            out.append((step, (A, t, pA, p, rest, f)))
+        for seg, rest in deliver_ba:
+            step, t, p = self._receive_ids(0, A, pA, seg)
+            f, step = send(ab, step)
+            out.append((step, (t, B, p, pB, f, rest)))
+        for step, rest in faults_ab:
+            out.append((step, (A, B, pA, pB, rest, ba)))
+        for step, rest in faults_ba:
+            out.append((step, (A, B, pA, pB, ab, rest)))
+        return out
