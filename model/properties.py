@@ -1,0 +1,153 @@
+"""Named properties of the TCP model, checked on an exploration.
+
+Layer 7.  Three kinds, after stateright's vocabulary:
+
+* ``invariant``: true in every reachable state (a counterexample is the
+  shortest path to a state where it is false);
+* ``reachability``: true in some reachable state (the witness is the shortest
+  path to one);
+* ``deadlock``: every terminal state is an acceptable end.
+
+Each property has a one-sentence statement.  On an incomplete exploration a
+property that was neither violated nor witnessed is ``unknown``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+from .explorer import Exploration
+from .system import State
+from .tcb import MASK, STATES, SYNCHRONIZED, Concrete
+
+__all__ = ["Property", "Verdict", "PROPERTIES", "check_properties", "acceptable_end"]
+
+D = Concrete
+_HAS_PEER_SEQ = frozenset(SYNCHRONIZED)
+_SENDING = frozenset(s for s in STATES if s not in ("CLOSED", "LISTEN"))
+
+
+class Property(NamedTuple):
+    name: str
+    kind: str  # "invariant", "reachability" or "deadlock"
+    statement: str
+    test: Callable | None  # state -> None if fine, else a sentence saying what is wrong
+
+
+class Verdict(NamedTuple):
+    name: str
+    kind: str
+    statement: str
+    verdict: str  # "holds", "violated" or "unknown"
+    state: int | None  # counterexample (violated) or witness (reachability holds)
+    detail: str
+
+
+def _between(x, lo, hi):
+    """lo =< x =< hi on the sequence-number circle."""
+    return ((x - lo) & MASK) <= ((hi - lo) & MASK)
+
+
+def _peers(s: State):
+    yield "A", s.A, "B", s.B, s.net_AB
+    yield "B", s.B, "A", s.A, s.net_BA
+
+
+def _acks_only_sent(s: State):
+    for x, tx, y, ty, flight in _peers(s):
+        if ty.state not in _SENDING:
+            continue
+        if tx.state in _HAS_PEER_SEQ and not _between(tx.rcv_nxt, ty.iss, ty.snd_nxt):
+            return (f"{x}.RCV.NXT={tx.rcv_nxt} acknowledges beyond {y}.SND.NXT={ty.snd_nxt}")
+        for seg in flight:
+            if seg.ACK and not _between(seg.ack, ty.iss, ty.snd_nxt) and not seg.RST:
+                return (f"segment in flight {x}->{y} has ACK={seg.ack}, "
+                        f"beyond {y}.SND.NXT={ty.snd_nxt}")
+    return None
+
+
+def _rcv_nxt_in_range(s: State):
+    if s.A.state not in _HAS_PEER_SEQ or s.B.state not in _HAS_PEER_SEQ:
+        return None
+    for x, tx, y, ty, _ in _peers(s):
+        if tx.irs != ty.iss:
+            return f"{x}.IRS={tx.irs} but {y}.ISS={ty.iss}"
+        if not _between(tx.rcv_nxt, D.add(ty.iss, 1), ty.snd_nxt):
+            return (f"{x}.RCV.NXT={tx.rcv_nxt} is outside "
+                    f"[{y}.ISS+1, {y}.SND.NXT] = [{D.add(ty.iss, 1)}, {ty.snd_nxt}]")
+    return None
+
+
+def _una_in_range(s: State):
+    for x, tx, _, _, _ in _peers(s):
+        if tx.state != "CLOSED" and not _between(tx.snd_una, tx.iss, tx.snd_nxt):
+            return (f"{x}.SND.UNA={tx.snd_una} is outside "
+                    f"[{x}.ISS, {x}.SND.NXT] = [{tx.iss}, {tx.snd_nxt}]")
+    return None
+
+
+def acceptable_end(s: State) -> bool:
+    """Nothing in flight, and each endpoint CLOSED or LISTENing as a passive opener."""
+    if s.net_AB or s.net_BA:
+        return False
+    return all(t.state == "CLOSED" or (t.state == "LISTEN" and t.passive) for t in (s.A, s.B))
+
+
+def _reach(state_name):
+    return lambda s: None if state_name in (s.A.state, s.B.state) else "not here"
+
+
+PROPERTIES: tuple[Property, ...] = (
+    Property("no acknowledgment of unsent data", "invariant",
+             "No endpoint's RCV.NXT, and no ACK in flight, acknowledges a sequence number "
+             "its peer has not sent (it lies within [peer ISS, peer SND.NXT]).", _acks_only_sent),
+    Property("RCV.NXT within the peer's sent range", "invariant",
+             "When both endpoints are synchronized, each one's IRS is the other's ISS and its "
+             "RCV.NXT lies between the other's ISS+1 and SND.NXT.", _rcv_nxt_in_range),
+    Property("SND.UNA within [ISS, SND.NXT]", "invariant",
+             "An endpoint never considers acknowledged more than it sent, nor less than its ISS.",
+             _una_in_range),
+    *(Property(f"{name} is reachable", "reachability",
+               f"Some endpoint reaches {name}.", _reach(name)) for name in STATES),
+    Property("deadlock freedom", "deadlock",
+             "Every state without successors has nothing in flight and each endpoint CLOSED "
+             "(or in LISTEN, for a passive opener).", None),
+)
+
+
+def check_properties(x: Exploration, properties=PROPERTIES) -> list[Verdict]:
+    """Check each property on the explored states; states are visited in BFS
+    order, so the first violation or witness found is at minimal depth."""
+    verdicts = []
+    n = x.expanded if not x.complete else len(x.states)
+    states = [x.state(i) for i in range(len(x.states))]
+    for p in properties:
+        if p.kind == "invariant":
+            for i in range(len(states)):
+                why = p.test(states[i])
+                if why is not None:
+                    verdicts.append(Verdict(p.name, p.kind, p.statement, "violated", i, why))
+                    break
+            else:
+                verdicts.append(Verdict(p.name, p.kind, p.statement,
+                                        "holds" if x.complete else "unknown", None, ""))
+        elif p.kind == "reachability":
+            for i in range(len(states)):
+                if p.test(states[i]) is None:
+                    verdicts.append(Verdict(p.name, p.kind, p.statement, "holds", i, ""))
+                    break
+            else:
+                verdicts.append(Verdict(p.name, p.kind, p.statement,
+                                        "violated" if x.complete else "unknown", None,
+                                        "no explored state has it"))
+        else:
+            bad = [i for i in x.terminal if i < n and not acceptable_end(states[i])]
+            if bad:
+                s = states[bad[0]]
+                verdicts.append(Verdict(p.name, p.kind, p.statement, "violated", bad[0],
+                                        f"stuck with A in {s.A.state}, B in {s.B.state}, "
+                                        f"{len(s.net_AB) + len(s.net_BA)} segment(s) in flight"))
+            else:
+                verdicts.append(Verdict(p.name, p.kind, p.statement,
+                                        "holds" if x.complete else "unknown", None, ""))
+    return verdicts
