@@ -130,7 +130,7 @@ def parser() -> argparse.ArgumentParser:
                '  preset = "default"\n  [network]\n  capacity = 3\n  duplication = true\n'
                "  [A]\n  iss = 4294967295\n  data = 0\n"
                "Keys: rules, rcv_wnd; [network] capacity, loss, duplication, reordering;\n"
-               "[A] and [B] open, iss, data, retransmissions, close_in, abort, foreign_socket.\n\n"
+               "[A] and [B] open, opened, iss, data, retransmissions, close_in, abort,\nforeign_socket.\n\n"
                "examples:\n  tcpcheck check\n  tcpcheck check --preset seed\n"
                "  tcpcheck check --config my.toml --json > result.json")
     src = c.add_mutually_exclusive_group()

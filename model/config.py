@@ -36,6 +36,8 @@ class EndpointConfig:
     """One endpoint and what its application means to do."""
 
     open: str = _why("how the application opens: active (connect), passive (listen) or none", "active")
+    opened: bool = _why(
+        "whether its OPEN was made before the run starts (a server already listening)", False)
     iss: int = _why("initial send sequence number, 0 <= ISS < 2**32", 0)
     data: int = _why("data segments the application may SEND before it closes", 1)
     retransmissions: int = _why("retransmissions the endpoint may make before its user timeout", 1)
@@ -70,7 +72,7 @@ class Config:
         for who in ("A", "B"):
             e = getattr(self, who)
             close = "anywhere the RFC allows" if e.close_in is None else "in " + "/".join(e.close_in)
-            lines.append(f"{who}: {e.open} open, ISS={e.iss}, {e.data} data segment(s), "
+            lines.append(f"{who}: {e.open} open{' (made before the run)' if e.opened else ''}, ISS={e.iss}, {e.data} data segment(s), "
                          f"{e.retransmissions} retransmission(s), closes {close}"
                          f"{', may ABORT' if e.abort else ''}"
                          f"{', may SEND from LISTEN' if e.foreign_socket and e.open == 'passive' else ''}")
@@ -80,19 +82,24 @@ class Config:
 _CLIENT = EndpointConfig(open="active", iss=MOD - 2)
 _SERVER = EndpointConfig(open="passive", iss=300)
 
-#: Named configurations.  ``default`` is what ``tcpcheck check`` runs.
+#: Named configurations.  ``default`` is what ``tcpcheck check`` runs.  The
+#: presets without loss have a capacity at which no channel ever fills up, so
+#: that nothing is dropped either (the tests check this).
 PRESETS: dict[str, tuple[str, Config]] = {
     "default": (
         "client (ISS near 2**32, so sequence numbers wrap) and server, one data segment "
         "each way; the network loses and reorders",
         Config("default", _CLIENT, _SERVER)),
     "reliable": (
-        "as default, but the network neither loses, duplicates nor reorders",
-        Config("reliable", _CLIENT, _SERVER, loss=False, reordering=False)),
+        "as default, but the network neither loses, duplicates nor reorders, and is large "
+        "enough never to drop",
+        Config("reliable", _CLIENT, _SERVER, capacity=4, loss=False, reordering=False)),
     "seed": (
-        "the seed note's exchange: no data, the client closes first, no faults",
+        "the seed note's exchange: the server already listens, no data, the client closes "
+        "first, no faults",
         Config("seed", replace(_CLIENT, data=0, close_in=("ESTABLISHED",)),
-               replace(_SERVER, data=0, close_in=("CLOSE_WAIT",)), loss=False, reordering=False)),
+               replace(_SERVER, opened=True, data=0, close_in=("CLOSE_WAIT",)),
+               loss=False, reordering=False)),
     "simultaneous-open": (
         "both endpoints open actively (RFC 9293 Figure 8), no data; lossy FIFO network",
         Config("simultaneous-open", replace(_CLIENT, iss=100, data=0),
@@ -104,7 +111,7 @@ PRESETS: dict[str, tuple[str, Config]] = {
         "as reliable, and either application may ABORT; the server may SEND from LISTEN",
         Config("abort", replace(_CLIENT, abort=True),
                replace(_SERVER, abort=True, foreign_socket=True),
-               loss=False, reordering=False)),
+               capacity=6, loss=False, reordering=False)),
 }
 
 
@@ -151,7 +158,7 @@ def _endpoint(base: EndpointConfig, table: dict, text: str, path: str, section: 
             _expect(type(value) is int and 0 <= value < MOD, where, f"iss must be an integer from 0 to {MOD - 1}, not {value!r}")
         elif key in ("data", "retransmissions"):
             _expect(type(value) is int and 0 <= value <= 8, where, f"{key} must be an integer from 0 to 8, not {value!r}")
-        elif key in ("abort", "foreign_socket"):
+        elif key in ("abort", "foreign_socket", "opened"):
             _expect(type(value) is bool, where, f"{key} must be true or false, not {value!r}")
         elif key == "close_in":
             _expect(isinstance(value, list) and all(v in STATES for v in value), where,

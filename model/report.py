@@ -119,8 +119,9 @@ def summary_lines(result: Result, preset_note: str = "") -> list[str]:
         mark = {"holds": "holds   ", "violated": "VIOLATED", "unknown": "unknown "}[v.verdict]
         extra = ""
         if v.kind == "reachability" and v.verdict == "holds":
-            extra = f"  (shortest: {x.depth[v.state]} steps)"
-        elif v.verdict == "violated" and v.detail and v.kind != "reachability":
+            n = x.depth[v.state]
+            extra = f"  (shortest: {n} step{'' if n == 1 else 's'})"
+        elif v.verdict == "violated" and v.detail:
             extra = f": {v.detail}"
         lines.append(f"  {mark}  {v.kind:<12}  {v.name}{extra}")
     lines.append("")

@@ -144,11 +144,21 @@ class Model:
     # --- initial states ------------------------------------------------------
 
     def initial_states(self) -> list[tuple]:
-        apps = []
-        for w in ENDPOINTS:
+        """The one initial state: both endpoints CLOSED, except that an endpoint
+        configured as ``opened`` has made its OPEN call (through the table's rule)."""
+        tcbs, apps, flights = [CLOSED_TCB, CLOSED_TCB], [], [(), ()]
+        for i, w in enumerate(ENDPOINTS):
             e = getattr(self.config, w)
-            apps.append(App("" if e.open == "none" else e.open, e.data, e.open != "none", e.abort))
-        return [self.encode(State(CLOSED_TCB, CLOSED_TCB, apps[0], apps[1], (), ()))]
+            app = App("" if e.open == "none" else e.open, e.data, e.open != "none", e.abort)
+            rule = self.table.lookup("CLOSED", f"{e.open} OPEN", False) if e.opened else None
+            if rule is not None:
+                outs: list = []
+                tcbs[i] = self._fire(i, rule, CLOSED_TCB, None, outs)
+                app = app._replace(open="")
+                for seg in outs:
+                    flights[i], _ = self.channel.push(flights[i], seg)
+            apps.append(app)
+        return [self.encode(State(tcbs[0], tcbs[1], apps[0], apps[1], flights[0], flights[1]))]
 
     # --- one endpoint ----------------------------------------------------------
 
