@@ -64,7 +64,7 @@ def run(config: Config, table: RuleTable | None = None, max_states: int | None =
     >>> from tcpcheck.model.config import preset
     >>> r = run(preset("seed"))
     >>> len(r.exploration.states), [v.verdict for v in r.verdicts][-1]
-    (20, 'holds')
+    (14, 'holds')
     """
     model = build(config, table, actions)
     x = explore(model, max_states=max_states, progress=progress)

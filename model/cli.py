@@ -4,6 +4,11 @@
     tcpcheck presets
     tcpcheck bench [--preset NAME] [--capacities 1,2,3] [--json]
 
+Other packages add subcommands through the entry-point group
+``tcpcheck.commands``: each entry point is a function ``register(subparsers)``
+that adds its parser and sets ``func``.  That is how proofs/ and diagrams/
+plug in without model/ importing them.
+
 Exit codes: 0 every property holds; 1 a property is violated; 2 usage error
 or bad input; 3 internal error; 4 no violation found but some property is
 unknown (the exploration stopped at --max-states).
@@ -16,6 +21,7 @@ import json
 import os
 import sys
 import traceback
+from importlib.metadata import entry_points
 
 from .config import PRESETS, ConfigError, load_config, preset
 from .table import REFERENCE, TableError, load_table
@@ -52,16 +58,22 @@ def _config_from(args):
     return cfg, table
 
 
-def _progress_printer():
-    if not sys.stderr.isatty():
-        return None
+class _Progress:
+    """A one-line progress display on stderr, shown only when it is a terminal."""
 
-    def show(x):
+    def __init__(self):
+        self.shown = False
+
+    def __call__(self, x):
         rate = x.expanded / x.seconds if x.seconds else 0
         sys.stderr.write(f"\r  exploring: {len(x.states):,} states found, {x.expanded:,} expanded, "
                          f"depth {x.depth[x.expanded - 1]}, {rate:,.0f} states/s ")
         sys.stderr.flush()
-    return show
+        self.shown = True
+
+    def clear(self):
+        if self.shown:
+            sys.stderr.write("\r" + " " * 90 + "\r")
 
 
 def cmd_check(args) -> int:
@@ -69,10 +81,10 @@ def cmd_check(args) -> int:
     from .report import exit_code, result_json, summary_lines
 
     cfg, table = _config_from(args)
-    progress = None if args.json else _progress_printer()
+    progress = _Progress() if sys.stderr.isatty() and not args.json else None
     result = run(cfg, table, max_states=args.max_states, progress=progress)
     if progress is not None:
-        sys.stderr.write("\r" + " " * 90 + "\r")
+        progress.clear()
     if args.json:
         json.dump(result_json(result), sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -157,6 +169,9 @@ def parser() -> argparse.ArgumentParser:
                    help="channel capacities to run, comma-separated (default: 1,2,3)")
     b.add_argument("--json", action="store_true", help="print the rows as JSON")
     b.set_defaults(func=cmd_bench)
+
+    for ep in sorted(entry_points(group="tcpcheck.commands"), key=lambda e: e.name):
+        ep.load()(sub)
     return top
 
 

@@ -40,6 +40,7 @@ class Exploration:
         self.seconds = 0.0
         self.decode = lambda s: s  # internal state -> readable state
         self.describe = lambda label: label  # internal label -> readable label
+        self.attributes = lambda label: {}  # internal label -> extra edge attributes
 
     def state(self, sid: int):
         """The readable form of state ``sid``."""
@@ -68,14 +69,16 @@ class Exploration:
         return out
 
     def graph(self) -> nx.DiGraph:
-        """The reachable-state graph: nodes are state ids (attribute ``state``);
-        each edge carries the ``label`` of the first step found between the two states."""
+        """The reachable-state graph: nodes are state ids (attribute ``state``).
+        Each edge carries the ``label`` of the first step found between its two
+        states and the model's attributes for it (for TCP: ``rules``, ``segment``...)."""
         g = nx.DiGraph()
         g.add_nodes_from((i, {"state": self.state(i)}) for i in range(len(self.states)))
-        labels = [self.label(k) for k in range(len(self.labels))]
+        attrs = [{"label": self.label(k), **self.attributes(self.labels[k])}
+                 for k in range(len(self.labels))]
         for u, v, k in zip(self.src, self.dst, self.lab):
             if not g.has_edge(u, v):
-                g.add_edge(u, v, label=labels[k])
+                g.add_edge(u, v, **attrs[k])
         return g
 
 
@@ -94,6 +97,7 @@ def explore(model, max_states: int | None = None,
     x = Exploration()
     x.decode = getattr(model, "decode", x.decode)
     x.describe = getattr(model, "step", x.describe)
+    x.attributes = getattr(model, "edge_attributes", x.attributes)
     index: dict = {}
     label_index: dict = {}
     states, parent, via, depth = x.states, x.parent, x.via, x.depth

@@ -31,7 +31,7 @@ from .channel import Channel
 from .config import Config
 from .events import CONTROL, TEXT, classify, has_text
 from .table import RuleTable
-from .tcb import CLOSED_TCB, TCB, Concrete, Segment
+from .tcb import CLOSED_TCB, TCB, Concrete, Segment, describe_segment
 
 __all__ = ["App", "APP_DONE", "State", "Step", "Model", "ENDPOINTS"]
 
@@ -140,6 +140,15 @@ class Model:
     def step(self, label: int) -> Step:
         """The readable form of a transition label."""
         return self._step.items[label]
+
+    def edge_attributes(self, label: int) -> dict:
+        """What a graph edge says: who, what kind, the event, the rules that
+        fired (as in the table), and the segments received and sent."""
+        st = self._step.items[label]
+        return {"actor": st.actor, "kind": st.kind, "event": st.event,
+                "rules": [self.table.rules[r].describe() for r in st.rules],
+                "segment": describe_segment(st.segment) if st.segment else None,
+                "sent": [describe_segment(q) for q in st.sent]}
 
     # --- initial states ------------------------------------------------------
 
