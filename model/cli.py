@@ -23,16 +23,13 @@ import sys
 import traceback
 from importlib.metadata import entry_points
 
-from .config import PRESETS, ConfigError, load_config, preset
-from .table import REFERENCE, TableError, load_table
+from .config import PRESETS, load_config, preset
+from .errors import InputError
+from .table import REFERENCE, load_table
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_INTERNAL, EXIT_UNKNOWN = 0, 1, 2, 3, 4
-
-
-class UsageError(Exception):
-    """Bad input from the user: reported in one line, exit code 2."""
 
 
 def _positive(text: str) -> int:
@@ -179,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ConfigError, TableError, UsageError) as exc:
+    except InputError as exc:
         print(f"tcpcheck: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -16,6 +16,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from .errors import InputError
 from .tcb import MOD, STATES
 
 __all__ = ["EndpointConfig", "Config", "PRESETS", "ConfigError", "load_config", "preset"]
@@ -23,7 +24,7 @@ __all__ = ["EndpointConfig", "Config", "PRESETS", "ConfigError", "load_config", 
 OPEN_MODES = ("active", "passive", "none")
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError):
     """A configuration that cannot be used; the message says where and why."""
 
 
@@ -101,7 +102,7 @@ PRESETS: dict[str, tuple[str, Config]] = {
                replace(_SERVER, opened=True, data=0, close_in=("CLOSE_WAIT",)),
                loss=False, reordering=False)),
     "simultaneous-open": (
-        "both endpoints open actively (RFC 9293 Figure 8), no data; lossy FIFO network",
+        "both endpoints open actively (RFC 9293 Figure 7), no data; lossy FIFO network",
         Config("simultaneous-open", replace(_CLIENT, iss=100, data=0),
                replace(_CLIENT, iss=300, data=0), reordering=False)),
     "duplicating": (

@@ -19,7 +19,7 @@ from typing import Callable
 
 import networkx as nx
 
-__all__ = ["Exploration", "explore"]
+__all__ = ["Exploration", "explore", "find_path"]
 
 
 class Exploration:
@@ -149,3 +149,52 @@ def explore(model, max_states: int | None = None,
     x.expanded = i
     x.seconds = time.perf_counter() - started
     return x
+
+
+def find_path(model, goal: Callable, observe: Callable | None = None, start=frozenset(),
+              max_states: int = 2_000_000):
+    """The shortest path to a state where ``goal(state, notes)`` holds.
+
+    ``notes`` is what ``observe(notes, label, state)`` has recorded along the
+    path (a small hashable value, e.g. a frozenset of facts), so a goal can ask
+    for a path *through* something: the search runs on (state, notes) pairs.
+    States and labels are passed in readable form (the model's ``decode`` and
+    ``step``).  Returns [(None, s0), (label1, s1), ...] or None.
+
+    >>> class Counter:
+    ...     def initial_states(self): return [0]
+    ...     def successors(self, s): return [("inc", (s + 1) % 4), ("dec", (s - 1) % 4)]
+    >>> [s for _, s in find_path(Counter(), lambda s, n: s == 0 and "3" in n,
+    ...                          lambda n, lab, s: n | {str(s)})]
+    [0, 3, 0]
+    """
+    decode = getattr(model, "decode", lambda s: s)
+    describe = getattr(model, "step", lambda label: label)
+    parent: dict = {}
+    frontier = []
+    for s in model.initial_states():
+        key = (s, start)
+        if key not in parent:
+            parent[key] = None
+            frontier.append(key)
+    i = 0
+    while i < len(frontier):
+        key = frontier[i]
+        s, notes = key
+        if goal(decode(s), notes):
+            path = []
+            while key is not None:
+                prev = parent[key]
+                path.append((describe(prev[1]) if prev else None, decode(key[0])))
+                key = prev[0] if prev else None
+            return path[::-1]
+        for label, t in model.successors(s):
+            n2 = observe(notes, describe(label), decode(t)) if observe else notes
+            k2 = (t, n2)
+            if k2 not in parent:
+                if len(parent) >= max_states:
+                    return None
+                parent[k2] = (key, label)
+                frontier.append(k2)
+        i += 1
+    return None

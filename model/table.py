@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .actions import ACTIONS
+from .errors import InputError
 from .events import ARRIVALS, CALLS, CONTROL, TEXT, TIMERS, arrival_events
 from .tcb import STATES
 
@@ -36,7 +37,7 @@ QUALIFIERS = ("passive", "active")
 _ARRIVAL_NAMES = {e.name for e in ARRIVALS}
 
 
-class TableError(ValueError):
+class TableError(InputError):
     """A rule table that cannot be used; the message names file, line and problem."""
 
 

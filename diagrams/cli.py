@@ -1,0 +1,240 @@
+"""``tcpcheck diagram``: the command that draws.
+
+    tcpcheck diagram fsm    [--rules FILE] [--full] ...
+    tcpcheck diagram states [--preset NAME | --config FILE] [--quotient | --whole] [--highlight PROPERTY] ...
+    tcpcheck diagram trace  (SCENARIO | --counterexample PROPERTY | --file TRACE.json) ...
+
+Every subcommand takes ``-o FILE``, ``--format svg|png|pdf|dot`` and
+``--lang en|zh``.  It is registered with the main command line through the
+``tcpcheck.commands`` entry point; errors in what the user gave are raised as
+:class:`InputError` and reported by the main command line with exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tcpcheck.model.checker import run
+from tcpcheck.model.config import PRESETS, load_config, preset
+from tcpcheck.model.errors import InputError
+from tcpcheck.model.report import trace_json
+from tcpcheck.model.scenarios import SCENARIOS, scenario_path
+from tcpcheck.model.table import REFERENCE, load_table
+
+from .i18n import LANGS, phrase
+from .render import FORMATS, DotMissing, render
+from .states import TooLarge, states_dot
+
+__all__ = ["register", "DiagramError"]
+
+
+class DiagramError(InputError):
+    """Bad input to ``tcpcheck diagram``: reported in one line, exit code 2."""
+
+
+def _output_options(p) -> None:
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write here (default: standard output; the format follows the extension)")
+    p.add_argument("--format", choices=FORMATS, help="svg, png, pdf or dot (default: from -o, else svg)")
+    p.add_argument("--lang", choices=LANGS, default="en",
+                   help="label language: en, or zh for Chinese (state names stay as in the RFC)")
+
+
+def _source_options(p) -> None:
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--preset", metavar="NAME", help=f"a built-in configuration: {', '.join(PRESETS)}")
+    src.add_argument("--config", metavar="FILE", help="a TOML configuration file (see 'tcpcheck check --help')")
+    p.add_argument("--rules", metavar="FILE", help="a rule table instead of the reference one")
+
+
+def _config(args):
+    cfg = load_config(args.config) if args.config else preset(args.preset or "default")
+    table = load_table(args.rules) if args.rules else load_table(cfg.rules or REFERENCE)
+    return cfg, table
+
+
+def _names(cfg, lang: str) -> dict:
+    roles = {"active": "client", "passive": "server"}
+    a, b = cfg.A.open, cfg.B.open
+    if {a, b} == {"active", "passive"}:
+        return {w: f"{w} ({phrase(roles[getattr(cfg, w).open], lang)})" for w in ("A", "B")}
+    return {"A": "A", "B": "B"}
+
+
+def _emit(args, dot_source: str) -> int:
+    fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "svg")
+    if fmt not in FORMATS:
+        raise DiagramError(f"cannot tell the format from '{args.output}'; use --format "
+                           f"({', '.join(FORMATS)})")
+    try:
+        data = render(dot_source, fmt)
+    except DotMissing as exc:
+        raise DiagramError(str(exc)) from None
+    if args.output:
+        Path(args.output).write_bytes(data)
+        print(f"wrote {args.output} ({fmt})", file=sys.stderr)
+    elif fmt in ("png", "pdf") and sys.stdout.isatty():
+        raise DiagramError(f"{fmt} is binary: give -o FILE, or redirect the output")
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+def cmd_fsm(args) -> int:
+    from .fsm import fsm_dot
+
+    table = load_table(args.rules) if args.rules else load_table()
+    return _emit(args, fsm_dot(table, full=args.full, lang=args.lang))
+
+
+def _property(result, name: str):
+    names = [v.name for v in result.verdicts]
+    if name not in names:
+        raise DiagramError(f"unknown property '{name}'; the properties are: {'; '.join(names)}")
+    v = result.verdicts[names.index(name)]
+    if v.state is None:
+        raise DiagramError(f"'{name}' {v.verdict} in this configuration and has no "
+                           f"counterexample or witness to show")
+    return v
+
+
+def cmd_states(args) -> int:
+    cfg, table = _config(args)
+    result = run(cfg, table, max_states=args.max_states)
+    x = result.exploration
+    path = []
+    if args.highlight:
+        i = _property(result, args.highlight).state
+        while i >= 0:
+            path.append(i)
+            i = x.parent[i]
+        path.reverse()
+    quotient = True if args.quotient else (False if args.whole else None)
+    title = f"{cfg.name}: {len(x.states):,} reachable states"
+    if args.highlight:
+        title += f"; highlighted: {args.highlight}"
+    try:
+        dot = states_dot(x, title, quotient=quotient, path=path, lang=args.lang)
+    except TooLarge as exc:
+        raise DiagramError(str(exc)) from None
+    return _emit(args, dot)
+
+
+def _trace_from_file(path: str, prop: str | None):
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise DiagramError(f"{p}: cannot read the trace: {exc.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        where = f":{exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise DiagramError(f"{p}{where}: not a JSON trace ({exc})") from None
+    if isinstance(data, dict) and "properties" in data:
+        cands = [q for q in data["properties"] if "counterexample" in q or "witness" in q]
+        if prop is not None:
+            cands = [q for q in cands if q.get("name") == prop]
+        if not cands:
+            raise DiagramError(f"{p}: no property{' named ' + repr(prop) if prop else ''} with a "
+                               f"counterexample or witness in this 'tcpcheck check --json' output")
+        q = next((q for q in cands if q.get("verdict") == "violated"), cands[0])
+        data = q.get("counterexample") or q.get("witness")
+    if not isinstance(data, list) or not data:
+        raise DiagramError(f"{p}: expected a list of steps, or the output of 'tcpcheck check --json'")
+    for n, step in enumerate(data):
+        need = ("A", "B") if n == 0 else ("actor", "kind", "event", "sent", "A", "B")
+        missing = [k for k in need if not isinstance(step, dict) or k not in step]
+        if missing:
+            raise DiagramError(f"{p}: step {n} lacks {', '.join(missing)}")
+    return data
+
+
+def cmd_trace(args) -> int:
+    from .msc import msc_dot
+
+    if args.list:
+        for name, sc in SCENARIOS.items():
+            print(f"{name:<20} {sc.description}")
+        return 0
+    chosen = [x for x in (args.scenario, args.counterexample, args.file) if x]
+    if len(chosen) != 1:
+        raise DiagramError("give exactly one of: a SCENARIO name (see --list), "
+                           "--counterexample PROPERTY, or --file TRACE.json")
+    names = {"A": "A", "B": "B"}
+    if args.scenario:
+        if args.scenario not in SCENARIOS:
+            raise DiagramError(f"unknown scenario '{args.scenario}'; known scenarios: {', '.join(SCENARIOS)}")
+        cfg, table, path = scenario_path(args.scenario)
+        trace, title, names = trace_json(path, table), SCENARIOS[args.scenario].description, _names(cfg, args.lang)
+    elif args.counterexample:
+        cfg, table = _config(args)
+        result = run(cfg, table, max_states=args.max_states)
+        v = _property(result, args.counterexample)
+        kind = "counterexample to" if v.verdict == "violated" else "witness of"
+        trace = trace_json(result.exploration.path(v.state), result.table)
+        title, names = f"{cfg.name}: {kind} '{v.name}'", _names(cfg, args.lang)
+    else:
+        trace, title = _trace_from_file(args.file, args.property), Path(args.file).name
+    return _emit(args, msc_dot(trace, title=title, lang=args.lang, names=names))
+
+
+def register(sub) -> None:
+    """Add ``diagram`` and its subcommands to the main command line."""
+    d = sub.add_parser("diagram", help="draw the state diagram, the state graph or a trace",
+                       description="Draw diagrams generated from the rule table and the explored "
+                                   "state graph: 'fsm' the endpoint state diagram (RFC 9293 "
+                                   "Figure 5), 'states' the reachable-state graph of a "
+                                   "configuration, 'trace' a message sequence chart.")
+    ds = d.add_subparsers(dest="diagram", metavar="KIND")
+    ds.required = True
+
+    f = ds.add_parser("fsm", help="the endpoint state diagram, drawn from the rule table",
+                      description="The eleven states and the transitions of the rule table, in the "
+                                  "textbook look: the client's normal path thick and solid, the "
+                                  "server's thick and dashed. By default the transitions of RFC 9293 "
+                                  "Figure 5 and its notes; --full adds RST, ABORT, timeouts and "
+                                  "retransmissions.",
+                      epilog="example: tcpcheck diagram fsm -o fsm.png")
+    f.add_argument("--rules", metavar="FILE", help="a rule table instead of the reference one")
+    f.add_argument("--full", action="store_true", help="also RST, ABORT, timeouts and retransmissions")
+    _output_options(f)
+    f.set_defaults(func=cmd_fsm)
+
+    s = ds.add_parser("states", help="the reachable-state graph of a configuration",
+                      description="The graph of every reachable state, or, when it is large (or with "
+                                  "--quotient), one node per pair of endpoint states with the number "
+                                  "of states it stands for. A property's counterexample or witness "
+                                  "can be highlighted.",
+                      epilog='example: tcpcheck diagram states --highlight "deadlock freedom" -o graph.svg')
+    _source_options(s)
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--quotient", action="store_true", help="one node per pair of endpoint states")
+    g.add_argument("--whole", action="store_true", help="every state (refused when too large to read)")
+    s.add_argument("--highlight", metavar="PROPERTY",
+                   help="highlight this property's counterexample or witness, e.g. 'CLOSING is reachable'")
+    s.add_argument("--max-states", type=int, metavar="N", help="stop exploring after N states")
+    _output_options(s)
+    s.set_defaults(func=cmd_states)
+
+    t = ds.add_parser("trace", help="a message sequence chart of a scenario, counterexample or trace file",
+                      description="A message sequence chart: two lifelines, states where they change, "
+                                  "segments as slanted arrows with flags, SEQ and ACK; losses end in a "
+                                  "cross, duplicates and timeouts are marked.",
+                      epilog="examples:\n  tcpcheck diagram trace --list\n"
+                             "  tcpcheck diagram trace seed -o seed.svg\n"
+                             '  tcpcheck diagram trace --counterexample "deadlock freedom" -o cex.png\n'
+                             "  tcpcheck check --json > r.json; tcpcheck diagram trace --file r.json -o r.svg",
+                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    t.add_argument("scenario", nargs="?", metavar="SCENARIO", help=f"a named scenario: {', '.join(SCENARIOS)}")
+    t.add_argument("--list", action="store_true", help="list the named scenarios")
+    t.add_argument("--counterexample", metavar="PROPERTY",
+                   help="draw this property's counterexample (or witness) in the chosen configuration")
+    t.add_argument("--file", metavar="TRACE.json",
+                   help="a trace file: the output of 'tcpcheck check --json', or a list of its steps")
+    t.add_argument("--property", metavar="NAME", help="with --file: which property's trace to draw")
+    _source_options(t)
+    t.add_argument("--max-states", type=int, metavar="N", help="stop exploring after N states")
+    _output_options(t)
+    t.set_defaults(func=cmd_trace)
