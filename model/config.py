@@ -126,19 +126,29 @@ def preset(name: str) -> Config:
 
 # --- TOML files ----------------------------------------------------------------
 
+_HEADER = re.compile(r'^\[\s*"?([^\]"]+?)"?\s*\]\s*(?:#.*)?$')
+_KEY = re.compile(r'^("?)([A-Za-z0-9_.-]+)\1\s*=')
+
+
 def _line_of(text: str, section: str | None, key: str) -> int:
-    """The line where ``key`` is set (inside ``[section]`` if given); 1 if not found."""
+    """The line where ``key`` is set (inside ``[section]`` if given), or where
+    ``[section]`` begins when ``key`` is empty; 1 if it cannot be found.
+    Understands comments after headers, quoted keys and dotted keys."""
     current = None
+    want = f"{section}.{key}" if section and key else (section or key)
     for n, line in enumerate(text.splitlines(), 1):
         s = line.strip()
-        m = re.match(r"\[\s*([^\]]+?)\s*\]$", s)
+        m = _HEADER.match(s)
         if m:
-            current = m.group(1)
-            if section is not None and current == section and key == "":
+            current = m.group(1).strip()
+            if not key and current == section:
                 return n
             continue
-        if current == section and re.match(rf"{re.escape(key)}\s*=", s):
-            return n
+        m = _KEY.match(s)
+        if m:
+            path = f"{current}.{m.group(2)}" if current else m.group(2)
+            if path == want or (not key and path.startswith(f"{section}.")):
+                return n
     return 1
 
 
@@ -183,7 +193,7 @@ def load_config(path: str | Path) -> Config:
     """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise ConfigError(f"{p}: cannot read the configuration: {exc.strerror}") from None
     except UnicodeDecodeError:

@@ -106,6 +106,10 @@ def _retransmitted_fin(D, t, s, wnd):
                  D.eq(D.add(s.seq, 1), t.rcv_nxt))
 
 
+def _in_order_data(D, t, s, wnd):
+    return D.And(D.Not(D.eq(s.len, 0)), D.eq(s.seq, t.rcv_nxt))
+
+
 def has_text(D, s):
     """Whether the text stage applies: the segment carries data or a FIN."""
     return D.Or(D.Not(D.eq(s.len, 0)), s.FIN)
@@ -144,6 +148,8 @@ _SYNC = SYNCHRONIZED
 _PLAIN_ACK_STATES = tuple(x for x in _SYNC if x != "SYN_RCVD" and x not in FIN_SENT)
 # SYN-RECEIVED has no text stage: the only ACK it lets through moves it to ESTABLISHED.
 _TEXT_STATES = tuple(x for x in _SYNC if x != "SYN_RCVD")
+# States that accept text (3.10.7.4 seventh); the others have received a FIN and ignore it.
+_ACCEPTS_TEXT = ("ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2")
 
 
 def _E(name, states, stage, guard, effect=None, proceed=False, ref=""):
@@ -227,9 +233,9 @@ ARRIVALS: tuple[Event, ...] = (
        ref="3.10.7.4 fifth"),
 
     # Synchronized states, second stage: the segment text and the FIN bit.
-    _E("rcv data", _TEXT_STATES, TEXT,
-       lambda D, t, s, w: D.And(D.Not(D.eq(s.len, 0)), D.eq(s.seq, t.rcv_nxt)), _take_text,
-       ref="3.10.7.4 seventh"),
+    _E("rcv data", _ACCEPTS_TEXT, TEXT, _in_order_data, _take_text, ref="3.10.7.4 seventh"),
+    _E("rcv data", [x for x in _TEXT_STATES if x not in _ACCEPTS_TEXT], TEXT, _in_order_data,
+       ref="3.10.7.4 seventh (a FIN was received: the text is ignored, RCV.NXT stays)"),
     _E("rcv FIN", _TEXT_STATES, TEXT,
        lambda D, t, s, w: D.And(D.eq(s.len, 0), s.FIN, D.eq(s.seq, t.rcv_nxt)), _take_fin,
        ref="3.10.7.4 eighth"),

@@ -159,7 +159,9 @@ def find_path(model, goal: Callable, observe: Callable | None = None, start=froz
     path (a small hashable value, e.g. a frozenset of facts), so a goal can ask
     for a path *through* something: the search runs on (state, notes) pairs.
     States and labels are passed in readable form (the model's ``decode`` and
-    ``step``).  Returns [(None, s0), (label1, s1), ...] or None.
+    ``step``).  Returns [(None, s0), (label1, s1), ...], or None when no run
+    reaches the goal; raises RuntimeError when more than ``max_states``
+    (state, notes) pairs would be needed to decide.
 
     >>> class Counter:
     ...     def initial_states(self): return [0]
@@ -193,7 +195,7 @@ def find_path(model, goal: Callable, observe: Callable | None = None, start=froz
             k2 = (t, n2)
             if k2 not in parent:
                 if len(parent) >= max_states:
-                    return None
+                    raise RuntimeError(f"find_path: gave up after {max_states:,} (state, notes) pairs")
                 parent[k2] = (key, label)
                 frontier.append(k2)
         i += 1

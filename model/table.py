@@ -113,6 +113,7 @@ def parse_table(text: str, name: str) -> RuleTable:
     """Parse and validate the text of a rule table; ``name`` is used in messages."""
     rules: list[Rule] = []
     seen: dict[tuple[str, str | None, str], str] = {}
+    first_row: dict[str, int] = {}  # state -> line of its first row
     for lineno, raw in enumerate(text.splitlines(), 1):
         line = raw.split("#", 1)[0].strip()
         if not line:
@@ -133,6 +134,7 @@ def parse_table(text: str, name: str) -> RuleTable:
             raise TableError(f"{where}: unknown next state '{to_text}'; expected 'same' or one of "
                              f"{', '.join(STATES)}")
         for state, qual in _split_states(states_text, where):
+            first_row.setdefault(state, lineno)
             _check_event(state, event, where)
             key = (state, qual, event)
             if key in seen:
@@ -143,7 +145,7 @@ def parse_table(text: str, name: str) -> RuleTable:
             rules.append(Rule(len(rules), state, qual, event, actions, to, source, where))
     table = RuleTable(rules, name)
     _check_qualifiers(table, seen)
-    _check_complete(table)
+    _check_complete(table, first_row, len(text.splitlines()) + 1)
     return table
 
 
@@ -174,19 +176,24 @@ def _check_qualifiers(table, seen):
             raise TableError(f"{where}: {state}[{qual}] handles '{event}' but {state}[{other}] does not")
 
 
-def _check_complete(table):
-    missing = [f"{s}: {e.name}" for s in STATES for stage in (CONTROL, TEXT)
+def _check_complete(table, first_row: dict[str, int], end: int):
+    """Every arrival event of every state has a row.  The error points at the
+    first row of the first state that lacks one (or the end of the file)."""
+    missing = [(s, e.name) for s in STATES for stage in (CONTROL, TEXT)
                for e in arrival_events(s, stage) if not table.has(s, e.name)]
+    missing = list(dict.fromkeys(missing))
     if missing:
-        raise TableError(f"{table.name}: the table does not say what to do on "
-                         f"{len(missing)} arrival event(s): {'; '.join(dict.fromkeys(missing))}")
+        line = first_row.get(missing[0][0], end)
+        listed = "; ".join(f"{s}: {e}" for s, e in missing)
+        raise TableError(f"{table.name}:{line}: the table does not say what to do on "
+                         f"{len(missing)} arrival event(s): {listed}")
 
 
 def load_table(path: str | Path = REFERENCE) -> RuleTable:
     """Load and validate the rule table at ``path`` (the reference table by default)."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = p.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise TableError(f"{p}: cannot read the rule table: {exc.strerror}") from None
     except UnicodeDecodeError:
