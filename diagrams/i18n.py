@@ -60,6 +60,9 @@ _ZH_ACTIONS = {
     "retransmit": "重传",
 }
 
+#: English wording of phrases whose key is a short name.
+_EN_PHRASES = {"dropped": "dropped (channel full)"}
+
 _ZH_PHRASES = {
     "active close": "主动关闭",
     "passive close": "被动关闭",
@@ -70,10 +73,21 @@ _ZH_PHRASES = {
     "lost": "丢失",
     "duplicate": "重复",
     "dropped": "丢弃（信道已满）",
+    "in flight": "传输中",
     "timeout": "超时",
     "client's normal path": "客户端的正常路径",
     "server's normal path": "服务器的正常路径",
     "other transitions": "其他转换",
+    # The named scenarios' descriptions (model/scenarios.py), as chart titles.
+    "the seed note's segments 1-7: three-way handshake, then the client closes first and "
+    "the server after it": "笔记中的报文 1-7：三次握手，然后客户端先关闭，服务器随后关闭",
+    "both endpoints open actively at once; each goes SYN_SENT -> SYN_RCVD -> ESTABLISHED "
+    "(RFC 9293 Figure 7)": "双方同时主动打开；各自经历 SYN_SENT -> SYN_RCVD -> ESTABLISHED（RFC 9293 图 7）",
+    "both endpoints close at once; their FINs cross and each passes through CLOSING "
+    "(claim C13)": "双方同时关闭；两个 FIN 交叉，双方都经过 CLOSING（论断 C13）",
+    "the final ACK is lost; the server in LAST_ACK retransmits its FIN and the client, still "
+    "in TIME_WAIT, acknowledges it again (claim C17)":
+        "最后的 ACK 丢失；处于 LAST_ACK 的服务器重传 FIN，仍处于 TIME_WAIT 的客户端再次确认（论断 C17）",
 }
 
 
@@ -98,7 +112,7 @@ def action_label(action: str, lang: str = "en") -> str:
 def phrase(text: str, lang: str = "en") -> str:
     """One of the few fixed words diagrams use (``active close``, ``lost`` ...)."""
     _check(lang)
-    return _ZH_PHRASES.get(text, text) if lang == "zh" else text
+    return _ZH_PHRASES.get(text, text) if lang == "zh" else _EN_PHRASES.get(text, text)
 
 
 def edge_label(event: str, actions, lang: str = "en") -> str:
