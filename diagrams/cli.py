@@ -167,7 +167,8 @@ def cmd_trace(args) -> int:
         if args.scenario not in SCENARIOS:
             raise DiagramError(f"unknown scenario '{args.scenario}'; known scenarios: {', '.join(SCENARIOS)}")
         cfg, table, path = scenario_path(args.scenario)
-        trace, title, names = trace_json(path, table), SCENARIOS[args.scenario].description, _names(cfg, args.lang)
+        trace, names = trace_json(path, table), _names(cfg, args.lang)
+        title = phrase(SCENARIOS[args.scenario].description, args.lang)
     elif args.counterexample:
         cfg, table = _config(args)
         result = run(cfg, table, max_states=args.max_states)
@@ -178,6 +179,21 @@ def cmd_trace(args) -> int:
     else:
         trace, title = _trace_from_file(args.file, args.property), Path(args.file).name
     return _emit(args, msc_dot(trace, title=title, lang=args.lang, names=names))
+
+
+def cmd_gallery(args) -> int:
+    from .gallery import write_gallery
+
+    out = Path(args.out)
+    if not out.is_dir():
+        raise DiagramError(f"{out}: not a directory")
+    try:
+        written = write_gallery(out, svg=not args.dot_only)
+    except DotMissing as exc:
+        raise DiagramError(str(exc)) from None
+    for p in written:
+        print(p)
+    return 0
 
 
 def register(sub) -> None:
@@ -238,3 +254,12 @@ def register(sub) -> None:
     t.add_argument("--max-states", type=int, metavar="N", help="stop exploring after N states")
     _output_options(t)
     t.set_defaults(func=cmd_trace)
+
+    y = ds.add_parser("gallery", help="regenerate the reference diagrams committed under diagrams/",
+                      description="Write every diagram of the reference model (state diagrams, "
+                                  "scenario charts in English and Chinese, state graphs) as DOT "
+                                  "and SVG. The tests compare the committed DOT files with what "
+                                  "the model generates now.")
+    y.add_argument("--out", default="diagrams", metavar="DIR", help="where to write (default: diagrams)")
+    y.add_argument("--dot-only", action="store_true", help="write only the DOT files")
+    y.set_defaults(func=cmd_gallery)
