@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from tcpcheck.model.checker import run
+from tcpcheck.model.cli import positive
 from tcpcheck.model.config import PRESETS, load_config, preset
 from tcpcheck.model.errors import InputError
 from tcpcheck.model.report import trace_json
@@ -48,6 +49,7 @@ def _source_options(p) -> None:
     src.add_argument("--preset", metavar="NAME", help=f"a built-in configuration: {', '.join(PRESETS)}")
     src.add_argument("--config", metavar="FILE", help="a TOML configuration file (see 'tcpcheck check --help')")
     p.add_argument("--rules", metavar="FILE", help="a rule table instead of the reference one")
+    p.add_argument("--max-states", type=positive, metavar="N", help="stop exploring after N states")
 
 
 def _config(args):
@@ -230,7 +232,6 @@ def register(sub) -> None:
     g.add_argument("--whole", action="store_true", help="every state (refused when too large to read)")
     s.add_argument("--highlight", metavar="PROPERTY",
                    help="highlight this property's counterexample or witness, e.g. 'CLOSING is reachable'")
-    s.add_argument("--max-states", type=int, metavar="N", help="stop exploring after N states")
     _output_options(s)
     s.set_defaults(func=cmd_states)
 
@@ -251,7 +252,6 @@ def register(sub) -> None:
                    help="a trace file: the output of 'tcpcheck check --json', or a list of its steps")
     t.add_argument("--property", metavar="NAME", help="with --file: which property's trace to draw")
     _source_options(t)
-    t.add_argument("--max-states", type=int, metavar="N", help="stop exploring after N states")
     _output_options(t)
     t.set_defaults(func=cmd_trace)
 

@@ -32,7 +32,8 @@ __all__ = ["main"]
 EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_INTERNAL, EXIT_UNKNOWN = 0, 1, 2, 3, 4
 
 
-def _positive(text: str) -> int:
+def positive(text: str) -> int:
+    """An argparse type: a whole number of at least 1."""
     try:
         n = int(text.replace("_", "").replace(",", ""))
     except ValueError:
@@ -148,7 +149,7 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--rules", metavar="FILE",
                    help=f"a rule table to check instead of the reference one ({REFERENCE.name})")
     c.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
-    c.add_argument("--max-states", type=_positive, metavar="N",
+    c.add_argument("--max-states", type=positive, metavar="N",
                    help="stop after N states and report the run as incomplete")
     c.set_defaults(func=cmd_check)
 

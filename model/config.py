@@ -16,7 +16,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .errors import InputError
+from .errors import InputError, read_input
 from .tcb import MOD, STATES
 
 __all__ = ["EndpointConfig", "Config", "PRESETS", "ConfigError", "load_config", "preset"]
@@ -192,12 +192,7 @@ def load_config(path: str | Path) -> Config:
         iss = 4294967295
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ConfigError(f"{p}: cannot read the configuration: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{p}: the configuration is not UTF-8 text") from None
+    text = read_input(p, "the configuration", ConfigError)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

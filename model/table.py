@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .actions import ACTIONS
-from .errors import InputError
+from .errors import InputError, read_input
 from .events import ARRIVALS, CALLS, CONTROL, TEXT, TIMERS, arrival_events
 from .tcb import STATES
 
@@ -192,11 +192,6 @@ def _check_complete(table, first_row: dict[str, int], end: int):
 def load_table(path: str | Path = REFERENCE) -> RuleTable:
     """Load and validate the rule table at ``path`` (the reference table by default)."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise TableError(f"{p}: cannot read the rule table: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise TableError(f"{p}: the rule table is not UTF-8 text") from None
+    text = read_input(p, "the rule table", TableError)
     name = p.name if p == REFERENCE else str(p)
     return parse_table(text, name)
