@@ -68,6 +68,18 @@ class Exploration:
         out.reverse()
         return out
 
+    def walk(self, ids: list[int]) -> list[tuple[object, object]]:
+        """The path through the states ``ids`` (consecutive ones joined by an
+        edge), in the form :meth:`path` gives: [(None, s0), (label1, s1), ...]."""
+        if not hasattr(self, "_edge_index"):
+            self._edge_index = {}
+            for u, v, k in zip(self.src, self.dst, self.lab):
+                self._edge_index.setdefault((u, v), k)
+        out = [(None, self.state(ids[0]))]
+        for u, v in zip(ids, ids[1:]):
+            out.append((self.label(self._edge_index[(u, v)]), self.state(v)))
+        return out
+
     def graph(self) -> nx.DiGraph:
         """The reachable-state graph: nodes are state ids (attribute ``state``).
         Each edge carries the ``label`` of the first step found between its two

@@ -6,7 +6,9 @@ Layer 7.  Three kinds, after stateright's vocabulary:
   shortest path to a state where it is false);
 * ``reachability``: true in some reachable state (the witness is the shortest
   path to one);
-* ``deadlock``: every terminal state is an acceptable end.
+* ``deadlock``: every terminal state is an acceptable end;
+* ``liveness``: ``P leads to Q`` under the fairness of :mod:`liveness` (a
+  counterexample is a lasso: a path to a cycle, or to a stop, without Q).
 
 Each property has a one-sentence statement.  On an incomplete exploration a
 property that was neither violated nor witnessed is ``unknown``.
@@ -17,10 +19,11 @@ from __future__ import annotations
 from typing import Callable, NamedTuple
 
 from .explorer import Exploration
+from .liveness import FAIRNESS, Lasso, leads_to
 from .system import State
 from .tcb import MASK, STATES, SYNCHRONIZED, Concrete
 
-__all__ = ["Property", "Verdict", "PROPERTIES", "check_properties", "acceptable_end"]
+__all__ = ["Property", "Verdict", "PROPERTIES", "FAIRNESS", "check_properties", "acceptable_end"]
 
 D = Concrete
 _HAS_PEER_SEQ = frozenset(SYNCHRONIZED)
@@ -29,9 +32,10 @@ _SENDING = frozenset(s for s in STATES if s not in ("CLOSED", "LISTEN"))
 
 class Property(NamedTuple):
     name: str
-    kind: str  # "invariant", "reachability" or "deadlock"
+    kind: str  # "invariant", "reachability", "deadlock" or "liveness"
     statement: str
-    test: Callable | None  # state -> None if fine, else a sentence saying what is wrong
+    test: object  # invariant/reachability: state -> None if fine, else why not;
+    #               liveness: ((P, Q), ...) predicate pairs on states, each "P leads to Q"
 
 
 class Verdict(NamedTuple):
@@ -41,6 +45,7 @@ class Verdict(NamedTuple):
     verdict: str  # "holds", "violated" or "unknown"
     state: int | None  # counterexample (violated) or witness (reachability holds)
     detail: str
+    lasso: Lasso | None = None  # a liveness counterexample
 
 
 def _between(x, lo, hi):
@@ -93,6 +98,15 @@ def acceptable_end(s: State) -> bool:
     return all(t.state == "CLOSED" or (t.state == "LISTEN" and t.passive) for t in (s.A, s.B))
 
 
+def _closed_by_app(s: State) -> bool:
+    """Some application has closed (or given up on) its connection."""
+    return not s.app_A.close or not s.app_B.close
+
+
+def _in(who: str, *names: str):
+    return lambda s: getattr(s, who).state in names
+
+
 def _reach(state_name):
     return lambda s: None if state_name in (s.A.state, s.B.state) else "not here"
 
@@ -112,6 +126,14 @@ PROPERTIES: tuple[Property, ...] = (
     Property("deadlock freedom", "deadlock",
              "Every state without successors has nothing in flight and each endpoint CLOSED "
              "(or in LISTEN, for a passive opener).", None),
+    Property("every close completes", "liveness",
+             "Once an application has closed, every fair run ends with nothing in flight and "
+             "each endpoint CLOSED (or in LISTEN, for a passive opener).",
+             ((_closed_by_app, acceptable_end),)),
+    Property("SYN_SENT leads to ESTABLISHED or CLOSED", "liveness",
+             "Every fair run in which an endpoint is in SYN_SENT later finds it ESTABLISHED or "
+             "CLOSED.",
+             tuple((_in(w, "SYN_SENT"), _in(w, "ESTABLISHED", "CLOSED")) for w in ("A", "B"))),
 )
 
 
@@ -140,6 +162,20 @@ def check_properties(x: Exploration, properties=PROPERTIES) -> list[Verdict]:
                 verdicts.append(Verdict(p.name, p.kind, p.statement,
                                         "violated" if x.complete else "unknown", None,
                                         "no explored state has it"))
+        elif p.kind == "liveness":
+            if not x.complete:
+                verdicts.append(Verdict(p.name, p.kind, p.statement, "unknown", None, ""))
+                continue
+            lasso = next((lasso for pq in p.test if (lasso := leads_to(x, *pq)) is not None), None)
+            if lasso is None:
+                verdicts.append(Verdict(p.name, p.kind, p.statement, "holds", None, ""))
+            else:
+                end = states[lasso.stem[-1]]
+                how = (f"it goes round a cycle of {len(lasso.cycle) - 1} steps"
+                       if lasso.cycle else "it stops")
+                verdicts.append(Verdict(p.name, p.kind, p.statement, "violated", None,
+                                        f"a fair run never gets there: {how} with A in "
+                                        f"{end.A.state}, B in {end.B.state}", lasso))
         else:
             bad = [i for i in x.terminal if i < n and not acceptable_end(states[i])]
             if bad:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 
 from .checker import Result
-from .properties import Verdict
+from .properties import FAIRNESS, Verdict
 from .system import State, Step
 from .table import RuleTable
 from .tcb import TCB, describe_segment
@@ -88,6 +88,15 @@ def trace_json(path: list[tuple[Step | None, State]], table: RuleTable) -> list[
     return out
 
 
+def _ids_to(x, sid: int) -> list[int]:
+    """The state ids of the shortest path to ``sid``."""
+    ids = []
+    while sid >= 0:
+        ids.append(sid)
+        sid = x.parent[sid]
+    return ids[::-1]
+
+
 def _dead_lines(result: Result) -> list[str]:
     by_event: dict[str, list[str]] = {}
     for r in result.dead:
@@ -129,16 +138,34 @@ def summary_lines(result: Result, preset_note: str = "") -> list[str]:
     lines.append(f"Rule coverage: {len(fired)} of {len(table.rules)} rules fire; "
                  f"{len(dead)} never do in this configuration:")
     lines += _dead_lines(result)
+    if any(v.kind == "liveness" for v in result.verdicts):
+        lines.append("")
+        lines.append("Liveness is checked under these fairness assumptions: "
+                     + "; ".join(FAIRNESS) + ".")
+    shown: dict[tuple, str] = {}  # runs already printed, by their state ids
     for v in result.verdicts:
-        if v.verdict == "violated" and v.state is not None:
-            path = x.path(v.state)
-            lines.append("")
-            lines.append(f"Counterexample to '{v.name}' ({len(path) - 1} steps): {v.detail}")
-            lines += trace_lines(path, table)
-            if v.kind == "invariant":
-                end = path[-1][1]
-                for w, t in (("A", end.A), ("B", end.B)):
-                    lines.append(f"      {w}: " + ", ".join(f"{k}={val}" for k, val in _tcb_json(t).items()))
+        if v.verdict != "violated" or (v.state is None and v.lasso is None):
+            continue
+        stem, cycle = v.lasso if v.lasso is not None else (_ids_to(x, v.state), [])
+        run_ids = (tuple(stem), tuple(cycle))
+        lines.append("")
+        if run_ids in shown:
+            lines.append(f"Counterexample to '{v.name}': {v.detail}; the same run as the "
+                         f"counterexample to '{shown[run_ids]}' above.")
+            continue
+        shown[run_ids] = v.name
+        extra = f", then a cycle of {len(cycle) - 1} steps" if cycle else ""
+        lines.append(f"Counterexample to '{v.name}' ({len(stem) - 1} steps{extra}): {v.detail}")
+        lines += trace_lines(x.walk(stem), table)
+        if cycle:
+            lines.append("      ... and then, for ever:")
+            lines += trace_lines(x.walk(cycle), table)[1:]
+        elif v.kind == "liveness":
+            lines.append("      ... and then nothing can happen any more.")
+        if v.kind == "invariant":
+            end = x.state(stem[-1])
+            for w, t in (("A", end.A), ("B", end.B)):
+                lines.append(f"      {w}: " + ", ".join(f"{k}={val}" for k, val in _tcb_json(t).items()))
     bad = [v for v in result.verdicts if v.verdict == "violated"]
     unknown = [v for v in result.verdicts if v.verdict == "unknown"]
     lines.append("")
@@ -163,6 +190,11 @@ def result_json(result: Result) -> dict:
         if v.state is not None:
             key = "counterexample" if v.verdict == "violated" else "witness"
             item[key] = trace_json(x.path(v.state), table)
+        if v.lasso is not None:
+            stem, cycle = v.lasso
+            item["counterexample"] = trace_json(x.walk(stem + cycle[1:]), table)
+            if cycle:
+                item["cycle_from"] = len(stem) - 1  # the steps after this one repeat for ever
         props.append(item)
 
     def rules(ids):

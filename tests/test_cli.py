@@ -52,8 +52,11 @@ def test_check_default_finds_the_deadlock():
     assert "Counterexample to 'deadlock freedom' (12 steps)" in out
     assert "(dropped: the channel is full)" in out
     assert "Rule coverage: 71 of 146 rules fire; 75 never do in this configuration:" in out
-    assert out.rstrip().endswith("Result: 1 of 15 properties violated.")
-    assert out.count("VIOLATED") == 1
+    assert out.rstrip().endswith("Result: 2 of 17 properties violated.")
+    assert out.count("VIOLATED") == 2
+    assert ("Counterexample to 'every close completes': a fair run never gets there: it stops "
+            "with A in CLOSED, B in FIN_WAIT_2; the same run as the counterexample to "
+            "'deadlock freedom' above.") in out
 
 
 def test_the_tcpcheck_script_is_installed_and_behaves_the_same():
@@ -70,8 +73,8 @@ def test_check_reliable_holds():
     assert proc.returncode == 0, proc.stdout
     assert "VIOLATED" not in proc.stdout
     assert "Explored 307 states and 572 transitions to depth 17" in proc.stdout
-    assert proc.stdout.count("  holds     ") == 15
-    assert proc.stdout.rstrip().endswith("Result: all 15 properties hold.")
+    assert proc.stdout.count("  holds     ") == 17
+    assert proc.stdout.rstrip().endswith("Result: all 17 properties hold.")
 
 
 def test_presets_lists_all_six():
@@ -113,16 +116,17 @@ def test_json_default():
     assert all(set(r) == {"rule", "where"} and r["where"].startswith("rfc9293.rules:")
                for r in out["rules_fired"] + out["rules_dead"])
     props = out["properties"]
-    assert len(props) == 15
+    assert len(props) == 17
     for p in props:
         assert {"name", "kind", "verdict"} <= set(p)
         assert p["verdict"] in ("holds", "violated", "unknown")
-        assert p["kind"] in ("invariant", "reachability", "deadlock")
+        assert p["kind"] in ("invariant", "reachability", "deadlock", "liveness")
         if p["verdict"] == "violated":
             assert "counterexample" in p
         if p["kind"] == "reachability" and p["verdict"] == "holds":
             assert "witness" in p
-    assert [p["name"] for p in props if p["verdict"] == "violated"] == ["deadlock freedom"]
+    assert [p["name"] for p in props if p["verdict"] == "violated"] == [
+        "deadlock freedom", "every close completes"]
 
 
 def test_json_counterexample_trace():
@@ -177,7 +181,7 @@ def test_max_states_summary_text():
     assert "INCOMPLETE: stopped at the state budget" in proc.stdout
     assert "  unknown   deadlock      deadlock freedom" in proc.stdout
     assert proc.stdout.rstrip().endswith(
-        "Result: no violation found, but 5 properties are unknown "
+        "Result: no violation found, but 7 properties are unknown "
         "(the exploration is incomplete; raise --max-states).")
 
 
@@ -227,7 +231,7 @@ def test_config_rules_path_is_relative_to_the_config(tmp_path):
     assert code == 1
     assert out["rules"] == str(tmp_path / "sub" / "t.rules")
     assert [p["name"] for p in out["properties"] if p["verdict"] == "violated"] == [
-        "CLOSING is reachable", "deadlock freedom"]
+        "CLOSING is reachable", "deadlock freedom", "every close completes"]
 
 
 # --- bad input: exit 2, one line, no traceback ---------------------------------------

@@ -159,10 +159,11 @@ INVARIANT_MUTANTS = {
 
 def test_every_property_has_a_mutant():
     names = {p.name for p in PROPERTIES}
-    covered = set(INVARIANT_MUTANTS) | {f"{s} is reachable" for s in REACHABILITY_MUTANTS} | {"deadlock freedom"}
+    covered = (set(INVARIANT_MUTANTS) | {f"{s} is reachable" for s in REACHABILITY_MUTANTS}
+               | {"deadlock freedom"} | set(LIVENESS_MUTANTS))
     assert covered == names
-    assert len(PROPERTIES) == 15
-    assert {p.kind for p in PROPERTIES} == {"invariant", "reachability", "deadlock"}
+    assert len(PROPERTIES) == 17
+    assert {p.kind for p in PROPERTIES} == {"invariant", "reachability", "deadlock", "liveness"}
 
 
 def test_every_property_holds_on_the_reference_configuration():
@@ -426,3 +427,42 @@ def test_acceptable_end():
     assert not acceptable_end(State(CLOSED_TCB, CLOSED_TCB, APP_DONE, APP_DONE,
                                     (Segment(True, False, False, False, 0, 0),), ()))
     assert not acceptable_end(State(_est(1, 2, 2, 2, 3), CLOSED_TCB, APP_DONE, APP_DONE, (), ()))
+
+
+# --- liveness ---------------------------------------------------------------------------
+
+# property: (preset, table edits, length of the lasso's stem, cycle length, endpoint states at the end)
+LIVENESS_MUTANTS = {
+    # TIME_WAIT never expires: the close never completes; the first stuck run the search
+    # meets is a simultaneous close that leaves both endpoints in TIME_WAIT
+    "every close completes": (
+        "reliable",
+        [("TIME_WAIT    | timeout 2MSL | delete TCB                 | CLOSED      | F20, 3.10.8\n", "")],
+        11, 0, ("TIME_WAIT", "TIME_WAIT")),
+    # SYN_SENT ignores the SYN,ACK and never gives up: the client waits in SYN_SENT for ever
+    "SYN_SENT leads to ESTABLISHED or CLOSED": (
+        "seed",
+        [(_row("SYN_SENT", "rcv SYN,ACK", "snd ACK", "ESTABLISHED"),
+          _row("SYN_SENT", "rcv SYN,ACK", "-", "same")),
+         ("SYN_SENT, SYN_RCVD, ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK | user timeout",
+          "SYN_RCVD, ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK | user timeout")],
+        None, 0, None),
+}
+
+
+@pytest.mark.parametrize("name", list(LIVENESS_MUTANTS))
+def test_liveness_violated_by_its_mutant(name):
+    config, edits, stem, cycle, end = LIVENESS_MUTANTS[name]
+    reference = run_preset(config)
+    assert verdict(reference, name).verdict == "holds"
+    r = run(preset(config), mutant_table(f"liveness: {name}", *edits))
+    v = verdict(r, name)
+    assert v.verdict == "violated" and v.lasso is not None
+    assert len(v.lasso.cycle) == cycle
+    last = r.exploration.state(v.lasso.stem[-1])
+    if stem is not None:
+        assert len(v.lasso.stem) - 1 == stem
+        assert (last.A.state, last.B.state) == end
+    else:
+        assert last.A.state == "SYN_SENT"
+    assert v.lasso.stem[0] == 0

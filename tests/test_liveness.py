@@ -1,0 +1,69 @@
+"""The fair-cycle analysis behind the liveness properties, on small graphs
+whose right answer can be seen at a glance, then on the TCP model."""
+
+from tcpcheck.model.explorer import explore
+from tcpcheck.model.liveness import leads_to
+from tcpcheck.model.system import Step
+
+
+def step(actor, kind):
+    return Step(actor, kind, f"{actor} {kind}", None, (), ())
+
+
+class Toy:
+    """A model given by its edges: {state: [(actor, kind, next state), ...]}."""
+
+    def __init__(self, edges):
+        self.edges = edges
+
+    def initial_states(self):
+        return [0]
+
+    def successors(self, s):
+        return [(step(a, k), t) for a, k, t in self.edges.get(s, [])]
+
+
+def check(edges, goal=3):
+    x = explore(Toy(edges))
+    return leads_to(x, lambda s: s == 0, lambda s: s == goal)
+
+
+def test_a_fair_cycle_is_a_counterexample():
+    lasso = check({0: [("A", "call", 1)], 1: [("B", "rcv", 2)], 2: [("A", "rcv", 1)]})
+    assert lasso.stem == [0, 1] and lasso.cycle == [1, 2, 1]
+
+
+def test_a_run_that_stops_is_a_counterexample():
+    lasso = check({0: [("A", "call", 1)], 1: []})
+    assert lasso.stem == [0, 1] and lasso.cycle == []
+
+
+def test_the_goal_reached_on_every_run_holds():
+    assert check({0: [("A", "call", 1), ("B", "call", 2)], 1: [("A", "timer", 3)], 2: [("B", "rcv", 3)]}) is None
+
+
+def test_a_cycle_that_needs_endless_duplication_is_not_fair():
+    edges = {0: [("A", "call", 1)], 1: [("network", "duplicate", 2), ("B", "timer", 3)],
+             2: [("A", "rcv", 1)]}
+    assert check(edges) is None
+
+
+def test_a_cycle_that_needs_endless_loss_is_not_fair():
+    edges = {0: [("A", "call", 1)], 1: [("network", "lose", 2), ("B", "timer", 3)],
+             2: [("A", "timer", 1)]}
+    assert check(edges) is None
+
+
+def test_a_step_possible_everywhere_on_the_cycle_is_eventually_taken():
+    # A's timer leads out of the cycle and stays possible in both of its states
+    edges = {0: [("A", "call", 1)], 1: [("B", "rcv", 2), ("A", "timer", 3)],
+             2: [("A", "rcv", 1), ("A", "timer", 3)]}
+    assert check(edges) is None
+
+
+def test_a_step_possible_only_now_and_then_may_be_ignored():
+    # weak fairness only: a step that keeps becoming impossible need not be taken
+    edges = {0: [("A", "call", 1)], 1: [("B", "rcv", 2), ("A", "timer", 3)],
+             2: [("A", "rcv", 1)]}
+    lasso = check(edges)
+    assert lasso.stem == [0, 1] and lasso.cycle == [1, 2, 1]
