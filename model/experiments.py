@@ -1,0 +1,300 @@
+"""The seed note's claims C1-C17 as experiments anyone can run.
+
+Each experiment asks the model one question about one or more claims and
+answers with a verdict, a finding in plain words and the shortest run that
+shows it (a witness, or a counterexample on a broken variant of the model).
+Verdicts say how the model relates to the note:
+
+* ``confirmed``: the model does what the note says;
+* ``qualified``: it does, but the model shows more, or a limit the note does
+  not mention (the finding says what);
+* ``refuted``: the model does otherwise.
+
+Every experiment has the verdict it is expected to give; the report and the
+exit code say whether each came out as expected.  Experiments compute; they
+do not draw (the report with charts is written by the diagrams package).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable, NamedTuple
+
+from .checker import build, run
+from .config import preset
+from .explorer import find_path
+from .scenarios import scenario_path
+from .tcb import MOD, describe_segment
+
+__all__ = ["Outcome", "Experiment", "EXPERIMENTS", "run_experiment"]
+
+
+class Outcome(NamedTuple):
+    verdict: str  # "confirmed", "qualified" or "refuted"
+    finding: str  # what the model shows, in a few sentences
+    config: str  # the configuration the trace comes from
+    table: object  # the rule table the trace was run with
+    trace: list | None  # the shortest run that shows it: [(None, s0), (step, s1), ...]
+    trace_kind: str = "witness"  # or "counterexample"
+
+
+class Experiment(NamedTuple):
+    name: str
+    claims: tuple[str, ...]
+    question: str
+    expected: str
+    run: Callable[[], Outcome]
+
+
+def _sent(path) -> list[tuple[str, object]]:
+    return [(step.actor, seg) for step, _ in path[1:] for seg in step.sent]
+
+
+def _flags(seg) -> str:
+    return ",".join(n for n in ("SYN", "FIN", "RST", "ACK") if getattr(seg, n)) + ("+data" if seg.len else "")
+
+
+def _search(config, goal, observe=None):
+    model = build(config)
+    return model.table, find_path(model, goal, observe)
+
+
+def _via(*facts):
+    """An observer noting which of ``facts`` (name, predicate on step and state) happened."""
+    def observe(notes, step, s):
+        return notes | {name for name, test in facts if test(step, s)}
+    return observe
+
+
+# --- the experiments -------------------------------------------------------------
+
+def _handshake() -> Outcome:
+    cfg = preset("seed")
+    table, path = _search(cfg, lambda s, n: s.A.state == s.B.state == "ESTABLISHED")
+    first = _sent(path)
+    a_iss, b_iss = cfg.A.iss, cfg.B.iss
+    ok = ([(w, _flags(q)) for w, q in first] == [("A", "SYN"), ("B", "SYN,ACK"), ("A", "ACK")]
+          and first[1][1].ack == (a_iss + 1) % MOD and first[2][1].ack == (b_iss + 1) % MOD)
+    return Outcome("confirmed" if ok else "refuted",
+                   f"The client sends {describe_segment(first[0][1])}; the server answers with one "
+                   f"segment carrying both SYN and ACK, {describe_segment(first[1][1])}, whose ACK is "
+                   f"the client's ISS+1; the client's {describe_segment(first[2][1])} acknowledges the "
+                   f"server's SYN. The client is ESTABLISHED on the SYN,ACK, the server on the ACK.",
+                   "seed", table, path)
+
+
+def _active_passive() -> Outcome:
+    cfg, table, path = scenario_path("seed")
+    a = [s.A.state for _, s in path]
+    b = [s.B.state for _, s in path]
+    ok = ({"FIN_WAIT_1", "FIN_WAIT_2", "TIME_WAIT"} <= set(a) and not {"CLOSE_WAIT", "LAST_ACK"} & set(a)
+          and {"CLOSE_WAIT", "LAST_ACK"} <= set(b) and "TIME_WAIT" not in b)
+    return Outcome("confirmed" if ok else "refuted",
+                   "The side that closes first (the client) goes FIN_WAIT_1 -> FIN_WAIT_2 -> TIME_WAIT: "
+                   "the active close. The other goes CLOSE_WAIT -> LAST_ACK: the passive close. Only the "
+                   "active closer waits in TIME_WAIT.", "seed", table, path)
+
+
+def _fin_sequence() -> Outcome:
+    cfg, table, path = scenario_path("seed")
+    sent = _sent(path)
+    fins = [(i, q) for i, (_, q) in enumerate(sent) if q.FIN]
+    acks = [next(q for _, q in sent[i + 1:] if q.ACK and not q.FIN and q.ack == (f.seq + 1) % MOD)
+            for i, f in fins]
+    ok = len(fins) == 2 and all(acks)
+    wrap = fins[0][1].seq == MOD - 1
+    return Outcome("confirmed" if ok else "refuted",
+                   f"Each FIN is acknowledged with its sequence number plus one: the client's FIN has "
+                   f"SEQ={fins[0][1].seq} and is acknowledged with ACK={acks[0].ack}"
+                   f"{' (4294967295 + 1 wraps to 0: sequence arithmetic is modulo 2^32)' if wrap else ''}; "
+                   f"the server's FIN has SEQ={fins[1][1].seq} and ACK={acks[1].ack}. A FIN occupies one "
+                   f"sequence number, like a SYN.", "seed", table, path)
+
+
+def _closed_listen() -> Outcome:
+    table, path = _search(preset("reliable"), lambda s, n: s.B.state == "LISTEN")
+    ok = path is not None and path[0][1].A.state == path[0][1].B.state == "CLOSED"
+    return Outcome("confirmed" if ok else "refuted",
+                   "Both endpoints start CLOSED (no TCB). A passive OPEN creates a TCB in LISTEN: the "
+                   "server waits for a SYN.", "reliable", table, path)
+
+
+def _syn_rcvd_held() -> Outcome:
+    lost = ("final ACK lost", lambda st, s: st.kind == "lose" and st.event == "A->B"
+            and st.segment.ACK and not st.segment.SYN and not st.segment.FIN and s.B.state == "SYN_RCVD")
+    resent = ("SYN,ACK resent", lambda st, s: st.actor == "B" and st.event == "retransmission timeout"
+              and s.B.state == "SYN_RCVD")
+    answered = ("bare ACK", lambda st, s: st.actor == "B" and st.event == "rcv ACK of SYN"
+                and not st.segment.len)
+    table, path = _search(preset("default"),
+                          lambda s, n: n == {"final ACK lost", "SYN,ACK resent", "bare ACK"},
+                          _via(lost, resent, answered))
+    held = path is not None and path[-1][1].B.state == "ESTABLISHED"
+    return Outcome("confirmed" if held else "refuted",
+                   "When the final ACK of the handshake is lost, the server stays in SYN_RCVD while the "
+                   "client is already ESTABLISHED. The model shows how it gets out: its retransmission "
+                   "timer resends the SYN,ACK, the ESTABLISHED client answers this old segment with an "
+                   "ACK (an unacceptable segment gets an ACK, RFC 9293 3.10.7.4), and that ACK moves the "
+                   "server to ESTABLISHED. Data from the client, which carries the ACK too, would do the "
+                   "same, sooner.", "default", table, path)
+
+
+def _syn_sent() -> Outcome:
+    cfg, table, path = scenario_path("seed")
+    _, so_table, so_path = scenario_path("simultaneous-open")
+    ok = (path[1][1].A.state == "SYN_SENT" and path[1][0].sent[0].SYN
+          and any(s.A.state == "SYN_RCVD" for _, s in so_path))
+    return Outcome("qualified" if ok else "refuted",
+                   "The client enters SYN_SENT when it sends its SYN (active OPEN) and waits for the "
+                   "server's SYN,ACK, which moves it to ESTABLISHED. The note leaves out one way out: in a "
+                   "simultaneous open a SYN without ACK arrives in SYN_SENT, and the endpoint goes to "
+                   "SYN_RCVD (the scenario 'simultaneous-open', shown here).",
+                   "simultaneous-open", so_table, so_path)
+
+
+def _fin_wait() -> Outcome:
+    cfg = replace(preset("reliable"), name="reliable")
+    got_data = ("data in FIN_WAIT_2", lambda st, s: st.actor == "A" and "rcv data" in st.event
+                and s.A.state == "FIN_WAIT_2")
+    table, path = _search(cfg, lambda s, n: bool(n), _via(got_data))
+    ok = path is not None and any(s.A.state == "FIN_WAIT_1" for _, s in path)
+    return Outcome("qualified" if ok else "refuted",
+                   "FIN_WAIT_1 is left on the ACK of the FIN, for FIN_WAIT_2, where the connection is "
+                   "half-closed: here the client, in FIN_WAIT_2, still receives and acknowledges data "
+                   "from the server. The model also shows what the note does not: RFC 9293 gives "
+                   "FIN_WAIT_2 no timeout, so over a lossy network a FIN_WAIT_2 endpoint whose peer "
+                   "gives up waits for ever (the 'deadlock freedom' counterexample of 'tcpcheck check').",
+                   "reliable", table, path)
+
+
+def _time_wait_shortcut() -> Outcome:
+    shortcut = ("FIN_WAIT_1 -> TIME_WAIT", lambda st, s: st.kind == "rcv" and st.event == "rcv ACK of FIN; rcv FIN"
+                and s.A.state == "TIME_WAIT")
+    table, path = _search(preset("default"), lambda s, n: bool(n), _via(shortcut))
+    ok = path is not None and path[-2][1].A.state == "FIN_WAIT_1"
+    return Outcome("confirmed" if ok else "refuted",
+                   "TIME_WAIT follows the receipt and acknowledgment of the peer's FIN. One segment that "
+                   "carries the peer's FIN and the ACK of our FIN takes FIN_WAIT_1 straight to TIME_WAIT "
+                   "(Figure 5, note 2): the ACK is processed first, then the FIN.", "default", table, path)
+
+
+def _closing() -> Outcome:
+    cfg, table, path = scenario_path("simultaneous-close")
+    r = run(preset("default"))
+    sent_fin = {"FIN_WAIT_1", "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "LAST_ACK", "CLOSED"}
+    x = r.exploration
+    both = all(s.B.state in sent_fin for s in (x.state(i) for i in range(len(x.states)))
+               if s.A.state == "CLOSING")
+    share = sum(1 for i in range(len(x.states)) if "CLOSING" in (x.state(i).A.state, x.state(i).B.state))
+    return Outcome("confirmed" if both else "refuted",
+                   f"CLOSING is reached only when an endpoint that sent a FIN receives the peer's FIN "
+                   f"before the ACK of its own: in every reachable state of the default model where the "
+                   f"client is in CLOSING, the server has sent its FIN too. Both closed at about the same "
+                   f"time. It is rare in runs, not in the state space: {share:,} of the default model's "
+                   f"{len(x.states):,} states have an endpoint in CLOSING.", cfg.name, table, path)
+
+
+def _half_close() -> Outcome:
+    sent_in_close_wait = ("data from CLOSE_WAIT", lambda st, s: st.actor == "B" and st.event == "SEND"
+                          and s.B.state == "CLOSE_WAIT")
+    delivered = ("delivered", lambda st, s: st.actor == "A" and "rcv data" in st.event
+                 and s.B.state in ("CLOSE_WAIT", "LAST_ACK"))
+    table, path = _search(preset("reliable"), lambda s, n: n == {"data from CLOSE_WAIT", "delivered"},
+                          _via(sent_in_close_wait, delivered))
+    ok = path is not None
+    return Outcome("confirmed" if ok else "refuted",
+                   "A FIN closes one direction only. After the client's FIN the server is in CLOSE_WAIT, "
+                   "still sends data, and the client (FIN_WAIT_2) accepts and acknowledges it; the "
+                   "server's own CLOSE comes later.", "reliable", table, path)
+
+
+def _last_ack() -> Outcome:
+    cfg, table, path = scenario_path("seed")
+    i = next(n for n, (_, s) in enumerate(path) if s.B.state == "CLOSED")
+    ok = path[i - 1][1].B.state == "LAST_ACK" and path[i][0].event == "rcv ACK of FIN"
+    return Outcome("confirmed" if ok else "refuted",
+                   "The passive closer sends its FIN and waits in LAST_ACK; the ACK of that FIN deletes "
+                   "its TCB and it is CLOSED, with no TIME_WAIT of its own.", "seed", table, path)
+
+
+def _three_vs_four() -> Outcome:
+    cfg, table, path = scenario_path("seed")
+    sent = _sent(path)
+    combined = any(q.FIN and q.ACK for w, q in sent[3:] if w == "B")
+    r = run(preset("reliable"))
+    x = r.exploration
+    # Is there any run in which the passive closer's FIN is its first answer to the peer's FIN,
+    # i.e. the ACK and the FIN travel together?  In the table, 'rcv FIN' always sends an ACK at once.
+    rows = [rule for rule in r.table.rules if rule.event == "rcv FIN" and rule.state == "ESTABLISHED"]
+    acks_at_once = all("snd ACK" in rule.actions for rule in rows)
+    return Outcome("qualified" if acks_at_once else "confirmed",
+                   "Opening takes three segments because the listener puts its ACK and its SYN in one "
+                   "segment. Closing takes four here: RFC 9293 acknowledges a FIN at once ('rcv FIN / "
+                   "snd ACK'), and the server's FIN comes only when its application closes. The note "
+                   "says the ACK and the FIN 'can be combined when nothing is left to send'; the RFC's "
+                   "procedure never combines them (every FIN segment carries an ACK field, but the FIN "
+                   "is always acknowledged first on its own). A stack that delays its ACKs (RFC 1122) "
+                   "can combine them; this model does not delay ACKs." + (
+                       "" if not combined else " (A combined FIN+ACK was seen.)"),
+                   "seed", table, path)
+
+
+def _time_wait_reason() -> Outcome:
+    cfg, table, path = scenario_path("lost-final-ack")
+    reacked = any(st and st.event == "rcv retransmitted FIN" and s.A.state == "TIME_WAIT" for st, s in path)
+    return Outcome("qualified" if reacked else "refuted",
+                   "The final ACK is lost; the server in LAST_ACK retransmits its FIN after a timeout; "
+                   "the client, still in TIME_WAIT, acknowledges it again and the server closes cleanly. "
+                   "The model shows the limit of this answer: time is not modelled, so there are also "
+                   "runs where TIME_WAIT expires before the retransmitted FIN arrives and CLOSED answers "
+                   "it with a reset. TIME_WAIT works only because 2MSL is longer than the peer's "
+                   "retransmission timeouts. RFC 9293 gives a second reason the note does not: old "
+                   "segments of this connection must die out before it can be opened again.",
+                   cfg.name, table, path)
+
+
+EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
+    Experiment("handshake", ("C1", "C2", "C3"),
+               "Does opening take SYN; SYN+ACK (acknowledging SYN+1); ACK, leaving both ESTABLISHED?",
+               "confirmed", _handshake),
+    Experiment("half-close", ("C4", "C14"),
+               "After receiving a FIN, can an endpoint still send data, and is it delivered?",
+               "confirmed", _half_close),
+    Experiment("active-passive", ("C5",),
+               "Does the side that closes first go through FIN_WAIT and TIME_WAIT, the other through "
+               "CLOSE_WAIT and LAST_ACK?", "confirmed", _active_passive),
+    Experiment("fin-sequence", ("C6", "C7"),
+               "Is each FIN acknowledged with its sequence number plus one?", "confirmed", _fin_sequence),
+    Experiment("closed-listen", ("C8",),
+               "Do endpoints start CLOSED, and does a passive OPEN lead to LISTEN?", "confirmed",
+               _closed_listen),
+    Experiment("syn-rcvd-held", ("C9",),
+               "If the handshake's final ACK is lost, does the server stay in SYN_RCVD, and what gets "
+               "it out?", "confirmed", _syn_rcvd_held),
+    Experiment("syn-sent", ("C10",),
+               "Is SYN_SENT entered on an active OPEN and left on the server's SYN,ACK?", "qualified",
+               _syn_sent),
+    Experiment("fin-wait", ("C11",),
+               "Is FIN_WAIT_1 left on the ACK of the FIN, and is FIN_WAIT_2 a half-closed connection?",
+               "qualified", _fin_wait),
+    Experiment("time-wait-shortcut", ("C12",),
+               "Does a segment carrying FIN and the ACK of our FIN take FIN_WAIT_1 straight to TIME_WAIT?",
+               "confirmed", _time_wait_shortcut),
+    Experiment("closing", ("C13",),
+               "Is CLOSING reached only when both ends close at about the same time?", "confirmed", _closing),
+    Experiment("last-ack", ("C15",),
+               "Does the ACK of its FIN take LAST_ACK to CLOSED?", "confirmed", _last_ack),
+    Experiment("three-vs-four", ("C16",),
+               "Why three segments to open but four to close, and can the ACK and FIN be combined?",
+               "qualified", _three_vs_four),
+    Experiment("time-wait-reason", ("C17",),
+               "Does TIME_WAIT let the active closer acknowledge a retransmitted FIN after the final "
+               "ACK is lost?", "qualified", _time_wait_reason),
+)}
+
+
+def run_experiment(name: str) -> Outcome:
+    """Run the experiment ``name``; KeyError (with the known names) if there is none."""
+    if name not in EXPERIMENTS:
+        raise KeyError(f"unknown experiment '{name}'; known experiments: {', '.join(EXPERIMENTS)}")
+    return EXPERIMENTS[name].run()

@@ -1,0 +1,105 @@
+"""The experiments on the seed note's claims: verdicts and runs pinned."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tcpcheck.model.experiments import EXPERIMENTS, run_experiment
+from tcpcheck.model.tcb import describe_segment
+
+TCPCHECK = [sys.executable, "-m", "tcpcheck.model"]
+
+# experiment: (verdict, configuration of its run, length of the run)
+PINNED = {
+    "handshake": ("confirmed", "seed", 4),
+    "half-close": ("confirmed", "reliable", 10),
+    "active-passive": ("confirmed", "seed", 11),
+    "fin-sequence": ("confirmed", "seed", 11),
+    "closed-listen": ("confirmed", "reliable", 1),
+    "syn-rcvd-held": ("confirmed", "default", 8),
+    "syn-sent": ("qualified", "simultaneous-open", 8),
+    "fin-wait": ("qualified", "reliable", 10),
+    "time-wait-shortcut": ("confirmed", "default", 8),
+    "closing": ("confirmed", "simultaneous-close", 12),
+    "last-ack": ("confirmed", "seed", 11),
+    "three-vs-four": ("qualified", "seed", 11),
+    "time-wait-reason": ("qualified", "lost-final-ack", 14),
+}
+
+
+def test_every_claim_has_an_experiment():
+    claims = {c for e in EXPERIMENTS.values() for c in e.claims}
+    assert claims == {f"C{n}" for n in range(1, 18)}
+    assert set(PINNED) == set(EXPERIMENTS)
+
+
+@pytest.mark.parametrize("name", list(PINNED))
+def test_verdict_and_run(name):
+    o = run_experiment(name)
+    assert (o.verdict, o.config, len(o.trace) - 1) == PINNED[name]
+    assert o.verdict == EXPERIMENTS[name].expected
+
+
+def test_handshake_run_is_the_three_segments():
+    o = run_experiment("handshake")
+    sent = [describe_segment(q) for step, _ in o.trace[1:] for q in step.sent]
+    assert sent == ["<SEQ=4294967294><CTL=SYN>", "<SEQ=300><ACK=4294967295><CTL=SYN,ACK>",
+                    "<SEQ=4294967295><ACK=301><CTL=ACK>"]
+    assert (o.trace[-1][1].A.state, o.trace[-1][1].B.state) == ("ESTABLISHED", "ESTABLISHED")
+
+
+def test_syn_rcvd_is_held_until_the_retransmitted_syn_ack_is_answered():
+    o = run_experiment("syn-rcvd-held")
+    events = [(st.actor, st.kind, st.event) for st, _ in o.trace[1:]]
+    assert ("network", "lose", "A->B") in events
+    assert events[-3:] == [("B", "timer", "retransmission timeout"),
+                           ("A", "rcv", "rcv unacceptable segment"),
+                           ("B", "rcv", "rcv ACK of SYN")]
+    lost_at = events.index(("network", "lose", "A->B"))
+    assert all(s.B.state == "SYN_RCVD" for _, s in o.trace[lost_at + 1:-1])
+    assert o.trace[-1][1].B.state == "ESTABLISHED"
+
+
+def test_time_wait_shortcut_is_one_segment():
+    o = run_experiment("time-wait-shortcut")
+    step, after = o.trace[-1]
+    before = o.trace[-2][1]
+    assert (before.A.state, after.A.state) == ("FIN_WAIT_1", "TIME_WAIT")
+    assert step.segment.FIN and step.segment.ACK
+
+
+def test_closing_counts_states():
+    assert "8,200 of the default model's 28,817 states" in run_experiment("closing").finding
+
+
+def cli(*args):
+    return subprocess.run([*TCPCHECK, *args], capture_output=True, text=True, timeout=300)
+
+
+def test_experiment_list_and_one_as_json():
+    listed = cli("experiment", "--list")
+    assert listed.returncode == 0
+    assert [line.split()[0] for line in listed.stdout.splitlines()] == list(EXPERIMENTS)
+    one = cli("experiment", "fin-sequence", "--json")
+    assert one.returncode == 0
+    data = json.loads(one.stdout)
+    assert (data["verdict"], data["as_expected"], data["claims"]) == ("confirmed", True, ["C6", "C7"])
+    assert len(data["trace"]) == 12 and data["trace"][0]["what"] == "initial state"
+
+
+def test_unknown_experiment():
+    proc = cli("experiment", "nope")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("tcpcheck: error: unknown experiment 'nope'; known experiments: handshake,")
+
+
+def test_experiments_report(tmp_path):
+    proc = cli("experiments", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"13 of 13 experiments came out as expected; report: {tmp_path / 'experiments.md'}\n"
+    text = (tmp_path / "experiments.md").read_text()
+    assert "13 of 13 experiments came out as expected." in text
+    assert text.count("\n## ") == 13
+    assert sorted(p.name for p in tmp_path.glob("*.svg")) == sorted(f"{n}.svg" for n in EXPERIMENTS)
