@@ -9,6 +9,11 @@ retransmission budget.  Arithmetic goes through the domain object ``D`` so
 that the proofs can evaluate the same functions symbolically.
 
 It must not decide *when* an action happens: that is the rule table.
+
+Two actions at the end of the vocabulary are *not* RFC 9293: ``snd FIN
+without sequence number`` and ``retransmit, but never a FIN`` exist so that
+the named mutants of :mod:`mutants` (claims C6 and C17) are one edit of the
+rule table each.  The reference table does not use them.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ __all__ = ["ACTIONS", "Params", "front_segment"]
 
 
 class Params(NamedTuple):
-    """What an endpoint's configuration fixes: its ISS and retransmission budget."""
+    """What an endpoint's configuration fixes for one incarnation: the ISS its
+    OPEN chooses and its retransmission budget."""
 
     iss: int
     retransmissions: int
@@ -43,8 +49,11 @@ def delete_tcb(D, t, seg, params):
 
 
 def return_to_listen(D, t, seg, params):
-    """return to LISTEN: flush the retransmission queue, forget the peer (3.10.7.4)."""
-    return _fresh(t, params), None
+    """return to LISTEN: flush the retransmission queue, forget the peer (3.10.7.4).
+
+    The TCB keeps its own ISS (the one its OPEN chose), so a listener of any
+    incarnation answers the next SYN as its OPEN meant it to."""
+    return _fresh(t, params._replace(iss=t.iss)), None
 
 
 def snd_syn(D, t, seg, params):
@@ -113,6 +122,22 @@ def retransmit(D, t, seg, params):
     return t._replace(budget=t.budget - 1), front_segment(D, t)
 
 
+# --- broken on purpose: for the named mutants (model/mutants.py) only ------------------
+
+def snd_fin_without_sequence_number(D, t, seg, params):
+    """NOT RFC 9293 (mutant ``fin-no-seq``, claim C6): snd <SEQ=SND.NXT><ACK=RCV.NXT><CTL=FIN,ACK>
+    but SND.NXT stays where it is, as if a FIN occupied no sequence number."""
+    return t, Segment(False, True, True, False, t.snd_nxt, t.rcv_nxt)
+
+
+def retransmit_but_never_a_fin(D, t, seg, params):
+    """NOT RFC 9293 (mutant ``no-fin-retransmit``): as ``retransmit``, except that when
+    the front of the queue is the FIN nothing is sent; the retransmission is spent all
+    the same, so the user timeout still comes."""
+    out = front_segment(D, t)
+    return t._replace(budget=t.budget - 1), (None if out.FIN else out)
+
+
 #: The action vocabulary of rule tables, in the RFC's words.
 ACTIONS: dict[str, Callable] = {
     "create TCB": create_tcb,
@@ -127,4 +152,7 @@ ACTIONS: dict[str, Callable] = {
     "snd <SEQ=SEG.ACK><CTL=RST>": snd_rst_seg_ack,
     "snd <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>": snd_rst_ack_seg_seq,
     "retransmit": retransmit,
+    # not RFC 9293: used only by the mutants of model/mutants.py
+    "snd FIN without sequence number": snd_fin_without_sequence_number,
+    "retransmit, but never a FIN": retransmit_but_never_a_fin,
 }

@@ -1,7 +1,8 @@
 """The ``tcpcheck`` command line.
 
-    tcpcheck check [--preset NAME | --config FILE] [--rules FILE] [--json] [--max-states N]
+    tcpcheck check [--preset NAME | --config FILE] [--rules FILE] [--mutant NAME] [--json] [--max-states N]
     tcpcheck presets
+    tcpcheck mutants
     tcpcheck bench [--preset NAME] [--capacities 1,2,3] [--json]
 
 Other packages add subcommands through the entry-point group
@@ -25,6 +26,7 @@ from importlib.metadata import entry_points
 
 from .config import PRESETS, load_config, preset
 from .errors import InputError
+from .mutants import MUTANTS, apply_mutant, mutant, mutant_config
 from .table import REFERENCE, load_table
 
 __all__ = ["main"]
@@ -47,12 +49,25 @@ def _presets_text() -> str:
     return "\n".join(f"  {name:<18} {note}" for name, (note, _) in PRESETS.items())
 
 
+def _mutants_text() -> str:
+    return "\n".join(f"  {name:<18} {m.description}" for name, m in MUTANTS.items())
+
+
 def _config_from(args):
+    """The configuration and table of a check: a preset or file (with
+    --mutant and neither, the mutant's own configuration), then the mutant."""
+    name = getattr(args, "mutant", None)
+    if name is not None:
+        mutant(name)  # an unknown name is reported before anything is read
     if args.config:
         cfg = load_config(args.config)
+    elif name is not None and args.preset is None:
+        cfg = mutant_config(name)
     else:
         cfg = preset(args.preset or "default")
     table = load_table(args.rules) if args.rules else load_table(cfg.rules or REFERENCE)
+    if name is not None:
+        cfg, table = apply_mutant(name, cfg, table)
     return cfg, table
 
 
@@ -88,6 +103,10 @@ def cmd_check(args) -> int:
         sys.stdout.write("\n")
     else:
         note = PRESETS[cfg.name][0] if cfg.name in PRESETS else ""
+        if args.mutant is not None:
+            m = MUTANTS[args.mutant]
+            note = (f"mutant {m.name}: {m.description} (claims {', '.join(m.claims)}); "
+                    f"the property it breaks: {m.property}")
         print("\n".join(summary_lines(result, note)))
     return exit_code(result.verdicts)
 
@@ -97,6 +116,17 @@ def cmd_presets(args) -> int:
         print(f"{name}: {note}")
         for line in cfg.describe():
             print(f"    {line}")
+    return EXIT_OK
+
+
+def cmd_mutants(args) -> int:
+    for name, m in MUTANTS.items():
+        print(f"{name}: {m.description}")
+        print(f"    claims {', '.join(m.claims)}; the property that fails on it: {m.property}")
+        print("    its configuration (save as a file and run 'tcpcheck check --config FILE', "
+              f"with --mutant {name} or without):")
+        for line in m.config.rstrip().splitlines():
+            print(f"        {line}")
     return EXIT_OK
 
 
@@ -139,15 +169,24 @@ def parser() -> argparse.ArgumentParser:
                "A configuration file is TOML: a preset to start from and overrides, e.g.\n"
                '  preset = "default"\n  [network]\n  capacity = 3\n  duplication = true\n'
                "  [A]\n  iss = 4294967295\n  data = 0\n"
-               "Keys: rules, rcv_wnd; [network] capacity, loss, duplication, reordering;\n"
-               "[A] and [B] open, opened, iss, data, retransmissions, close_in, abort,\nforeign_socket.\n\n"
+               "Keys: rules, rcv_wnd, iss_step (both endpoints);\n"
+               "[network] capacity, loss, duplication, reordering, loss_budget;\n"
+               "[timers] time_wait_outlasts_rto, time_wait_waits_for_network;\n"
+               "[A] and [B] open, opened, opens, iss, iss_step, data, retransmissions, close_in,\n"
+               "abort, foreign_socket.\n\n"
+               "mutants (--mutant NAME; 'tcpcheck mutants' shows their configurations):\n"
+               + _mutants_text() + "\n\n"
                "examples:\n  tcpcheck check\n  tcpcheck check --preset seed\n"
-               "  tcpcheck check --config my.toml --json > result.json")
+               "  tcpcheck check --config my.toml --json > result.json\n"
+               "  tcpcheck check --mutant no-time-wait")
     src = c.add_mutually_exclusive_group()
     src.add_argument("--preset", metavar="NAME", help="a built-in configuration (default: default)")
     src.add_argument("--config", metavar="FILE", help="a TOML configuration file")
     c.add_argument("--rules", metavar="FILE",
                    help=f"a rule table to check instead of the reference one ({REFERENCE.name})")
+    c.add_argument("--mutant", metavar="NAME",
+                   help="check a named broken variant of the model instead (in its own configuration "
+                        "unless --preset or --config is given)")
     c.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
     c.add_argument("--max-states", type=positive, metavar="N",
                    help="stop after N states and report the run as incomplete")
@@ -155,6 +194,9 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("presets", help="list the built-in configurations and their settings")
     p.set_defaults(func=cmd_presets)
+
+    m = sub.add_parser("mutants", help="list the named broken variants of the model (--mutant NAME)")
+    m.set_defaults(func=cmd_mutants)
 
     b = sub.add_parser(
         "bench", help="measure exploration speed and memory over a scale series",

@@ -1,9 +1,14 @@
 """Configurations: the bounds and switches of one model-checking run.
 
 Like TLA+'s MC*.cfg, the bounds live here, apart from the model, each with a
-one-line reason.  A configuration is built from a named preset and, when a
-file is given, TOML overrides of it.  Errors in a file name the file, the
-line and what was expected.
+one-line reason: channel capacity, retransmissions, data segments,
+incarnations (``opens``), the number of losses, and the switches that order
+TIME-WAIT's 2MSL against the network and the peer's retransmissions.  A
+configuration is built from a named preset and, when a file (or a mutant's
+TOML text) is given, TOML overrides of it.  Errors in a file name the file,
+the line and what was expected.  At their defaults, the options for
+incarnations, losses and timers are the model without them (one OPEN, any
+number of losses, 2MSL that waits only for the network).
 
 It must not run anything.
 """
@@ -19,9 +24,16 @@ from pathlib import Path
 from .errors import InputError, read_input
 from .tcb import MOD, STATES
 
-__all__ = ["EndpointConfig", "Config", "PRESETS", "ConfigError", "load_config", "preset"]
+__all__ = ["EndpointConfig", "Config", "PRESETS", "ConfigError", "ISS_STEP", "load_config", "parse_config", "preset"]
 
 OPEN_MODES = ("active", "passive", "none")
+
+#: The default distance between the ISSs of two incarnations.  RFC 9293 3.4.1
+#: binds the ISN generator to a clock whose low-order bit ticks about every
+#: 4 microseconds; a connection is opened again no sooner than 2MSL after its
+#: active closer saw it close (MSL = 2 minutes, 3.4.2), and 240 s / 4 us is
+#: 60,000,000.  So far apart, an old segment never falls into the new window.
+ISS_STEP = 60_000_000
 
 
 class ConfigError(InputError):
@@ -48,6 +60,12 @@ class EndpointConfig:
     foreign_socket: bool = _why(
         "whether a passive OPEN names the remote socket, which lets SEND turn LISTEN into "
         "SYN_SENT (RFC 9293 3.10.2)", False)
+    opens: int = _why(
+        "how many times the application OPENs: each OPEN after the first is made once its "
+        "connection is CLOSED again, a new incarnation of the same connection", 1)
+    iss_step: int = _why(
+        "how far the ISS moves from one OPEN to the next: the k-th OPEN (k = 0, 1, ...) uses "
+        "ISS = iss + k * iss_step mod 2**32", ISS_STEP)
 
 
 @dataclass(frozen=True)
@@ -63,20 +81,44 @@ class Config:
     reordering: bool = _why("the network may deliver segments out of order", True)
     rcv_wnd: int = _why("RCV.WND, the receive window used by the acceptability test", 4)
     rules: str | None = _why("path of the rule table; empty means the reference RFC 9293 table", None)
+    loss_budget: int | None = _why(
+        "at most this many segments lost by the network in a run (empty: any number); a "
+        "segment dropped at a full channel is not a loss", None)
+    time_wait_outlasts_rto: bool = _why(
+        "2MSL expires only once the peer has nothing left it may retransmit: TIME_WAIT "
+        "outlasts the peer's retransmission timeouts", False)
+    time_wait_waits_for_network: bool = _why(
+        "2MSL expires only when no segment of the connection is in flight (false: it may "
+        "expire while old segments are still in the network)", True)
 
     def describe(self) -> list[str]:
         """One line per setting, for the human summary."""
         net = [x for x in ("loss", "duplication", "reordering") if getattr(self, x)]
+        budget = ""
+        if self.loss_budget is not None and self.loss:
+            budget = f" (at most {self.loss_budget} segment(s) lost in a run)"
         lines = [f"network: capacity {self.capacity} per direction, "
-                 f"{', '.join(net) if net else 'no faults'}"
+                 f"{', '.join(net) if net else 'no faults'}{budget}"
                  f"{'' if self.reordering else ', FIFO'}; RCV.WND={self.rcv_wnd}"]
         for who in ("A", "B"):
             e = getattr(self, who)
             close = "anywhere the RFC allows" if e.close_in is None else "in " + "/".join(e.close_in)
+            opens = ""
+            if e.opens > 1 and e.open != "none":
+                isss = ", ".join(str((e.iss + k * e.iss_step) % MOD) for k in range(1, e.opens))
+                opens = f", opens {e.opens} times (then ISS={isss})"
             lines.append(f"{who}: {e.open} open{' (made before the run)' if e.opened else ''}, ISS={e.iss}, {e.data} data segment(s), "
                          f"{e.retransmissions} retransmission(s), closes {close}"
                          f"{', may ABORT' if e.abort else ''}"
-                         f"{', may SEND from LISTEN' if e.foreign_socket and e.open == 'passive' else ''}")
+                         f"{', may SEND from LISTEN' if e.foreign_socket and e.open == 'passive' else ''}"
+                         f"{opens}")
+        timers = []
+        if not self.time_wait_waits_for_network:
+            timers.append("2MSL may expire while segments are still in flight")
+        if self.time_wait_outlasts_rto:
+            timers.append("2MSL outlasts the peer's retransmissions")
+        if timers:
+            lines.append(f"timers: {'; '.join(timers)}")
         return lines
 
 
@@ -165,10 +207,12 @@ def _endpoint(base: EndpointConfig, table: dict, text: str, path: str, section: 
         _expect(key in names, where, f"unknown key '{key}' in [{section}]; expected one of {', '.join(sorted(names))}")
         if key == "open":
             _expect(value in OPEN_MODES, where, f"open must be one of {', '.join(OPEN_MODES)}, not {value!r}")
-        elif key == "iss":
-            _expect(type(value) is int and 0 <= value < MOD, where, f"iss must be an integer from 0 to {MOD - 1}, not {value!r}")
+        elif key in ("iss", "iss_step"):
+            _check_sequence_number(value, where, key)
         elif key in ("data", "retransmissions"):
             _expect(type(value) is int and 0 <= value <= 8, where, f"{key} must be an integer from 0 to 8, not {value!r}")
+        elif key == "opens":
+            _expect(type(value) is int and 1 <= value <= 4, where, f"opens must be an integer from 1 to 4, not {value!r}")
         elif key in ("abort", "foreign_socket", "opened"):
             _expect(type(value) is bool, where, f"{key} must be true or false, not {value!r}")
         elif key == "close_in":
@@ -177,6 +221,16 @@ def _endpoint(base: EndpointConfig, table: dict, text: str, path: str, section: 
             value = tuple(value) or None
         out[key] = value
     return replace(base, **out)
+
+
+def _check_sequence_number(value, where: str, key: str) -> None:
+    _expect(type(value) is int and 0 <= value < MOD, where,
+            f"{key} must be an integer from 0 to {MOD - 1}, not {value!r}")
+
+
+_TOP = ("preset", "rules", "rcv_wnd", "iss_step", "network", "timers", "A", "B")
+_NETWORK = ("capacity", "loss", "duplication", "reordering", "loss_budget")
+_TIMERS = ("time_wait_outlasts_rto", "time_wait_waits_for_network")
 
 
 def load_config(path: str | Path) -> Config:
@@ -193,46 +247,68 @@ def load_config(path: str | Path) -> Config:
     """
     p = Path(path)
     text = read_input(p, "the configuration", ConfigError)
+    return parse_config(text, str(p), p.parent)
+
+
+def parse_config(text: str, source: str, base_dir: Path | None = None, name: str | None = None) -> Config:
+    r"""The configuration described by the TOML ``text``; errors are reported as
+    ``source:line: what is wrong``.  A ``rules`` path is relative to ``base_dir``
+    (default: the current directory).  The configuration is called ``name``,
+    by default "<file name> (from preset <preset>)".
+
+    >>> parse_config('preset = "seed"\n[network]\nloss = true\nloss_budget = 1\n', "x.toml").loss_budget
+    1
+    """
+    p = source
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         line = m.group(1) if m else "1"
         raise ConfigError(f"{p}:{line}: not valid TOML: {exc}") from None
-    top = {"preset", "rules", "rcv_wnd", "network", "A", "B"}
     for key in data:
-        _expect(key in top, f"{p}:{_line_of(text, None, key) if not isinstance(data[key], dict) else _line_of(text, key, '')}",
-                f"unknown key '{key}'; expected one of {', '.join(sorted(top))}")
-    name = data.get("preset", "default")
-    _expect(isinstance(name, str), f"{p}:{_line_of(text, None, 'preset')}", "preset must be a string")
+        _expect(key in _TOP, f"{p}:{_line_of(text, None, key) if not isinstance(data[key], dict) else _line_of(text, key, '')}",
+                f"unknown key '{key}'; expected one of {', '.join(sorted(_TOP))}")
+    preset_name = data.get("preset", "default")
+    _expect(isinstance(preset_name, str), f"{p}:{_line_of(text, None, 'preset')}", "preset must be a string")
     try:
-        cfg = preset(name)
+        cfg = preset(preset_name)
     except ConfigError as exc:
         raise ConfigError(f"{p}:{_line_of(text, None, 'preset')}: {exc}") from None
-    changes: dict = {"name": f"{p.name} (from preset {name})"}
+    changes: dict = {"name": name or f"{Path(p).name} (from preset {preset_name})"}
     if "rules" in data:
         where = f"{p}:{_line_of(text, None, 'rules')}"
         _expect(isinstance(data["rules"], str), where, "rules must be a path in quotes")
-        changes["rules"] = str((p.parent / data["rules"]).resolve())
+        changes["rules"] = str((Path(base_dir or ".") / data["rules"]).resolve())
     if "rcv_wnd" in data:
         w = data["rcv_wnd"]
         _expect(type(w) is int and 1 <= w <= 1 << 30, f"{p}:{_line_of(text, None, 'rcv_wnd')}",
                 f"rcv_wnd must be an integer from 1 to {1 << 30}, not {w!r}")
         changes["rcv_wnd"] = w
-    net = data.get("network", {})
-    _expect(isinstance(net, dict), f"{p}:{_line_of(text, None, 'network')}", "network must be a table: [network]")
-    for key, value in net.items():
-        where = f"{p}:{_line_of(text, 'network', key)}"
-        if key == "capacity":
-            _expect(type(value) is int and 1 <= value <= 8, where, f"capacity must be an integer from 1 to 8, not {value!r}")
-        elif key in ("loss", "duplication", "reordering"):
-            _expect(type(value) is bool, where, f"{key} must be true or false, not {value!r}")
-        else:
-            raise ConfigError(f"{where}: unknown key '{key}' in [network]; expected capacity, loss, duplication or reordering")
-        changes[key] = value
+    endpoints = {"A": cfg.A, "B": cfg.B}
+    if "iss_step" in data:
+        _check_sequence_number(data["iss_step"], f"{p}:{_line_of(text, None, 'iss_step')}", "iss_step")
+        endpoints = {w: replace(e, iss_step=data["iss_step"]) for w, e in endpoints.items()}
+    for section, keys in (("network", _NETWORK), ("timers", _TIMERS)):
+        table = data.get(section, {})
+        _expect(isinstance(table, dict), f"{p}:{_line_of(text, None, section)}",
+                f"{section} must be a table: [{section}]")
+        for key, value in table.items():
+            where = f"{p}:{_line_of(text, section, key)}"
+            _expect(key in keys, where, f"unknown key '{key}' in [{section}]; expected "
+                    f"{', '.join(keys[:-1])} or {keys[-1]}")
+            if key == "capacity":
+                _expect(type(value) is int and 1 <= value <= 8, where, f"capacity must be an integer from 1 to 8, not {value!r}")
+            elif key == "loss_budget":
+                _expect(type(value) is int and 0 <= value <= 8, where,
+                        f"loss_budget must be an integer from 0 to 8 (leave it out for no limit), not {value!r}")
+            else:
+                _expect(type(value) is bool, where, f"{key} must be true or false, not {value!r}")
+            changes[key] = value
     for who in ("A", "B"):
         section = data.get(who, {})
         _expect(isinstance(section, dict), f"{p}:{_line_of(text, None, who)}", f"{who} must be a table: [{who}]")
-        if section:
-            changes[who] = _endpoint(getattr(cfg, who), section, text, str(p), who)
+        endpoints[who] = _endpoint(endpoints[who], section, text, str(p), who)
+    if endpoints["A"] != cfg.A or endpoints["B"] != cfg.B:
+        changes.update(endpoints)
     return replace(cfg, **changes)

@@ -12,14 +12,31 @@ segment semantics (layer 1) and the actions (layer 3).  The only decisions
 made here are *when* user calls and timeouts happen:
 
 * An application makes a call only when the table has a row for it in the
-  current state: OPEN once; SEND while it has data left (from LISTEN only
-  if its passive OPEN named the remote socket); CLOSE once, in the states
-  its configuration allows; ABORT once, if allowed.
+  current state: OPEN once per incarnation; SEND while it has data left
+  (from LISTEN only if its passive OPEN named the remote socket); CLOSE
+  once, in the states its configuration allows; ABORT once, if allowed.
+* An application configured to OPEN more than once (``opens``) starts a new
+  incarnation when its connection is CLOSED again: it will OPEN once more,
+  actively or passively as configured (a server listens again), with the
+  data, CLOSE and ABORT of a fresh application, and the k-th OPEN chooses
+  ISS = iss + k * iss_step.  Segments of the earlier incarnation may still
+  be in flight.  An application with nothing left to do is :data:`APP_DONE`,
+  whatever incarnation it finished in.
 * A retransmission timer expires only when nothing is in flight in either
   direction (the timer outlasts a round trip); with no retransmissions left,
   that expiry is the user timeout (RFC 9293 3.8.3, R2).
 * TIME-WAIT's 2MSL expires only when no segment of the connection is in
-  flight: after 2MSL every segment has left the network.
+  flight: after 2MSL every segment has left the network.  Two switches of
+  the configuration change that: ``time_wait_waits_for_network = false``
+  lets it expire with segments still in flight (a 2MSL that is too short),
+  and ``time_wait_outlasts_rto = true`` also makes it wait until the peer
+  has nothing left it may retransmit (2MSL longer than the peer's
+  retransmission timeouts).
+* With a ``loss_budget``, the network loses at most that many segments in a
+  run; the state then counts the losses so far (:attr:`State.lost`).  A
+  segment dropped at a full channel is not a loss: a retransmission is only
+  ever sent into an empty network, so drops never stop a segment that is
+  sent again from getting through.
 """
 
 from __future__ import annotations
@@ -45,9 +62,10 @@ class App(NamedTuple):
     data: int  # data segments it may still SEND
     close: bool  # it has yet to CLOSE
     abort: bool  # it may still ABORT
+    incarnation: int = 0  # which of its OPENs (0, 1, ...) this connection is or will be
 
 
-#: An application that has nothing left to do.
+#: An application that has nothing left to do (in whichever incarnation it finished).
 APP_DONE = App("", 0, False, False)
 
 
@@ -60,6 +78,7 @@ class State(NamedTuple):
     app_B: App
     net_AB: tuple[Segment, ...]  # in flight from A to B
     net_BA: tuple[Segment, ...]  # in flight from B to A
+    lost: int = 0  # segments the network has lost so far (counted only under a loss budget)
 
 
 class Step(NamedTuple):
@@ -101,8 +120,9 @@ class Model:
     Internally a global state is a tuple of six small integers (the interned
     TCBs, applications and channel contents, in the order of :class:`State`),
     so that states hash fast and every per-endpoint and per-channel result is
-    computed once.  :meth:`decode` and :meth:`step` turn states and labels
-    back into readable :class:`State` and :class:`Step` values.
+    computed once; under a loss budget a seventh, the losses so far.
+    :meth:`decode` and :meth:`step` turn states and labels back into readable
+    :class:`State` and :class:`Step` values.
     """
 
     def __init__(self, config: Config, table: RuleTable, actions: dict | None = None):
@@ -110,8 +130,18 @@ class Model:
         self.table = table
         self.actions = ACTIONS if actions is None else actions
         self.channel = Channel(config.capacity, config.loss, config.duplication, config.reordering)
-        self.params = tuple(Params(getattr(config, w).iss, getattr(config, w).retransmissions)
-                            for w in ENDPOINTS)
+        # the parameters of each endpoint's k-th OPEN (params: of its first), and its
+        # application as a new incarnation
+        self.incarnations = tuple(
+            tuple(Params(D.add(e.iss, k * e.iss_step), e.retransmissions) for k in range(e.opens))
+            for e in (getattr(config, w) for w in ENDPOINTS))
+        self.params = tuple(p[0] for p in self.incarnations)
+        self._reopen = tuple(
+            tuple(App(e.open, e.data, True, e.abort, k) for k in range(e.opens))
+            if e.open != "none" else () for e in (getattr(config, w) for w in ENDPOINTS))
+        self.loss_budget = config.loss_budget if config.loss else None
+        self._timer_switches = config.time_wait_outlasts_rto or not config.time_wait_waits_for_network
+        self._peer_quiet: dict = {}
         self.send_in_listen = tuple(getattr(config, w).foreign_socket for w in ENDPOINTS)
         self.close_in = tuple(None if getattr(config, w).close_in is None
                               else frozenset(getattr(config, w).close_in) for w in ENDPOINTS)
@@ -124,18 +154,21 @@ class Model:
         self._local: dict = {}
         self._emit: dict = {}
         self._net: dict = {}
+        if self.loss_budget is not None:
+            self.successors = self._successors_within_budget
 
     # --- decoding --------------------------------------------------------------
 
     def decode(self, s: tuple) -> State:
         """The readable form of an internal state."""
         t, a, f = self._tcb.items, self._app.items, self._flight.items
-        return State(t[s[0]], t[s[1]], a[s[2]], a[s[3]], f[s[4]], f[s[5]])
+        return State(t[s[0]], t[s[1]], a[s[2]], a[s[3]], f[s[4]], f[s[5]], *s[6:])
 
     def encode(self, s: State) -> tuple:
         """The internal form of a readable state."""
-        return (self._tcb(s.A), self._tcb(s.B), self._app(s.app_A), self._app(s.app_B),
-                self._flight(s.net_AB), self._flight(s.net_BA))
+        out = (self._tcb(s.A), self._tcb(s.B), self._app(s.app_A), self._app(s.app_B),
+               self._flight(s.net_AB), self._flight(s.net_BA))
+        return out if self.loss_budget is None else out + (s.lost,)
 
     def step(self, label: int) -> Step:
         """The readable form of a transition label."""
@@ -162,24 +195,28 @@ class Model:
             rule = self.table.lookup("CLOSED", f"{e.open} OPEN", False) if e.opened else None
             if rule is not None:
                 outs: list = []
-                tcbs[i] = self._fire(i, rule, CLOSED_TCB, None, outs)
+                tcbs[i] = self._fire(rule, CLOSED_TCB, None, outs, self.params[i])
                 app = app._replace(open="")
                 for seg in outs:
                     flights[i], _ = self.channel.push(flights[i], seg)
             apps.append(app)
-        return [self.encode(State(tcbs[0], tcbs[1], apps[0], apps[1], flights[0], flights[1]))]
+        return [self.encode(State(tcbs[0], tcbs[1], apps[0], apps[1], flights[0], flights[1], 0))]
 
     # --- one endpoint ----------------------------------------------------------
 
-    def _fire(self, i: int, rule, tcb: TCB, seg: Segment | None, outs: list) -> TCB:
+    def _fire(self, rule, tcb: TCB, seg: Segment | None, outs: list, params: Params) -> TCB:
         for name in rule.actions:
-            tcb, out = self.actions[name](D, tcb, seg, self.params[i])
+            tcb, out = self.actions[name](D, tcb, seg, params)
             if out is not None:
                 outs.append(out)
         return tcb if tcb.state == rule.to else tcb._replace(state=rule.to)
 
-    def receive(self, i: int, tcb: TCB, seg: Segment) -> tuple[TCB, tuple, tuple, str]:
-        """Endpoint ``i`` processes ``seg``: (new TCB, segments sent, rule ids, events)."""
+    def receive(self, i: int, tcb: TCB, seg: Segment, incarnation: int = 0) -> tuple[TCB, tuple, tuple, str]:
+        """Endpoint ``i`` (in its ``incarnation``) processes ``seg``: (new TCB,
+        segments sent, rule ids, events).  The reference table's arrival rows
+        never choose an ISS (``return to LISTEN`` keeps the TCB's own), so only a
+        table that creates a TCB on an arrival depends on the incarnation."""
+        params = self.incarnations[i][incarnation]
         outs: list = []
         rules = []
         events = []
@@ -190,7 +227,7 @@ class Model:
             rule = self.table.lookup(t.state, ev.name, t.passive)
             if ev.effect is not None:
                 t = ev.effect(D, t, seg)
-            t = self._fire(i, rule, t, seg, outs)
+            t = self._fire(rule, t, seg, outs, params)
             rules.append(rule.id)
             events.append(ev.name)
             if stage == TEXT or not ev.proceed or t.state == "CLOSED" or not has_text(D, seg):
@@ -198,8 +235,12 @@ class Model:
             stage = TEXT
         return t, tuple(outs), tuple(rules), "; ".join(events)
 
-    def local_steps(self, i: int, tcb: TCB, app: App, quiet: bool) -> list[tuple[Step, TCB, App]]:
-        """User calls and timeouts of endpoint ``i``: (Step, TCB, App) triples."""
+    def local_steps(self, i: int, tcb: TCB, app: App, quiet: bool,
+                    msl: bool | None = None) -> list[tuple[Step, TCB, App]]:
+        """User calls and timeouts of endpoint ``i``: (Step, TCB, App) triples.
+
+        ``quiet``: the retransmission timer may expire (nothing is in flight);
+        ``msl``: TIME-WAIT's 2MSL may expire (by default, when ``quiet``)."""
         who = ENDPOINTS[i]
         state = tcb.state
         options = []  # (kind, event, new app)
@@ -211,11 +252,12 @@ class Model:
         if app.close and (close_in is None or state in close_in):
             options.append(("call", "CLOSE", app._replace(close=False, data=0)))
         if app.abort:
-            options.append(("call", "ABORT", APP_DONE))
-        if quiet:
-            if tcb.snd_una != tcb.snd_nxt:
-                options.append(("timer", "retransmission timeout" if tcb.budget else "user timeout", app))
+            options.append(("call", "ABORT", app._replace(close=False, data=0, abort=False)))
+        if quiet and tcb.snd_una != tcb.snd_nxt:
+            options.append(("timer", "retransmission timeout" if tcb.budget else "user timeout", app))
+        if quiet if msl is None else msl:
             options.append(("timer", "timeout 2MSL", app))
+        params = self.incarnations[i][app.incarnation]
         steps = []
         for kind, event, new_app in options:
             rule = self.table.lookup(state, event, tcb.passive)
@@ -224,26 +266,33 @@ class Model:
             if event == "SEND":
                 new_app = app._replace(data=app.data - 1) if "snd data" in rule.actions else app
             outs: list = []
-            t = self._fire(i, rule, tcb, None, outs)
+            t = self._fire(rule, tcb, None, outs, params)
             steps.append((Step(who, kind, event, None, (rule.id,), tuple(outs)), t, new_app))
         return steps
 
     # --- memoized pieces over interned components -------------------------------
 
-    def _settle(self, t: TCB, app: App) -> tuple[int, int]:
-        """Intern an endpoint's new TCB and application; an application whose
-        connection is gone and that will not open again has nothing left to do."""
+    def _settle(self, i: int, before: TCB, t: TCB, app: App) -> tuple[int, int]:
+        """Intern an endpoint's new TCB and application.  An application whose
+        connection is gone and that will not open again has nothing left to do;
+        one whose connection has just closed (``before`` was not CLOSED) and that
+        has an OPEN left starts its next incarnation."""
         if t.state == "CLOSED" and not app.open:
-            app = APP_DONE
+            k = app.incarnation + 1
+            app = (self._reopen[i][k] if before.state != "CLOSED" and k < len(self._reopen[i])
+                   else APP_DONE)
         return self._tcb(t), self._app(app)
 
-    def _local_ids(self, i: int, tcb: int, app: int, quiet: bool) -> tuple:
-        key = (i, tcb, app, quiet)
+    def _local_ids(self, i: int, tcb: int, app: int, timers: int) -> tuple:
+        """Memoized local steps; ``timers`` is 1 when the retransmission timer
+        may expire, plus 2 when 2MSL may."""
+        key = (i, tcb, app, timers)
         hit = self._local.get(key)
         if hit is None:
-            hit = tuple((self._step(step), *self._settle(t, new_app))
+            before = self._tcb.items[tcb]
+            hit = tuple((self._step(step), *self._settle(i, before, t, new_app))
                         for step, t, new_app in self.local_steps(
-                            i, self._tcb.items[tcb], self._app.items[app], quiet))
+                            i, before, self._app.items[app], bool(timers & 1), bool(timers & 2)))
             self._local[key] = hit
         return hit
 
@@ -251,10 +300,29 @@ class Model:
         key = (i, tcb, app, seg)
         hit = self._rcv.get(key)
         if hit is None:
-            t, outs, rules, events = self.receive(i, self._tcb.items[tcb], seg)
+            a, before = self._app.items[app], self._tcb.items[tcb]
+            t, outs, rules, events = self.receive(i, before, seg, a.incarnation)
             step = Step(ENDPOINTS[i], "rcv", events, seg, rules, outs)
-            hit = self._rcv[key] = (self._step(step), *self._settle(t, self._app.items[app]))
+            hit = self._rcv[key] = (self._step(step), *self._settle(i, before, t, a))
         return hit
+
+    def _nothing_to_retransmit(self, tcb: int) -> bool:
+        """Whether an endpoint with this TCB will never retransmit again: it has no
+        connection (CLOSED, LISTEN), nothing unacknowledged, or no retransmissions left."""
+        hit = self._peer_quiet.get(tcb)
+        if hit is None:
+            t = self._tcb.items[tcb]
+            hit = self._peer_quiet[tcb] = (t.state in ("CLOSED", "LISTEN") or t.snd_una == t.snd_nxt
+                                           or t.budget == 0)
+        return hit
+
+    def _timers(self, quiet: bool, peer: int) -> int:
+        """Which timers of an endpoint may expire (see :meth:`_local_ids`) under
+        the configuration's timer switches, given its peer's TCB."""
+        cfg = self.config
+        msl = (quiet or not cfg.time_wait_waits_for_network) and (
+            not cfg.time_wait_outlasts_rto or self._nothing_to_retransmit(peer))
+        return (1 if quiet else 0) | (2 if msl else 0)
 
     def _send(self, flight: int, step: int) -> tuple[int, int]:
         """Put the segments of ``step`` in flight; the step records any a full channel drops."""
@@ -297,10 +365,14 @@ class Model:
         out = []
         send = self._send
         quiet = ab == self._empty and ba == self._empty
-        for step, t, p in self._local_ids(0, A, pA, quiet):
+        if self._timer_switches:
+            timers_A, timers_B = self._timers(quiet, B), self._timers(quiet, A)
+        else:
+            timers_A = timers_B = 3 if quiet else 0
+        for step, t, p in self._local_ids(0, A, pA, timers_A):
             f, step = send(ab, step)
             out.append((step, (t, B, p, pB, f, ba)))
-        for step, t, p in self._local_ids(1, B, pB, quiet):
+        for step, t, p in self._local_ids(1, B, pB, timers_B):
             f, step = send(ba, step)
             out.append((step, (A, t, pA, p, ab, f)))
         deliver_ab, faults_ab = self._network(ab, "A->B")
@@ -317,4 +389,18 @@ class Model:
             out.append((step, (A, B, pA, pB, rest, ba)))
         for step, rest in faults_ba:
             out.append((step, (A, B, pA, pB, ab, rest)))
+        return out
+
+    def _successors_within_budget(self, s: tuple) -> list[tuple[int, tuple]]:
+        """:meth:`successors` under a loss budget: the seventh component counts
+        the losses so far, and the network loses nothing once it is spent."""
+        lost = s[6]
+        spent = lost >= self.loss_budget
+        out = []
+        for label, t in Model.successors(self, s[:6]):
+            if self._step.items[label].kind == "lose":
+                if not spent:
+                    out.append((label, t + (lost + 1,)))
+            else:
+                out.append((label, t + (lost,)))
         return out
