@@ -97,7 +97,7 @@ def _property(result, name: str):
     if name not in names:
         raise DiagramError(f"unknown property '{name}'; the properties are: {'; '.join(names)}")
     v = result.verdicts[names.index(name)]
-    if v.state is None:
+    if v.state is None and v.lasso is None:
         raise DiagramError(f"'{name}' {v.verdict} in this configuration and has no "
                            f"counterexample or witness to show")
     return v
@@ -109,11 +109,15 @@ def cmd_states(args) -> int:
     x = result.exploration
     path = []
     if args.highlight:
-        i = _property(result, args.highlight).state
-        while i >= 0:
-            path.append(i)
-            i = x.parent[i]
-        path.reverse()
+        v = _property(result, args.highlight)
+        if v.lasso is not None:
+            path = v.lasso.stem + v.lasso.cycle[1:]
+        else:
+            i = v.state
+            while i >= 0:
+                path.append(i)
+                i = x.parent[i]
+            path.reverse()
     quotient = True if args.quotient else (False if args.whole else None)
     title = f"{cfg.name}: {len(x.states):,} reachable states"
     if args.highlight:
@@ -176,7 +180,9 @@ def cmd_trace(args) -> int:
         result = run(cfg, table, max_states=args.max_states)
         v = _property(result, args.counterexample)
         kind = "counterexample to" if v.verdict == "violated" else "witness of"
-        trace = trace_json(result.exploration.path(v.state), result.table)
+        x = result.exploration
+        path = x.path(v.state) if v.lasso is None else x.walk(v.lasso.stem + v.lasso.cycle[1:])
+        trace = trace_json(path, result.table)
         title, names = f"{cfg.name}: {kind} '{v.name}'", _names(cfg, args.lang)
     else:
         trace, title = _trace_from_file(args.file, args.property), Path(args.file).name

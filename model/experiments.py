@@ -23,10 +23,11 @@ from typing import Callable, NamedTuple
 from .checker import build, run
 from .config import preset
 from .explorer import find_path
-from .scenarios import scenario_path
+from .mutants import apply_mutant
+from .scenarios import SCENARIOS
 from .tcb import MOD, describe_segment
 
-__all__ = ["Outcome", "Experiment", "EXPERIMENTS", "run_experiment"]
+__all__ = ["Outcome", "Experiment", "EXPERIMENTS", "On", "run_experiment"]
 
 
 class Outcome(NamedTuple):
@@ -43,7 +44,7 @@ class Experiment(NamedTuple):
     claims: tuple[str, ...]
     question: str
     expected: str
-    run: Callable[[], Outcome]
+    run: Callable[["On"], Outcome]
 
 
 def _sent(path) -> list[tuple[str, object]]:
@@ -54,9 +55,34 @@ def _flags(seg) -> str:
     return ",".join(n for n in ("SYN", "FIN", "RST", "ACK") if getattr(seg, n)) + ("+data" if seg.len else "")
 
 
-def _search(config, goal, observe=None):
-    model = build(config)
-    return model.table, find_path(model, goal, observe)
+class NoRun(Exception):
+    """The model has no run of the kind an experiment looks for."""
+
+
+class On:
+    """The model an experiment runs on: the reference, or a named mutant of it."""
+
+    def __init__(self, mutant: str | None = None):
+        self.mutant = mutant
+
+    def prepare(self, config):
+        return (config, None) if self.mutant is None else apply_mutant(self.mutant, config)
+
+    def search(self, config, goal, observe=None, what="a run that shows it"):
+        """(table, shortest path to ``goal``); NoRun if there is none."""
+        model = build(*self.prepare(config))
+        path = find_path(model, goal, observe)
+        if path is None:
+            raise NoRun(f"the model ({model.config.name}) has no {what}")
+        return model.table, path
+
+    def scenario(self, name):
+        sc = SCENARIOS[name]
+        table, path = self.search(sc.config, sc.goal, sc.observe, f"run of the scenario '{name}'")
+        return self.prepare(sc.config)[0], table, path
+
+    def run(self, config):
+        return run(*self.prepare(config))
 
 
 def _via(*facts):
@@ -68,9 +94,9 @@ def _via(*facts):
 
 # --- the experiments -------------------------------------------------------------
 
-def _handshake() -> Outcome:
+def _handshake(on: On) -> Outcome:
     cfg = preset("seed")
-    table, path = _search(cfg, lambda s, n: s.A.state == s.B.state == "ESTABLISHED")
+    table, path = on.search(cfg, lambda s, n: s.A.state == s.B.state == "ESTABLISHED")
     first = _sent(path)
     a_iss, b_iss = cfg.A.iss, cfg.B.iss
     ok = ([(w, _flags(q)) for w, q in first] == [("A", "SYN"), ("B", "SYN,ACK"), ("A", "ACK")]
@@ -83,8 +109,8 @@ def _handshake() -> Outcome:
                    "seed", table, path)
 
 
-def _active_passive() -> Outcome:
-    cfg, table, path = scenario_path("seed")
+def _active_passive(on: On) -> Outcome:
+    cfg, table, path = on.scenario("seed")
     a = [s.A.state for _, s in path]
     b = [s.B.state for _, s in path]
     ok = ({"FIN_WAIT_1", "FIN_WAIT_2", "TIME_WAIT"} <= set(a) and not {"CLOSE_WAIT", "LAST_ACK"} & set(a)
@@ -95,8 +121,8 @@ def _active_passive() -> Outcome:
                    "active closer waits in TIME_WAIT.", "seed", table, path)
 
 
-def _fin_sequence() -> Outcome:
-    cfg, table, path = scenario_path("seed")
+def _fin_sequence(on: On) -> Outcome:
+    cfg, table, path = on.scenario("seed")
     sent = _sent(path)
     fins = [(i, q) for i, (_, q) in enumerate(sent) if q.FIN]
     acks = [next(q for _, q in sent[i + 1:] if q.ACK and not q.FIN and q.ack == (f.seq + 1) % MOD)
@@ -111,22 +137,22 @@ def _fin_sequence() -> Outcome:
                    f"sequence number, like a SYN.", "seed", table, path)
 
 
-def _closed_listen() -> Outcome:
-    table, path = _search(preset("reliable"), lambda s, n: s.B.state == "LISTEN")
+def _closed_listen(on: On) -> Outcome:
+    table, path = on.search(preset("reliable"), lambda s, n: s.B.state == "LISTEN")
     ok = path is not None and path[0][1].A.state == path[0][1].B.state == "CLOSED"
     return Outcome("confirmed" if ok else "refuted",
                    "Both endpoints start CLOSED (no TCB). A passive OPEN creates a TCB in LISTEN: the "
                    "server waits for a SYN.", "reliable", table, path)
 
 
-def _syn_rcvd_held() -> Outcome:
+def _syn_rcvd_held(on: On) -> Outcome:
     lost = ("final ACK lost", lambda st, s: st.kind == "lose" and st.event == "A->B"
             and st.segment.ACK and not st.segment.SYN and not st.segment.FIN and s.B.state == "SYN_RCVD")
     resent = ("SYN,ACK resent", lambda st, s: st.actor == "B" and st.event == "retransmission timeout"
               and s.B.state == "SYN_RCVD")
     answered = ("bare ACK", lambda st, s: st.actor == "B" and st.event == "rcv ACK of SYN"
                 and not st.segment.len)
-    table, path = _search(preset("default"),
+    table, path = on.search(preset("default"),
                           lambda s, n: n == {"final ACK lost", "SYN,ACK resent", "bare ACK"},
                           _via(lost, resent, answered))
     held = path is not None and path[-1][1].B.state == "ESTABLISHED"
@@ -139,9 +165,9 @@ def _syn_rcvd_held() -> Outcome:
                    "same, sooner.", "default", table, path)
 
 
-def _syn_sent() -> Outcome:
-    cfg, table, path = scenario_path("seed")
-    _, so_table, so_path = scenario_path("simultaneous-open")
+def _syn_sent(on: On) -> Outcome:
+    cfg, table, path = on.scenario("seed")
+    _, so_table, so_path = on.scenario("simultaneous-open")
     ok = (path[1][1].A.state == "SYN_SENT" and path[1][0].sent[0].SYN
           and any(s.A.state == "SYN_RCVD" for _, s in so_path))
     return Outcome("qualified" if ok else "refuted",
@@ -152,11 +178,11 @@ def _syn_sent() -> Outcome:
                    "simultaneous-open", so_table, so_path)
 
 
-def _fin_wait() -> Outcome:
+def _fin_wait(on: On) -> Outcome:
     cfg = replace(preset("reliable"), name="reliable")
     got_data = ("data in FIN_WAIT_2", lambda st, s: st.actor == "A" and "rcv data" in st.event
                 and s.A.state == "FIN_WAIT_2")
-    table, path = _search(cfg, lambda s, n: bool(n), _via(got_data))
+    table, path = on.search(cfg, lambda s, n: bool(n), _via(got_data))
     ok = path is not None and any(s.A.state == "FIN_WAIT_1" for _, s in path)
     return Outcome("qualified" if ok else "refuted",
                    "FIN_WAIT_1 is left on the ACK of the FIN, for FIN_WAIT_2, where the connection is "
@@ -167,10 +193,10 @@ def _fin_wait() -> Outcome:
                    "reliable", table, path)
 
 
-def _time_wait_shortcut() -> Outcome:
+def _time_wait_shortcut(on: On) -> Outcome:
     shortcut = ("FIN_WAIT_1 -> TIME_WAIT", lambda st, s: st.kind == "rcv" and st.event == "rcv ACK of FIN; rcv FIN"
                 and s.A.state == "TIME_WAIT")
-    table, path = _search(preset("default"), lambda s, n: bool(n), _via(shortcut))
+    table, path = on.search(preset("default"), lambda s, n: bool(n), _via(shortcut))
     ok = path is not None and path[-2][1].A.state == "FIN_WAIT_1"
     return Outcome("confirmed" if ok else "refuted",
                    "TIME_WAIT follows the receipt and acknowledgment of the peer's FIN. One segment that "
@@ -178,9 +204,9 @@ def _time_wait_shortcut() -> Outcome:
                    "(Figure 5, note 2): the ACK is processed first, then the FIN.", "default", table, path)
 
 
-def _closing() -> Outcome:
-    cfg, table, path = scenario_path("simultaneous-close")
-    r = run(preset("default"))
+def _closing(on: On) -> Outcome:
+    cfg, table, path = on.scenario("simultaneous-close")
+    r = on.run(preset("default"))
     sent_fin = {"FIN_WAIT_1", "FIN_WAIT_2", "CLOSING", "TIME_WAIT", "LAST_ACK", "CLOSED"}
     x = r.exploration
     both = all(s.B.state in sent_fin for s in (x.state(i) for i in range(len(x.states)))
@@ -194,12 +220,12 @@ def _closing() -> Outcome:
                    f"{len(x.states):,} states have an endpoint in CLOSING.", cfg.name, table, path)
 
 
-def _half_close() -> Outcome:
+def _half_close(on: On) -> Outcome:
     sent_in_close_wait = ("data from CLOSE_WAIT", lambda st, s: st.actor == "B" and st.event == "SEND"
                           and s.B.state == "CLOSE_WAIT")
     delivered = ("delivered", lambda st, s: st.actor == "A" and "rcv data" in st.event
                  and s.B.state in ("CLOSE_WAIT", "LAST_ACK"))
-    table, path = _search(preset("reliable"), lambda s, n: n == {"data from CLOSE_WAIT", "delivered"},
+    table, path = on.search(preset("reliable"), lambda s, n: n == {"data from CLOSE_WAIT", "delivered"},
                           _via(sent_in_close_wait, delivered))
     ok = path is not None
     return Outcome("confirmed" if ok else "refuted",
@@ -208,8 +234,8 @@ def _half_close() -> Outcome:
                    "server's own CLOSE comes later.", "reliable", table, path)
 
 
-def _last_ack() -> Outcome:
-    cfg, table, path = scenario_path("seed")
+def _last_ack(on: On) -> Outcome:
+    cfg, table, path = on.scenario("seed")
     i = next(n for n, (_, s) in enumerate(path) if s.B.state == "CLOSED")
     ok = path[i - 1][1].B.state == "LAST_ACK" and path[i][0].event == "rcv ACK of FIN"
     return Outcome("confirmed" if ok else "refuted",
@@ -217,11 +243,11 @@ def _last_ack() -> Outcome:
                    "its TCB and it is CLOSED, with no TIME_WAIT of its own.", "seed", table, path)
 
 
-def _three_vs_four() -> Outcome:
-    cfg, table, path = scenario_path("seed")
+def _three_vs_four(on: On) -> Outcome:
+    cfg, table, path = on.scenario("seed")
     sent = _sent(path)
     combined = any(q.FIN and q.ACK for w, q in sent[3:] if w == "B")
-    r = run(preset("reliable"))
+    r = on.run(preset("reliable"))
     x = r.exploration
     # Is there any run in which the passive closer's FIN is its first answer to the peer's FIN,
     # i.e. the ACK and the FIN travel together?  In the table, 'rcv FIN' always sends an ACK at once.
@@ -239,8 +265,8 @@ def _three_vs_four() -> Outcome:
                    "seed", table, path)
 
 
-def _time_wait_reason() -> Outcome:
-    cfg, table, path = scenario_path("lost-final-ack")
+def _time_wait_reason(on: On) -> Outcome:
+    cfg, table, path = on.scenario("lost-final-ack")
     reacked = any(st and st.event == "rcv retransmitted FIN" and s.A.state == "TIME_WAIT" for st, s in path)
     return Outcome("qualified" if reacked else "refuted",
                    "The final ACK is lost; the server in LAST_ACK retransmits its FIN after a timeout; "
@@ -293,8 +319,18 @@ EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
 )}
 
 
-def run_experiment(name: str) -> Outcome:
-    """Run the experiment ``name``; KeyError (with the known names) if there is none."""
+def run_experiment(name: str, mutant: str | None = None) -> Outcome:
+    """Run the experiment ``name`` on the reference model, or on ``mutant``.
+
+    KeyError (with the known names) if there is no such experiment.  When the
+    model has no run of the kind the experiment looks for, the verdict is
+    ``refuted`` and the finding says which run is missing."""
     if name not in EXPERIMENTS:
         raise KeyError(f"unknown experiment '{name}'; known experiments: {', '.join(EXPERIMENTS)}")
-    return EXPERIMENTS[name].run()
+    on = On(mutant)
+    try:
+        outcome = EXPERIMENTS[name].run(on)
+        return outcome if mutant is None else outcome._replace(config=f"{outcome.config}, mutant {mutant}")
+    except NoRun as exc:
+        return Outcome("refuted", f"The claim does not hold: {exc}.",
+                       on.prepare(preset("default"))[0].name, None, None)

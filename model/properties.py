@@ -4,6 +4,8 @@ Layer 7.  Three kinds, after stateright's vocabulary:
 
 * ``invariant``: true in every reachable state (a counterexample is the
   shortest path to a state where it is false);
+* ``step``: true of every transition (a counterexample is the shortest path
+  through a transition where it is false);
 * ``reachability``: true in some reachable state (the witness is the shortest
   path to one);
 * ``deadlock``: every terminal state is an acceptable end;
@@ -21,7 +23,7 @@ from typing import Callable, NamedTuple
 from .explorer import Exploration
 from .liveness import FAIRNESS, Lasso, leads_to
 from .system import State
-from .tcb import MASK, STATES, SYNCHRONIZED, Concrete
+from .tcb import MASK, STATES, SYNCHRONIZED, Concrete, describe_segment
 
 __all__ = ["Property", "Verdict", "PROPERTIES", "FAIRNESS", "check_properties", "acceptable_end"]
 
@@ -32,9 +34,10 @@ _SENDING = frozenset(s for s in STATES if s not in ("CLOSED", "LISTEN"))
 
 class Property(NamedTuple):
     name: str
-    kind: str  # "invariant", "reachability", "deadlock" or "liveness"
+    kind: str  # "invariant", "step", "reachability", "deadlock" or "liveness"
     statement: str
     test: object  # invariant/reachability: state -> None if fine, else why not;
+    #               step: (state before, step, state after) -> None if fine, else why not;
     #               liveness: ((P, Q), ...) predicate pairs on states, each "P leads to Q"
 
 
@@ -91,6 +94,21 @@ def _una_in_range(s: State):
     return None
 
 
+def _established_on_current_syn(s: State):
+    for x, tx, y, ty, _ in _peers(s):
+        if tx.state == "ESTABLISHED" and ty.state not in ("CLOSED", "LISTEN") and tx.irs != ty.iss:
+            return f"{x} is ESTABLISHED with IRS={tx.irs}, but {y}'s connection has ISS={ty.iss}"
+    return None
+
+
+def _passive_closer_not_reset(before: State, step, after: State):
+    if step.kind == "rcv" and step.segment.RST:
+        b, a = getattr(before, step.actor), getattr(after, step.actor)
+        if b.state == "LAST_ACK" and a.state == "CLOSED":
+            return f"{step.actor} in LAST_ACK is reset by {describe_segment(step.segment)}"
+    return None
+
+
 def acceptable_end(s: State) -> bool:
     """Nothing in flight, and each endpoint CLOSED or LISTENing as a passive opener."""
     if s.net_AB or s.net_BA:
@@ -121,6 +139,12 @@ PROPERTIES: tuple[Property, ...] = (
     Property("SND.UNA within [ISS, SND.NXT]", "invariant",
              "An endpoint never considers acknowledged more than it sent, nor less than its ISS.",
              _una_in_range),
+    Property("ESTABLISHED only on the peer's current SYN", "invariant",
+             "An endpoint in ESTABLISHED has as IRS the ISS of its peer's current connection, "
+             "whenever the peer has one (is neither CLOSED nor LISTEN).", _established_on_current_syn),
+    Property("the passive closer is never reset", "step",
+             "An endpoint in LAST_ACK is never moved to CLOSED by a reset: its FIN is "
+             "acknowledged (claim C17).", _passive_closer_not_reset),
     *(Property(f"{name} is reachable", "reachability",
                f"Some endpoint reaches {name}.", _reach(name)) for name in STATES),
     Property("deadlock freedom", "deadlock",
@@ -162,6 +186,24 @@ def check_properties(x: Exploration, properties=PROPERTIES) -> list[Verdict]:
                 verdicts.append(Verdict(p.name, p.kind, p.statement,
                                         "violated" if x.complete else "unknown", None,
                                         "no explored state has it"))
+        elif p.kind == "step":
+            found = None
+            for u, v, k in zip(x.src, x.dst, x.lab):  # sources in BFS order: shallowest first
+                why = p.test(states[u], x.label(k), states[v])
+                if why is not None:
+                    found = (u, v, why)
+                    break
+            if found is None:
+                verdicts.append(Verdict(p.name, p.kind, p.statement,
+                                        "holds" if x.complete else "unknown", None, ""))
+            else:
+                u, v, why = found
+                stem = []
+                while u >= 0:
+                    stem.append(u)
+                    u = x.parent[u]
+                verdicts.append(Verdict(p.name, p.kind, p.statement, "violated", None, why,
+                                        Lasso(stem[::-1] + [v], [])))
         elif p.kind == "liveness":
             if not x.complete:
                 verdicts.append(Verdict(p.name, p.kind, p.statement, "unknown", None, ""))

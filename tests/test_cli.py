@@ -52,8 +52,8 @@ def test_check_default_finds_the_deadlock():
     assert "Counterexample to 'deadlock freedom' (12 steps)" in out
     assert "(dropped: the channel is full)" in out
     assert "Rule coverage: 71 of 146 rules fire; 75 never do in this configuration:" in out
-    assert out.rstrip().endswith("Result: 2 of 17 properties violated.")
-    assert out.count("VIOLATED") == 2
+    assert out.rstrip().endswith("Result: 3 of 19 properties violated.")
+    assert out.count("VIOLATED") == 3
     assert ("Counterexample to 'every close completes': a fair run never gets there: it stops "
             "with A in CLOSED, B in FIN_WAIT_2; the same run as the counterexample to "
             "'deadlock freedom' above.") in out
@@ -73,8 +73,8 @@ def test_check_reliable_holds():
     assert proc.returncode == 0, proc.stdout
     assert "VIOLATED" not in proc.stdout
     assert "Explored 307 states and 572 transitions to depth 17" in proc.stdout
-    assert proc.stdout.count("  holds     ") == 17
-    assert proc.stdout.rstrip().endswith("Result: all 17 properties hold.")
+    assert proc.stdout.count("  holds     ") == 19
+    assert proc.stdout.rstrip().endswith("Result: all 19 properties hold.")
 
 
 def test_presets_lists_all_six():
@@ -116,17 +116,17 @@ def test_json_default():
     assert all(set(r) == {"rule", "where"} and r["where"].startswith("rfc9293.rules:")
                for r in out["rules_fired"] + out["rules_dead"])
     props = out["properties"]
-    assert len(props) == 17
+    assert len(props) == 19
     for p in props:
         assert {"name", "kind", "verdict"} <= set(p)
         assert p["verdict"] in ("holds", "violated", "unknown")
-        assert p["kind"] in ("invariant", "reachability", "deadlock", "liveness")
+        assert p["kind"] in ("invariant", "step", "reachability", "deadlock", "liveness")
         if p["verdict"] == "violated":
             assert "counterexample" in p
         if p["kind"] == "reachability" and p["verdict"] == "holds":
             assert "witness" in p
     assert [p["name"] for p in props if p["verdict"] == "violated"] == [
-        "deadlock freedom", "every close completes"]
+        "the passive closer is never reset", "deadlock freedom", "every close completes"]
 
 
 def test_json_counterexample_trace():
@@ -181,7 +181,7 @@ def test_max_states_summary_text():
     assert "INCOMPLETE: stopped at the state budget" in proc.stdout
     assert "  unknown   deadlock      deadlock freedom" in proc.stdout
     assert proc.stdout.rstrip().endswith(
-        "Result: no violation found, but 7 properties are unknown "
+        "Result: no violation found, but 9 properties are unknown "
         "(the exploration is incomplete; raise --max-states).")
 
 
@@ -261,16 +261,17 @@ CONFIG_ERRORS = [
     ("unknown key in an endpoint",
      'preset = "default"\n[A]\niss = 1\nfoo = 2\n',
      "4: unknown key 'foo' in [A]; expected one of abort, close_in, data, foreign_socket, iss, "
-     "open, opened, retransmissions"),
+     "iss_step, open, opened, opens, retransmissions"),
     ("unknown key in network",
      '\n[network]\nloss = true\nbogus = 1\n',
-     "4: unknown key 'bogus' in [network]; expected capacity, loss, duplication or reordering"),
+     "4: unknown key 'bogus' in [network]; expected capacity, loss, duplication, reordering or "
+     "loss_budget"),
     ("unknown top-level key",
      'preset = "default"\nbogus = 3\n',
-     "2: unknown key 'bogus'; expected one of A, B, network, preset, rcv_wnd, rules"),
+     "2: unknown key 'bogus'; expected one of A, B, iss_step, network, preset, rcv_wnd, rules, timers"),
     ("unknown top-level table",
      'preset = "default"\n\n[bogus]\nx = 3\n',
-     "3: unknown key 'bogus'; expected one of A, B, network, preset, rcv_wnd, rules"),
+     "3: unknown key 'bogus'; expected one of A, B, iss_step, network, preset, rcv_wnd, rules, timers"),
     ("wrong type: string for a number",
      '[network]\ncapacity = "two"\n',
      "2: capacity must be an integer from 1 to 8, not 'two'"),

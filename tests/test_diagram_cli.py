@@ -72,7 +72,8 @@ def test_trace_of_a_counterexample_and_from_a_check_json_file(tmp_path):
     assert direct.returncode == 0, direct.stderr
     report = tmp_path / "r.json"
     report.write_text(cli("check", "--json").stdout)
-    from_file = cli("diagram", "trace", "--file", str(report), "--format", "dot")
+    from_file = cli("diagram", "trace", "--file", str(report), "--property", "deadlock freedom",
+                    "--format", "dot")
     assert from_file.returncode == 0, from_file.stderr
     arrows = lambda dot: re.findall(r'id="seg\d+"', dot)  # noqa: E731
     # SYN, SYN,ACK, B's FIN, two ACKs, the data a full channel drops, its retransmission

@@ -15,6 +15,7 @@ import pytest
 from tcpcheck.model.checker import run
 from tcpcheck.model.config import preset
 from tcpcheck.model.explorer import explore
+from tcpcheck.model.mutants import MUTANTS
 from tcpcheck.model.properties import PROPERTIES, acceptable_end, check_properties
 from tcpcheck.model.system import APP_DONE, App, Model, State
 from tcpcheck.model.table import load_table, parse_table
@@ -160,10 +161,11 @@ INVARIANT_MUTANTS = {
 def test_every_property_has_a_mutant():
     names = {p.name for p in PROPERTIES}
     covered = (set(INVARIANT_MUTANTS) | {f"{s} is reachable" for s in REACHABILITY_MUTANTS}
-               | {"deadlock freedom"} | set(LIVENESS_MUTANTS))
+               | {"deadlock freedom"} | set(LIVENESS_MUTANTS)
+               | {m.property for m in MUTANTS.values()})  # the named mutants (test_mutants.py)
     assert covered == names
-    assert len(PROPERTIES) == 17
-    assert {p.kind for p in PROPERTIES} == {"invariant", "reachability", "deadlock", "liveness"}
+    assert len(PROPERTIES) == 19
+    assert {p.kind for p in PROPERTIES} == {"invariant", "step", "reachability", "deadlock", "liveness"}
 
 
 def test_every_property_holds_on_the_reference_configuration():
@@ -216,7 +218,8 @@ def test_ack_forgetting_the_syn_breaks_only_the_rcv_nxt_range():
     invariants = {v.name: v.verdict for v in r.verdicts if v.kind == "invariant"}
     assert invariants == {"no acknowledgment of unsent data": "holds",
                           "RCV.NXT within the peer's sent range": "violated",
-                          "SND.UNA within [ISS, SND.NXT]": "holds"}
+                          "SND.UNA within [ISS, SND.NXT]": "holds",
+                          "ESTABLISHED only on the peer's current SYN": "holds"}
     v = verdict(r, "RCV.NXT within the peer's sent range")
     assert len(r.exploration.path(v.state)) - 1 == 4
     assert v.detail == "A.RCV.NXT=300 is outside [B.ISS+1, B.SND.NXT] = [301, 301]"

@@ -204,7 +204,7 @@ def test_wraparound_keeps_every_property(iss):
     assert all(v.verdict == "holds" for v in r.verdicts), \
         [(v.name, v.verdict, v.detail) for v in r.verdicts if v.verdict != "holds"]
     invariants = [v for v in r.verdicts if v.kind == "invariant"]
-    assert len(invariants) == 3
+    assert len(invariants) == 4
     assert verdict(r, "deadlock freedom").verdict == "holds"
     states = [x.state(i) for i in range(len(x.states))]
     # the numbers really wrap: SND.NXT below the ISS, and B's RCV.NXT too
