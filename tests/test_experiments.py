@@ -101,5 +101,49 @@ def test_experiments_report(tmp_path):
     assert proc.stdout == f"13 of 13 experiments came out as expected; report: {tmp_path / 'experiments.md'}\n"
     text = (tmp_path / "experiments.md").read_text()
     assert "13 of 13 experiments came out as expected." in text
-    assert text.count("\n## ") == 13
-    assert sorted(p.name for p in tmp_path.glob("*.svg")) == sorted(f"{n}.svg" for n in EXPERIMENTS)
+    assert text.count("\n## ") == 13 + 1  # the experiments, then the broken variants
+    from tcpcheck.model.mutants import MUTANTS
+    assert sorted(p.name for p in tmp_path.glob("*.svg")) == sorted(
+        [f"{n}.svg" for n in EXPERIMENTS] + [f"mutant-{m}.svg" for m in MUTANTS])
+
+
+# mutant: the experiments whose verdict it changes (all others still come out as expected)
+BROKEN_BY = {
+    "no-time-wait": {"active-passive", "time-wait-shortcut", "time-wait-reason"},
+    "two-way-handshake": {"syn-rcvd-held"},
+    "fin-no-seq": {"half-close", "active-passive", "fin-sequence", "syn-sent", "closing",
+                   "last-ack", "three-vs-four", "time-wait-reason"},
+    "no-closing": {"closing"},
+    "no-fin-retransmit": {"time-wait-reason"},
+    "short-time-wait": set(),  # it needs incarnations: see its own configuration in test_mutants.py
+}
+
+
+@pytest.mark.parametrize("mutant", list(BROKEN_BY))
+def test_a_mutant_breaks_the_experiments_of_the_claims_it_breaks(mutant):
+    broken = {name for name, e in EXPERIMENTS.items()
+              if run_experiment(name, mutant).verdict != e.expected}
+    assert broken == BROKEN_BY[mutant]
+    for name in broken:
+        assert run_experiment(name, mutant).verdict == "refuted"
+
+
+def test_experiment_on_a_mutant_from_the_command_line():
+    proc = cli("experiment", "closing", "--mutant", "no-closing")
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines()[1] == "verdict: refuted (expected: confirmed; NOT as expected)"
+    bad = cli("experiment", "closing", "--mutant", "nope")
+    assert bad.returncode == 2 and bad.stderr.startswith("tcpcheck: error: unknown mutant 'nope'")
+
+
+def test_report_shows_every_mutant_with_its_counterexample(tmp_path):
+    from tcpcheck.diagrams.experiments import write_report
+    from tcpcheck.model.mutants import MUTANTS
+
+    report, n, good = write_report(tmp_path)
+    text = report.read_text()
+    assert (n, good) == (13, 13)
+    for name, m in MUTANTS.items():
+        assert f"### {name} (" in text
+        assert f"'{m.property}' holds on the reference model" in text
+        assert (tmp_path / f"mutant-{name}.svg").exists()
