@@ -21,6 +21,7 @@ from tcpcheck.model.checker import run
 from tcpcheck.model.cli import positive
 from tcpcheck.model.config import PRESETS, load_config, preset
 from tcpcheck.model.errors import InputError
+from tcpcheck.model.properties import run_of
 from tcpcheck.model.report import trace_json
 from tcpcheck.model.scenarios import SCENARIOS, scenario_path
 from tcpcheck.model.table import REFERENCE, load_table
@@ -109,15 +110,7 @@ def cmd_states(args) -> int:
     x = result.exploration
     path = []
     if args.highlight:
-        v = _property(result, args.highlight)
-        if v.lasso is not None:
-            path = v.lasso.stem + v.lasso.cycle[1:]
-        else:
-            i = v.state
-            while i >= 0:
-                path.append(i)
-                i = x.parent[i]
-            path.reverse()
+        path = run_of(x, _property(result, args.highlight))
     quotient = True if args.quotient else (False if args.whole else None)
     title = f"{cfg.name}: {len(x.states):,} reachable states"
     if args.highlight:
@@ -180,9 +173,7 @@ def cmd_trace(args) -> int:
         result = run(cfg, table, max_states=args.max_states)
         v = _property(result, args.counterexample)
         kind = "counterexample to" if v.verdict == "violated" else "witness of"
-        x = result.exploration
-        path = x.path(v.state) if v.lasso is None else x.walk(v.lasso.stem + v.lasso.cycle[1:])
-        trace = trace_json(path, result.table)
+        trace = trace_json(result.exploration.walk(run_of(result.exploration, v)), result.table)
         title, names = f"{cfg.name}: {kind} '{v.name}'", _names(cfg, args.lang)
     else:
         trace, title = _trace_from_file(args.file, args.property), Path(args.file).name

@@ -16,6 +16,7 @@ from pathlib import Path
 from tcpcheck.model.checker import run
 from tcpcheck.model.errors import InputError
 from tcpcheck.model.experiments import EXPERIMENTS, run_experiment
+from tcpcheck.model.properties import run_of
 from tcpcheck.model.mutants import MUTANTS, apply_mutant, mutant, mutant_config
 from tcpcheck.model.report import trace_json, trace_lines
 
@@ -68,7 +69,7 @@ def _mutant_section(name: str, lang: str, charts: Path) -> list[str]:
     r = run(*apply_mutant(name, cfg))
     v = next(v for v in r.verdicts if v.name == m.property)
     x = r.exploration
-    path = x.path(v.state) if v.lasso is None else x.walk(v.lasso.stem + v.lasso.cycle[1:])
+    path = x.walk(run_of(x, v))
     svg = charts / f"mutant-{name}{'' if lang == 'en' else '.' + lang}.svg"
     svg.write_bytes(render(msc_dot(trace_json(path, r.table), title=f"{name}: {m.property}",
                                    lang=lang), "svg"))

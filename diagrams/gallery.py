@@ -44,14 +44,10 @@ def gallery() -> dict[str, str]:
     out["states-seed"] = states_dot(seed.exploration, "seed: every reachable state")
     default = run(preset("default"))
     v = next(v for v in default.verdicts if v.name == "deadlock freedom")
-    path, i = [], v.state
-    while i is not None and i >= 0:
-        path.append(i)
-        i = default.exploration.parent[i]
     out["states-default"] = states_dot(default.exploration,
                                        "default: reachable states by pair of endpoint states; "
                                        "highlighted: the counterexample to deadlock freedom",
-                                       quotient=True, path=path[::-1])
+                                       quotient=True, path=default.exploration.ids_to(v.state))
     return out
 
 

@@ -58,26 +58,35 @@ class Exploration:
     def max_depth(self) -> int:
         return max(self.depth) if self.depth else 0
 
+    def ids_to(self, sid: int) -> list[int]:
+        """The state ids of the shortest path to state ``sid``, initial state first."""
+        ids = []
+        while sid >= 0:
+            ids.append(sid)
+            sid = self.parent[sid]
+        return ids[::-1]
+
     def path(self, sid: int) -> list[tuple[object, object]]:
         """The shortest path to state ``sid``: [(None, s0), (label1, s1), ...]."""
-        out = []
-        while sid >= 0:
-            p = self.parent[sid]
-            out.append((self.label(self.via[sid]) if p >= 0 else None, self.state(sid)))
-            sid = p
-        out.reverse()
-        return out
+        return self.walk(self.ids_to(sid))
+
+    def _edge_between(self, u: int, v: int) -> int:
+        """The label of the first step found from state ``u`` to state ``v``."""
+        if not hasattr(self, "_edge_index"):
+            self._edge_index = {}
+            for a, b, k in zip(self.src, self.dst, self.lab):
+                self._edge_index.setdefault((a, b), k)
+        return self._edge_index[(u, v)]
 
     def walk(self, ids: list[int]) -> list[tuple[object, object]]:
         """The path through the states ``ids`` (consecutive ones joined by an
-        edge), in the form :meth:`path` gives: [(None, s0), (label1, s1), ...]."""
-        if not hasattr(self, "_edge_index"):
-            self._edge_index = {}
-            for u, v, k in zip(self.src, self.dst, self.lab):
-                self._edge_index.setdefault((u, v), k)
+        edge): [(None, s0), (label1, s1), ...].  Where the BFS reached a state
+        from the one before it, the step is the one the BFS took; otherwise the
+        first step found between the two."""
         out = [(None, self.state(ids[0]))]
         for u, v in zip(ids, ids[1:]):
-            out.append((self.label(self._edge_index[(u, v)]), self.state(v)))
+            k = self.via[v] if self.parent[v] == u else self._edge_between(u, v)
+            out.append((self.label(k), self.state(v)))
         return out
 
     def graph(self) -> nx.DiGraph:

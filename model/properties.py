@@ -25,7 +25,7 @@ from .liveness import FAIRNESS, Lasso, leads_to
 from .system import State
 from .tcb import MASK, STATES, SYNCHRONIZED, Concrete, describe_segment
 
-__all__ = ["Property", "Verdict", "PROPERTIES", "FAIRNESS", "check_properties", "acceptable_end"]
+__all__ = ["Property", "Verdict", "PROPERTIES", "FAIRNESS", "check_properties", "acceptable_end", "run_of"]
 
 D = Concrete
 _HAS_PEER_SEQ = frozenset(SYNCHRONIZED)
@@ -161,6 +161,14 @@ PROPERTIES: tuple[Property, ...] = (
 )
 
 
+def run_of(x: Exploration, v: Verdict) -> list[int]:
+    """The state ids of the run that shows verdict ``v``: its lasso (stem, then
+    the cycle once round), or the shortest path to its state; [] if it has none."""
+    if v.lasso is not None:
+        return v.lasso.stem + v.lasso.cycle[1:]
+    return x.ids_to(v.state) if v.state is not None else []
+
+
 def check_properties(x: Exploration, properties=PROPERTIES) -> list[Verdict]:
     """Check each property on the explored states; states are visited in BFS
     order, so the first violation or witness found is at minimal depth."""
@@ -198,12 +206,8 @@ def check_properties(x: Exploration, properties=PROPERTIES) -> list[Verdict]:
                                         "holds" if x.complete else "unknown", None, ""))
             else:
                 u, v, why = found
-                stem = []
-                while u >= 0:
-                    stem.append(u)
-                    u = x.parent[u]
                 verdicts.append(Verdict(p.name, p.kind, p.statement, "violated", None, why,
-                                        Lasso(stem[::-1] + [v], [])))
+                                        Lasso(x.ids_to(u) + [v], [])))
         elif p.kind == "liveness":
             if not x.complete:
                 verdicts.append(Verdict(p.name, p.kind, p.statement, "unknown", None, ""))

@@ -88,15 +88,6 @@ def trace_json(path: list[tuple[Step | None, State]], table: RuleTable) -> list[
     return out
 
 
-def _ids_to(x, sid: int) -> list[int]:
-    """The state ids of the shortest path to ``sid``."""
-    ids = []
-    while sid >= 0:
-        ids.append(sid)
-        sid = x.parent[sid]
-    return ids[::-1]
-
-
 def _dead_lines(result: Result) -> list[str]:
     by_event: dict[str, list[str]] = {}
     for r in result.dead:
@@ -146,7 +137,7 @@ def summary_lines(result: Result, preset_note: str = "") -> list[str]:
     for v in result.verdicts:
         if v.verdict != "violated" or (v.state is None and v.lasso is None):
             continue
-        stem, cycle = v.lasso if v.lasso is not None else (_ids_to(x, v.state), [])
+        stem, cycle = v.lasso if v.lasso is not None else (x.ids_to(v.state), [])
         run_ids = (tuple(stem), tuple(cycle))
         lines.append("")
         if run_ids in shown:
