@@ -22,7 +22,7 @@ from typing import Callable, NamedTuple
 
 from .tcb import CLOSED_TCB, FIN_SENT, TCB, Segment
 
-__all__ = ["ACTIONS", "Params", "front_segment"]
+__all__ = ["ACTIONS", "Params", "front_segment", "fire"]
 
 
 class Params(NamedTuple):
@@ -106,20 +106,19 @@ def front_segment(D, t: TCB) -> Segment:
 
     SYN (in SYN-SENT) or SYN,ACK while the SYN is unacknowledged; the FIN when
     it is the only thing left unacknowledged in a state that has sent one;
-    otherwise the one-octet data segment at SND.UNA.
+    otherwise the one-octet data segment at SND.UNA.  Written with ``D.If``
+    rather than ``if`` so that the proofs can evaluate it on bit-vectors.
     """
-    if t.snd_una == t.iss:
-        if t.state == "SYN_SENT":
-            return Segment(True, False, False, False, t.iss, 0)
-        return Segment(True, True, False, False, t.iss, t.rcv_nxt)
-    if t.state in FIN_SENT and D.add(t.snd_una, 1) == t.snd_nxt:
-        return Segment(False, True, True, False, t.snd_una, t.rcv_nxt)
-    return Segment(False, True, False, False, t.snd_una, t.rcv_nxt, 1)
+    syn = D.eq(t.snd_una, t.iss)
+    bare_syn = D.And(syn, t.state == "SYN_SENT")
+    fin = D.And(D.Not(syn), t.state in FIN_SENT, D.eq(D.add(t.snd_una, 1), t.snd_nxt))
+    return Segment(syn, D.Not(bare_syn), fin, False, D.If(syn, t.iss, t.snd_una),
+                   D.If(bare_syn, 0, t.rcv_nxt), D.If(D.Or(syn, fin), 0, 1))
 
 
 def retransmit(D, t, seg, params):
     """Send the front of the retransmission queue again; one less retransmission left."""
-    return t._replace(budget=t.budget - 1), front_segment(D, t)
+    return t._replace(budget=D.sub(t.budget, 1)), front_segment(D, t)
 
 
 # --- broken on purpose: for the named mutants (model/mutants.py) only ------------------
@@ -135,7 +134,7 @@ def retransmit_but_never_a_fin(D, t, seg, params):
     the front of the queue is the FIN nothing is sent; the retransmission is spent all
     the same, so the user timeout still comes."""
     out = front_segment(D, t)
-    return t._replace(budget=t.budget - 1), (None if out.FIN else out)
+    return t._replace(budget=D.sub(t.budget, 1)), D.unless(out.FIN, out)
 
 
 #: The action vocabulary of rule tables, in the RFC's words.
@@ -156,3 +155,14 @@ ACTIONS: dict[str, Callable] = {
     "snd FIN without sequence number": snd_fin_without_sequence_number,
     "retransmit, but never a FIN": retransmit_but_never_a_fin,
 }
+
+
+def fire(D, actions: dict, rule, tcb: TCB, seg: Segment | None, params: Params) -> tuple[TCB, list]:
+    """Carry out ``rule``'s actions in order on ``tcb`` and enter its next state:
+    (new TCB, segments sent).  The explorer and the proofs both step through here."""
+    outs = []
+    for name in rule.actions:
+        tcb, out = actions[name](D, tcb, seg, params)
+        if out is not None:
+            outs.append(out)
+    return (tcb if tcb.state == rule.to else tcb._replace(state=rule.to)), outs

@@ -33,7 +33,7 @@ from .tcb import FIN_SENT, STATES, SYNCHRONIZED, TCB, Concrete, Segment
 
 __all__ = [
     "CALLS", "TIMERS", "CONTROL", "TEXT", "Event", "ARRIVALS",
-    "arrival_events", "classify", "has_text", "ClassificationError",
+    "arrival_events", "classify", "has_text", "text_follows", "ClassificationError",
 ]
 
 #: User calls (RFC 9293 3.10.1-3.10.5) the applications may make.
@@ -108,6 +108,12 @@ def _retransmitted_fin(D, t, s, wnd):
 
 def _in_order_data(D, t, s, wnd):
     return D.And(D.Not(D.eq(s.len, 0)), D.eq(s.seq, t.rcv_nxt))
+
+
+def text_follows(ev: "Event", stage: str, state_after: str) -> bool:
+    """Whether, after ``ev`` at ``stage`` left the TCB in ``state_after``, the
+    segment goes on to the text stage (when it carries text or a FIN: :func:`has_text`)."""
+    return stage == CONTROL and ev.proceed and state_after != "CLOSED"
 
 
 def has_text(D, s):

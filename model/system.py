@@ -43,10 +43,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .actions import ACTIONS, Params
+from .actions import ACTIONS, Params, fire
 from .channel import Channel
 from .config import Config
-from .events import CONTROL, TEXT, classify, has_text
+from .events import CONTROL, TEXT, classify, has_text, text_follows
 from .table import RuleTable
 from .tcb import CLOSED_TCB, TCB, Concrete, Segment, describe_segment
 
@@ -205,11 +205,9 @@ class Model:
     # --- one endpoint ----------------------------------------------------------
 
     def _fire(self, rule, tcb: TCB, seg: Segment | None, outs: list, params: Params) -> TCB:
-        for name in rule.actions:
-            tcb, out = self.actions[name](D, tcb, seg, params)
-            if out is not None:
-                outs.append(out)
-        return tcb if tcb.state == rule.to else tcb._replace(state=rule.to)
+        tcb, sent = fire(D, self.actions, rule, tcb, seg, params)
+        outs.extend(sent)
+        return tcb
 
     def receive(self, i: int, tcb: TCB, seg: Segment, incarnation: int = 0) -> tuple[TCB, tuple, tuple, str]:
         """Endpoint ``i`` (in its ``incarnation``) processes ``seg``: (new TCB,
@@ -230,7 +228,7 @@ class Model:
             t = self._fire(rule, t, seg, outs, params)
             rules.append(rule.id)
             events.append(ev.name)
-            if stage == TEXT or not ev.proceed or t.state == "CLOSED" or not has_text(D, seg):
+            if not (text_follows(ev, stage, t.state) and has_text(D, seg)):
                 break
             stage = TEXT
         return t, tuple(outs), tuple(rules), "; ".join(events)

@@ -137,6 +137,16 @@ class Concrete:
         return a if c else b
 
     @staticmethod
+    def in_states(t, names):
+        """Whether TCB ``t`` is in one of the states ``names``."""
+        return t.state in names
+
+    @staticmethod
+    def unless(cond, seg):
+        """``seg``, or no segment at all when ``cond`` holds."""
+        return None if cond else seg
+
+    @staticmethod
     def num(flag):
         """A control bit as a number (0 or 1)."""
         return 1 if flag else 0
