@@ -1,0 +1,235 @@
+"""The proof obligations and the z3 queries that settle them.
+
+* Segment semantics: in every state and stage, exactly one arrival event
+  applies to every segment (all 32-bit values, any non-zero RCV.WND).
+* Each invariant of :mod:`proofs.invariants`: initiation (it holds when both
+  endpoints are CLOSED and nothing is in flight) and consecution, one query
+  per (step shape, invariant): from any state satisfying *all* the invariants
+  (for the arriving segment and for one more arbitrary segment in flight, in
+  either direction), the step leads to a state satisfying this one, for the
+  pair, for every segment sent and for that other segment.  Losing or
+  duplicating a segment cannot break a property of every segment in flight,
+  so the network's own steps need no query.
+* Liveness (:mod:`proofs.liveness`).
+
+A verdict is ``proved`` only when every query of the obligation is
+unsatisfiable; ``refuted`` carries the values z3 found; ``unknown`` (a
+timeout, or z3 undecided) is never counted as proved.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import NamedTuple
+
+import z3
+
+from tcpcheck.model.actions import Params
+from tcpcheck.model.events import ARRIVALS, CONTROL, TEXT, has_text
+from tcpcheck.model.tcb import CLOSED_TCB, STATES, TCB, Segment, describe_segment
+
+from .domain import Symbolic, bv, fresh_segment, fresh_tcb
+from .encoding import encode, fresh_side, shapes, valid_state
+from .invariants import DATA_LIMIT, INVARIANTS, Invariant, Side
+
+__all__ = ["Outcome", "PROVED", "REFUTED", "UNKNOWN", "classification", "invariant", "Context"]
+
+D = Symbolic
+PROVED, REFUTED, UNKNOWN = "proved", "refuted", "unknown"
+
+
+class Outcome(NamedTuple):
+    """The verdict on one obligation."""
+
+    name: str
+    statement: str
+    verdict: str
+    seconds: float
+    queries: int
+    counterexample: dict | None = None  # when refuted: what z3 found, as numbers
+    reason: str = ""  # when unknown: why
+
+
+class Context(NamedTuple):
+    """What the obligations are proved about: a rule table, the action
+    vocabulary, the arrival events, and the solver's time limit per query."""
+
+    table: object
+    actions: dict | None = None
+    arrivals: tuple = ARRIVALS
+    timeout: float = 60.0
+
+
+def _solver(timeout: float) -> z3.Solver:
+    s = z3.SolverFor("QF_BV")
+    s.set("timeout", max(1, int(timeout * 1000)))
+    return s
+
+
+def _num(model, x) -> int:
+    return model.eval(bv(x), model_completion=True).as_long()
+
+
+def _bool(model, x) -> bool:
+    return z3.is_true(model.eval(x if isinstance(x, z3.ExprRef) else z3.BoolVal(bool(x)),
+                                 model_completion=True))
+
+
+def _state(model, t) -> str:
+    return t.state if isinstance(t.state, str) else STATES[model.eval(t.state, model_completion=True).as_long()]
+
+
+def concrete_tcb(model, t) -> TCB:
+    """The TCB z3 found, as numbers."""
+    return TCB(_state(model, t), *(_num(model, getattr(t, f)) for f in ("iss", "irs", "snd_una", "snd_nxt", "rcv_nxt")),
+               _bool(model, t.passive), _num(model, t.budget))
+
+
+def concrete_segment(model, s: Segment) -> Segment:
+    """The segment z3 found, as numbers."""
+    return Segment(*(_bool(model, getattr(s, c)) for c in ("SYN", "ACK", "FIN", "RST")),
+                   *(_num(model, getattr(s, f)) for f in ("seq", "ack", "len")))
+
+
+def _tcb_dict(t: TCB) -> dict:
+    d = {"state": t.state}
+    if t.state != "CLOSED":
+        d.update({"ISS": t.iss, "IRS": t.irs, "SND.UNA": t.snd_una, "SND.NXT": t.snd_nxt,
+                  "RCV.NXT": t.rcv_nxt, "passive": t.passive, "retransmissions left": t.budget})
+    return d
+
+
+def _seg_dict(s: Segment) -> dict:
+    return {"segment": describe_segment(s), "SEG.SEQ": s.seq, "SEG.ACK": s.ack, "SEG.LEN": s.len,
+            "control": [c for c in ("SYN", "ACK", "FIN", "RST") if getattr(s, c)]}
+
+
+def _check(solver: z3.Solver):
+    """sat, unsat or unknown, with z3's reason for unknown."""
+    r = solver.check()
+    return r, (solver.reason_unknown() if r == z3.unknown else "")
+
+
+# --- obligation 1: the segment semantics is a partition -------------------------------
+
+CLASSIFICATION = ("segment classification is total and unambiguous",
+                  "in every state and processing stage, exactly one arrival event applies to every "
+                  "segment (all 32-bit SEQ, ACK and LEN, any control bits, any non-zero RCV.WND)")
+
+
+def classification(ctx: Context) -> Outcome:
+    """Obligation 1: for each (state, stage), one query: is there a TCB, a
+    segment and a window for which the number of events applying is not one?"""
+    start = time.perf_counter()
+    queries = 0
+    for state in STATES:
+        for stage in (CONTROL, TEXT):
+            events = [e for e in ctx.arrivals if state in e.states and e.stage == stage]
+            if not events:
+                continue
+            t, seg, wnd = fresh_tcb("tcb", state), fresh_segment("seg"), z3.BitVec("RCV.WND", 32)
+            s = _solver(ctx.timeout)
+            s.add(wnd != 0)
+            if stage == TEXT:
+                s.add(has_text(D, seg))
+            guards = [e.guard(D, t, seg, wnd) for e in events]
+            s.add(z3.Sum(*[z3.If(g, z3.BitVecVal(1, 8), z3.BitVecVal(0, 8)) for g in guards]) != 1)
+            queries += 1
+            r, why = _check(s)
+            if r == z3.sat:
+                m = s.model()
+                matched = [e.name for e, g in zip(events, guards) if _bool(m, g)]
+                cx = {"state": state, "stage": stage, "tcb": _tcb_dict(concrete_tcb(m, t)),
+                      "segment": _seg_dict(concrete_segment(m, seg)), "RCV.WND": _num(m, wnd),
+                      "events that apply": matched}
+                return Outcome(*CLASSIFICATION, REFUTED, time.perf_counter() - start, queries, cx)
+            if r == z3.unknown:
+                return Outcome(*CLASSIFICATION, UNKNOWN, time.perf_counter() - start, queries,
+                               reason=f"{state}, {stage} stage: {why}")
+    return Outcome(*CLASSIFICATION, PROVED, time.perf_counter() - start, queries)
+
+
+# --- obligation 2: inductive invariants ------------------------------------------------
+
+def _all_pre(X: Side, Y: Side, arriving, other, other_to_X) -> list:
+    """Every invariant in the state before: the pair both ways, the arriving
+    segment (Y to X) and the other segment in flight (either way)."""
+    out = []
+    for inv in INVARIANTS:
+        if inv.pair is not None:
+            out += [inv.pair(D, X, Y), inv.pair(D, Y, X)]
+        if inv.segment is not None:
+            if arriving is not None:
+                out.append(inv.segment(D, arriving, Y, X))
+            out.append(z3.If(other_to_X, inv.segment(D, other, Y, X), inv.segment(D, other, X, Y)))
+    return out
+
+
+def _broken_after(inv: Invariant, X2: Side, Y: Side, sent, other, other_to_X) -> list[tuple[str, z3.BoolRef]]:
+    """The ways the state after can break ``inv``: (what breaks, condition)."""
+    out = []
+    if inv.pair is not None:
+        out += [("the sender", z3.Not(inv.pair(D, X2, Y))), ("the peer", z3.Not(inv.pair(D, Y, X2)))]
+    if inv.segment is not None:
+        out += [(f"segment sent #{i + 1}", z3.And(present, z3.Not(inv.segment(D, seg, X2, Y))))
+                for i, (seg, present) in enumerate(sent)]
+        out.append(("another segment in flight",
+                    z3.If(other_to_X, z3.Not(inv.segment(D, other, Y, X2)), z3.Not(inv.segment(D, other, X2, Y)))))
+    return out
+
+
+def _initiation(inv: Invariant, ctx: Context):
+    """The invariant holds in the initial state: both CLOSED, nothing in flight."""
+    s = _solver(ctx.timeout)
+    sides = [Side(CLOSED_TCB, z3.BoolVal(False), z3.BitVec(f"{w}.data", 32)) for w in "AB"]
+    for side in sides:
+        s.add(z3.ULE(side.data, DATA_LIMIT))
+    if inv.pair is None:
+        return z3.unsat, "", None
+    s.add(z3.Or(z3.Not(inv.pair(D, sides[0], sides[1])), z3.Not(inv.pair(D, sides[1], sides[0]))))
+    r, why = _check(s)
+    return r, why, (s.model() if r == z3.sat else None)
+
+
+def invariant(inv: Invariant, ctx: Context) -> Outcome:
+    """Obligation 2, for one invariant: initiation, then one consecution query per step shape."""
+    start = time.perf_counter()
+    r, why, m = _initiation(inv, ctx)
+    queries = 1
+    if r == z3.sat:
+        return Outcome(inv.name, inv.statement, REFUTED, time.perf_counter() - start, queries,
+                       {"rule": "the initial state (both endpoints CLOSED, nothing in flight)"})
+    if r == z3.unknown:
+        return Outcome(inv.name, inv.statement, UNKNOWN, time.perf_counter() - start, queries,
+                       reason=f"initial state: {why}")
+    for shape in shapes(ctx.table):
+        X = fresh_side("X", shape.rules[0].state)
+        Y = fresh_side("Y")
+        arriving = fresh_segment("arriving") if shape.kind == "rcv" else None
+        other, other_to_X = fresh_segment("other"), z3.Bool("other.to_X")
+        wnd = z3.BitVec("RCV.WND", 32)
+        params = Params(z3.BitVec("OPEN.ISS", 32), z3.BitVec("OPEN.retransmissions", 32))
+        step = encode(shape, X, arriving, wnd, params, ctx.actions)
+        s = _solver(ctx.timeout)
+        s.add(valid_state(Y), wnd != 0, step.condition, *_all_pre(X, Y, arriving, other, other_to_X))
+        ways = _broken_after(inv, step.after, Y, step.sent, other, other_to_X)
+        s.add(z3.Or(*[c for _, c in ways]))
+        queries += 1
+        r, why = _check(s)
+        if r == z3.sat:
+            m = s.model()
+            cx = {"rule": shape.describe(),
+                  "before": {"X": _tcb_dict(concrete_tcb(m, X.tcb)), "Y": _tcb_dict(concrete_tcb(m, Y.tcb))},
+                  "after": {"X": _tcb_dict(concrete_tcb(m, step.after.tcb))},
+                  "breaks": [w for w, c in ways if _bool(m, c)]}
+            if arriving is not None:
+                cx["arriving"] = _seg_dict(concrete_segment(m, arriving))
+            cx["sent"] = [_seg_dict(concrete_segment(m, q)) for q, p in step.sent if _bool(m, p)]
+            if "another segment in flight" in cx["breaks"]:
+                cx["other"] = {**_seg_dict(concrete_segment(m, other)),
+                               "direction": "Y to X" if _bool(m, other_to_X) else "X to Y"}
+            return Outcome(inv.name, inv.statement, REFUTED, time.perf_counter() - start, queries, cx)
+        if r == z3.unknown:
+            return Outcome(inv.name, inv.statement, UNKNOWN, time.perf_counter() - start, queries,
+                           reason=f"{shape.describe()}: {why}")
+    return Outcome(inv.name, inv.statement, PROVED, time.perf_counter() - start, queries)
