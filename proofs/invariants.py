@@ -140,7 +140,8 @@ def _support_pair(D, X, Y):
                  D.And(D.eq(t.snd_una, t.iss), D.eq(t.snd_nxt, D.add(t.iss, 1)))),
         _implies(D, D.in_states(t, ("LISTEN",)),
                  D.And(D.eq(t.snd_una, t.iss), D.eq(t.snd_nxt, t.iss))),
-        _implies(D, D.Not(D.in_states(t, ("CLOSED", "LISTEN"))), D.ule(1, _off(D, t.snd_nxt, t))))
+        _implies(D, D.Not(D.in_states(t, ("CLOSED", "LISTEN"))), D.ule(1, _off(D, t.snd_nxt, t))),
+        _implies(D, D.in_states(t, FIN_SENT), D.Not(D.eq(t.snd_una, t.snd_nxt))))
 
 
 def _support_segment(D, s, sender, receiver):
@@ -170,7 +171,7 @@ INVARIANTS: tuple[Invariant, ...] = (
     Invariant("supporting facts",
               "an endpoint that has not opened has sent only resets and is acknowledged by "
               "nobody; in SYN_SENT and SYN_RCVD only the SYN is outstanding; once a SYN is sent, "
-              "SND.NXT is past it",
+              "SND.NXT is past it; in FIN_WAIT_1, CLOSING and LAST_ACK the FIN is unacknowledged",
               _support_pair, _support_segment),
 )
 

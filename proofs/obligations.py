@@ -151,7 +151,7 @@ def classification(ctx: Context) -> Outcome:
 
 # --- obligation 2: inductive invariants ------------------------------------------------
 
-def _all_pre(X: Side, Y: Side, arriving, other, other_to_X) -> list:
+def assume_invariants(X: Side, Y: Side, arriving, other, other_to_X) -> list:
     """Every invariant in the state before: the pair both ways, the arriving
     segment (Y to X) and the other segment in flight (either way)."""
     out = []
@@ -211,7 +211,7 @@ def invariant(inv: Invariant, ctx: Context) -> Outcome:
         params = Params(z3.BitVec("OPEN.ISS", 32), z3.BitVec("OPEN.retransmissions", 32))
         step = encode(shape, X, arriving, wnd, params, ctx.actions)
         s = _solver(ctx.timeout)
-        s.add(valid_state(Y), wnd != 0, step.condition, *_all_pre(X, Y, arriving, other, other_to_X))
+        s.add(valid_state(Y), wnd != 0, step.condition, *assume_invariants(X, Y, arriving, other, other_to_X))
         ways = _broken_after(inv, step.after, Y, step.sent, other, other_to_X)
         s.add(z3.Or(*[c for _, c in ways]))
         queries += 1
