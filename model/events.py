@@ -27,13 +27,14 @@ system layer.
 
 from __future__ import annotations
 
+import functools
 from typing import Callable, NamedTuple
 
 from .tcb import FIN_SENT, STATES, SYNCHRONIZED, TCB, Concrete, Segment
 
 __all__ = [
     "CALLS", "TIMERS", "CONTROL", "TEXT", "Event", "ARRIVALS",
-    "arrival_events", "classify", "has_text", "text_follows", "ClassificationError",
+    "arrival_events", "classify", "checked", "PLAIN_ACK_STATES", "has_text", "text_follows", "ClassificationError",
 ]
 
 #: User calls (RFC 9293 3.10.1-3.10.5) the applications may make.
@@ -92,7 +93,7 @@ def _unsent_ack(D, t, s):
     return D.And(D.Not(_new_ack(D, t, s)), D.lt(t.snd_nxt, s.ack))
 
 
-def _checked(D, t, s, wnd):
+def checked(D, t, s, wnd):
     """Acceptable, no RST, no SYN, ACK on: what reaches the ACK check proper."""
     return D.And(_acceptable(D, t, s, wnd), D.Not(s.RST), D.Not(s.SYN), s.ACK)
 
@@ -151,7 +152,7 @@ def _take_fin(D, t: TCB, s: Segment) -> TCB:
 # --- the declarations ---------------------------------------------------------
 
 _SYNC = SYNCHRONIZED
-_PLAIN_ACK_STATES = tuple(x for x in _SYNC if x != "SYN_RCVD" and x not in FIN_SENT)
+PLAIN_ACK_STATES = tuple(x for x in _SYNC if x != "SYN_RCVD" and x not in FIN_SENT)
 # SYN-RECEIVED has no text stage: the only ACK it lets through moves it to ESTABLISHED.
 _TEXT_STATES = tuple(x for x in _SYNC if x != "SYN_RCVD")
 # States that accept text (3.10.7.4 seventh); the others have received a FIN and ignore it.
@@ -219,23 +220,23 @@ ARRIVALS: tuple[Event, ...] = (
        lambda D, t, s, w: D.And(_acceptable(D, t, s, w), D.Not(s.RST), D.Not(s.SYN), D.Not(s.ACK)),
        ref="3.10.7.4 fifth"),
     _E("rcv ACK of SYN", ["SYN_RCVD"], CONTROL,
-       lambda D, t, s, w: D.And(_checked(D, t, s, w), _new_ack(D, t, s)), _take_ack, True,
+       lambda D, t, s, w: D.And(checked(D, t, s, w), _new_ack(D, t, s)), _take_ack, True,
        ref="3.10.7.4 fifth, SYN-RECEIVED"),
     _E("rcv unacceptable ACK", ["SYN_RCVD"], CONTROL,
-       lambda D, t, s, w: D.And(_checked(D, t, s, w), D.Not(_new_ack(D, t, s))),
+       lambda D, t, s, w: D.And(checked(D, t, s, w), D.Not(_new_ack(D, t, s))),
        ref="3.10.7.4 fifth, SYN-RECEIVED"),
     _E("rcv unacceptable ACK", [x for x in _SYNC if x != "SYN_RCVD"], CONTROL,
-       lambda D, t, s, w: D.And(_checked(D, t, s, w), _unsent_ack(D, t, s)),
+       lambda D, t, s, w: D.And(checked(D, t, s, w), _unsent_ack(D, t, s)),
        ref="3.10.7.4 fifth, ESTABLISHED"),
     _E("rcv ACK of FIN", FIN_SENT, CONTROL,
-       lambda D, t, s, w: D.And(_checked(D, t, s, w), _acks_fin(D, t, s)), _take_ack, True,
+       lambda D, t, s, w: D.And(checked(D, t, s, w), _acks_fin(D, t, s)), _take_ack, True,
        ref="3.10.7.4 fifth"),
     _E("rcv ACK", FIN_SENT, CONTROL,
-       lambda D, t, s, w: D.And(_checked(D, t, s, w), D.Not(_unsent_ack(D, t, s)),
+       lambda D, t, s, w: D.And(checked(D, t, s, w), D.Not(_unsent_ack(D, t, s)),
                                 D.Not(_acks_fin(D, t, s))), _take_ack, True,
        ref="3.10.7.4 fifth"),
-    _E("rcv ACK", _PLAIN_ACK_STATES, CONTROL,
-       lambda D, t, s, w: D.And(_checked(D, t, s, w), D.Not(_unsent_ack(D, t, s))), _take_ack, True,
+    _E("rcv ACK", PLAIN_ACK_STATES, CONTROL,
+       lambda D, t, s, w: D.And(checked(D, t, s, w), D.Not(_unsent_ack(D, t, s))), _take_ack, True,
        ref="3.10.7.4 fifth"),
 
     # Synchronized states, second stage: the segment text and the FIN bit.
@@ -250,27 +251,29 @@ ARRIVALS: tuple[Event, ...] = (
        ref="3.10.7.4 first (held or dropped; here dropped)"),
 )
 
-_BY_STATE: dict[tuple[str, str], tuple[Event, ...]] = {
-    (state, stage): tuple(e for e in ARRIVALS if state in e.states and e.stage == stage)
-    for state in STATES for stage in (CONTROL, TEXT)
-}
+@functools.lru_cache(maxsize=None)
+def _index(arrivals: tuple[Event, ...]) -> dict[tuple[str, str], tuple[Event, ...]]:
+    return {(state, stage): tuple(e for e in arrivals if state in e.states and e.stage == stage)
+            for state in STATES for stage in (CONTROL, TEXT)}
 
 
-def arrival_events(state: str, stage: str = CONTROL) -> tuple[Event, ...]:
-    """The arrival events declared for ``state`` at ``stage``, in declaration order.
+def arrival_events(state: str, stage: str = CONTROL, arrivals: tuple[Event, ...] = ARRIVALS) -> tuple[Event, ...]:
+    """The arrival events declared for ``state`` at ``stage``, in declaration order
+    (of ``arrivals``: this module's, unless a variant of the semantics is given).
 
     >>> [e.name for e in arrival_events("LISTEN")]
     ['rcv RST', 'rcv segment with ACK', 'rcv SYN', 'rcv other segment']
     """
-    return _BY_STATE[(state, stage)]
+    return _index(arrivals)[(state, stage)]
 
 
-def classify(stage: str, tcb: TCB, seg: Segment, rcv_wnd: int, D=Concrete) -> Event:
+def classify(stage: str, tcb: TCB, seg: Segment, rcv_wnd: int, D=Concrete,
+             arrivals: tuple[Event, ...] = ARRIVALS) -> Event:
     """The one event that ``seg`` arriving at ``tcb`` is, at ``stage``.
 
     Raises :class:`ClassificationError` when no event or several apply.
     """
-    found = [e for e in _BY_STATE[(tcb.state, stage)] if e.guard(D, tcb, seg, rcv_wnd)]
+    found = [e for e in _index(arrivals)[(tcb.state, stage)] if e.guard(D, tcb, seg, rcv_wnd)]
     if len(found) != 1:
         names = ", ".join(e.name for e in found) or "none"
         raise ClassificationError(

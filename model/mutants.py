@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import replace
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from .config import Config, parse_config
 from .errors import InputError
+from .events import PLAIN_ACK_STATES, checked
 from .table import REFERENCE, RuleTable, load_table, parse_table
 
 __all__ = ["Mutant", "MUTANTS", "MutantError", "apply_mutant", "mutant", "mutant_config"]
@@ -45,8 +46,10 @@ class Mutant(NamedTuple):
     claims: tuple[str, ...]  # the seed note's claims it illustrates (CLAIMS.md)
     edits: tuple[tuple[str, str], ...]  # (old row, new row) of rfc9293.rules, each applied once
     settings: dict  # configuration fields it changes (Config field -> value)
-    property: str  # the property that fails on it and holds on the reference model
+    property: str | None  # the property that fails on it and holds on the reference model;
+    # None when no bounded run reaches the bug and only ``tcpcheck prove`` sees it
     config: str  # TOML: the configuration in which it is demonstrated
+    semantics: Callable | None = None  # ARRIVALS -> ARRIVALS: a changed guard or effect of events.py
 
     def edited(self, text: str) -> str:
         """``text`` (the reference table) with this mutant's row edits applied.
@@ -60,6 +63,11 @@ class Mutant(NamedTuple):
                                    f"in the table, not once: {old!r}")
             text = text.replace(old, new)
         return text
+
+
+def _take_any_ack(D, t, s):
+    """SND.UNA <- SEG.ACK whenever SEG.ACK is ahead of SND.UNA (serial order)."""
+    return t._replace(snd_una=D.If(D.lt(t.snd_una, s.ack), s.ack, t.snd_una))
 
 
 # Pieces of the configurations below (TOML: top-level keys, then tables).
@@ -155,6 +163,57 @@ opens = 2            # and the server listens again,
 data = 1
 iss_step = 0         # with the same ISS: its ISN clock has not moved (a reboot, a slow clock)
 '''),
+    Mutant(
+        "time-wait-forever",
+        "TIME_WAIT never expires: the 2MSL timeout leaves the endpoint where it is",
+        ("C17",),
+        (("TIME_WAIT    | timeout 2MSL | delete TCB                 | CLOSED      | F20, 3.10.8",
+              "TIME_WAIT    | timeout 2MSL | -                          | same        | F20 (mutant time-wait-forever)"),),
+        {},
+        "every close completes",
+        'preset = "seed"\n'),
+    Mutant(
+        "last-ack-silent",
+        "LAST_ACK never retransmits its FIN: it has no rule for the retransmission timeout",
+        ("C11", "C17"),
+        (("SYN_SENT, SYN_RCVD, ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK | retransmission timeout | retransmit | same | 3.10.8, 3.8.1",
+              "SYN_SENT, SYN_RCVD, ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING | retransmission timeout | retransmit | same | 3.10.8 (mutant last-ack-silent: not LAST_ACK)"),),
+        {},
+        "deadlock freedom",
+        "# as in the seed note, the server closes only after the client's FIN\n" + _SEED_LOSSY),
+    Mutant(
+        "syn-ack-in-established",
+        "an ESTABLISHED endpoint answers a SYN with SYN,ACK (as if opening again) instead of a challenge ACK",
+        ("C5",),
+        (("SYN_RCVD[active], ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSING, CLOSE_WAIT, LAST_ACK, TIME_WAIT | rcv SYN | snd ACK | same | 3.10.7.4 fourth (challenge ACK)",
+              "SYN_RCVD[active], FIN_WAIT_1, FIN_WAIT_2, CLOSING, CLOSE_WAIT, LAST_ACK, TIME_WAIT | rcv SYN | snd ACK | same | 3.10.7.4 fourth (challenge ACK)\n"
+              "ESTABLISHED  | rcv SYN                 | snd SYN,ACK                | same        | (mutant syn-ack-in-established)"),),
+        {},
+        "SND.UNA within [ISS, SND.NXT]",
+        '''preset = "duplicating"
+'''),
+    Mutant(
+        "ack-check-forgets-snd-nxt",
+        "the ACK check forgets SEG.ACK =< SND.NXT: in ESTABLISHED, FIN_WAIT_2, CLOSE_WAIT and TIME_WAIT "
+        "any ACK ahead of SND.UNA is taken, even one for data never sent",
+        ("C5",),
+        (),
+        {},
+        None,
+        'preset = "default"\n',
+        lambda arrivals: tuple(e._replace(guard=checked, effect=_take_any_ack) if e.name == "rcv ACK" and e.states == PLAIN_ACK_STATES else e
+                               for e in arrivals)),
+    Mutant(
+        "fin-resent-as-new",
+        "on the retransmission timeout FIN_WAIT_1 sends a new FIN (snd FIN) instead of retransmitting "
+        "the old one, so every timeout takes one more sequence number",
+        ("C6",),
+        (("SYN_SENT, SYN_RCVD, ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK | retransmission timeout | retransmit | same | 3.10.8, 3.8.1",
+              "SYN_SENT, SYN_RCVD, ESTABLISHED, CLOSE_WAIT, CLOSING, LAST_ACK | retransmission timeout | retransmit | same | 3.10.8, 3.8.1\n"
+              "FIN_WAIT_1   | retransmission timeout  | snd FIN                    | same        | (mutant fin-resent-as-new)"),),
+        {},
+        None,
+        'preset = "seed"\n'),
 )}
 
 
@@ -192,6 +251,9 @@ def apply_mutant(name: str, config: Config, table: RuleTable | None = None) -> t
     """
     m = mutant(name)
     config = replace(config, name=f"{config.name}, mutant {name}", **m.settings)
+    if m.semantics is not None:
+        table = table if table is not None else load_table(config.rules or REFERENCE)
+        return config, table.with_arrivals(m.semantics(table.arrivals), f"{table.name}, mutant {name}")
     if not m.edits:
         return config, table
     if (config.rules is not None and _rows(load_table(config.rules)) != _rows(load_table())) or (

@@ -221,7 +221,7 @@ class Model:
         stage = CONTROL
         t = tcb
         while True:
-            ev = classify(stage, t, seg, self.config.rcv_wnd)
+            ev = classify(stage, t, seg, self.config.rcv_wnd, arrivals=self.table.arrivals)
             rule = self.table.lookup(t.state, ev.name, t.passive)
             if ev.effect is not None:
                 t = ev.effect(D, t, seg)

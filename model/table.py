@@ -63,10 +63,17 @@ class Rule(NamedTuple):
 class RuleTable:
     """A validated rule table with lookup by (state, event, how it was opened)."""
 
-    def __init__(self, rules: list[Rule], name: str):
+    def __init__(self, rules: list[Rule], name: str, arrivals: tuple = ARRIVALS):
         self.rules = tuple(rules)
         self.name = name
+        #: The segment semantics the table is run with: events.py's, unless a
+        #: variant of the model (mutants.py) changes a guard or an effect.
+        self.arrivals = arrivals
         self._index = {(r.state, r.qualifier, r.event): r for r in rules}
+
+    def with_arrivals(self, arrivals: tuple, name: str) -> "RuleTable":
+        """The same rows run with another segment semantics (same event names)."""
+        return RuleTable(list(self.rules), name, arrivals)
 
     def lookup(self, state: str, event: str, passive: bool) -> Rule | None:
         """The rule for ``event`` in ``state``, or None when the table has none."""

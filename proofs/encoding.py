@@ -66,12 +66,12 @@ def shapes(table: RuleTable) -> list[Shape]:
     out = [Shape("call" if r.event in CALLS else "timer", (r,))
            for r in table.rules if r.event in CALLS or r.event in TIMERS]
     for state in STATES:
-        for ev in arrival_events(state, CONTROL):
+        for ev in arrival_events(state, CONTROL, table.arrivals):
             for r in _rules_for(table, state, ev.name):
                 out.append(Shape("rcv", (r,), (ev,)))
                 if text_follows(ev, CONTROL, r.to):
                     out.extend(Shape("rcv", (r, r2), (ev, ev2))
-                               for ev2 in arrival_events(r.to, TEXT) for r2 in _rules_for(table, r.to, ev2.name))
+                               for ev2 in arrival_events(r.to, TEXT, table.arrivals) for r2 in _rules_for(table, r.to, ev2.name))
     return out
 
 

@@ -25,7 +25,7 @@ from typing import NamedTuple
 import z3
 
 from tcpcheck.model.actions import Params
-from tcpcheck.model.events import ARRIVALS, CONTROL, TEXT, has_text
+from tcpcheck.model.events import CONTROL, TEXT, arrival_events, has_text
 from tcpcheck.model.tcb import CLOSED_TCB, STATES, TCB, Segment, describe_segment
 
 from .domain import Symbolic, bv, fresh_segment, fresh_tcb
@@ -51,12 +51,12 @@ class Outcome(NamedTuple):
 
 
 class Context(NamedTuple):
-    """What the obligations are proved about: a rule table, the action
-    vocabulary, the arrival events, and the solver's time limit per query."""
+    """What the obligations are proved about: a rule table (with the segment
+    semantics it runs with), the action vocabulary, and the solver's time limit
+    per query, in seconds."""
 
     table: object
     actions: dict | None = None
-    arrivals: tuple = ARRIVALS
     timeout: float = 60.0
 
 
@@ -124,7 +124,7 @@ def classification(ctx: Context) -> Outcome:
     queries = 0
     for state in STATES:
         for stage in (CONTROL, TEXT):
-            events = [e for e in ctx.arrivals if state in e.states and e.stage == stage]
+            events = arrival_events(state, stage, ctx.table.arrivals)
             if not events:
                 continue
             t, seg, wnd = fresh_tcb("tcb", state), fresh_segment("seg"), z3.BitVec("RCV.WND", 32)
@@ -169,9 +169,9 @@ def _broken_after(inv: Invariant, X2: Side, Y: Side, sent, other, other_to_X) ->
     """The ways the state after can break ``inv``: (what breaks, condition)."""
     out = []
     if inv.pair is not None:
-        out += [("the sender", z3.Not(inv.pair(D, X2, Y))), ("the peer", z3.Not(inv.pair(D, Y, X2)))]
+        out += [("X after the step", z3.Not(inv.pair(D, X2, Y))), ("Y, the peer, after X's step", z3.Not(inv.pair(D, Y, X2)))]
     if inv.segment is not None:
-        out += [(f"segment sent #{i + 1}", z3.And(present, z3.Not(inv.segment(D, seg, X2, Y))))
+        out += [(f"the segment X sends" + (f" (#{i + 1})" if len(sent) > 1 else ""), z3.And(present, z3.Not(inv.segment(D, seg, X2, Y))))
                 for i, (seg, present) in enumerate(sent)]
         out.append(("another segment in flight",
                     z3.If(other_to_X, z3.Not(inv.segment(D, other, Y, X2)), z3.Not(inv.segment(D, other, X2, Y)))))
