@@ -105,8 +105,7 @@ def cmd_check(args) -> int:
         note = PRESETS[cfg.name][0] if cfg.name in PRESETS else ""
         if args.mutant is not None:
             m = MUTANTS[args.mutant]
-            note = (f"mutant {m.name}: {m.description} (claims {', '.join(m.claims)}); "
-                    f"the property it breaks: {m.property}")
+            note = f"mutant {m.name}: {m.description} (claims {', '.join(m.claims)}); {_breaks(m)}"
         print("\n".join(summary_lines(result, note)))
     return exit_code(result.verdicts)
 
@@ -119,10 +118,16 @@ def cmd_presets(args) -> int:
     return EXIT_OK
 
 
+def _breaks(m) -> str:
+    if m.property is None:
+        return f"no bounded run reaches the bug: 'tcpcheck prove --mutant {m.name}' refutes it"
+    return f"the property it breaks: {m.property}"
+
+
 def cmd_mutants(args) -> int:
     for name, m in MUTANTS.items():
         print(f"{name}: {m.description}")
-        print(f"    claims {', '.join(m.claims)}; the property that fails on it: {m.property}")
+        print(f"    claims {', '.join(m.claims)}; {_breaks(m)}")
         print("    its configuration (save as a file and run 'tcpcheck check --config FILE', "
               f"with --mutant {name} or without):")
         for line in m.config.rstrip().splitlines():

@@ -70,6 +70,22 @@ def _take_any_ack(D, t, s):
     return t._replace(snd_una=D.If(D.lt(t.snd_una, s.ack), s.ack, t.snd_una))
 
 
+def _record_syn_at(arrivals, plus: int):
+    """The arrival events with IRS <- SEG.SEQ, RCV.NXT <- SEG.SEQ + ``plus`` on every SYN
+    (events.py has plus 1: a SYN occupies one sequence number)."""
+    def effect(D, t, s, ack=False):
+        t = t._replace(irs=s.seq, rcv_nxt=D.add(s.seq, plus))
+        return t._replace(snd_una=s.ack) if ack else t
+    out = []
+    for e in arrivals:
+        if e.name == "rcv SYN" and e.effect is not None:
+            e = e._replace(effect=effect)
+        elif e.name == "rcv SYN,ACK":
+            e = e._replace(effect=lambda D, t, s: effect(D, t, s, True))
+        out.append(e)
+    return tuple(out)
+
+
 # Pieces of the configurations below (TOML: top-level keys, then tables).
 _SEED_LOSSY = '''preset = "seed"
 [network]
@@ -182,16 +198,25 @@ iss_step = 0         # with the same ISS: its ISN clock has not moved (a reboot,
         "deadlock freedom",
         "# as in the seed note, the server closes only after the client's FIN\n" + _SEED_LOSSY),
     Mutant(
-        "syn-ack-in-established",
-        "an ESTABLISHED endpoint answers a SYN with SYN,ACK (as if opening again) instead of a challenge ACK",
-        ("C5",),
-        (("SYN_RCVD[active], ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSING, CLOSE_WAIT, LAST_ACK, TIME_WAIT | rcv SYN | snd ACK | same | 3.10.7.4 fourth (challenge ACK)",
-              "SYN_RCVD[active], FIN_WAIT_1, FIN_WAIT_2, CLOSING, CLOSE_WAIT, LAST_ACK, TIME_WAIT | rcv SYN | snd ACK | same | 3.10.7.4 fourth (challenge ACK)\n"
-              "ESTABLISHED  | rcv SYN                 | snd SYN,ACK                | same        | (mutant syn-ack-in-established)"),),
+        "syn-counted-twice",
+        "on a SYN, RCV.NXT is set to SEG.SEQ+SEG.LEN+1: the SYN's sequence number is counted twice, "
+        "so the ACK of the SYN acknowledges one more than was sent",
+        ("C2", "C6"),
+        (),
         {},
-        "SND.UNA within [ISS, SND.NXT]",
-        '''preset = "duplicating"
-'''),
+        "no acknowledgment of unsent data",
+        'preset = "seed"\n',
+        lambda arrivals: _record_syn_at(arrivals, 2)),
+    Mutant(
+        "syn-not-counted",
+        "on a SYN, RCV.NXT is set to SEG.SEQ instead of SEG.SEQ+SEG.LEN: the ACK of the SYN "
+        "acknowledges nothing, as if a SYN occupied no sequence number",
+        ("C2", "C6"),
+        (),
+        {},
+        "ESTABLISHED is reachable",
+        'preset = "seed"\n',
+        lambda arrivals: _record_syn_at(arrivals, 0)),
     Mutant(
         "ack-check-forgets-snd-nxt",
         "the ACK check forgets SEG.ACK =< SND.NXT: in ESTABLISHED, FIN_WAIT_2, CLOSE_WAIT and TIME_WAIT "
@@ -200,7 +225,7 @@ iss_step = 0         # with the same ISS: its ISN clock has not moved (a reboot,
         (),
         {},
         None,
-        'preset = "default"\n',
+        'preset = "seed"\n',
         lambda arrivals: tuple(e._replace(guard=checked, effect=_take_any_ack) if e.name == "rcv ACK" and e.states == PLAIN_ACK_STATES else e
                                for e in arrivals)),
     Mutant(

@@ -6,8 +6,8 @@ the guards and effects of ``model/events.py`` and the actions of
 numbers are 32-bit bit-vectors, so wraparound is exactly that of TCP.
 
 A TCB here may have a concrete state (a Python string: the endpoint whose
-rule is being proved) or a symbolic one (a z3 integer indexing
-``model.tcb.STATES``: the peer, in whatever state it is).  This module knows
+rule is being proved) or a symbolic one (a number indexing
+``model.tcb.STATES``, as a 4-bit bit-vector: the peer, in whatever state it is).  This module knows
 nothing of invariants or rules.
 """
 
@@ -22,6 +22,7 @@ from tcpcheck.model.tcb import STATES, TCB, Segment
 __all__ = ["Symbolic", "Guarded", "bv", "fresh_tcb", "fresh_segment", "state_code"]
 
 BITS = 32
+STATE_BITS = 4  # a symbolic state is a 4-bit number below len(STATES): the solver's logic is bit-vectors only
 
 
 def bv(x):
@@ -99,7 +100,7 @@ class Symbolic:
     def in_states(t, names):
         if isinstance(t.state, str):
             return z3.BoolVal(t.state in names)
-        return z3.Or(*[t.state == state_code(n) for n in names]) if names else z3.BoolVal(False)
+        return z3.Or(*[t.state == z3.BitVecVal(state_code(n), STATE_BITS) for n in names]) if names else z3.BoolVal(False)
 
     @staticmethod
     def unless(cond, seg):
@@ -108,9 +109,9 @@ class Symbolic:
 
 def fresh_tcb(name: str, state: str | None = None) -> TCB:
     """A TCB whose fields are all unknowns named after ``name``; its state is
-    ``state`` or, when None, an unknown (a z3 integer among the eleven)."""
+    ``state`` or, when None, an unknown (a 4-bit number; see :func:`proofs.encoding.valid_state`)."""
     v = {f: z3.BitVec(f"{name}.{f}", BITS) for f in ("iss", "irs", "snd_una", "snd_nxt", "rcv_nxt", "budget")}
-    st = state if state is not None else z3.Int(f"{name}.state")
+    st = state if state is not None else z3.BitVec(f"{name}.state", STATE_BITS)
     return TCB(st, v["iss"], v["irs"], v["snd_una"], v["snd_nxt"], v["rcv_nxt"],
                z3.Bool(f"{name}.passive"), v["budget"])
 

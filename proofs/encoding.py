@@ -83,7 +83,7 @@ def fresh_side(name: str, state: str | None = None) -> Side:
 def valid_state(side: Side) -> z3.BoolRef:
     """A symbolic state is one of the eleven."""
     st = side.tcb.state
-    return z3.BoolVal(True) if isinstance(st, str) else z3.And(st >= 0, st < len(STATES))
+    return z3.BoolVal(True) if isinstance(st, str) else z3.ULT(st, len(STATES))
 
 
 def _qualified(rule: Rule, tcb) -> z3.BoolRef:

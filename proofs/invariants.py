@@ -22,17 +22,21 @@ from typing import Callable, NamedTuple
 
 from tcpcheck.model.tcb import FIN_SENT, SYNCHRONIZED
 
-__all__ = ["Side", "Invariant", "INVARIANTS", "DATA_LIMIT", "ASSUMPTIONS", "holds_in", "sides_of"]
+__all__ = ["Side", "Invariant", "INVARIANTS", "DATA_LIMIT", "MAX_WINDOW", "ASSUMPTIONS", "holds_in", "sides_of"]
 
 #: The proofs assume an application sends fewer data segments than this in one
 #: connection (each carries one octet), so a connection never uses more than a
 #: quarter of the sequence space, as TCP's windows and MSL also require.
 DATA_LIMIT = 1 << 30
 
+#: The largest receive window TCP can announce (RFC 7323 section 2.3: 2**16 scaled by 2**14).
+MAX_WINDOW = 1 << 30
+
 ASSUMPTIONS = (
     "each endpoint opens the connection at most once (one incarnation), with any ISS",
     f"an application sends at most {DATA_LIMIT:,} data segments of one octet each",
-    "RCV.WND is any non-zero 32-bit number",
+    f"RCV.WND is between 1 and {MAX_WINDOW:,} octets, the largest window TCP can announce "
+    "(RFC 7323 section 2.3); segment classification is proved for every non-zero 32-bit window",
 )
 
 #: States in which the peer's FIN has been received (RCV.NXT is past it).

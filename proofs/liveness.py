@@ -31,6 +31,7 @@ from tcpcheck.model.actions import Params
 from tcpcheck.model.tcb import FIN_SENT
 
 from .domain import Symbolic, bv, fresh_segment
+from .invariants import MAX_WINDOW
 from .encoding import encode, fresh_side, shapes, valid_state
 from .obligations import (PROVED, assume_invariants, REFUTED, UNKNOWN, Context, Outcome, _bool, _check, _seg_dict,
                           _solver, _tcb_dict, concrete_segment, concrete_tcb)
@@ -107,7 +108,7 @@ def closing_terminates(ctx: Context) -> Outcome:
         step = encode(shape, X, arriving, wnd, Params(z3.BitVec("OPEN.ISS", 32), z3.BitVec("OPEN.retransmissions", 32)),
                       ctx.actions)
         s = _solver(ctx.timeout)
-        s.add(valid_state(Y), wnd != 0, step.condition, *assume_invariants(X, Y, arriving, other, other_to_X))
+        s.add(valid_state(Y), wnd != 0, z3.ULE(wnd, MAX_WINDOW), step.condition, *assume_invariants(X, Y, arriving, other, other_to_X))
         s.add(z3.Not(_lex_less(_rank(step.after), _rank(X), strict=shape.kind != "rcv")))
         queries += 1
         r, why = _check(s)

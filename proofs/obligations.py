@@ -30,7 +30,7 @@ from tcpcheck.model.tcb import CLOSED_TCB, STATES, TCB, Segment, describe_segmen
 
 from .domain import Symbolic, bv, fresh_segment, fresh_tcb
 from .encoding import encode, fresh_side, shapes, valid_state
-from .invariants import DATA_LIMIT, INVARIANTS, Invariant, Side
+from .invariants import DATA_LIMIT, INVARIANTS, MAX_WINDOW, Invariant, Side
 
 __all__ = ["Outcome", "PROVED", "REFUTED", "UNKNOWN", "classification", "invariant", "Context"]
 
@@ -211,7 +211,7 @@ def invariant(inv: Invariant, ctx: Context) -> Outcome:
         params = Params(z3.BitVec("OPEN.ISS", 32), z3.BitVec("OPEN.retransmissions", 32))
         step = encode(shape, X, arriving, wnd, params, ctx.actions)
         s = _solver(ctx.timeout)
-        s.add(valid_state(Y), wnd != 0, step.condition, *assume_invariants(X, Y, arriving, other, other_to_X))
+        s.add(valid_state(Y), wnd != 0, z3.ULE(wnd, MAX_WINDOW), step.condition, *assume_invariants(X, Y, arriving, other, other_to_X))
         ways = _broken_after(inv, step.after, Y, step.sent, other, other_to_X)
         s.add(z3.Or(*[c for _, c in ways]))
         queries += 1

@@ -1,0 +1,275 @@
+"""tcpcheck prove: the z3 obligations, their broken variants, and agreement with the explorer."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+import z3
+
+from tcpcheck.model.checker import build
+from tcpcheck.model.cli import main
+from tcpcheck.model.config import preset
+from tcpcheck.model.events import ARRIVALS, CONTROL, TEXT, arrival_events
+from tcpcheck.model.explorer import explore
+from tcpcheck.model.mutants import MUTANTS, apply_mutant, mutant_config
+from tcpcheck.model.properties import PROPERTIES, check_properties
+from tcpcheck.model.table import REFERENCE, load_table
+from tcpcheck.model.tcb import STATES, TCB, Concrete, Segment
+from tcpcheck.proofs.domain import Symbolic, bv
+from tcpcheck.proofs.encoding import shapes
+from tcpcheck.proofs.invariants import INVARIANTS, holds_in, sides_of
+from tcpcheck.proofs.liveness import WAITS_FOR_PEER, closing_terminates
+from tcpcheck.proofs.obligations import Context, classification, invariant
+
+NAMES = [inv.name for inv in INVARIANTS]
+
+
+def ctx_of(mutant: str | None = None) -> Context:
+    if mutant is None:
+        return Context(load_table())
+    _, table = apply_mutant(mutant, mutant_config(mutant))
+    return Context(table if table is not None else load_table())
+
+
+@pytest.fixture(scope="module")
+def reference_json():
+    """One run of `tcpcheck prove --json` on the reference table."""
+    import contextlib
+    import io
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(["prove", "--json"])
+    return code, json.loads(buf.getvalue())
+
+
+# --- the reference model: everything proved ---------------------------------------------
+
+def test_every_obligation_is_proved_on_rfc9293(reference_json):
+    code, out = reference_json
+    assert code == 0
+    got = [(o["name"], o["verdict"], o["queries"]) for o in out["obligations"]]
+    assert got == [("segment classification is total and unambiguous", "proved", 18),
+                   *[(name, "proved", 1 + 155) for name in NAMES],
+                   ("a closing endpoint reaches CLOSED", "proved", 101)]
+    assert all(set(o) == {"name", "statement", "verdict", "seconds", "queries"} for o in out["obligations"])
+    assert out["z3"] == z3.get_version_string() == "5.4.1"
+
+
+def test_the_step_shapes_come_from_the_table():
+    table = load_table()
+    got = shapes(table)
+    assert len(got) == 155
+    # every rule of the table fires in some shape: calls, timeouts and control-stage
+    # arrivals first, text-stage arrivals after a control-stage rule that lets them through
+    assert {r.id for s in got for r in s.rules} == {r.id for r in table.rules}
+    # a FIN that also acknowledges our FIN: FIN_WAIT_1 -> FIN_WAIT_2 -> TIME_WAIT, two rules
+    two = [s for s in got if len(s.rules) == 2 and s.rules[0].state == "FIN_WAIT_1"
+           and s.rules[0].event == "rcv ACK of FIN" and s.rules[1].event == "rcv FIN"]
+    assert [s.rules[1].to for s in two] == ["TIME_WAIT"]
+
+
+# --- every obligation has a broken variant on which it is refuted -------------------------
+
+def test_classification_refuted_when_the_ack_check_forgets_snd_nxt():
+    o = classification(ctx_of("ack-check-forgets-snd-nxt"))
+    assert o.verdict == "refuted"
+    cx = o.counterexample
+    assert cx["state"] == "ESTABLISHED" and cx["stage"] == CONTROL
+    assert cx["events that apply"] == ["rcv unacceptable ACK", "rcv ACK"]
+    # check by hand: SEG.ACK is past SND.NXT (in serial order), the segment is acceptable
+    t, seg = cx["tcb"], cx["segment"]
+    assert Concrete.lt(t["SND.NXT"], seg["SEG.ACK"])
+
+
+def test_classification_refuted_when_two_guards_overlap():
+    """A semantics in which an RST at exactly RCV.NXT is also 'in window' (the
+    challenge-ACK test forgets SEG.SEQ != RCV.NXT)."""
+    def overlapping(e):
+        return e._replace(guard=lambda D, t, s, w: D.Or(e.guard(D, t, s, w), D.And(s.RST, D.eq(s.seq, t.rcv_nxt))))
+    broken = tuple(overlapping(e) if e.name == "rcv RST in window" else e for e in ARRIVALS)
+    o = classification(Context(load_table().with_arrivals(broken, "overlap")))
+    assert o.verdict == "refuted"
+    assert o.counterexample["events that apply"] == ["rcv RST", "rcv RST in window"]
+    assert o.counterexample["segment"]["SEG.SEQ"] == o.counterexample["tcb"]["RCV.NXT"]
+
+
+@pytest.mark.parametrize("mutant, name, rule, breaks", [
+    ("fin-resent-as-new", "SND.UNA never passes SND.NXT",
+     "FIN_WAIT_1 --retransmission timeout / snd FIN--> FIN_WAIT_1", ["X after the step"]),
+    ("syn-counted-twice", "no acknowledgment of unsent data",
+     "LISTEN --rcv SYN / snd SYN,ACK--> SYN_RCVD", ["X after the step", "the segment X sends"]),
+    ("syn-not-counted", "RCV.NXT within the peer's sent range",
+     "LISTEN --rcv SYN / snd SYN,ACK--> SYN_RCVD", ["X after the step"]),
+    ("fin-no-seq", "the ACK of a FIN is its sequence number plus one",
+     "SYN_RCVD --CLOSE / snd FIN without sequence number--> FIN_WAIT_1", ["the segment X sends"]),
+    ("fin-no-seq", "segments in flight lie in their sender's sent range",
+     "SYN_RCVD --CLOSE / snd FIN without sequence number--> FIN_WAIT_1", ["the segment X sends"]),
+    ("fin-no-seq", "supporting facts",
+     "ESTABLISHED --CLOSE / snd FIN without sequence number--> FIN_WAIT_1", ["X after the step"]),
+])
+def test_each_invariant_is_refuted_on_a_named_variant(mutant, name, rule, breaks):
+    inv = next(i for i in INVARIANTS if i.name == name)
+    o = invariant(inv, ctx_of(mutant))
+    assert o.verdict == "refuted"
+    assert o.counterexample["rule"].startswith(rule + " (rfc9293.rules")
+    if breaks is not None:
+        assert o.counterexample["breaks"] == breaks
+    # the same invariant is proved on the reference table (the variant is what breaks it)
+    assert invariant(inv, ctx_of()).verdict == "proved"
+
+
+def test_a_fin_without_a_sequence_number_by_hand():
+    """The numbers of a refutation are concrete: the FIN's SEQ+1 is not SND.NXT."""
+    inv = next(i for i in INVARIANTS if i.name == "the ACK of a FIN is its sequence number plus one")
+    cx = invariant(inv, ctx_of("fin-no-seq")).counterexample
+    fin = cx["sent"][0]
+    assert fin["control"] == ["ACK", "FIN"]
+    assert fin["SEG.SEQ"] == cx["after"]["X"]["SND.NXT"] == cx["before"]["X"]["SND.NXT"]
+    assert (fin["SEG.SEQ"] + 1) % 2**32 != cx["after"]["X"]["SND.NXT"]
+
+
+@pytest.mark.parametrize("mutant, rule", [
+    ("time-wait-forever", "TIME_WAIT --timeout 2MSL--> TIME_WAIT"),
+    ("last-ack-silent", "LAST_ACK: no rule for the retransmission timeout or the user timeout"),
+    ("fin-resent-as-new", "FIN_WAIT_1 --retransmission timeout / snd FIN--> FIN_WAIT_1"),
+])
+def test_liveness_is_refuted_on_a_named_variant(mutant, rule):
+    o = closing_terminates(ctx_of(mutant))
+    assert o.verdict == "refuted"
+    assert o.counterexample["rule"].startswith(rule)
+
+
+def test_an_edited_table_file_changes_the_verdict_without_touching_proofs(tmp_path, capsys):
+    """A table edit made by hand, as a student would, through --rules."""
+    text = REFERENCE.read_text(encoding="utf-8")
+    row = "TIME_WAIT    | timeout 2MSL | delete TCB                 | CLOSED      | F20, 3.10.8"
+    assert text.count(row) == 1
+    path = tmp_path / "student.rules"
+    path.write_text(text.replace(row, "TIME_WAIT | timeout 2MSL | - | same | mine"), encoding="utf-8")
+    table = load_table(path)
+    assert closing_terminates(Context(table)).verdict == "refuted"
+    assert closing_terminates(Context(load_table())).verdict == "proved"
+
+
+# --- unknown is never proved, bad input exits 2 -------------------------------------------
+
+def test_a_solver_timeout_is_unknown_and_exits_4(capsys):
+    code = main(["prove", "--json", "--timeout", "0.001"])
+    out = json.loads(capsys.readouterr().out)
+    verdicts = {o["verdict"] for o in out["obligations"]}
+    assert "proved" not in verdicts or code == 4
+    assert code == 4 and "unknown" in verdicts and "refuted" not in verdicts
+    assert all("reason" in o for o in out["obligations"] if o["verdict"] == "unknown")
+
+
+def test_bad_input_exits_2(tmp_path, capsys):
+    bad = tmp_path / "bad.rules"
+    bad.write_text("CLOSED | active OPEN | create TCB | NOWHERE\n", encoding="utf-8")
+    assert main(["prove", "--rules", str(bad)]) == 2
+    assert f"{bad}:1: unknown next state 'NOWHERE'" in capsys.readouterr().err
+    assert main(["prove", "--mutant", "no-such"]) == 2
+    with pytest.raises(SystemExit) as e:
+        main(["prove", "--timeout", "-1"])
+    assert e.value.code == 2
+
+
+def test_help_teaches(capsys):
+    with pytest.raises(SystemExit):
+        main(["prove", "--help"])
+    text = capsys.readouterr().out
+    for words in ("for every ISS", "ranking function", "Exit codes", "--mutant", "--timeout"):
+        assert words in text
+
+
+# --- the symbolic domain computes what the concrete one does ------------------------------
+
+def test_symbolic_guards_agree_with_concrete_ones():
+    """For random TCBs and segments near the wrap, every guard and effect gives the
+    same answer on integers and on bit-vectors (the proofs reason about the same code)."""
+    rng = random.Random(9293)
+    near = lambda: rng.choice([0, 1, 2, 2**31 - 1, 2**31, 2**32 - 2, 2**32 - 1, rng.randrange(2**32)])  # noqa: E731
+    for _ in range(300):
+        state = rng.choice(STATES)
+        t = TCB(state, *(near() for _ in range(5)), rng.random() < 0.5, rng.randrange(3))
+        s = Segment(*(rng.random() < 0.5 for _ in range(4)), near(), near(), rng.choice([0, 1, near()]))
+        w = rng.choice([1, 4, near() or 1])
+        for stage in (CONTROL, TEXT):
+            for e in arrival_events(state, stage):
+                want = e.guard(Concrete, t, s, w)
+                got = z3.simplify(Symbolic.And(e.guard(Symbolic, t, s, bv(w))))
+                assert z3.is_true(got) == bool(want), (e.name, t, s, w)
+                if e.effect is not None:
+                    a, b = e.effect(Concrete, t, s), e.effect(Symbolic, t, s)
+                    assert [z3.simplify(bv(x)).as_long() for x in b[1:6]] == list(a[1:6])
+
+
+# --- agreement with the explicit checker -----------------------------------------------------
+
+@pytest.mark.parametrize("name, states", [("default", 28817), ("simultaneous-open", 1896), ("abort", 5081)])
+def test_every_reachable_state_satisfies_every_proved_invariant(name, states):
+    cfg = preset(name)
+    model = build(cfg)
+    x = explore(model)
+    assert len(x.states) == states
+    opens = (cfg.A.open != "none", cfg.B.open != "none")
+    for s in x.states:
+        st = model.decode(s)
+        A, B = sides_of(st, opens)
+        for inv in INVARIANTS:
+            assert holds_in(Concrete, inv, A, B, (st.net_AB, st.net_BA)), (inv.name, st)
+
+
+def test_an_invariant_that_is_false_is_caught_by_the_agreement_check():
+    """The agreement check can fail: on the fin-no-seq variant, a reachable state breaks
+    the FIN invariant (the one z3 refutes)."""
+    cfg, table = apply_mutant("fin-no-seq", mutant_config("fin-no-seq"))
+    model = build(cfg, table)
+    x = explore(model)
+    inv = next(i for i in INVARIANTS if i.name == "the ACK of a FIN is its sequence number plus one")
+    opens = (True, True)
+    broken = [model.decode(s) for s in x.states
+              if not holds_in(Concrete, inv, *sides_of(model.decode(s), opens),
+                              (model.decode(s).net_AB, model.decode(s).net_BA))]
+    assert broken and all(any(q.FIN for q in (*st.net_AB, *st.net_BA)) or "CLOSE_WAIT" in (st.A.state, st.B.state)
+                          or st.A.state in ("LAST_ACK", "CLOSING", "TIME_WAIT")
+                          or st.B.state in ("LAST_ACK", "CLOSING", "TIME_WAIT") for st in broken)
+
+
+def _stuck_states(name: str, mutant: str | None = None) -> tuple[str, set[str]]:
+    """The explicit checker's verdict on 'every close completes' and the states
+    in which its counterexample leaves an endpoint that has begun to close."""
+    cfg = preset(name) if mutant is None else mutant_config(mutant)
+    table = None
+    if mutant is not None:
+        cfg, table = apply_mutant(mutant, cfg)
+    x = explore(build(cfg, table))
+    prop = next(p for p in PROPERTIES if p.name == "every close completes")
+    v = check_properties(x, [prop])[0]
+    if v.verdict == "holds":
+        return "holds", set()
+    lasso = v.lasso
+    last = x.state(lasso.cycle[0] if lasso.cycle else lasso.stem[-1])
+    return v.verdict, {t.state for t in (last.A, last.B) if t.state not in ("CLOSED", "LISTEN")}
+
+
+@pytest.mark.parametrize("name, mutant, z3_verdict, explicit", [
+    ("default", None, "proved", ("violated", {WAITS_FOR_PEER})),
+    ("reliable", None, "proved", ("holds", set())),
+    ("seed", "time-wait-forever", "refuted", ("violated", {"TIME_WAIT"})),
+    ("seed", "last-ack-silent", "refuted", ("violated", {"FIN_WAIT_2", "LAST_ACK"})),
+])
+def test_liveness_agrees_with_the_fair_cycle_analysis(name, mutant, z3_verdict, explicit):
+    """Where z3 proves that a closing endpoint reaches CLOSED, the explorer's only
+    counterexamples strand an endpoint in FIN_WAIT_2 (the stated exception); where z3
+    refutes it, the explorer finds an endpoint stuck in the state z3 names."""
+    assert closing_terminates(ctx_of(mutant)).verdict == z3_verdict
+    assert _stuck_states(name, mutant) == explicit
+
+
+def test_the_variants_only_the_proofs_see():
+    """Two variants name no check property: no bounded run reaches their bug."""
+    only_proofs = sorted(n for n, m in MUTANTS.items() if m.property is None)
+    assert only_proofs == ["ack-check-forgets-snd-nxt", "fin-resent-as-new"]
+    assert MUTANTS["syn-counted-twice"].semantics is not None and not MUTANTS["syn-counted-twice"].edits
