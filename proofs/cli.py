@@ -14,10 +14,8 @@ import time
 
 import z3
 
-from tcpcheck.model.errors import InputError
 from tcpcheck.model.mutants import apply_mutant, mutant_config
 from tcpcheck.model.table import REFERENCE, load_table
-from tcpcheck.model.tcb import describe_segment
 
 from .encoding import shapes
 from .invariants import ASSUMPTIONS, INVARIANTS

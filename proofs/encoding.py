@@ -28,7 +28,7 @@ from tcpcheck.model.events import CALLS, CONTROL, TEXT, TIMERS, Event, arrival_e
 from tcpcheck.model.table import Rule, RuleTable
 from tcpcheck.model.tcb import STATES, Segment
 
-from .domain import Guarded, Symbolic, bv, fresh_segment, fresh_tcb
+from .domain import Guarded, Symbolic, bv, fresh_tcb
 from .invariants import Side
 
 __all__ = ["Shape", "Step", "shapes", "encode", "fresh_side", "valid_state"]

@@ -27,13 +27,11 @@ import time
 
 import z3
 
-from tcpcheck.model.actions import Params
 from tcpcheck.model.tcb import FIN_SENT
 
 from .domain import Symbolic, bv, fresh_segment
-from .invariants import MAX_WINDOW
-from .encoding import encode, fresh_side, shapes, valid_state
-from .obligations import (PROVED, assume_invariants, REFUTED, UNKNOWN, Context, Outcome, _bool, _check, _seg_dict,
+from .encoding import fresh_side, shapes, valid_state
+from .obligations import (PROVED, assume_invariants, step_query, REFUTED, UNKNOWN, Context, Outcome, _check, _seg_dict,
                           _solver, _tcb_dict, concrete_segment, concrete_tcb)
 
 __all__ = ["FAIRNESS", "CLOSING_ORDER", "WAITS_FOR_PEER", "closing_terminates"]
@@ -101,14 +99,7 @@ def closing_terminates(ctx: Context) -> Outcome:
         first = shape.rules[0]
         if first.state not in CLOSING_ORDER or first.state == "CLOSED":
             continue
-        X, Y = fresh_side("X", first.state), fresh_side("Y")
-        arriving = fresh_segment("arriving") if shape.kind == "rcv" else None
-        other, other_to_X = fresh_segment("other"), z3.Bool("other.to_X")
-        wnd = z3.BitVec("RCV.WND", 32)
-        step = encode(shape, X, arriving, wnd, Params(z3.BitVec("OPEN.ISS", 32), z3.BitVec("OPEN.retransmissions", 32)),
-                      ctx.actions)
-        s = _solver(ctx.timeout)
-        s.add(valid_state(Y), wnd != 0, z3.ULE(wnd, MAX_WINDOW), step.condition, *assume_invariants(X, Y, arriving, other, other_to_X))
+        s, X, Y, arriving, other, other_to_X, step = step_query(shape, ctx)
         s.add(z3.Not(_lex_less(_rank(step.after), _rank(X), strict=shape.kind != "rcv")))
         queries += 1
         r, why = _check(s)

@@ -191,6 +191,33 @@ def _initiation(inv: Invariant, ctx: Context):
     return r, why, (s.model() if r == z3.sat else None)
 
 
+class StepQuery(NamedTuple):
+    """A solver holding one step of endpoint X from a state where every invariant holds."""
+
+    solver: z3.Solver
+    X: Side
+    Y: Side
+    arriving: Segment | None
+    other: Segment
+    other_to_X: z3.BoolRef
+    step: object  # encoding.Step
+
+
+def step_query(shape, ctx: Context) -> StepQuery:
+    """X (in the shape's first state) takes a step of ``shape``; Y, the arriving
+    segment and one other segment in flight are arbitrary but satisfy the invariants."""
+    X, Y = fresh_side("X", shape.rules[0].state), fresh_side("Y")
+    arriving = fresh_segment("arriving") if shape.kind == "rcv" else None
+    other, other_to_X = fresh_segment("other"), z3.Bool("other.to_X")
+    wnd = z3.BitVec("RCV.WND", 32)
+    params = Params(z3.BitVec("OPEN.ISS", 32), z3.BitVec("OPEN.retransmissions", 32))
+    step = encode(shape, X, arriving, wnd, params, ctx.actions)
+    s = _solver(ctx.timeout)
+    s.add(valid_state(Y), wnd != 0, z3.ULE(wnd, MAX_WINDOW), step.condition,
+          *assume_invariants(X, Y, arriving, other, other_to_X))
+    return StepQuery(s, X, Y, arriving, other, other_to_X, step)
+
+
 def invariant(inv: Invariant, ctx: Context) -> Outcome:
     """Obligation 2, for one invariant: initiation, then one consecution query per step shape."""
     start = time.perf_counter()
@@ -203,15 +230,7 @@ def invariant(inv: Invariant, ctx: Context) -> Outcome:
         return Outcome(inv.name, inv.statement, UNKNOWN, time.perf_counter() - start, queries,
                        reason=f"initial state: {why}")
     for shape in shapes(ctx.table):
-        X = fresh_side("X", shape.rules[0].state)
-        Y = fresh_side("Y")
-        arriving = fresh_segment("arriving") if shape.kind == "rcv" else None
-        other, other_to_X = fresh_segment("other"), z3.Bool("other.to_X")
-        wnd = z3.BitVec("RCV.WND", 32)
-        params = Params(z3.BitVec("OPEN.ISS", 32), z3.BitVec("OPEN.retransmissions", 32))
-        step = encode(shape, X, arriving, wnd, params, ctx.actions)
-        s = _solver(ctx.timeout)
-        s.add(valid_state(Y), wnd != 0, z3.ULE(wnd, MAX_WINDOW), step.condition, *assume_invariants(X, Y, arriving, other, other_to_X))
+        s, X, Y, arriving, other, other_to_X, step = step_query(shape, ctx)
         ways = _broken_after(inv, step.after, Y, step.sent, other, other_to_X)
         s.add(z3.Or(*[c for _, c in ways]))
         queries += 1
