@@ -21,7 +21,7 @@ from tcpcheck.model.checker import run
 from tcpcheck.model.cli import positive
 from tcpcheck.model.config import PRESETS, load_config, preset
 from tcpcheck.model.errors import InputError
-from tcpcheck.model.properties import run_of
+from tcpcheck.model.properties import labels_of, path_of, run_of
 from tcpcheck.model.report import trace_json
 from tcpcheck.model.scenarios import SCENARIOS, scenario_path
 from tcpcheck.model.table import REFERENCE, load_table
@@ -108,15 +108,16 @@ def cmd_states(args) -> int:
     cfg, table = _config(args)
     result = run(cfg, table, max_states=args.max_states)
     x = result.exploration
-    path = []
+    path, steps = [], None
     if args.highlight:
-        path = run_of(x, _property(result, args.highlight))
+        v = _property(result, args.highlight)
+        path, steps = run_of(x, v), labels_of(x, v)
     quotient = True if args.quotient else (False if args.whole else None)
     title = f"{cfg.name}: {len(x.states):,} reachable states"
     if args.highlight:
         title += f"; highlighted: {args.highlight}"
     try:
-        dot = states_dot(x, title, quotient=quotient, path=path, lang=args.lang)
+        dot = states_dot(x, title, quotient=quotient, path=path, lang=args.lang, steps=steps)
     except TooLarge as exc:
         raise DiagramError(str(exc)) from None
     return _emit(args, dot)
@@ -173,7 +174,7 @@ def cmd_trace(args) -> int:
         result = run(cfg, table, max_states=args.max_states)
         v = _property(result, args.counterexample)
         kind = "counterexample to" if v.verdict == "violated" else "witness of"
-        trace = trace_json(result.exploration.walk(run_of(result.exploration, v)), result.table)
+        trace = trace_json(path_of(result.exploration, v), result.table)
         title, names = f"{cfg.name}: {kind} '{v.name}'", _names(cfg, args.lang)
     else:
         trace, title = _trace_from_file(args.file, args.property), Path(args.file).name

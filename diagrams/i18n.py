@@ -4,11 +4,24 @@ State names stay as the RFC writes them in every language; events, actions
 and the few words diagrams use around them are translated.  English labels
 are the rule table's own words, shortened where the RFC's segment notation
 would not fit on an arrow (``snd <SEQ=SEG.ACK><CTL=RST>`` is drawn ``snd RST``).
+
+The model's prose (experiments' questions and findings, why a property
+fails, property names, mutant descriptions) is said in another language by
+:func:`say`, :func:`question`, :func:`property_name` and
+:func:`mutant_description`, from the translations in
+:mod:`tcpcheck.diagrams.zh_texts`.
 """
 
 from __future__ import annotations
 
-__all__ = ["LANGS", "event_label", "action_label", "phrase", "edge_label"]
+import re
+
+from tcpcheck.model.properties import Text
+
+from . import zh_texts
+
+__all__ = ["LANGS", "event_label", "action_label", "phrase", "edge_label",
+           "say", "question", "property_name", "mutant_description"]
 
 LANGS = ("en", "zh")
 
@@ -120,3 +133,45 @@ def edge_label(event: str, actions, lang: str = "en") -> str:
     acts = [action_label(a, lang) for a in actions]
     head = event_label(event, lang)
     return f"{head} / {', '.join(acts)}" if acts else head
+
+
+def say(text: str, lang: str = "en") -> str:
+    """Prose of the model in ``lang``.  A :class:`~tcpcheck.model.properties.Text`
+    (a finding, why a property fails) is said from the translation of its
+    template, each fact said in its turn; other text, and a Text whose
+    template has no translation, stays as it is.
+
+    >>> say(Text("stops", "it stops"), "zh")
+    '它停了下来'
+    """
+    _check(lang)
+    if lang == "en" or not isinstance(text, Text) or text.key not in zh_texts.TEXTS:
+        return str(text)
+    facts = {k: say(v, lang) if isinstance(v, Text) else v for k, v in text.facts.items()}
+    return zh_texts.TEXTS[text.key].format(**facts)
+
+
+def question(name: str, english: str, lang: str = "en") -> str:
+    """The question of experiment ``name`` (``english`` is the model's wording)."""
+    _check(lang)
+    return zh_texts.QUESTIONS.get(name, english) if lang == "zh" else english
+
+
+_REACHABLE = re.compile(r"(\S+) is reachable")
+
+
+def property_name(name: str, lang: str = "en") -> str:
+    """A property's name, e.g. ``deadlock freedom`` or ``无死锁``."""
+    _check(lang)
+    if lang == "en":
+        return name
+    m = _REACHABLE.fullmatch(name)
+    if m:
+        return zh_texts.PROPERTY_NAMES["{state} is reachable"].format(state=m.group(1))
+    return zh_texts.PROPERTY_NAMES.get(name, name)
+
+
+def mutant_description(name: str, english: str, lang: str = "en") -> str:
+    """What mutant ``name`` changes (``english`` is the model's wording)."""
+    _check(lang)
+    return zh_texts.MUTANT_DESCRIPTIONS.get(name, english) if lang == "zh" else english

@@ -58,9 +58,12 @@ def _header(title: str, lang: str) -> list[str]:
             f'  edge [fontname={_q(font)}, fontsize=9, color="#555555"];']
 
 
-def _full(x: Exploration, title: str, path: list[int], lang: str) -> str:
+def _full(x: Exploration, title: str, path: list[int], lang: str, steps: list[int] | None) -> str:
     on_path = set(path)
     path_edges = set(zip(path, path[1:]))
+    # the step the path takes between two states, where known: the graph draws one
+    # edge per pair of states, and another step may join the same two
+    path_steps = dict(zip(zip(path, path[1:]), steps)) if steps is not None else {}
     lines = _header(title, lang)
     for i in range(len(x.states)):
         s = x.state(i)
@@ -74,6 +77,7 @@ def _full(x: Exploration, title: str, path: list[int], lang: str) -> str:
             continue
         seen.add((u, v))
         extra = f", {_HIGHLIGHT}" if (u, v) in path_edges else ""
+        k = path_steps.get((u, v), k)
         lines.append(f"  s{u} -> s{v} [label={_q(_step_text(x.label(k), lang))}{extra}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -134,12 +138,14 @@ def _quotient(x: Exploration, title: str, path: list[int], lang: str) -> str:
 
 
 def states_dot(x: Exploration, title: str = "", quotient: bool | None = None,
-               path: list[int] | None = None, lang: str = "en") -> str:
+               path: list[int] | None = None, lang: str = "en", steps: list[int] | None = None) -> str:
     """DOT text for the state graph of ``x``.
 
     ``quotient``: True draws the quotient, False the whole graph (refused,
     with :class:`TooLarge`, above ``FULL_LIMIT`` states), None chooses by size.
-    ``path`` is a list of state ids to highlight.
+    ``path`` is a list of state ids to highlight; ``steps``, the label ids of
+    its steps where known (a counterexample's exact transitions): the whole
+    graph then labels each highlighted edge with the step the path takes.
     """
     path = path or []
     if quotient is None:
@@ -149,5 +155,5 @@ def states_dot(x: Exploration, title: str = "", quotient: bool | None = None,
             raise TooLarge(f"the graph has {len(x.states):,} states, more than the {FULL_LIMIT} that "
                            f"can be drawn legibly; use --quotient for one node per pair of "
                            f"endpoint states")
-        return _full(x, title, path, lang)
+        return _full(x, title, path, lang, steps)
     return _quotient(x, title, path, lang)

@@ -13,6 +13,13 @@ Verdicts say how the model relates to the note:
 Every experiment has the verdict it is expected to give; the report and the
 exit code say whether each came out as expected.  Experiments compute; they
 do not draw (the report with charts is written by the diagrams package).
+
+The English of the findings is the one source of what they say: each finding
+is a :class:`~tcpcheck.model.properties.Text` made from a template of
+:data:`FINDINGS` (named after its experiment, or ``experiment/part`` for a
+part of one) and the facts the run gave.  Translations are kept by the
+diagrams package under the same names, and under the experiment's name for
+its question.
 """
 
 from __future__ import annotations
@@ -24,16 +31,17 @@ from .checker import build, run
 from .config import preset
 from .explorer import find_path
 from .mutants import apply_mutant
+from .properties import Text
 from .scenarios import SCENARIOS
 from .tcb import MOD, describe_segment
 
-__all__ = ["Outcome", "Experiment", "EXPERIMENTS", "On", "run_experiment"]
+__all__ = ["Outcome", "Experiment", "EXPERIMENTS", "FINDINGS", "On", "run_experiment"]
 
 
 class Outcome(NamedTuple):
     verdict: str  # "confirmed", "qualified" or "refuted"
-    finding: str  # what the model shows, in a few sentences
-    config: str  # the configuration the trace comes from
+    finding: str  # what the model shows, in a few sentences (a Text of FINDINGS)
+    config: str  # the configuration the trace comes from (a Text when on a mutant)
     table: object  # the rule table the trace was run with
     trace: list | None  # the shortest run that shows it: [(None, s0), (step, s1), ...]
     trace_kind: str = "witness"  # or "counterexample"
@@ -47,6 +55,90 @@ class Experiment(NamedTuple):
     run: Callable[["On"], Outcome]
 
 
+#: What each experiment found, as English templates filled in with the facts of
+#: its run: the key is the experiment's name, or "name/part" for a part of one.
+FINDINGS: dict[str, str] = {
+    "handshake":
+        "The client sends {syn}; the server answers with one segment carrying both SYN and ACK, "
+        "{syn_ack}, whose ACK is the client's ISS+1; the client's {ack} acknowledges the server's "
+        "SYN. The client is ESTABLISHED on the SYN,ACK, the server on the ACK.",
+    "active-passive":
+        "The side that closes first (the client) goes FIN_WAIT_1 -> FIN_WAIT_2 -> TIME_WAIT: the "
+        "active close. The other goes CLOSE_WAIT -> LAST_ACK: the passive close. Only the active "
+        "closer waits in TIME_WAIT.",
+    "fin-sequence":
+        "Each FIN is acknowledged with its sequence number plus one: the client's FIN has "
+        "SEQ={client_fin} and is acknowledged with ACK={client_ack}{wrap}; the server's FIN has "
+        "SEQ={server_fin} and ACK={server_ack}. A FIN occupies one sequence number, like a SYN.",
+    "fin-sequence/wrap": " ({seq} + 1 wraps to 0: sequence arithmetic is modulo 2^32)",
+    "closed-listen":
+        "Both endpoints start CLOSED (no TCB). A passive OPEN creates a TCB in LISTEN: the server "
+        "waits for a SYN.",
+    "syn-rcvd-held":
+        "When the final ACK of the handshake is lost, the server stays in SYN_RCVD while the "
+        "client is already ESTABLISHED. The model shows how it gets out: its retransmission timer "
+        "resends the SYN,ACK, the ESTABLISHED client answers this old segment with an ACK (an "
+        "unacceptable segment gets an ACK, RFC 9293 3.10.7.4), and that ACK moves the server to "
+        "ESTABLISHED. Data from the client, which carries the ACK too, would do the same, sooner.",
+    "syn-sent":
+        "The client enters SYN_SENT when it sends its SYN (active OPEN) and waits for the "
+        "server's SYN,ACK, which moves it to ESTABLISHED. The note leaves out one way out: in a "
+        "simultaneous open a SYN without ACK arrives in SYN_SENT, and the endpoint goes to "
+        "SYN_RCVD (the scenario 'simultaneous-open', shown here).",
+    "fin-wait":
+        "FIN_WAIT_1 is left on the ACK of the FIN, for FIN_WAIT_2, where the connection is "
+        "half-closed: here the client, in FIN_WAIT_2, still receives and acknowledges data from "
+        "the server. The model also shows what the note does not: RFC 9293 gives FIN_WAIT_2 no "
+        "timeout, so over a lossy network a FIN_WAIT_2 endpoint whose peer gives up waits for "
+        "ever (the 'deadlock freedom' counterexample of 'tcpcheck check').",
+    "time-wait-shortcut":
+        "TIME_WAIT follows the receipt and acknowledgment of the peer's FIN. One segment that "
+        "carries the peer's FIN and the ACK of our FIN takes FIN_WAIT_1 straight to TIME_WAIT "
+        "(Figure 5, note 2): the ACK is processed first, then the FIN.",
+    "closing":
+        "CLOSING is reached only when an endpoint that sent a FIN receives the peer's FIN before "
+        "the ACK of its own: in every reachable state of the default model where the client is "
+        "in CLOSING, the server has sent its FIN too. Both closed at about the same time. It is "
+        "rare in runs, not in the state space: {share:,} of the default model's {states:,} "
+        "states have an endpoint in CLOSING.",
+    "half-close":
+        "A FIN closes one direction only. After the client's FIN the server is in CLOSE_WAIT, "
+        "still sends data, and the client (FIN_WAIT_2) accepts and acknowledges it; the server's "
+        "own CLOSE comes later.",
+    "last-ack":
+        "The passive closer sends its FIN and waits in LAST_ACK; the ACK of that FIN deletes its "
+        "TCB and it is CLOSED, with no TIME_WAIT of its own.",
+    "three-vs-four":
+        "Opening takes three segments because the listener puts its ACK and its SYN in one "
+        "segment. Closing takes four here: RFC 9293 acknowledges a FIN at once ('rcv FIN / snd ACK'), "
+        "and the server's FIN comes only when its application closes. The note says the ACK and "
+        "the FIN 'can be combined when nothing is left to send'; the RFC's procedure never "
+        "combines them (every FIN segment carries an ACK field, but the FIN is always "
+        "acknowledged first on its own). A stack that delays its ACKs (RFC 1122) can combine "
+        "them; this model does not delay ACKs.{combined}",
+    "three-vs-four/combined": " (A combined FIN+ACK was seen.)",
+    "time-wait-reason":
+        "The final ACK is lost; the server in LAST_ACK retransmits its FIN after a timeout; the "
+        "client, still in TIME_WAIT, acknowledges it again and the server closes cleanly. The "
+        "model shows the limit of this answer: time is not modelled, so there are also runs "
+        "where TIME_WAIT expires before the retransmitted FIN arrives and CLOSED answers it with "
+        "a reset. TIME_WAIT works only because 2MSL is longer than the peer's retransmission "
+        "timeouts. RFC 9293 gives a second reason the note does not: old segments of this "
+        "connection must die out before it can be opened again.",
+    # when the model has no run of the kind an experiment looks for
+    "no-run": "The claim does not hold: the model ({config}) has no {what}.",
+    "no-run/shows-it": "run that shows it",
+    "no-run/scenario": "run of the scenario '{name}'",
+    # the configuration of a run on a broken variant
+    "on-mutant": "{config}, mutant {mutant}",
+}
+
+
+def _say(key: str, **facts) -> Text:
+    """The finding (or part of one) ``key`` with ``facts`` filled in."""
+    return Text(key, FINDINGS[key], **facts)
+
+
 def _sent(path) -> list[tuple[str, object]]:
     return [(step.actor, seg) for step, _ in path[1:] for seg in step.sent]
 
@@ -56,7 +148,7 @@ def _flags(seg) -> str:
 
 
 class NoRun(Exception):
-    """The model has no run of the kind an experiment looks for."""
+    """The model has no run of the kind an experiment looks for: ``args[0]`` says so (a Text)."""
 
 
 class On:
@@ -68,17 +160,20 @@ class On:
     def prepare(self, config):
         return (config, None) if self.mutant is None else apply_mutant(self.mutant, config)
 
-    def search(self, config, goal, observe=None, what="a run that shows it"):
-        """(table, shortest path to ``goal``); NoRun if there is none."""
+    def search(self, config, goal, observe=None, what=None):
+        """(table, shortest path to ``goal``); NoRun if there is none (``what``
+        names the run that is missing, as a Text of FINDINGS)."""
         model = build(*self.prepare(config))
         path = find_path(model, goal, observe)
         if path is None:
-            raise NoRun(f"the model ({model.config.name}) has no {what}")
+            name = (config.name if self.mutant is None
+                    else _say("on-mutant", config=config.name, mutant=self.mutant))
+            raise NoRun(_say("no-run", config=name, what=what or _say("no-run/shows-it")))
         return model.table, path
 
     def scenario(self, name):
         sc = SCENARIOS[name]
-        table, path = self.search(sc.config, sc.goal, sc.observe, f"run of the scenario '{name}'")
+        table, path = self.search(sc.config, sc.goal, sc.observe, _say("no-run/scenario", name=name))
         return self.prepare(sc.config)[0], table, path
 
     def run(self, config):
@@ -102,10 +197,8 @@ def _handshake(on: On) -> Outcome:
     ok = ([(w, _flags(q)) for w, q in first] == [("A", "SYN"), ("B", "SYN,ACK"), ("A", "ACK")]
           and first[1][1].ack == (a_iss + 1) % MOD and first[2][1].ack == (b_iss + 1) % MOD)
     return Outcome("confirmed" if ok else "refuted",
-                   f"The client sends {describe_segment(first[0][1])}; the server answers with one "
-                   f"segment carrying both SYN and ACK, {describe_segment(first[1][1])}, whose ACK is "
-                   f"the client's ISS+1; the client's {describe_segment(first[2][1])} acknowledges the "
-                   f"server's SYN. The client is ESTABLISHED on the SYN,ACK, the server on the ACK.",
+                   _say("handshake", syn=describe_segment(first[0][1]), syn_ack=describe_segment(first[1][1]),
+                        ack=describe_segment(first[2][1])),
                    "seed", table, path)
 
 
@@ -115,10 +208,7 @@ def _active_passive(on: On) -> Outcome:
     b = [s.B.state for _, s in path]
     ok = ({"FIN_WAIT_1", "FIN_WAIT_2", "TIME_WAIT"} <= set(a) and not {"CLOSE_WAIT", "LAST_ACK"} & set(a)
           and {"CLOSE_WAIT", "LAST_ACK"} <= set(b) and "TIME_WAIT" not in b)
-    return Outcome("confirmed" if ok else "refuted",
-                   "The side that closes first (the client) goes FIN_WAIT_1 -> FIN_WAIT_2 -> TIME_WAIT: "
-                   "the active close. The other goes CLOSE_WAIT -> LAST_ACK: the passive close. Only the "
-                   "active closer waits in TIME_WAIT.", "seed", table, path)
+    return Outcome("confirmed" if ok else "refuted", _say("active-passive"), "seed", table, path)
 
 
 def _fin_sequence(on: On) -> Outcome:
@@ -130,19 +220,16 @@ def _fin_sequence(on: On) -> Outcome:
     ok = len(fins) == 2 and all(acks)
     wrap = fins[0][1].seq == MOD - 1
     return Outcome("confirmed" if ok else "refuted",
-                   f"Each FIN is acknowledged with its sequence number plus one: the client's FIN has "
-                   f"SEQ={fins[0][1].seq} and is acknowledged with ACK={acks[0].ack}"
-                   f"{' (4294967295 + 1 wraps to 0: sequence arithmetic is modulo 2^32)' if wrap else ''}; "
-                   f"the server's FIN has SEQ={fins[1][1].seq} and ACK={acks[1].ack}. A FIN occupies one "
-                   f"sequence number, like a SYN.", "seed", table, path)
+                   _say("fin-sequence", client_fin=fins[0][1].seq, client_ack=acks[0].ack,
+                        wrap=_say("fin-sequence/wrap", seq=fins[0][1].seq) if wrap else "",
+                        server_fin=fins[1][1].seq, server_ack=acks[1].ack),
+                   "seed", table, path)
 
 
 def _closed_listen(on: On) -> Outcome:
     table, path = on.search(preset("reliable"), lambda s, n: s.B.state == "LISTEN")
     ok = path is not None and path[0][1].A.state == path[0][1].B.state == "CLOSED"
-    return Outcome("confirmed" if ok else "refuted",
-                   "Both endpoints start CLOSED (no TCB). A passive OPEN creates a TCB in LISTEN: the "
-                   "server waits for a SYN.", "reliable", table, path)
+    return Outcome("confirmed" if ok else "refuted", _say("closed-listen"), "reliable", table, path)
 
 
 def _syn_rcvd_held(on: On) -> Outcome:
@@ -156,13 +243,7 @@ def _syn_rcvd_held(on: On) -> Outcome:
                           lambda s, n: n == {"final ACK lost", "SYN,ACK resent", "bare ACK"},
                           _via(lost, resent, answered))
     held = path is not None and path[-1][1].B.state == "ESTABLISHED"
-    return Outcome("confirmed" if held else "refuted",
-                   "When the final ACK of the handshake is lost, the server stays in SYN_RCVD while the "
-                   "client is already ESTABLISHED. The model shows how it gets out: its retransmission "
-                   "timer resends the SYN,ACK, the ESTABLISHED client answers this old segment with an "
-                   "ACK (an unacceptable segment gets an ACK, RFC 9293 3.10.7.4), and that ACK moves the "
-                   "server to ESTABLISHED. Data from the client, which carries the ACK too, would do the "
-                   "same, sooner.", "default", table, path)
+    return Outcome("confirmed" if held else "refuted", _say("syn-rcvd-held"), "default", table, path)
 
 
 def _syn_sent(on: On) -> Outcome:
@@ -170,11 +251,7 @@ def _syn_sent(on: On) -> Outcome:
     _, so_table, so_path = on.scenario("simultaneous-open")
     ok = (path[1][1].A.state == "SYN_SENT" and path[1][0].sent[0].SYN
           and any(s.A.state == "SYN_RCVD" for _, s in so_path))
-    return Outcome("qualified" if ok else "refuted",
-                   "The client enters SYN_SENT when it sends its SYN (active OPEN) and waits for the "
-                   "server's SYN,ACK, which moves it to ESTABLISHED. The note leaves out one way out: in a "
-                   "simultaneous open a SYN without ACK arrives in SYN_SENT, and the endpoint goes to "
-                   "SYN_RCVD (the scenario 'simultaneous-open', shown here).",
+    return Outcome("qualified" if ok else "refuted", _say("syn-sent"),
                    "simultaneous-open", so_table, so_path)
 
 
@@ -184,12 +261,7 @@ def _fin_wait(on: On) -> Outcome:
                 and s.A.state == "FIN_WAIT_2")
     table, path = on.search(cfg, lambda s, n: bool(n), _via(got_data))
     ok = path is not None and any(s.A.state == "FIN_WAIT_1" for _, s in path)
-    return Outcome("qualified" if ok else "refuted",
-                   "FIN_WAIT_1 is left on the ACK of the FIN, for FIN_WAIT_2, where the connection is "
-                   "half-closed: here the client, in FIN_WAIT_2, still receives and acknowledges data "
-                   "from the server. The model also shows what the note does not: RFC 9293 gives "
-                   "FIN_WAIT_2 no timeout, so over a lossy network a FIN_WAIT_2 endpoint whose peer "
-                   "gives up waits for ever (the 'deadlock freedom' counterexample of 'tcpcheck check').",
+    return Outcome("qualified" if ok else "refuted", _say("fin-wait"),
                    "reliable", table, path)
 
 
@@ -198,10 +270,7 @@ def _time_wait_shortcut(on: On) -> Outcome:
                 and s.A.state == "TIME_WAIT")
     table, path = on.search(preset("default"), lambda s, n: bool(n), _via(shortcut))
     ok = path is not None and path[-2][1].A.state == "FIN_WAIT_1"
-    return Outcome("confirmed" if ok else "refuted",
-                   "TIME_WAIT follows the receipt and acknowledgment of the peer's FIN. One segment that "
-                   "carries the peer's FIN and the ACK of our FIN takes FIN_WAIT_1 straight to TIME_WAIT "
-                   "(Figure 5, note 2): the ACK is processed first, then the FIN.", "default", table, path)
+    return Outcome("confirmed" if ok else "refuted", _say("time-wait-shortcut"), "default", table, path)
 
 
 def _closing(on: On) -> Outcome:
@@ -212,12 +281,8 @@ def _closing(on: On) -> Outcome:
     both = all(s.B.state in sent_fin for s in (x.state(i) for i in range(len(x.states)))
                if s.A.state == "CLOSING")
     share = sum(1 for i in range(len(x.states)) if "CLOSING" in (x.state(i).A.state, x.state(i).B.state))
-    return Outcome("confirmed" if both else "refuted",
-                   f"CLOSING is reached only when an endpoint that sent a FIN receives the peer's FIN "
-                   f"before the ACK of its own: in every reachable state of the default model where the "
-                   f"client is in CLOSING, the server has sent its FIN too. Both closed at about the same "
-                   f"time. It is rare in runs, not in the state space: {share:,} of the default model's "
-                   f"{len(x.states):,} states have an endpoint in CLOSING.", cfg.name, table, path)
+    return Outcome("confirmed" if both else "refuted", _say("closing", share=share, states=len(x.states)),
+                   cfg.name, table, path)
 
 
 def _half_close(on: On) -> Outcome:
@@ -228,19 +293,14 @@ def _half_close(on: On) -> Outcome:
     table, path = on.search(preset("reliable"), lambda s, n: n == {"data from CLOSE_WAIT", "delivered"},
                           _via(sent_in_close_wait, delivered))
     ok = path is not None
-    return Outcome("confirmed" if ok else "refuted",
-                   "A FIN closes one direction only. After the client's FIN the server is in CLOSE_WAIT, "
-                   "still sends data, and the client (FIN_WAIT_2) accepts and acknowledges it; the "
-                   "server's own CLOSE comes later.", "reliable", table, path)
+    return Outcome("confirmed" if ok else "refuted", _say("half-close"), "reliable", table, path)
 
 
 def _last_ack(on: On) -> Outcome:
     cfg, table, path = on.scenario("seed")
     i = next(n for n, (_, s) in enumerate(path) if s.B.state == "CLOSED")
     ok = path[i - 1][1].B.state == "LAST_ACK" and path[i][0].event == "rcv ACK of FIN"
-    return Outcome("confirmed" if ok else "refuted",
-                   "The passive closer sends its FIN and waits in LAST_ACK; the ACK of that FIN deletes "
-                   "its TCB and it is CLOSED, with no TIME_WAIT of its own.", "seed", table, path)
+    return Outcome("confirmed" if ok else "refuted", _say("last-ack"), "seed", table, path)
 
 
 def _three_vs_four(on: On) -> Outcome:
@@ -254,29 +314,14 @@ def _three_vs_four(on: On) -> Outcome:
     rows = [rule for rule in r.table.rules if rule.event == "rcv FIN" and rule.state == "ESTABLISHED"]
     acks_at_once = all("snd ACK" in rule.actions for rule in rows)
     return Outcome("qualified" if acks_at_once else "confirmed",
-                   "Opening takes three segments because the listener puts its ACK and its SYN in one "
-                   "segment. Closing takes four here: RFC 9293 acknowledges a FIN at once ('rcv FIN / "
-                   "snd ACK'), and the server's FIN comes only when its application closes. The note "
-                   "says the ACK and the FIN 'can be combined when nothing is left to send'; the RFC's "
-                   "procedure never combines them (every FIN segment carries an ACK field, but the FIN "
-                   "is always acknowledged first on its own). A stack that delays its ACKs (RFC 1122) "
-                   "can combine them; this model does not delay ACKs." + (
-                       "" if not combined else " (A combined FIN+ACK was seen.)"),
+                   _say("three-vs-four", combined=_say("three-vs-four/combined") if combined else ""),
                    "seed", table, path)
 
 
 def _time_wait_reason(on: On) -> Outcome:
     cfg, table, path = on.scenario("lost-final-ack")
     reacked = any(st and st.event == "rcv retransmitted FIN" and s.A.state == "TIME_WAIT" for st, s in path)
-    return Outcome("qualified" if reacked else "refuted",
-                   "The final ACK is lost; the server in LAST_ACK retransmits its FIN after a timeout; "
-                   "the client, still in TIME_WAIT, acknowledges it again and the server closes cleanly. "
-                   "The model shows the limit of this answer: time is not modelled, so there are also "
-                   "runs where TIME_WAIT expires before the retransmitted FIN arrives and CLOSED answers "
-                   "it with a reset. TIME_WAIT works only because 2MSL is longer than the peer's "
-                   "retransmission timeouts. RFC 9293 gives a second reason the note does not: old "
-                   "segments of this connection must die out before it can be opened again.",
-                   cfg.name, table, path)
+    return Outcome("qualified" if reacked else "refuted", _say("time-wait-reason"), cfg.name, table, path)
 
 
 EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
@@ -330,7 +375,7 @@ def run_experiment(name: str, mutant: str | None = None) -> Outcome:
     on = On(mutant)
     try:
         outcome = EXPERIMENTS[name].run(on)
-        return outcome if mutant is None else outcome._replace(config=f"{outcome.config}, mutant {mutant}")
+        return outcome if mutant is None else outcome._replace(
+            config=_say("on-mutant", config=outcome.config, mutant=mutant))
     except NoRun as exc:
-        return Outcome("refuted", f"The claim does not hold: {exc}.",
-                       on.prepare(preset("default"))[0].name, None, None)
+        return Outcome("refuted", exc.args[0], on.prepare(preset("default"))[0].name, None, None)

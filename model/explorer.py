@@ -2,10 +2,12 @@
 
 Layer 6.  Every state is interned to an integer in the order BFS discovers
 it, so state 0 is the initial state and the parent pointers give shortest
-paths.  Edges are kept as three integer arrays (source, target, step label);
-the reachable-state graph as a networkx ``DiGraph`` is built from them on
-request.  Exploration is deterministic: the same model gives the same
-numbering, counts and paths on every run.
+paths.  Edges are kept as three integer arrays (source, target, step label),
+in the order their sources were expanded; the reachable-state graph as a
+networkx ``DiGraph`` is built from them on request.  Several different steps
+may join the same two states, so a run is a list of state ids *and* the label
+ids of its steps.  Exploration is deterministic: the same model gives the
+same numbering, counts and paths on every run.
 
 It knows nothing of TCP: it needs only ``initial_states()`` and
 ``successors(state) -> [(label, state)]``.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import time
 from array import array
+from bisect import bisect_left, bisect_right
 from typing import Callable
 
 import networkx as nx
@@ -66,26 +69,58 @@ class Exploration:
             sid = self.parent[sid]
         return ids[::-1]
 
+    def labels_to(self, sid: int) -> list[int]:
+        """The label ids of the steps of the shortest path to state ``sid``
+        (one per step of :meth:`ids_to`: the steps the BFS took)."""
+        ks = []
+        while self.parent[sid] >= 0:
+            ks.append(self.via[sid])
+            sid = self.parent[sid]
+        return ks[::-1]
+
     def path(self, sid: int) -> list[tuple[object, object]]:
-        """The shortest path to state ``sid``: [(None, s0), (label1, s1), ...]."""
-        return self.walk(self.ids_to(sid))
+        """The shortest path to state ``sid``: [(None, s0), (label1, s1), ...],
+        each step the one the BFS took."""
+        ids = self.ids_to(sid)
+        return [(None, self.state(ids[0]))] + [(self.label(self.via[v]), self.state(v)) for v in ids[1:]]
 
-    def _edge_between(self, u: int, v: int) -> int:
-        """The label of the first step found from state ``u`` to state ``v``."""
-        if not hasattr(self, "_edge_index"):
-            self._edge_index = {}
-            for a, b, k in zip(self.src, self.dst, self.lab):
-                self._edge_index.setdefault((a, b), k)
-        return self._edge_index[(u, v)]
+    def _edges_from(self, u: int) -> range:
+        """The edge numbers of the steps out of state ``u`` (edges are stored in
+        the order their sources were expanded, so these are consecutive)."""
+        return range(bisect_left(self.src, u), bisect_right(self.src, u))
 
-    def walk(self, ids: list[int]) -> list[tuple[object, object]]:
+    def labels_between(self, u: int, v: int) -> list[int]:
+        """The label ids of every step from state ``u`` to state ``v``, in the
+        order the exploration found them (several different steps may join the
+        same two states, e.g. a loss and an arrival that changes nothing)."""
+        return [self.lab[j] for j in self._edges_from(u) if self.dst[j] == v]
+
+    def walk(self, ids: list[int], labels: list[int] | None = None) -> list[tuple[object, object]]:
         """The path through the states ``ids`` (consecutive ones joined by an
-        edge): [(None, s0), (label1, s1), ...].  Where the BFS reached a state
-        from the one before it, the step is the one the BFS took; otherwise the
-        first step found between the two."""
+        edge): [(None, s0), (label1, s1), ...].
+
+        ``labels`` are the label ids of its steps, one per pair of consecutive
+        states, as whoever found the path knew them; each must be a step from
+        the one state to the next (ValueError otherwise).  Without them the
+        step between two states is the one the BFS took where it reached the
+        second from the first, otherwise the first step found between the two:
+        when several steps join the same two states that may not be the one
+        that was meant, so callers that know the step pass it."""
+        if labels is not None and len(labels) != len(ids) - 1:
+            raise ValueError(f"walk: {len(ids)} states need {len(ids) - 1} step labels, not {len(labels)}")
         out = [(None, self.state(ids[0]))]
-        for u, v in zip(ids, ids[1:]):
-            k = self.via[v] if self.parent[v] == u else self._edge_between(u, v)
+        for n, (u, v) in enumerate(zip(ids, ids[1:])):
+            if labels is not None:
+                k = labels[n]
+                if k not in self.labels_between(u, v):
+                    raise ValueError(f"walk: no step {self.label(k)!r} from state {u} to state {v}")
+            elif self.parent[v] == u:
+                k = self.via[v]
+            else:
+                between = self.labels_between(u, v)
+                if not between:
+                    raise ValueError(f"walk: no step from state {u} to state {v}")
+                k = between[0]
             out.append((self.label(k), self.state(v)))
         return out
 

@@ -42,10 +42,30 @@ FAIRNESS = (
 
 class Lasso(NamedTuple):
     """A run that never reaches Q: ``stem`` leads from the initial state to the
-    first state of ``cycle`` (state ids); an empty cycle means the run stops there."""
+    first state of ``cycle`` (state ids); an empty cycle means the run stops there.
+
+    ``stem_labels`` and ``cycle_labels`` are the label ids of the steps between
+    consecutive states of ``stem`` and of ``cycle``, exactly the transitions
+    the run takes: several different steps can join the same two states, so
+    the states alone do not say which step was taken.  None when not known
+    (then :meth:`Exploration.walk` picks one)."""
 
     stem: list[int]
     cycle: list[int]
+    stem_labels: list[int] | None = None
+    cycle_labels: list[int] | None = None
+
+    @property
+    def ids(self) -> list[int]:
+        """The whole run as state ids: the stem, then the cycle once round."""
+        return self.stem + self.cycle[1:]
+
+    @property
+    def labels(self) -> list[int] | None:
+        """The label ids of the steps of :attr:`ids`; None when not known."""
+        if self.stem_labels is None or (self.cycle and self.cycle_labels is None):
+            return None
+        return list(self.stem_labels) + list(self.cycle_labels or [])
 
 
 def _out_edges(x: Exploration) -> list[list[tuple[int, int]]]:
@@ -72,27 +92,31 @@ def _fair(x: Exploration, scc: set[int], out) -> bool:
     return not (always - inside)
 
 
-def _path_within(out, start: int, goal: Callable[[int], bool], allowed) -> list[int]:
-    """A shortest path from ``start`` to a node satisfying
-    ``goal``, moving only through ``allowed`` nodes; at least one step long."""
+def _path_within(out, start: int, goal: Callable[[int], bool], allowed) -> tuple[list[int], list[int]]:
+    """A shortest path from ``start`` to a node satisfying ``goal``, moving
+    only through ``allowed`` nodes; at least one step long.  Returns its nodes
+    and the label ids of its steps."""
     parent = {}
     queue = deque()
-    for v, _ in out[start]:
+    for v, k in out[start]:
         if v in allowed and v not in parent:
-            parent[v] = start
+            parent[v] = (start, k)
             queue.append(v)
     while queue:
         u = queue.popleft()
         if goal(u):
-            path, cur = [u], parent[u]
-            while cur != start:
-                path.append(cur)
-                cur = parent[cur]
-            path.append(start)
-            return path[::-1]
-        for v, _ in out[u]:
+            path, labels, cur = [u], [], u
+            while True:
+                prev, k = parent[cur]
+                labels.append(k)
+                path.append(prev)
+                if prev == start:
+                    break
+                cur = prev
+            return path[::-1], labels[::-1]
+        for v, k in out[u]:
             if v in allowed and v not in parent:
-                parent[v] = u
+                parent[v] = (u, k)
                 queue.append(v)
     raise AssertionError("no path inside a strongly connected component")
 
@@ -108,13 +132,13 @@ def leads_to(x: Exploration, p: Callable, q: Callable) -> Lasso | None:
     not_q = [not q(s) for s in states]
     starts = [i for i, s in enumerate(states) if not_q[i] and p(s)]
     # The region: everything reachable from a P-state through states without Q,
-    # with the multi-source BFS tree that leads there.
-    came_from = {i: -1 for i in starts}
+    # with the multi-source BFS tree that leads there (parent, label of the step).
+    came_from: dict[int, tuple[int, int]] = {i: (-1, -1) for i in starts}
     order = list(starts)
     for u in order:
-        for v, _ in out[u]:
+        for v, k in out[u]:
             if not_q[v] and v not in came_from:
-                came_from[v] = u
+                came_from[v] = (u, k)
                 order.append(v)
     region = set(order)
     terminal = set(x.terminal)
@@ -136,16 +160,14 @@ def leads_to(x: Exploration, p: Callable, q: Callable) -> Lasso | None:
     if not bad:
         return None
     entry = next(u for u in order if u in bad)  # the first one the BFS met
-    stem = [entry]
-    while came_from[stem[-1]] >= 0:
-        stem.append(came_from[stem[-1]])
-    head = stem[-1]
-    prefix = []
-    i = x.parent[head]
-    while i >= 0:
-        prefix.append(i)
-        i = x.parent[i]
-    stem = prefix[::-1] + stem[::-1]
+    stem, labels = [entry], []
+    while came_from[stem[-1]][0] >= 0:
+        u, k = came_from[stem[-1]]
+        stem.append(u)
+        labels.append(k)
+    head = stem[-1]  # a P-state: the shortest path of the exploration leads to it
+    stem = x.ids_to(head)[:-1] + stem[::-1]
+    labels = x.labels_to(head) + labels[::-1]
     comp = bad[entry]
-    cycle = _path_within(out, entry, lambda u: u == entry, comp) if comp else []
-    return Lasso(stem, cycle)
+    cycle, cycle_labels = _path_within(out, entry, lambda u: u == entry, comp) if comp else ([], [])
+    return Lasso(stem, cycle, labels, cycle_labels)

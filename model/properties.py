@@ -1,11 +1,12 @@
 """Named properties of the TCP model, checked on an exploration.
 
-Layer 7.  Three kinds, after stateright's vocabulary:
+Layer 7.  Five kinds, after stateright's vocabulary:
 
 * ``invariant``: true in every reachable state (a counterexample is the
   shortest path to a state where it is false);
 * ``step``: true of every transition (a counterexample is the shortest path
-  through a transition where it is false);
+  through a transition where it is false, kept as a lasso without a cycle
+  that names that very transition: another may join the same two states);
 * ``reachability``: true in some reachable state (the witness is the shortest
   path to one);
 * ``deadlock``: every terminal state is an acceptable end;
@@ -13,7 +14,10 @@ Layer 7.  Three kinds, after stateright's vocabulary:
   counterexample is a lasso: a path to a cycle, or to a stop, without Q).
 
 Each property has a one-sentence statement.  On an incomplete exploration a
-property that was neither violated nor witnessed is ``unknown``.
+property that was neither violated nor witnessed is ``unknown``.  Why a
+property fails is said in English as a :class:`Text` made from one of the
+templates of :data:`REASONS`, so that a report can say it in another language
+(the translations are kept outside the model, keyed by template name).
 """
 
 from __future__ import annotations
@@ -25,11 +29,58 @@ from .liveness import FAIRNESS, Lasso, leads_to
 from .system import State
 from .tcb import MASK, STATES, SYNCHRONIZED, Concrete, describe_segment
 
-__all__ = ["Property", "Verdict", "PROPERTIES", "FAIRNESS", "check_properties", "acceptable_end", "run_of"]
+__all__ = ["Text", "REASONS", "Property", "Verdict", "PROPERTIES", "FAIRNESS", "check_properties",
+           "acceptable_end", "run_of", "labels_of", "path_of"]
 
 D = Concrete
 _HAS_PEER_SEQ = frozenset(SYNCHRONIZED)
 _SENDING = frozenset(s for s in STATES if s not in ("CLOSED", "LISTEN"))
+
+
+class Text(str):
+    """English prose that remembers how it was made, so that it can be said in
+    another language without the model knowing any: ``Text(key, template,
+    **facts)`` is the string ``template.format(**facts)`` and keeps ``key``
+    (the template's name, under which translations are kept), ``template`` and
+    ``facts``.  A fact may itself be a Text, to be translated in its turn.
+
+    >>> t = Text("stuck", "stuck with A in {a}", a="CLOSED")
+    >>> t, t.key, t.facts
+    ('stuck with A in CLOSED', 'stuck', {'a': 'CLOSED'})
+    """
+
+    key: str
+    template: str
+    facts: dict
+
+    def __new__(cls, key: str, template: str, /, **facts):
+        self = super().__new__(cls, template.format(**facts))
+        self.key, self.template, self.facts = key, template, facts
+        return self
+
+    def __getnewargs_ex__(self):
+        return (self.key, self.template), self.facts
+
+
+#: Why a property fails, one English template per kind of failure, by name.
+REASONS: dict[str, str] = {
+    "acks-beyond-sent": "{x}.RCV.NXT={rcv_nxt} acknowledges beyond {y}.SND.NXT={snd_nxt}",
+    "ack-in-flight-beyond-sent": "segment in flight {x}->{y} has ACK={ack}, beyond {y}.SND.NXT={snd_nxt}",
+    "irs-is-not-peer-iss": "{x}.IRS={irs} but {y}.ISS={iss}",
+    "rcv-nxt-outside": "{x}.RCV.NXT={rcv_nxt} is outside [{y}.ISS+1, {y}.SND.NXT] = [{lo}, {hi}]",
+    "snd-una-outside": "{x}.SND.UNA={snd_una} is outside [{x}.ISS, {x}.SND.NXT] = [{iss}, {snd_nxt}]",
+    "established-on-old-syn": "{x} is ESTABLISHED with IRS={irs}, but {y}'s connection has ISS={iss}",
+    "reset-in-last-ack": "{actor} in LAST_ACK is reset by {segment}",
+    "unreached": "no explored state has it",
+    "stuck": "stuck with A in {a}, B in {b}, {n} segment(s) in flight",
+    "never-gets-there": "a fair run never gets there: {how} with A in {a}, B in {b}",
+    "goes-round": "it goes round a cycle of {n} steps",
+    "stops": "it stops",
+}
+
+
+def _why(key: str, **facts) -> Text:
+    return Text(key, REASONS[key], **facts)
 
 
 class Property(NamedTuple):
@@ -47,8 +98,8 @@ class Verdict(NamedTuple):
     statement: str
     verdict: str  # "holds", "violated" or "unknown"
     state: int | None  # counterexample (violated) or witness (reachability holds)
-    detail: str
-    lasso: Lasso | None = None  # a liveness counterexample
+    detail: str  # why it is violated: a Text (English, translatable) for the built-in properties
+    lasso: Lasso | None = None  # a liveness or step counterexample, with its exact steps
 
 
 def _between(x, lo, hi):
@@ -66,11 +117,10 @@ def _acks_only_sent(s: State):
         if ty.state not in _SENDING:
             continue
         if tx.state in _HAS_PEER_SEQ and not _between(tx.rcv_nxt, ty.iss, ty.snd_nxt):
-            return (f"{x}.RCV.NXT={tx.rcv_nxt} acknowledges beyond {y}.SND.NXT={ty.snd_nxt}")
+            return _why("acks-beyond-sent", x=x, rcv_nxt=tx.rcv_nxt, y=y, snd_nxt=ty.snd_nxt)
         for seg in flight:
             if seg.ACK and not _between(seg.ack, ty.iss, ty.snd_nxt) and not seg.RST:
-                return (f"segment in flight {x}->{y} has ACK={seg.ack}, "
-                        f"beyond {y}.SND.NXT={ty.snd_nxt}")
+                return _why("ack-in-flight-beyond-sent", x=x, y=y, ack=seg.ack, snd_nxt=ty.snd_nxt)
     return None
 
 
@@ -79,25 +129,23 @@ def _rcv_nxt_in_range(s: State):
         return None
     for x, tx, y, ty, _ in _peers(s):
         if tx.irs != ty.iss:
-            return f"{x}.IRS={tx.irs} but {y}.ISS={ty.iss}"
+            return _why("irs-is-not-peer-iss", x=x, irs=tx.irs, y=y, iss=ty.iss)
         if not _between(tx.rcv_nxt, D.add(ty.iss, 1), ty.snd_nxt):
-            return (f"{x}.RCV.NXT={tx.rcv_nxt} is outside "
-                    f"[{y}.ISS+1, {y}.SND.NXT] = [{D.add(ty.iss, 1)}, {ty.snd_nxt}]")
+            return _why("rcv-nxt-outside", x=x, rcv_nxt=tx.rcv_nxt, y=y, lo=D.add(ty.iss, 1), hi=ty.snd_nxt)
     return None
 
 
 def _una_in_range(s: State):
     for x, tx, _, _, _ in _peers(s):
         if tx.state != "CLOSED" and not _between(tx.snd_una, tx.iss, tx.snd_nxt):
-            return (f"{x}.SND.UNA={tx.snd_una} is outside "
-                    f"[{x}.ISS, {x}.SND.NXT] = [{tx.iss}, {tx.snd_nxt}]")
+            return _why("snd-una-outside", x=x, snd_una=tx.snd_una, iss=tx.iss, snd_nxt=tx.snd_nxt)
     return None
 
 
 def _established_on_current_syn(s: State):
     for x, tx, y, ty, _ in _peers(s):
         if tx.state == "ESTABLISHED" and ty.state not in ("CLOSED", "LISTEN") and tx.irs != ty.iss:
-            return f"{x} is ESTABLISHED with IRS={tx.irs}, but {y}'s connection has ISS={ty.iss}"
+            return _why("established-on-old-syn", x=x, irs=tx.irs, y=y, iss=ty.iss)
     return None
 
 
@@ -105,7 +153,7 @@ def _passive_closer_not_reset(before: State, step, after: State):
     if step.kind == "rcv" and step.segment.RST:
         b, a = getattr(before, step.actor), getattr(after, step.actor)
         if b.state == "LAST_ACK" and a.state == "CLOSED":
-            return f"{step.actor} in LAST_ACK is reset by {describe_segment(step.segment)}"
+            return _why("reset-in-last-ack", actor=step.actor, segment=describe_segment(step.segment))
     return None
 
 
@@ -165,8 +213,24 @@ def run_of(x: Exploration, v: Verdict) -> list[int]:
     """The state ids of the run that shows verdict ``v``: its lasso (stem, then
     the cycle once round), or the shortest path to its state; [] if it has none."""
     if v.lasso is not None:
-        return v.lasso.stem + v.lasso.cycle[1:]
+        return v.lasso.ids
     return x.ids_to(v.state) if v.state is not None else []
+
+
+def labels_of(x: Exploration, v: Verdict) -> list[int] | None:
+    """The label ids of the steps of :func:`run_of`: exactly the transitions
+    the check found (a step property's violating step, a lasso's cycle), not
+    merely some step between the same two states.  None when not known."""
+    if v.lasso is not None:
+        return v.lasso.labels
+    return x.labels_to(v.state) if v.state is not None else []
+
+
+def path_of(x: Exploration, v: Verdict) -> list[tuple[object, object]]:
+    """The run that shows verdict ``v``, step by step: [(None, s0), (step1, s1), ...],
+    each step the exact transition of the counterexample or witness; [] if it has none."""
+    ids = run_of(x, v)
+    return x.walk(ids, labels_of(x, v)) if ids else []
 
 
 def check_properties(x: Exploration, properties=PROPERTIES) -> list[Verdict]:
@@ -193,21 +257,22 @@ def check_properties(x: Exploration, properties=PROPERTIES) -> list[Verdict]:
             else:
                 verdicts.append(Verdict(p.name, p.kind, p.statement,
                                         "violated" if x.complete else "unknown", None,
-                                        "no explored state has it"))
+                                        _why("unreached")))
         elif p.kind == "step":
             found = None
             for u, v, k in zip(x.src, x.dst, x.lab):  # sources in BFS order: shallowest first
                 why = p.test(states[u], x.label(k), states[v])
                 if why is not None:
-                    found = (u, v, why)
+                    found = (u, v, k, why)
                     break
             if found is None:
                 verdicts.append(Verdict(p.name, p.kind, p.statement,
                                         "holds" if x.complete else "unknown", None, ""))
             else:
-                u, v, why = found
+                # the violating step itself is kept: another step may join the same two states
+                u, v, k, why = found
                 verdicts.append(Verdict(p.name, p.kind, p.statement, "violated", None, why,
-                                        Lasso(x.ids_to(u) + [v], [])))
+                                        Lasso(x.ids_to(u) + [v], [], x.labels_to(u) + [k], [])))
         elif p.kind == "liveness":
             if not x.complete:
                 verdicts.append(Verdict(p.name, p.kind, p.statement, "unknown", None, ""))
@@ -217,18 +282,17 @@ def check_properties(x: Exploration, properties=PROPERTIES) -> list[Verdict]:
                 verdicts.append(Verdict(p.name, p.kind, p.statement, "holds", None, ""))
             else:
                 end = states[lasso.stem[-1]]
-                how = (f"it goes round a cycle of {len(lasso.cycle) - 1} steps"
-                       if lasso.cycle else "it stops")
+                how = _why("goes-round", n=len(lasso.cycle) - 1) if lasso.cycle else _why("stops")
                 verdicts.append(Verdict(p.name, p.kind, p.statement, "violated", None,
-                                        f"a fair run never gets there: {how} with A in "
-                                        f"{end.A.state}, B in {end.B.state}", lasso))
+                                        _why("never-gets-there", how=how, a=end.A.state, b=end.B.state),
+                                        lasso))
         else:
             bad = [i for i in x.terminal if i < n and not acceptable_end(states[i])]
             if bad:
                 s = states[bad[0]]
                 verdicts.append(Verdict(p.name, p.kind, p.statement, "violated", bad[0],
-                                        f"stuck with A in {s.A.state}, B in {s.B.state}, "
-                                        f"{len(s.net_AB) + len(s.net_BA)} segment(s) in flight"))
+                                        _why("stuck", a=s.A.state, b=s.B.state,
+                                             n=len(s.net_AB) + len(s.net_BA))))
             else:
                 verdicts.append(Verdict(p.name, p.kind, p.statement,
                                         "holds" if x.complete else "unknown", None, ""))

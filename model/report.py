@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 
 from .checker import Result
-from .properties import FAIRNESS, Verdict
+from .properties import FAIRNESS, Verdict, path_of
 from .system import State, Step
 from .table import RuleTable
 from .tcb import TCB, describe_segment
@@ -133,12 +133,18 @@ def summary_lines(result: Result, preset_note: str = "") -> list[str]:
         lines.append("")
         lines.append("Liveness is checked under these fairness assumptions: "
                      + "; ".join(FAIRNESS) + ".")
-    shown: dict[tuple, str] = {}  # runs already printed, by their state ids
+    shown: dict[tuple, str] = {}  # runs already printed, by their state and step ids
     for v in result.verdicts:
         if v.verdict != "violated" or (v.state is None and v.lasso is None):
             continue
-        stem, cycle = v.lasso if v.lasso is not None else (x.ids_to(v.state), [])
-        run_ids = (tuple(stem), tuple(cycle))
+        if v.lasso is not None:
+            stem, cycle = v.lasso.stem, v.lasso.cycle
+            stem_labels, cycle_labels = v.lasso.stem_labels, v.lasso.cycle_labels
+        else:
+            stem, cycle = x.ids_to(v.state), []
+            stem_labels, cycle_labels = x.labels_to(v.state), []
+        # the same states by different steps are a different run
+        run_ids = (tuple(stem), tuple(cycle), tuple(stem_labels or ()), tuple(cycle_labels or ()))
         lines.append("")
         if run_ids in shown:
             lines.append(f"Counterexample to '{v.name}': {v.detail}; the same run as the "
@@ -147,10 +153,10 @@ def summary_lines(result: Result, preset_note: str = "") -> list[str]:
         shown[run_ids] = v.name
         extra = f", then a cycle of {len(cycle) - 1} steps" if cycle else ""
         lines.append(f"Counterexample to '{v.name}' ({len(stem) - 1} steps{extra}): {v.detail}")
-        lines += trace_lines(x.walk(stem), table)
+        lines += trace_lines(x.walk(stem, stem_labels), table)
         if cycle:
             lines.append("      ... and then, for ever:")
-            lines += trace_lines(x.walk(cycle), table)[1:]
+            lines += trace_lines(x.walk(cycle, cycle_labels), table)[1:]
         elif v.kind == "liveness":
             lines.append("      ... and then nothing can happen any more.")
         if v.kind == "invariant":
@@ -180,12 +186,11 @@ def result_json(result: Result) -> dict:
             item["detail"] = v.detail
         if v.state is not None:
             key = "counterexample" if v.verdict == "violated" else "witness"
-            item[key] = trace_json(x.path(v.state), table)
+            item[key] = trace_json(path_of(x, v), table)
         if v.lasso is not None:
-            stem, cycle = v.lasso
-            item["counterexample"] = trace_json(x.walk(stem + cycle[1:]), table)
-            if cycle:
-                item["cycle_from"] = len(stem) - 1  # the steps after this one repeat for ever
+            item["counterexample"] = trace_json(path_of(x, v), table)
+            if v.lasso.cycle:
+                item["cycle_from"] = len(v.lasso.stem) - 1  # the steps after this one repeat for ever
         props.append(item)
 
     def rules(ids):
