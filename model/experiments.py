@@ -306,7 +306,12 @@ def _last_ack(on: On) -> Outcome:
 def _three_vs_four(on: On) -> Outcome:
     cfg, table, path = on.scenario("seed")
     sent = _sent(path)
-    combined = any(q.FIN and q.ACK for w, q in sent[3:] if w == "B")
+    # combined: the first segment B sends that acknowledges A's FIN is itself B's FIN
+    # (every FIN carries an ACK field, so 'FIN and ACK' alone would always be true)
+    a_fin = next((q for w, q in sent if w == "A" and q.FIN), None)
+    first_ack = next((q for w, q in sent if w == "B" and a_fin is not None and q.ACK
+                      and q.ack == (a_fin.seq + 1) % MOD), None)
+    combined = first_ack is not None and first_ack.FIN
     r = on.run(preset("reliable"))
     x = r.exploration
     # Is there any run in which the passive closer's FIN is its first answer to the peer's FIN,

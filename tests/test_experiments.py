@@ -156,3 +156,11 @@ def test_report_shows_every_mutant_with_its_counterexample(tmp_path):
         assert (f"![{name}](mutant-{name}.svg)" in text) == (tmp_path / f"mutant-{name}.svg").exists()
         if not m.property.endswith(" is reachable"):
             assert (tmp_path / f"mutant-{name}.svg").exists()
+
+
+def test_three_vs_four_does_not_claim_a_combined_fin_ack_on_the_reference():
+    """Every FIN carries an ACK field; 'combined' means the first acknowledgment of the
+    peer's FIN is itself a FIN, which RFC 9293's rcv FIN / snd ACK never does."""
+    from tcpcheck.model.experiments import run_experiment
+    out = run_experiment("three-vs-four")
+    assert "combined FIN+ACK was seen" not in str(out.finding)
