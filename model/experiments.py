@@ -316,7 +316,7 @@ def _three_vs_four(on: On) -> Outcome:
     x = r.exploration
     # Is there any run in which the passive closer's FIN is its first answer to the peer's FIN,
     # i.e. the ACK and the FIN travel together?  In the table, 'rcv FIN' always sends an ACK at once.
-    rows = [rule for rule in r.table.rules if rule.event == "rcv FIN" and rule.state == "ESTABLISHED"]
+    rows = r.table.rules_for("ESTABLISHED", "rcv FIN")
     acks_at_once = all("snd ACK" in rule.actions for rule in rows)
     return Outcome("qualified" if acks_at_once else "confirmed",
                    _say("three-vs-four", combined=_say("three-vs-four/combined") if combined else ""),

@@ -80,6 +80,10 @@ class RuleTable:
         r = self._index.get((state, "passive" if passive else "active", event))
         return r if r is not None else self._index.get((state, None, event))
 
+    def rules_for(self, state: str, event: str) -> list[Rule]:
+        """Every row for ``event`` in ``state``: one, or one per qualifier."""
+        return [r for q in (None, *QUALIFIERS) if (r := self._index.get((state, q, event))) is not None]
+
     def has(self, state: str, event: str) -> bool:
         """Whether any row (qualified or not) handles ``event`` in ``state``."""
         return any((state, q, event) in self._index for q in (None, *QUALIFIERS))

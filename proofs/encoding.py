@@ -56,10 +56,6 @@ class Step(NamedTuple):
     sent: tuple[tuple[Segment, z3.BoolRef], ...]  # (segment, whether it is sent)
 
 
-def _rules_for(table: RuleTable, state: str, event: str) -> list[Rule]:
-    return [r for r in table.rules if r.state == state and r.event == event]
-
-
 def shapes(table: RuleTable) -> list[Shape]:
     """Every step shape of ``table``, in table order: calls and timeouts, then
     arrivals state by state."""
@@ -67,11 +63,11 @@ def shapes(table: RuleTable) -> list[Shape]:
            for r in table.rules if r.event in CALLS or r.event in TIMERS]
     for state in STATES:
         for ev in arrival_events(state, CONTROL, table.arrivals):
-            for r in _rules_for(table, state, ev.name):
+            for r in table.rules_for(state, ev.name):
                 out.append(Shape("rcv", (r,), (ev,)))
                 if text_follows(ev, CONTROL, r.to):
                     out.extend(Shape("rcv", (r, r2), (ev, ev2))
-                               for ev2 in arrival_events(r.to, TEXT, table.arrivals) for r2 in _rules_for(table, r.to, ev2.name))
+                               for ev2 in arrival_events(r.to, TEXT, table.arrivals) for r2 in table.rules_for(r.to, ev2.name))
     return out
 
 

@@ -31,8 +31,8 @@ from tcpcheck.model.tcb import FIN_SENT
 
 from .domain import Symbolic, bv, fresh_segment
 from .encoding import fresh_side, shapes, valid_state
-from .obligations import (PROVED, assume_invariants, step_query, REFUTED, UNKNOWN, Context, Outcome, _check, _seg_dict,
-                          _solver, _tcb_dict, concrete_segment, concrete_tcb)
+from .obligations import (PROVED, assume_invariants, step_query, REFUTED, UNKNOWN, Context, Outcome, check, seg_dict,
+                          solver, tcb_dict, concrete_segment, concrete_tcb)
 
 __all__ = ["FAIRNESS", "CLOSING_ORDER", "WAITS_FOR_PEER", "closing_terminates"]
 
@@ -102,16 +102,16 @@ def closing_terminates(ctx: Context) -> Outcome:
         s, X, Y, arriving, other, other_to_X, step = step_query(shape, ctx)
         s.add(z3.Not(_lex_less(_rank(step.after), _rank(X), strict=shape.kind != "rcv")))
         queries += 1
-        r, why = _check(s)
+        r, why = check(s)
         if r == z3.sat:
             m = s.model()
             cx = {"rule": shape.describe(),
-                  "before": {"X": _tcb_dict(concrete_tcb(m, X.tcb))},
-                  "after": {"X": _tcb_dict(concrete_tcb(m, step.after.tcb))},
+                  "before": {"X": tcb_dict(concrete_tcb(m, X.tcb))},
+                  "after": {"X": tcb_dict(concrete_tcb(m, step.after.tcb))},
                   "breaks": ["an arrival moves the endpoint back" if shape.kind == "rcv"
                              else "the endpoint's own step does not bring it nearer to CLOSED"]}
             if arriving is not None:
-                cx["arriving"] = _seg_dict(concrete_segment(m, arriving))
+                cx["arriving"] = seg_dict(concrete_segment(m, arriving))
             return out(REFUTED, cx)
         if r == z3.unknown:
             return out(UNKNOWN, reason=f"{shape.describe()}: {why}")
@@ -124,15 +124,15 @@ def closing_terminates(ctx: Context) -> Outcome:
                                  "breaks": [f"an endpoint in {state} has no step of its own, so it may wait for ever"]})
         if needs is True:
             X, Y = fresh_side("X", state), fresh_side("Y")
-            s = _solver(ctx.timeout)
+            s = solver(ctx.timeout)
             s.add(valid_state(Y), *assume_invariants(X, Y, None, fresh_segment("other"), z3.Bool("other.to_X")))
             s.add(X.tcb.snd_una == X.tcb.snd_nxt)
             queries += 1
-            r, why = _check(s)
+            r, why = check(s)
             if r == z3.sat:
                 m = s.model()
                 return out(REFUTED, {"rule": f"{state}: nothing unacknowledged, so no timeout", "state": state,
-                                     "before": {"X": _tcb_dict(concrete_tcb(m, X.tcb))},
+                                     "before": {"X": tcb_dict(concrete_tcb(m, X.tcb))},
                                      "breaks": [f"an endpoint in {state} has no step of its own"]})
             if r == z3.unknown:
                 return out(UNKNOWN, reason=f"{state}: {why}")

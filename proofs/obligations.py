@@ -60,7 +60,7 @@ class Context(NamedTuple):
     timeout: float = 60.0
 
 
-def _solver(timeout: float) -> z3.Solver:
+def solver(timeout: float) -> z3.Solver:
     s = z3.SolverFor("QF_BV")
     s.set("timeout", max(1, int(timeout * 1000)))
     return s
@@ -91,7 +91,7 @@ def concrete_segment(model, s: Segment) -> Segment:
                    *(_num(model, getattr(s, f)) for f in ("seq", "ack", "len")))
 
 
-def _tcb_dict(t: TCB) -> dict:
+def tcb_dict(t: TCB) -> dict:
     d = {"state": t.state}
     if t.state != "CLOSED":
         d.update({"ISS": t.iss, "IRS": t.irs, "SND.UNA": t.snd_una, "SND.NXT": t.snd_nxt,
@@ -99,15 +99,15 @@ def _tcb_dict(t: TCB) -> dict:
     return d
 
 
-def _seg_dict(s: Segment) -> dict:
+def seg_dict(s: Segment) -> dict:
     return {"segment": describe_segment(s), "SEG.SEQ": s.seq, "SEG.ACK": s.ack, "SEG.LEN": s.len,
             "control": [c for c in ("SYN", "ACK", "FIN", "RST") if getattr(s, c)]}
 
 
-def _check(solver: z3.Solver):
+def check(s: z3.Solver):
     """sat, unsat or unknown, with z3's reason for unknown."""
-    r = solver.check()
-    return r, (solver.reason_unknown() if r == z3.unknown else "")
+    r = s.check()
+    return r, (s.reason_unknown() if r == z3.unknown else "")
 
 
 # --- obligation 1: the segment semantics is a partition -------------------------------
@@ -128,19 +128,19 @@ def classification(ctx: Context) -> Outcome:
             if not events:
                 continue
             t, seg, wnd = fresh_tcb("tcb", state), fresh_segment("seg"), z3.BitVec("RCV.WND", 32)
-            s = _solver(ctx.timeout)
+            s = solver(ctx.timeout)
             s.add(wnd != 0)
             if stage == TEXT:
                 s.add(has_text(D, seg))
             guards = [e.guard(D, t, seg, wnd) for e in events]
             s.add(z3.Sum(*[z3.If(g, z3.BitVecVal(1, 8), z3.BitVecVal(0, 8)) for g in guards]) != 1)
             queries += 1
-            r, why = _check(s)
+            r, why = check(s)
             if r == z3.sat:
                 m = s.model()
                 matched = [e.name for e, g in zip(events, guards) if _bool(m, g)]
-                cx = {"state": state, "stage": stage, "tcb": _tcb_dict(concrete_tcb(m, t)),
-                      "segment": _seg_dict(concrete_segment(m, seg)), "RCV.WND": _num(m, wnd),
+                cx = {"state": state, "stage": stage, "tcb": tcb_dict(concrete_tcb(m, t)),
+                      "segment": seg_dict(concrete_segment(m, seg)), "RCV.WND": _num(m, wnd),
                       "events that apply": matched}
                 return Outcome(*CLASSIFICATION, REFUTED, time.perf_counter() - start, queries, cx)
             if r == z3.unknown:
@@ -180,14 +180,14 @@ def _broken_after(inv: Invariant, X2: Side, Y: Side, sent, other, other_to_X) ->
 
 def _initiation(inv: Invariant, ctx: Context):
     """The invariant holds in the initial state: both CLOSED, nothing in flight."""
-    s = _solver(ctx.timeout)
+    s = solver(ctx.timeout)
     sides = [Side(CLOSED_TCB, z3.BoolVal(False), z3.BitVec(f"{w}.data", 32)) for w in "AB"]
     for side in sides:
         s.add(z3.ULE(side.data, DATA_LIMIT))
     if inv.pair is None:
         return z3.unsat, "", None
     s.add(z3.Or(z3.Not(inv.pair(D, sides[0], sides[1])), z3.Not(inv.pair(D, sides[1], sides[0]))))
-    r, why = _check(s)
+    r, why = check(s)
     return r, why, (s.model() if r == z3.sat else None)
 
 
@@ -212,7 +212,7 @@ def step_query(shape, ctx: Context) -> StepQuery:
     wnd = z3.BitVec("RCV.WND", 32)
     params = Params(z3.BitVec("OPEN.ISS", 32), z3.BitVec("OPEN.retransmissions", 32))
     step = encode(shape, X, arriving, wnd, params, ctx.actions)
-    s = _solver(ctx.timeout)
+    s = solver(ctx.timeout)
     s.add(valid_state(Y), wnd != 0, z3.ULE(wnd, MAX_WINDOW), step.condition,
           *assume_invariants(X, Y, arriving, other, other_to_X))
     return StepQuery(s, X, Y, arriving, other, other_to_X, step)
@@ -234,18 +234,18 @@ def invariant(inv: Invariant, ctx: Context) -> Outcome:
         ways = _broken_after(inv, step.after, Y, step.sent, other, other_to_X)
         s.add(z3.Or(*[c for _, c in ways]))
         queries += 1
-        r, why = _check(s)
+        r, why = check(s)
         if r == z3.sat:
             m = s.model()
             cx = {"rule": shape.describe(),
-                  "before": {"X": _tcb_dict(concrete_tcb(m, X.tcb)), "Y": _tcb_dict(concrete_tcb(m, Y.tcb))},
-                  "after": {"X": _tcb_dict(concrete_tcb(m, step.after.tcb))},
+                  "before": {"X": tcb_dict(concrete_tcb(m, X.tcb)), "Y": tcb_dict(concrete_tcb(m, Y.tcb))},
+                  "after": {"X": tcb_dict(concrete_tcb(m, step.after.tcb))},
                   "breaks": [w for w, c in ways if _bool(m, c)]}
             if arriving is not None:
-                cx["arriving"] = _seg_dict(concrete_segment(m, arriving))
-            cx["sent"] = [_seg_dict(concrete_segment(m, q)) for q, p in step.sent if _bool(m, p)]
+                cx["arriving"] = seg_dict(concrete_segment(m, arriving))
+            cx["sent"] = [seg_dict(concrete_segment(m, q)) for q, p in step.sent if _bool(m, p)]
             if "another segment in flight" in cx["breaks"]:
-                cx["other"] = {**_seg_dict(concrete_segment(m, other)),
+                cx["other"] = {**seg_dict(concrete_segment(m, other)),
                                "direction": "Y to X" if _bool(m, other_to_X) else "X to Y"}
             return Outcome(inv.name, inv.statement, REFUTED, time.perf_counter() - start, queries, cx)
         if r == z3.unknown:
