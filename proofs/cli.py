@@ -19,7 +19,7 @@ from tcpcheck.model.table import REFERENCE, load_table
 
 from .encoding import shapes
 from .invariants import ASSUMPTIONS, INVARIANTS
-from .liveness import closing_terminates
+from .liveness import FAIRNESS, connection_ends
 from .obligations import PROVED, REFUTED, UNKNOWN, Context, Outcome, classification, invariant
 
 __all__ = ["register", "run_all", "exit_code"]
@@ -30,7 +30,7 @@ ORDER = "the invariants are proved together: each step assumes all of them, so o
 def run_all(ctx: Context, on_result=None) -> list[Outcome]:
     """Every obligation in order: classification, the invariants, liveness."""
     out = []
-    for fn in (classification, *[lambda c, inv=inv: invariant(inv, c) for inv in INVARIANTS], closing_terminates):
+    for fn in (classification, *[lambda c, inv=inv: invariant(inv, c) for inv in INVARIANTS], connection_ends):
         o = fn(ctx)
         out.append(o)
         if on_result is not None:
@@ -94,8 +94,11 @@ def cmd_prove(args) -> int:
     start = time.perf_counter()
     if args.json:
         outcomes = run_all(ctx)
-        json.dump({"table": table.name, "z3": z3.get_version_string(), "assumptions": list(ASSUMPTIONS),
-                   "obligations": [_json(o) for o in outcomes]}, sys.stdout, indent=2)
+        doc = {"table": table.name, "z3": z3.get_version_string(), "assumptions": list(ASSUMPTIONS),
+               "fairness": list(FAIRNESS), "obligations": [_json(o) for o in outcomes]}
+        if _invariant_refuted(outcomes):
+            doc["note"] = ORDER
+        json.dump(doc, sys.stdout, indent=2)
         print()
         return exit_code(outcomes)
     print(f"tcpcheck prove: rule table {table.name} ({len(table.rules)} rules, {len(shapes(table))} step shapes), "
@@ -103,6 +106,9 @@ def cmd_prove(args) -> int:
     print("  for every ISS and every 32-bit value, assuming:")
     for a in ASSUMPTIONS:
         print(f"    - {a}")
+    print("  and, for liveness, the fairness:")
+    for f in FAIRNESS:
+        print(f"    - {f}")
     print()
 
     def show(o):
@@ -110,10 +116,14 @@ def cmd_prove(args) -> int:
     outcomes = run_all(ctx, show)
     proved = sum(o.verdict == PROVED for o in outcomes)
     print()
-    if any(o.verdict == REFUTED for o in outcomes[1:1 + len(INVARIANTS)]):
+    if _invariant_refuted(outcomes):
         print(f"Note: {ORDER}.")
     print(f"Result: {proved} of {len(outcomes)} obligations proved in {time.perf_counter() - start:.1f} s.")
     return exit_code(outcomes)
+
+
+def _invariant_refuted(outcomes: list[Outcome]) -> bool:
+    return any(o.verdict == REFUTED for o in outcomes[1:1 + len(INVARIANTS)])
 
 
 def _json(o: Outcome) -> dict:
@@ -139,13 +149,14 @@ def _seconds(text: str) -> float:
 def register(sub) -> None:
     """Add ``prove`` to the main command line."""
     p = sub.add_parser(
-        "prove", help="prove the sequence-number invariants and the liveness of closing with z3",
+        "prove", help="prove the sequence-number invariants and that every connection ends, with z3",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Prove with z3, for every ISS and all 32-bit values, what no bounded run can:\n"
                     "  1. classifying an arriving segment into an RFC event is total and unambiguous;\n"
                     "  2. the sequence-number invariants hold in every reachable state (initiation,\n"
                     "     and one query per step shape of the rule table and invariant);\n"
-                    "  3. a closing endpoint reaches CLOSED (a ranking function), FIN_WAIT_2 excepted.\n"
+                    "  3. every connection ends with both endpoints CLOSED or LISTEN, under stated\n"
+                    "     fairness (a ranking function and a count of SYNs), FIN_WAIT_2 excepted.\n"
                     "Each line gives the verdict (proved, refuted, unknown), the time and the\n"
                     "statement; a refuted one prints the rule and the numbers that break it.\n"
                     "Exit codes: 0 all proved, 1 one refuted, 4 one unknown (a solver timeout,\n"

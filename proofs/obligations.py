@@ -201,6 +201,7 @@ class StepQuery(NamedTuple):
     other: Segment
     other_to_X: z3.BoolRef
     step: object  # encoding.Step
+    params: Params  # what an OPEN of X would choose
 
 
 def step_query(shape, ctx: Context) -> StepQuery:
@@ -215,7 +216,7 @@ def step_query(shape, ctx: Context) -> StepQuery:
     s = solver(ctx.timeout)
     s.add(valid_state(Y), wnd != 0, z3.ULE(wnd, MAX_WINDOW), step.condition,
           *assume_invariants(X, Y, arriving, other, other_to_X))
-    return StepQuery(s, X, Y, arriving, other, other_to_X, step)
+    return StepQuery(s, X, Y, arriving, other, other_to_X, step, params)
 
 
 def invariant(inv: Invariant, ctx: Context) -> Outcome:
@@ -230,7 +231,7 @@ def invariant(inv: Invariant, ctx: Context) -> Outcome:
         return Outcome(inv.name, inv.statement, UNKNOWN, time.perf_counter() - start, queries,
                        reason=f"initial state: {why}")
     for shape in shapes(ctx.table):
-        s, X, Y, arriving, other, other_to_X, step = step_query(shape, ctx)
+        s, X, Y, arriving, other, other_to_X, step, _ = step_query(shape, ctx)
         ways = _broken_after(inv, step.after, Y, step.sent, other, other_to_X)
         s.add(z3.Or(*[c for _, c in ways]))
         queries += 1
