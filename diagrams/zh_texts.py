@@ -147,6 +147,8 @@ MUTANT_DESCRIPTIONS: dict[str, str] = {
         " SND.UNA 的 ACK 都被接受，即使它确认的是从未发送过的数据",
     "fin-resent-as-new":
         "重传超时时，FIN_WAIT_1 发送一个新的 FIN，而不是重传原来的 FIN，因此每次超时都会多占用一个序列号",
+    "syn-rcvd-waits-forever":
+        "SYN_RCVD 没有定时器：它既不重传 SYN,ACK 也不放弃，因此 SYN,ACK 丢失后，服务器永远等待客户端的 ACK（报文段 3）",
 }
 
 #: The experiments report's own words, by their English wording.

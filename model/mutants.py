@@ -239,6 +239,18 @@ iss_step = 0         # with the same ISS: its ISN clock has not moved (a reboot,
         {},
         None,
         'preset = "seed"\n'),
+    Mutant(
+        "syn-rcvd-waits-forever",
+        "SYN_RCVD has no timer: it neither retransmits its SYN,ACK nor gives up, so a server whose "
+        "SYN,ACK is lost waits for the client's ACK (segment 3) for ever",
+        ("C9",),
+        (("SYN_SENT, SYN_RCVD, ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK | retransmission timeout | retransmit | same | 3.10.8, 3.8.1",
+              "SYN_SENT, ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK | retransmission timeout | retransmit | same | 3.10.8 (mutant syn-rcvd-waits-forever: not SYN_RCVD)"),
+         ("SYN_SENT, SYN_RCVD, ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK | user timeout | delete TCB | CLOSED | 3.10.8, 3.8.3 (R2)",
+              "SYN_SENT, ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK | user timeout | delete TCB | CLOSED | 3.10.8 (mutant syn-rcvd-waits-forever: not SYN_RCVD)")),
+        {},
+        "deadlock freedom",
+        _SEED_LOSSY),
 )}
 
 
