@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
 import sys
 import time
 
@@ -24,18 +26,43 @@ from .obligations import PROVED, REFUTED, UNKNOWN, Context, Outcome, classificat
 
 __all__ = ["register", "run_all", "exit_code"]
 
-ORDER = "the invariants are proved together: each step assumes all of them, so one refuted leaves the others unsettled"
+NOTE = ("the invariants are proved together, and liveness from them: each step assumes all the invariants, "
+        "so one refuted leaves the others and liveness unsettled")
 
 
-def run_all(ctx: Context, on_result=None) -> list[Outcome]:
+def _obligations() -> list:
     """Every obligation in order: classification, the invariants, liveness."""
-    out = []
-    for fn in (classification, *[lambda c, inv=inv: invariant(inv, c) for inv in INVARIANTS], connection_ends):
-        o = fn(ctx)
-        out.append(o)
-        if on_result is not None:
-            on_result(o)
-    return out
+    return [classification, *[lambda c, inv=inv: invariant(inv, c) for inv in INVARIANTS], connection_ends]
+
+
+_CTX: Context | None = None  # what a worker process proves (inherited through fork)
+
+
+def _prove_one(i: int) -> Outcome:
+    return _obligations()[i](_CTX)
+
+
+def run_all(ctx: Context, on_result=None, jobs: int = 1) -> list[Outcome]:
+    """Every obligation, in order; ``jobs`` processes share them (the queries
+    are independent), and ``on_result`` sees each outcome in order."""
+    global _CTX
+    n = len(_obligations())
+    jobs = min(jobs, n) if "fork" in multiprocessing.get_all_start_methods() else 1
+    _CTX = ctx
+    try:
+        if jobs > 1:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                outcomes = pool.imap(_prove_one, range(n))
+                return [_seen(o, on_result) for o in outcomes]
+        return [_seen(_prove_one(i), on_result) for i in range(n)]
+    finally:
+        _CTX = None
+
+
+def _seen(o: Outcome, on_result) -> Outcome:
+    if on_result is not None:
+        on_result(o)
+    return o
 
 
 def exit_code(outcomes: list[Outcome]) -> int:
@@ -93,16 +120,16 @@ def cmd_prove(args) -> int:
     ctx = Context(table, timeout=args.timeout)
     start = time.perf_counter()
     if args.json:
-        outcomes = run_all(ctx)
+        outcomes = run_all(ctx, jobs=args.jobs)
         doc = {"table": table.name, "z3": z3.get_version_string(), "assumptions": list(ASSUMPTIONS),
                "fairness": list(FAIRNESS), "obligations": [_json(o) for o in outcomes]}
         if _invariant_refuted(outcomes):
-            doc["note"] = ORDER
+            doc["note"] = NOTE
         json.dump(doc, sys.stdout, indent=2)
         print()
         return exit_code(outcomes)
     print(f"tcpcheck prove: rule table {table.name} ({len(table.rules)} rules, {len(shapes(table))} step shapes), "
-          f"z3 {z3.get_version_string()}, at most {args.timeout:g} s per query")
+          f"z3 {z3.get_version_string()}, at most {args.timeout:g} s per query, {args.jobs} process(es)")
     print("  for every ISS and every 32-bit value, assuming:")
     for a in ASSUMPTIONS:
         print(f"    - {a}")
@@ -113,11 +140,11 @@ def cmd_prove(args) -> int:
 
     def show(o):
         print("\n".join(_line(o)), flush=True)
-    outcomes = run_all(ctx, show)
+    outcomes = run_all(ctx, show, args.jobs)
     proved = sum(o.verdict == PROVED for o in outcomes)
     print()
     if _invariant_refuted(outcomes):
-        print(f"Note: {ORDER}.")
+        print(f"Note: {NOTE}.")
     print(f"Result: {proved} of {len(outcomes)} obligations proved in {time.perf_counter() - start:.1f} s.")
     return exit_code(outcomes)
 
@@ -146,6 +173,12 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _jobs(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, 1 or more, not '{text}'")
+    return int(text)
+
+
 def register(sub) -> None:
     """Add ``prove`` to the main command line."""
     p = sub.add_parser(
@@ -167,6 +200,8 @@ def register(sub) -> None:
                    help="print {obligations: [{name, statement, verdict, seconds, counterexample}]}")
     p.add_argument("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
                    help="time limit of each z3 query; a query that runs out is 'unknown' (default: 60)")
+    p.add_argument("--jobs", type=_jobs, default=min(os.cpu_count() or 1, 8), metavar="N",
+                   help="processes that share the obligations (default: the number of CPUs, at most 8)")
     p.add_argument("--rules", metavar="FILE", help="prove a rule table of your own instead of RFC 9293's")
     p.add_argument("--mutant", metavar="NAME", help="prove a named broken variant (see 'tcpcheck mutants')")
     p.set_defaults(func=cmd_prove)

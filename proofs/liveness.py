@@ -38,14 +38,12 @@ import z3
 
 from tcpcheck.model.tcb import FIN_SENT
 
-from .domain import Symbolic, bv, fresh_segment
+from .domain import bv, fresh_segment
 from .encoding import fresh_side, shapes, valid_state
-from .obligations import (PROVED, _bool, assume_invariants, step_query, REFUTED, UNKNOWN, Context, Outcome, check, seg_dict,
-                          solver, tcb_dict, concrete_segment, concrete_tcb)
+from .obligations import (PROVED, REFUTED, UNKNOWN, Context, Outcome, assume_invariants, check, concrete_segment,
+                          concrete_tcb, seg_dict, sent_dicts, solver, step_query, tcb_dict)
 
 __all__ = ["FAIRNESS", "ORDER", "ENDED", "WAITS_FOR_PEER", "connection_ends"]
-
-D = Symbolic
 
 #: The fairness the argument needs, one sentence each.
 FAIRNESS = (
@@ -173,7 +171,7 @@ def connection_ends(ctx: Context) -> Outcome:
                       "breaks": [breaks]}
                 if q.arriving is not None:
                     cx["arriving"] = seg_dict(concrete_segment(m, q.arriving))
-                cx["sent"] = [seg_dict(concrete_segment(m, seg)) for seg, p in q.step.sent if _bool(m, p)]
+                cx["sent"] = sent_dicts(m, q.step)
                 return out(REFUTED, cx)
             if r == z3.unknown:
                 return out(UNKNOWN, reason=f"{shape.describe()}: {why}")

@@ -204,6 +204,11 @@ class StepQuery(NamedTuple):
     params: Params  # what an OPEN of X would choose
 
 
+def sent_dicts(model, step) -> list[dict]:
+    """The segments a step sends in ``model``, as numbers."""
+    return [seg_dict(concrete_segment(model, q)) for q, p in step.sent if _bool(model, p)]
+
+
 def step_query(shape, ctx: Context) -> StepQuery:
     """X (in the shape's first state) takes a step of ``shape``; Y, the arriving
     segment and one other segment in flight are arbitrary but satisfy the invariants."""
@@ -244,7 +249,7 @@ def invariant(inv: Invariant, ctx: Context) -> Outcome:
                   "breaks": [w for w, c in ways if _bool(m, c)]}
             if arriving is not None:
                 cx["arriving"] = seg_dict(concrete_segment(m, arriving))
-            cx["sent"] = [seg_dict(concrete_segment(m, q)) for q, p in step.sent if _bool(m, p)]
+            cx["sent"] = sent_dicts(m, step)
             if "another segment in flight" in cx["breaks"]:
                 cx["other"] = {**seg_dict(concrete_segment(m, other)),
                                "direction": "Y to X" if _bool(m, other_to_X) else "X to Y"}
