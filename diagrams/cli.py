@@ -123,8 +123,11 @@ def cmd_states(args) -> int:
     return _emit(args, dot)
 
 
-def _trace_from_file(path: str, prop: str | None):
+def _trace_from_file(path: str, prop: str | None) -> tuple[list, str]:
+    """The steps of a trace file and a title: for 'check --json' output, the
+    configuration and the property, as --counterexample has them; else the file's name."""
     p = Path(path)
+    title = p.name
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -133,6 +136,8 @@ def _trace_from_file(path: str, prop: str | None):
         where = f":{exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
         raise DiagramError(f"{p}{where}: not a JSON trace ({exc})") from None
     if isinstance(data, dict) and "properties" in data:
+        config = data.get("config")
+        config = config.get("name", p.name) if isinstance(config, dict) else p.name
         cands = [q for q in data["properties"] if "counterexample" in q or "witness" in q]
         if prop is not None:
             cands = [q for q in cands if q.get("name") == prop]
@@ -141,6 +146,8 @@ def _trace_from_file(path: str, prop: str | None):
                                f"counterexample or witness in this 'tcpcheck check --json' output")
         q = next((q for q in cands if q.get("verdict") == "violated"), cands[0])
         data = q.get("counterexample") or q.get("witness")
+        kind = "counterexample to" if "counterexample" in q else "witness of"
+        title = f"{config}: {kind} '{q.get('name')}'"
     if not isinstance(data, list) or not data:
         raise DiagramError(f"{p}: expected a list of steps, or the output of 'tcpcheck check --json'")
     for n, step in enumerate(data):
@@ -148,7 +155,7 @@ def _trace_from_file(path: str, prop: str | None):
         missing = [k for k in need if not isinstance(step, dict) or k not in step]
         if missing:
             raise DiagramError(f"{p}: step {n} lacks {', '.join(missing)}")
-    return data
+    return data, title
 
 
 def cmd_trace(args) -> int:
@@ -177,7 +184,7 @@ def cmd_trace(args) -> int:
         trace = trace_json(path_of(result.exploration, v), result.table)
         title, names = f"{cfg.name}: {kind} '{v.name}'", _names(cfg, args.lang)
     else:
-        trace, title = _trace_from_file(args.file, args.property), Path(args.file).name
+        trace, title = _trace_from_file(args.file, args.property)
     return _emit(args, msc_dot(trace, title=title, lang=args.lang, names=names))
 
 

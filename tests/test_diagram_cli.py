@@ -78,6 +78,9 @@ def test_trace_of_a_counterexample_and_from_a_check_json_file(tmp_path):
     arrows = lambda dot: re.findall(r'id="seg\d+"', dot)  # noqa: E731
     # SYN, SYN,ACK, B's FIN, two ACKs, the data a full channel drops, its retransmission
     assert len(arrows(direct.stdout)) == len(arrows(from_file.stdout)) == 7
+    # both are titled with the configuration and the property, not the file's name
+    title = "default: counterexample to 'deadlock freedom'"
+    assert f'label="{title}"' in direct.stdout and f'label="{title}"' in from_file.stdout
 
 
 def test_trace_input_errors(tmp_path):
