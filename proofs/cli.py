@@ -118,6 +118,9 @@ def cmd_prove(args) -> int:
     else:
         table = load_table(args.rules) if args.rules else load_table(REFERENCE)
     ctx = Context(table, timeout=args.timeout)
+    if args.bench:
+        from .bench import bench
+        return bench(run_all, ctx, args.jobs, args.json)
     start = time.perf_counter()
     if args.json:
         outcomes = run_all(ctx, jobs=args.jobs)
@@ -195,13 +198,16 @@ def register(sub) -> None:
                     "Exit codes: 0 all proved, 1 one refuted, 4 one unknown (a solver timeout,\n"
                     "never counted as proved), 2 bad input, 3 internal error.",
         epilog="examples:\n  tcpcheck prove\n  tcpcheck prove --mutant fin-no-seq\n"
-               "  tcpcheck prove --rules my.rules --json")
+               "  tcpcheck prove --rules my.rules --json\n  tcpcheck prove --bench")
     p.add_argument("--json", action="store_true",
                    help="print {obligations: [{name, statement, verdict, seconds, counterexample}]}")
     p.add_argument("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
                    help="time limit of each z3 query; a query that runs out is 'unknown' (default: 60)")
     p.add_argument("--jobs", type=_jobs, default=min(os.cpu_count() or 1, 8), metavar="N",
                    help="processes that share the obligations (default: the number of CPUs, at most 8)")
+    p.add_argument("--bench", action="store_true",
+                   help="time the proofs in one process (the baseline), then in --jobs processes, "
+                        "and print both, their ratio and the 60 s target")
     p.add_argument("--rules", metavar="FILE", help="prove a rule table of your own instead of RFC 9293's")
     p.add_argument("--mutant", metavar="NAME", help="prove a named broken variant (see 'tcpcheck mutants')")
     p.set_defaults(func=cmd_prove)

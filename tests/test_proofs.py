@@ -213,6 +213,21 @@ def test_a_solver_timeout_is_unknown_and_exits_4(capsys):
     assert all("reason" in o for o in out["obligations"] if o["verdict"] == "unknown")
 
 
+def test_the_benchmark_times_a_serial_baseline_and_the_shared_run(capsys):
+    """With every query cut short the figures are small, but the shape is the real one."""
+    assert main(["prove", "--bench", "--json", "--jobs", "2", "--timeout", "0.001"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"table", "jobs", "baseline_seconds", "seconds", "ratio", "obligations", "target_seconds"}
+    assert out["jobs"] == 2 and out["target_seconds"] == 60.0
+    assert [o["verdict"] for o in out["obligations"]] == ["unknown"] * 8
+    assert out["ratio"] == pytest.approx(out["baseline_seconds"] / out["seconds"], rel=0.01)
+    assert main(["prove", "--bench", "--jobs", "2", "--timeout", "0.001"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "tcpcheck prove --bench: rule table rfc9293.rules"
+    assert lines[-3].startswith("measured: shared among 2 process(es): ") and lines[-3].endswith("the same verdicts")
+    assert lines[-1].startswith("target: the whole run under 60 s (on a 2-core machine): met")
+
+
 def test_bad_input_exits_2(tmp_path, capsys):
     bad = tmp_path / "bad.rules"
     bad.write_text("CLOSED | active OPEN | create TCB | NOWHERE\n", encoding="utf-8")
