@@ -11,6 +11,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import signal
 import sys
 import time
 
@@ -51,7 +52,8 @@ def run_all(ctx: Context, on_result=None, jobs: int = 1) -> list[Outcome]:
     _CTX = ctx
     try:
         if jobs > 1:
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            # Ctrl-C is the parent's to handle: it stops the workers
+            with multiprocessing.get_context("fork").Pool(jobs, signal.signal, (signal.SIGINT, signal.SIG_IGN)) as pool:
                 outcomes = pool.imap(_prove_one, range(n))
                 return [_seen(o, on_result) for o in outcomes]
         return [_seen(_prove_one(i), on_result) for i in range(n)]
