@@ -232,13 +232,23 @@ def cmd_experiment(args) -> int:
                    "trace": trace_json(o.trace, o.table) if o.trace else None},
                   sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
-    else:
+    elif args.lang == "en":
         print(f"{e.name} ({', '.join(e.claims)}): {e.question}")
         print(f"verdict: {o.verdict} (expected: {e.expected}; {'as expected' if ok else 'NOT as expected'})")
         print(o.finding)
         if o.trace:
             print(f"\n{o.trace_kind} ({o.config}, {len(o.trace) - 1} steps):")
             print("\n".join(trace_lines(o.trace, o.table)))
+    else:  # the report's sentences in that language, without their Markdown
+        plain = lambda text: text.replace("**", "").replace("`", "")  # noqa: E731
+        print(f"{e.name} ({', '.join(e.claims)}): {question(e.name, e.question, args.lang)}")
+        print(plain(_t("verdict", args.lang, verdict=_t(o.verdict, args.lang), expected=_t(e.expected, args.lang),
+                       as_expected=_t("as expected" if ok else "NOT as expected", args.lang),
+                       finding=say(o.finding, args.lang))))
+        if o.trace:
+            what = _t(o.trace_kind, args.lang)
+            print("\n" + plain(_t("run", args.lang, what=what, config=say(o.config, args.lang), n=len(o.trace) - 1)))
+            print("\n".join(trace_text(o.trace, o.table, args.lang)))
     return 0 if ok else 1
 
 
@@ -261,5 +271,7 @@ def register(sub) -> None:
     b.add_argument("name", nargs="?", metavar="NAME", help="the experiment to run")
     b.add_argument("--list", action="store_true", help="name every experiment with its question")
     b.add_argument("--json", action="store_true", help="print the result as JSON")
+    b.add_argument("--lang", choices=LANGS, default="en",
+                   help="language of the question, verdict, finding and run (the JSON stays in English)")
     b.add_argument("--mutant", metavar="NAME", help="run it on a broken variant (see 'tcpcheck mutants')")
     b.set_defaults(func=cmd_experiment)

@@ -89,6 +89,19 @@ def test_experiment_list_and_one_as_json():
     assert len(data["trace"]) == 12 and data["trace"][0]["what"] == "initial state"
 
 
+def test_one_experiment_in_chinese():
+    proc = cli("experiment", "fin-sequence", "--lang", "zh")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "fin-sequence (C6, C7): 每个 FIN 是否都以它的序列号加一来确认？"
+    assert lines[1].startswith("结论：证实（预期：证实；符合预期）。") and "**" not in lines[1]
+    assert lines[3] == "示例运行：配置 seed，共 11 步。"
+    assert lines[4].split()[:2] == ["0.", "初始状态"] and lines[-1].split()[:2] == ["11.", "A：2MSL"]
+    # the same run as in English, step for step
+    english = cli("experiment", "fin-sequence").stdout.splitlines()
+    assert len(lines) == len(english) - 1 and lines[-1].split()[-5:] == english[-1].split()[-5:]
+
+
 def test_unknown_experiment():
     proc = cli("experiment", "nope")
     assert proc.returncode == 2
