@@ -106,6 +106,13 @@ def _own_step_possible(ctx: Context, state: str) -> tuple[str, bool | None]:
     return ("", None)
 
 
+WIDE = 40  # bits of the SYN account: no sum of a few 32-bit numbers overflows it
+
+
+def _wide(n: int) -> z3.BitVecRef:
+    return z3.BitVecVal(n, WIDE)
+
+
 def _syns(side, params) -> z3.BitVecRef:
     """An endpoint's share of the SYN account: the SYNs it may still send
     (its retransmissions left in SYN_SENT; an OPEN and its retransmissions
@@ -119,13 +126,6 @@ def _syns(side, params) -> z3.BitVecRef:
 def _a_syn(seg, present=True) -> z3.BitVecRef:
     """1 for a segment that can pull a LISTEN into SYN_RCVD (a SYN without ACK), else 0."""
     return z3.If(z3.And(present, seg.SYN, z3.Not(seg.ACK)), _wide(1), _wide(0))
-
-
-WIDE = 40  # bits of the SYN account: no sum of a few 32-bit numbers overflows it
-
-
-def _wide(n: int) -> z3.BitVecRef:
-    return z3.BitVecVal(n, WIDE)
 
 
 def _goals(shape, q):
