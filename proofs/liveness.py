@@ -40,8 +40,8 @@ from tcpcheck.model.tcb import FIN_SENT
 
 from .domain import bv, fresh_segment
 from .encoding import fresh_side, shapes, valid_state
-from .obligations import (PROVED, REFUTED, UNKNOWN, Context, Outcome, assume_invariants, check, concrete_segment,
-                          concrete_tcb, seg_dict, sent_dicts, solver, step_query, tcb_dict)
+from .obligations import (PROVED, REFUTED, UNKNOWN, Context, Outcome, assume_invariants, check, concrete_tcb,
+                          solver, step_counterexample, step_query, tcb_dict)
 
 __all__ = ["FAIRNESS", "ORDER", "ENDED", "WAITS_FOR_PEER", "connection_ends"]
 
@@ -164,15 +164,7 @@ def connection_ends(ctx: Context) -> Outcome:
             queries += 1
             r, why = check(q.solver)
             if r == z3.sat:
-                m = q.solver.model()
-                cx = {"rule": shape.describe(),
-                      "before": {"X": tcb_dict(concrete_tcb(m, q.X.tcb))},
-                      "after": {"X": tcb_dict(concrete_tcb(m, q.step.after.tcb))},
-                      "breaks": [breaks]}
-                if q.arriving is not None:
-                    cx["arriving"] = seg_dict(concrete_segment(m, q.arriving))
-                cx["sent"] = sent_dicts(m, q.step)
-                return out(REFUTED, cx)
+                return out(REFUTED, step_counterexample(q.solver.model(), shape, q, [breaks]))
             if r == z3.unknown:
                 return out(UNKNOWN, reason=f"{shape.describe()}: {why}")
             q.solver.pop()

@@ -204,9 +204,18 @@ class StepQuery(NamedTuple):
     params: Params  # what an OPEN of X would choose
 
 
-def sent_dicts(model, step) -> list[dict]:
-    """The segments a step sends in ``model``, as numbers."""
-    return [seg_dict(concrete_segment(model, q)) for q, p in step.sent if _bool(model, p)]
+def step_counterexample(model, shape, q: StepQuery, breaks: list[str], peer: bool = False) -> dict:
+    """A refuted step query as numbers: the rule, X before and after (and its
+    peer Y before, with ``peer``), what broke, the arriving segment, what X sent."""
+    before = {"X": tcb_dict(concrete_tcb(model, q.X.tcb))}
+    if peer:
+        before["Y"] = tcb_dict(concrete_tcb(model, q.Y.tcb))
+    cx = {"rule": shape.describe(), "before": before,
+          "after": {"X": tcb_dict(concrete_tcb(model, q.step.after.tcb))}, "breaks": breaks}
+    if q.arriving is not None:
+        cx["arriving"] = seg_dict(concrete_segment(model, q.arriving))
+    cx["sent"] = [seg_dict(concrete_segment(model, seg)) for seg, p in q.step.sent if _bool(model, p)]
+    return cx
 
 
 def step_query(shape, ctx: Context) -> StepQuery:
@@ -236,23 +245,17 @@ def invariant(inv: Invariant, ctx: Context) -> Outcome:
         return Outcome(inv.name, inv.statement, UNKNOWN, time.perf_counter() - start, queries,
                        reason=f"initial state: {why}")
     for shape in shapes(ctx.table):
-        s, X, Y, arriving, other, other_to_X, step, _ = step_query(shape, ctx)
-        ways = _broken_after(inv, step.after, Y, step.sent, other, other_to_X)
-        s.add(z3.Or(*[c for _, c in ways]))
+        q = step_query(shape, ctx)
+        ways = _broken_after(inv, q.step.after, q.Y, q.step.sent, q.other, q.other_to_X)
+        q.solver.add(z3.Or(*[c for _, c in ways]))
         queries += 1
-        r, why = check(s)
+        r, why = check(q.solver)
         if r == z3.sat:
-            m = s.model()
-            cx = {"rule": shape.describe(),
-                  "before": {"X": tcb_dict(concrete_tcb(m, X.tcb)), "Y": tcb_dict(concrete_tcb(m, Y.tcb))},
-                  "after": {"X": tcb_dict(concrete_tcb(m, step.after.tcb))},
-                  "breaks": [w for w, c in ways if _bool(m, c)]}
-            if arriving is not None:
-                cx["arriving"] = seg_dict(concrete_segment(m, arriving))
-            cx["sent"] = sent_dicts(m, step)
+            m = q.solver.model()
+            cx = step_counterexample(m, shape, q, [w for w, c in ways if _bool(m, c)], peer=True)
             if "another segment in flight" in cx["breaks"]:
-                cx["other"] = {**seg_dict(concrete_segment(m, other)),
-                               "direction": "Y to X" if _bool(m, other_to_X) else "X to Y"}
+                cx["other"] = {**seg_dict(concrete_segment(m, q.other)),
+                               "direction": "Y to X" if _bool(m, q.other_to_X) else "X to Y"}
             return Outcome(inv.name, inv.statement, REFUTED, time.perf_counter() - start, queries, cx)
         if r == z3.unknown:
             return Outcome(inv.name, inv.statement, UNKNOWN, time.perf_counter() - start, queries,
