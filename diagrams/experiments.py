@@ -114,6 +114,19 @@ def trace_text(path, table, lang: str = "en") -> list[str]:
     return lines
 
 
+def _verdict_line(e, o, lang: str) -> str:
+    """The verdict, what was expected, and the finding, in ``lang`` (Markdown)."""
+    return _t("verdict", lang, verdict=_t(o.verdict, lang), expected=_t(e.expected, lang),
+              as_expected=_t("as expected" if o.verdict == e.expected else "NOT as expected", lang),
+              finding=say(o.finding, lang))
+
+
+def _run_line(o, lang: str) -> str:
+    """What kind of run shows the verdict, in which configuration, in how many steps."""
+    what = _t(o.trace_kind, lang)
+    return _t("run", lang, what=what[:1].upper() + what[1:], config=say(o.config, lang), n=len(o.trace) - 1)
+
+
 def _section(name: str, lang: str, charts: Path | None,
              variant: str | None = None) -> tuple[list[str], str, bool]:
     """An experiment's section of the report, its verdict, and whether that was expected."""
@@ -122,17 +135,12 @@ def _section(name: str, lang: str, charts: Path | None,
     ok = o.verdict == e.expected
     lines = [f"## {name} ({', '.join(e.claims)})", "",
              _t("question", lang, question=question(name, e.question, lang)), "",
-             _t("verdict", lang, verdict=_t(o.verdict, lang), expected=_t(e.expected, lang),
-                as_expected=_t("as expected" if ok else "NOT as expected", lang),
-                finding=say(o.finding, lang)), ""]
+             _verdict_line(e, o, lang), ""]
     if o.trace:
-        what = _t(o.trace_kind, lang)
-        config = say(o.config, lang)
-        lines.append(_t("run", lang, what=what[:1].upper() + what[1:], config=config, n=len(o.trace) - 1))
-        lines.append("")
+        lines += [_run_line(o, lang), ""]
         if charts is not None:
             svg = charts / f"{name}{'' if lang == 'en' else '.' + lang}.svg"
-            dot = msc_dot(trace_json(o.trace, o.table), title=f"{name}: {config}", lang=lang)
+            dot = msc_dot(trace_json(o.trace, o.table), title=f"{name}: {say(o.config, lang)}", lang=lang)
             svg.write_bytes(render(dot, "svg"))
             lines += [f"![{name}]({svg.name})", ""]
         lines += ["```", *trace_text(o.trace, o.table, lang), "```", ""]
@@ -242,12 +250,9 @@ def cmd_experiment(args) -> int:
     else:  # the report's sentences in that language, without their Markdown
         plain = lambda text: text.replace("**", "").replace("`", "")  # noqa: E731
         print(f"{e.name} ({', '.join(e.claims)}): {question(e.name, e.question, args.lang)}")
-        print(plain(_t("verdict", args.lang, verdict=_t(o.verdict, args.lang), expected=_t(e.expected, args.lang),
-                       as_expected=_t("as expected" if ok else "NOT as expected", args.lang),
-                       finding=say(o.finding, args.lang))))
+        print(plain(_verdict_line(e, o, args.lang)))
         if o.trace:
-            what = _t(o.trace_kind, args.lang)
-            print("\n" + plain(_t("run", args.lang, what=what, config=say(o.config, args.lang), n=len(o.trace) - 1)))
+            print("\n" + plain(_run_line(o, args.lang)))
             print("\n".join(trace_text(o.trace, o.table, args.lang)))
     return 0 if ok else 1
 
