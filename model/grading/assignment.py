@@ -1,0 +1,412 @@
+"""Assignment files: what a course grades, how many points each part is worth,
+and what a student may see.
+
+An assignment is a TOML file (``tcpcheck grade --init KIND`` writes a
+commented example of each kind)::
+
+    title = "Lab 3: the TCP state table"
+    kind = "table"                 # table (write, complete or fix one) or questions
+    reference = "reference.rules"  # the instructor's table, relative to this file
+                                   # ("builtin:rfc9293" for the one tcpcheck ships)
+    submission = "tcp.rules"       # the file name students upload
+    feedback = "run"               # pass-fail | test | run | expected
+    partial = true                 # grade a table with missing cells (marked wrong)
+    variants = ["no-closing"]      # fix-a-table: --seed STUDENT picks one of these
+
+    [limits]
+    max_states = 300000            # state budget of each test
+    seconds = 60                   # time budget of each test
+
+    [[configurations]]             # a preset, with the overrides of a configuration file
+    name = "lossy"
+    preset = "default"
+    network = { capacity = 2 }
+
+    [[tests]]
+    kind = "rows"                  # rows | behaviour | properties
+    points = 30
+    visibility = "visible"         # visible | after_due_date | after_published | hidden
+
+Errors name the file and the line, like a configuration file's; every
+error of the file is reported at once where the file can be read at all.
+Paths come only from the assignment (the instructor's file), never from a
+submission.
+
+It reads and validates; it grades nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import Config, ConfigError, parse_config
+from ..errors import InputError, read_input
+from ..mutants import MUTANTS
+from ..properties import PROPERTIES
+from ..table import REFERENCE, RuleTable, TableError, load_table
+from .results import VISIBILITIES
+
+__all__ = ["Assignment", "AssignmentError", "Test", "FEEDBACK", "KINDS", "TEST_KINDS", "load_assignment",
+           "parse_assignment", "BUILTIN"]
+
+#: How much a test's feedback says, from least to most.  ``expected`` adds the
+#: reference's step or answer, shown only once the due date has passed.
+FEEDBACK = ("pass-fail", "test", "run", "expected")
+KINDS = ("table", "questions")
+TEST_KINDS = ("rows", "behaviour", "properties")
+BUILTIN = "builtin:rfc9293"
+
+_TOP = ("title", "kind", "reference", "submission", "feedback", "partial", "variants", "limits",
+        "configurations", "tests", "questions")
+_LIMITS = ("max_states", "seconds")
+_CONFIG_KEYS = ("name", "preset", "rcv_wnd", "iss_step", "network", "timers", "A", "B")
+_TEST_KEYS = ("kind", "name", "points", "visibility", "feedback", "configuration", "properties")
+_PROPERTY_NAMES = tuple(p.name for p in PROPERTIES)
+
+
+class AssignmentError(InputError):
+    """An assignment file that cannot be used: every problem, each at file:line."""
+
+    def __init__(self, errors: list[str] | str):
+        self.errors = [errors] if isinstance(errors, str) else list(errors)
+        super().__init__("\n".join(self.errors))
+
+
+@dataclass
+class Test:
+    """One entry of ``[[tests]]`` as written (a ``properties`` entry becomes
+    one graded test per property when it is graded)."""
+
+    kind: str
+    points: float
+    visibility: str
+    feedback: str
+    name: str = ""
+    configuration: str | None = None
+    properties: tuple[str, ...] | None = None  # None: every property the reference holds there
+    line: int = 0
+
+
+@dataclass
+class Assignment:
+    """A validated assignment, with its reference table loaded."""
+
+    path: str
+    title: str
+    kind: str
+    reference_path: str
+    reference: RuleTable
+    reference_sha256: str
+    submission: str
+    feedback: str
+    partial: bool
+    variants: tuple[str, ...]
+    max_states: int
+    seconds: float
+    configurations: dict[str, Config]
+    tests: list[Test]
+    questions: list = field(default_factory=list)  # for kind = "questions" (see questions.py)
+
+
+def _did_you_mean(word: str, choices) -> str:
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(choices)}"
+
+
+class _Lines:
+    """Finds the line of a key in a TOML text: at the top, in a ``[table]``,
+    or inside the n-th ``[[array]]`` block (and its sub-tables)."""
+
+    _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\"-]+?)\s*\]\]?\s*(?:#.*)?$")
+    _KEY = re.compile(r"^\s*\"?([A-Za-z0-9_-]+)\"?\s*=")
+
+    def __init__(self, text: str):
+        self.text = text
+        self.blocks: dict[str, list[int]] = {}  # array name -> line of each [[name]]
+        self.keys: list[tuple[str | None, int, str, int]] = []  # (table, block index, key, line)
+        table, index = None, 0
+        for n, raw in enumerate(text.splitlines(), 1):
+            m = self._HEADER.match(raw)
+            if m:
+                name = m.group(2).replace('"', "")
+                if m.group(1) == "[[":
+                    self.blocks.setdefault(name, []).append(n)
+                    table, index = name, len(self.blocks[name]) - 1
+                elif name.split(".")[0] in self.blocks:
+                    table = name.split(".")[0]  # a sub-table of the current block
+                else:
+                    table, index = name, 0
+                continue
+            m = self._KEY.match(raw)
+            if m:
+                self.keys.append((table, index, m.group(1), n))
+
+    def of(self, key: str, table: str | None = None, index: int = 0) -> int:
+        for t, i, k, n in self.keys:
+            if t == table and i == index and k == key:
+                return n
+        if table in self.blocks and index < len(self.blocks[table]):
+            return self.blocks[table][index]
+        for t, _, _, n in self.keys:
+            if t == table:
+                return n
+        return 1
+
+
+def load_assignment(path: str | Path) -> Assignment:
+    """Read and validate the assignment file at ``path`` and load its reference."""
+    p = Path(path)
+    return parse_assignment(read_input(p, "the assignment", AssignmentError), str(p), p.parent)
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(type(v).__name__)
+
+
+def _config_text(entry: dict) -> str:
+    """An inline configuration written as the configuration file it stands for."""
+    top = [f"{k} = {_toml_value(v)}" for k, v in entry.items() if k != "name" and not isinstance(v, dict)]
+    tables = [f"[{k}]\n" + "\n".join(f"{kk} = {_toml_value(vv)}" for kk, vv in v.items())
+              for k, v in entry.items() if isinstance(v, dict)]
+    return "\n".join(top + tables) + "\n"
+
+
+def parse_assignment(text: str, path: str, base_dir: Path | None = None) -> Assignment:
+    """The assignment described by the TOML ``text`` (``path`` names it in
+    messages; relative paths in it are relative to ``base_dir``)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"line (\d+)", str(exc))
+        raise AssignmentError([f"{path}:{m.group(1) if m else 1}: not valid TOML: {exc}"]) from None
+    except RecursionError:
+        raise AssignmentError([f"{path}:1: not valid TOML: nested too deeply"]) from None
+    lines = _Lines(text)
+    errors: list[str] = []
+
+    def err(line: int, message: str) -> None:
+        errors.append(f"{path}:{line}: {message}")
+
+    for key in data:
+        if key not in _TOP:
+            err(lines.of(key), f"unknown key '{key}'{_did_you_mean(key, _TOP)}")
+
+    def get(key, types, default, what):
+        v = data.get(key, default)
+        if not isinstance(v, types) or isinstance(v, bool) and bool not in types:
+            err(lines.of(key), f"{key} must be {what}, not {v!r}")
+            return default
+        return v
+
+    title = get("title", (str,), "", "a string in quotes")
+    kind = get("kind", (str,), "table", "a string: table or questions")
+    if kind not in KINDS:
+        err(lines.of("kind"), f"kind must be 'table' or 'questions', not {kind!r}")
+        kind = "table"
+    feedback = get("feedback", (str,), "run", "a string")
+    if feedback not in FEEDBACK:
+        err(lines.of("feedback"), f"feedback must be one of {', '.join(FEEDBACK)}, not {feedback!r}")
+        feedback = "run"
+    partial = get("partial", (bool,), False, "true or false")
+    submission = get("submission", (str,), "submission.rules" if kind == "table" else "answers.toml",
+                     "a file name in quotes")
+    if "/" in submission or "\\" in submission or submission in ("", ".", ".."):
+        err(lines.of("submission"), f"submission must be a plain file name (no folders), not {submission!r}")
+    variants = get("variants", (list,), [], "a list of mutant names")
+    for v in variants:
+        if v not in MUTANTS:
+            err(lines.of("variants"), f"unknown variant {v!r}{_did_you_mean(v, list(MUTANTS))}")
+        elif MUTANTS[v].semantics is not None or MUTANTS[v].settings or not MUTANTS[v].edits:
+            err(lines.of("variants"), f"variant {v!r} changes more than rows of the table; a student "
+                                      f"can only be given a table to fix (use one that edits rows)")
+
+    limits = data.get("limits", {})
+    max_states, seconds = 300_000, 60.0
+    if not isinstance(limits, dict):
+        err(lines.of("limits"), "limits must be a table: [limits]")
+        limits = {}
+    for key, value in limits.items():
+        line = lines.of(key, "limits")
+        if key not in _LIMITS:
+            err(line, f"unknown key '{key}' in [limits]{_did_you_mean(key, _LIMITS)}")
+        elif key == "max_states":
+            if type(value) is not int or not 1_000 <= value <= 50_000_000:
+                err(line, f"max_states must be a whole number from 1000 to 50000000, not {value!r}")
+            else:
+                max_states = value
+        elif type(value) not in (int, float) or not 1 <= value <= 3600:
+            err(line, f"seconds must be a number from 1 to 3600, not {value!r}")
+        else:
+            seconds = float(value)
+
+    configurations = _configurations(data, lines, path, err)
+    tests = _tests(data, lines, kind, configurations, feedback, err)
+
+    ref_text = get("reference", (str,), "", "a path in quotes")
+    reference = None
+    ref_path, digest = "", ""
+    if not ref_text:
+        err(lines.of("reference") if "reference" in data else 1,
+            f"the assignment must name its reference table: reference = \"FILE.rules\" "
+            f"(relative to the assignment), or reference = \"{BUILTIN}\" for the table tcpcheck ships")
+    else:
+        rp = REFERENCE if ref_text == BUILTIN else (Path(base_dir or ".") / ref_text)
+        ref_path = str(rp)
+        try:
+            reference = load_table(rp)
+            digest = hashlib.sha256(rp.read_bytes()).hexdigest()
+        except TableError as exc:
+            err(lines.of("reference"), f"the reference table does not load: {exc}")
+        except OSError as exc:
+            err(lines.of("reference"), f"cannot read the reference table {rp}: {exc.strerror}")
+
+    questions = []
+    if kind == "questions":
+        entries = data.get("questions", [])
+        if not isinstance(entries, list) or not entries or not all(isinstance(q, dict) for q in entries):
+            err(lines.of("questions"), "a questions assignment needs [[questions]] entries")
+        elif reference is not None and not errors:
+            from .questions import parse_questions
+            try:
+                questions = parse_questions(entries, text, path, configurations, reference)
+            except InputError as exc:
+                errors.extend(getattr(exc, "errors", None) or str(exc).splitlines())
+    elif "questions" in data:
+        err(lines.of("questions"), "[[questions]] belong in an assignment of kind = \"questions\"")
+    if errors:
+        raise AssignmentError(errors)
+    return Assignment(path, title or Path(path).stem, kind, ref_path, reference, digest, submission, feedback,
+                      partial, tuple(variants), max_states, seconds, configurations, tests, questions)
+
+
+def _configurations(data, lines, path, err) -> dict[str, Config]:
+    out: dict[str, Config] = {}
+    entries = data.get("configurations", [])
+    if not isinstance(entries, list):
+        err(lines.of("configurations"), "configurations must be [[configurations]] entries")
+        return out
+    for n, entry in enumerate(entries):
+        line = lines.of("name", "configurations", n)
+        if not isinstance(entry, dict):
+            err(line, "each configuration must be a [[configurations]] table")
+            continue
+        name = entry.get("name")
+        if not isinstance(name, str) or not name:
+            err(line, "a configuration needs a name: name = \"...\"")
+            continue
+        if name in out:
+            err(line, f"a configuration called '{name}' is already defined above")
+            continue
+        bad = [k for k in entry if k not in _CONFIG_KEYS]
+        for k in bad:
+            what = ("the tables come from the assignment's reference and the submission"
+                    if k == "rules" else _did_you_mean(k, _CONFIG_KEYS)[2:])
+            err(lines.of(k, "configurations", n), f"unknown key '{k}' in configuration '{name}'; {what}")
+        if bad:
+            continue
+        try:
+            out[name] = parse_config(_config_text(entry), f"configuration '{name}'", name=name)
+        except ConfigError as exc:
+            msg = re.sub(r"^configuration '[^']*':\d+: ", "", str(exc))
+            key = re.search(r"key '([^']+)'|^(\w+) must", msg)
+            k = next((g for g in key.groups() if g), None) if key else None
+            err(lines.of(k, "configurations", n) if k else line, f"configuration '{name}': {msg}")
+        except TypeError:
+            err(line, f"configuration '{name}': values must be numbers, strings, booleans or lists")
+    return out
+
+
+def _tests(data, lines, kind, configurations, feedback, err) -> list[Test]:
+    out: list[Test] = []
+    entries = data.get("tests", [])
+    if not isinstance(entries, list):
+        err(lines.of("tests"), "tests must be [[tests]] entries")
+        return out
+    if kind == "questions":
+        if entries:
+            err(lines.of("kind", "tests", 0), "a questions assignment grades its [[questions]]; "
+                                              "it has no [[tests]]")
+        return out
+    if not entries:
+        err(lines.of("tests") if "tests" in data else 1, "the assignment has no [[tests]]: add at least one, "
+                                                          "e.g. [[tests]] kind = \"rows\" points = 10")
+    for n, entry in enumerate(entries):
+        line = lines.of("kind", "tests", n)
+        if not isinstance(entry, dict):
+            err(line, "each test must be a [[tests]] table")
+            continue
+
+        def at(key):
+            return lines.of(key, "tests", n)
+        ok = True
+        for k in entry:
+            if k not in _TEST_KEYS:
+                err(at(k), f"unknown key '{k}' in a test{_did_you_mean(k, _TEST_KEYS)}")
+                ok = False
+        t_kind = entry.get("kind")
+        if t_kind not in TEST_KINDS:
+            err(at("kind"), f"a test's kind must be one of {', '.join(TEST_KINDS)}, not {t_kind!r}")
+            ok = False
+        points = entry.get("points", 0)
+        if type(points) not in (int, float) or not 0 <= points <= 10_000:
+            err(at("points"), f"points must be a number from 0 to 10000, not {points!r}")
+            ok = False
+        visibility = entry.get("visibility", "visible")
+        if visibility not in VISIBILITIES:
+            err(at("visibility"), f"visibility must be one of {', '.join(VISIBILITIES)} (Gradescope's "
+                                  f"names), not {visibility!r}")
+            ok = False
+        fb = entry.get("feedback", feedback)
+        if fb not in FEEDBACK:
+            err(at("feedback"), f"feedback must be one of {', '.join(FEEDBACK)}, not {fb!r}")
+            ok = False
+        name = entry.get("name", "")
+        if not isinstance(name, str):
+            err(at("name"), f"name must be a string, not {name!r}")
+            ok = False
+        cfg = entry.get("configuration")
+        if t_kind in ("behaviour", "properties"):
+            if cfg is None:
+                err(line, f"a {t_kind} test names its configuration: configuration = \"NAME\" "
+                          f"(one of the [[configurations]]: {', '.join(configurations) or 'none defined'})")
+                ok = False
+            elif cfg not in configurations:
+                err(at("configuration"), f"unknown configuration {cfg!r}"
+                                         f"{_did_you_mean(cfg, list(configurations)) if configurations else '; define it in [[configurations]]'}")
+                ok = False
+        elif cfg is not None:
+            err(at("configuration"), "a rows test compares the tables themselves; it has no configuration")
+            ok = False
+        props = entry.get("properties", "all")
+        if t_kind == "properties":
+            if props == "all":
+                props = None
+            elif isinstance(props, list) and props and all(isinstance(p, str) for p in props):
+                for p in props:
+                    if p not in _PROPERTY_NAMES:
+                        err(at("properties"), f"unknown property {p!r}{_did_you_mean(p, _PROPERTY_NAMES)}")
+                        ok = False
+                props = tuple(props)
+            else:
+                err(at("properties"), "properties must be \"all\" or a list of property names")
+                ok = False
+        elif "properties" in entry:
+            err(at("properties"), "only a properties test lists properties")
+            ok = False
+        if ok:
+            out.append(Test(t_kind, float(points), visibility, fb, name, cfg,
+                            props if t_kind == "properties" else None, line))
+    return out

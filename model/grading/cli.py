@@ -1,0 +1,163 @@
+"""``tcpcheck grade``: grade a submission, a class, or set an assignment up.
+
+    tcpcheck grade --assignment A.toml SUBMISSION [--format F] [-o FILE] [--after-due-date]
+    tcpcheck grade --assignment A.toml DIR --out OUT [--jobs N]
+    tcpcheck grade --init KIND [-o FILE]
+    tcpcheck grade --assignment A.toml --seed STUDENT [-o FILE]
+    tcpcheck grade --package gradescope|prairielearn --assignment A.toml -o DIR
+
+Plugged into the main command line through the ``tcpcheck.commands`` entry
+point.  Exit codes: 0 graded with full marks; 1 graded with less (or the
+submission is not gradable); 2 bad assignment or usage; 3 internal error.  A
+results file asked for with ``-o`` is written in every case but 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from pathlib import Path
+
+from ..errors import InputError
+from .assignment import AssignmentError, load_assignment
+from .formats import FORMATS, render
+
+__all__ = ["register"]
+
+EXAMPLES = Path(__file__).with_name("examples")
+INIT_KINDS = {
+    "write": "write the whole table from scratch (the reference is private)",
+    "complete": "complete a table with blanks (partial = true: missing cells are marked wrong)",
+    "fix": "fix a broken table, seeded per student from the named variants (--seed)",
+    "questions": "answer questions the model settles (a small TOML answer file)",
+}
+
+
+class GradeUsageError(InputError):
+    """A grade command given the wrong combination of options."""
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise GradeUsageError(f"{output}: cannot write the result: {exc.strerror}") from None
+        print(f"wrote {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def cmd_grade(args) -> int:
+    if args.init:
+        return _init(args)
+    if not args.assignment:
+        raise GradeUsageError("give --assignment A.toml (or --init KIND to write an example assignment)")
+    assignment = load_assignment(args.assignment)
+    if args.package:
+        from .package import write_package
+        return write_package(assignment, args.package, args.output)
+    if args.seed is not None:
+        return _seed(assignment, args)
+    if not args.submission:
+        raise GradeUsageError("give the SUBMISSION to grade (a file, or a folder of them with --out OUT)")
+    target = Path(args.submission)
+    if args.out:
+        from .batch import grade_folder
+        return grade_folder(assignment, target, Path(args.out), jobs=args.jobs, after_due_date=args.after_due_date)
+    if target.is_dir():
+        target = _the_file_in(target, assignment.submission)
+    from .grade import Prepared, grade_file
+
+    result = grade_file(Prepared(assignment), target)
+    fmt = args.format or _format_from(args.output)
+    _write(render(result, fmt, args.after_due_date), args.output)
+    return 0 if result.gradable and result.score >= result.max_score - 1e-9 else 1
+
+
+def _format_from(output: str | None) -> str:
+    suffix = Path(output).suffix.lower() if output else ""
+    return {".json": "json", ".xml": "junit"}.get(suffix, "text")
+
+
+def _the_file_in(folder: Path, name: str) -> Path:
+    """One student's upload folder: the file called ``name``, else its only file."""
+    if (folder / name).is_file():
+        return folder / name
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    if len(files) == 1:
+        return files[0]
+    raise GradeUsageError(f"{folder}: expected the submission '{name}' there"
+                          + (f"; it holds {', '.join(p.name for p in files)}" if files else "; it is empty")
+                          + " (to grade a class, give --out OUT)")
+
+
+def _init(args) -> int:
+    kind = args.init
+    text = (EXAMPLES / f"{kind}.toml").read_text(encoding="utf-8")
+    _write(text, args.output)
+    if args.output and kind in ("write", "complete", "fix"):
+        print("the example names reference = \"builtin:rfc9293\"; put your own private reference "
+              "table beside it and name it there", file=sys.stderr)
+    return 0
+
+
+def _seed(assignment, args) -> int:
+    """Write the broken table one student is to fix: a variant picked by the student's id."""
+    from ..mutants import MUTANTS
+
+    if not assignment.variants:
+        raise GradeUsageError(f"{assignment.path}: --seed needs variants = [\"...\"] in the assignment "
+                              f"(names from 'tcpcheck mutants' that edit rows of the table)")
+    pick = int(hashlib.sha256(args.seed.encode("utf-8")).hexdigest(), 16) % len(assignment.variants)
+    name = assignment.variants[pick]
+    text = Path(assignment.reference_path).read_text(encoding="utf-8")
+    try:
+        broken = MUTANTS[name].edited(text)
+    except RuntimeError:
+        raise GradeUsageError(f"{assignment.path}: variant '{name}' does not apply to the reference table "
+                              f"{assignment.reference_path} (it edits rows of RFC 9293's table that this "
+                              f"reference writes differently)") from None
+    header = (f"# The table to fix, for {args.seed}: one cell of this table is wrong.\n"
+              f"# Find it, correct it, and submit this file as {assignment.submission}.\n")
+    _write(header + broken, args.output)
+    print(f"{args.seed}: variant {pick + 1} of {len(assignment.variants)} ({name})", file=sys.stderr)
+    return 0
+
+
+def register(sub) -> None:
+    g = sub.add_parser(
+        "grade", help="grade students' rule tables or answers against a reference (course assignments)",
+        description="Grade a submission against an assignment: each cell of the student's table against "
+                    "the reference's, the behaviour of the two tables explored together in each "
+                    "configuration (the shortest run that tells them apart is the feedback), and the "
+                    "verdicts of the properties. Results for Gradescope, PrairieLearn and JUnit, or a "
+                    "class summary.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="kinds of assignment (--init KIND writes a commented example):\n"
+               + "\n".join(f"  {k:<10} {v}" for k, v in INIT_KINDS.items()) + "\n\n"
+               "examples:\n"
+               "  tcpcheck grade --init write -o lab3.toml\n"
+               "  tcpcheck grade --assignment lab3.toml alice.rules\n"
+               "  tcpcheck grade --assignment lab3.toml alice.rules --format gradescope -o results.json\n"
+               "  tcpcheck grade --assignment lab3.toml submissions/ --out graded/ --jobs 2\n"
+               "  tcpcheck grade --assignment lab3.toml --seed alice -o alice.rules\n"
+               "  tcpcheck grade --package gradescope --assignment lab3.toml -o autograder/\n\n"
+               "exit codes: 0 full marks, 1 fewer (or not gradable), 2 bad assignment or usage, "
+               "3 internal error")
+    g.add_argument("submission", nargs="?", metavar="SUBMISSION",
+                   help="a student's .rules (or answers .toml) file, or a folder of them with --out")
+    g.add_argument("--assignment", metavar="A.toml", help="the assignment file")
+    g.add_argument("--format", choices=sorted(FORMATS), help="what to write (default: from -o's extension, else text)")
+    g.add_argument("-o", "--output", metavar="FILE", help="write the result (or the --init/--seed/--package output) here")
+    g.add_argument("--out", metavar="DIR", help="grade a folder: one result per student and a class summary here")
+    g.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes for a folder (default: 1)")
+    g.add_argument("--after-due-date", action="store_true",
+                   help="also show what the reference does where the submission differs")
+    g.add_argument("--init", choices=sorted(INIT_KINDS), metavar="KIND",
+                   help=f"write a commented example assignment ({', '.join(INIT_KINDS)})")
+    g.add_argument("--seed", metavar="STUDENT", help="write the broken table STUDENT is to fix (fix assignments)")
+    g.add_argument("--package", choices=("gradescope", "prairielearn"),
+                   help="write the autograder for a platform into the folder -o DIR")
+    g.set_defaults(func=cmd_grade)

@@ -1,0 +1,444 @@
+"""Grading one submission: the assignment's tests run in order, each scored.
+
+:class:`Prepared` holds what depends only on the assignment (the reference's
+explorations and property verdicts, computed once, shared by every
+submission of a class).  :func:`grade_file` reads a submission and always
+returns a :class:`~.results.GradeResult`: a table that does not load is
+"not gradable" with the loader's messages; a test that runs out of its state
+or time budget is ``unknown``; a test on which the grader itself fails is
+``error``.  None of them earns points, and none of them stops the others.
+
+The layers and their scores:
+
+* **rows**: points x cells right / cells in either table (:mod:`.cells`);
+* **behaviour**: full points when no run of the configuration tells the
+  tables apart, else points x the agreement of :mod:`.behaviour`;
+* **properties**: one test per property, points shared equally; each passes
+  when the submission's verdict is the reference's.  With ``properties =
+  "all"`` only the properties the reference holds in that configuration are
+  graded (a property RFC 9293 itself violates is not held against anyone);
+  one named explicitly that the reference violates passes with a note.
+
+Feedback is cut to the test's level; the reference's answer goes only into
+``expected``, for outputs that know the due date has passed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import signal
+import time
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from ..checker import run as check
+from ..errors import InputError
+from ..explorer import explore
+from ..properties import PROPERTIES, path_of
+from ..report import trace_json, trace_lines
+from ..system import Model
+from ..table import load_table
+from ..tcb import describe_segment
+from .assignment import Assignment, Test
+from .behaviour import BudgetExceeded, compare
+from .cells import compare_cells
+from .results import GradeResult, TestResult
+
+__all__ = ["Prepared", "grade_file", "grade_table", "tool_version"]
+
+
+def tool_version() -> str:
+    try:
+        return version("tcpcheck")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
+class TestTimeout(Exception):
+    """A test ran past its time budget."""
+
+
+@contextmanager
+def _time_budget(seconds: float):
+    """Raise TestTimeout in this (main) thread after ``seconds``."""
+    try:
+        old = signal.signal(signal.SIGALRM, _alarm)
+    except ValueError:  # not the main thread: rely on the state budgets
+        yield
+        return
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _alarm(signum, frame):
+    raise TestTimeout()
+
+
+class Prepared:
+    """An assignment with the reference's side of every test computed once."""
+
+    def __init__(self, assignment: Assignment):
+        self.assignment = assignment
+        self._counts: dict[str, int] = {}
+        self._fired: dict[str, frozenset[int]] = {}
+        self._verdicts: dict[str, dict] = {}
+
+    def reference_states(self, name: str) -> int:
+        if name not in self._counts:
+            a = self.assignment
+            x = explore(Model(a.configurations[name], a.reference), max_states=a.max_states)
+            if not x.complete:
+                raise InputError(f"{a.path}: the reference's exploration of configuration '{name}' needs "
+                                 f"more than [limits] max_states = {a.max_states:,} states; raise it")
+            self._counts[name] = len(x.states)
+            self._fired[name] = frozenset(r for k in range(len(x.labels)) for r in x.label(k).rules)
+        return self._counts[name]
+
+    def exercised(self) -> frozenset[int]:
+        """The reference's rule ids that fire in some configuration of the assignment."""
+        for name in self.assignment.configurations:
+            self.reference_states(name)
+        return frozenset().union(*self._fired.values()) if self._fired else frozenset()
+
+    def reference_verdicts(self, name: str) -> dict:
+        if name not in self._verdicts:
+            a = self.assignment
+            r = check(a.configurations[name], a.reference, max_states=a.max_states)
+            if not r.exploration.complete:
+                raise InputError(f"{a.path}: the reference's check of configuration '{name}' needs more "
+                                 f"than [limits] max_states = {a.max_states:,} states; raise it")
+            self._verdicts[name] = {v.name: v.verdict for v in r.verdicts}
+        return self._verdicts[name]
+
+    def warm(self) -> "Prepared":
+        """Compute everything any submission will need (before forking workers)."""
+        for t in self.assignment.tests:
+            if t.configuration is not None:
+                self.reference_states(t.configuration)
+                if t.kind == "properties":
+                    self.reference_verdicts(t.configuration)
+        self.exercised()
+        return self
+
+
+# --- one submission --------------------------------------------------------------
+
+def grade_file(prepared: Prepared, path: str | Path, student: str | None = None) -> GradeResult:
+    """Grade the submission at ``path``: a rule table, or an answer file for a
+    questions assignment.  Always returns a result."""
+    p = Path(path)
+    a = prepared.assignment
+    student = student or p.stem
+    try:
+        digest = hashlib.sha256(p.read_bytes()[: 1 << 20]).hexdigest()
+    except OSError:
+        digest = ""
+    if a.kind == "questions":
+        return _grade_answers(prepared, p, student, digest)
+    try:
+        table = load_table(p, partial=a.partial)
+    except InputError as exc:
+        messages = list(getattr(exc, "errors", None) or str(exc).splitlines())
+        return _not_gradable(prepared, str(p), student, digest, messages)
+    result = grade_table(prepared, table, str(p), student)
+    result.submission_sha256 = digest
+    return result
+
+
+def _result(prepared: Prepared, submission: str, student: str, gradable: bool, messages, tests) -> GradeResult:
+    a = prepared.assignment
+    return GradeResult(a.title, submission, student, gradable, list(messages), tests, tool_version(),
+                       a.reference_sha256)
+
+
+def _not_gradable(prepared, submission, student, digest, messages) -> GradeResult:
+    a = prepared.assignment
+    shown = "\n".join(messages)
+    tests = [TestResult("0", "the table loads", "loads", 0, 0, "failed", "visible",
+                        f"Your table could not be read, so nothing else was graded:\n{shown}")]
+    for n, t in enumerate(_expanded(prepared, a.tests), 1):
+        tests.append(TestResult(str(n), t[1], t[0].kind, t[2], 0, "failed", t[0].visibility,
+                                "not graded: your table does not load (see 'the table loads')",
+                                t[0].configuration))
+    r = _result(prepared, submission, student, False, messages, tests)
+    r.submission_sha256 = digest
+    return r
+
+
+def _expanded(prepared: Prepared, tests: list[Test]) -> list[tuple[Test, str, float, str | None]]:
+    """Each graded test: (entry, name, points, property name or None)."""
+    out = []
+    for t in tests:
+        if t.kind == "rows":
+            out.append((t, t.name or "the table, cell by cell", t.points, None))
+        elif t.kind == "behaviour":
+            out.append((t, t.name or f"behaviour in configuration '{t.configuration}'", t.points, None))
+        else:
+            names = t.properties
+            if names is None:
+                verdicts = prepared.reference_verdicts(t.configuration)
+                names = tuple(p.name for p in PROPERTIES if verdicts.get(p.name) == "holds")
+            share = t.points / len(names) if names else 0
+            for name in names:
+                label = f"{t.name}: " if t.name else ""
+                out.append((t, f"{label}'{name}' in configuration '{t.configuration}'", share, name))
+    return out
+
+
+def grade_table(prepared: Prepared, table, submission: str = "", student: str = "") -> GradeResult:
+    """Grade a loaded rule table against the assignment."""
+    a = prepared.assignment
+    messages = []
+    missing = getattr(table, "missing", ())
+    if missing:
+        cells = ", ".join(f"{table.rules[i].state} / {table.rules[i].event}" for i in missing)
+        messages.append(f"{submission}: {len(missing)} cell(s) have no row and are marked wrong "
+                        f"(graded as if the segment were ignored): {cells}")
+    tests = [TestResult("0", "the table loads", "loads", 0, 0, "passed", "visible",
+                        "Your table loads." + (f"\n{messages[0]}" if messages else ""))]
+    checks: dict = {}  # configuration -> the submission's check (or the exception it ended in), run once
+    for n, (t, name, points, prop) in enumerate(_expanded(prepared, a.tests), 1):
+        number = str(n)
+        try:
+            with _time_budget(a.seconds):
+                if t.kind == "rows":
+                    res = _rows(prepared, table, t, points)
+                elif t.kind == "behaviour":
+                    res = _behaviour(prepared, table, t, points)
+                else:
+                    res = _property(prepared, table, t, points, prop, checks)
+        except (TestTimeout, BudgetExceeded) as exc:
+            what = (f"the state budget ({a.max_states:,} states)" if isinstance(exc, BudgetExceeded)
+                    and str(exc) == "states" else f"the time budget ({a.seconds:g} s)")
+            res = TestResult("", "", t.kind, points, 0, "unknown",
+                             output=f"unknown: this test needed more than {what}; it earns no points. "
+                                    f"Tell your instructor.")
+        except Exception as exc:  # noqa: BLE001 - a result is always written
+            res = TestResult("", "", t.kind, points, 0, "error",
+                             output=f"the grader failed on this test ({type(exc).__name__}: {exc}); it earns "
+                                    f"no points. Tell your instructor.")
+        res.number, res.name, res.visibility = number, name, t.visibility
+        res.configuration = t.configuration
+        tests.append(res)
+    return _result(prepared, submission, student, True, messages, tests)
+
+
+# --- the layers ------------------------------------------------------------------
+
+def _status(score: float, points: float) -> str:
+    return "passed" if score >= points - 1e-9 else "failed"
+
+
+def _rows(prepared: Prepared, table, t: Test, points: float) -> TestResult:
+    cells = compare_cells(prepared.assignment.reference, table)
+    exercised = prepared.exercised()
+    ref_rules = prepared.assignment.reference.rules
+    exercised_cells = {(ref_rules[i].state, ref_rules[i].event) for i in exercised}
+    right = sum(c.right for c in cells)
+    score = points * right / len(cells) if cells else points
+    wrong = [c for c in cells if not c.right]
+    lines = []
+    if t.feedback != "pass-fail":
+        lines.append(f"{right} of {len(cells)} cells are right ({100 * right / len(cells):.0f}%).")
+    details: dict = {"cells": len(cells), "right": right}
+    expected = []
+    if t.feedback in ("run", "expected") and wrong:
+        lines.append("Cells that differ from the reference (state / event: your row):")
+        listed = []
+        for c in wrong:
+            only = "" if (c.state, c.event) in exercised_cells else "  [checked by row only: no configuration exercises it]"
+            where = ", ".join(c.where) if c.where else "no row"
+            what = {"missing": "your table has no row for it", "extra": "your table has a row the reference has not",
+                    "differs": f"yours: {c.yours}"}[c.status]
+            lines.append(f"  {c.describe()} ({where}): {what}{only}")
+            listed.append({"state": c.state, "event": c.event, "status": c.status, "where": list(c.where),
+                           "yours": c.yours, "by_row_only": bool(only)})
+            expected.append(f"  {c.describe()}: the reference does {c.expected}")
+        details["wrong"] = listed
+    elif t.feedback == "test" and wrong:
+        details["wrong"] = len(wrong)
+    return TestResult("", "", "rows", points, score, _status(score, points), output="\n".join(lines),
+                      details=details,
+                      expected=("The reference's cells:\n" + "\n".join(expected)) if t.feedback == "expected" else "")
+
+
+def _describe_effect(who: str, step, after) -> str:
+    sent = ", ".join(describe_segment(q) for q in step.sent) or "nothing"
+    return f"{who} ends in {getattr(after, who).state} and sends {sent}"
+
+
+def _rows_named(table, step, reference) -> list[str]:
+    """The submission's rows that made a step, those that differ from the reference's first."""
+    rules = [table.rules[i] for i in step.rules]
+    differing = []
+    for r in rules:
+        ref = reference.lookup(r.state, r.event, r.qualifier == "passive")
+        if ref is None or (ref.actions, ref.to) != (r.actions, r.to) or r.id in getattr(table, "missing", ()):
+            differing.append(r)
+    return [f"{r.where}: {r.describe()}" for r in (differing or rules)]
+
+
+def _cause_text(cause: tuple) -> str:
+    if cause[1] in ("call", "timer"):
+        return f"{cause[0]}: {cause[2]}"
+    if cause[1] == "rcv":
+        return f"{cause[0]} receives {describe_segment(cause[2])}"
+    return f"the network {'loses' if cause[1] == 'lose' else 'duplicates'} {describe_segment(cause[3])} ({cause[2]})"
+
+
+def _behaviour(prepared: Prepared, table, t: Test, points: float) -> TestResult:
+    a = prepared.assignment
+    cfg = a.configurations[t.configuration]
+    n = prepared.reference_states(t.configuration)
+    c = compare(Model(cfg, a.reference), Model(cfg, table), n, max_pairs=a.max_states,
+                deadline=time.monotonic() + a.seconds)
+    d = c.difference
+    details: dict = {"agreement": round(c.agreement, 4), "reference_states": n,
+                     "agreeing_states": c.agreed, "complete": c.complete}
+    if d is None:
+        return TestResult("", "", "behaviour", points, points, "passed",
+                          output="" if t.feedback == "pass-fail" else
+                          f"No run of configuration '{t.configuration}' tells your table from the reference "
+                          f"({n:,} states).", details=details)
+    score = points * c.agreement if c.complete else 0.0
+    lines = []
+    if t.feedback != "pass-fail":
+        lines.append(f"Your table behaves differently in configuration '{t.configuration}': "
+                     f"{100 * c.agreement:.1f}% of the reference's {n:,} states are reached before a "
+                     f"difference ({len(d.path)} steps on the shortest run that shows one).")
+    run = None
+    expected = ""
+    if t.feedback in ("run", "expected"):
+        path = d.path + ([d.yours] if d.yours is not None else [])
+        run = trace_json(path, table)
+        k = len(d.path)
+        lines.append("The shortest run that tells them apart, on your table:")
+        lines.extend(trace_lines(path, table))
+        who = d.cause[0]
+        if d.kind == "differs":
+            step, after = d.yours
+            rows = _rows_named(table, step, a.reference)
+            lines.append(f"Step {k}: {_cause_text(d.cause)}: with your table {_describe_effect(who, step, after)}; "
+                         f"the reference does otherwise. Your row(s): {'; '.join(rows)}")
+            details["rows"] = rows
+        elif d.kind == "missing":
+            state = getattr(d.path[-1][1], who).state if who != "network" else ""
+            lines.append(f"Step {k}: {_cause_text(d.cause)} cannot happen with your table in {state}: it has no "
+                         f"row for it, and the reference has one.")
+        else:
+            step, after = d.yours
+            rows = _rows_named(table, step, a.reference)
+            lines.append(f"Step {k}: {_cause_text(d.cause)} happens with your table ({'; '.join(rows)}), "
+                         f"but cannot happen with the reference here.")
+            details["rows"] = rows
+        details["step"] = k
+        if d.expected is not None:
+            step, after = d.expected
+            ref_rows = [f"{a.reference.rules[i].where}: {a.reference.rules[i].describe()}" for i in step.rules]
+            expected = (f"Step {k} with the reference: {_describe_effect(who, step, after)} "
+                        f"({'; '.join(ref_rows)}).")
+        else:
+            expected = f"Step {k} cannot happen with the reference."
+    if not c.complete:
+        lines.append("The search stopped at the state budget, so this test earns no points.")
+    return TestResult("", "", "behaviour", points, score, "failed" if c.complete else "unknown",
+                      output="\n".join(lines), details=details, run=run,
+                      expected=expected if t.feedback == "expected" else "")
+
+
+def _submission_check(prepared: Prepared, table, name: str, checks: dict):
+    """The submission's check in configuration ``name`` of every property some
+    test grades there, run once; a budget it ran out of is raised again."""
+    if name not in checks:
+        a = prepared.assignment
+        wanted = {prop for t, _, _, prop in _expanded(prepared, a.tests) if t.configuration == name and prop}
+        try:
+            checks[name] = check(a.configurations[name], table, max_states=a.max_states,
+                                 properties=tuple(p for p in PROPERTIES if p.name in wanted))
+        except TestTimeout as exc:
+            checks[name] = exc
+    if isinstance(checks[name], Exception):
+        raise checks[name]
+    return checks[name]
+
+
+def _property(prepared: Prepared, table, t: Test, points: float, name: str, checks: dict) -> TestResult:
+    a = prepared.assignment
+    ref = prepared.reference_verdicts(t.configuration)[name]
+    if ref != "holds":
+        return TestResult("", "", "property", points, points, "passed",
+                          output="" if t.feedback == "pass-fail" else
+                          f"The reference table itself violates '{name}' in this configuration, so it is not "
+                          f"held against you.", details={"reference": ref})
+    prop = next(p for p in PROPERTIES if p.name == name)
+    r = _submission_check(prepared, table, t.configuration, checks)
+    v = next(v for v in r.verdicts if v.name == name)
+    details = {"verdict": v.verdict, "reference": ref}
+    if v.verdict == "holds":
+        return TestResult("", "", "property", points, points, "passed",
+                          output="" if t.feedback == "pass-fail" else f"'{name}' holds on your table.",
+                          details=details)
+    if v.verdict == "unknown":
+        return TestResult("", "", "property", points, 0, "unknown",
+                          output=f"unknown: the check of '{name}' did not finish within the state budget "
+                                 f"({a.max_states:,} states); it earns no points.", details=details)
+    lines = [] if t.feedback == "pass-fail" else [f"'{name}' is violated on your table: {v.detail}."]
+    if t.feedback == "test":
+        lines.append(f"It says: {prop.statement}")
+    run = None
+    if t.feedback in ("run", "expected"):
+        path = path_of(r.exploration, v)
+        if path:
+            run = trace_json(path, table)
+            lines.append("The shortest run that shows it, on your table:")
+            lines.extend(trace_lines(path, table))
+            fired = sorted({i for step, _ in path[1:] for i in step.rules})
+            rows = _rows_differing(table, a.reference, fired)
+            if rows:
+                lines.append("Rows of yours on this run that differ from the reference: " + "; ".join(rows))
+                details["rows"] = rows
+    return TestResult("", "", "property", points, 0, "failed", output="\n".join(lines), details=details, run=run)
+
+
+def _rows_differing(table, reference, ids) -> list[str]:
+    out = []
+    for i in ids:
+        r = table.rules[i]
+        ref = reference.lookup(r.state, r.event, r.qualifier == "passive")
+        if ref is None or (ref.actions, ref.to) != (r.actions, r.to) or i in getattr(table, "missing", ()):
+            out.append(f"{r.where}: {r.describe()}")
+    return out
+
+
+# --- questions -------------------------------------------------------------------
+
+def _grade_answers(prepared: Prepared, p: Path, student: str, digest: str) -> GradeResult:
+    from .questions import grade_answers, load_answers
+
+    a = prepared.assignment
+    try:
+        answers = load_answers(p)
+    except InputError as exc:
+        messages = list(getattr(exc, "errors", None) or str(exc).splitlines())
+        tests = [TestResult("0", "the answer file loads", "loads", 0, 0, "failed", "visible",
+                            "Your answer file could not be read, so nothing was graded:\n" + "\n".join(messages))]
+        tests += [TestResult(str(n), f"{q.id}", "question", q.points, 0, "failed", q.visibility,
+                             "not graded: your answer file does not load")
+                  for n, q in enumerate(a.questions, 1)]
+        r = _result(prepared, str(p), student, False, messages, tests)
+        r.submission_sha256 = digest
+        return r
+    warnings = []
+    if isinstance(answers, tuple):
+        answers, warnings = answers
+    tests = [TestResult("0", "the answer file loads", "loads", 0, 0, "passed", "visible",
+                        "\n".join(["Your answer file loads.", *warnings]))]
+    tests += grade_answers(a.questions, answers, a.feedback, first_number=1)
+    r = _result(prepared, str(p), student, True, warnings, tests)
+    r.submission_sha256 = digest
+    return r
