@@ -5,6 +5,11 @@ The experiments themselves (what is asked, what the model answers) are in
 read: a Markdown report with a sequence chart per experiment, or one
 experiment's result as text or JSON.  It lives beside the diagrams because
 the report embeds their charts.
+
+Both commands run on the reference model, on a mutant (``--mutant``), on
+another rule table (``--rules FILE``, e.g. a student's), or on that table
+with a mutant's edits.  On another table each verdict is set beside the
+reference table's, and the exit code says whether all were the same.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ from pathlib import Path
 
 from tcpcheck.model.checker import run
 from tcpcheck.model.errors import InputError
-from tcpcheck.model.experiments import EXPERIMENTS, run_experiment
+from tcpcheck.model.experiments import EXPERIMENTS, On, run_experiment
 from tcpcheck.model.properties import path_of
 from tcpcheck.model.mutants import MUTANTS, apply_mutant, mutant, mutant_config
 from tcpcheck.model.report import trace_json, trace_lines
+from tcpcheck.model.table import REFERENCE, RuleTable, load_table
 from tcpcheck.model.tcb import describe_segment
 
 from . import zh_texts as zh
@@ -42,6 +48,21 @@ _EN = {
     "question": "**Question.** {question}",
     "verdict": "**Verdict: {verdict}** (expected: {expected}; {as_expected}). {finding}",
     "mutant title": " (mutant {name}: {description})",
+    # on another rule table (--rules): each verdict beside the reference table's
+    "table title": " (rule table {table})",
+    "table intro":
+        "Here the experiments run on the rule table `{table}` instead of the reference table "
+        "({reference}), and each verdict is set beside the one the reference table gives. Where "
+        "they differ, the finding says what this table's run does instead.",
+    "tally vs reference": "{good} of {n} experiments give the same verdict as on the reference table.",
+    "verdict vs reference": "**Verdict: {verdict}** (on the reference table: {expected}; {as_expected}). {finding}",
+    "table line": "rule table: {table}",
+    # what the command prints
+    "summary": "{good} of {n} experiments came out as expected; report: {report}",
+    "summary vs reference":
+        "{good} of {n} experiments give the same verdict as on the reference table; report: {report}",
+    "differs": "{name} ({claims}): {verdict}, expected {expected}",
+    "differs from reference": "{name} ({claims}): {verdict} on {table}, {expected} on the reference table",
     "run": "{what}: configuration `{config}`, {n} steps.",
     "broken variants": "Broken variants",
     "broken variants intro":
@@ -114,8 +135,13 @@ def trace_text(path, table, lang: str = "en") -> list[str]:
     return lines
 
 
-def _verdict_line(e, o, lang: str) -> str:
-    """The verdict, what was expected, and the finding, in ``lang`` (Markdown)."""
+def _verdict_line(e, o, lang: str, vs_reference: bool = False) -> str:
+    """The verdict, what was expected (``vs_reference``: the reference table's
+    verdict, which is the expected one), and the finding, in ``lang`` (Markdown)."""
+    if vs_reference:
+        return _t("verdict vs reference", lang, verdict=_t(o.verdict, lang), expected=_t(e.expected, lang),
+                  as_expected=_t("the same" if o.verdict == e.expected else "DIFFERENT", lang),
+                  finding=say(o.finding, lang))
     return _t("verdict", lang, verdict=_t(o.verdict, lang), expected=_t(e.expected, lang),
               as_expected=_t("as expected" if o.verdict == e.expected else "NOT as expected", lang),
               finding=say(o.finding, lang))
@@ -127,15 +153,15 @@ def _run_line(o, lang: str) -> str:
     return _t("run", lang, what=what[:1].upper() + what[1:], config=say(o.config, lang), n=len(o.trace) - 1)
 
 
-def _section(name: str, lang: str, charts: Path | None,
-             variant: str | None = None) -> tuple[list[str], str, bool]:
+def _section(name: str, lang: str, charts: Path | None, variant: str | None = None,
+             table: RuleTable | None = None) -> tuple[list[str], str, bool]:
     """An experiment's section of the report, its verdict, and whether that was expected."""
     e = EXPERIMENTS[name]
-    o = run_experiment(name, variant)
+    o = run_experiment(name, variant, table)
     ok = o.verdict == e.expected
     lines = [f"## {name} ({', '.join(e.claims)})", "",
              _t("question", lang, question=question(name, e.question, lang)), "",
-             _verdict_line(e, o, lang), ""]
+             _verdict_line(e, o, lang, table is not None), ""]
     if o.trace:
         lines += [_run_line(o, lang), ""]
         if charts is not None:
@@ -177,47 +203,82 @@ def _mutant_section(name: str, lang: str, charts: Path) -> list[str]:
             "```", *trace_text(path, r.table, lang), "```", ""]
 
 
-def write_report(out: Path, lang: str = "en", variant: str | None = None) -> tuple[Path, int, int]:
-    """Run every experiment (on the reference model, or on mutant ``variant``) and
-    write ``experiments.md`` (and charts) into ``out``; in a language other than
-    English, ``experiments.LANG.md``.  Returns (report path, experiments run, how
-    many came out as expected)."""
+def _report(out: Path, lang: str, variant: str | None, table: RuleTable | None) -> tuple[Path, dict]:
+    """Write the report (see :func:`write_report`); returns its path and each experiment's verdict."""
+    On(variant, table)  # an unknown mutant, or one that cannot be applied to the table: before anything is written
     out.mkdir(parents=True, exist_ok=True)
-    body, rows, good = [], [], 0
+    body, rows, verdicts = [], [], {}
     for name, e in EXPERIMENTS.items():
-        lines, verdict, ok = _section(name, lang, out, variant)
+        lines, verdict, ok = _section(name, lang, out, variant, table)
         body += lines
-        good += ok
+        verdicts[name] = verdict
         rows.append(f"| [{name}](#{name}-{'-'.join(c.lower() for c in e.claims)}) | {', '.join(e.claims)} | "
                     f"{_t(verdict, lang)} | "
                     f"{_t('yes', lang) if ok else '**' + _t('no', lang) + '**'} |")
-    if variant is None:
+    if variant is None and table is None:
         body += [f"## {_t('broken variants', lang)}", "", _t("broken variants intro", lang), ""]
         for name in MUTANTS:
             body += _mutant_section(name, lang, out)
-    title = _t("title", lang)
+    good = sum(verdicts[name] == e.expected for name, e in EXPERIMENTS.items())
+    title, intro, stem = _t("title", lang), [_t("intro", lang), ""], "experiments"
+    if table is not None:
+        title += _t("table title", lang, table=table.name)
+        intro += [_t("table intro", lang, table=table.name, reference=REFERENCE.name), ""]
+        stem += f"-{Path(table.name).stem}"
     if variant is not None:
         title += _t("mutant title", lang, name=variant,
                     description=mutant_description(variant, mutant(variant).description, lang))
-    head = [f"# {title}", "", _t("intro", lang), "",
-            _t("tally", lang, good=good, n=len(EXPERIMENTS)), "",
+        stem += f"-{variant}"
+    same = "as on the reference table" if table is not None else "as expected"
+    head = [f"# {title}", "", *intro,
+            _t("tally" if table is None else "tally vs reference", lang, good=good, n=len(EXPERIMENTS)), "",
             f"| {_t('Experiment', lang)} | {_t('Claims', lang)} | {_t('Verdict', lang)} | "
-            f"{_t('as expected', lang)} |", "|---|---|---|---|", *rows, ""]
-    stem = "experiments" if variant is None else f"experiments-{variant}"
+            f"{_t(same, lang)} |", "|---|---|---|---|", *rows, ""]
     report = out / (f"{stem}.md" if lang == "en" else f"{stem}.{lang}.md")
     report.write_text("\n".join(head + body), encoding="utf-8")
-    return report, len(EXPERIMENTS), good
+    return report, verdicts
+
+
+def write_report(out: Path, lang: str = "en", variant: str | None = None,
+                 table: RuleTable | None = None) -> tuple[Path, int, int]:
+    """Run every experiment (on the reference model, on mutant ``variant``, on the
+    rule table ``table``, or on ``table`` with the edits of ``variant``) and write
+    ``experiments.md`` (and charts) into ``out``; in a language other than
+    English, ``experiments.LANG.md``; on a mutant or another table, the file's
+    name says which (``experiments-TABLE-MUTANT.md``).  The broken variants are
+    shown only in the report on the reference model.  Returns (report path,
+    experiments run, how many came out as expected, i.e. as on the reference
+    table)."""
+    report, verdicts = _report(out, lang, variant, table)
+    return report, len(verdicts), sum(verdicts[name] == e.expected for name, e in EXPERIMENTS.items())
+
+
+def _table(args) -> RuleTable | None:
+    """The rule table of ``--rules`` (None: the reference); a table that does not
+    load is an input error naming file and line (TableError)."""
+    return load_table(args.rules) if args.rules else None
 
 
 def cmd_experiments(args) -> int:
+    table = _table(args)
     try:
-        if args.mutant is not None:
-            mutant(args.mutant)  # an unknown name is an input error
-        report, n, good = write_report(Path(args.out), args.lang, args.mutant)
+        report, verdicts = _report(Path(args.out), args.lang, args.mutant, table)
     except DotMissing as exc:
         raise InputError(str(exc)) from None
-    print(f"{good} of {n} experiments came out as expected; report: {report}")
-    return 0 if good == n else 1
+    good = 0
+    for name, e in EXPERIMENTS.items():
+        if verdicts[name] == e.expected:
+            good += 1
+        elif table is None:
+            print(_t("differs", args.lang, name=name, claims=", ".join(e.claims),
+                     verdict=_t(verdicts[name], args.lang), expected=_t(e.expected, args.lang)))
+        else:
+            print(_t("differs from reference", args.lang, name=name, claims=", ".join(e.claims),
+                     verdict=_t(verdicts[name], args.lang), expected=_t(e.expected, args.lang),
+                     table=table.name))
+    print(_t("summary" if table is None else "summary vs reference", args.lang,
+             good=good, n=len(EXPERIMENTS), report=report))
+    return 0 if good == len(EXPERIMENTS) else 1
 
 
 def cmd_experiment(args) -> int:
@@ -229,12 +290,14 @@ def cmd_experiment(args) -> int:
         return 0
     if args.name not in EXPERIMENTS:
         raise InputError(f"unknown experiment '{args.name}'; known experiments: {', '.join(EXPERIMENTS)}")
-    if args.mutant is not None:
-        mutant(args.mutant)
-    e, o = EXPERIMENTS[args.name], run_experiment(args.name, args.mutant)
+    table = _table(args)
+    On(args.mutant, table)  # an unknown mutant, or one that cannot be applied to the table
+    e, o = EXPERIMENTS[args.name], run_experiment(args.name, args.mutant, table)
     ok = o.verdict == e.expected
     if args.json:
-        json.dump({"name": e.name, "mutant": args.mutant, "claims": list(e.claims), "question": e.question,
+        json.dump({"name": e.name, "mutant": args.mutant, "rules": args.rules,
+                   "table": table.name if table is not None else REFERENCE.name,
+                   "claims": list(e.claims), "question": e.question,
                    "expected": e.expected, "verdict": o.verdict, "as_expected": ok,
                    "finding": o.finding, "config": o.config, "trace_kind": o.trace_kind,
                    "trace": trace_json(o.trace, o.table) if o.trace else None},
@@ -242,7 +305,11 @@ def cmd_experiment(args) -> int:
         sys.stdout.write("\n")
     elif args.lang == "en":
         print(f"{e.name} ({', '.join(e.claims)}): {e.question}")
-        print(f"verdict: {o.verdict} (expected: {e.expected}; {'as expected' if ok else 'NOT as expected'})")
+        if table is None:
+            print(f"verdict: {o.verdict} (expected: {e.expected}; {'as expected' if ok else 'NOT as expected'})")
+        else:
+            print(_t("table line", "en", table=table.name))
+            print(f"verdict: {o.verdict} (on the reference table: {e.expected}; {'the same' if ok else 'DIFFERENT'})")
         print(o.finding)
         if o.trace:
             print(f"\n{o.trace_kind} ({o.config}, {len(o.trace) - 1} steps):")
@@ -250,7 +317,9 @@ def cmd_experiment(args) -> int:
     else:  # the report's sentences in that language, without their Markdown
         plain = lambda text: text.replace("**", "").replace("`", "")  # noqa: E731
         print(f"{e.name} ({', '.join(e.claims)}): {question(e.name, e.question, args.lang)}")
-        print(plain(_verdict_line(e, o, args.lang)))
+        if table is not None:
+            print(_t("table line", args.lang, table=table.name))
+        print(plain(_verdict_line(e, o, args.lang, table is not None)))
         if o.trace:
             print("\n" + plain(_run_line(o, args.lang)))
             print("\n".join(trace_text(o.trace, o.table, args.lang)))
@@ -262,21 +331,34 @@ def register(sub) -> None:
     a = sub.add_parser("experiments", help="run every experiment on the seed note's claims; write a report",
                        description="Run the experiments that check the study note's claims C1-C17 "
                                    "against the model, and write a Markdown report with a sequence "
-                                   "chart per experiment. Exit code 0 when every experiment comes "
-                                   "out as expected.")
+                                   "chart per experiment. On another rule table (--rules) each "
+                                   "verdict is set beside the reference table's, and each one that "
+                                   "differs is printed. Exit code: 0 when every experiment comes out "
+                                   "as expected, i.e. gives the verdict it gives on the reference "
+                                   f"table ({REFERENCE.name}); 1 when one or more give another; 2 on bad "
+                                   "input (a rule table that does not load, named by file:line; an "
+                                   "unknown mutant, or one whose edits the table contradicts).")
     a.add_argument("--out", default="experiments", metavar="DIR", help="where to write (default: experiments)")
     a.add_argument("--lang", choices=LANGS, default="en",
                    help="language of the report: its prose, runs and charts (state names and "
                         "segments stay as in the RFC)")
-    a.add_argument("--mutant", metavar="NAME", help="run the experiments on a broken variant (see 'tcpcheck mutants')")
+    a.add_argument("--mutant", metavar="NAME", help="run the experiments on a broken variant (see 'tcpcheck mutants'); "
+                                                    "with --rules, the variant's edits are made on that table")
+    a.add_argument("--rules", metavar="FILE", help="run the experiments on this rule table (e.g. a student's) "
+                                                   f"instead of the reference one ({REFERENCE.name})")
     a.set_defaults(func=cmd_experiments)
     b = sub.add_parser("experiment", help="run one experiment (--list names them)",
                        description="Run one experiment and print its question, verdict, finding and "
-                                   "the run that shows it.")
+                                   "the run that shows it. Exit code: 0 when the verdict is the "
+                                   "expected one, the reference table's; 1 when it is another; 2 on "
+                                   "bad input (as for 'tcpcheck experiments').")
     b.add_argument("name", nargs="?", metavar="NAME", help="the experiment to run")
     b.add_argument("--list", action="store_true", help="name every experiment with its question")
     b.add_argument("--json", action="store_true", help="print the result as JSON")
     b.add_argument("--lang", choices=LANGS, default="en",
                    help="language of the question, verdict, finding and run (the JSON stays in English)")
-    b.add_argument("--mutant", metavar="NAME", help="run it on a broken variant (see 'tcpcheck mutants')")
+    b.add_argument("--mutant", metavar="NAME", help="run it on a broken variant (see 'tcpcheck mutants'); "
+                                                    "with --rules, the variant's edits are made on that table")
+    b.add_argument("--rules", metavar="FILE", help="run it on this rule table (e.g. a student's) "
+                                                   f"instead of the reference one ({REFERENCE.name})")
     b.set_defaults(func=cmd_experiment)

@@ -98,7 +98,10 @@ TEXTS: dict[str, str] = {
     "no-run": "该论断不成立：模型（{config}）中没有{what}。",
     "no-run/shows-it": "能说明它的运行",
     "no-run/scenario": "场景 '{name}' 的运行",
+    "other-verdict":
+        "这与参考模型展示的不同，因此针对参考模型的说明在这里不适用。在下面的运行中，A 经历 {a}，B 经历 {b}。",
     "on-mutant": "{config}，变体 {mutant}",
+    "on-table": "{config}，规则表 {table}",
     # --- why a property fails (tcpcheck.model.properties.REASONS) ---
     "acks-beyond-sent": "{x}.RCV.NXT={rcv_nxt} 确认了超出 {y}.SND.NXT={snd_nxt} 的序列号",
     "ack-in-flight-beyond-sent": "{x}->{y} 方向传输中的报文段的 ACK={ack}，超出了 {y}.SND.NXT={snd_nxt}",
@@ -163,6 +166,19 @@ REPORT: dict[str, str] = {
     "question": "**问题**：{question}",
     "verdict": "**结论：{verdict}**（预期：{expected}；{as_expected}）。{finding}",
     "mutant title": "（变体 {name}：{description}）",
+    # on another rule table (--rules)
+    "table title": "（规则表 {table}）",
+    "table intro":
+        "这里的实验在规则表 `{table}` 上运行，而不是在参考规则表（{reference}）上，每个结论都与参考规则表"
+        "给出的结论并列。两者不同时，说明部分会讲这个规则表的运行做了什么。",
+    "tally vs reference": "{n} 个实验中有 {good} 个的结论与参考规则表上的相同。",
+    "verdict vs reference": "**结论：{verdict}**（参考规则表上：{expected}；{as_expected}）。{finding}",
+    "table line": "规则表：{table}",
+    # what the command prints
+    "summary": "{n} 个实验中有 {good} 个符合预期；报告：{report}",
+    "summary vs reference": "{n} 个实验中有 {good} 个的结论与参考规则表上的相同；报告：{report}",
+    "differs": "{name}（{claims}）：结论为“{verdict}”，预期为“{expected}”",
+    "differs from reference": "{name}（{claims}）：在 {table} 上的结论为“{verdict}”，在参考规则表上为“{expected}”",
     "run": "{what}：配置 {config}，共 {n} 步。",
     "broken variants": "错误变体",
     "broken variants intro":
@@ -186,6 +202,7 @@ REPORT: dict[str, str] = {
     "Verdict": "结论", "as expected": "符合预期",
     "NOT as expected": "不符合预期", "witness": "示例运行", "counterexample": "反例",
     "Claims": "论断", "Experiment": "实验", "yes": "是", "no": "否",
+    "the same": "相同", "DIFFERENT": "不同", "as on the reference table": "与参考规则表相同",
 }
 
 #: What a numbered step of a trace says (``tcpcheck.model.report.trace_lines``).

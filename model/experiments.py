@@ -10,9 +10,16 @@ Verdicts say how the model relates to the note:
   not mention (the finding says what);
 * ``refuted``: the model does otherwise.
 
-Every experiment has the verdict it is expected to give; the report and the
-exit code say whether each came out as expected.  Experiments compute; they
-do not draw (the report with charts is written by the diagrams package).
+Every experiment has the verdict it is expected to give, the one the
+reference model gives; the report and the exit code say whether each came
+out as expected.  Experiments compute; they do not draw (the report with
+charts is written by the diagrams package).
+
+They run on the reference model, on a named mutant of it, or on any other
+rule table (a student's: :func:`run_experiment` with ``table=``), with or
+without a mutant's edits on top.  On a model whose verdict is not the
+reference model's, the reference's finding does not apply: the finding then
+says so and how the two endpoints went in the run shown (``other-verdict``).
 
 The English of the findings is the one source of what they say: each finding
 is a :class:`~tcpcheck.model.properties.Text` made from a template of
@@ -30,17 +37,21 @@ from typing import Callable, NamedTuple
 from .checker import build, run
 from .config import preset
 from .explorer import find_path
-from .mutants import apply_mutant
+from .events import TIMERS
+from .mutants import MutantError, apply_mutant, mutant as _mutant
 from .properties import Text
 from .scenarios import SCENARIOS
+from .table import RuleTable, load_table
 from .tcb import MOD, describe_segment
 
-__all__ = ["Outcome", "Experiment", "EXPERIMENTS", "FINDINGS", "On", "run_experiment"]
+__all__ = ["Outcome", "Experiment", "EXPERIMENTS", "FINDINGS", "On", "run_experiment", "mutant_table"]
 
 
 class Outcome(NamedTuple):
     verdict: str  # "confirmed", "qualified" or "refuted"
-    finding: str  # what the model shows, in a few sentences (a Text of FINDINGS)
+    finding: str  # what the model shows, in a few sentences (a Text of FINDINGS); an
+    # experiment's run may leave it None when its verdict is not the expected one, for which
+    # run_experiment says what the model shows instead
     config: str  # the configuration the trace comes from (a Text when on a mutant)
     table: object  # the rule table the trace was run with
     trace: list | None  # the shortest run that shows it: [(None, s0), (step, s1), ...]
@@ -129,8 +140,13 @@ FINDINGS: dict[str, str] = {
     "no-run": "The claim does not hold: the model ({config}) has no {what}.",
     "no-run/shows-it": "run that shows it",
     "no-run/scenario": "run of the scenario '{name}'",
-    # the configuration of a run on a broken variant
+    # when the verdict is not the reference model's: its finding does not apply
+    "other-verdict":
+        "This is not what the reference model shows, so its finding does not apply here. In the "
+        "run below, A goes {a} and B goes {b}.",
+    # the configuration of a run on a broken variant, or on another rule table
     "on-mutant": "{config}, mutant {mutant}",
+    "on-table": "{config}, rule table {table}",
 }
 
 
@@ -151,14 +167,71 @@ class NoRun(Exception):
     """The model has no run of the kind an experiment looks for: ``args[0]`` says so (a Text)."""
 
 
-class On:
-    """The model an experiment runs on: the reference, or a named mutant of it."""
+def _key(rule) -> tuple:
+    return rule.state, rule.qualifier, rule.event
 
-    def __init__(self, mutant: str | None = None):
-        self.mutant = mutant
+
+def _says(rule) -> tuple | None:
+    return None if rule is None else (rule.actions, rule.to)
+
+
+def mutant_table(name: str, table: RuleTable) -> RuleTable:
+    """``table`` with the row edits of mutant ``name`` made on it: each (state,
+    event) entry the mutant changes in the reference table is changed in
+    ``table`` the same way.  That is only meaningful where ``table`` says what
+    the reference table says there (or what the mutant says already):
+    MutantError names the entries where it does not.  (A mutant that edits no
+    rows returns ``table``.)"""
+    m = _mutant(name)
+    if not m.edits:
+        return table
+    reference = {_key(r): r for r in load_table().rules}
+    edited = {_key(r): r for r in apply_mutant(name, preset("default"))[1].rules}
+    changed = [k for k in dict.fromkeys([*reference, *edited]) if _says(reference.get(k)) != _says(edited.get(k))]
+    own = {_key(r): r for r in table.rules}
+    clash = [k for k in changed if _says(own.get(k)) not in (_says(reference.get(k)), _says(edited.get(k)))]
+    if clash:
+        rows = "; ".join(f"{s}{f'[{q}]' if q else ''}: {e}" for s, q, e in clash)
+        raise MutantError(f"mutant {name} cannot be applied to the rule table {table.name}: it edits "
+                          f"what the reference table ({load_table().name}) does on {rows}, and this "
+                          f"table does something else there")
+    changed = set(changed)
+    # the table's own rows in its order, an edited one in its place, a new one at the end
+    rules = [edited[_key(r)] if _key(r) in changed else r for r in table.rules
+             if _key(r) not in changed or _key(r) in edited]
+    rules += [edited[k] for k in edited if k in changed and k not in own]
+    return RuleTable([r._replace(id=i) for i, r in enumerate(rules)], f"{table.name}, mutant {name}",
+                     table.arrivals)
+
+
+class On:
+    """The model an experiment runs on: the reference, a named mutant of it, or
+    another rule table (``table``), with a mutant's edits or without.
+
+    An unknown mutant, or one whose edits cannot be made on ``table``, is a
+    MutantError here, before anything runs."""
+
+    def __init__(self, mutant: str | None = None, table: RuleTable | None = None):
+        self.mutant, self.table = mutant, table
+        self._edited = table
+        if mutant is not None:
+            _mutant(mutant)
+            if table is not None:
+                self._edited = mutant_table(mutant, table)
 
     def prepare(self, config):
-        return (config, None) if self.mutant is None else apply_mutant(self.mutant, config)
+        """(configuration, table) of this model for ``config`` (table None: the reference)."""
+        if self.mutant is None:
+            return config, self.table
+        if self.table is None or not _mutant(self.mutant).edits:
+            return apply_mutant(self.mutant, config, self.table)
+        # the row edits are made on the table already; the mutant's settings apply to the configuration
+        return apply_mutant(self.mutant, config)[0], self._edited
+
+    def named(self, config: str):
+        """The name of configuration ``config`` on this model (a Text when it is not the reference)."""
+        name = config if self.table is None else _say("on-table", config=config, table=self.table.name)
+        return name if self.mutant is None else _say("on-mutant", config=name, mutant=self.mutant)
 
     def search(self, config, goal, observe=None, what=None):
         """(table, shortest path to ``goal``); NoRun if there is none (``what``
@@ -166,15 +239,13 @@ class On:
         model = build(*self.prepare(config))
         path = find_path(model, goal, observe)
         if path is None:
-            name = (config.name if self.mutant is None
-                    else _say("on-mutant", config=config.name, mutant=self.mutant))
-            raise NoRun(_say("no-run", config=name, what=what or _say("no-run/shows-it")))
+            raise NoRun(_say("no-run", config=self.named(config.name), what=what or _say("no-run/shows-it")))
         return model.table, path
 
     def scenario(self, name):
         sc = SCENARIOS[name]
         table, path = self.search(sc.config, sc.goal, sc.observe, _say("no-run/scenario", name=name))
-        return self.prepare(sc.config)[0], table, path
+        return sc.config, table, path  # the scenario's configuration, by its own name
 
     def run(self, config):
         return run(*self.prepare(config))
@@ -196,10 +267,9 @@ def _handshake(on: On) -> Outcome:
     a_iss, b_iss = cfg.A.iss, cfg.B.iss
     ok = ([(w, _flags(q)) for w, q in first] == [("A", "SYN"), ("B", "SYN,ACK"), ("A", "ACK")]
           and first[1][1].ack == (a_iss + 1) % MOD and first[2][1].ack == (b_iss + 1) % MOD)
-    return Outcome("confirmed" if ok else "refuted",
-                   _say("handshake", syn=describe_segment(first[0][1]), syn_ack=describe_segment(first[1][1]),
-                        ack=describe_segment(first[2][1])),
-                   "seed", table, path)
+    finding = (_say("handshake", syn=describe_segment(first[0][1]), syn_ack=describe_segment(first[1][1]),
+                    ack=describe_segment(first[2][1])) if ok else None)
+    return Outcome("confirmed" if ok else "refuted", finding, "seed", table, path)
 
 
 def _active_passive(on: On) -> Outcome:
@@ -215,11 +285,13 @@ def _fin_sequence(on: On) -> Outcome:
     cfg, table, path = on.scenario("seed")
     sent = _sent(path)
     fins = [(i, q) for i, (_, q) in enumerate(sent) if q.FIN]
-    acks = [next(q for _, q in sent[i + 1:] if q.ACK and not q.FIN and q.ack == (f.seq + 1) % MOD)
+    acks = [next((q for _, q in sent[i + 1:] if q.ACK and not q.FIN and q.ack == (f.seq + 1) % MOD), None)
             for i, f in fins]
     ok = len(fins) == 2 and all(acks)
+    if not ok:
+        return Outcome("refuted", None, "seed", table, path)
     wrap = fins[0][1].seq == MOD - 1
-    return Outcome("confirmed" if ok else "refuted",
+    return Outcome("confirmed",
                    _say("fin-sequence", client_fin=fins[0][1].seq, client_ack=acks[0].ack,
                         wrap=_say("fin-sequence/wrap", seq=fins[0][1].seq) if wrap else "",
                         server_fin=fins[1][1].seq, server_ack=acks[1].ack),
@@ -248,11 +320,18 @@ def _syn_rcvd_held(on: On) -> Outcome:
 
 def _syn_sent(on: On) -> Outcome:
     cfg, table, path = on.scenario("seed")
-    _, so_table, so_path = on.scenario("simultaneous-open")
-    ok = (path[1][1].A.state == "SYN_SENT" and path[1][0].sent[0].SYN
-          and any(s.A.state == "SYN_RCVD" for _, s in so_path))
-    return Outcome("qualified" if ok else "refuted", _say("syn-sent"),
-                   "simultaneous-open", so_table, so_path)
+    steps = list(zip(path, path[1:]))
+    opened = any(before.A.state != "SYN_SENT" and s.A.state == "SYN_SENT" and step.actor == "A"
+                 and any(q.SYN for q in step.sent) for (_, before), (step, s) in steps)
+    left = any(before.A.state == "SYN_SENT" and s.A.state == "ESTABLISHED" and step.kind == "rcv"
+               and _flags(step.segment) == "SYN,ACK" for (_, before), (step, s) in steps)
+    if not (opened and left):
+        return Outcome("refuted", None, "seed", table, path)
+    try:  # the way out the note leaves out
+        _, so_table, so_path = on.scenario("simultaneous-open")
+    except NoRun:  # this model has none: the note's account is the whole of it
+        return Outcome("confirmed", None, "seed", table, path)
+    return Outcome("qualified", _say("syn-sent"), "simultaneous-open", so_table, so_path)
 
 
 def _fin_wait(on: On) -> Outcome:
@@ -261,8 +340,10 @@ def _fin_wait(on: On) -> Outcome:
                 and s.A.state == "FIN_WAIT_2")
     table, path = on.search(cfg, lambda s, n: bool(n), _via(got_data))
     ok = path is not None and any(s.A.state == "FIN_WAIT_1" for _, s in path)
-    return Outcome("qualified" if ok else "refuted", _say("fin-wait"),
-                   "reliable", table, path)
+    # the qualification: no timeout takes FIN_WAIT_2 anywhere, so it can wait for ever
+    no_timeout = not any(r.to != "FIN_WAIT_2" for e in TIMERS for r in table.rules_for("FIN_WAIT_2", e))
+    verdict = ("qualified" if no_timeout else "confirmed") if ok else "refuted"
+    return Outcome(verdict, _say("fin-wait"), "reliable", table, path)
 
 
 def _time_wait_shortcut(on: On) -> Outcome:
@@ -298,8 +379,8 @@ def _half_close(on: On) -> Outcome:
 
 def _last_ack(on: On) -> Outcome:
     cfg, table, path = on.scenario("seed")
-    i = next(n for n, (_, s) in enumerate(path) if s.B.state == "CLOSED")
-    ok = path[i - 1][1].B.state == "LAST_ACK" and path[i][0].event == "rcv ACK of FIN"
+    i = next((n for n, (_, s) in enumerate(path) if n and s.B.state == "CLOSED"), None)
+    ok = i is not None and path[i - 1][1].B.state == "LAST_ACK" and path[i][0].event == "rcv ACK of FIN"
     return Outcome("confirmed" if ok else "refuted", _say("last-ack"), "seed", table, path)
 
 
@@ -369,18 +450,33 @@ EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
 )}
 
 
-def run_experiment(name: str, mutant: str | None = None) -> Outcome:
-    """Run the experiment ``name`` on the reference model, or on ``mutant``.
+def _went(path, who: str) -> str:
+    """The states ``who`` went through along ``path``: ``CLOSED -> SYN_SENT -> ...``."""
+    states = [getattr(s, who).state for _, s in path]
+    return " -> ".join(st for i, st in enumerate(states) if i == 0 or st != states[i - 1])
 
-    KeyError (with the known names) if there is no such experiment.  When the
+
+def run_experiment(name: str, mutant: str | None = None, table: RuleTable | None = None) -> Outcome:
+    """Run the experiment ``name`` on the reference model, on ``mutant``, on the
+    rule table ``table`` (e.g. a student's, from :func:`~tcpcheck.model.table.load_table`),
+    or on ``table`` with the edits of ``mutant`` (see :func:`mutant_table`).
+
+    KeyError (with the known names) if there is no such experiment; MutantError
+    for an unknown mutant or one that cannot be applied to ``table``.  When the
     model has no run of the kind the experiment looks for, the verdict is
-    ``refuted`` and the finding says which run is missing."""
+    ``refuted`` and the finding says which run is missing.  When the verdict is
+    not the expected one (the reference model's), the finding says that the
+    reference's finding does not apply, and how the endpoints went instead."""
     if name not in EXPERIMENTS:
         raise KeyError(f"unknown experiment '{name}'; known experiments: {', '.join(EXPERIMENTS)}")
-    on = On(mutant)
+    on = On(mutant, table)
     try:
         outcome = EXPERIMENTS[name].run(on)
-        return outcome if mutant is None else outcome._replace(
-            config=_say("on-mutant", config=outcome.config, mutant=mutant))
     except NoRun as exc:
-        return Outcome("refuted", exc.args[0], on.prepare(preset("default"))[0].name, None, None)
+        return Outcome("refuted", exc.args[0], on.named("default"), None, None)
+    if outcome.verdict != EXPERIMENTS[name].expected:
+        outcome = outcome._replace(finding=_say("other-verdict", a=_went(outcome.trace, "A"),
+                                                b=_went(outcome.trace, "B")))
+        if outcome.verdict == "refuted":  # the run shows that the claim does not hold
+            outcome = outcome._replace(trace_kind="counterexample")
+    return outcome._replace(config=on.named(outcome.config))

@@ -170,3 +170,16 @@ def test_the_chinese_report_reads_as_chinese(report):
     assert report.count("**结论：") == 13
     assert "## 错误变体" in report
     assert "性质“被动关闭方从不被复位”在参考模型上成立，在这个变体上**被违反**" in report
+
+
+def test_every_sentence_of_the_report_and_command_has_chinese():
+    """The report's own sentences (and what the commands print), with the same placeholders."""
+    from tcpcheck.diagrams.experiments import _EN
+
+    for key, english in _EN.items():
+        assert key in zh_texts.REPORT, f"add the Chinese of '{key}' to REPORT in diagrams/zh_texts.py"
+        assert placeholders(zh_texts.REPORT[key]) == placeholders(english), key
+        assert CJK.search(zh_texts.REPORT[key]), key
+    words = ("confirmed", "qualified", "refuted", "as expected", "NOT as expected", "the same", "DIFFERENT",
+             "as on the reference table", "witness", "counterexample", "yes", "no")
+    assert all(CJK.search(zh_texts.REPORT[w]) for w in words)
