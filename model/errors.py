@@ -2,25 +2,46 @@
 
 A configuration, rule table, trace file or argument that cannot be used
 raises a subclass of :class:`InputError` whose message names the file, the
-line and what was expected; the command line prints it in one line and exits
-with code 2.  Anything else that goes wrong is an internal error (exit 3).
+line and what was expected; the command line prints it and exits with code
+2.  The message is one line, except a rule table's (table.TableError), which
+lists every problem of the file, one a line.  Anything else that goes wrong
+is an internal error (exit 3).
 """
 
+import os
+import stat
 from pathlib import Path
 
 __all__ = ["InputError", "read_input"]
 
 
 class InputError(ValueError):
-    """Bad input from the user: reported in one line, exit code 2."""
+    """Bad input from the user: reported with exit code 2."""
 
 
-def read_input(path: Path, what: str, error: type[InputError] = InputError) -> str:
+def read_input(path: Path, what: str, error: type[InputError] = InputError,
+               limit: int | None = None) -> str:
     """The text of a user's file (UTF-8, with or without a byte-order mark),
-    or ``error`` saying why ``what`` (e.g. "the rule table") cannot be read."""
+    or ``error`` saying why ``what`` (e.g. "the rule table") cannot be read.
+
+    With ``limit``, a file of more than ``limit`` bytes is refused before it
+    is read whole (at most ``limit + 1`` bytes are read)."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        with open(path, "rb") as f:
+            if limit is None:
+                data = f.read()
+            else:
+                data = f.read(limit + 1)
+                if len(data) > limit:
+                    st = os.fstat(f.fileno())
+                    regular = stat.S_ISREG(st.st_mode) and st.st_size >= len(data)
+                    shown = f"{st.st_size:,}" if regular else f"more than {limit:,}"
+                    raise error(f"{path}: {what} is {shown} bytes; the limit is {limit:,}")
     except OSError as exc:
         raise error(f"{path}: cannot read {what}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise error(f"{path}: {what} is not UTF-8 text") from None
+    # line ends as text mode reads them (universal newlines)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
