@@ -225,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except InputError as exc:
-        print(f"tcpcheck: error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [""]:  # every error of a file, each on its own line
+            print(f"tcpcheck: error: {line}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("tcpcheck: interrupted", file=sys.stderr)

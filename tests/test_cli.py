@@ -349,13 +349,30 @@ def test_malformed_rules_file(tmp_path):
 
 
 def test_malformed_rules_file_named_in_a_config(tmp_path):
-    (tmp_path / "bad.rules").write_text("CLOSED | active OPEN | create TCB; snd SYN | SYN_SENT\n"
-                                        "LISTEN | CLOSE | delete TCB\n")
+    from tcpcheck.model.table import REFERENCE
+    text = REFERENCE.read_text(encoding="utf-8")
+    (tmp_path / "bad.rules").write_text(text + "LISTEN | CLOSE | delete TCB\n")
     cfg = tmp_path / "c.toml"
     cfg.write_text('rules = "bad.rules"\n')
+    line = len(text.splitlines()) + 1
     assert_usage_error(cli("check", "--config", str(cfg)),
-                       f"{tmp_path / 'bad.rules'}:2: expected 4 or 5 columns separated by '|' "
+                       f"{tmp_path / 'bad.rules'}:{line}: expected 4 or 5 columns separated by '|' "
                        f"(from | event | actions | to | source), found 3")
+
+
+def test_every_error_of_a_rules_file_is_printed_on_its_own_line(tmp_path):
+    bad = tmp_path / "bad.rules"
+    bad.write_text("CLOSED | active OPEN | create TCB; snd SYN | SYN_SENT\n"
+                   "LISTEN | CLOSE | delete TCB\n"
+                   "ESTABLISED | CLOSE | snd FIN | FIN_WAIT_1\n")
+    proc = cli("check", "--rules", str(bad))
+    assert proc.returncode == 2 and proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert lines[0] == (f"tcpcheck: error: {bad}:2: expected 4 or 5 columns separated by '|' "
+                        f"(from | event | actions | to | source), found 3")
+    assert lines[1] == f"tcpcheck: error: {bad}:3: unknown state 'ESTABLISED'; did you mean ESTABLISHED?"
+    assert lines[2].startswith(f"tcpcheck: error: {bad}:1: the table does not say what to do on ")
+    assert len(lines) == 3
 
 
 @pytest.mark.parametrize("args, prog, message", [

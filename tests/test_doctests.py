@@ -5,7 +5,8 @@ import importlib
 
 import pytest
 
-MODULES = ["tcpcheck.model.events", "tcpcheck.model.explorer", "tcpcheck.model.checker"]
+MODULES = ["tcpcheck.model.events", "tcpcheck.model.explorer", "tcpcheck.model.checker", "tcpcheck.model.table",
+           "tcpcheck.model.grading.cells"]
 
 
 @pytest.mark.parametrize("name", MODULES)

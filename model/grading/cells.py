@@ -87,7 +87,7 @@ def compare_cells(reference: RuleTable, submission: RuleTable) -> list[Cell]:
     >>> from tcpcheck.model.table import load_table
     >>> cells = compare_cells(load_table(), load_table())
     >>> len(cells), all(c.right for c in cells)
-    (143, True)
+    (144, True)
     """
     keys = {(r.state, r.event) for r in reference.rules} | {(r.state, r.event) for r in submission.rules}
     ref_missing = set(getattr(reference, "missing", ()))

@@ -55,6 +55,8 @@ def cmd_grade(args) -> int:
     if not args.assignment:
         raise GradeUsageError("give --assignment A.toml (or --init KIND to write an example assignment)")
     assignment = load_assignment(args.assignment)
+    if args.partial:
+        assignment.partial = True
     if args.package:
         from .package import write_package
         return write_package(assignment, args.package, args.output)
@@ -155,6 +157,8 @@ def register(sub) -> None:
     g.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes for a folder (default: 1)")
     g.add_argument("--after-due-date", action="store_true",
                    help="also show what the reference does where the submission differs")
+    g.add_argument("--partial", action="store_true",
+                   help="grade a table with missing cells, marking them wrong (as partial = true does)")
     g.add_argument("--init", choices=sorted(INIT_KINDS), metavar="KIND",
                    help=f"write a commented example assignment ({', '.join(INIT_KINDS)})")
     g.add_argument("--seed", metavar="STUDENT", help="write the broken table STUDENT is to fix (fix assignments)")
