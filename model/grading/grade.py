@@ -280,7 +280,14 @@ def _rows_named(table, step, reference) -> list[str]:
         ref = reference.lookup(r.state, r.event, r.qualifier == "passive")
         if ref is None or (ref.actions, ref.to) != (r.actions, r.to) or r.id in getattr(table, "missing", ()):
             differing.append(r)
-    return [f"{r.where}: {r.describe()}" for r in (differing or rules)]
+    return [_row_text(table, r) for r in (differing or rules)]
+
+
+def _row_text(table, r) -> str:
+    """A submission's row as feedback names it: file:line and the rule, or the blank it fills."""
+    if r.id in getattr(table, "missing", ()):
+        return f"no row for '{r.event}' in {r.state} (a blank: graded as ignoring the segment)"
+    return f"{r.where}: {r.describe()}"
 
 
 def _cause_text(cause: tuple) -> str:
@@ -411,7 +418,7 @@ def _rows_differing(table, reference, ids) -> list[str]:
         r = table.rules[i]
         ref = reference.lookup(r.state, r.event, r.qualifier == "passive")
         if ref is None or (ref.actions, ref.to) != (r.actions, r.to) or i in getattr(table, "missing", ()):
-            out.append(f"{r.where}: {r.describe()}")
+            out.append(_row_text(table, r))
     return out
 
 
