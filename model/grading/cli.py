@@ -62,6 +62,13 @@ def cmd_grade(args) -> int:
         return write_package(assignment, args.package, args.output)
     if args.seed is not None:
         return _seed(assignment, args)
+    if args.answer_key:
+        if assignment.kind != "questions":
+            raise GradeUsageError(f"{assignment.path}: --answer-key is for a questions assignment "
+                                  f"(this one is kind = \"{assignment.kind}\")")
+        from .questions import answer_key
+        _write(answer_key(assignment.questions), args.output)
+        return 0
     if not args.submission:
         raise GradeUsageError("give the SUBMISSION to grade (a file, or a folder of them with --out OUT)")
     target = Path(args.submission)
@@ -145,6 +152,7 @@ def register(sub) -> None:
                "  tcpcheck grade --assignment lab3.toml alice.rules --format gradescope -o results.json\n"
                "  tcpcheck grade --assignment lab3.toml submissions/ --out graded/ --jobs 2\n"
                "  tcpcheck grade --assignment lab3.toml --seed alice -o alice.rules\n"
+               "  tcpcheck grade --init questions -o lab2.toml && tcpcheck grade --assignment lab2.toml --answer-key\n"
                "  tcpcheck grade --package gradescope --assignment lab3.toml -o autograder/\n\n"
                "exit codes: 0 full marks, 1 fewer (or not gradable), 2 bad assignment or usage, "
                "3 internal error")
@@ -162,6 +170,8 @@ def register(sub) -> None:
     g.add_argument("--init", choices=sorted(INIT_KINDS), metavar="KIND",
                    help=f"write a commented example assignment ({', '.join(INIT_KINDS)})")
     g.add_argument("--seed", metavar="STUDENT", help="write the broken table STUDENT is to fix (fix assignments)")
+    g.add_argument("--answer-key", action="store_true",
+                   help="write the answers the reference gives to a questions assignment (a correct answer file)")
     g.add_argument("--package", choices=("gradescope", "prairielearn"),
                    help="write the autograder for a platform into the folder -o DIR")
     g.set_defaults(func=cmd_grade)

@@ -429,20 +429,18 @@ def _grade_answers(prepared: Prepared, p: Path, student: str, digest: str) -> Gr
 
     a = prepared.assignment
     try:
-        answers = load_answers(p)
+        answers = load_answers(p, a.questions)
     except InputError as exc:
         messages = list(getattr(exc, "errors", None) or str(exc).splitlines())
         tests = [TestResult("0", "the answer file loads", "loads", 0, 0, "failed", "visible",
                             "Your answer file could not be read, so nothing was graded:\n" + "\n".join(messages))]
-        tests += [TestResult(str(n), f"{q.id}", "question", q.points, 0, "failed", q.visibility,
+        tests += [TestResult(str(n), q.name, "question", q.points, 0, "failed", q.visibility,
                              "not graded: your answer file does not load")
                   for n, q in enumerate(a.questions, 1)]
         r = _result(prepared, str(p), student, False, messages, tests)
         r.submission_sha256 = digest
         return r
-    warnings = []
-    if isinstance(answers, tuple):
-        answers, warnings = answers
+    warnings = list(answers.warnings)
     tests = [TestResult("0", "the answer file loads", "loads", 0, 0, "passed", "visible",
                         "\n".join(["Your answer file loads.", *warnings]))]
     tests += grade_answers(a.questions, answers, a.feedback, first_number=1)
