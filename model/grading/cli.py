@@ -87,7 +87,7 @@ def cmd_grade(args) -> int:
 
 def _format_from(output: str | None) -> str:
     suffix = Path(output).suffix.lower() if output else ""
-    return {".json": "json", ".xml": "junit"}.get(suffix, "text")
+    return {".json": "json", ".xml": "junit", ".html": "html"}.get(suffix, "text")
 
 
 def _the_file_in(folder: Path, name: str) -> Path:
