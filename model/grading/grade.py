@@ -324,8 +324,6 @@ def _behaviour(prepared: Prepared, table, t: Test, points: float) -> TestResult:
         path = d.path + ([d.yours] if d.yours is not None else [])
         run = trace_json(path, table)
         k = len(d.path)
-        lines.append("The shortest run that tells them apart, on your table:")
-        lines.extend(trace_lines(path, table))
         who = d.cause[0]
         if d.kind == "differs":
             step, after = d.yours
@@ -343,6 +341,8 @@ def _behaviour(prepared: Prepared, table, t: Test, points: float) -> TestResult:
             lines.append(f"Step {k}: {_cause_text(d.cause)} happens with your table ({'; '.join(rows)}), "
                          f"but cannot happen with the reference here.")
             details["rows"] = rows
+        lines.append("The shortest run that tells them apart, on your table:")
+        lines.extend(trace_lines(path, table))
         details["step"] = k
         if d.expected is not None:
             step, after = d.expected
