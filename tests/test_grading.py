@@ -347,6 +347,13 @@ def _numbered_lines(output: str) -> list[str]:
             if line[:5].strip().rstrip(".").isdigit() and line[:5].strip().endswith(".")]
 
 
+def _step_line(output: str, step: int) -> str:
+    """The one line of a behaviour test's feedback that says what step ``step`` does."""
+    found = [line for line in output.splitlines() if line.startswith(f"Step {step}: ")]
+    assert len(found) == 1, output
+    return found[0]
+
+
 def _named(path: str, fixture, describe: str) -> str:
     if describe.startswith("no row for "):  # a blank of a partial table
         return describe
@@ -426,8 +433,7 @@ def test_distinguishing_runs_and_the_rows_they_name(graded, name):
         assert t.details["step"] == run.step, c
         assert _numbered_lines(t.output)[-1] == run.last, c
         assert t.run[-1]["step"] == (run.step if run.named else run.step - 1)
-        final = t.output.splitlines()[-1]
-        assert final.startswith(f"Step {run.step}: "), c
+        final = _step_line(t.output, run.step)
         if run.named is None:  # the missing kind: the submission has no row to name
             assert "rows" not in t.details, c
             assert final.endswith("it has no row for it, and the reference has one."), c
@@ -528,7 +534,7 @@ def test_a_row_no_configuration_fires(graded, name):
 def test_missing_call_is_the_missing_kind_of_difference(graded):
     _, r = graded("close_wait_no_close")
     t = _by_config(r, "seed")
-    assert t.output.splitlines()[-1] == ("Step 7: B: CLOSE cannot happen with your table in CLOSE_WAIT: it has no "
+    assert _step_line(t.output, 7) == ("Step 7: B: CLOSE cannot happen with your table in CLOSE_WAIT: it has no "
                                          "row for it, and the reference has one.")
     assert t.expected == ("Step 7 with the reference: B ends in LAST_ACK and sends <SEQ=301><ACK=0><CTL=FIN,ACK> "
                           f"(rfc9293.rules:{line_of(REFERENCE_TEXT, FIXTURES['close_wait_no_close'].replaced[0])}: "
@@ -542,7 +548,7 @@ def test_extra_row_that_fires_is_the_extra_kind_of_difference(graded):
     path, r = graded("extra_fin_wait_2_timer")
     t = _by_config(r, "seed")
     line = line_of(FIXTURES["extra_fin_wait_2_timer"].text, EXTRA_TIMER_ROW)
-    assert t.output.splitlines()[-1] == (f"Step 8: A: timeout 2MSL happens with your table ({path}:{line}: "
+    assert _step_line(t.output, 8) == (f"Step 8: A: timeout 2MSL happens with your table ({path}:{line}: "
                                          "FIN_WAIT_2 --timeout 2MSL / delete TCB--> CLOSED), but cannot happen "
                                          "with the reference here.")
     assert t.expected == "Step 8 cannot happen with the reference."
@@ -554,7 +560,7 @@ def test_differing_step_names_only_the_row_that_differs(graded):
     path, r = graded("no_closing")
     t = _by_config(r, "lossy")
     line = line_of(FIXTURES["no_closing"].text, FIXTURES["no_closing"].row)
-    assert t.output.splitlines()[-1] == (
+    assert _step_line(t.output, 7) == (
         "Step 7: B receives <SEQ=4294967295><ACK=301><CTL=FIN,ACK>: with your table B ends in FIN_WAIT_1 and "
         f"sends nothing; the reference does otherwise. Your row(s): {path}:{line}: FIN_WAIT_1 --rcv FIN--> FIN_WAIT_1")
     ack = line_of(REFERENCE_TEXT, "ESTABLISHED, FIN_WAIT_1, FIN_WAIT_2, CLOSING, CLOSE_WAIT, LAST_ACK, TIME_WAIT "
