@@ -126,7 +126,8 @@ class _Lines:
     _KEY = re.compile(r"^\s*\"?([A-Za-z0-9_-]+)\"?\s*=")
 
     def __init__(self, text: str):
-        self.text = text
+        self.lines = text.splitlines()
+        self.headers: list[tuple[int, str]] = []  # (line, name) of every header
         self.blocks: dict[str, list[int]] = {}  # array name -> line of each [[name]]
         self.keys: list[tuple[str | None, int, str, int]] = []  # (table, block index, key, line)
         table, index = None, 0
@@ -134,6 +135,7 @@ class _Lines:
             m = self._HEADER.match(raw)
             if m:
                 name = m.group(2).replace('"', "")
+                self.headers.append((n, name))
                 if m.group(1) == "[[":
                     self.blocks.setdefault(name, []).append(n)
                     table, index = name, len(self.blocks[name]) - 1
@@ -151,7 +153,11 @@ class _Lines:
             if t == table and i == index and k == key:
                 return n
         if table in self.blocks and index < len(self.blocks[table]):
-            return self.blocks[table][index]
+            start = self.blocks[table][index]
+            end = next((n for n, name in self.headers if n > start and not name.startswith(f"{table}.")),
+                       len(self.lines) + 1)
+            inline = re.compile(rf"[{{,]\s*\"?{re.escape(key)}\"?\s*=")  # a key of an inline table
+            return next((n for n in range(start, end) if inline.search(self.lines[n - 1])), start)
         for t, _, _, n in self.keys:
             if t == table:
                 return n
@@ -272,6 +278,10 @@ def parse_assignment(text: str, path: str, base_dir: Path | None = None) -> Assi
             err(lines.of("reference"), f"the reference table does not load: {exc}")
         except OSError as exc:
             err(lines.of("reference"), f"cannot read the reference table {rp}: {exc.strerror}")
+        if reference is None and not rp.is_file():
+            errors.pop()
+            err(lines.of("reference"), f"the reference table {rp} does not exist (a path is relative to "
+                                       f"the assignment file)")
 
     questions = []
     if kind == "questions":
@@ -281,18 +291,30 @@ def parse_assignment(text: str, path: str, base_dir: Path | None = None) -> Assi
         elif reference is not None and not errors:
             from .questions import parse_questions
             try:
-                questions = parse_questions(entries, text, path, configurations, reference)
+                questions = parse_questions(entries, text, path,
+                                            {k: v for k, v in configurations.items() if v is not None}, reference)
             except InputError as exc:
                 errors.extend(getattr(exc, "errors", None) or str(exc).splitlines())
     elif "questions" in data:
         err(lines.of("questions"), "[[questions]] belong in an assignment of kind = \"questions\"")
     if errors:
-        raise AssignmentError(errors)
+        raise AssignmentError(sorted(errors, key=_line_number))
     return Assignment(path, title or Path(path).stem, kind, ref_path, reference, digest, submission, feedback,
-                      partial, tuple(variants), max_states, seconds, configurations, tests, questions)
+                      partial, tuple(variants), max_states, seconds,
+                      {k: v for k, v in configurations.items() if v is not None}, tests, questions)
 
 
-def _configurations(data, lines, path, err) -> dict[str, Config]:
+def _line_number(message: str) -> int:
+    m = re.match(r".*?:(\d+): ", message)
+    return int(m.group(1)) if m else 0
+
+
+def _keys(entry: dict) -> list[str]:
+    """The keys of a configuration entry and of its sub-tables."""
+    return [k for k, v in entry.items()] + [kk for v in entry.values() if isinstance(v, dict) for kk in v]
+
+
+def _configurations(data, lines, path, err) -> dict[str, Config | None]:
     out: dict[str, Config] = {}
     entries = data.get("configurations", [])
     if not isinstance(entries, list):
@@ -317,13 +339,14 @@ def _configurations(data, lines, path, err) -> dict[str, Config]:
             err(lines.of(k, "configurations", n), f"unknown key '{k}' in configuration '{name}'; {what}")
         if bad:
             continue
+        out[name] = None  # defined, even if it turns out invalid: tests naming it are not told it is unknown
         try:
             out[name] = parse_config(_config_text(entry), f"configuration '{name}'", name=name)
         except ConfigError as exc:
             msg = re.sub(r"^configuration '[^']*':\d+: ", "", str(exc))
-            key = re.search(r"key '([^']+)'|^(\w+) must", msg)
-            k = next((g for g in key.groups() if g), None) if key else None
-            err(lines.of(k, "configurations", n) if k else line, f"configuration '{name}': {msg}")
+            # the line of the first key of the entry the message names
+            named = sorted((m.start(), k) for k in _keys(entry) if (m := re.search(rf"\b{re.escape(k)}\b", msg)))
+            err(lines.of(named[0][1], "configurations", n) if named else line, f"configuration '{name}': {msg}")
         except TypeError:
             err(line, f"configuration '{name}': values must be numbers, strings, booleans or lists")
     return out

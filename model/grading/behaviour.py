@@ -11,11 +11,13 @@ in a different RFC state or sends different segments.  Breadth-first order
 makes the first such step found the end of a *shortest distinguishing run*.
 
 A pair after a distinguishing step is not explored further.  The
-**agreement** is the share of the reference's reachable states that the
-lockstep search reaches along runs on which the two have not yet differed:
-1.0 when no run tells them apart, and smaller the earlier and the more
-often the submission parts from the reference.  It is the partial credit of
-the behaviour layer.
+**agreement** is the share of the reference's transitions (a reachable state
+and a step from it) that the lockstep search took together with an equal
+step of the submission, and never with a different one; steps only the
+submission can take count against it, in the denominator.  It is 1.0
+exactly when no run tells the two apart, and smaller the earlier and the
+more often the submission parts from the reference.  It is the partial
+credit of the behaviour layer.
 
 It explores and compares; it scores nothing and prints nothing.
 """
@@ -48,12 +50,13 @@ class Comparison(NamedTuple):
     """What the lockstep search found in one configuration."""
 
     difference: Difference | None  # None: no run of the configuration tells the two apart
-    agreement: float  # share of the reference's states reached before any difference
-    agreed: int  # reference states reached by agreeing runs
-    reference_states: int  # the reference's reachable states in this configuration
+    agreement: float  # agreed / (reference_transitions + extra)
+    agreed: int  # reference transitions taken the same way, and never differently
+    reference_transitions: int  # the reference's transitions in this configuration
+    extra: int  # (reference state, step) pairs only the submission can take
     pairs: int  # pairs of states explored
     complete: bool  # False: the state budget stopped the search
-    fired: frozenset[int]  # reference rule ids that fired on agreeing runs
+    fired: frozenset[int]  # submission rule ids that fired on the runs explored, the differing steps included
     seconds: float
 
 
@@ -80,11 +83,11 @@ def _by_cause(model: Model, s: tuple) -> dict[tuple, tuple[int, tuple]]:
     return out
 
 
-def compare(reference: Model, submission: Model, reference_states: int,
+def compare(reference: Model, submission: Model, reference_transitions: int,
             max_pairs: int | None = None, deadline: float | None = None) -> Comparison:
     """Explore ``reference`` and ``submission`` (two models of one configuration)
-    together.  ``reference_states`` is the size of the reference's own
-    exploration, the denominator of the agreement.  Raises BudgetExceeded past
+    together.  ``reference_transitions`` is the number of (state, step) pairs
+    of the reference's own exploration, the denominator of the agreement.  Raises BudgetExceeded past
     ``max_pairs`` pairs or the ``deadline`` (a time.monotonic() value) unless a
     difference has already been found, which is then returned as incomplete."""
     started = time.perf_counter()
@@ -97,7 +100,9 @@ def compare(reference: Model, submission: Model, reference_states: int,
         pairs.append((r, s))
         parent.append(-1)
         via.append(-1)
-    agreed: set = {r for r, _ in pairs}
+    agreed: set = set()  # (reference state, reference label) taken the same way
+    differed: set = set()  # ... or differently, somewhere
+    extra: set = set()  # (reference state, cause) only the submission can take
     fired: set[int] = set()
     first: Difference | None = None
     complete = True
@@ -112,12 +117,14 @@ def compare(reference: Model, submission: Model, reference_states: int,
         ref, sub = _by_cause(reference, r), _by_cause(submission, s)
         for cause in list(ref) + [c for c in sub if c not in ref]:
             rl_rt, sl_st = ref.get(cause), sub.get(cause)
+            if sl_st is not None:
+                fired.update(submission.step(sl_st[0]).rules)
             if rl_rt is not None and sl_st is not None:
                 rstep, sstep = reference.step(rl_rt[0]), submission.step(sl_st[0])
                 rafter, safter = reference.decode(rl_rt[1]), submission.decode(sl_st[1])
                 if _effect(rstep, rafter) == _effect(sstep, safter):
+                    agreed.add((r, rl_rt[0]))
                     key = (rl_rt[1], sl_st[1])
-                    fired.update(rstep.rules)
                     if key not in index:
                         if max_pairs is not None and len(pairs) >= max_pairs:
                             if first is None:
@@ -128,11 +135,15 @@ def compare(reference: Model, submission: Model, reference_states: int,
                         pairs.append(key)
                         parent.append(i)
                         via.append(sl_st[0])
-                        agreed.add(rl_rt[1])
                     continue
                 kind = "differs"
+                differed.add((r, rl_rt[0]))
+            elif sl_st is None:
+                kind = "missing"
+                differed.add((r, rl_rt[0]))
             else:
-                kind = "missing" if sl_st is None else "extra"
+                kind = "extra"
+                extra.add((r, cause))
             if first is None:
                 first = Difference(
                     kind, _path(submission, pairs, parent, via, i), cause,
@@ -141,9 +152,11 @@ def compare(reference: Model, submission: Model, reference_states: int,
         i += 1
         if not complete:
             break
-    return Comparison(first, min(1.0, len(agreed) / reference_states) if reference_states else 1.0,
-                      len(agreed), reference_states, len(pairs), complete, frozenset(fired),
-                      time.perf_counter() - started)
+    good = len(agreed - differed)
+    total = reference_transitions + len(extra)
+    agreement = 1.0 if first is None else min(good / total, 1.0) if total else 0.0
+    return Comparison(first, agreement, good, reference_transitions, len(extra), len(pairs), complete,
+                      frozenset(fired), time.perf_counter() - started)
 
 
 def _path(model: Model, pairs: list, parent: list[int], via: list[int], i: int) -> list:

@@ -103,8 +103,12 @@ def compare_cells(reference: RuleTable, submission: RuleTable) -> list[Cell]:
             status = "extra"
         else:
             status = "right" if ref == sub else "differs"
+        rows = submission.rules_for(state, event)
+        if status == "differs":  # name only the rows that differ (a qualified half may be right)
+            rows = [r for r in rows if any(ref.get(q) != (r.actions, r.to)
+                                           for q in ((r.qualifier,) if r.qualifier else QUALIFIERS))]
         cells.append(Cell(state, event, status,
-                          _where(submission.rules_for(state, event), sub_missing),
+                          _where(rows, sub_missing),
                           _where(reference.rules_for(state, event), ref_missing),
                           _text(sub), _text(ref)))
     return cells

@@ -128,7 +128,11 @@ def _seed(assignment, args) -> int:
         raise GradeUsageError(f"{assignment.path}: variant '{name}' does not apply to the reference table "
                               f"{assignment.reference_path} (it edits rows of RFC 9293's table that this "
                               f"reference writes differently)") from None
-    header = (f"# The table to fix, for {args.seed}: one cell of this table is wrong.\n"
+    from ..table import parse_table
+    from .cells import compare_cells
+    wrong = sum(not c.right for c in compare_cells(assignment.reference, parse_table(broken, "seeded")))
+    header = (f"# The table to fix, for {args.seed}: {wrong} cell{'s' if wrong != 1 else ''} of this table "
+              f"{'are' if wrong != 1 else 'is'} wrong.\n"
               f"# Find it, correct it, and submit this file as {assignment.submission}.\n")
     _write(header + broken, args.output)
     print(f"{args.seed}: variant {pick + 1} of {len(assignment.variants)} ({name})", file=sys.stderr)

@@ -85,6 +85,7 @@ class Prepared:
     def __init__(self, assignment: Assignment):
         self.assignment = assignment
         self._counts: dict[str, int] = {}
+        self._transitions: dict[str, int] = {}
         self._fired: dict[str, frozenset[int]] = {}
         self._verdicts: dict[str, dict] = {}
 
@@ -96,8 +97,14 @@ class Prepared:
                 raise InputError(f"{a.path}: the reference's exploration of configuration '{name}' needs "
                                  f"more than [limits] max_states = {a.max_states:,} states; raise it")
             self._counts[name] = len(x.states)
+            self._transitions[name] = len(set(zip(x.src, x.lab)))
             self._fired[name] = frozenset(r for k in range(len(x.labels)) for r in x.label(k).rules)
         return self._counts[name]
+
+    def reference_transitions(self, name: str) -> int:
+        """The (state, step) pairs of the reference's exploration: the agreement's denominator."""
+        self.reference_states(name)
+        return self._transitions[name]
 
     def exercised(self) -> frozenset[int]:
         """The reference's rule ids that fire in some configuration of the assignment."""
@@ -133,6 +140,7 @@ def grade_file(prepared: Prepared, path: str | Path, student: str | None = None)
     questions assignment.  Always returns a result."""
     p = Path(path)
     a = prepared.assignment
+    prepared.warm()  # a reference beyond the budgets is the assignment's problem (InputError), not the student's
     student = student or p.stem
     try:
         digest = hashlib.sha256(p.read_bytes()[: 1 << 20]).hexdigest()
@@ -202,14 +210,17 @@ def grade_table(prepared: Prepared, table, submission: str = "", student: str = 
     tests = [TestResult("0", "the table loads", "loads", 0, 0, "passed", "visible",
                         "Your table loads." + (f"\n{messages[0]}" if messages else ""))]
     checks: dict = {}  # configuration -> the submission's check (or the exception it ended in), run once
-    for n, (t, name, points, prop) in enumerate(_expanded(prepared, a.tests), 1):
-        number = str(n)
+    fired: set[int] = set()  # the submission's rules that fired in the behaviour searches
+    graded = list(enumerate(_expanded(prepared, a.tests), 1))
+    results: dict[int, TestResult] = {}
+    # the rows tests last: a cell counts as exercised when the submission's own row fired
+    for n, (t, name, points, prop) in sorted(graded, key=lambda g: g[1][0].kind == "rows"):
         try:
             with _time_budget(a.seconds):
                 if t.kind == "rows":
-                    res = _rows(prepared, table, t, points)
+                    res = _rows(prepared, table, t, points, fired)
                 elif t.kind == "behaviour":
-                    res = _behaviour(prepared, table, t, points)
+                    res = _behaviour(prepared, table, t, points, fired)
                 else:
                     res = _property(prepared, table, t, points, prop, checks)
         except (TestTimeout, BudgetExceeded) as exc:
@@ -222,9 +233,10 @@ def grade_table(prepared: Prepared, table, submission: str = "", student: str = 
             res = TestResult("", "", t.kind, points, 0, "error",
                              output=f"the grader failed on this test ({type(exc).__name__}: {exc}); it earns "
                                     f"no points. Tell your instructor.")
-        res.number, res.name, res.visibility = number, name, t.visibility
+        res.number, res.name, res.visibility = str(n), name, t.visibility
         res.configuration = t.configuration
-        tests.append(res)
+        results[n] = res
+    tests.extend(results[n] for n, _ in graded)
     return _result(prepared, submission, student, True, messages, tests)
 
 
@@ -234,11 +246,11 @@ def _status(score: float, points: float) -> str:
     return "passed" if score >= points - 1e-9 else "failed"
 
 
-def _rows(prepared: Prepared, table, t: Test, points: float) -> TestResult:
+def _rows(prepared: Prepared, table, t: Test, points: float, fired: set[int]) -> TestResult:
     cells = compare_cells(prepared.assignment.reference, table)
-    exercised = prepared.exercised()
     ref_rules = prepared.assignment.reference.rules
-    exercised_cells = {(ref_rules[i].state, ref_rules[i].event) for i in exercised}
+    exercised_cells = ({(ref_rules[i].state, ref_rules[i].event) for i in prepared.exercised()}
+                       | {(table.rules[i].state, table.rules[i].event) for i in fired})
     right = sum(c.right for c in cells)
     score = points * right / len(cells) if cells else points
     wrong = [c for c in cells if not c.right]
@@ -258,7 +270,8 @@ def _rows(prepared: Prepared, table, t: Test, points: float) -> TestResult:
             lines.append(f"  {c.describe()} ({where}): {what}{only}")
             listed.append({"state": c.state, "event": c.event, "status": c.status, "where": list(c.where),
                            "yours": c.yours, "by_row_only": bool(only)})
-            expected.append(f"  {c.describe()}: the reference does {c.expected}")
+            expected.append(f"  {c.describe()}: " + ("the reference has no row for it" if c.status == "extra"
+                                                     else f"the reference does {c.expected}"))
         details["wrong"] = listed
     elif t.feedback == "test" and wrong:
         details["wrong"] = len(wrong)
@@ -298,15 +311,17 @@ def _cause_text(cause: tuple) -> str:
     return f"the network {'loses' if cause[1] == 'lose' else 'duplicates'} {describe_segment(cause[3])} ({cause[2]})"
 
 
-def _behaviour(prepared: Prepared, table, t: Test, points: float) -> TestResult:
+def _behaviour(prepared: Prepared, table, t: Test, points: float, fired: set[int]) -> TestResult:
     a = prepared.assignment
     cfg = a.configurations[t.configuration]
     n = prepared.reference_states(t.configuration)
-    c = compare(Model(cfg, a.reference), Model(cfg, table), n, max_pairs=a.max_states,
-                deadline=time.monotonic() + a.seconds)
+    c = compare(Model(cfg, a.reference), Model(cfg, table), prepared.reference_transitions(t.configuration),
+                max_pairs=a.max_states, deadline=time.monotonic() + a.seconds)
+    fired.update(c.fired)
     d = c.difference
     details: dict = {"agreement": round(c.agreement, 4), "reference_states": n,
-                     "agreeing_states": c.agreed, "complete": c.complete}
+                     "reference_transitions": c.reference_transitions, "agreeing_transitions": c.agreed,
+                     "extra_transitions": c.extra, "complete": c.complete}
     if d is None:
         return TestResult("", "", "behaviour", points, points, "passed",
                           output="" if t.feedback == "pass-fail" else
@@ -315,9 +330,11 @@ def _behaviour(prepared: Prepared, table, t: Test, points: float) -> TestResult:
     score = points * c.agreement if c.complete else 0.0
     lines = []
     if t.feedback != "pass-fail":
-        lines.append(f"Your table behaves differently in configuration '{t.configuration}': "
-                     f"{100 * c.agreement:.1f}% of the reference's {n:,} states are reached before a "
-                     f"difference ({len(d.path)} steps on the shortest run that shows one).")
+        lines.append(f"Your table behaves differently in configuration '{t.configuration}': it takes "
+                     f"{100 * c.agreement:.1f}% of the reference's {c.reference_transitions:,} steps (from "
+                     f"{n:,} states) the same way before any difference"
+                     + (f", and has {c.extra:,} step(s) the reference cannot take" if c.extra else "")
+                     + f"; the shortest run that shows a difference has {len(d.path)} steps.")
     run = None
     expected = ""
     if t.feedback in ("run", "expected"):
