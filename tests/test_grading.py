@@ -26,6 +26,8 @@ from __future__ import annotations
 import json
 from typing import NamedTuple
 
+import math
+
 import pytest
 
 from tcpcheck.model.grading.assignment import load_assignment
@@ -149,7 +151,7 @@ def _l(name: str) -> str:
 F = FIXTURES
 PINS: dict[str, Pin] = {
     "no_closing": Pin(
-        "82.27", (ROWS_1, "10.00 passed", "17.81 failed", "11.77 failed", "11.91 failed"),
+        "82.26", (ROWS_1, "10.00 passed", "17.81 failed", "11.77 failed", "11.90 failed"),
         (_r("CLOSING is reachable"), _r("deadlock freedom"), _r("every close completes"), _l("CLOSING is reachable")),
         (("FIN_WAIT_1", "rcv FIN", "differs", False, (F["no_closing"].row,)),),
         {"lossy": Run(7, "7. B receives <SEQ=4294967295><ACK=301><CTL=FIN,ACK>: rcv ACK; rcv FIN "
@@ -159,7 +161,7 @@ PINS: dict[str, Pin] = {
          "reliable": Run(7, "7. A receives <SEQ=301><ACK=4294967295><CTL=FIN,ACK>: rcv ACK; rcv FIN "
                             "A FIN_WAIT_1 | B FIN_WAIT_1", "FIN_WAIT_1 --rcv FIN--> FIN_WAIT_1", F["no_closing"].replaced[0])}),
     "fw1_to_time_wait": Pin(
-        "86.22", (ROWS_1, "6.00 failed", "19.49 failed", "14.33 failed", "12.59 failed"),
+        "86.21", (ROWS_1, "6.00 failed", "19.49 failed", "14.33 failed", "12.58 failed"),
         (_r("the passive closer is never reset"), _r("FIN_WAIT_2 is reachable")),
         (("FIN_WAIT_1", "rcv ACK of FIN", "differs", False, (F["fw1_to_time_wait"].row,)),),
         {c: Run(n, last, "FIN_WAIT_1 --rcv ACK of FIN--> TIME_WAIT", F["fw1_to_time_wait"].replaced[0]) for c, n, last in (
@@ -171,7 +173,7 @@ PINS: dict[str, Pin] = {
             ("reliable", 8, "8. B receives <SEQ=4294967295><ACK=302><CTL=ACK>: rcv ACK of FIN "
                             "A CLOSE_WAIT | B FIN_WAIT_1 -> TIME_WAIT"))}),
     "last_ack_stays": Pin(
-        "96.61", (ROWS_1, "8.67 failed", "24.38 failed", "14.96 failed", "14.79 failed"),
+        "96.60", (ROWS_1, "8.66 failed", "24.38 failed", "14.96 failed", "14.79 failed"),
         (_r("deadlock freedom"), _r("every close completes")),
         (("LAST_ACK", "rcv ACK of FIN", "differs", False, (F["last_ack_stays"].row,)),),
         {c: Run(n, last, "LAST_ACK --rcv ACK of FIN--> LAST_ACK", F["last_ack_stays"].replaced[0]) for c, n, last in (
@@ -188,9 +190,9 @@ PINS: dict[str, Pin] = {
         "99.86", (ROWS_1,) + FULL[1:], (),
         (("CLOSING", "rcv unacceptable ACK", "differs", True, (CLOSING_UNACC_ROW,)),)),
     "syn_rcvd_rst_closes": Pin(
-        # lossy: 24.9996 (116,479 of 116,481 steps agree), printed 25.00; see the xfail of
-        # test_a_difference_is_never_shown_as_full_agreement
-        "99.83", (ROWS_1, "10.00 passed", "25.00 failed", "15.00 passed", "14.97 failed"),
+        # lossy: 116,479 of 116,481 steps agree: 24.9996, rounded down to 24.99 (see
+        # test_a_difference_is_never_shown_as_full_agreement)
+        "99.82", (ROWS_1, "10.00 passed", "24.99 failed", "15.00 passed", "14.97 failed"),
         (),
         # only the [passive] row, which differs: the table's SYN_RCVD[active] row is the reference's
         (("SYN_RCVD", "rcv RST", "differs", False, (F["syn_rcvd_rst_closes"].row,)),),
@@ -198,7 +200,7 @@ PINS: dict[str, Pin] = {
                 "SYN_RCVD[passive] --rcv RST / delete TCB--> CLOSED", F["syn_rcvd_rst_closes"].replaced[0])
          for c in ("lossy", "reliable")}),
     "two_way_handshake": Pin(
-        "50.83", (ROWS_1, "0.67 failed", "0.02 failed", "15.00 passed", "0.81 failed"),
+        "50.81", (ROWS_1, "0.66 failed", "0.01 failed", "15.00 passed", "0.81 failed"),
         (_r("SYN_RCVD is reachable"),),
         (("LISTEN", "rcv SYN", "differs", False, (F["two_way_handshake"].row,)),),
         {"seed": Run(2, "2. B receives <SEQ=4294967294><CTL=SYN>: rcv SYN A SYN_SENT | B LISTEN -> ESTABLISHED",
@@ -220,7 +222,7 @@ PINS: dict[str, Pin] = {
             ("reliable", 10, "10. B receives <SEQ=4294967295><ACK=302><CTL=FIN,ACK>: rcv ACK; rcv FIN "
                              "A LAST_ACK | B FIN_WAIT_2 -> CLOSED"))}),
     "close_wait_no_close": Pin(
-        "80.46", (ROWS_1, "6.00 failed", "17.18 failed", "12.25 failed", "11.75 failed"),
+        "80.45", (ROWS_1, "6.00 failed", "17.18 failed", "12.25 failed", "11.74 failed"),
         (_r("LAST_ACK is reachable"), _r("deadlock freedom"), _r("every close completes")),
         (("CLOSE_WAIT", "CLOSE", "missing", False, ()),),
         # the missing kind: the run stops before the step only the reference can take
@@ -238,7 +240,7 @@ PINS: dict[str, Pin] = {
         (("FIN_WAIT_2", "CLOSE", "extra", True, (EXTRA_ROW,)),)),
     "extra_fin_wait_2_timer": Pin(
         # every reference step agrees; the steps only this table takes (the timer) count against it
-        "98.39", ("19.86 failed", "9.38 failed", "24.96 failed", "14.93 failed", "14.79 failed"),
+        "98.38", ("19.86 failed", "9.37 failed", "24.95 failed", "14.93 failed", "14.79 failed"),
         (_r("the passive closer is never reset"),),
         # the row fires in every behaviour search, so it is not "checked by row only"
         (("FIN_WAIT_2", "timeout 2MSL", "extra", False, (EXTRA_TIMER_ROW,)),),
@@ -248,7 +250,7 @@ PINS: dict[str, Pin] = {
             ("simultaneous", 10, "10. A: timeout 2MSL A FIN_WAIT_2 -> CLOSED | B CLOSE_WAIT"),
             ("reliable", 9, "9. B: timeout 2MSL A CLOSE_WAIT | B FIN_WAIT_2 -> CLOSED"))}),
     "partial": Pin(
-        "94.53", ("19.72 failed", "8.67 failed", "23.75 failed", "14.70 failed", "13.74 failed"),
+        "94.51", ("19.72 failed", "8.66 failed", "23.75 failed", "14.69 failed", "13.74 failed"),
         (_r("deadlock freedom"), _r("every close completes")),
         (("CLOSING", "rcv ACK of FIN", "missing", False, ()), ("LAST_ACK", "rcv ACK of FIN", "missing", False, ())),
         {"seed": Run(10, "10. B receives <SEQ=0><ACK=302><CTL=ACK>: rcv ACK of FIN A TIME_WAIT | B LAST_ACK",
@@ -268,7 +270,7 @@ PINS: dict[str, Pin] = {
                                  "A CLOSING | B TIME_WAIT",
                              "TIME_WAIT --rcv retransmitted FIN--> TIME_WAIT", F["time_wait_silent"].replaced[0])}),
     "no_third_ack": Pin(
-        "51.37", (ROWS_1, "1.33 failed", "0.08 failed", "14.94 failed", "1.21 failed"),
+        "51.35", (ROWS_1, "1.33 failed", "0.07 failed", "14.94 failed", "1.20 failed"),
         (_r("deadlock freedom"), _r("every close completes")),
         (("SYN_SENT", "rcv SYN,ACK", "differs", False, (F["no_third_ack"].row,)),),
         {c: Run(n, last, "SYN_SENT --rcv SYN,ACK--> ESTABLISHED", F["no_third_ack"].replaced[0]) for c, n, last in (
@@ -281,7 +283,7 @@ PINS: dict[str, Pin] = {
             ("reliable", 4, "4. A receives <SEQ=300><ACK=4294967295><CTL=SYN,ACK>: rcv SYN,ACK "
                             "A SYN_SENT -> ESTABLISHED | B SYN_RCVD"))}),
     "fin_not_acked": Pin(
-        "75.05", (ROWS_1, "4.67 failed", "14.90 failed", "11.18 failed", "9.44 failed"), (),
+        "75.04", (ROWS_1, "4.66 failed", "14.90 failed", "11.18 failed", "9.44 failed"), (),
         (("ESTABLISHED", "rcv FIN", "differs", False, (F["fin_not_acked"].row,)),),
         {c: Run(n, last, "ESTABLISHED --rcv FIN--> CLOSE_WAIT", F["fin_not_acked"].replaced[0]) for c, n, last in (
             ("seed", 6, "6. B receives <SEQ=4294967295><ACK=301><CTL=FIN,ACK>: rcv ACK; rcv FIN "
@@ -324,9 +326,6 @@ AGREEMENT: dict[str, dict[str, tuple[int, int]]] = {
 
 #: Every (table, configuration) whose behaviour test finds a difference.
 DIFFERING = [(name, c) for name in GRADABLE for c in CONFIGS if c in PINS[name].runs]
-
-#: Of those, the ones whose agreement is so close to 1 that the grader prints it as 100.0%.
-SHOWN_AS_FULL = {("syn_rcvd_rst_closes", "lossy"), ("time_wait_silent", "lossy")}
 
 
 # --- fixtures ------------------------------------------------------------------
@@ -570,9 +569,9 @@ def test_missing_call_is_the_missing_kind_of_difference(graded):
                           "CLOSE_WAIT --CLOSE / snd FIN--> LAST_ACK).")
     # 9 of the seed's 15 steps agree: see test_agreement_on_the_seed_exchange_by_hand (B's CLOSE is
     # missing on 7->8 and 9->10, and 8->10 ... 12->13 are never reached)
-    assert t.output.splitlines()[0] == ("Your table behaves differently in configuration 'seed': it takes 60.0% of "
-                                        "the reference's 15 steps (from 14 states) the same way before any "
-                                        "difference; the shortest run that shows a difference has 7 steps.")
+    assert t.output.splitlines()[0] == ("Your table behaves differently in configuration 'seed': agreement 60.0%. "
+                                        "It takes 9 of the reference's 15 steps (from 14 states) the same way and "
+                                        "never differently; the shortest run that shows a difference has 7 steps.")
 
 
 def test_extra_row_that_fires_is_the_extra_kind_of_difference(graded):
@@ -728,9 +727,11 @@ def test_agreement_counts(graded, name):
         assert t.details["reference_states"] == states and t.details["reference_transitions"] == transitions, c
         assert (t.details["agreeing_transitions"], t.details["extra_transitions"]) == (agreed, extra), c
         agreement = agreed / (transitions + extra)
-        # to four decimals (how it rounds is the xfail of test_a_difference_is_never_shown_as_full_agreement)
+        # to four decimals, rounded down
         assert t.details["agreement"] == pytest.approx(agreement, abs=1e-4) and t.details["complete"] is True, c
-        assert t.score == pytest.approx(t.max_score * agreement, abs=1e-9), c
+        # points x agreement, rounded down to the hundredth (a difference never shows as full points)
+        expected = t.max_score if agreement == 1 else math.floor(t.max_score * agreement * 100 + 1e-9) / 100
+        assert t.score == pytest.approx(expected, abs=1e-9), c
         assert (agreement < 1) == (c in AGREEMENT.get(name, {})) == ("step" in t.details), c
 
 
@@ -766,19 +767,20 @@ def test_agreement_on_the_seed_exchange_by_hand(graded, prepared):
                      (10, 11, "A", "rcv ACK; rcv FIN"), (11, 12, "B", "rcv ACK of FIN"),
                      (12, 13, "A", "timeout 2MSL")]
     assert len(x.states) == 14 and len(set(zip(x.src, x.lab))) == 15
+    # agreement to four decimals, the percentage to one and the score to two: each rounded down
     for name, agreed, extra, score, shown in (("fw1_to_time_wait", 9, 0, "6.00", "60.0%"),
-                                              ("fin_not_acked", 7, 0, "4.67", "46.7%"),
-                                              ("two_way_handshake", 1, 0, "0.67", "6.7%"),
-                                              ("extra_fin_wait_2_timer", 15, 1, "9.38", "93.8%")):
+                                              ("fin_not_acked", 7, 0, "4.66", "46.6%"),
+                                              ("two_way_handshake", 1, 0, "0.66", "6.6%"),
+                                              ("extra_fin_wait_2_timer", 15, 1, "9.37", "93.7%")):
         t = _by_config(graded(name)[1], "seed")
         assert {k: t.details[k] for k in ("reference_states", "reference_transitions", "agreeing_transitions",
                                           "extra_transitions", "agreement")} == {
             "reference_states": 14, "reference_transitions": 15, "agreeing_transitions": agreed,
-            "extra_transitions": extra, "agreement": round(agreed / (15 + extra), 4)}, name
+            "extra_transitions": extra, "agreement": math.floor(agreed / (15 + extra) * 10_000) / 10_000}, name
         assert f"{t.score:.2f}" == score, name
         assert t.output.splitlines()[0] == (
-            f"Your table behaves differently in configuration 'seed': it takes {shown} of the reference's 15 steps "
-            f"(from 14 states) the same way before any difference"
+            f"Your table behaves differently in configuration 'seed': agreement {shown}. It takes {agreed} of the "
+            f"reference's 15 steps (from 14 states) the same way and never differently"
             + (f", and has {extra} step(s) the reference cannot take" if extra else "")
             + f"; the shortest run that shows a difference has {PINS[name].runs['seed'].step} steps."), name
 
@@ -792,14 +794,7 @@ def test_a_difference_never_earns_full_points(graded, name, config):
     assert t.details["agreeing_transitions"] < t.details["reference_transitions"] + t.details["extra_transitions"]
 
 
-@pytest.mark.parametrize("name, config", [
-    pytest.param(n, c, marks=pytest.mark.xfail(
-        strict=True, reason="the agreement is rounded for display: 116,479 (syn_rcvd_rst_closes) and 116,449 "
-                            "(time_wait_silent) of the 116,481 lossy steps print as 'it takes 100.0% of the "
-                            "reference's ... steps the same way before any difference' on a failed test; for "
-                            "syn_rcvd_rst_closes details['agreement'] is round(0.99998, 4) = 1.0 and the score "
-                            "24.9996 shows as '25.00/25'")) if (n, c) in SHOWN_AS_FULL else (n, c)
-    for n, c in DIFFERING])
+@pytest.mark.parametrize("name, config", DIFFERING)
 def test_a_difference_is_never_shown_as_full_agreement(graded, name, config):
     _, r = graded(name)
     t = _by_config(r, config)

@@ -151,10 +151,6 @@ def test_reference_path_that_does_not_exist(tmp_path):
                       f"does not exist (a path is relative to the assignment file)"]
 
 
-@pytest.mark.xfail(strict=True, reason="a reference path that exists but is a directory is reported as 'the reference "
-                                       "table ... does not exist': parse_assignment replaces the load error by that "
-                                       "sentence whenever the path is not a file (rp.is_file()), not only when it is "
-                                       "missing")
 def test_reference_path_that_is_a_directory_is_not_called_missing(tmp_path):
     (tmp_path / "private").mkdir()
     text = BASE.replace('reference = "builtin:rfc9293"', 'reference = "private"')
@@ -481,12 +477,6 @@ def test_reference_exploration_over_the_state_budget_is_a_bad_assignment(tmp_pat
     assert "score:" not in captured.out  # no student is graded
 
 
-@pytest.mark.xfail(strict=True, reason="grade_file now calls Prepared.warm(), whose exercised() explores every "
-                                       "[[configurations]] entry under [limits] max_states, also for a questions "
-                                       "assignment, whose questions explore without that budget: an assignment "
-                                       "whose --answer-key works (exit 0) exits 2 ('the reference's exploration of "
-                                       "configuration 'default' needs more than [limits] max_states = 1,000 "
-                                       "states') on every answer file; before, it graded them (14 / 14 here)")
 def test_a_questions_assignment_is_not_held_to_the_state_budget_it_does_not_use(tmp_path, capsys):
     p = tmp_path / "q.toml"
     assert main(["grade", "--init", "questions", "-o", str(p)]) == 0

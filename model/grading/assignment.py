@@ -278,7 +278,7 @@ def parse_assignment(text: str, path: str, base_dir: Path | None = None) -> Assi
             err(lines.of("reference"), f"the reference table does not load: {exc}")
         except OSError as exc:
             err(lines.of("reference"), f"cannot read the reference table {rp}: {exc.strerror}")
-        if reference is None and not rp.is_file():
+        if reference is None and not rp.exists():
             errors.pop()
             err(lines.of("reference"), f"the reference table {rp} does not exist (a path is relative to "
                                        f"the assignment file)")

@@ -12,7 +12,8 @@ The layers and their scores:
 
 * **rows**: points x cells right / cells in either table (:mod:`.cells`);
 * **behaviour**: full points when no run of the configuration tells the
-  tables apart, else points x the agreement of :mod:`.behaviour`;
+  tables apart, else points x the agreement of :mod:`.behaviour`, rounded
+  down to the hundredth (so a difference never shows as full points);
 * **properties**: one test per property, points shared equally; each passes
   when the submission's verdict is the reference's.  With ``properties =
   "all"`` only the properties the reference holds in that configuration are
@@ -26,6 +27,7 @@ Feedback is cut to the test's level; the reference's answer goes only into
 from __future__ import annotations
 
 import hashlib
+import math
 import signal
 import time
 from contextlib import contextmanager
@@ -123,7 +125,10 @@ class Prepared:
         return self._verdicts[name]
 
     def warm(self) -> "Prepared":
-        """Compute everything any submission will need (before forking workers)."""
+        """Compute everything any submission will need (before forking workers).
+        A questions assignment computed its answers when it was loaded."""
+        if self.assignment.kind == "questions":
+            return self
         for t in self.assignment.tests:
             if t.configuration is not None:
                 self.reference_states(t.configuration)
@@ -242,6 +247,12 @@ def grade_table(prepared: Prepared, table, submission: str = "", student: str = 
 
 # --- the layers ------------------------------------------------------------------
 
+def _floor(x: float, digits: int) -> float:
+    """``x`` rounded down to ``digits`` decimals (a hair of float error forgiven)."""
+    scale = 10 ** digits
+    return math.floor(x * scale + 1e-9) / scale
+
+
 def _status(score: float, points: float) -> str:
     return "passed" if score >= points - 1e-9 else "failed"
 
@@ -319,7 +330,7 @@ def _behaviour(prepared: Prepared, table, t: Test, points: float, fired: set[int
                 max_pairs=a.max_states, deadline=time.monotonic() + a.seconds)
     fired.update(c.fired)
     d = c.difference
-    details: dict = {"agreement": round(c.agreement, 4), "reference_states": n,
+    details: dict = {"agreement": _floor(c.agreement, 4), "reference_states": n,
                      "reference_transitions": c.reference_transitions, "agreeing_transitions": c.agreed,
                      "extra_transitions": c.extra, "complete": c.complete}
     if d is None:
@@ -327,12 +338,13 @@ def _behaviour(prepared: Prepared, table, t: Test, points: float, fired: set[int
                           output="" if t.feedback == "pass-fail" else
                           f"No run of configuration '{t.configuration}' tells your table from the reference "
                           f"({n:,} states).", details=details)
-    score = points * c.agreement if c.complete else 0.0
+    # rounded down, so that a difference is never shown as full agreement or full points
+    score = _floor(points * c.agreement, 2) if c.complete else 0.0
     lines = []
     if t.feedback != "pass-fail":
-        lines.append(f"Your table behaves differently in configuration '{t.configuration}': it takes "
-                     f"{100 * c.agreement:.1f}% of the reference's {c.reference_transitions:,} steps (from "
-                     f"{n:,} states) the same way before any difference"
+        lines.append(f"Your table behaves differently in configuration '{t.configuration}': agreement "
+                     f"{_floor(100 * c.agreement, 1):.1f}%. It takes {c.agreed:,} of the reference's "
+                     f"{c.reference_transitions:,} steps (from {n:,} states) the same way and never differently"
                      + (f", and has {c.extra:,} step(s) the reference cannot take" if c.extra else "")
                      + f"; the shortest run that shows a difference has {len(d.path)} steps.")
     run = None
