@@ -149,7 +149,8 @@ def _planned(prepared: Prepared) -> list[tuple[str, str, float, str, str | None]
     """Each test a result lists: (name, kind, points, visibility, configuration)."""
     a = prepared.assignment
     if a.kind == "questions":
-        return [(q.id, "question", q.points, q.visibility, None) for q in a.questions]
+        return [(getattr(q, "name", q.id), "question", q.points, q.visibility, getattr(q, "configuration", None))
+                for q in a.questions]
     return [(name, t.kind if t.kind != "properties" else "property", points, t.visibility, t.configuration)
             for t, name, points, _ in _expanded(prepared, a.tests)]
 

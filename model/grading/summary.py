@@ -58,14 +58,24 @@ def _href(name: str) -> str:
 
 
 def _columns(results: list[GradeResult]) -> list[tuple[str, str, float]]:
-    """Every graded test, (number, name, max score), in the order of the numbers."""
-    seen: dict[tuple[str, str], float] = {}
+    """Every graded test, (number, name, max score), in the order of the numbers.
+
+    A test is known by its number; its name is the one a graded result gives
+    it (a result that could not be graded may name it more shortly)."""
+    seen: dict[str, tuple[int, str, float]] = {}
     for r in results:
         for t in r.tests:
-            if t.number != "0" and (t.number, t.name) not in seen:
-                seen[(t.number, t.name)] = t.max_score
-    return [(n, name, m) for (n, name), m in
-            sorted(seen.items(), key=lambda kv: (int(kv[0][0]) if kv[0][0].isdigit() else 1 << 30, kv[0]))]
+            if t.number == "0":
+                continue
+            rank = 0 if r.gradable else 1
+            if t.number not in seen or rank < seen[t.number][0]:
+                seen[t.number] = (rank, t.name, t.max_score)
+    return [(n, name, m) for n, (_, name, m) in
+            sorted(seen.items(), key=lambda kv: (int(kv[0]) if kv[0].isdigit() else 1 << 30, kv[0]))]
+
+
+def _by_number(result: GradeResult) -> dict:
+    return {t.number: t for t in result.tests}
 
 
 def _sorted(results: list[GradeResult]) -> list[GradeResult]:
@@ -80,9 +90,9 @@ def summary_csv(results: list[GradeResult]) -> str:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["id", "score", "max_score", "gradable", *(f"{n}. {name}" for n, name, _ in cols)])
     for r in _sorted(results):
-        by = {(t.number, t.name): t for t in r.tests}
+        by = _by_number(r)
         w.writerow([r.student, _num(r.score), _num(r.max_score), "true" if r.gradable else "false",
-                    *(_num(by[(n, name)].score) if (n, name) in by else "" for n, name, _ in cols)])
+                    *(_num(by[n].score) if n in by else "" for n, _, _ in cols)])
     return buf.getvalue()
 
 
@@ -385,7 +395,7 @@ def _tests_section(graded: list[GradeResult], cols) -> list[str]:
     for number, name, max_score in cols:
         scores, passed = [], 0
         for r in graded:
-            t = next((t for t in r.tests if (t.number, t.name) == (number, name)), None)
+            t = _by_number(r).get(number)
             if t is not None:
                 scores.append(t.score)
                 passed += t.status == "passed"
