@@ -151,11 +151,12 @@ def classification(ctx: Context) -> Outcome:
 
 # --- obligation 2: inductive invariants ------------------------------------------------
 
-def assume_invariants(X: Side, Y: Side, arriving, other, other_to_X) -> list:
-    """Every invariant in the state before: the pair both ways, the arriving
-    segment (Y to X) and the other segment in flight (either way)."""
+def assume_invariants(X: Side, Y: Side, arriving, other, other_to_X, invariants=INVARIANTS) -> list:
+    """Every invariant (of ``invariants``: by default those of :mod:`proofs.invariants`)
+    in the state before: the pair both ways, the arriving segment (Y to X) and the
+    other segment in flight (either way)."""
     out = []
-    for inv in INVARIANTS:
+    for inv in invariants:
         if inv.pair is not None:
             out += [inv.pair(D, X, Y), inv.pair(D, Y, X)]
         if inv.segment is not None:
@@ -165,7 +166,7 @@ def assume_invariants(X: Side, Y: Side, arriving, other, other_to_X) -> list:
     return out
 
 
-def _broken_after(inv: Invariant, X2: Side, Y: Side, sent, other, other_to_X) -> list[tuple[str, z3.BoolRef]]:
+def broken_after(inv: Invariant, X2: Side, Y: Side, sent, other, other_to_X) -> list[tuple[str, z3.BoolRef]]:
     """The ways the state after can break ``inv``: (what breaks, condition)."""
     out = []
     if inv.pair is not None:
@@ -178,7 +179,7 @@ def _broken_after(inv: Invariant, X2: Side, Y: Side, sent, other, other_to_X) ->
     return out
 
 
-def _initiation(inv: Invariant, ctx: Context):
+def initiation(inv: Invariant, ctx: Context):
     """The invariant holds in the initial state: both CLOSED, nothing in flight."""
     s = solver(ctx.timeout)
     sides = [Side(CLOSED_TCB, z3.BoolVal(False), z3.BitVec(f"{w}.data", 32)) for w in "AB"]
@@ -236,7 +237,7 @@ def step_query(shape, ctx: Context) -> StepQuery:
 def invariant(inv: Invariant, ctx: Context) -> Outcome:
     """Obligation 2, for one invariant: initiation, then one consecution query per step shape."""
     start = time.perf_counter()
-    r, why, m = _initiation(inv, ctx)
+    r, why, m = initiation(inv, ctx)
     queries = 1
     if r == z3.sat:
         return Outcome(inv.name, inv.statement, REFUTED, time.perf_counter() - start, queries,
@@ -246,7 +247,7 @@ def invariant(inv: Invariant, ctx: Context) -> Outcome:
                        reason=f"initial state: {why}")
     for shape in shapes(ctx.table):
         q = step_query(shape, ctx)
-        ways = _broken_after(inv, q.step.after, q.Y, q.step.sent, q.other, q.other_to_X)
+        ways = broken_after(inv, q.step.after, q.Y, q.step.sent, q.other, q.other_to_X)
         q.solver.add(z3.Or(*[c for _, c in ways]))
         queries += 1
         r, why = check(q.solver)

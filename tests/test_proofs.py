@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 
@@ -21,8 +22,11 @@ from tcpcheck.model.tcb import STATES, TCB, Concrete, Segment
 from tcpcheck.proofs.domain import Symbolic, bv
 from tcpcheck.proofs.encoding import shapes
 from tcpcheck.proofs.invariants import INVARIANTS, holds_in, sides_of
-from tcpcheck.proofs.liveness import ENDED, FAIRNESS, WAITS_FOR_PEER, connection_ends
-from tcpcheck.proofs.obligations import Context, classification, invariant
+from tcpcheck.proofs.cli import _describe
+from tcpcheck.proofs.invariants import FIN_OUT
+from tcpcheck.proofs.liveness import (ENDED, FAIRNESS, PEER_MOVES, STATEMENT, SUPPORT, WAITS_FOR_PEER, connection_ends,
+                                      peer_of_fin_wait_2)
+from tcpcheck.proofs.obligations import Context, classification, concrete_tcb, invariant
 
 NAMES = [inv.name for inv in INVARIANTS]
 
@@ -53,9 +57,13 @@ def test_every_obligation_is_proved_on_rfc9293(reference_json):
     got = [(o["name"], o["verdict"], o["queries"]) for o in out["obligations"]]
     assert got == [("segment classification is total and unambiguous", "proved", 18),
                    *[(name, "proved", 1 + 155) for name in NAMES],
-                   ("every connection ends", "proved", 302)]
+                   ("every connection ends", "proved", 302 + len(SUPPORT) + 155 + 1)]
     assert all(set(o) == {"name", "statement", "verdict", "seconds", "queries"} for o in out["obligations"])
     assert out["fairness"] == list(FAIRNESS) and len(FAIRNESS) == 4 and "note" not in out
+    # the exception is the narrowed one, in the statement printed with the verdict
+    assert out["obligations"][-1]["statement"] == STATEMENT
+    assert STATEMENT.startswith("every run ends with both endpoints CLOSED or LISTEN, unless one stays in "
+                                "FIN_WAIT_2 after its peer has deleted its TCB without its FIN arriving")
     assert out["z3"] == z3.get_version_string() == "5.4.1"
 
 
@@ -144,6 +152,110 @@ def test_liveness_is_refuted_on_a_named_variant(mutant, rule):
     assert o.counterexample["rule"].startswith(rule)
 
 
+# --- FIN_WAIT_2: the exception is a peer that has deleted its TCB, nothing more ---------
+
+def _rules_of(described: str) -> list[str]:
+    """The rules of a step shape as it is printed, without where they are written."""
+    return [r.rsplit(" (", 1)[0] for r in described.split(" then ")]
+
+
+def test_no_closing_is_refuted_where_check_shows_the_deadlock(capsys):
+    """no-closing: FIN_WAIT_1 acknowledges its peer's FIN but stays in FIN_WAIT_1, so
+    after a simultaneous close both ends wait in FIN_WAIT_2 for ever.  Any endpoint in
+    FIN_WAIT_2 used to be excepted, which hid that deadlock; now only one whose peer has
+    deleted its TCB is, and z3 blames the rule that takes the FIN and stays."""
+    code = main(["prove", "--json", "--jobs", "2", "--mutant", "no-closing"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1
+    assert [(o["name"], o["verdict"]) for o in out["obligations"]] == [
+        ("segment classification is total and unambiguous", "proved"), *[(name, "proved") for name in NAMES],
+        ("every connection ends", "refuted")]
+    assert "note" not in out  # every invariant holds: it is the liveness argument that fails
+    cx = out["obligations"][-1]["counterexample"]
+    _, table = apply_mutant("no-closing", mutant_config("no-closing"))
+    (taken,) = [r for r in table.rules if r.state == "FIN_WAIT_1" and r.event == "rcv FIN"]
+    assert taken.to == "FIN_WAIT_1" and f"{taken.describe()} ({taken.where})" in cx["rule"]
+    assert _rules_of(cx["rule"]) == ["FIN_WAIT_1 --rcv ACK--> FIN_WAIT_1",
+                                     "FIN_WAIT_1 --rcv FIN / snd ACK--> FIN_WAIT_1"]
+    # by hand: Y has sent its FIN, X takes it (RCV.NXT becomes Y's SND.NXT) and acknowledges
+    # it, and stays in FIN_WAIT_1
+    X, Y, after = cx["before"]["X"], cx["before"]["Y"], cx["after"]["X"]
+    assert X["state"] == after["state"] == "FIN_WAIT_1" and Y["state"] in FIN_OUT
+    assert "FIN" in cx["arriving"]["control"] and cx["arriving"]["SEG.SEQ"] == X["RCV.NXT"]
+    assert after["RCV.NXT"] == (X["RCV.NXT"] + 1) % 2**32 == Y["SND.NXT"]
+    assert [seg["SEG.ACK"] for seg in cx["sent"]] == [Y["SND.NXT"]]
+    assert cx["breaks"][0] == ("a FIN received is known, for X after the step: X has taken its peer's FIN but is "
+                               "in FIN_WAIT_1: it may reach FIN_WAIT_2 and wait there for a FIN that has already come")
+    lines = _describe(cx)
+    assert lines[0] == f"rule: {cx['rule']}" and lines[-1].startswith("broken for: a FIN received is known")
+    assert any(line.startswith("before: Y in ") for line in lines)
+    # the explicit checker: the same two rules fire in its run, which ends with both ends
+    # in FIN_WAIT_2, each having taken the other's FIN
+    assert main(["check", "--json", "--mutant", "no-closing"]) == 1
+    props = {p["name"]: p for p in json.loads(capsys.readouterr().out)["properties"]}
+    run = props["every close completes"]["counterexample"]
+    assert props["every close completes"]["verdict"] == "violated"
+    assert _rules_of(cx["rule"]) in [step.get("rules") for step in run]
+    end = run[-1]
+    assert end["A"]["state"] == end["B"]["state"] == WAITS_FOR_PEER and end["in_flight"] == {"A->B": [], "B->A": []}
+    assert end["A"]["RCV.NXT"] == end["B"]["SND.NXT"] and end["B"]["RCV.NXT"] == end["A"]["SND.NXT"]
+
+
+FIN_EDITS = [
+    pytest.param("FIN_WAIT_2   | rcv FIN                 | snd ACK                    | TIME_WAIT   | F16, 3.10.7.4 eighth",
+                 "FIN_WAIT_2   | rcv FIN                 | snd ACK                    | same        | mine",
+                 "FIN_WAIT_2", "it stays there", id="FIN_WAIT_2 acknowledges the FIN and stays"),
+    pytest.param("ESTABLISHED  | rcv FIN                 | snd ACK                    | CLOSE_WAIT",
+                 "ESTABLISHED  | rcv FIN                 | snd ACK                    | ESTABLISHED",
+                 "ESTABLISHED", "it may reach FIN_WAIT_2 and wait there", id="ESTABLISHED takes a FIN and stays"),
+]
+
+
+def test_a_table_edited_to_have_no_closing_is_refuted(tmp_path, capsys):
+    """The same bug made by hand in a table file of one's own: FIN_WAIT_1 takes the FIN,
+    sends nothing and stays (`tcpcheck prove --rules FILE`)."""
+    text = REFERENCE.read_text(encoding="utf-8")
+    row = "FIN_WAIT_1   | rcv FIN                 | snd ACK                    | CLOSING     | F15, 3.10.7.4 eighth (simultaneous close)"
+    assert text.count(row) == 1
+    path = tmp_path / "student.rules"
+    path.write_text(text.replace(row, "FIN_WAIT_1 | rcv FIN | - | same | mine"), encoding="utf-8")
+    assert main(["prove", "--json", "--jobs", "2", "--rules", str(path)]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert [o["verdict"] for o in out["obligations"]] == ["proved"] * 7 + ["refuted"]
+    cx = out["obligations"][-1]["counterexample"]
+    line = text.splitlines().index(row) + 1
+    assert cx["rule"].endswith(f" then FIN_WAIT_1 --rcv FIN--> FIN_WAIT_1 ({path}:{line})")
+    assert cx["after"]["X"]["RCV.NXT"] == cx["before"]["Y"]["SND.NXT"] and cx["sent"] == []
+    assert cx["breaks"][0].startswith("a FIN received is known, for X after the step: X has taken its peer's FIN "
+                                      "but is in FIN_WAIT_1")
+
+
+@pytest.mark.parametrize("row, edited, state, then", FIN_EDITS)
+def test_a_fin_taken_and_ignored_is_refuted(row, edited, state, then):
+    """A FIN that arrives must move its receiver on: one taken in FIN_WAIT_2 (or in
+    ESTABLISHED) without leaving it would strand the endpoint in FIN_WAIT_2 after its
+    peer is gone, though the FIN came."""
+    text = REFERENCE.read_text(encoding="utf-8")
+    assert text.count(row) == 1
+    o = connection_ends(Context(parse_table(text.replace(row, edited), "mine.rules")))
+    assert o.verdict == "refuted"
+    cx = o.counterexample
+    assert _rules_of(cx["rule"])[-1] == f"{state} --rcv FIN / snd ACK--> {state}"
+    assert cx["breaks"][0] == (f"a FIN received is known, for X after the step: X has taken its peer's FIN but is "
+                               f"in {state}: {then} for a FIN that has already come")
+
+
+def test_the_peer_of_fin_wait_2_is_closed_or_moves():
+    """The query of the way on from FIN_WAIT_2 needs the invariants proved for it: with
+    those of proofs/invariants.py alone, both endpoints can be in FIN_WAIT_2 (so no
+    table could be blamed for that deadlock); with them, the peer is CLOSED or in a
+    state that has received the FIN and has a way on of its own."""
+    r, _, m, (X, Y) = peer_of_fin_wait_2(60, support=())
+    assert r == z3.sat and concrete_tcb(m, Y.tcb).state == WAITS_FOR_PEER
+    assert peer_of_fin_wait_2(60)[0] == z3.unsat
+    assert set(PEER_MOVES) == {"CLOSE_WAIT", "LAST_ACK", "CLOSING", "TIME_WAIT"}
+
+
 # Hand edits of the reference table, one for each part of the liveness argument that
 # the named variants leave untouched: (row, its replacement, the rule z3 names, what breaks).
 OPENING_EDITS = [
@@ -198,8 +310,12 @@ def test_a_refuted_invariant_leaves_the_others_unsettled(capsys):
     out = json.loads(capsys.readouterr().out)
     assert code == 1
     assert [o["verdict"] for o in out["obligations"]] == [
-        "proved", "proved", "refuted", "refuted", "proved", "proved", "proved", "proved"]
+        "proved", "proved", "refuted", "refuted", "proved", "proved", "proved", "refuted"]
     assert out["note"].startswith("the invariants are proved together, and liveness from them")
+    # liveness is refuted too: a SYN counted twice puts RCV.NXT where the peer's FIN would
+    # be taken, so both ends can wait in FIN_WAIT_2 for ever (the explorer shows it on
+    # simultaneous-open, see test_liveness_agrees_with_the_fair_cycle_analysis)
+    assert out["obligations"][-1]["counterexample"]["rule"].startswith("LISTEN --rcv SYN / snd SYN,ACK--> SYN_RCVD")
     # the counterexamples do not depend on how many processes share the obligations
     assert main(["prove", "--json", "--jobs", "8", "--mutant", "syn-counted-twice"]) == 1
     again = json.loads(capsys.readouterr().out)
@@ -289,8 +405,23 @@ def test_every_reachable_state_satisfies_every_proved_invariant(name, states):
     for s in x.states:
         st = model.decode(s)
         A, B = sides_of(st, opens)
-        for inv in INVARIANTS:
+        for inv in (*INVARIANTS, *SUPPORT):
             assert holds_in(Concrete, inv, A, B, (st.net_AB, st.net_BA)), (inv.name, st)
+
+
+def test_no_closing_reaches_states_that_break_what_liveness_proves():
+    """On no-closing, reachable states break the invariant z3 refutes: an endpoint in
+    FIN_WAIT_1 or FIN_WAIT_2 that has taken its peer's FIN, down to both in FIN_WAIT_2."""
+    cfg, table = apply_mutant("no-closing", mutant_config("no-closing"))
+    model = build(cfg, table)
+    x = explore(model)
+    broken = set()
+    for s in x.states:
+        st = model.decode(s)
+        if not holds_in(Concrete, SUPPORT[0], *sides_of(st, (True, True)), (st.net_AB, st.net_BA)):
+            broken.add((st.A.state, st.B.state))
+    assert (WAITS_FOR_PEER, WAITS_FOR_PEER) in broken
+    assert {s for pair in broken for s in pair} == {"FIN_WAIT_1", "FIN_WAIT_2"}
 
 
 def test_an_invariant_that_is_false_is_caught_by_the_agreement_check():
@@ -309,41 +440,79 @@ def test_an_invariant_that_is_false_is_caught_by_the_agreement_check():
                           or st.B.state in ("LAST_ACK", "CLOSING", "TIME_WAIT") for st in broken)
 
 
-def _stuck_states(name: str, mutant: str | None = None) -> tuple[str, set[str]]:
-    """The explicit checker's fair-cycle analysis of the same claim: once an endpoint
-    has left CLOSED and LISTEN, every fair run ends with nothing in flight and both
-    endpoints CLOSED or LISTEN.  Its verdict, and the states in which its counterexample
-    leaves an endpoint."""
-    cfg = preset(name) if mutant is None else mutant_config(mutant)
+@functools.lru_cache(maxsize=None)
+def _explored(name: str | None, mutant: str | None):
+    """The exploration of preset ``name`` (None: the variant's own configuration),
+    with the rule table of variant ``mutant`` (None: the reference)."""
+    cfg = preset(name) if name is not None else mutant_config(mutant)
     table = None
     if mutant is not None:
         cfg, table = apply_mutant(mutant, cfg)
-    x = explore(build(cfg, table))
-    lasso = leads_to(x, lambda s: s.A.state not in ENDED or s.B.state not in ENDED, acceptable_end)
+    return explore(build(cfg, table))
+
+
+def _left_by_a_deleted_peer(s) -> bool:
+    """Nothing in flight, one endpoint in FIN_WAIT_2 and its peer CLOSED: the exception."""
+    return not s.net_AB and not s.net_BA and any(
+        a.state == WAITS_FOR_PEER and b.state == "CLOSED" for a, b in ((s.A, s.B), (s.B, s.A)))
+
+
+def _stuck_states(name: str | None, mutant: str | None = None, narrowed: bool = False):
+    """The explicit checker's fair-cycle analysis of the same claim: once an endpoint
+    has left CLOSED and LISTEN, every fair run ends with nothing in flight and both
+    endpoints CLOSED or LISTEN (or, ``narrowed``, with one in FIN_WAIT_2 and its peer
+    CLOSED).  Its verdict, and the states in which its counterexample leaves an
+    endpoint (``narrowed``: both endpoints' states, A's first)."""
+    x = _explored(name, mutant)
+    end = (lambda s: acceptable_end(s) or _left_by_a_deleted_peer(s)) if narrowed else acceptable_end
+    lasso = leads_to(x, lambda s: s.A.state not in ENDED or s.B.state not in ENDED, end)
     if lasso is None:
-        return "holds", set()
+        return "holds", ()
     last = x.state(lasso.cycle[0] if lasso.cycle else lasso.stem[-1])
+    if narrowed:
+        return "violated", (last.A.state, last.B.state)
     return "violated", {t.state for t in (last.A, last.B) if t.state not in ENDED}
 
 
-@pytest.mark.parametrize("name, mutant, z3_verdict, explicit", [
-    ("default", None, "proved", ("violated", {WAITS_FOR_PEER})),
-    ("simultaneous-open", None, "proved", ("violated", {WAITS_FOR_PEER})),
-    ("reliable", None, "proved", ("holds", set())),
-    ("abort", None, "proved", ("holds", set())),
-    ("seed", "time-wait-forever", "refuted", ("violated", {"TIME_WAIT"})),
-    ("seed", "last-ack-silent", "refuted", ("violated", {"FIN_WAIT_2", "LAST_ACK"})),
-    ("seed", "syn-rcvd-waits-forever", "refuted", ("violated", {"SYN_RCVD"})),
+@pytest.mark.parametrize("name, mutant, z3_verdict, explicit, narrowed", [
+    ("default", None, "proved", ("violated", {WAITS_FOR_PEER}), ("holds", ())),
+    ("simultaneous-open", None, "proved", ("violated", {WAITS_FOR_PEER}), ("holds", ())),
+    ("reliable", None, "proved", ("holds", ()), ("holds", ())),
+    ("abort", None, "proved", ("holds", ()), ("holds", ())),
+    (None, "time-wait-forever", "refuted", ("violated", {"TIME_WAIT"}), ("violated", ("TIME_WAIT", "CLOSED"))),
+    (None, "last-ack-silent", "refuted", ("violated", {"FIN_WAIT_2", "LAST_ACK"}),
+     ("violated", ("FIN_WAIT_2", "LAST_ACK"))),
+    (None, "syn-rcvd-waits-forever", "refuted", ("violated", {"SYN_RCVD"}), ("violated", ("CLOSED", "SYN_RCVD"))),
+    (None, "no-closing", "refuted", ("violated", {WAITS_FOR_PEER}), ("violated", (WAITS_FOR_PEER, WAITS_FOR_PEER))),
+    ("simultaneous-open", "syn-counted-twice", "refuted", ("violated", {WAITS_FOR_PEER}),
+     ("violated", (WAITS_FOR_PEER, WAITS_FOR_PEER))),
 ])
-def test_liveness_agrees_with_the_fair_cycle_analysis(name, mutant, z3_verdict, explicit, reference_json):
+def test_liveness_agrees_with_the_fair_cycle_analysis(name, mutant, z3_verdict, explicit, narrowed, reference_json):
     """Where z3 proves that every connection ends, the explorer's only counterexamples
-    strand an endpoint in FIN_WAIT_2 (the stated exception); where z3 refutes it, the
-    explorer finds an endpoint stuck in the state z3 names."""
+    strand an endpoint in FIN_WAIT_2 with its peer CLOSED (the stated exception: with it,
+    the explorer's claim holds too); where z3 refutes it, the explorer finds an endpoint
+    stuck in the state z3 names, and the exception does not cover it.  On no-closing
+    (and on syn-counted-twice) the old exception, any endpoint in FIN_WAIT_2, did: both
+    ends are stuck there."""
     if mutant is None:  # the reference table: the verdict of the reference run
         assert reference_json[1]["obligations"][-1]["verdict"] == z3_verdict
     else:
         assert connection_ends(ctx_of(mutant)).verdict == z3_verdict
     assert _stuck_states(name, mutant) == explicit
+    assert _stuck_states(name, mutant, narrowed=True) == narrowed
+
+
+def test_the_exception_is_not_vacuous():
+    """The narrowed exception is what the reference table needs, no less: on `default`
+    every fair run that does not end with both CLOSED or LISTEN leaves one endpoint in
+    FIN_WAIT_2 with its peer CLOSED, and the reference table has no deadlock in the
+    configuration in which no-closing has one."""
+    x = _explored("default", None)  # the reference table
+    p = lambda s: s.A.state not in ENDED or s.B.state not in ENDED  # noqa: E731
+    lasso = leads_to(x, p, acceptable_end)
+    assert lasso is not None and _left_by_a_deleted_peer(x.state(lasso.cycle[0] if lasso.cycle else lasso.stem[-1]))
+    reference = explore(build(mutant_config("no-closing")))
+    assert leads_to(reference, p, acceptable_end) is None
 
 
 def test_the_variants_only_the_proofs_see():
