@@ -49,8 +49,8 @@ from pathlib import Path
 
 from ..errors import InputError
 from . import formats
-from .grade import Prepared, _expanded, _result, grade_file
-from .results import GradeResult, TestResult
+from .grade import Prepared, grade_file, stand_in
+from .results import GradeResult
 from .summary import write_summary
 
 __all__ = ["grade_folder", "discover", "Submission", "submission_budget", "SLACK_SECONDS"]
@@ -145,26 +145,11 @@ def discover(folder: Path, submission_name: str, skip: Path | None = None) -> li
 
 # --- results the workers could not give ------------------------------------------
 
-def _planned(prepared: Prepared) -> list[tuple[str, str, float, str, str | None]]:
-    """Each test a result lists: (name, kind, points, visibility, configuration)."""
-    a = prepared.assignment
-    if a.kind == "questions":
-        return [(getattr(q, "name", q.id), "question", q.points, q.visibility, getattr(q, "configuration", None))
-                for q in a.questions]
-    return [(name, t.kind if t.kind != "properties" else "property", points, t.visibility, t.configuration)
-            for t, name, points, _ in _expanded(prepared, a.tests)]
-
-
 def _stand_in(prepared: Prepared, sub: Submission, status: str, headline: str, message: str,
               gradable: bool, why: str, short: str) -> GradeResult:
     """A result for a submission no worker graded: every test ``status``, no points."""
-    tests = [TestResult("0", headline, "loads", 0, 0, "failed" if not gradable else status, "visible",
-                        message, details={"batch": why})]
-    for n, (name, kind, points, visibility, cfg) in enumerate(_planned(prepared), 1):
-        tests.append(TestResult(str(n), name, kind, points, 0, status, visibility,
-                                f"not graded: {short} (see '{headline}')", cfg))
     where = str(sub.path if sub.path is not None else sub.source)
-    return _result(prepared, where, sub.student, gradable, [message] if not gradable else [], tests)
+    return stand_in(prepared, where, sub.student, status, headline, message, gradable, why, short)
 
 
 def _no_file(prepared: Prepared, sub: Submission) -> GradeResult:

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from .assignment import AssignmentError, load_assignment
+from .assignment import load_assignment
 from .formats import FORMATS, render
 
 __all__ = ["register"]
@@ -50,6 +50,9 @@ def _write(text: str, output: str | None) -> None:
 
 
 def cmd_grade(args) -> int:
+    if args.bench:
+        from .bench import bench
+        return bench(args.assignment, count=args.count, jobs=args.jobs if args.jobs != 1 else 2)
     if args.init:
         return _init(args)
     if not args.assignment:
@@ -77,10 +80,20 @@ def cmd_grade(args) -> int:
         return grade_folder(assignment, target, Path(args.out), jobs=args.jobs, after_due_date=args.after_due_date)
     if target.is_dir():
         target = _the_file_in(target, assignment.submission)
-    from .grade import Prepared, grade_file
+    from .grade import Prepared, grade_file, stand_in
 
-    result = grade_file(Prepared(assignment), target)
+    prepared = Prepared(assignment)
     fmt = args.format or _format_from(args.output)
+    try:
+        result = grade_file(prepared, target)
+    except InputError:
+        raise
+    except Exception as exc:  # the grader's own failure: still write a result, then report it (exit 3)
+        result = stand_in(prepared, str(target), target.stem, "error", "grading finished",
+                          f"The grader failed on this submission ({type(exc).__name__}), so it earns no "
+                          f"points yet. Tell your instructor.", True, "error", "the grader failed")
+        _write(render(result, fmt, args.after_due_date), args.output)
+        raise
     _write(render(result, fmt, args.after_due_date), args.output)
     return 0 if result.gradable and result.score >= result.max_score - 1e-9 else 1
 
@@ -157,7 +170,8 @@ def register(sub) -> None:
                "  tcpcheck grade --assignment lab3.toml submissions/ --out graded/ --jobs 2\n"
                "  tcpcheck grade --assignment lab3.toml --seed alice -o alice.rules\n"
                "  tcpcheck grade --init questions -o lab2.toml && tcpcheck grade --assignment lab2.toml --answer-key\n"
-               "  tcpcheck grade --package gradescope --assignment lab3.toml -o autograder/\n\n"
+               "  tcpcheck grade --package gradescope --assignment lab3.toml -o autograder/\n"
+               "  tcpcheck grade --bench   (the speed targets, on the 'write' example)\n\n"
                "exit codes: 0 full marks, 1 fewer (or not gradable), 2 bad assignment or usage, "
                "3 internal error")
     g.add_argument("submission", nargs="?", metavar="SUBMISSION",
@@ -171,6 +185,11 @@ def register(sub) -> None:
                    help="also show what the reference does where the submission differs")
     g.add_argument("--partial", action="store_true",
                    help="grade a table with missing cells, marking them wrong (as partial = true does)")
+    g.add_argument("--bench", action="store_true",
+                   help="benchmark grading: one submission cold and warm on one core, and a generated class "
+                        "of --count submissions graded by --jobs workers (default 2), against a serial baseline")
+    g.add_argument("--count", type=int, default=200, metavar="N",
+                   help="with --bench: submissions in the generated class (default: 200)")
     g.add_argument("--init", choices=sorted(INIT_KINDS), metavar="KIND",
                    help=f"write a commented example assignment ({', '.join(INIT_KINDS)})")
     g.add_argument("--seed", metavar="STUDENT", help="write the broken table STUDENT is to fix (fix assignments)")

@@ -47,7 +47,7 @@ from .behaviour import BudgetExceeded, compare
 from .cells import compare_cells
 from .results import GradeResult, TestResult
 
-__all__ = ["Prepared", "grade_file", "grade_table", "tool_version"]
+__all__ = ["Prepared", "grade_file", "grade_table", "planned_tests", "stand_in", "tool_version"]
 
 
 def tool_version() -> str:
@@ -170,17 +170,34 @@ def _result(prepared: Prepared, submission: str, student: str, gradable: bool, m
 
 
 def _not_gradable(prepared, submission, student, digest, messages) -> GradeResult:
-    a = prepared.assignment
-    shown = "\n".join(messages)
-    tests = [TestResult("0", "the table loads", "loads", 0, 0, "failed", "visible",
-                        f"Your table could not be read, so nothing else was graded:\n{shown}")]
-    for n, t in enumerate(_expanded(prepared, a.tests), 1):
-        tests.append(TestResult(str(n), t[1], t[0].kind, t[2], 0, "failed", t[0].visibility,
-                                "not graded: your table does not load (see 'the table loads')",
-                                t[0].configuration))
-    r = _result(prepared, submission, student, False, messages, tests)
+    r = stand_in(prepared, submission, student, "failed", "the table loads",
+                 "Your table could not be read, so nothing else was graded:\n" + "\n".join(messages),
+                 False, "does-not-load", "your table does not load", messages)
     r.submission_sha256 = digest
     return r
+
+
+def planned_tests(prepared: Prepared) -> list[tuple[str, str, float, str, str | None]]:
+    """Each test a result lists: (name, kind, points, visibility, configuration)."""
+    a = prepared.assignment
+    if a.kind == "questions":
+        return [(q.name, "question", q.points, q.visibility, q.configuration) for q in a.questions]
+    return [(name, t.kind if t.kind != "properties" else "property", points, t.visibility, t.configuration)
+            for t, name, points, _ in _expanded(prepared, a.tests)]
+
+
+def stand_in(prepared: Prepared, submission: str, student: str, status: str, headline: str, message: str,
+             gradable: bool, reason: str, short: str, messages: list[str] | None = None) -> GradeResult:
+    """A result for a submission that was not (or could not be) graded: a
+    first test ``headline`` saying why, and every planned test ``status`` with
+    no points.  ``reason`` (a short code) goes into that first test's details."""
+    tests = [TestResult("0", headline, "loads", 0, 0, "failed" if not gradable else status, "visible",
+                        message, details={"reason": reason})]
+    for n, (name, kind, points, visibility, cfg) in enumerate(planned_tests(prepared), 1):
+        tests.append(TestResult(str(n), name, kind, points, 0, status, visibility,
+                                f"not graded: {short} (see '{headline}')", cfg))
+    return _result(prepared, submission, student, gradable,
+                   messages if messages is not None else ([message] if not gradable else []), tests)
 
 
 def _expanded(prepared: Prepared, tests: list[Test]) -> list[tuple[Test, str, float, str | None]]:
@@ -461,12 +478,9 @@ def _grade_answers(prepared: Prepared, p: Path, student: str, digest: str) -> Gr
         answers = load_answers(p, a.questions)
     except InputError as exc:
         messages = list(getattr(exc, "errors", None) or str(exc).splitlines())
-        tests = [TestResult("0", "the answer file loads", "loads", 0, 0, "failed", "visible",
-                            "Your answer file could not be read, so nothing was graded:\n" + "\n".join(messages))]
-        tests += [TestResult(str(n), q.name, "question", q.points, 0, "failed", q.visibility,
-                             "not graded: your answer file does not load")
-                  for n, q in enumerate(a.questions, 1)]
-        r = _result(prepared, str(p), student, False, messages, tests)
+        r = stand_in(prepared, str(p), student, "failed", "the answer file loads",
+                     "Your answer file could not be read, so nothing was graded:\n" + "\n".join(messages),
+                     False, "does-not-load", "your answer file does not load", messages)
         r.submission_sha256 = digest
         return r
     warnings = list(answers.warnings)

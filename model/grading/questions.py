@@ -634,7 +634,7 @@ def _why_not(model: Model, pat: _Pattern, s: State, sent: list[Segment]) -> str:
     if pat.kind == "rcv" and not cfg.reordering:
         return (f"{describe_segment(inside[0])} is in flight {where}, but the network delivers in "
                 f"order and {describe_segment(flight[0])} comes first")
-    return f"it cannot happen here"
+    return "it cannot happen here"
 
 
 def replay(model: Model, texts, start: tuple | None = None) -> Run:

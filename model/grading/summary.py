@@ -153,7 +153,7 @@ def _attention(result: GradeResult) -> str:
     """'' for a graded result, else what went wrong, in a few words."""
     if not result.gradable:
         return "not gradable"
-    why = next((t.details.get("batch") for t in result.tests if t.number == "0"), None)
+    why = next((t.details.get("reason") for t in result.tests if t.number == "0"), None)
     if why == "timeout":
         return "timed out"
     if why == "error":
@@ -449,7 +449,7 @@ def summary_html(results: list[GradeResult], pages: dict[str, str] | None = None
 
     out.append("<h2>Scores</h2>")
     out.append(_histogram(results, {r.student for r in graded}))
-    out.append(f'<p class="note">Every submission, in bins of 10% of the maximum score'
+    out.append('<p class="note">Every submission, in bins of 10% of the maximum score'
                + (f"; the {len(results) - len(graded)} not gradable or not finished (in grey) at the score they "
                   f"got, 0 when nothing was graded" if len(graded) < len(results) else "") + ".</p>")
     out += _cells_section(graded)
