@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 from collections import deque
 
 from tcpcheck.model.actions import ACTIONS
 from tcpcheck.model.checker import run
 from tcpcheck.model.config import preset
 from tcpcheck.model.table import REFERENCE, parse_table
+
+# The grader's cache of the reference's side stays off: every test computes what it checks
+# (tests/test_grading_cli.py turns it on in a folder of its own).
+os.environ["TCPCHECK_CACHE"] = "off"
 
 REFERENCE_TEXT = REFERENCE.read_text(encoding="utf-8")
 A_ISS = 4294967294  # the default client's ISS (2**32 - 2)

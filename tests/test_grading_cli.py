@@ -66,3 +66,29 @@ def test_grade_is_listed_in_the_top_level_help(capsys):
     except SystemExit as exc:
         assert exc.code == 0
     assert "grade" in capsys.readouterr().out
+
+
+def test_the_reference_side_is_cached_and_a_damaged_cache_is_recomputed(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("TCPCHECK_CACHE", str(tmp_path / "cache"))
+    (tmp_path / "a.toml").write_text(ASSIGNMENT)
+    assert main(["grade", "--assignment", str(tmp_path / "a.toml"), "--prepare"]) == 0
+    [cached] = (tmp_path / "cache").iterdir()
+    assert "cached in" in capsys.readouterr().err
+    import tcpcheck.model.grading.grade as grade
+    from tcpcheck.model.grading.assignment import load_assignment
+    first = grade.Prepared(load_assignment(tmp_path / "a.toml")).warm()
+
+    def no_exploring(*args, **kwargs):
+        raise AssertionError("the cached reference was explored again")
+    with monkeypatch.context() as m:
+        m.setattr(grade, "explore", no_exploring)
+        again = grade.Prepared(load_assignment(tmp_path / "a.toml")).warm()
+    assert (again.reference_states("seed"), again.reference_transitions("seed"), again.exercised()) == (
+        14, 15, first.exercised())
+    cached.write_text('{"counts": {"seed": "many"}}')  # damaged: recomputed, not trusted
+    redone = grade.Prepared(load_assignment(tmp_path / "a.toml")).warm()
+    assert redone.reference_states("seed") == 14
+    # another bound is another cache file
+    (tmp_path / "b.toml").write_text(ASSIGNMENT + "[limits]\nmax_states = 5000\n")
+    grade.Prepared(load_assignment(tmp_path / "b.toml")).warm()
+    assert len(list((tmp_path / "cache").iterdir())) == 2

@@ -252,7 +252,12 @@ def test_gradescope_setup_sh(gradescope_dir, wheel):
     assert "apt-get install -y --no-install-recommends python3.11 python3.11-venv" in text  # Ubuntu 22.04
     assert "VENV=/autograder/tcpcheck-venv" in text and '"$PYTHON" -m venv "$VENV"' in text
     assert f'"$VENV/bin/python" -m pip install "$SOURCE/{wheel.name}"' in text
-    assert "load_assignment" in text  # a broken assignment fails the build, not a student's run
+    # a broken assignment fails the build, not a student's run; the reference's side is computed once
+    assert ('TCPCHECK_CACHE="$SOURCE/.tcpcheck-cache" "$VENV/bin/tcpcheck" grade --assignment '
+            '"$SOURCE/assignment.toml" --prepare') in lines
+    run = (gradescope_dir / "run_autograder").read_text()
+    assert 'export TCPCHECK_CACHE="$SOURCE/.tcpcheck-cache"' in run.splitlines()[0:40] or \
+        any(line.startswith('export TCPCHECK_CACHE="$SOURCE/.tcpcheck-cache"') for line in run.splitlines())
 
 
 def test_gradescope_grades_a_table_with_one_wrong_cell(tmp_path, gradescope_dir, gradescope_venv, assignment_path):

@@ -445,11 +445,11 @@ def test_check_with_a_bad_table_prints_every_error_and_exits_2(tmp_path, capsys)
     assert main(["check", "--preset", "seed", "--rules", str(path)]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err == "tcpcheck: error: " + "\n".join([
+    assert err == "".join(f"tcpcheck: error: {line}\n" for line in [
         f"{path}:{_line_of(LISTEN_CLOSE)}: unknown action 'drop TCB'; expected one of: {', '.join(ACTIONS)}",
         f"{path}:{_line_of(LISTEN_OTHER)}: unknown state 'LISTN'; did you mean LISTEN?",
         f"{path}:{_line_of(FW2_FIN)}: {COLUMNS}",
-    ]) + "\n"
+    ])
 
 
 def test_docstring_examples():

@@ -65,6 +65,14 @@ def cmd_grade(args) -> int:
         return write_package(assignment, args.package, args.output)
     if args.seed is not None:
         return _seed(assignment, args)
+    if args.prepare:
+        from .grade import Prepared, cache_path
+        prepared = Prepared(assignment).warm()
+        where = cache_path(prepared._key())
+        print(f"{assignment.path}: the reference's side is computed"
+              + (f" and cached in {where}" if where is not None and where.is_file() else
+                 " (no cache: TCPCHECK_CACHE=off, or the folder is not writable)"), file=sys.stderr)
+        return 0
     if args.answer_key:
         if assignment.kind != "questions":
             raise GradeUsageError(f"{assignment.path}: --answer-key is for a questions assignment "
@@ -193,6 +201,9 @@ def register(sub) -> None:
     g.add_argument("--init", choices=sorted(INIT_KINDS), metavar="KIND",
                    help=f"write a commented example assignment ({', '.join(INIT_KINDS)})")
     g.add_argument("--seed", metavar="STUDENT", help="write the broken table STUDENT is to fix (fix assignments)")
+    g.add_argument("--prepare", action="store_true",
+                   help="compute the reference's side of every test now and cache it (TCPCHECK_CACHE: a "
+                        "folder, or 'off'; default ~/.cache/tcpcheck), so that each submission pays only for its own")
     g.add_argument("--answer-key", action="store_true",
                    help="write the answers the reference gives to a questions assignment (a correct answer file)")
     g.add_argument("--package", choices=("gradescope", "prairielearn"),

@@ -26,8 +26,11 @@ Feedback is cut to the test's level; the reference's answer goes only into
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import json
 import math
+import os
 import signal
 import time
 from contextlib import contextmanager
@@ -125,9 +128,10 @@ class Prepared:
         return self._verdicts[name]
 
     def warm(self) -> "Prepared":
-        """Compute everything any submission will need (before forking workers).
-        A questions assignment computed its answers when it was loaded."""
-        if self.assignment.kind == "questions":
+        """Compute everything any submission will need (before forking workers),
+        or read it from the cache (see :func:`cache_path`).  A questions
+        assignment computed its answers when it was loaded."""
+        if self.assignment.kind == "questions" or self._load():
             return self
         for t in self.assignment.tests:
             if t.configuration is not None:
@@ -135,7 +139,64 @@ class Prepared:
                 if t.kind == "properties":
                     self.reference_verdicts(t.configuration)
         self.exercised()
+        self._save()
         return self
+
+    # --- the cache: the reference's side depends only on the tool, the reference and the bounds
+
+    def _key(self) -> str:
+        a = self.assignment
+        facts = {"tool": tool_version(), "reference": a.reference_sha256, "max_states": a.max_states,
+                 "configurations": {k: dataclasses.asdict(v) for k, v in sorted(a.configurations.items())},
+                 "properties": sorted({t.configuration for t in a.tests if t.kind == "properties"})}
+        return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()
+
+    def _load(self) -> bool:
+        path = cache_path(self._key())
+        if path is None or not path.is_file():
+            return False
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            names = set(self.assignment.configurations)
+            if set(data["counts"]) != names:
+                return False
+            counts = {k: int(v) for k, v in data["counts"].items()}
+            transitions = {k: int(data["transitions"][k]) for k in names}
+            fired = {k: frozenset(int(i) for i in data["fired"][k]) for k in names}
+            verdicts = {k: {str(p): str(v) for p, v in d.items()} for k, d in data["verdicts"].items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return False  # a damaged cache is recomputed, never trusted
+        self._counts, self._transitions, self._fired, self._verdicts = counts, transitions, fired, verdicts
+        return True
+
+    def _save(self) -> None:
+        path = cache_path(self._key())
+        if path is None:
+            return
+        data = {"counts": self._counts, "transitions": self._transitions,
+                "fired": {k: sorted(v) for k, v in self._fired.items()}, "verdicts": self._verdicts}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+            tmp.replace(path)
+        except OSError:
+            pass  # no cache: the next run computes the reference's side again
+
+
+def cache_path(key: str) -> Path | None:
+    """Where the reference's side of an assignment is cached: the folder
+    ``$TCPCHECK_CACHE`` (``off``: no cache), else ``$XDG_CACHE_HOME/tcpcheck``
+    or ``~/.cache/tcpcheck``.  The file is named by a hash of the tool's
+    version, the reference's SHA-256 and the configurations, so a change to
+    any of them is a new file."""
+    where = os.environ.get("TCPCHECK_CACHE")
+    if where == "off":
+        return None
+    if not where:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        where = os.path.join(base, "tcpcheck")
+    return Path(where) / f"reference-{key[:32]}.json"
 
 
 # --- one submission --------------------------------------------------------------

@@ -408,8 +408,9 @@ fi
 "$VENV/bin/python" -m pip install --upgrade pip
 "$VENV/bin/python" -m pip install "$SOURCE/{wheel}"
 
-# Fail the build, not the first submission, if the assignment does not load.
-"$VENV/bin/python" -c 'import sys; from tcpcheck.model.grading.assignment import load_assignment; load_assignment(sys.argv[1])' "$SOURCE/assignment.toml"
+# Fail the build, not the first submission, if the assignment does not load; and compute the
+# reference's side of every test once, into the cache run_autograder reads (TCPCHECK_CACHE).
+TCPCHECK_CACHE="$SOURCE/.tcpcheck-cache" "$VENV/bin/tcpcheck" grade --assignment "$SOURCE/assignment.toml" --prepare
 "$VENV/bin/tcpcheck" --help >/dev/null
 echo "tcpcheck is installed in $VENV"
 '''
@@ -433,6 +434,7 @@ SUBMISSION_NAME={name}
 MAX_SCORE={max_score}
 BUDGET={budget}   # seconds for the whole run; Gradescope's timeout (settings) must be longer
 unset PYTHONPATH PYTHONHOME
+export TCPCHECK_CACHE="$SOURCE/.tcpcheck-cache"   # the reference's side, computed by setup.sh
 @COMMON@
 # A results.json of one failed test: "$1" its name, "$2" what the student reads.
 write_own_results() {{
