@@ -23,7 +23,7 @@ commented example of each kind)::
     network = { capacity = 2 }
 
     [[tests]]
-    kind = "rows"                  # rows | behaviour | properties
+    kind = "rows"                  # rows | behaviour | properties | prove (optional: z3, ~20 s a table)
     points = 30
     visibility = "visible"         # visible | after_due_date | after_published | hidden
 
@@ -58,7 +58,7 @@ __all__ = ["Assignment", "AssignmentError", "Test", "FEEDBACK", "KINDS", "TEST_K
 #: reference's step or answer, shown only once the due date has passed.
 FEEDBACK = ("pass-fail", "test", "run", "expected")
 KINDS = ("table", "questions")
-TEST_KINDS = ("rows", "behaviour", "properties")
+TEST_KINDS = ("rows", "behaviour", "properties", "prove")
 BUILTIN = "builtin:rfc9293"
 
 _TOP = ("title", "kind", "reference", "submission", "feedback", "partial", "variants", "limits",
@@ -411,7 +411,7 @@ def _tests(data, lines, kind, configurations, feedback, err) -> list[Test]:
                                          f"{_did_you_mean(cfg, list(configurations)) if configurations else '; define it in [[configurations]]'}")
                 ok = False
         elif cfg is not None:
-            err(at("configuration"), "a rows test compares the tables themselves; it has no configuration")
+            err(at("configuration"), f"a {t_kind} test is about the tables themselves; it has no configuration")
             ok = False
         props = entry.get("properties", "all")
         if t_kind == "properties":

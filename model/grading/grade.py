@@ -93,6 +93,13 @@ class Prepared:
         self._transitions: dict[str, int] = {}
         self._fired: dict[str, frozenset[int]] = {}
         self._verdicts: dict[str, dict] = {}
+        self._proofs: list[dict] | None = None
+
+    def reference_proofs(self) -> list[dict]:
+        """The z3 obligations on the reference: [{"name", "verdict", ...}], proved once."""
+        if self._proofs is None:
+            self._proofs = prove(self.assignment.reference)
+        return self._proofs
 
     def reference_states(self, name: str) -> int:
         if name not in self._counts:
@@ -138,6 +145,8 @@ class Prepared:
                 self.reference_states(t.configuration)
                 if t.kind == "properties":
                     self.reference_verdicts(t.configuration)
+            if t.kind == "prove":
+                self.reference_proofs()
         self.exercised()
         self._save()
         return self
@@ -164,9 +173,14 @@ class Prepared:
             transitions = {k: int(data["transitions"][k]) for k in names}
             fired = {k: frozenset(int(i) for i in data["fired"][k]) for k in names}
             verdicts = {k: {str(p): str(v) for p, v in d.items()} for k, d in data["verdicts"].items()}
+            proofs = data.get("proofs")
+            if any(t.kind == "prove" for t in self.assignment.tests) and not (
+                    isinstance(proofs, list) and all(isinstance(o, dict) and "name" in o for o in proofs)):
+                return False
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return False  # a damaged cache is recomputed, never trusted
         self._counts, self._transitions, self._fired, self._verdicts = counts, transitions, fired, verdicts
+        self._proofs = proofs
         return True
 
     def _save(self) -> None:
@@ -174,7 +188,8 @@ class Prepared:
         if path is None:
             return
         data = {"counts": self._counts, "transitions": self._transitions,
-                "fired": {k: sorted(v) for k, v in self._fired.items()}, "verdicts": self._verdicts}
+                "fired": {k: sorted(v) for k, v in self._fired.items()}, "verdicts": self._verdicts,
+                "proofs": self._proofs}
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
@@ -182,6 +197,17 @@ class Prepared:
             tmp.replace(path)
         except OSError:
             pass  # no cache: the next run computes the reference's side again
+
+
+def prove(table, jobs: int | None = None) -> list[dict]:
+    """The z3 obligations on ``table``, through the ``tcpcheck.provers`` entry
+    point (model/ never imports proofs/)."""
+    from importlib.metadata import entry_points
+    found = [ep for ep in entry_points(group="tcpcheck.provers") if ep.name == "obligations"]
+    if not found:
+        raise InputError("a prove test needs tcpcheck's proofs (the tcpcheck.provers entry point); "
+                         "reinstall tcpcheck")
+    return found[0].load()(table, timeout=10.0, jobs=jobs or min(2, os.cpu_count() or 1))
 
 
 def cache_path(key: str) -> Path | None:
@@ -269,6 +295,11 @@ def _expanded(prepared: Prepared, tests: list[Test]) -> list[tuple[Test, str, fl
             out.append((t, t.name or "the table, cell by cell", t.points, None))
         elif t.kind == "behaviour":
             out.append((t, t.name or f"behaviour in configuration '{t.configuration}'", t.points, None))
+        elif t.kind == "prove":
+            names = [o["name"] for o in prepared.reference_proofs()]
+            for name in names:
+                label = f"{t.name}: " if t.name else "proof: "
+                out.append((t, f"{label}{name}", t.points / len(names), name))
         else:
             names = t.properties
             if names is None:
@@ -299,11 +330,15 @@ def grade_table(prepared: Prepared, table, submission: str = "", student: str = 
     # the rows tests last: a cell counts as exercised when the submission's own row fired
     for n, (t, name, points, prop) in sorted(graded, key=lambda g: g[1][0].kind == "rows"):
         try:
-            with _time_budget(a.seconds):
+            # the proofs of a table run once, for all its obligations: a budget of seconds each
+            budget = a.seconds * (len(prepared.reference_proofs()) if t.kind == "prove" else 1)
+            with _time_budget(budget):
                 if t.kind == "rows":
                     res = _rows(prepared, table, t, points, fired)
                 elif t.kind == "behaviour":
                     res = _behaviour(prepared, table, t, points, fired)
+                elif t.kind == "prove":
+                    res = _proof(prepared, table, t, points, prop, checks)
                 else:
                     res = _property(prepared, table, t, points, prop, checks)
         except (TestTimeout, BudgetExceeded) as exc:
@@ -517,6 +552,39 @@ def _property(prepared: Prepared, table, t: Test, points: float, name: str, chec
                 lines.append("Rows of yours on this run that differ from the reference: " + "; ".join(rows))
                 details["rows"] = rows
     return TestResult("", "", "property", points, 0, "failed", output="\n".join(lines), details=details, run=run)
+
+
+def _proof(prepared: Prepared, table, t: Test, points: float, name: str, checks: dict) -> TestResult:
+    """One z3 obligation on the submission, against the reference's verdict."""
+    ref = next(o for o in prepared.reference_proofs() if o["name"] == name)
+    if ref["verdict"] != "proved":
+        return TestResult("", "", "prove", points, points, "passed",
+                          output="" if t.feedback == "pass-fail" else
+                          f"The reference table itself is not proved to satisfy '{name}' ({ref['verdict']}), "
+                          f"so it is not held against you.", details={"reference": ref["verdict"]})
+    if "prove" not in checks:
+        try:
+            checks["prove"] = {o["name"]: o for o in prove(table)}
+        except TestTimeout as exc:
+            checks["prove"] = exc
+    if isinstance(checks["prove"], Exception):
+        raise checks["prove"]
+    o = checks["prove"][name]
+    details = {"verdict": o["verdict"], "reference": ref["verdict"]}
+    if o["verdict"] == "proved":
+        return TestResult("", "", "prove", points, points, "passed",
+                          output="" if t.feedback == "pass-fail" else f"Proved on your table: {o['statement']}",
+                          details=details)
+    if o["verdict"] != "refuted":
+        return TestResult("", "", "prove", points, 0, "unknown",
+                          output=f"unknown: z3 could not decide '{name}' on your table ({o['reason'] or 'timeout'}); "
+                                 f"it earns no points.", details=details)
+    lines = [] if t.feedback == "pass-fail" else [f"Refuted on your table: {o['statement']}"]
+    if t.feedback in ("run", "expected"):
+        lines.append("z3's counterexample, one step of your table (X is the endpoint that moves, Y its peer):")
+        lines.extend(f"  {x}" for x in o["counterexample"])
+        details["counterexample"] = o["counterexample"]
+    return TestResult("", "", "prove", points, 0, "failed", output="\n".join(lines), details=details)
 
 
 def _rows_differing(table, reference, ids) -> list[str]:
