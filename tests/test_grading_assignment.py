@@ -206,7 +206,7 @@ def test_several_errors_reported_together_in_line_order(tmp_path):
     assert errors == [
         f"{path}:{_line(s, 'feedbak')}: unknown key 'feedbak'; did you mean 'feedback'?",
         f"{path}:{_line(s, 'capacity = 99')}: configuration 'big': capacity must be an integer from 1 to 8, not 99",
-        f"{path}:{_line(s, ROW_KIND)}: a test's kind must be one of rows, behaviour, properties, not 'row'",
+        f"{path}:{_line(s, ROW_KIND)}: a test's kind must be one of rows, behaviour, properties, prove, not 'row'",
         f"{path}:{_nth(s, BEHAVIOUR_KIND, 0)}: a behaviour "
         # 'big' is defined, though invalid (its own error is above), so it is one of the names to pick
         f"test names its configuration: configuration = \"NAME\" (one of the [[configurations]]: lossy, big)",
