@@ -85,7 +85,7 @@ def test_unknown_test_kind(tmp_path):
     text = BASE.replace('kind = "rows"', 'kind = "row"')
     path, errors = _errors(tmp_path, text)
     assert errors == [f"{path}:{_line(text, ROW_KIND)}: a test's kind must be one of rows, behaviour, "
-                      f"properties, not 'row'"]
+                      f"properties, prove, not 'row'"]
 
 
 def test_behaviour_test_without_configuration(tmp_path):
