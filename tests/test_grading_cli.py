@@ -92,3 +92,20 @@ def test_the_reference_side_is_cached_and_a_damaged_cache_is_recomputed(tmp_path
     (tmp_path / "b.toml").write_text(ASSIGNMENT + "[limits]\nmax_states = 5000\n")
     grade.Prepared(load_assignment(tmp_path / "b.toml")).warm()
     assert len(list((tmp_path / "cache").iterdir())) == 2
+
+
+def test_a_seeded_table_does_not_name_its_variant(tmp_path, capsys):
+    """The edited rows keep the reference's source column: '(mutant no-closing)' would be the answer."""
+    from tcpcheck.model.grading.assignment import load_assignment
+    variants = ["no-time-wait", "two-way-handshake", "no-closing", "last-ack-silent", "time-wait-forever"]
+    (tmp_path / "fix.toml").write_text(f"variants = {variants!r}\n".replace("'", '"') + ASSIGNMENT)
+    assert load_assignment(tmp_path / "fix.toml").variants == tuple(variants)
+    seen = set()
+    for n in range(40):
+        out = tmp_path / f"s{n}.rules"
+        assert main(["grade", "--assignment", str(tmp_path / "fix.toml"), "--seed", f"student{n}",
+                     "-o", str(out)]) == 0
+        seen.add(capsys.readouterr().err.split("(")[-1].split(")")[0])
+        text = out.read_text()
+        assert "mutant" not in text.lower() and not any(v in text for v in variants)
+    assert seen == set(variants)  # forty ids reach every variant

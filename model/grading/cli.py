@@ -143,8 +143,11 @@ def _seed(assignment, args) -> int:
     pick = int(hashlib.sha256(args.seed.encode("utf-8")).hexdigest(), 16) % len(assignment.variants)
     name = assignment.variants[pick]
     text = Path(assignment.reference_path).read_text(encoding="utf-8")
+    # the edited rows keep the reference's source column: a note saying which variant it is gives it away
+    m = MUTANTS[name]
+    m = m._replace(edits=tuple((old, _with_source_of(old, new)) for old, new in m.edits))
     try:
-        broken = MUTANTS[name].edited(text)
+        broken = m.edited(text)
     except RuntimeError:
         raise GradeUsageError(f"{assignment.path}: variant '{name}' does not apply to the reference table "
                               f"{assignment.reference_path} (it edits rows of RFC 9293's table that this "
@@ -154,10 +157,17 @@ def _seed(assignment, args) -> int:
     wrong = sum(not c.right for c in compare_cells(assignment.reference, parse_table(broken, "seeded")))
     header = (f"# The table to fix, for {args.seed}: {wrong} cell{'s' if wrong != 1 else ''} of this table "
               f"{'are' if wrong != 1 else 'is'} wrong.\n"
-              f"# Find it, correct it, and submit this file as {assignment.submission}.\n")
+              f"# Find {'them' if wrong != 1 else 'it'}, correct {'them' if wrong != 1 else 'it'}, and submit "
+              f"this file as {assignment.submission}.\n")
     _write(header + broken, args.output)
     print(f"{args.seed}: variant {pick + 1} of {len(assignment.variants)} ({name})", file=sys.stderr)
     return 0
+
+
+def _with_source_of(old: str, new: str) -> str:
+    """Row ``new`` with the source column (the fifth) of row ``old``."""
+    o, n = old.split("|"), new.split("|")
+    return "|".join(n[:4] + o[4:]) if len(o) == 5 and len(n) == 5 else new
 
 
 def register(sub) -> None:
