@@ -12,7 +12,7 @@ import os
 import stat
 from pathlib import Path
 
-__all__ = ["InputError", "read_input"]
+__all__ = ["InputError", "read_input", "closest"]
 
 
 class InputError(ValueError):
@@ -45,3 +45,21 @@ def read_input(path: Path, what: str, error: type[InputError] = InputError,
         raise error(f"{path}: {what} is not UTF-8 text") from None
     # line ends as text mode reads them (universal newlines)
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def closest(word, options) -> str | None:
+    """The option ``word`` most likely meant (difflib, ratio at least 0.6, then
+    ignoring case), or None: what a "did you mean" says.
+
+    >>> closest("ESTABLISED", ["CLOSED", "ESTABLISHED"]), closest("xyz", ["CLOSED"])
+    ('ESTABLISHED', None)
+    """
+    import difflib
+
+    options = [str(o) for o in options]
+    close = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
+    if not close and isinstance(word, str):
+        low = {o.lower(): o for o in options}
+        close = [low[c] for c in difflib.get_close_matches(word.lower(), list(low), n=1, cutoff=0.6)]
+    return close[0] if close else None
+

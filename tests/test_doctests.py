@@ -6,7 +6,7 @@ import importlib
 import pytest
 
 MODULES = ["tcpcheck.model.events", "tcpcheck.model.explorer", "tcpcheck.model.checker", "tcpcheck.model.table",
-           "tcpcheck.model.grading.cells"]
+           "tcpcheck.model.grading.cells", "tcpcheck.model.errors"]
 
 
 @pytest.mark.parametrize("name", MODULES)

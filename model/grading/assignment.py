@@ -37,7 +37,6 @@ It reads and validates; it grades nothing.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 import tomllib
@@ -45,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config, ConfigError, parse_config
-from ..errors import InputError, read_input
+from ..errors import InputError, closest, read_input
 from ..mutants import MUTANTS
 from ..properties import PROPERTIES
 from ..table import REFERENCE, RuleTable, TableError, load_table
@@ -114,8 +113,8 @@ class Assignment:
 
 
 def _did_you_mean(word: str, choices) -> str:
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(choices)}"
+    close = closest(word, choices)
+    return f"; did you mean '{close}'?" if close else f"; expected one of: {', '.join(choices)}"
 
 
 class _Lines:

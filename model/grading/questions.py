@@ -131,7 +131,6 @@ Everything here is deterministic: the same files give the same results.
 from __future__ import annotations
 
 import builtins
-import difflib
 import json
 import re
 import tomllib
@@ -139,7 +138,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config
-from ..errors import InputError
+from ..errors import InputError, closest
 from ..explorer import Exploration, explore, find_path
 from ..properties import PROPERTIES, Property, acceptable_end, check_properties, path_of
 from ..report import trace_json
@@ -191,12 +190,8 @@ class AnswerError(InputError):
 
 
 def _did_you_mean(word: str, options) -> str:
-    close = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
-    if not close and isinstance(word, str):
-        low = {o.lower(): o for o in options}
-        close = difflib.get_close_matches(word.lower(), list(low), n=1, cutoff=0.6)
-        close = [low[c] for c in close]
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    close = closest(word, options)
+    return f" (did you mean '{close}'?)" if close else ""
 
 
 def _describe_value(value) -> str:
