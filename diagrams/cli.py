@@ -20,7 +20,7 @@ from pathlib import Path
 from tcpcheck.model.checker import run
 from tcpcheck.model.cli import positive
 from tcpcheck.model.config import PRESETS, load_config, preset
-from tcpcheck.model.errors import InputError
+from tcpcheck.model.errors import InputError, read_input, write_output
 from tcpcheck.model.properties import labels_of, path_of, run_of
 from tcpcheck.model.report import trace_json
 from tcpcheck.model.scenarios import SCENARIOS, scenario_path
@@ -77,7 +77,7 @@ def _emit(args, dot_source: str) -> int:
     except DotMissing as exc:
         raise DiagramError(str(exc)) from None
     if args.output:
-        Path(args.output).write_bytes(data)
+        write_output(args.output, data, "the diagram", DiagramError)
         print(f"wrote {args.output} ({fmt})", file=sys.stderr)
     elif fmt in ("png", "pdf") and sys.stdout.isatty():
         raise DiagramError(f"{fmt} is binary: give -o FILE, or redirect the output")
@@ -123,22 +123,63 @@ def cmd_states(args) -> int:
     return _emit(args, dot)
 
 
+#: The most steps a trace file may have (a counterexample has tens): a chart of
+#: more could not be read, and drawing time grows with the square of the steps
+#: (500 steps with every segment in flight take some 20 seconds).
+MAX_TRACE_STEPS = 500
+
+_SEGMENTS = "a list of segments like '<SEQ=1><CTL=SYN>'"
+
+
+def _check_step(p: Path, n: int, step) -> None:
+    """Refuse a step of a trace file that msc_dot could not draw: the fields it
+    reads, of the types 'tcpcheck check --json' gives them."""
+    if not isinstance(step, dict):
+        raise DiagramError(f"{p}: step {n} must be an object like {{\"actor\": \"A\", \"kind\": \"call\", ...}}, "
+                           f"not {json.dumps(step)[:40]}")
+    need = ("A", "B") if n == 0 else ("actor", "kind", "event", "sent", "A", "B")
+    missing = [k for k in need if k not in step]
+    if missing:
+        raise DiagramError(f"{p}: step {n} lacks {', '.join(missing)}")
+    for who in ("A", "B"):
+        t = step[who]
+        if not (isinstance(t, str) or (isinstance(t, dict) and isinstance(t.get("state", ""), str))):
+            raise DiagramError(f"{p}: step {n}: '{who}' must be an endpoint like {{\"state\": \"CLOSED\"}}")
+    if n == 0:
+        return
+    for key in ("actor", "kind"):
+        if not isinstance(step[key], str):
+            raise DiagramError(f"{p}: step {n}: '{key}' must be a string, not {step[key]!r:.40}")
+    if not isinstance(step["event"], (str, type(None))):
+        raise DiagramError(f"{p}: step {n}: 'event' must be a string, not {step['event']!r:.40}")
+    if not isinstance(step.get("segment"), (str, type(None))):
+        raise DiagramError(f"{p}: step {n}: 'segment' must be a segment like '<SEQ=1><CTL=SYN>' or null")
+    for key in ("sent", "dropped"):
+        v = step.get(key, [])
+        if not (isinstance(v, list) and all(isinstance(x, str) for x in v)):
+            raise DiagramError(f"{p}: step {n}: '{key}' must be {_SEGMENTS}")
+
+
 def _trace_from_file(path: str, prop: str | None) -> tuple[list, str]:
     """The steps of a trace file and a title: for 'check --json' output, the
-    configuration and the property, as --counterexample has them; else the file's name."""
+    configuration and the property, as --counterexample has them; else the file's name.
+    Each step is checked (see :func:`_check_step`); at most MAX_TRACE_STEPS steps."""
     p = Path(path)
     title = p.name
+    text = read_input(p, "the trace", DiagramError)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise DiagramError(f"{p}: cannot read the trace: {exc.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        where = f":{exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise DiagramError(f"{p}{where}: not a JSON trace ({exc})") from None
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DiagramError(f"{p}:{exc.lineno}: not a JSON trace ({exc})") from None
+    except RecursionError:
+        raise DiagramError(f"{p}:1: nested too deeply to be a trace") from None
     if isinstance(data, dict) and "properties" in data:
         config = data.get("config")
         config = config.get("name", p.name) if isinstance(config, dict) else p.name
-        cands = [q for q in data["properties"] if "counterexample" in q or "witness" in q]
+        props = data["properties"]
+        if not isinstance(props, list) or not all(isinstance(q, dict) for q in props):
+            raise DiagramError(f"{p}: 'properties' must be a list of objects, as 'tcpcheck check --json' writes it")
+        cands = [q for q in props if "counterexample" in q or "witness" in q]
         if prop is not None:
             cands = [q for q in cands if q.get("name") == prop]
         if not cands:
@@ -150,11 +191,10 @@ def _trace_from_file(path: str, prop: str | None) -> tuple[list, str]:
         title = f"{config}: {kind} '{q.get('name')}'"
     if not isinstance(data, list) or not data:
         raise DiagramError(f"{p}: expected a list of steps, or the output of 'tcpcheck check --json'")
+    if len(data) > MAX_TRACE_STEPS + 1:
+        raise DiagramError(f"{p}: the trace has {len(data) - 1:,} steps; the limit is {MAX_TRACE_STEPS:,}")
     for n, step in enumerate(data):
-        need = ("A", "B") if n == 0 else ("actor", "kind", "event", "sent", "A", "B")
-        missing = [k for k in need if not isinstance(step, dict) or k not in step]
-        if missing:
-            raise DiagramError(f"{p}: step {n} lacks {', '.join(missing)}")
+        _check_step(p, n, step)
     return data, title
 
 
@@ -254,7 +294,8 @@ def register(sub) -> None:
     t.add_argument("--counterexample", metavar="PROPERTY",
                    help="draw this property's counterexample (or witness) in the chosen configuration")
     t.add_argument("--file", metavar="TRACE.json",
-                   help="a trace file: the output of 'tcpcheck check --json', or a list of its steps")
+                   help="a trace file: the output of 'tcpcheck check --json', or a list of its steps "
+                        f"(at most {MAX_TRACE_STEPS:,})")
     t.add_argument("--property", metavar="NAME", help="with --file: which property's trace to draw")
     _source_options(t)
     _output_options(t)

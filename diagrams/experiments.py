@@ -20,7 +20,7 @@ import unicodedata
 from pathlib import Path
 
 from tcpcheck.model.checker import run
-from tcpcheck.model.errors import InputError
+from tcpcheck.model.errors import InputError, write_output
 from tcpcheck.model.experiments import EXPERIMENTS, On, run_experiment
 from tcpcheck.model.properties import path_of
 from tcpcheck.model.mutants import MUTANTS, apply_mutant, mutant, mutant_config
@@ -167,7 +167,7 @@ def _section(name: str, lang: str, charts: Path | None, variant: str | None = No
         if charts is not None:
             svg = charts / f"{name}{'' if lang == 'en' else '.' + lang}.svg"
             dot = msc_dot(trace_json(o.trace, o.table), title=f"{name}: {say(o.config, lang)}", lang=lang)
-            svg.write_bytes(render(dot, "svg"))
+            write_output(svg, render(dot, "svg"), "a chart of the report")
             lines += [f"![{name}]({svg.name})", ""]
         lines += ["```", *trace_text(o.trace, o.table, lang), "```", ""]
     return lines, o.verdict, ok
@@ -193,8 +193,8 @@ def _mutant_section(name: str, lang: str, charts: Path) -> list[str]:
                 _t(key, lang, description=description, property=prop, reference=_t(reference.verdict, lang),
                    verdict=_t(v.verdict, lang), detail=say(v.detail, lang)), ""]
     svg = charts / f"mutant-{name}{'' if lang == 'en' else '.' + lang}.svg"
-    svg.write_bytes(render(msc_dot(trace_json(path, r.table), title=f"{name}: {prop}",
-                                   lang=lang), "svg"))
+    write_output(svg, render(msc_dot(trace_json(path, r.table), title=f"{name}: {prop}",
+                                     lang=lang), "svg"), "a chart of the report")
     return [f"### {name} ({', '.join(m.claims)})", "",
             _t("mutant", lang, description=description, property=prop,
                reference=_t(reference.verdict, lang), verdict=_t(v.verdict, lang),
@@ -203,10 +203,21 @@ def _mutant_section(name: str, lang: str, charts: Path) -> list[str]:
             "```", *trace_text(path, r.table, lang), "```", ""]
 
 
+def _make_dir(out: Path) -> None:
+    """Make the folder of ``--out``, or say (InputError) why it cannot be one."""
+    if (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise InputError(f"{out}: cannot write the report there: not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a usable path"
+        raise InputError(f"{out}: cannot write the report there: {reason}") from None
+
+
 def _report(out: Path, lang: str, variant: str | None, table: RuleTable | None) -> tuple[Path, dict]:
     """Write the report (see :func:`write_report`); returns its path and each experiment's verdict."""
     On(variant, table)  # an unknown mutant, or one that cannot be applied to the table: before anything is written
-    out.mkdir(parents=True, exist_ok=True)
+    _make_dir(out)
     body, rows, verdicts = [], [], {}
     for name, e in EXPERIMENTS.items():
         lines, verdict, ok = _section(name, lang, out, variant, table)
@@ -235,7 +246,7 @@ def _report(out: Path, lang: str, variant: str | None, table: RuleTable | None) 
             f"| {_t('Experiment', lang)} | {_t('Claims', lang)} | {_t('Verdict', lang)} | "
             f"{_t(same, lang)} |", "|---|---|---|---|", *rows, ""]
     report = out / (f"{stem}.md" if lang == "en" else f"{stem}.{lang}.md")
-    report.write_text("\n".join(head + body), encoding="utf-8")
+    write_output(report, "\n".join(head + body), "the report")
     return report, verdicts
 
 

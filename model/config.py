@@ -16,6 +16,8 @@ It must not run anything.
 from __future__ import annotations
 
 import dataclasses
+import errno
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -233,6 +235,24 @@ _NETWORK = ("capacity", "loss", "duplication", "reordering", "loss_budget")
 _TIMERS = ("time_wait_outlasts_rto", "time_wait_waits_for_network")
 
 
+def _rules_path(value: str, base_dir: Path | None, where: str) -> str:
+    """The absolute path of the rule table ``value`` names; ConfigError at
+    ``where`` for a path no file can have (a NUL byte) or that cannot be
+    followed (a symlink loop).  A missing file is reported when it is read."""
+    _expect("\0" not in value, where, f"rules must be a path; {value!r} contains a NUL byte")
+    try:
+        p = (Path(base_dir or ".") / value).resolve()
+        os.stat(p)
+    except FileNotFoundError:
+        pass
+    except RuntimeError:  # Path.resolve before Python 3.13: "Symlink loop from ..."
+        raise ConfigError(f"{where}: rules: cannot follow '{value}': a loop of symbolic links") from None
+    except OSError as exc:  # others (no permission ...) are reported when the table is read
+        if exc.errno == errno.ELOOP:
+            raise ConfigError(f"{where}: rules: cannot follow '{value}': a loop of symbolic links") from None
+    return str(p)
+
+
 def load_config(path: str | Path) -> Config:
     """Read a TOML configuration file: a ``preset`` to start from and overrides.
 
@@ -266,6 +286,8 @@ def parse_config(text: str, source: str, base_dir: Path | None = None, name: str
         m = re.search(r"line (\d+)", str(exc))
         line = m.group(1) if m else "1"
         raise ConfigError(f"{p}:{line}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigError(f"{p}:1: nested too deeply to be a configuration") from None
     for key in data:
         _expect(key in _TOP, f"{p}:{_line_of(text, None, key) if not isinstance(data[key], dict) else _line_of(text, key, '')}",
                 f"unknown key '{key}'; expected one of {', '.join(sorted(_TOP))}")
@@ -279,7 +301,7 @@ def parse_config(text: str, source: str, base_dir: Path | None = None, name: str
     if "rules" in data:
         where = f"{p}:{_line_of(text, None, 'rules')}"
         _expect(isinstance(data["rules"], str), where, "rules must be a path in quotes")
-        changes["rules"] = str((Path(base_dir or ".") / data["rules"]).resolve())
+        changes["rules"] = _rules_path(data["rules"], base_dir, where)
     if "rcv_wnd" in data:
         w = data["rcv_wnd"]
         _expect(type(w) is int and 1 <= w <= 1 << 30, f"{p}:{_line_of(text, None, 'rcv_wnd')}",

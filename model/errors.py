@@ -12,7 +12,7 @@ import os
 import stat
 from pathlib import Path
 
-__all__ = ["InputError", "read_input", "closest"]
+__all__ = ["InputError", "read_input", "write_output", "closest"]
 
 
 class InputError(ValueError):
@@ -45,6 +45,39 @@ def read_input(path: Path, what: str, error: type[InputError] = InputError,
         raise error(f"{path}: {what} is not UTF-8 text") from None
     # line ends as text mode reads them (universal newlines)
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def write_output(path: str | Path, data: bytes | str, what: str = "the output",
+                 error: type[InputError] = InputError) -> None:
+    """Write ``data`` (text is written as UTF-8) to the user's ``path``, or raise
+    ``error`` ("PATH: cannot write WHAT: reason") when it cannot be written: a
+    missing folder, a folder, a path through a file, no permission, a full disk.
+
+    A file this call created is removed again when the write fails, so that no
+    partial output is left behind; a file that was there already (or a device
+    such as /dev/full) is not removed."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    p = Path(path)
+    try:
+        existed = os.path.lexists(p)
+    except ValueError:
+        existed = True
+    try:
+        with open(p, "wb") as f:
+            f.write(data)
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, ValueError):  # an embedded NUL byte
+            reason = "the path contains a NUL byte"
+        else:
+            reason = exc.strerror or str(exc)
+        if not existed:
+            try:
+                if stat.S_ISREG(os.lstat(p).st_mode):
+                    os.unlink(p)
+            except (OSError, ValueError):
+                pass
+        raise error(f"{path}: cannot write {what}: {reason}") from None
 
 
 def closest(word, options) -> str | None:

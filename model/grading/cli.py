@@ -19,7 +19,7 @@ import hashlib
 import sys
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, write_output
 from .assignment import load_assignment
 from .formats import FORMATS, render
 
@@ -40,10 +40,7 @@ class GradeUsageError(InputError):
 
 def _write(text: str, output: str | None) -> None:
     if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise GradeUsageError(f"{output}: cannot write the result: {exc.strerror}") from None
+        write_output(output, text, "the result", GradeUsageError)
         print(f"wrote {output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
