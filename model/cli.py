@@ -12,7 +12,13 @@ plug in without model/ importing them.
 
 Exit codes: 0 every property holds; 1 a property is violated; 2 usage error
 or bad input; 3 internal error; 4 no violation found but some property is
-unknown (the exploration stopped at --max-states).
+unknown (the exploration stopped at --max-states); 130 interrupted (Ctrl-C).
+A closed pipe on stdout (``tcpcheck check | head -1``) keeps the command's
+own exit code.
+
+Every parser, the subcommands' too, is a ``_Parser``: no option-prefix
+matching (``--max`` is not ``--max-states``), and an unknown option is
+reported with the usage of the subcommand it was given to.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import json
 import os
 import sys
 import traceback
-from importlib.metadata import entry_points
+from importlib.metadata import PackageNotFoundError, entry_points, version
 
 from .config import PRESETS, load_config, preset
 from .errors import InputError
@@ -32,6 +38,44 @@ from .table import REFERENCE, load_table
 __all__ = ["main"]
 
 EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_INTERNAL, EXIT_UNKNOWN = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
+
+#: the highest channel capacity ``bench --capacities`` accepts (the model's own limit, as in a
+#: configuration file); every preset explores in seconds at it, as the number of segments in
+#: flight is bounded by the endpoints, not by the channel
+MAX_CAPACITY = 8
+
+EXIT_CODES_TEXT = ("exit codes: 0 all properties hold, 1 one is violated, 2 bad input, "
+                   "3 internal error, 4 unknown (state budget reached), 130 interrupted")
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser without option-prefix matching.  add_subparsers
+    makes its subparsers of the parser's own class, so this reaches every
+    subcommand, those entry points register and nested ones included."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe: point stdout at devnull, so that the flush at
+    exit neither fails nor prints 'Exception ignored' (the recipe of
+    Python's signal module documentation)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # no real file descriptor (e.g. captured in tests)
+        pass
+
+
+def _version() -> str:
+    try:
+        return version("tcpcheck")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
 
 
 def positive(text: str) -> int:
@@ -98,15 +142,19 @@ def cmd_check(args) -> int:
     result = run(cfg, table, max_states=args.max_states, progress=progress)
     if progress is not None:
         progress.clear()
-    if args.json:
-        json.dump(result_json(result), sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        note = PRESETS[cfg.name][0] if cfg.name in PRESETS else ""
-        if args.mutant is not None:
-            m = MUTANTS[args.mutant]
-            note = f"mutant {m.name}: {m.description} (claims {', '.join(m.claims)}); {_breaks(m)}"
-        print("\n".join(summary_lines(result, note)))
+    try:
+        if args.json:
+            json.dump(result_json(result), sys.stdout, indent=2)
+            sys.stdout.write("\n")
+        else:
+            note = PRESETS[cfg.name][0] if cfg.name in PRESETS else ""
+            if args.mutant is not None:
+                m = MUTANTS[args.mutant]
+                note = f"mutant {m.name}: {m.description} (claims {', '.join(m.claims)}); {_breaks(m)}"
+            print("\n".join(summary_lines(result, note)))
+        sys.stdout.flush()  # a closed pipe is found here, while the result is known
+    except BrokenPipeError:
+        _quiet_stdout()
     return exit_code(result.verdicts)
 
 
@@ -146,13 +194,13 @@ def _capacities(text: str) -> list[int]:
         caps = [int(x) for x in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected capacities like 1,2,3, not '{text}'") from None
-    if not caps or any(not 1 <= c <= 8 for c in caps):
-        raise argparse.ArgumentTypeError("each capacity must be from 1 to 8")
+    if not caps or any(not 1 <= c <= MAX_CAPACITY for c in caps):
+        raise argparse.ArgumentTypeError(f"each capacity must be from 1 to {MAX_CAPACITY}, not '{text}'")
     return caps
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(
+    top = _Parser(
         prog="tcpcheck",
         description="A formal model of TCP connection management (RFC 9293) and an exhaustive "
                     "checker: two endpoints and an unreliable network, every reachable state "
@@ -160,7 +208,9 @@ def parser() -> argparse.ArgumentParser:
         epilog="Start with 'tcpcheck check' (the built-in default model), then "
                "'tcpcheck check --preset seed' for the seed note's exchange. "
                "Exit codes: 0 all properties hold, 1 one is violated, 2 bad input, "
-               "3 internal error, 4 unknown (state budget reached).")
+               "3 internal error, 4 unknown (state budget reached), 130 interrupted (Ctrl-C).")
+    top.add_argument("--version", action="version", version=f"tcpcheck {_version()}",
+                     help="print the version and exit")
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
@@ -183,7 +233,7 @@ def parser() -> argparse.ArgumentParser:
                + _mutants_text() + "\n\n"
                "examples:\n  tcpcheck check\n  tcpcheck check --preset seed\n"
                "  tcpcheck check --config my.toml --json > result.json\n"
-               "  tcpcheck check --mutant no-time-wait")
+               "  tcpcheck check --mutant no-time-wait\n\n" + EXIT_CODES_TEXT)
     src = c.add_mutually_exclusive_group()
     src.add_argument("--preset", metavar="NAME", help="a built-in configuration (default: default)")
     src.add_argument("--config", metavar="FILE", help="a TOML configuration file")
@@ -197,10 +247,12 @@ def parser() -> argparse.ArgumentParser:
                    help="stop after N states and report the run as incomplete")
     c.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("presets", help="list the built-in configurations and their settings")
+    p = sub.add_parser("presets", help="list the built-in configurations and their settings",
+                       epilog="exit codes: 0 listed, 2 bad input")
     p.set_defaults(func=cmd_presets)
 
-    m = sub.add_parser("mutants", help="list the named broken variants of the model (--mutant NAME)")
+    m = sub.add_parser("mutants", help="list the named broken variants of the model (--mutant NAME)",
+                       epilog="exit codes: 0 listed, 2 bad input")
     m.set_defaults(func=cmd_mutants)
 
     b = sub.add_parser(
@@ -208,10 +260,14 @@ def parser() -> argparse.ArgumentParser:
         description="Explore a preset at several channel capacities, each in a fresh process, "
                     "and print states, transitions, seconds, states per second and peak memory; "
                     "then the rate of a bare BFS over a synthetic graph of the same shape, "
-                    "measured in the same run, as the baseline.")
+                    "measured in the same run, as the baseline.",
+        epilog=f"Capacities are bounded at {MAX_CAPACITY}, the model's limit: at it every preset "
+               "explores in seconds (the endpoints, not the channel, bound the segments in flight). "
+               "Exit codes: 0 measured, 2 bad input, 3 internal error, 130 interrupted.")
     b.add_argument("--preset", default="default", metavar="NAME", help="the preset to scale (default: default)")
     b.add_argument("--capacities", type=_capacities, default=[1, 2, 3], metavar="LIST",
-                   help="channel capacities to run, comma-separated (default: 1,2,3)")
+                   help=f"channel capacities to run, comma-separated, each from 1 to {MAX_CAPACITY} "
+                        "(default: 1,2,3)")
     b.add_argument("--json", action="store_true", help="print the rows as JSON")
     b.set_defaults(func=cmd_bench)
 
@@ -220,8 +276,28 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    """Parse; an unknown argument is reported by the subcommand it was given
+    to, with that subcommand's usage, not the top-level one's."""
+    top = parser()
+    args, extra = top.parse_known_args(argv)
+    if extra:
+        at = top
+        for action in top._actions:  # the subcommand chosen, and its nested one if any
+            if isinstance(action, argparse._SubParsersAction):
+                at = action.choices.get(getattr(args, action.dest, None), top)
+                break
+        while True:
+            inner = next((a for a in at._actions if isinstance(a, argparse._SubParsersAction)), None)
+            if inner is None or getattr(args, inner.dest, None) not in inner.choices:
+                break
+            at = inner.choices[getattr(args, inner.dest)]
+        at.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = _parse(argv)
     try:
         return args.func(args)
     except InputError as exc:
@@ -230,8 +306,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("tcpcheck: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # a command that has no result to keep (check and prove keep theirs)
+        _quiet_stdout()
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the last resort: say so, exit 3
         print(f"tcpcheck: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)

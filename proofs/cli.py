@@ -8,6 +8,7 @@ proved, 1 one refuted, 4 none refuted but one unknown, 2 bad input, 3 internal.
 from __future__ import annotations
 
 import argparse
+import builtins
 import json
 import multiprocessing
 import os
@@ -132,28 +133,60 @@ def cmd_prove(args) -> int:
                "fairness": list(FAIRNESS), "obligations": [_json(o) for o in outcomes]}
         if _invariant_refuted(outcomes):
             doc["note"] = NOTE
-        json.dump(doc, sys.stdout, indent=2)
-        print()
+        try:
+            json.dump(doc, sys.stdout, indent=2)
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _quiet_stdout()
         return exit_code(outcomes)
-    print(f"tcpcheck prove: rule table {table.name} ({len(table.rules)} rules, {len(shapes(table))} step shapes), "
-          f"z3 {z3.get_version_string()}, at most {args.timeout:g} s per query, {args.jobs} process(es)")
-    print("  for every ISS and every 32-bit value, assuming:")
+    say = _Out().print  # every line of the report, stopped quietly by a closed pipe
+    say(f"tcpcheck prove: rule table {table.name} ({len(table.rules)} rules, {len(shapes(table))} step shapes), "
+        f"z3 {z3.get_version_string()}, at most {args.timeout:g} s per query, {args.jobs} process(es)")
+    say("  for every ISS and every 32-bit value, assuming:")
     for a in ASSUMPTIONS:
-        print(f"    - {a}")
-    print("  and, for liveness, the fairness:")
+        say(f"    - {a}")
+    say("  and, for liveness, the fairness:")
     for f in FAIRNESS:
-        print(f"    - {f}")
-    print()
+        say(f"    - {f}")
+    say()
 
     def show(o):
-        print("\n".join(_line(o)), flush=True)
+        say("\n".join(_line(o)))
     outcomes = run_all(ctx, show, args.jobs)
     proved = sum(o.verdict == PROVED for o in outcomes)
-    print()
+    say()
     if _invariant_refuted(outcomes):
-        print(f"Note: {NOTE}.")
-    print(f"Result: {proved} of {len(outcomes)} obligations proved in {time.perf_counter() - start:.1f} s.")
+        say(f"Note: {NOTE}.")
+    say(f"Result: {proved} of {len(outcomes)} obligations proved in {time.perf_counter() - start:.1f} s.")
     return exit_code(outcomes)
+
+
+class _Out:
+    """Prints to stdout, flushing each time, until the pipe is closed; then
+    nothing more, so that the proofs finish and the exit code is theirs."""
+
+    def __init__(self):
+        self.closed = False
+
+    def print(self, *args):
+        if self.closed:
+            return
+        try:
+            builtins.print(*args, flush=True)
+        except BrokenPipeError:
+            self.closed = True
+            _quiet_stdout()
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at devnull, so the flush at exit neither fails nor prints."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def prove_table(table, timeout: float = 10.0, jobs: int = 1) -> list[dict]:
@@ -181,13 +214,19 @@ def _json(o: Outcome) -> dict:
     return d
 
 
+# z3 takes whole milliseconds as an unsigned 32-bit number: 1 ms is its smallest limit (the tests
+# use it to make every query unknown), and 1e300 s would overflow it
+MIN_TIMEOUT, MAX_TIMEOUT = 0.001, 3600.0
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, not '{text}'") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, not '{text}'")
+    if not MIN_TIMEOUT <= value <= MAX_TIMEOUT:  # also false for nan
+        raise argparse.ArgumentTypeError(
+            f"expected a number of seconds from {MIN_TIMEOUT:g} to {MAX_TIMEOUT:g}, not '{text}'")
     return value
 
 
@@ -212,13 +251,14 @@ def register(sub) -> None:
                     "Each line gives the verdict (proved, refuted, unknown), the time and the\n"
                     "statement; a refuted one prints the rule and the numbers that break it.\n"
                     "Exit codes: 0 all proved, 1 one refuted, 4 one unknown (a solver timeout,\n"
-                    "never counted as proved), 2 bad input, 3 internal error.",
+                    "never counted as proved), 2 bad input, 3 internal error, 130 interrupted.",
         epilog="examples:\n  tcpcheck prove\n  tcpcheck prove --mutant fin-no-seq\n"
                "  tcpcheck prove --rules my.rules --json\n  tcpcheck prove --bench")
     p.add_argument("--json", action="store_true",
                    help="print {obligations: [{name, statement, verdict, seconds, counterexample}]}")
     p.add_argument("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
-                   help="time limit of each z3 query; a query that runs out is 'unknown' (default: 60)")
+                   help="time limit of each z3 query, from 0.001 to 3600; a query that runs out is 'unknown' "
+                        "(default: 60)")
     p.add_argument("--jobs", type=_jobs, default=min(os.cpu_count() or 1, 8), metavar="N",
                    help="processes that share the obligations (default: the number of CPUs, at most 8)")
     p.add_argument("--bench", action="store_true",
