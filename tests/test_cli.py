@@ -382,7 +382,7 @@ def test_every_error_of_a_rules_file_is_printed_on_its_own_line(tmp_path):
      "argument --max-states: expected a positive whole number, not 'many'"),
     (["--preset", "seed", "--config", "x.toml"], "tcpcheck check",
      "argument --config: not allowed with argument --preset"),
-    (["--frobnicate"], "tcpcheck", "unrecognized arguments: --frobnicate"),
+    (["--frobnicate"], "tcpcheck check", "unrecognized arguments: --frobnicate"),
 ])
 def test_bad_arguments(args, prog, message):
     """argparse reports these: its usage lines, then one error line naming the problem."""
