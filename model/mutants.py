@@ -27,7 +27,7 @@ from dataclasses import replace
 from typing import Callable, NamedTuple
 
 from .config import Config, parse_config
-from .errors import InputError
+from .errors import InputError, closest
 from .events import PLAIN_ACK_STATES, checked
 from .table import REFERENCE, RuleTable, load_table, parse_table
 
@@ -255,11 +255,21 @@ iss_step = 0         # with the same ISS: its ISN clock has not moved (a reboot,
 
 
 def mutant(name: str) -> Mutant:
-    """The mutant called ``name``; MutantError lists the known ones otherwise."""
+    """The mutant called ``name``; MutantError says which was likely meant and
+    lists the known ones otherwise.
+
+    >>> try:
+    ...     mutant("no-time-wiat")
+    ... except MutantError as exc:
+    ...     print(str(exc)[:70])
+    unknown mutant 'no-time-wiat'; did you mean 'no-time-wait'? known muta
+    """
     try:
         return MUTANTS[name]
-    except KeyError:
-        raise MutantError(f"unknown mutant '{name}'; known mutants: {', '.join(MUTANTS)}") from None
+    except (KeyError, TypeError):
+        hint = closest(name, MUTANTS)
+        raise MutantError(f"unknown mutant '{name}'; " + (f"did you mean '{hint}'? " if hint else "")
+                          + f"known mutants: {', '.join(MUTANTS)}") from None
 
 
 def mutant_config(name: str) -> Config:

@@ -261,7 +261,7 @@ CONFIG_ERRORS = [
     ("unknown key in an endpoint",
      'preset = "default"\n[A]\niss = 1\nfoo = 2\n',
      "4: unknown key 'foo' in [A]; expected one of abort, close_in, data, foreign_socket, iss, "
-     "iss_step, open, opened, opens, retransmissions"),
+     "iss_step, open, opened, opens, reaches, retransmissions"),
     ("unknown key in network",
      '\n[network]\nloss = true\nbogus = 1\n',
      "4: unknown key 'bogus' in [network]; expected capacity, loss, duplication, reordering or "
