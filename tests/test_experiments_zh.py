@@ -1,10 +1,11 @@
 """``tcpcheck experiments --lang zh``: the report is Chinese throughout.
 
 The model's English is the one source of what the prose says; the Chinese is
-kept in ``diagrams/zh_texts.py`` under the model's keys (experiment names,
-template names, property and mutant names).  These tests fail when a key has
+the gettext catalogue's (``model/locale/zh/LC_MESSAGES/tcpcheck.po``), the
+English being the msgid.  These tests fail when an experiment's English has
 no Chinese, when a translation's placeholders differ from the English, or
-when English prose of the experiments leaks into the Chinese report.
+when English prose of the experiments leaks into the Chinese report (that
+every message of the program has Chinese is tests/test_i18n.py's business).
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import pytest
 from tcpcheck.diagrams import i18n, zh_texts
 from tcpcheck.diagrams.experiments import trace_text, write_report
 from tcpcheck.diagrams.i18n import property_name, say
+from tcpcheck.model import i18n as model_i18n
 from tcpcheck.model import properties
+from tcpcheck.model.i18n import translator
 from tcpcheck.model.experiments import EXPERIMENTS, FINDINGS, run_experiment
 from tcpcheck.model.mutants import MUTANTS
 from tcpcheck.model.properties import PROPERTIES, REASONS, Text
@@ -31,8 +34,10 @@ def placeholders(template: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(template) if field}
 
 
+ZH = translator("zh")
+
+
 def test_every_experiment_has_a_chinese_question():
-    assert set(zh_texts.QUESTIONS) == set(EXPERIMENTS)
     for name, e in EXPERIMENTS.items():
         zh = i18n.question(name, e.question, "zh")
         assert CJK.search(zh) and zh != e.question, name
@@ -42,27 +47,27 @@ def test_every_experiment_has_a_chinese_finding():
     # each experiment's finding is the template named after it (run_experiment checks below)
     assert set(EXPERIMENTS) <= set(FINDINGS)
     for name in EXPERIMENTS:
-        assert CJK.search(zh_texts.TEXTS[name]), name
+        assert CJK.search(ZH(FINDINGS[name], "text")), name
 
 
 @pytest.mark.parametrize("key", sorted({**FINDINGS, **REASONS}))
 def test_every_template_has_chinese_with_the_same_placeholders(key):
     english = FINDINGS.get(key, REASONS.get(key))
-    chinese = zh_texts.TEXTS[key]
+    chinese = ZH(english, "text")
     assert placeholders(chinese) == placeholders(english), key
     assert CJK.search(chinese), key
 
 
-def test_no_translation_without_its_english():
+def test_findings_and_reasons_are_named_apart():
     assert not set(FINDINGS) & set(REASONS)
-    assert set(zh_texts.TEXTS) == set(FINDINGS) | set(REASONS)
 
 
 def test_every_property_and_mutant_has_chinese():
     for p in PROPERTIES:
         assert CJK.search(property_name(p.name, "zh")), p.name
-    missing = set(MUTANTS) - set(zh_texts.MUTANT_DESCRIPTIONS)
-    assert not missing, f"add the Chinese of these mutants to diagrams/zh_texts.py: {sorted(missing)}"
+    missing = sorted(name for name, m in MUTANTS.items()
+                     if not CJK.search(i18n.mutant_description(name, m.description, "zh")))
+    assert not missing, f"add the Chinese of these mutants to model/locale/zh/LC_MESSAGES/tcpcheck.po: {missing}"
 
 
 @pytest.mark.parametrize("name", list(EXPERIMENTS))
@@ -88,7 +93,7 @@ def test_a_reason_is_said_in_chinese():
     assert say("not a Text", "zh") == "not a Text"
 
 
-@pytest.mark.parametrize("module", [properties, i18n])
+@pytest.mark.parametrize("module", [properties, model_i18n])
 def test_docstring_examples(module):
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
@@ -177,7 +182,7 @@ def test_every_sentence_of_the_report_and_command_has_chinese():
     from tcpcheck.diagrams.experiments import _EN
 
     for key, english in _EN.items():
-        assert key in zh_texts.REPORT, f"add the Chinese of '{key}' to REPORT in diagrams/zh_texts.py"
+        assert key in zh_texts.REPORT, f"add the Chinese of '{english}' (context report) to the catalogue"
         assert placeholders(zh_texts.REPORT[key]) == placeholders(english), key
         assert CJK.search(zh_texts.REPORT[key]), key
     words = ("confirmed", "qualified", "refuted", "as expected", "NOT as expected", "the same", "DIFFERENT",
