@@ -22,7 +22,7 @@ from typing import Callable, NamedTuple
 
 from .tcb import CLOSED_TCB, FIN_SENT, TCB, Segment
 
-__all__ = ["ACTIONS", "Params", "front_segment", "fire"]
+__all__ = ["ACTIONS", "READS_SEGMENT", "Params", "front_segment", "fire"]
 
 
 class Params(NamedTuple):
@@ -155,6 +155,11 @@ ACTIONS: dict[str, Callable] = {
     "snd FIN without sequence number": snd_fin_without_sequence_number,
     "retransmit, but never a FIN": retransmit_but_never_a_fin,
 }
+
+#: The actions that read the arriving segment (SEG.SEQ, SEG.ACK, SEG.LEN): they answer a
+#: segment, so a rule may name them only for an arrival event, never for a user call or a
+#: timeout, where there is no segment (the rule table's loader refuses such a row).
+READS_SEGMENT = ("snd <SEQ=SEG.ACK><CTL=RST>", "snd <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>")
 
 
 def fire(D, actions: dict, rule, tcb: TCB, seg: Segment | None, params: Params) -> tuple[TCB, list]:

@@ -35,7 +35,7 @@ import unicodedata
 from pathlib import Path
 from typing import NamedTuple
 
-from .actions import ACTIONS
+from .actions import ACTIONS, READS_SEGMENT
 from .errors import InputError, read_input
 from .events import ARRIVALS, CALLS, CONTROL, TEXT, TIMERS, arrival_events
 from .tcb import STATES
@@ -373,6 +373,19 @@ def _event_problem(event: str) -> _Later | None:
     return _Later(_unknown_event, event)
 
 
+def _segment_problem(event: str, actions: tuple[str, ...]) -> str | None:
+    """An action that reads the arriving segment (SEG.*) on a user call or a timeout,
+    where no segment arrives."""
+    if event not in CALLS and event not in TIMERS:
+        return None
+    reads = [a for a in actions if a in READS_SEGMENT]
+    if not reads:
+        return None
+    what = "a user call" if event in CALLS else "a timeout"
+    return (f"'{reads[0]}' answers an arriving segment (it reads SEG.*), but '{event}' is {what}: "
+            f"no segment arrives; such a reset belongs to a 'rcv ...' event")
+
+
 def _event_in_state_problem(state: str, event: str) -> str | None:
     if event not in _ARRIVAL_NAMES:
         return None
@@ -471,6 +484,8 @@ def parse_table(text: str, name: str, partial: bool = False) -> RuleTable:
             errors.append(problem)
         actions = tuple(" ".join(a.split()) for a in actions_text.split(";") if a.strip() and a.strip() != "-")
         errors.extend(_Later(_unknown_action, a) for a in actions if a not in ACTIONS)
+        if (problem := _segment_problem(event, actions)) is not None:
+            errors.append(problem)
         if to_text.casefold() == "same":
             to_text = "same"
         elif (to_state := canonical_state(to_text)) is not None:

@@ -1,0 +1,143 @@
+"""The fuzz suite (issue 11): generated bad and odd inputs of every kind a user controls.
+
+Each test draws cases from tests/fuzzing.py (configuration files, rule tables,
+trace files, assignment and answer files, option values), runs them
+in-process under a wall-clock budget, and fails on the first case whose
+outcome has a problem (an exit code other than 0, 1, 2 or 4, an internal
+error or traceback, an exit 2 that does not name the file and line, a run
+over budget), printing the case as a reproducer.  Hypothesis is
+derandomized and its database off, so every run draws the same cases; the
+number per kind is the ``ci`` profile's (40), or ``TCPCHECK_FUZZ_EXAMPLES``.
+The 10,000-case campaign is ``python tests/fuzz_campaign.py`` (see there).
+
+The checker itself is checked too: each of its rules is shown a broken
+outcome it must flag.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+
+import fuzzing
+from fuzzing import Case, Outcome, problems, run_case
+
+settings.register_profile(
+    "ci", max_examples=int(os.environ.get("TCPCHECK_FUZZ_EXAMPLES", "40")), derandomize=True,
+    database=None, deadline=None, phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck), print_blob=False)
+
+
+def _fuzz(kind: str, subprocess_run: bool = False):
+    @settings(settings.get_profile("ci"))
+    @given(case=fuzzing.case_strategy(kind))
+    def test(case):
+        outcome, found = run_case(case, subprocess_run)
+        assert not found, f"{found}\n{case.show()}\nexit {outcome.code}\nstderr:\n{outcome.err[-2000:]}"
+    return test
+
+
+test_fuzz_configuration_files = _fuzz("config")
+test_fuzz_rule_tables = _fuzz("rules")
+test_fuzz_trace_files = _fuzz("trace")
+test_fuzz_assignment_files = _fuzz("assignment")
+test_fuzz_answer_files = _fuzz("answers")
+test_fuzz_option_values = _fuzz("options")
+
+
+@settings(settings.get_profile("ci"), max_examples=5)
+@given(case=fuzzing.rules_case(prove=True))
+def test_fuzz_rule_tables_proved(case):
+    """prove --rules: z3's encoding of a broken table (a few cases, z3 is slow to set up)."""
+    outcome, found = run_case(case)
+    assert not found, f"{found}\n{case.show()}\nstderr:\n{outcome.err[-2000:]}"
+
+
+@settings(settings.get_profile("ci"), max_examples=6)
+@given(case=fuzzing.config_case() | fuzzing.rules_case() | fuzzing.trace_case())
+def test_fuzz_in_a_subprocess(case):
+    """A few cases as a user runs them, in a process of their own: the same checks hold."""
+    outcome, found = run_case(case, subprocess_run=True)
+    assert not found, f"{found}\n{case.show()}\nstderr:\n{outcome.err[-2000:]}"
+
+
+# --- Ctrl-C at any moment ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("after", [0.001, 0.02, 0.1, 0.3])
+def test_interrupt_at_any_moment_exits_130(after):
+    """A KeyboardInterrupt raised into a run of 'check' (the default model, a second's
+    work) ends it with exit 130 and 'tcpcheck: interrupted', whatever it was doing."""
+    case = Case("interrupt", ("check",), budget=30.0, allowed=frozenset(), interrupt_after=after)
+    outcome, found = run_case(case)
+    assert found == [] and outcome.code == 130, (found, outcome.err)
+    assert outcome.err.splitlines()[-1] == "tcpcheck: interrupted"
+
+
+def test_ctrl_c_in_a_subprocess_exits_130(tmp_path):
+    """SIGINT to a real process in the middle of a long check: 130, no traceback."""
+    cfg = tmp_path / "big.toml"
+    cfg.write_text('preset = "default"\n[network]\ncapacity = 4\nduplication = true\n'
+                   "[A]\ndata = 2\nretransmissions = 2\n[B]\ndata = 2\nretransmissions = 2\n")
+    proc = subprocess.Popen([sys.executable, "-m", "tcpcheck.model", "check", "--config", str(cfg)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(2.0)  # well into the exploration (imports take a quarter of a second)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.decode().splitlines()[-1] == "tcpcheck: interrupted"
+    assert b"Traceback" not in err
+
+
+# --- the checker's own rules, each on a broken outcome -----------------------------------------------
+
+TMP = "/tmp/fuzz-x"
+CASE = Case("rules", ("check", "--rules", "{tmp}/t.rules"), (("t.rules", b""),), ("t.rules",))
+
+
+@pytest.mark.parametrize("outcome, case, expected", [
+    (Outcome(None, "", "", 20.0, "model/explorer.py:10 in explore"), CASE,
+     ["over the 20 s budget in model/explorer.py:10 in explore"]),
+    (Outcome(-1, "", "", 0.1, "model/table.py:5 in parse_table", "TypeError: x"), CASE,
+     ["uncaught TypeError in model/table.py:5 in parse_table"]),
+    (Outcome(3, "", 'tcpcheck: internal error: AttributeError: x\nTraceback (most recent call last):\n'
+                    f'  File "{fuzzing.ROOT}/model/actions.py", line 95, in snd_rst_seg_ack\n', 0.1), CASE,
+     ["internal error AttributeError in model/actions.py:95 in snd_rst_seg_ack"]),
+    (Outcome(1, "", "Traceback (most recent call last):\nValueError: 12 bad\n", 0.1), CASE,
+     ["a traceback on stderr: ValueError: N bad"]),
+    (Outcome(5, "", "tcpcheck: error: x\n", 0.1), CASE, ["exit 5: tcpcheck: error: x"]),
+    (Outcome(130, "", "tcpcheck: interrupted\n", 0.1), CASE, ["exit 130: tcpcheck: interrupted"]),
+    (Outcome(2, "", "tcpcheck: error: something is wrong at 3\n", 0.1), CASE,
+     ["exit 2 not naming the file: something is wrong at N"]),
+    (Outcome(2, "", f"tcpcheck: error: {TMP}/t.rules: row 'x' is wrong\n", 0.1), CASE,
+     ["exit 2 naming the file without the line: TMP/t.rules: row Q is wrong"]),
+    (Outcome(2, "", "usage: tcpcheck check\ntcpcheck check: error: argument --x: bad\n", 0.1), CASE,
+     ["exit 2 without 'tcpcheck: error:': tcpcheck check: error: argument --x: bad"]),
+    # and what is fine
+    (Outcome(2, "", f"tcpcheck: error: {TMP}/t.rules:12: unknown event 'x'\n", 0.1), CASE, []),
+    (Outcome(2, "", f"tcpcheck: error: {TMP}/t.rules: the rule table is not UTF-8 text\n", 0.1), CASE, []),
+    (Outcome(2, "", "tcpcheck check: error: argument --x: bad\n", 0.1),
+     Case("options", ("check",), options=True), []),
+    (Outcome(4, "", "", 0.1), CASE, []),
+    (Outcome(130, "", "tcpcheck: interrupted\n", 0.1), Case("i", ("check",), interrupt_after=0.1), []),
+])
+def test_the_checker_flags_each_kind_of_problem(outcome, case, expected):
+    assert problems(case, outcome, TMP) == expected
+
+
+def test_the_runner_stops_a_run_over_its_budget(monkeypatch):
+    """A command that never ends is cut at its budget and reported with where it was."""
+    from tcpcheck.model import cli
+
+    def forever(argv):
+        while True:
+            pass
+    monkeypatch.setattr(cli, "main", forever)
+    outcome, found = run_case(Case("options", ("check",), budget=0.2))
+    assert outcome.code is None and len(found) == 1
+    assert found[0].startswith("over the 0.2 s budget in ")
