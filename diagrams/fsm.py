@@ -465,10 +465,11 @@ def fsm_dot(table: RuleTable, full: bool = False, lang: str = "en") -> str:
     ]
     out += [node(w) for w in present if _cluster_of(layout, *w) is None]
     # the close groups are shaded areas: a label that crosses the edge of one stays legible
-    for group, where, fill in (("active", "labelloc=b, labeljust=l", "#e8eef7"),
-                               ("passive", "labelloc=t, labeljust=r", "#f7efe4")):
+    for group, title, where, fill in (
+            ("active", phrase("active close", lang), "labelloc=b, labeljust=l", "#e8eef7"),
+            ("passive", phrase("passive close", lang), "labelloc=t, labeljust=r", "#f7efe4")):
         out.append(f"  subgraph cluster_{group} {{")
-        out.append(f"    graph [label={_q(phrase(group + ' close', lang))}, {where}, fontsize=11, "
+        out.append(f"    graph [label={_q(title)}, {where}, fontsize=11, "
                    f'margin=14, style="filled,rounded", fillcolor="{fill}", color="{fill}", '
                    f"fontcolor=gray25];")
         out += [node(w, "    ") for w in present if _cluster_of(layout, *w) == group]
@@ -501,11 +502,12 @@ def _legend(lang: str, key: dict[str, str]) -> str:
     """An HTML-like table: a sample line and what it means for each kind of
     arrow, then the event lists that arrows name by a letter."""
     cells = []
-    for kind, text in ((_CLIENT, "client's normal path"), (_SERVER, "server's normal path"),
-                       (_OTHER, "other transitions")):
+    for kind, text in ((_CLIENT, phrase("client's normal path", lang)),
+                       (_SERVER, phrase("server's normal path", lang)),
+                       (_OTHER, phrase("other transitions", lang))):
         style, pen, _ = _STYLES[kind]
         cells.append(f'<TD WIDTH="40" HEIGHT="8" BORDER="{pen}" SIDES="B" STYLE="{style}"></TD>'
-                     f'<TD ALIGN="LEFT">{_html(phrase(text, lang))}</TD>')
+                     f'<TD ALIGN="LEFT">{_html(text)}</TD>')
     rows = ['<TR><TD><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="6" CELLPADDING="0"><TR>'
             + "<TD></TD>".join(cells) + "</TR></TABLE></TD></TR>"]
     for heads, mark in key.items():

@@ -17,7 +17,7 @@ from __future__ import annotations
 from tcpcheck.model.i18n import LANGS, N_, property_name, say, translator
 
 __all__ = ["LANGS", "event_label", "action_label", "phrase", "edge_label",
-           "say", "question", "property_name", "mutant_description", "SHORT_ACTIONS"]
+           "say", "question", "property_name", "mutant_description", "SHORT_ACTIONS", "PHRASE_KEYS"]
 
 #: Actions whose RFC notation is too long for an arrow, and what is drawn instead.
 SHORT_ACTIONS = {
@@ -26,8 +26,8 @@ SHORT_ACTIONS = {
     "snd <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>": "snd RST,ACK",
 }
 
-#: English wording of phrases whose key is a short name.
-_EN_PHRASES = {"dropped": N_("dropped (channel full)", "phrase")}
+#: English wording of phrases whose key is a short name: ``phrase("dropped")``.
+PHRASE_KEYS = {"dropped": N_("dropped (channel full)", "phrase")}
 
 
 def event_label(event: str, lang: str = "en") -> str:
@@ -42,7 +42,7 @@ def action_label(action: str, lang: str = "en") -> str:
 
 def phrase(text: str, lang: str = "en") -> str:
     """One of the few fixed words diagrams use (``active close``, ``lost`` ...)."""
-    return translator(lang)(_EN_PHRASES.get(text, text), "phrase")
+    return translator(lang)(PHRASE_KEYS.get(text, text), "phrase")
 
 
 def edge_label(event: str, actions, lang: str = "en") -> str:
