@@ -8,6 +8,7 @@ line, the benchmark and the tests all go through :func:`run`.
 from __future__ import annotations
 
 import dataclasses
+import time
 
 from .config import Config
 from .explorer import Exploration, explore
@@ -29,12 +30,27 @@ def build(config: Config, table: RuleTable | None = None, actions: dict | None =
 
 @dataclasses.dataclass
 class Result:
-    """Everything one ``check`` run found."""
+    """Everything one ``check`` run found.
+
+    ``timings`` are the phases' wall-clock seconds: ``{"search": s,
+    "properties": s, "total": s}``, where ``total`` is the whole run (from
+    the ``started`` time :func:`run` was given, else from its own start:
+    building the model, the search and the properties).
+    ``property_seconds`` is ``{property name: seconds}`` for each property
+    that was checked, in the order checked.  ``stopped`` says why the run
+    ended early: ``None`` (it did not), ``"max-states"``, ``"max-memory"``,
+    ``"max-seconds"`` or ``"interrupted"`` (Ctrl-C); then every property
+    that could not be decided is ``unknown``, and a violation found is
+    genuine (its counterexample is a run of the model).
+    """
 
     config: object
     table: RuleTable
     exploration: Exploration
     verdicts: list[Verdict]
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)
+    property_seconds: dict[str, float] = dataclasses.field(default_factory=dict)
+    stopped: str | None = None
 
     @property
     def fired(self) -> list[int]:
@@ -66,6 +82,16 @@ def run(config: Config, table: RuleTable | None = None, max_states: int | None =
     >>> len(r.exploration.states), [v.verdict for v in r.verdicts][-1]
     (14, 'holds')
     """
+    t0 = time.perf_counter()
     model = build(config, table, actions)
     x = explore(model, max_states=max_states, progress=progress)
-    return Result(config, model.table, x, check_properties(x, properties))
+    t1 = time.perf_counter()
+    verdicts, seconds = [], {}
+    for p in properties:
+        t = time.perf_counter()
+        verdicts += check_properties(x, (p,))
+        seconds[p.name] = time.perf_counter() - t
+    t2 = time.perf_counter()
+    return Result(config, model.table, x, verdicts,
+                  timings={"search": x.seconds, "properties": t2 - t1, "total": t2 - t0},
+                  property_seconds=seconds, stopped=None if x.complete else "max-states")
