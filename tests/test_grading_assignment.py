@@ -246,8 +246,8 @@ def test_errors_of_every_kind_in_line_order(tmp_path):
 
 def test_unknown_preset_at_the_line_of_preset(tmp_path):
     path, errors = _errors(tmp_path, ORDER)
-    assert (f"{path}:{_line(ORDER, 'defualt')}: configuration 'lossy': unknown preset 'defualt'; known presets: "
-            f"default, reliable, seed, simultaneous-open, duplicating, abort") in errors
+    assert (f"{path}:{_line(ORDER, 'defualt')}: configuration 'lossy': unknown preset 'defualt'; did you mean "
+            f"'default'? known presets: default, reliable, seed, simultaneous-open, duplicating, abort") in errors
 
 
 def test_a_configuration_with_errors_is_not_called_undefined(tmp_path):
@@ -263,8 +263,8 @@ def test_errors_of_order_example_as_reported_now(tmp_path):
         f"{path}:2: the reference table {tmp_path / 'nope.rules'} does not exist (a path is relative to the "
         f"assignment file)",
         f"{path}:3: feedback must be one of pass-fail, test, run, expected, not 'lots'",
-        f"{path}:7: configuration 'lossy': unknown preset 'defualt'; known presets: default, reliable, seed, "
-        f"simultaneous-open, duplicating, abort",
+        f"{path}:7: configuration 'lossy': unknown preset 'defualt'; did you mean 'default'? known presets: "
+        f"default, reliable, seed, simultaneous-open, duplicating, abort",
         f"{path}:13: visibility must be one of visible, after_due_date, after_published, hidden (Gradescope's "
         f"names), not 'public'",
     ]
@@ -491,3 +491,16 @@ def test_a_questions_assignment_is_not_held_to_the_state_budget_it_does_not_use(
     answers.write_text(capsys.readouterr().out, encoding="utf-8")
     assert main(["grade", "--assignment", str(p), str(answers)]) == 0
     assert "  score: 14 / 14\n" in capsys.readouterr().out
+
+
+def test_an_unknown_variant_or_property_at_the_line_of_its_own_element(tmp_path):
+    """A list written over several lines: each bad element is reported on its own line
+    (model/tomllines.py), not on the line of the key."""
+    text = BASE.replace('feedback = "run"\n', 'feedback = "run"\nvariants = [\n  "no-closing",\n  "no-tme-wait",\n]\n') + (
+        '\n[[tests]]\nkind = "properties"\nconfiguration = "lossy"\npoints = 5\nproperties = [\n'
+        '  "deadlock freedom",\n  "deadlok freedom",   # a typo\n]\n')
+    path, errors = _errors(tmp_path, text)
+    assert errors == [
+        f"{path}:{_line(text, 'no-tme-wait')}: unknown variant 'no-tme-wait'; did you mean 'no-time-wait'?",
+        f"{path}:{_line(text, 'deadlok')}: unknown property 'deadlok freedom'; did you mean 'deadlock freedom'?",
+    ]

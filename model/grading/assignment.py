@@ -45,6 +45,7 @@ from pathlib import Path
 
 from ..config import Config, ConfigError, parse_config
 from ..errors import InputError, closest, read_input
+from ..tomllines import TomlLines, error_line
 from ..mutants import MUTANTS
 from ..properties import PROPERTIES
 from ..table import REFERENCE, RuleTable, TableError, load_table
@@ -117,52 +118,6 @@ def _did_you_mean(word: str, choices) -> str:
     return f"; did you mean '{close}'?" if close else f"; expected one of: {', '.join(choices)}"
 
 
-class _Lines:
-    """Finds the line of a key in a TOML text: at the top, in a ``[table]``,
-    or inside the n-th ``[[array]]`` block (and its sub-tables)."""
-
-    _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\"-]+?)\s*\]\]?\s*(?:#.*)?$")
-    _KEY = re.compile(r"^\s*\"?([A-Za-z0-9_-]+)\"?\s*=")
-
-    def __init__(self, text: str):
-        self.lines = text.splitlines()
-        self.headers: list[tuple[int, str]] = []  # (line, name) of every header
-        self.blocks: dict[str, list[int]] = {}  # array name -> line of each [[name]]
-        self.keys: list[tuple[str | None, int, str, int]] = []  # (table, block index, key, line)
-        table, index = None, 0
-        for n, raw in enumerate(text.splitlines(), 1):
-            m = self._HEADER.match(raw)
-            if m:
-                name = m.group(2).replace('"', "")
-                self.headers.append((n, name))
-                if m.group(1) == "[[":
-                    self.blocks.setdefault(name, []).append(n)
-                    table, index = name, len(self.blocks[name]) - 1
-                elif name.split(".")[0] in self.blocks:
-                    table = name.split(".")[0]  # a sub-table of the current block
-                else:
-                    table, index = name, 0
-                continue
-            m = self._KEY.match(raw)
-            if m:
-                self.keys.append((table, index, m.group(1), n))
-
-    def of(self, key: str, table: str | None = None, index: int = 0) -> int:
-        for t, i, k, n in self.keys:
-            if t == table and i == index and k == key:
-                return n
-        if table in self.blocks and index < len(self.blocks[table]):
-            start = self.blocks[table][index]
-            end = next((n for n, name in self.headers if n > start and not name.startswith(f"{table}.")),
-                       len(self.lines) + 1)
-            inline = re.compile(rf"[{{,]\s*\"?{re.escape(key)}\"?\s*=")  # a key of an inline table
-            return next((n for n in range(start, end) if inline.search(self.lines[n - 1])), start)
-        for t, _, _, n in self.keys:
-            if t == table:
-                return n
-        return 1
-
-
 def load_assignment(path: str | Path) -> Assignment:
     """Read and validate the assignment file at ``path`` and load its reference."""
     p = Path(path)
@@ -195,11 +150,10 @@ def parse_assignment(text: str, path: str, base_dir: Path | None = None) -> Assi
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise AssignmentError([f"{path}:{m.group(1) if m else 1}: not valid TOML: {exc}"]) from None
+        raise AssignmentError([f"{path}:{error_line(exc)}: not valid TOML: {exc}"]) from None
     except RecursionError:
         raise AssignmentError([f"{path}:1: not valid TOML: nested too deeply"]) from None
-    lines = _Lines(text)
+    lines = TomlLines(text)
     errors: list[str] = []
 
     def err(line: int, message: str) -> None:
@@ -207,44 +161,44 @@ def parse_assignment(text: str, path: str, base_dir: Path | None = None) -> Assi
 
     for key in data:
         if key not in _TOP:
-            err(lines.of(key), f"unknown key '{key}'{_did_you_mean(key, _TOP)}")
+            err(lines.line(key), f"unknown key '{key}'{_did_you_mean(key, _TOP)}")
 
     def get(key, types, default, what):
         v = data.get(key, default)
         if not isinstance(v, types) or isinstance(v, bool) and bool not in types:
-            err(lines.of(key), f"{key} must be {what}, not {v!r}")
+            err(lines.line(key), f"{key} must be {what}, not {v!r}")
             return default
         return v
 
     title = get("title", (str,), "", "a string in quotes")
     kind = get("kind", (str,), "table", "a string: table or questions")
     if kind not in KINDS:
-        err(lines.of("kind"), f"kind must be 'table' or 'questions', not {kind!r}")
+        err(lines.line("kind"), f"kind must be 'table' or 'questions', not {kind!r}")
         kind = "table"
     feedback = get("feedback", (str,), "run", "a string")
     if feedback not in FEEDBACK:
-        err(lines.of("feedback"), f"feedback must be one of {', '.join(FEEDBACK)}, not {feedback!r}")
+        err(lines.line("feedback"), f"feedback must be one of {', '.join(FEEDBACK)}, not {feedback!r}")
         feedback = "run"
     partial = get("partial", (bool,), False, "true or false")
     submission = get("submission", (str,), "submission.rules" if kind == "table" else "answers.toml",
                      "a file name in quotes")
     if "/" in submission or "\\" in submission or submission in ("", ".", ".."):
-        err(lines.of("submission"), f"submission must be a plain file name (no folders), not {submission!r}")
+        err(lines.line("submission"), f"submission must be a plain file name (no folders), not {submission!r}")
     variants = get("variants", (list,), [], "a list of mutant names")
-    for v in variants:
+    for v, line in zip(variants, lines.elements(("variants",), variants)):
         if v not in MUTANTS:
-            err(lines.of("variants"), f"unknown variant {v!r}{_did_you_mean(v, list(MUTANTS))}")
+            err(line, f"unknown variant {v!r}{_did_you_mean(v, list(MUTANTS))}")
         elif MUTANTS[v].semantics is not None or MUTANTS[v].settings or not MUTANTS[v].edits:
-            err(lines.of("variants"), f"variant {v!r} changes more than rows of the table; a student "
-                                      f"can only be given a table to fix (use one that edits rows)")
+            err(line, f"variant {v!r} changes more than rows of the table; a student "
+                      f"can only be given a table to fix (use one that edits rows)")
 
     limits = data.get("limits", {})
     max_states, seconds = 300_000, 60.0
     if not isinstance(limits, dict):
-        err(lines.of("limits"), "limits must be a table: [limits]")
+        err(lines.line("limits"), "limits must be a table: [limits]")
         limits = {}
     for key, value in limits.items():
-        line = lines.of(key, "limits")
+        line = lines.line("limits", key)
         if key not in _LIMITS:
             err(line, f"unknown key '{key}' in [limits]{_did_you_mean(key, _LIMITS)}")
         elif key == "max_states":
@@ -264,7 +218,7 @@ def parse_assignment(text: str, path: str, base_dir: Path | None = None) -> Assi
     reference = None
     ref_path, digest = "", ""
     if not ref_text:
-        err(lines.of("reference") if "reference" in data else 1,
+        err(lines.line("reference") if "reference" in data else 1,
             f"the assignment must name its reference table: reference = \"FILE.rules\" "
             f"(relative to the assignment), or reference = \"{BUILTIN}\" for the table tcpcheck ships")
     else:
@@ -274,19 +228,19 @@ def parse_assignment(text: str, path: str, base_dir: Path | None = None) -> Assi
             reference = load_table(rp)
             digest = hashlib.sha256(rp.read_bytes()).hexdigest()
         except TableError as exc:
-            err(lines.of("reference"), f"the reference table does not load: {exc}")
+            err(lines.line("reference"), f"the reference table does not load: {exc}")
         except OSError as exc:
-            err(lines.of("reference"), f"cannot read the reference table {rp}: {exc.strerror}")
+            err(lines.line("reference"), f"cannot read the reference table {rp}: {exc.strerror}")
         if reference is None and not rp.exists():
             errors.pop()
-            err(lines.of("reference"), f"the reference table {rp} does not exist (a path is relative to "
+            err(lines.line("reference"), f"the reference table {rp} does not exist (a path is relative to "
                                        f"the assignment file)")
 
     questions = []
     if kind == "questions":
         entries = data.get("questions", [])
         if not isinstance(entries, list) or not entries or not all(isinstance(q, dict) for q in entries):
-            err(lines.of("questions"), "a questions assignment needs [[questions]] entries")
+            err(lines.line("questions"), "a questions assignment needs [[questions]] entries")
         elif reference is not None and not errors:
             from .questions import parse_questions
             try:
@@ -295,7 +249,7 @@ def parse_assignment(text: str, path: str, base_dir: Path | None = None) -> Assi
             except InputError as exc:
                 errors.extend(getattr(exc, "errors", None) or str(exc).splitlines())
     elif "questions" in data:
-        err(lines.of("questions"), "[[questions]] belong in an assignment of kind = \"questions\"")
+        err(lines.line("questions"), "[[questions]] belong in an assignment of kind = \"questions\"")
     if errors:
         raise AssignmentError(sorted(errors, key=_line_number))
     return Assignment(path, title or Path(path).stem, kind, ref_path, reference, digest, submission, feedback,
@@ -308,19 +262,19 @@ def _line_number(message: str) -> int:
     return int(m.group(1)) if m else 0
 
 
-def _keys(entry: dict) -> list[str]:
-    """The keys of a configuration entry and of its sub-tables."""
-    return [k for k, v in entry.items()] + [kk for v in entry.values() if isinstance(v, dict) for kk in v]
+def _keys(entry: dict) -> list[tuple[str, ...]]:
+    """The paths of the keys of a configuration entry and of its sub-tables."""
+    return [(k,) for k in entry] + [(k, kk) for k, v in entry.items() if isinstance(v, dict) for kk in v]
 
 
 def _configurations(data, lines, path, err) -> dict[str, Config | None]:
     out: dict[str, Config] = {}
     entries = data.get("configurations", [])
     if not isinstance(entries, list):
-        err(lines.of("configurations"), "configurations must be [[configurations]] entries")
+        err(lines.line("configurations"), "configurations must be [[configurations]] entries")
         return out
     for n, entry in enumerate(entries):
-        line = lines.of("name", "configurations", n)
+        line = lines.line("configurations", n, "name")
         if not isinstance(entry, dict):
             err(line, "each configuration must be a [[configurations]] table")
             continue
@@ -335,7 +289,7 @@ def _configurations(data, lines, path, err) -> dict[str, Config | None]:
         for k in bad:
             what = ("the tables come from the assignment's reference and the submission"
                     if k == "rules" else _did_you_mean(k, _CONFIG_KEYS)[2:])
-            err(lines.of(k, "configurations", n), f"unknown key '{k}' in configuration '{name}'; {what}")
+            err(lines.line("configurations", n, k), f"unknown key '{k}' in configuration '{name}'; {what}")
         if bad:
             continue
         out[name] = None  # defined, even if it turns out invalid: tests naming it are not told it is unknown
@@ -344,8 +298,9 @@ def _configurations(data, lines, path, err) -> dict[str, Config | None]:
         except ConfigError as exc:
             msg = re.sub(r"^configuration '[^']*':\d+: ", "", str(exc))
             # the line of the first key of the entry the message names
-            named = sorted((m.start(), k) for k in _keys(entry) if (m := re.search(rf"\b{re.escape(k)}\b", msg)))
-            err(lines.of(named[0][1], "configurations", n) if named else line, f"configuration '{name}': {msg}")
+            named = sorted((m.start(), k) for k in _keys(entry)
+                           if (m := re.search(rf"\b{re.escape(k[-1])}\b", msg)))
+            err(lines.line("configurations", n, *named[0][1]) if named else line, f"configuration '{name}': {msg}")
         except TypeError:
             err(line, f"configuration '{name}': values must be numbers, strings, booleans or lists")
     return out
@@ -355,24 +310,24 @@ def _tests(data, lines, kind, configurations, feedback, err) -> list[Test]:
     out: list[Test] = []
     entries = data.get("tests", [])
     if not isinstance(entries, list):
-        err(lines.of("tests"), "tests must be [[tests]] entries")
+        err(lines.line("tests"), "tests must be [[tests]] entries")
         return out
     if kind == "questions":
         if entries:
-            err(lines.of("kind", "tests", 0), "a questions assignment grades its [[questions]]; "
+            err(lines.line("tests", 0, "kind"), "a questions assignment grades its [[questions]]; "
                                               "it has no [[tests]]")
         return out
     if not entries:
-        err(lines.of("tests") if "tests" in data else 1, "the assignment has no [[tests]]: add at least one, "
+        err(lines.line("tests") if "tests" in data else 1, "the assignment has no [[tests]]: add at least one, "
                                                           "e.g. [[tests]] kind = \"rows\" points = 10")
     for n, entry in enumerate(entries):
-        line = lines.of("kind", "tests", n)
+        line = lines.line("tests", n, "kind")
         if not isinstance(entry, dict):
             err(line, "each test must be a [[tests]] table")
             continue
 
         def at(key):
-            return lines.of(key, "tests", n)
+            return lines.line("tests", n, key)
         ok = True
         for k in entry:
             if k not in _TEST_KEYS:
@@ -417,9 +372,9 @@ def _tests(data, lines, kind, configurations, feedback, err) -> list[Test]:
             if props == "all":
                 props = None
             elif isinstance(props, list) and props and all(isinstance(p, str) for p in props):
-                for p in props:
+                for p, p_line in zip(props, lines.elements(("tests", n, "properties"), props)):
                     if p not in _PROPERTY_NAMES:
-                        err(at("properties"), f"unknown property {p!r}{_did_you_mean(p, _PROPERTY_NAMES)}")
+                        err(p_line, f"unknown property {p!r}{_did_you_mean(p, _PROPERTY_NAMES)}")
                         ok = False
                 props = tuple(props)
             else:

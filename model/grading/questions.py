@@ -146,6 +146,7 @@ from ..scenarios import SCENARIOS
 from ..system import ENDPOINTS, Model, State, Step
 from ..table import RuleTable, canonical_state
 from ..tcb import STATES, Segment, describe_segment
+from ..tomllines import TomlLines, error_line
 from .results import VISIBILITIES, TestResult
 
 __all__ = ["ASKS", "FEEDBACKS", "MAX_ANSWER_BYTES", "Question", "QuestionError", "AnswerError",
@@ -215,93 +216,6 @@ def state_name(text) -> str | None:
     (:func:`table.canonical_state`: ``FIN-WAIT-2``, ``fin_wait_2``,
     ``SYN-RECEIVED``, ``ESTAB`` ...), or None (also for what is not a string)."""
     return canonical_state(text) if isinstance(text, str) else None
-
-
-# --- where things are in a TOML text ---------------------------------------------------
-
-_HEADER = re.compile(r"^\s*\[(\[)?\s*([^\[\]#]*?)\s*\]\]?\s*(?:#.*)?$")
-_KEYLINE = re.compile(r"""^\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_.-]+))\s*=""")
-
-
-def _header_name(line: str) -> tuple[bool, str] | None:
-    m = _HEADER.match(line)
-    if not m:
-        return None
-    name = ".".join(p.strip().strip('"').strip("'") for p in m.group(2).split("."))
-    return bool(m.group(1)), name
-
-
-def _key_of(line: str) -> str | None:
-    m = _KEYLINE.match(line)
-    if not m:
-        return None
-    return next(g for g in m.groups() if g is not None)
-
-
-def _offset_of_line(lines: list[str], n: int) -> int:
-    return sum(len(x) + 1 for x in lines[:n - 1])
-
-
-def _element_lines(text: str, start_line: int, end_line: int, values: list) -> list[int]:
-    """The line of each string of ``values`` (an array set at ``start_line``), found
-    in order in the text up to ``end_line``; the array's own line when not found."""
-    lines = text.split("\n")
-    pos = _offset_of_line(lines, start_line)
-    end = _offset_of_line(lines, end_line + 1)
-    out = []
-    for v in values:
-        found = -1
-        if isinstance(v, str) and v:
-            for form in (json.dumps(v, ensure_ascii=False)[1:-1], v):
-                found = text.find(form, pos, end)
-                if found >= 0:
-                    break
-        if found < 0:
-            out.append(start_line)
-            continue
-        out.append(text.count("\n", 0, found) + 1)
-        pos = found + 1
-    return out
-
-
-class _Blocks:
-    """The lines of the ``[[questions]]`` blocks of an assignment's text."""
-
-    def __init__(self, text: str, array: str = "questions"):
-        self.text = text
-        self.lines = text.split("\n")
-        self.blocks: list[tuple[int, int]] = []  # (header line, last line)
-        self.fallback = 1
-        current = None
-        for n, line in enumerate(self.lines, 1):
-            h = _header_name(line)
-            if h is not None:
-                if current is not None:
-                    self.blocks.append((current, n - 1))
-                    current = None
-                if h == (True, array):
-                    current = n
-            elif current is None and _key_of(line) == array:
-                self.fallback = n
-        if current is not None:
-            self.blocks.append((current, len(self.lines)))
-
-    def header(self, i: int) -> int:
-        return self.blocks[i][0] if i < len(self.blocks) else self.fallback
-
-    def key(self, i: int, key: str) -> int:
-        if i >= len(self.blocks):
-            return self.fallback
-        first, last = self.blocks[i]
-        for n in range(first + 1, last + 1):
-            if _key_of(self.lines[n - 1]) == key:
-                return n
-        return first
-
-    def elements(self, i: int, key: str, values: list) -> list[int]:
-        line = self.key(i, key)
-        last = self.blocks[i][1] if i < len(self.blocks) else len(self.lines)
-        return _element_lines(self.text, line, last, values)
 
 
 # --- the step language ---------------------------------------------------------------
@@ -793,33 +707,33 @@ def parse_questions(entries: list[dict], text: str, path: str, configurations: d
     Raises QuestionError listing every problem of the file as ``path:line: ...``
     (the line of the offending key in the N-th ``[[questions]]`` block).
     """
-    blocks = _Blocks(text)
+    lines = TomlLines(text)
     ctx = _Context(reference)
     errors: list[tuple[int, int, str]] = []  # (line, order, message)
     out: list[Question] = []
     seen_ids: dict[str, int] = {}
     if not isinstance(entries, list):
-        raise QuestionError([f"{path}:{blocks.fallback}: questions must be an array of tables: [[questions]]"])
+        raise QuestionError([f"{path}:{lines.line('questions')}: questions must be an array of tables: [[questions]]"])
     for i, entry in enumerate(entries):
         errs: list[tuple[int, str]] = []
 
         def err(key: str | None, message: str, line: int | None = None) -> None:
-            n = line if line is not None else (blocks.key(i, key) if key else blocks.header(i))
+            n = line if line is not None else (lines.line("questions", i, key) if key else lines.line("questions", i))
             errs.append((n, message))
 
         if not isinstance(entry, dict):
             err(None, f"question {i + 1} must be a table ([[questions]]), not {_describe_value(entry)}")
             errors.extend((n, len(errors), f"{path}:{n}: {m}") for n, m in errs)
             continue
-        q = _parse_entry(i, entry, err, configurations, blocks)
+        q = _parse_entry(i, entry, err, configurations, lines)
         if q is not None:
             first = seen_ids.get(q.id)
             if first is not None:
                 err("id", f"duplicate question id '{q.id}' (the first is at line {first})")
             else:
-                seen_ids[q.id] = blocks.key(i, "id")
+                seen_ids[q.id] = lines.line("questions", i, "id")
         if q is not None:  # well-formed (an unknown key or a duplicate id does not stop it)
-            _settle(q, ctx, err, blocks, i)
+            _settle(q, ctx, err, lines, i)
         if errs:
             errors.extend((n, len(errors), f"{path}:{n}: {m}") for n, m in errs)
         elif q is not None:
@@ -829,7 +743,7 @@ def parse_questions(entries: list[dict], text: str, path: str, configurations: d
     return out
 
 
-def _parse_entry(i: int, entry: dict, err, configurations: dict[str, Config], blocks: _Blocks) -> Question | None:
+def _parse_entry(i: int, entry: dict, err, configurations: dict[str, Config], lines: TomlLines) -> Question | None:
     """Check the keys and types of one entry; None when it is too broken to go on."""
     ok = True
     ask = entry.get("ask")
@@ -920,7 +834,7 @@ def _parse_entry(i: int, entry: dict, err, configurations: dict[str, Config], bl
                  points=float(points) if isinstance(points, (int, float)) else 0.0,
                  text=text if isinstance(text, str) else "", description="",
                  visibility=visibility if visibility in VISIBILITIES else "visible",
-                 feedback=feedback, line=blocks.header(i), configuration=conf_name, config=config)
+                 feedback=feedback, line=lines.line("questions", i), configuration=conf_name, config=config)
     needs_config = ask == "claim"
     if ask != "claim":
         has_sc, has_steps = "scenario" in entry, "steps" in entry
@@ -1006,7 +920,7 @@ def _parse_entry(i: int, entry: dict, err, configurations: dict[str, Config], bl
     return q if ok else None
 
 
-def _settle(q: Question, ctx: _Context, err, blocks: _Blocks, i: int) -> None:
+def _settle(q: Question, ctx: _Context, err, lines: TomlLines, i: int) -> None:
     """Replay or search the question's run and compute its expected answer."""
     q.model = ctx.model(q.config)
     if q.ask == "claim":
@@ -1026,8 +940,8 @@ def _settle(q: Question, ctx: _Context, err, blocks: _Blocks, i: int) -> None:
         try:
             run = replay(q.model, q.steps)
         except ReplayError as exc:
-            lines = blocks.elements(i, "steps", list(q.steps))
-            err("steps", f"{exc} (configuration '{q.configuration}')", line=lines[exc.index - 1])
+            at = lines.elements(("questions", i, "steps"), list(q.steps))
+            err("steps", f"{exc} (configuration '{q.configuration}')", line=at[exc.index - 1])
             return
     if q.upto_segment is not None:
         try:
@@ -1192,22 +1106,22 @@ class Answers(dict):
     """A student's answers: question id -> its answer table (a dict), with the
     file's name, the line of every key and the warnings found so far."""
 
-    def __init__(self, data: dict, name: str, lines: dict, text: str = ""):
+    def __init__(self, data: dict, name: str, lines: TomlLines | None = None):
         super().__init__(data)
         self.name = name
-        self.lines = lines  # (id, None) -> header line; (id, key) -> line of the key
-        self.text = text
+        self.lines = lines or TomlLines("")
         self.warnings: list[str] = []
 
     def line(self, qid: str, key: str | None = None) -> int:
-        return self.lines.get((qid, key), self.lines.get((qid, None), 1))
+        """The line of ``key`` in question ``qid``'s table (of the table without a key); 1 if not written."""
+        return self.lines.line(qid) if key is None else self.lines.line(qid, key)
 
     def where(self, qid: str, key: str | None = None) -> str:
         return f"{self.name}:{self.line(qid, key)}"
 
     def element_lines(self, qid: str, key: str, values: list) -> list[int]:
-        start = self.line(qid, key)
-        return _element_lines(self.text, start, len(self.text.split("\n")), values)
+        """The line of each of ``values`` (a list, or the lines of a string) given for ``key``."""
+        return self.lines.elements((qid, key), values)
 
 
 def load_answers(path, questions: list[Question] | None = None) -> Answers:
@@ -1243,46 +1157,17 @@ def parse_answers(text: str, name: str, questions: list[Question] | None = None)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        raise AnswerError(f"{name}:{m.group(1) if m else 1}: not valid TOML: {exc}") from None
-    lines = _answer_lines(text)
+        raise AnswerError(f"{name}:{error_line(exc)}: not valid TOML: {exc}") from None
+    lines = TomlLines(text)
     for key, value in data.items():
         if not isinstance(value, dict):
-            n = lines.get((key, None), 1)
+            n = lines.line(key)
             raise AnswerError(f"{name}:{n}: '{key}' is not a question's table: write each question's "
                               f"answers under its id, e.g. [q1] then A = \"FIN_WAIT_2\"")
-    answers = Answers(data, name, lines, text)
+    answers = Answers(data, name, lines)
     if questions is not None:
         answers.warnings.extend(answer_warnings(questions, answers))
     return answers
-
-
-def _answer_lines(text: str) -> dict:
-    lines: dict = {}
-    current = None
-    for n, line in enumerate(text.split("\n"), 1):
-        h = _header_name(line)
-        if h is not None:
-            parts = h[1].split(".")
-            current = parts[0]
-            lines.setdefault((current, None), n)
-            if len(parts) > 1:
-                lines.setdefault((current, parts[1]), n)
-            continue
-        key = _key_of(line)
-        if key is None:
-            continue
-        if current is None:
-            parts = key.split(".")
-            lines.setdefault((parts[0], None), n)
-            if len(parts) > 1:
-                lines.setdefault((parts[0], parts[1]), n)
-            else:  # an inline table: q1 = { A = "...", B = "..." }
-                for k in re.findall(r"[{,]\s*\"?([A-Za-z0-9_-]+)\"?\s*=", line):
-                    lines.setdefault((key, k), n)
-        else:
-            lines.setdefault((current, key.split(".")[0]), n)
-    return lines
 
 
 def _lookup(table: dict, key: str):
@@ -1551,7 +1436,7 @@ def grade_answers(questions: list[Question], answers: dict, feedback: str,
     if feedback not in FEEDBACKS:
         raise ValueError(f"unknown feedback level {feedback!r}; expected one of {', '.join(FEEDBACKS)}")
     if not isinstance(answers, Answers):
-        answers = Answers(dict(answers), "answers", {})
+        answers = Answers(dict(answers), "answers")
     results = []
     for n, q in enumerate(questions):
         level = q.feedback or feedback
