@@ -13,24 +13,31 @@ Every subcommand takes ``-o FILE``, ``--format svg|png|pdf|dot`` and
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-from tcpcheck.model.checker import run
+from tcpcheck.model.checker import build, run
 from tcpcheck.model.cli import positive
-from tcpcheck.model.config import PRESETS, load_config, preset
+from tcpcheck.model.config import PRESETS, Config, ConfigError, load_config, parse_config, preset
 from tcpcheck.model.errors import InputError, read_input, write_output
-from tcpcheck.model.properties import labels_of, path_of, run_of
+from tcpcheck.model.interface import tcb_json
+from tcpcheck.model.mutants import MUTANTS, apply_mutant
+from tcpcheck.model.properties import acceptable_end, labels_of, path_of, run_of
 from tcpcheck.model.report import trace_json
 from tcpcheck.model.scenarios import SCENARIOS, scenario_path
+from tcpcheck.model.system import ENDPOINTS
 from tcpcheck.model.table import REFERENCE, load_table
+from tcpcheck.model.tcb import describe_segment
 
-from .i18n import LANGS, phrase
+from .i18n import LANGS, phrase, property_name
 from .render import FORMATS, DotMissing, render
 from .states import TooLarge, states_dot
 
-__all__ = ["register", "DiagramError"]
+__all__ = ["register", "DiagramError", "validate_trace", "output_format"]
 
 
 class DiagramError(InputError):
@@ -40,7 +47,9 @@ class DiagramError(InputError):
 def _output_options(p) -> None:
     p.add_argument("-o", "--output", metavar="FILE",
                    help="write here (default: standard output; the format follows the extension)")
-    p.add_argument("--format", choices=FORMATS, help="svg, png, pdf or dot (default: from -o, else svg)")
+    p.add_argument("--format", choices=FORMATS,
+                   help="svg, png, pdf or dot (default: the extension of -o, .gv meaning dot, else svg); "
+                        "a --format the extension contradicts is an error")
     p.add_argument("--lang", choices=LANGS, default="en",
                    help="label language: en, or zh for Chinese (state names stay as in the RFC)")
 
@@ -67,11 +76,29 @@ def _names(cfg, lang: str) -> dict:
     return {"A": "A", "B": "B"}
 
 
+#: The format each output file extension means (.gv is Graphviz's own for DOT).
+EXTENSIONS = {"svg": "svg", "png": "png", "pdf": "pdf", "dot": "dot", "gv": "dot"}
+
+
+def output_format(output: str | None, given: str | None) -> str:
+    """The format to write: ``given`` (--format), else the one the extension of
+    ``output`` (-o) means, else svg.  A --format that an extension contradicts
+    (``-o chart.png --format svg``) and an extension that means no format
+    without --format are DiagramErrors: the file never says one thing and holds another."""
+    implied = EXTENSIONS.get(Path(output).suffix.lstrip(".").lower()) if output else None
+    if given and implied and implied != given:
+        raise DiagramError(f"--format {given} contradicts '{output}', whose extension means {implied}; "
+                           f"leave out --format, or name the file .{given}")
+    if given:
+        return given
+    if output and implied is None:
+        raise DiagramError(f"cannot tell the format from '{output}'; use --format "
+                           f"({', '.join(FORMATS)}) or an extension .{', .'.join(EXTENSIONS)}")
+    return implied or "svg"
+
+
 def _emit(args, dot_source: str) -> int:
-    fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "svg")
-    if fmt not in FORMATS:
-        raise DiagramError(f"cannot tell the format from '{args.output}'; use --format "
-                           f"({', '.join(FORMATS)})")
+    fmt = output_format(args.output, args.format)
     try:
         data = render(dot_source, fmt)
     except DotMissing as exc:
@@ -129,11 +156,22 @@ def cmd_states(args) -> int:
 MAX_TRACE_STEPS = 500
 
 _SEGMENTS = "a list of segments like '<SEQ=1><CTL=SYN>'"
+_KINDS = ("call", "timer", "rcv", "lose", "duplicate")
+
+
+def _is_segment(v) -> bool:
+    """A segment as a trace file may write it: the RFC's notation, or the
+    object of :func:`~tcpcheck.model.interface.segment_json` (its ``text``)."""
+    return isinstance(v, str) or (isinstance(v, dict) and isinstance(v.get("text"), str))
+
+
+def _seg_text(v) -> str | None:
+    return v["text"] if isinstance(v, dict) else v
 
 
 def _check_step(p: Path, n: int, step) -> None:
-    """Refuse a step of a trace file that msc_dot could not draw: the fields it
-    reads, of the types 'tcpcheck check --json' gives them."""
+    """Refuse a step of a trace file whose fields are missing or of the wrong
+    type: those 'tcpcheck check --json' writes, segments as strings or objects."""
     if not isinstance(step, dict):
         raise DiagramError(f"{p}: step {n} must be an object like {{\"actor\": \"A\", \"kind\": \"call\", ...}}, "
                            f"not {json.dumps(step)[:40]}")
@@ -152,20 +190,47 @@ def _check_step(p: Path, n: int, step) -> None:
             raise DiagramError(f"{p}: step {n}: '{key}' must be a string, not {step[key]!r:.40}")
     if not isinstance(step["event"], (str, type(None))):
         raise DiagramError(f"{p}: step {n}: 'event' must be a string, not {step['event']!r:.40}")
-    if not isinstance(step.get("segment"), (str, type(None))):
+    if not (step.get("segment") is None or _is_segment(step["segment"])):
         raise DiagramError(f"{p}: step {n}: 'segment' must be a segment like '<SEQ=1><CTL=SYN>' or null")
     for key in ("sent", "dropped"):
         v = step.get(key, [])
-        if not (isinstance(v, list) and all(isinstance(x, str) for x in v)):
+        if not (isinstance(v, list) and all(_is_segment(x) for x in v)):
             raise DiagramError(f"{p}: step {n}: '{key}' must be {_SEGMENTS}")
+    kind, actor = step["kind"], step["actor"]
+    if kind not in _KINDS:
+        raise DiagramError(f"{p}: step {n}: 'kind' must be one of {', '.join(_KINDS)}, not {kind!r:.40}")
+    network = kind in ("lose", "duplicate")
+    if actor not in (("network",) if network else ENDPOINTS):
+        raise DiagramError(f"{p}: step {n}: 'actor' of a {kind} step must be "
+                           f"{'network' if network else 'A or B'}, not {actor!r:.40}")
+    if kind in ("call", "timer") and not step["event"]:
+        raise DiagramError(f"{p}: step {n}: a {kind} step names its 'event', e.g. "
+                           f"{'CLOSE' if kind == 'call' else 'timeout 2MSL'}")
+    if network and step["event"] not in ("A->B", "B->A"):
+        raise DiagramError(f"{p}: step {n}: the 'event' of a {kind} step is its direction, A->B or B->A")
+    if kind != "call" and kind != "timer" and step.get("segment") is None:
+        raise DiagramError(f"{p}: step {n}: a {kind} step names its 'segment'")
 
 
-def _trace_from_file(path: str, prop: str | None) -> tuple[list, str]:
-    """The steps of a trace file and a title: for 'check --json' output, the
-    configuration and the property, as --counterexample has them; else the file's name.
-    Each step is checked (see :func:`_check_step`); at most MAX_TRACE_STEPS steps."""
+def _cycle_from(p: Path, q: dict, steps: int) -> int | None:
+    """The step after which a lasso's steps repeat for ever ('cycle_from' of check --json)."""
+    c = q.get("cycle_from")
+    if c is None:
+        return None
+    if type(c) is not int or not 0 <= c < steps:
+        raise DiagramError(f"{p}: 'cycle_from' must be a step number from 0 to {steps - 1}, not {c!r:.40}")
+    return c
+
+
+def _trace_from_file(path: str, prop: str | None) -> tuple[list, str, dict | None, int | None]:
+    """What a trace file holds: its steps, a title, the recorded 'tcpcheck check
+    --json' output (None for a plain list of steps) and where its cycle begins.
+    For check --json output, the property's run is taken (``prop``, else the
+    first violated one) and titled with the configuration and the property, as
+    --counterexample has it.  Each step is checked for its fields (see
+    :func:`_check_step`), not yet against the model; at most MAX_TRACE_STEPS steps."""
     p = Path(path)
-    title = p.name
+    title, report, cycle = p.name, None, None
     text = read_input(p, "the trace", DiagramError)
     try:
         data = json.loads(text)
@@ -174,6 +239,7 @@ def _trace_from_file(path: str, prop: str | None) -> tuple[list, str]:
     except RecursionError:
         raise DiagramError(f"{p}:1: nested too deeply to be a trace") from None
     if isinstance(data, dict) and "properties" in data:
+        report = data
         config = data.get("config")
         config = config.get("name", p.name) if isinstance(config, dict) else p.name
         props = data["properties"]
@@ -187,15 +253,159 @@ def _trace_from_file(path: str, prop: str | None) -> tuple[list, str]:
                                f"counterexample or witness in this 'tcpcheck check --json' output")
         q = next((q for q in cands if q.get("verdict") == "violated"), cands[0])
         data = q.get("counterexample") or q.get("witness")
-        kind = "counterexample to" if "counterexample" in q else "witness of"
-        title = f"{config}: {kind} '{q.get('name')}'"
+        kind = "counterexample" if "counterexample" in q else "witness"
+        title = (str(config), kind, str(q.get("name")))
+        if isinstance(data, list) and data:
+            cycle = _cycle_from(p, q, len(data))
     if not isinstance(data, list) or not data:
         raise DiagramError(f"{p}: expected a list of steps, or the output of 'tcpcheck check --json'")
     if len(data) > MAX_TRACE_STEPS + 1:
         raise DiagramError(f"{p}: the trace has {len(data) - 1:,} steps; the limit is {MAX_TRACE_STEPS:,}")
     for n, step in enumerate(data):
         _check_step(p, n, step)
-    return data, title
+    return data, title, report, cycle
+
+
+# --- a trace file against the model ----------------------------------------------
+
+def _recorded_config(p: Path, report: dict):
+    """The configuration and table a 'tcpcheck check --json' output records: its
+    ``config`` (read as a configuration file would be, so that every value is
+    checked) and, for a mutant's run, the mutant."""
+    cfg = report.get("config")
+    if not isinstance(cfg, dict) or not isinstance(cfg.get("name"), str):
+        raise DiagramError(f"{p}: 'config' must be the configuration object 'tcpcheck check --json' "
+                           f"writes; or say which to check the trace in with --preset or --config")
+
+    def value(where: str, v) -> str:
+        ok = isinstance(v, (str, int, bool)) or (isinstance(v, list) and all(isinstance(x, (str, int)) for x in v))
+        if not ok:
+            raise DiagramError(f"{p}: 'config': {where} must be a number, a string, true, false or a "
+                               f"list, not {json.dumps(v)[:40]}")
+        return json.dumps(v)  # JSON's scalars and lists of them are TOML too
+
+    top = {f.name for f in dataclasses.fields(Config)}
+    lines = ['preset = "default"']
+    sections: dict[str, list[str]] = {"network": [], "timers": [], "A": [], "B": []}
+    for key, v in cfg.items():
+        if key == "name" or v is None:
+            continue
+        if key in ("A", "B"):
+            if not isinstance(v, dict):
+                raise DiagramError(f"{p}: 'config': {key} must be an object of endpoint settings")
+            sections[key] += [f"{k} = {value(f'{key}.{k}', x)}" for k, x in v.items() if x is not None]
+        elif key in ("capacity", "loss", "duplication", "reordering", "loss_budget"):
+            sections["network"].append(f"{key} = {value(key, v)}")
+        elif key.startswith("time_wait_"):
+            sections["timers"].append(f"{key} = {value(key, v)}")
+        elif key in top:
+            lines.append(f"{key} = {value(key, v)}")
+        else:
+            raise DiagramError(f"{p}: 'config': unknown setting '{key}'")
+    for name, body in sections.items():
+        lines += [f"[{name}]", *body]
+    try:
+        config = parse_config("\n".join(lines) + "\n", "config", name=cfg["name"])
+    except ConfigError as exc:
+        raise DiagramError(f"{p}: 'config' is not a configuration tcpcheck can check: "
+                           f"{re.sub(r'^config:[0-9]+: ', '', str(exc))}") from None
+    table = load_table(config.rules or REFERENCE)
+    rules = report.get("rules")
+    m = re.search(r", mutant ([\w-]+)$", rules) if isinstance(rules, str) else None
+    if m and m.group(1) in MUTANTS:
+        config, table = apply_mutant(m.group(1), replace(config, name=cfg["name"].removesuffix(
+            f", mutant {m.group(1)}")), table if config.rules else None)
+        table = table or load_table(config.rules or REFERENCE)
+    return config, table
+
+
+def _language(st: dict) -> str:
+    """A trace file's step in the step language of :func:`~tcpcheck.model.grading.questions.replay`."""
+    kind, actor, event, seg = st["kind"], st["actor"], st["event"], _seg_text(st.get("segment"))
+    if kind in ("call", "timer"):
+        return f"{actor}: {event}"
+    if kind == "rcv":
+        return f"{actor} receives {seg}"
+    return f"network {'loses' if kind == 'lose' else 'duplicates'} {seg} ({event})"
+
+
+def _endpoint_claims(st: dict, who: str) -> dict:
+    """What a trace file's step says of an endpoint after it: its state and any
+    TCB variables it gives (by :func:`~tcpcheck.model.interface.tcb_json`'s names)."""
+    t = st[who]
+    return {"state": t} if isinstance(t, str) else {k: v for k, v in t.items()}
+
+
+def _disagreement(claims: dict, tcb) -> str | None:
+    actual = tcb_json(tcb)
+    if "state" in claims and claims["state"] != actual["state"]:
+        return f"in {actual['state']}, not {claims['state']}"
+    for k, v in claims.items():
+        if k in actual and k != "state" and v != actual[k]:
+            return f"with {k}={actual[k]}, not {v}"
+    return None
+
+
+def validate_trace(p: Path, steps: list[dict], model, cycle_from: int | None = None) -> list:
+    """The run of ``model`` that the trace file's ``steps`` describe, as a path
+    [(None, s0), (Step, s1), ...]: each step must be one the model can take from
+    the state before it (found among :meth:`Model.successors` by
+    :func:`~tcpcheck.model.grading.questions.replay`), and what the file says
+    came of it (the events, the segments sent and dropped, both endpoints'
+    states and TCB variables) must be what the model makes of it.  Raises
+    DiagramError naming the first step that is not, and what the model can do
+    there.  With ``cycle_from``, the steps after it must come back to its state."""
+    from tcpcheck.model.grading.questions import ReplayError, replay
+
+    s = model.initial_states()[0]
+    path, ids = [(None, model.decode(s))], [s]
+    for who in ENDPOINTS:
+        why = _disagreement(_endpoint_claims(steps[0], who), getattr(path[0][1], who))
+        if why:
+            raise DiagramError(f"{p}: step 0: configuration '{model.config.name}' starts with {who} {why} "
+                               f"(--preset or --config checks the trace in another configuration)")
+    for n, st in enumerate(steps[1:], 1):
+        text = _language(st)
+        try:
+            run = replay(model, [text], start=s)
+        except ReplayError as exc:
+            reason = exc.reason.replace("; possible steps here: ", "; from this state the model can: ")
+            raise DiagramError(f"{p}: step {n}: '{text}' is not a step the model can take: {reason}") from None
+        (step, after), s = run.path[-1], run.ids[-1]
+        if st["kind"] == "rcv" and st["event"] is not None and st["event"] != step.event:
+            raise DiagramError(f"{p}: step {n}: the model makes '{step.event}' of '{text}', not '{st['event']}'")
+        for key in ("sent", "dropped"):
+            if key in st:
+                claimed = [_seg_text(x) for x in st[key]]
+                actual = [describe_segment(q) for q in getattr(step, key)]
+                if claimed != actual:
+                    raise DiagramError(f"{p}: step {n}: after '{text}' the model has {key} "
+                                       f"{', '.join(actual) or 'nothing'}, not {', '.join(claimed) or 'nothing'}")
+        for who in ENDPOINTS:
+            why = _disagreement(_endpoint_claims(st, who), getattr(after, who))
+            if why:
+                raise DiagramError(f"{p}: step {n}: after '{text}' the model has {who} {why}")
+        path.append((step, after))
+        ids.append(s)
+    if cycle_from is not None and ids[cycle_from] != ids[-1]:
+        raise DiagramError(f"{p}: the steps after step {cycle_from} are to repeat for ever "
+                           f"('cycle_from'), but step {len(ids) - 1} does not come back to the state of "
+                           f"step {cycle_from}")
+    return path
+
+
+def _stuck(model, end) -> bool:
+    """Whether a run that ends in the readable state ``end`` waits there for
+    ever: nothing can happen any more, and it is not an acceptable end."""
+    return not model.successors(model.encode(end)) and not acceptable_end(end)
+
+
+def _run_title(config: str, kind: str, prop: str, lang: str) -> str:
+    """"default: counterexample to 'deadlock freedom'", in ``lang``."""
+    if kind == "counterexample":
+        return phrase("{config}: counterexample to '{property}'", lang).format(
+            config=config, property=property_name(prop, lang))
+    return phrase("{config}: witness of '{property}'", lang).format(config=config, property=property_name(prop, lang))
 
 
 def cmd_trace(args) -> int:
@@ -209,35 +419,59 @@ def cmd_trace(args) -> int:
     if len(chosen) != 1:
         raise DiagramError("give exactly one of: a SCENARIO name (see --list), "
                            "--counterexample PROPERTY, or --file TRACE.json")
-    names = {"A": "A", "B": "B"}
+    cycle_from = None
     if args.scenario:
         if args.scenario not in SCENARIOS:
             raise DiagramError(f"unknown scenario '{args.scenario}'; known scenarios: {', '.join(SCENARIOS)}")
         cfg, table, path = scenario_path(args.scenario)
-        trace, names = trace_json(path, table), _names(cfg, args.lang)
         title = phrase(SCENARIOS[args.scenario].description, args.lang)
     elif args.counterexample:
         cfg, table = _config(args)
         result = run(cfg, table, max_states=args.max_states)
         v = _property(result, args.counterexample)
-        kind = "counterexample to" if v.verdict == "violated" else "witness of"
-        trace = trace_json(path_of(result.exploration, v), result.table)
-        title, names = f"{cfg.name}: {kind} '{v.name}'", _names(cfg, args.lang)
+        path, table = path_of(result.exploration, v), result.table
+        if v.lasso is not None and v.lasso.cycle:
+            cycle_from = len(v.lasso.stem) - 1
+        title = _run_title(cfg.name, "counterexample" if v.verdict == "violated" else "witness", v.name, args.lang)
     else:
-        trace, title = _trace_from_file(args.file, args.property)
-    return _emit(args, msc_dot(trace, title=title, lang=args.lang, names=names))
+        p = Path(args.file)
+        steps, title, report, cycle_from = _trace_from_file(args.file, args.property)
+        if report is None or args.preset or args.config or args.rules:
+            cfg, table = _config(args)
+        else:
+            cfg, table = _recorded_config(p, report)
+        path = validate_trace(p, steps, build(cfg, table), cycle_from)
+        if isinstance(title, tuple):
+            title = _run_title(*title, args.lang)
+    stuck = _stuck(build(cfg, table), path[-1][1])
+    trace = trace_json(path, table)
+    return _emit(args, msc_dot(trace, title=title, lang=args.lang, names=_names(cfg, args.lang),
+                               cycle_from=cycle_from, stuck=stuck))
+
+
+def _output_folder(out: Path, what: str) -> None:
+    """Make the output folder ``out`` (and its parents) unless it exists; an
+    existing file there, or a folder that cannot be made, is a DiagramError."""
+    if (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise DiagramError(f"{out}: cannot write {what} there: not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a usable path"
+        raise DiagramError(f"{out}: cannot write {what} there: {reason}") from None
 
 
 def cmd_gallery(args) -> int:
     from .gallery import write_gallery
 
     out = Path(args.out)
-    if not out.is_dir():
-        raise DiagramError(f"{out}: not a directory")
+    _output_folder(out, "the gallery")
     try:
         written = write_gallery(out, svg=not args.dot_only)
     except DotMissing as exc:
         raise DiagramError(str(exc)) from None
+    except OSError as exc:
+        raise DiagramError(f"{out}: cannot write the gallery there: {exc.strerror}") from None
     for p in written:
         print(p)
     return 0
@@ -282,12 +516,28 @@ def register(sub) -> None:
 
     t = ds.add_parser("trace", help="a message sequence chart of a scenario, counterexample or trace file",
                       description="A message sequence chart: two lifelines, states where they change, "
-                                  "segments as slanted arrows with flags, SEQ and ACK; losses end in a "
-                                  "cross, duplicates and timeouts are marked.",
-                      epilog="examples:\n  tcpcheck diagram trace --list\n"
+                                  "segments as slanted arrows numbered in the order they are sent "
+                                  "(as the seed note numbers segments 1-7), with flags, SEQ and ACK; "
+                                  "losses end in a cross, duplicates and timeouts are marked; the "
+                                  "steps of a lasso that repeat for ever are framed, and a run "
+                                  "that stops where it should not ends in a wait 'for ever'.",
+                      epilog="A trace file is checked against the model before it is drawn: every step\n"
+                             "must be one the model can take from the state before it, and what the file\n"
+                             "says came of it (events, segments sent, states, TCB variables) must be what\n"
+                             "the model makes of it; the first step that is not is reported, with what\n"
+                             "the model can do there, and nothing is drawn (exit 2). The chart shows the\n"
+                             "model's own run. The model is that of the configuration the file records\n"
+                             "('tcpcheck check --json' writes its \"config\" and rule table, a mutant's\n"
+                             "too); --preset, --config or --rules check it in another one instead. A\n"
+                             "plain list of steps is checked in --preset/--config (default: default).\n"
+                             "Segments may be strings ('<SEQ=100><CTL=SYN>') or objects with a \"text\".\n\n"
+                             "examples:\n  tcpcheck diagram trace --list\n"
                              "  tcpcheck diagram trace seed -o seed.svg\n"
                              '  tcpcheck diagram trace --counterexample "deadlock freedom" -o cex.png\n'
-                             "  tcpcheck check --json > r.json; tcpcheck diagram trace --file r.json -o r.svg",
+                             "  tcpcheck check --json > r.json; tcpcheck diagram trace --file r.json -o r.svg\n"
+                             "  tcpcheck diagram trace --file mine.json --preset seed -o mine.png\n\n"
+                             "exit codes: 0 drawn, 2 bad input (a trace that is not a run of the model,\n"
+                             "a --format the extension of -o contradicts), 3 internal error",
                       formatter_class=argparse.RawDescriptionHelpFormatter)
     t.add_argument("scenario", nargs="?", metavar="SCENARIO", help=f"a named scenario: {', '.join(SCENARIOS)}")
     t.add_argument("--list", action="store_true", help="list the named scenarios")
@@ -305,7 +555,11 @@ def register(sub) -> None:
                       description="Write every diagram of the reference model (state diagrams, "
                                   "scenario charts in English and Chinese, state graphs) as DOT "
                                   "and SVG. The tests compare the committed DOT files with what "
-                                  "the model generates now.")
-    y.add_argument("--out", default="diagrams", metavar="DIR", help="where to write (default: diagrams)")
+                                  "the model generates now. It works anywhere: outside the "
+                                  "repository it writes into ./diagrams.",
+                      epilog="example: tcpcheck diagram gallery --out /tmp/gallery --dot-only")
+    y.add_argument("--out", default="diagrams", metavar="DIR",
+                   help="the folder to write into, made if missing (default: ./diagrams, the "
+                        "repository's own folder when run at its top)")
     y.add_argument("--dot-only", action="store_true", help="write only the DOT files")
     y.set_defaults(func=cmd_gallery)

@@ -70,11 +70,13 @@ LOSS_AT = 0.6  # how far across a lost segment gets before its cross
 CROSS = 5.0  # half the size of a cross
 STUB = (38.0, 12.0)  # a dropped segment's stub: across, down
 MIN_GAP, MAX_GAP = 330.0, 600.0  # bounds on the distance between the lifelines
+WAIT = 34.0  # how far a lifeline that waits for ever goes on, dotted, below the last step
 
 FS_TITLE, FS_HEAD, FS_STATE, FS_SEG, FS_NOTE, FS_SMALL, FS_STEP = 16, 14, 11.5, 11.5, 11, 10, 9
 
 INK = {"A->B": "#1f4e8c", "B->A": "#2d6a2e"}  # arrows and their labels, by direction
-RED = "#c62828"  # losses and drops
+RED = "#c62828"  # losses and drops, and waits for ever
+CYCLE_INK = "#6a1b9a"  # the frame round a lasso's cycle
 CALL_INK, TIMER_INK, EVENT_INK, STEP_INK = "#222222", "#b35300", "#555555", "#9a9a9a"
 LIFELINE_INK, HEAD_FILL, STATE_FILL, STATE_LINE = "#606060", "#e4e4e4", "#eef2f8", "#8090a8"
 
@@ -160,14 +162,16 @@ def _numbers(seg: str) -> str:
     return " ".join(f"{k}={f[k]}" for k in ("SEQ", "ACK") if k in f)
 
 
-def segment_label(seg: str) -> str:
-    """The label of a segment's arrow, from the RFC notation of the segment.
+def segment_label(seg: str | dict) -> str:
+    """The label of a segment's arrow, from the RFC notation of the segment
+    (or the object of :func:`~tcpcheck.model.interface.segment_json`).
 
     >>> segment_label("<SEQ=300><ACK=4294967295><CTL=SYN,ACK>")
     'SYN,ACK  SEQ=300 ACK=4294967295'
     >>> segment_label("<SEQ=4294967295><ACK=302><CTL=ACK><DATA=1>")
     'DATA,ACK  SEQ=4294967295 ACK=302'
     """
+    seg = _text(seg)
     flags, numbers = _flags(seg), _numbers(seg)
     return f"{flags}  {numbers}" if flags else numbers
 
@@ -189,6 +193,8 @@ class _Flight:
     start: int  # the step it was sent or copied at (0: in flight before the trace)
     origin: str  # "send", "duplicate" or "earlier"
     parent: _Flight | None = None  # for a duplicate, the copy it was made from
+    number: int | None = None  # the segment's number, as the seed note counts them: the order
+    #                            it was sent in (a duplicate has its original's; None: sent earlier)
     end: str = "in-flight"  # or "received", "lost", "dropped"
     stop: int | None = None  # the step it ended at
     p0: Point = (0.0, 0.0)  # where its arrow starts and ends
@@ -204,9 +210,18 @@ def _peer(who: str) -> str:
     return "B" if who == "A" else "A"
 
 
+def _text(seg) -> str | None:
+    """A segment of a trace in the RFC's notation: as written, or the ``text`` of
+    :func:`~tcpcheck.model.interface.segment_json`'s object."""
+    return seg.get("text") if isinstance(seg, dict) else seg
+
+
 def _flights(trace: list[dict]) -> list[_Flight]:
-    """Every copy of every segment in ``trace``, with its fate."""
+    """Every copy of every segment in ``trace``, with its fate.  Segments are
+    numbered as the seed note numbers them (segment 1-7): in the order they
+    were sent, a dropped one too; a duplicate keeps its original's number."""
     flights: list[_Flight] = []
+    numbers = 0
     pending: dict[str, list[_Flight]] = {"A->B": [], "B->A": []}  # oldest first
 
     def take(way: str, seg: str) -> _Flight:
@@ -219,7 +234,7 @@ def _flights(trace: list[dict]) -> list[_Flight]:
         return f
 
     for k, st in enumerate(trace[1:], 1):
-        actor, kind, seg, way = st.get("actor"), st.get("kind"), st.get("segment"), st.get("event")
+        actor, kind, seg, way = st.get("actor"), st.get("kind"), _text(st.get("segment")), st.get("event")
         if kind == "rcv" and seg and actor in ("A", "B"):
             f = take(f"{_peer(actor)}->{actor}", seg)
             f.end, f.stop = "received", k
@@ -229,20 +244,21 @@ def _flights(trace: list[dict]) -> list[_Flight]:
         elif kind == "duplicate" and seg and way in pending:
             parent = take(way, seg)
             pending[way].insert(0, parent)  # the original stays in flight, oldest
-            f = _Flight(len(flights) + 1, way, seg, k, "duplicate", parent)
+            f = _Flight(len(flights) + 1, way, seg, k, "duplicate", parent, parent.number)
             flights.append(f)
             pending[way].append(f)
         if actor in ("A", "B"):
             way = f"{actor}->{_peer(actor)}"
-            sent = list(st.get("sent") or [])
+            sent = [_text(x) for x in st.get("sent") or []]
             # A full channel stays full for the rest of the step: the last sends are the dropped ones.
-            drops, dropped = list(st.get("dropped") or []), set()
+            drops, dropped = [_text(x) for x in st.get("dropped") or []], set()
             for i in range(len(sent) - 1, -1, -1):
                 if sent[i] in drops:
                     drops.remove(sent[i])
                     dropped.add(i)
             for i, s in enumerate(sent):
-                f = _Flight(len(flights) + 1, way, s, k, "send")
+                numbers += 1
+                f = _Flight(len(flights) + 1, way, s, k, "send", number=numbers)
                 flights.append(f)
                 if i in dropped:
                     f.end, f.stop = "dropped", k
@@ -413,7 +429,13 @@ def _note(step: dict, lang: str) -> tuple[str, str] | None:
     return None
 
 
-def msc_dot(trace: list[dict], title: str = "", lang: str = "en", names: dict | None = None) -> str:
+def _tag(f: _Flight) -> str:
+    """The number written before a segment's label: ``(4)`` for segment 4."""
+    return "" if f.number is None else f"({f.number}) "
+
+
+def msc_dot(trace: list[dict], title: str = "", lang: str = "en", names: dict | None = None,
+            cycle_from: int | None = None, stuck: bool = False) -> str:
     """DOT source of the message sequence chart of ``trace``.
 
     ``trace`` is what :func:`~tcpcheck.model.report.trace_json` returns (only
@@ -422,15 +444,27 @@ def msc_dot(trace: list[dict], title: str = "", lang: str = "en", names: dict | 
     lifelines (default ``{"A": "A", "B": "B"}``); ``lang`` is ``"en"`` or
     ``"zh"``.  Render it with :func:`tcpcheck.diagrams.render.render`.
 
+    Each segment's label begins with its number, ``(1)`` for the first sent
+    (the seed note's segment 1).  ``cycle_from`` is the step after which the
+    trace's steps repeat for ever (a lasso: the last step comes back to the
+    state of step ``cycle_from``): those steps are framed and marked so.
+    ``stuck`` says the run can go no further and should have (a deadlock,
+    a liveness counterexample that stops): each endpoint not CLOSED at the
+    end waits "for ever" at the foot of its lifeline.
+
     >>> dot = msc_dot([{"step": 0, "A": {"state": "CLOSED"}, "B": {"state": "LISTEN"}},
     ...                {"step": 1, "actor": "A", "kind": "call", "event": "active OPEN",
     ...                 "segment": None, "sent": ["<SEQ=100><CTL=SYN>"], "dropped": []}])
     >>> 'class="segment A-B in-flight", tooltip="SYN  SEQ=100"' in dot
     True
+    >>> "(1) " in dot
+    True
     """
     event_label("SEND", lang)  # rejects an unknown language
     if not trace:
         raise ValueError("a trace has at least its initial state")
+    if cycle_from is not None and not 0 <= cycle_from < len(trace) - 1:
+        raise ValueError(f"cycle_from must be a step from 0 to {len(trace) - 2}, not {cycle_from}")
     font = font_for(lang)
     names = {"A": "A", "B": "B", **(names or {})}
     n = len(trace) - 1
@@ -450,10 +484,10 @@ def msc_dot(trace: list[dict], title: str = "", lang: str = "en", names: dict | 
 
     # The lifelines are far enough apart for the widest label, and for a label
     # on the steepest arrow to keep clear of the arrows one step above and below.
-    one_line = {f.n: _width(_flags(f.seg), FS_SEG, True) + _width("  " + _numbers(f.seg), FS_SEG) + 8
-                for f in flights}
-    two_lines = {f.n: max(_width(_flags(f.seg), FS_SEG, True), _width(_numbers(f.seg), FS_SEG)) + 8
-                 for f in flights}
+    one_line = {f.n: _width(_tag(f), FS_SEG) + _width(_flags(f.seg), FS_SEG, True)
+                + _width("  " + _numbers(f.seg), FS_SEG) + 8 for f in flights}
+    two_lines = {f.n: max(_width(_tag(f), FS_SEG) + _width(_flags(f.seg), FS_SEG, True),
+                          _width(_numbers(f.seg), FS_SEG)) + 8 for f in flights}
     widest = max(one_line.values(), default=0.0)
     steepest = max([f.stop - f.start for f in flights if f.end == "received"] + [1])
     gap = min(max(widest + 110, steepest * widest / 1.6, MIN_GAP), MAX_GAP)
@@ -508,6 +542,20 @@ def msc_dot(trace: list[dict], title: str = "", lang: str = "en", names: dict | 
             x, y = f.p1
             placer.boxes.append((x - CROSS - 1, y - CROSS - 1, x + CROSS + 1, y + CROSS + 1))
 
+    x_steps = xs["A"] - GAP - column["A"] - 16
+
+    # A lasso's cycle: a frame round the steps that repeat, from the margin to
+    # the far side of B's column, with an arrow back up and what it means on its left.
+    frame = None
+    if cycle_from is not None:
+        first, last = cycle_from + 1, n
+        words = (phrase("step {n} repeats for ever", lang).format(n=first) if first == last else
+                 phrase("steps {first}-{last} repeat for ever", lang).format(first=first, last=last))
+        lines = _wrap(words, FS_NOTE, 96)
+        x0, x1 = x_steps - 14, xs["B"] + GAP + column["B"] + 8
+        y0, y1 = row(first) - ROW * 0.29, row(last) + ROW / 2 + STATE_H / 2 + 6
+        frame = (x0, y0, x1, y1, x0 - 9, lines, max(_width(t, FS_NOTE) for t in lines) + 4)
+
     # Labels.  First the words at crosses and open arrowheads, which must sit
     # right by their point; then the labels of dropped segments, which must
     # sit near their sender; then the others, on or beside their arrows.
@@ -539,19 +587,19 @@ def msc_dot(trace: list[dict], title: str = "", lang: str = "en", names: dict | 
                 leaders[f.n] = ((x + sign * CROSS * 0.8, y + CROSS * 0.8), near)
                 placer.lines.append(leaders[f.n])
             br = f'<br align="{"left" if sign > 0 else "right"}"/>'  # flush with the cross's side
-            body = f"<b>{flags}</b>{br if lines == 2 else '  '}{numbers}" if flags else numbers
+            tag = _h(_tag(f))
+            body = f"{tag}<b>{flags}</b>{br if lines == 2 else '  '}{numbers}" if flags else tag + numbers
             labels[f.n] = (box, f'<{body}{br}<font color="{RED}" point-size="{FS_SMALL}"><i>{_h(word)}</i></font>{br}>',
                            FS_SEG)
         elif f.origin == "duplicate":
-            word = phrase("duplicate", lang)
+            word = _tag(f) + phrase("duplicate", lang)
             box, _ = placer.along(arrows[f.n], [(_width(word, FS_SMALL) + 8, FS_SMALL * 1.3 + 2, 0, None)])
             labels[f.n] = (box, f"<<i>{_h(word)}</i>>", FS_SMALL)
         else:
             box, sep = placer.along(arrows[f.n], [(one_line[f.n], line_h, 0, "  "),
                                                   (two_lines[f.n], 2 * line_h - 3, 12, "<br/>")])
-            labels[f.n] = (box, f"<{f'<b>{flags}</b>{sep}' if flags else ''}{numbers}>", FS_SEG)
+            labels[f.n] = (box, f"<{_h(_tag(f))}{f'<b>{flags}</b>{sep}' if flags else ''}{numbers}>", FS_SEG)
 
-    x_steps = xs["A"] - GAP - column["A"] - 16
     title_lines = _wrap(title, FS_TITLE, max(xs["B"] + GAP + column["B"] - x_steps, 300))
 
     dot = _Dot()
@@ -571,6 +619,28 @@ def msc_dot(trace: list[dict], title: str = "", lang: str = "en", names: dict | 
                    color=_q(LIFELINE_INK), penwidth=1.4)
     for k in range(1, n + 1):
         dot.text(f"step{k}", (x_steps, row(k)), _q(str(k)), FS_STEP, STEP_INK)
+
+    if frame is not None:
+        x0, y0, x1, y1, xa, lines, tw = frame
+        dot.raw(f"// steps {cycle_from + 1}-{n} repeat for ever")
+        for i, (a, b) in enumerate((((x0, y0), (x1, y0)), ((x1, y0), (x1, y1)), ((x1, y1), (x0, y1)),
+                                    ((x0, y1), (x0, y0)))):
+            dot.stroke(f"cycle{i + 1}", a, b, **{"class": '"cycle"'}, color=_q(CYCLE_INK), style="dashed",
+                       penwidth=1.3)
+        dot.stroke("cycle_back", (xa, y1 - 4), (xa, y0 + 4), id='"cycle_back"', **{"class": '"cycle"'},
+                   color=_q(CYCLE_INK), penwidth=1.6, arrowhead="normal", arrowsize=0.8)
+        label = '"' + "".join(t.replace('"', '\\"') + "\\r" for t in lines) + '"'
+        dot.text("cycle_note", (xa - 6 - tw / 2, (y0 + y1) / 2), label, FS_NOTE, CYCLE_INK, fixedsize="true",
+                 width=_inch(tw), height=_inch(FS_NOTE * 1.3 * len(lines)))
+    if stuck:
+        end = trace[-1]
+        for w in "AB":
+            if _state(end, w) not in ("", "CLOSED"):
+                dot.raw(f"// {w} waits in {_state(end, w)} for ever")
+                dot.stroke(f"wait{w}", (xs[w], bottom), (xs[w], bottom + WAIT), **{"class": '"wait"'},
+                           color=_q(LIFELINE_INK), style="dotted", penwidth=1.6)
+                dot.text(f"wait{w}_note", (xs[w], bottom + WAIT + FS_NOTE), f"<<i>{_h(phrase('waits in {state} for ever', lang).format(state=_state(end, w)))}</i>>",
+                         FS_NOTE, RED)
 
     dot.raw("// states and notes beside the lifelines")
     for w in "AB":

@@ -1,13 +1,10 @@
 """``tcpcheck diagram``: what a user gets from the command line."""
 
-import json
 import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-import pytest
 
 TCPCHECK = [sys.executable, "-m", "tcpcheck.model"]
 
@@ -121,4 +118,21 @@ def test_output_file_format_follows_the_extension(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert out.read_bytes().lstrip().startswith(b"<?xml")
     usage_error(cli("diagram", "trace", "seed", "-o", str(tmp_path / "x.bmp")),
-                r"cannot tell the format from '.*x\.bmp'; use --format \(svg, png, pdf, dot\)")
+                r"cannot tell the format from '.*x\.bmp'; use --format \(svg, png, pdf, dot\) or an "
+                r"extension \.svg, \.png, \.pdf, \.dot, \.gv")
+    assert not (tmp_path / "x.bmp").exists()
+
+
+def test_format_and_extension_cannot_disagree(tmp_path):
+    """--format wins only where the extension means no format; .gv is DOT."""
+    for name, fmt in (("a.png", "svg"), ("a.svg", "png"), ("a.dot", "pdf"), ("a.gv", "svg"), ("A.PNG", "dot")):
+        implied = {"gv": "dot"}.get(name[2:].lower(), name[2:].lower())
+        usage_error(cli("diagram", "fsm", "-o", str(tmp_path / name), "--format", fmt),
+                    f"--format {fmt} contradicts '.*{re.escape(name)}', whose extension means {implied}; "
+                    f"leave out --format, or name the file \\.{fmt}")
+        assert not (tmp_path / name).exists()
+    for name, fmt, head in (("a.gv", None, b"digraph"), ("b.PNG", None, b"\x89PNG"), ("c.txt", "dot", b"digraph"),
+                            ("d", "svg", b"<?xml"), ("e.svg", "svg", b"<?xml")):
+        proc = cli("diagram", "fsm", "-o", str(tmp_path / name), *(["--format", fmt] if fmt else []))
+        assert proc.returncode == 0, proc.stderr
+        assert (tmp_path / name).read_bytes().lstrip().startswith(head), name

@@ -164,9 +164,10 @@ def test_seed_has_the_seven_segments_in_order_with_their_labels(seed_dot):
     assert [(a["way"], a["label"]) for a in got] == SEED_SEGMENTS
     assert all(a["class"] == ["segment", a["way"].replace("->", "-"), "received"] for a in got)
     assert all("arrowhead=normal" in a["attrs"] for a in got)
-    # The label drawn by each arrow says the same (flags in bold).
+    # The label drawn by each arrow says the same (flags in bold), after the segment's
+    # number as the seed note counts them: segment 1 is the SYN, 7 the last ACK.
     for a in got:
-        assert label_text(seed_dot, f"seg{a['n']}_label") == a["label"]
+        assert label_text(seed_dot, f"seg{a['n']}_label") == f"({a['n']}) {a['label']}"
 
 
 def test_seed_arrows_go_from_the_sending_step_to_the_receiving_step(seed_dot):
@@ -248,7 +249,7 @@ def test_counterexample_drop_loss_and_timeouts():
     assert d["p0"] == (0.0, row_y(dot, drop_step))  # at the sender, at the step it was sent
     assert 0 < d["p1"][0] < 60 and "arrowhead=none" in d["attrs"]  # ends just off the sender ...
     assert f'seg{d["n"]}_cross1_a' in dot and 'class="cross dropped"' in dot  # ... in a cross
-    assert label_text(dot, f"seg{d['n']}_label") == "DATA,ACK SEQ=4294967295 ACK=302 dropped (channel full)"
+    assert label_text(dot, f"seg{d['n']}_label") == "(6) DATA,ACK SEQ=4294967295 ACK=302 dropped (channel full)"
 
     lost = [a for a in got if "lost" in a["class"]]
     assert len(lost) == 1
@@ -305,13 +306,16 @@ def test_a_duplicate_is_a_second_arrow_from_the_point_of_duplication():
     got = arrows(dot)
     dup_step = next(st["step"] for st in trace[1:] if st["kind"] == "duplicate")
     arrivals = [st["step"] for st in trace[1:] if st["kind"] == "rcv" and st["actor"] == "A"
-                and "SYN" in st["segment"]]
+                and "SYN" in segment_label(st["segment"])]
     dups = [a for a in got if "duplicate" in a["class"]]
     assert len(dups) == 1
     dup = dups[0]
     original = next(a for a in got if a["label"] == dup["label"] and a is not dup)
     assert dup["label"] == original["label"] == "SYN,ACK  SEQ=300 ACK=4294967295"
-    assert "style=dashed" in dup["attrs"] and label_text(dot, f"seg{dup['n']}_label") == "duplicate"
+    # the copy is the same segment: it has its original's number, and the segments sent after it go on
+    assert "style=dashed" in dup["attrs"] and label_text(dot, f"seg{dup['n']}_label") == f"({original['n']}) duplicate"
+    later = [a for a in got if a["n"] > dup["n"]]
+    assert later and all(label_text(dot, f"seg{a['n']}_label").startswith(f"({a['n'] - 1}) ") for a in later)
     # The original arrives first, the copy second (earliest copy first).
     assert original["p1"][1] == row_y(dot, arrivals[0]) and dup["p1"][1] == row_y(dot, arrivals[1])
     # The copy starts on the original's arrow, at the step the network copied it.
