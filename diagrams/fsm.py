@@ -48,6 +48,7 @@ The output is stable: the same table gives the same bytes on every run.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import NamedTuple
 
 from ..model.events import CALLS, CONTROL, TEXT, TIMERS, arrival_events
@@ -155,9 +156,14 @@ def _transitions(table: RuleTable, full: bool) -> list[_Transition]:
 
 # --- labels ----------------------------------------------------------------------
 
-#: An event list longer than this many characters is named by a letter on the
+#: An event list wider than this many columns is named by a letter on the
 #: arrow and spelled out once under the diagram (only the full diagram has such lists).
 _KEY_OVER = 40
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes (a CJK character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _event_rank(state: str, event: str) -> tuple[int, int]:
@@ -171,16 +177,17 @@ def _event_rank(state: str, event: str) -> tuple[int, int]:
     return (2, TIMERS.index(event)) if event in TIMERS else (3, 0)
 
 
-def _shorten(heads: list[str]) -> str:
-    """``rcv SYN``, ``rcv data`` -> ``rcv SYN, data``: a first word shared with the
-    event before is written once (as Figure 5 note 2 says "rcv FIN, ACK of FIN")."""
+def _shorten(heads: list[str], lang: str) -> str:
+    """``rcv SYN``, ``rcv data`` -> ``rcv SYN, data``: the word arrivals begin with,
+    shared with the event before, is written once (as Figure 5 note 2 says "rcv
+    FIN, ACK of FIN"; in Chinese ``收到 FIN、对 FIN 的 ACK``)."""
+    verb = phrase("rcv", lang)
     out = []
     for prev, head in zip([None, *heads], heads):
-        word = head.split(" ", 1)[0] + " "
-        if prev is not None and " " in head and prev.startswith(word):
-            head = head[len(word):]
+        if prev is not None and prev.startswith(verb) and head.startswith(verb) and len(head) > len(verb):
+            head = head[len(verb):].lstrip()
         out.append(head)
-    return ", ".join(out)
+    return phrase(", ", lang).join(out)
 
 
 def _qualified(text: str, qualifier: str | None, lang: str) -> str:
@@ -201,9 +208,9 @@ class _Line(NamedTuple):
         quals = {q for _, q in self.events}
         if len(quals) == 1:
             names = [event_label(e, lang) for events, _ in self.events for e in events]
-            return _qualified(_shorten(names), quals.pop(), lang)
-        return _shorten([_qualified(_shorten([event_label(e, lang) for e in events]), q, lang)
-                         for events, q in self.events])
+            return _qualified(_shorten(names, lang), quals.pop(), lang)
+        return _shorten([_qualified(_shorten([event_label(e, lang) for e in events], lang), q, lang)
+                         for events, q in self.events], lang)
 
     def text(self, lang: str, key: dict[str, str]) -> str:
         """``event / actions`` as :func:`.i18n.edge_label` writes it, or ``(a) / actions``."""
@@ -365,7 +372,7 @@ def _edges(ts: list[_Transition], layout: _Layout, lang: str):
     for *_, src, dst, kind in laid:
         for line in _label_lines(arrows[(src, dst, kind)]):
             heads = line.heads(lang)
-            if len(heads) > _KEY_OVER and heads not in key:
+            if _width(heads) > _KEY_OVER and heads not in key:
                 key[heads] = f"({_letters(len(key))})"
 
     # dot 2.43 fails on several labelled arrows between two boxes of one rank, and
@@ -455,7 +462,7 @@ def fsm_dot(table: RuleTable, full: bool = False, lang: str = "en") -> str:
         return f"{indent}{_q(at[where])} [label={_q(label)}, group=c{where[1]}, fillcolor={fill}];"
 
     out = [
-        f"digraph {_q('TCP state diagram (' + table.name + ')')} {{",
+        f"digraph {_q(phrase('TCP state diagram ({table})', lang).format(table=table.name))} {{",
         f"  graph [fontname={font}, fontsize=10, rankdir=TB, newrank=true, nodesep=0.5, ranksep=0.6];",
         f'  node [fontname={font}, fontsize=12, shape=box, style="rounded,filled", width=1.45, height=0.45];',
         f"  edge [fontname={font}, fontsize=10];",

@@ -49,7 +49,7 @@ def edge_label(event: str, actions, lang: str = "en") -> str:
     """``event / action, action`` in the RFC's style (``rcv SYN / snd SYN,ACK``)."""
     acts = [action_label(a, lang) for a in actions]
     head = event_label(event, lang)
-    return f"{head} / {', '.join(acts)}" if acts else head
+    return f"{head} / {phrase(', ', lang).join(acts)}" if acts else head
 
 
 def question(name: str, english: str, lang: str = "en") -> str:

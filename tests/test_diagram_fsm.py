@@ -308,3 +308,31 @@ def test_renders_to_svg(table, kw):
         assert "收到 FIN / 发送 ACK" in svg
     else:
         assert "rcv FIN, ACK of FIN / snd ACK" in svg
+
+
+def _words(dot: str) -> set[str]:
+    """The Latin words of every text of a diagram: its name, labels, legend and key."""
+    texts = re.findall(r'(?:digraph |label=|xlabel=)"((?:[^"\\]|\\.)*)"', dot)
+    texts += re.findall(r">([^<>]+)</TD>", dot)
+    return {w for t in texts for w in re.findall(r"[A-Za-z][A-Za-z0-9_]*", t.replace("\\n", " "))}
+
+
+#: What the RFC writes, and stays in a Chinese diagram: TCP, state names, flags, TCB, 2MSL, the key's marks.
+_RFC_WORDS = set(STATES) | {"TCP", "SYN", "ACK", "FIN", "RST", "TCB", "MSL", "a", "b", "c"}
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["default", "full"])
+def test_a_chinese_diagram_has_no_english_word(table, full):
+    dot = fsm_dot(table, full=full, lang="zh")
+    assert sorted(_words(dot.replace(table.name, "")) - _RFC_WORDS) == []  # the table's file name aside
+    assert 'digraph "TCP 状态图（rfc9293.rules）"' in dot
+    # the same check on the English diagram finds its English
+    assert {"state", "diagram", "rcv", "snd", "client", "normal", "path"} <= _words(fsm_dot(table, full=full)) - _RFC_WORDS
+
+
+def test_chinese_event_lists_write_the_verb_once_with_a_chinese_comma(table):
+    zh = Diagram(fsm_dot(table, lang="zh"))
+    assert ("SYN_RCVD", "LISTEN", "收到 RST、SYN [被动打开] / 回到 LISTEN") in zh.edges()
+    assert ("FIN_WAIT_1", "TIME_WAIT", "收到 FIN、对 FIN 的 ACK / 发送 ACK") in zh.edges()
+    assert ("CLOSED", "SYN_SENT", "主动打开 / 创建 TCB、发送 SYN") in zh.edges()
+    assert ("CLOSED", "SYN_SENT", "active OPEN / create TCB, snd SYN") in Diagram(fsm_dot(table)).edges()
