@@ -44,7 +44,7 @@ from .scenarios import SCENARIOS
 from .table import RuleTable, load_table
 from .tcb import MOD, describe_segment
 
-__all__ = ["Outcome", "Experiment", "EXPERIMENTS", "FINDINGS", "On", "run_experiment", "mutant_table"]
+__all__ = ["Outcome", "Experiment", "EXPERIMENTS", "IDS", "FINDINGS", "On", "run_experiment", "mutant_table"]
 
 
 class Outcome(NamedTuple):
@@ -59,11 +59,15 @@ class Outcome(NamedTuple):
 
 
 class Experiment(NamedTuple):
+    """One question put to the model about claims of the seed note, with its stable
+    short id (EXP1-EXP13, see :data:`IDS`), printed beside its name."""
+
     name: str
     claims: tuple[str, ...]
     question: str
     expected: str
     run: Callable[["On"], Outcome]
+    id: str = ""
 
 
 #: What each experiment found, as English templates filled in with the facts of
@@ -413,40 +417,41 @@ def _time_wait_reason(on: On) -> Outcome:
 EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
     Experiment("handshake", ("C1", "C2", "C3"),
                "Does opening take SYN; SYN+ACK (acknowledging SYN+1); ACK, leaving both ESTABLISHED?",
-               "confirmed", _handshake),
+               "confirmed", _handshake, id="EXP1"),
     Experiment("half-close", ("C4", "C14"),
                "After receiving a FIN, can an endpoint still send data, and is it delivered?",
-               "confirmed", _half_close),
+               "confirmed", _half_close, id="EXP2"),
     Experiment("active-passive", ("C5",),
                "Does the side that closes first go through FIN_WAIT and TIME_WAIT, the other through "
-               "CLOSE_WAIT and LAST_ACK?", "confirmed", _active_passive),
+               "CLOSE_WAIT and LAST_ACK?", "confirmed", _active_passive, id="EXP3"),
     Experiment("fin-sequence", ("C6", "C7"),
-               "Is each FIN acknowledged with its sequence number plus one?", "confirmed", _fin_sequence),
+               "Is each FIN acknowledged with its sequence number plus one?", "confirmed", _fin_sequence, id="EXP4"),
     Experiment("closed-listen", ("C8",),
                "Do endpoints start CLOSED, and does a passive OPEN lead to LISTEN?", "confirmed",
-               _closed_listen),
+               _closed_listen, id="EXP5"),
     Experiment("syn-rcvd-held", ("C9",),
                "If the handshake's final ACK is lost, does the server stay in SYN_RCVD, and what gets "
-               "it out?", "confirmed", _syn_rcvd_held),
+               "it out?", "confirmed", _syn_rcvd_held, id="EXP6"),
     Experiment("syn-sent", ("C10",),
                "Is SYN_SENT entered on an active OPEN and left on the server's SYN,ACK?", "qualified",
-               _syn_sent),
+               _syn_sent, id="EXP7"),
     Experiment("fin-wait", ("C11",),
                "Is FIN_WAIT_1 left on the ACK of the FIN, and is FIN_WAIT_2 a half-closed connection?",
-               "qualified", _fin_wait),
+               "qualified", _fin_wait, id="EXP8"),
     Experiment("time-wait-shortcut", ("C12",),
                "Does a segment carrying FIN and the ACK of our FIN take FIN_WAIT_1 straight to TIME_WAIT?",
-               "confirmed", _time_wait_shortcut),
+               "confirmed", _time_wait_shortcut, id="EXP9"),
     Experiment("closing", ("C13",),
-               "Is CLOSING reached only when both ends close at about the same time?", "confirmed", _closing),
+               "Is CLOSING reached only when both ends close at about the same time?", "confirmed", _closing,
+               id="EXP10"),
     Experiment("last-ack", ("C15",),
-               "Does the ACK of its FIN take LAST_ACK to CLOSED?", "confirmed", _last_ack),
+               "Does the ACK of its FIN take LAST_ACK to CLOSED?", "confirmed", _last_ack, id="EXP11"),
     Experiment("three-vs-four", ("C16",),
                "Why three segments to open but four to close, and can the ACK and FIN be combined?",
-               "qualified", _three_vs_four),
+               "qualified", _three_vs_four, id="EXP12"),
     Experiment("time-wait-reason", ("C17",),
                "Does TIME_WAIT let the active closer acknowledge a retransmitted FIN after the final "
-               "ACK is lost?", "qualified", _time_wait_reason),
+               "ACK is lost?", "qualified", _time_wait_reason, id="EXP13"),
 )}
 
 

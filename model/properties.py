@@ -13,7 +13,10 @@ Layer 7.  Five kinds, after stateright's vocabulary:
 * ``liveness``: ``P leads to Q`` under the fairness of :mod:`liveness` (a
   counterexample is a lasso: a path to a cycle, or to a stop, without Q).
 
-Each property has a one-sentence statement.  On an incomplete exploration a
+Each property has a one-sentence statement and a stable short id (:data:`IDS`,
+like a linter's rule codes).  The invariants are those of
+:mod:`model.invariants`, where each fact is written once for this checker and
+for the proofs.  On an incomplete exploration a
 property that was neither violated nor witnessed is ``unknown``.  Why a
 property fails is said in English as a :class:`Text` made from one of the
 templates of :data:`REASONS`, so that a report can say it in another language
@@ -25,16 +28,15 @@ from __future__ import annotations
 from typing import Callable, NamedTuple
 
 from .explorer import Exploration
+from .invariants import CHECKED, REASONS as INVARIANT_REASONS, Invariant, Side, violation
 from .liveness import FAIRNESS, Lasso, leads_to
 from .system import State
-from .tcb import MASK, STATES, SYNCHRONIZED, Concrete, describe_segment
+from .tcb import STATES, Concrete, describe_segment
 
 __all__ = ["Text", "REASONS", "Property", "Verdict", "PROPERTIES", "FAIRNESS", "check_properties",
-           "acceptable_end", "run_of", "labels_of", "path_of"]
+           "IDS", "acceptable_end", "run_of", "labels_of", "path_of"]
 
 D = Concrete
-_HAS_PEER_SEQ = frozenset(SYNCHRONIZED)
-_SENDING = frozenset(s for s in STATES if s not in ("CLOSED", "LISTEN"))
 
 
 class Text(str):
@@ -64,12 +66,7 @@ class Text(str):
 
 #: Why a property fails, one English template per kind of failure, by name.
 REASONS: dict[str, str] = {
-    "acks-beyond-sent": "{x}.RCV.NXT={rcv_nxt} acknowledges beyond {y}.SND.NXT={snd_nxt}",
-    "ack-in-flight-beyond-sent": "segment in flight {x}->{y} has ACK={ack}, beyond {y}.SND.NXT={snd_nxt}",
-    "irs-is-not-peer-iss": "{x}.IRS={irs} but {y}.ISS={iss}",
-    "rcv-nxt-outside": "{x}.RCV.NXT={rcv_nxt} is outside [{y}.ISS+1, {y}.SND.NXT] = [{lo}, {hi}]",
-    "snd-una-outside": "{x}.SND.UNA={snd_una} is outside [{x}.ISS, {x}.SND.NXT] = [{iss}, {snd_nxt}]",
-    "established-on-old-syn": "{x} is ESTABLISHED with IRS={irs}, but {y}'s connection has ISS={iss}",
+    **INVARIANT_REASONS,  # the invariants', with their facts (model/invariants.py)
     "reset-in-last-ack": "{actor} in LAST_ACK is reset by {segment}",
     "unreached": "no explored state has it",
     "stuck": "stuck with A in {a}, B in {b}, {n} segment(s) in flight",
@@ -84,12 +81,16 @@ def _why(key: str, **facts) -> Text:
 
 
 class Property(NamedTuple):
+    """A named property: its sentence, its kind, its test and its stable short id
+    (see :data:`IDS`), printed beside the name."""
+
     name: str
     kind: str  # "invariant", "step", "reachability", "deadlock" or "liveness"
     statement: str
     test: object  # invariant/reachability: state -> None if fine, else why not;
     #               step: (state before, step, state after) -> None if fine, else why not;
     #               liveness: ((P, Q), ...) predicate pairs on states, each "P leads to Q"
+    id: str = ""  # the stable short id: INV1, STEP1, REACH-CLOSED, DEAD1, LIVE1, ...
 
 
 class Verdict(NamedTuple):
@@ -100,53 +101,15 @@ class Verdict(NamedTuple):
     state: int | None  # counterexample (violated) or witness (reachability holds)
     detail: str  # why it is violated: a Text (English, translatable) for the built-in properties
     lasso: Lasso | None = None  # a liveness or step counterexample, with its exact steps
+    id: str = ""  # the property's stable short id
 
 
-def _between(x, lo, hi):
-    """lo =< x =< hi on the sequence-number circle."""
-    return ((x - lo) & MASK) <= ((hi - lo) & MASK)
-
-
-def _peers(s: State):
-    yield "A", s.A, "B", s.B, s.net_AB
-    yield "B", s.B, "A", s.A, s.net_BA
-
-
-def _acks_only_sent(s: State):
-    for x, tx, y, ty, flight in _peers(s):
-        if ty.state not in _SENDING:
-            continue
-        if tx.state in _HAS_PEER_SEQ and not _between(tx.rcv_nxt, ty.iss, ty.snd_nxt):
-            return _why("acks-beyond-sent", x=x, rcv_nxt=tx.rcv_nxt, y=y, snd_nxt=ty.snd_nxt)
-        for seg in flight:
-            if seg.ACK and not _between(seg.ack, ty.iss, ty.snd_nxt) and not seg.RST:
-                return _why("ack-in-flight-beyond-sent", x=x, y=y, ack=seg.ack, snd_nxt=ty.snd_nxt)
-    return None
-
-
-def _rcv_nxt_in_range(s: State):
-    if s.A.state not in _HAS_PEER_SEQ or s.B.state not in _HAS_PEER_SEQ:
-        return None
-    for x, tx, y, ty, _ in _peers(s):
-        if tx.irs != ty.iss:
-            return _why("irs-is-not-peer-iss", x=x, irs=tx.irs, y=y, iss=ty.iss)
-        if not _between(tx.rcv_nxt, D.add(ty.iss, 1), ty.snd_nxt):
-            return _why("rcv-nxt-outside", x=x, rcv_nxt=tx.rcv_nxt, y=y, lo=D.add(ty.iss, 1), hi=ty.snd_nxt)
-    return None
-
-
-def _una_in_range(s: State):
-    for x, tx, _, _, _ in _peers(s):
-        if tx.state != "CLOSED" and not _between(tx.snd_una, tx.iss, tx.snd_nxt):
-            return _why("snd-una-outside", x=x, snd_una=tx.snd_una, iss=tx.iss, snd_nxt=tx.snd_nxt)
-    return None
-
-
-def _established_on_current_syn(s: State):
-    for x, tx, y, ty, _ in _peers(s):
-        if tx.state == "ESTABLISHED" and ty.state not in ("CLOSED", "LISTEN") and tx.irs != ty.iss:
-            return _why("established-on-old-syn", x=x, irs=tx.irs, y=y, iss=ty.iss)
-    return None
+def _invariant(inv: Invariant) -> Callable:
+    """The test of a checked invariant on a state: its first failing fact, said as a Text."""
+    def test(s: State):
+        why = violation(D, inv, Side(s.A, None, None), Side(s.B, None, None), (s.net_AB, s.net_BA))
+        return None if why is None else _why(why[0], **why[1])
+    return test
 
 
 def _passive_closer_not_reset(before: State, step, after: State):
@@ -178,35 +141,31 @@ def _reach(state_name):
 
 
 PROPERTIES: tuple[Property, ...] = (
-    Property("no acknowledgment of unsent data", "invariant",
-             "No endpoint's RCV.NXT, and no ACK in flight, acknowledges a sequence number "
-             "its peer has not sent (it lies within [peer ISS, peer SND.NXT]).", _acks_only_sent),
-    Property("RCV.NXT within the peer's sent range", "invariant",
-             "When both endpoints are synchronized, each one's IRS is the other's ISS and its "
-             "RCV.NXT lies between the other's ISS+1 and SND.NXT.", _rcv_nxt_in_range),
-    Property("SND.UNA within [ISS, SND.NXT]", "invariant",
-             "An endpoint never considers acknowledged more than it sent, nor less than its ISS.",
-             _una_in_range),
-    Property("ESTABLISHED only on the peer's current SYN", "invariant",
-             "An endpoint in ESTABLISHED has as IRS the ISS of its peer's current connection, "
-             "whenever the peer has one (is neither CLOSED nor LISTEN).", _established_on_current_syn),
+    *(Property(inv.name, "invariant", inv.statement, _invariant(inv), inv.id) for inv in CHECKED),
     Property("the passive closer is never reset", "step",
              "An endpoint in LAST_ACK is never moved to CLOSED by a reset: its FIN is "
-             "acknowledged (claim C17).", _passive_closer_not_reset),
+             "acknowledged (claim C17).", _passive_closer_not_reset, "STEP1"),
     *(Property(f"{name} is reachable", "reachability",
-               f"Some endpoint reaches {name}.", _reach(name)) for name in STATES),
+               f"Some endpoint reaches {name}.", _reach(name), f"REACH-{name}") for name in STATES),
     Property("deadlock freedom", "deadlock",
              "Every state without successors has nothing in flight and each endpoint CLOSED "
-             "(or in LISTEN, for a passive opener).", None),
+             "(or in LISTEN, for a passive opener).", None, "DEAD1"),
     Property("every close completes", "liveness",
              "Once an application has closed, every fair run ends with nothing in flight and "
              "each endpoint CLOSED (or in LISTEN, for a passive opener).",
-             ((_closed_by_app, acceptable_end),)),
+             ((_closed_by_app, acceptable_end),), "LIVE1"),
     Property("SYN_SENT leads to ESTABLISHED or CLOSED", "liveness",
              "Every fair run in which an endpoint is in SYN_SENT later finds it ESTABLISHED or "
              "CLOSED.",
-             tuple((_in(w, "SYN_SENT"), _in(w, "ESTABLISHED", "CLOSED")) for w in ("A", "B"))),
+             tuple((_in(w, "SYN_SENT"), _in(w, "ESTABLISHED", "CLOSED")) for w in ("A", "B")), "LIVE2"),
 )
+
+
+#: The stable short ids of the built-in properties, in order (like a linter's rule
+#: codes): INV1-INV4 the invariants (model/invariants.py), STEP1 the step property,
+#: REACH-<state> reachability of each state, DEAD1 deadlock freedom, LIVE1-LIVE2
+#: liveness.  An id is never changed nor given to another property.
+IDS: tuple[str, ...] = tuple(p.id for p in PROPERTIES)
 
 
 def run_of(x: Exploration, v: Verdict) -> list[int]:
@@ -240,22 +199,23 @@ def check_properties(x: Exploration, properties=PROPERTIES) -> list[Verdict]:
     n = x.expanded if not x.complete else len(x.states)
     states = [x.state(i) for i in range(len(x.states))]
     for p in properties:
+        head = (p.name, p.kind, p.statement)
         if p.kind == "invariant":
             for i in range(len(states)):
                 why = p.test(states[i])
                 if why is not None:
-                    verdicts.append(Verdict(p.name, p.kind, p.statement, "violated", i, why))
+                    verdicts.append(Verdict(*head, "violated", i, why))
                     break
             else:
-                verdicts.append(Verdict(p.name, p.kind, p.statement,
+                verdicts.append(Verdict(*head,
                                         "holds" if x.complete else "unknown", None, ""))
         elif p.kind == "reachability":
             for i in range(len(states)):
                 if p.test(states[i]) is None:
-                    verdicts.append(Verdict(p.name, p.kind, p.statement, "holds", i, ""))
+                    verdicts.append(Verdict(*head, "holds", i, ""))
                     break
             else:
-                verdicts.append(Verdict(p.name, p.kind, p.statement,
+                verdicts.append(Verdict(*head,
                                         "violated" if x.complete else "unknown", None,
                                         _why("unreached")))
         elif p.kind == "step":
@@ -266,34 +226,34 @@ def check_properties(x: Exploration, properties=PROPERTIES) -> list[Verdict]:
                     found = (u, v, k, why)
                     break
             if found is None:
-                verdicts.append(Verdict(p.name, p.kind, p.statement,
+                verdicts.append(Verdict(*head,
                                         "holds" if x.complete else "unknown", None, ""))
             else:
                 # the violating step itself is kept: another step may join the same two states
                 u, v, k, why = found
-                verdicts.append(Verdict(p.name, p.kind, p.statement, "violated", None, why,
+                verdicts.append(Verdict(*head, "violated", None, why,
                                         Lasso(x.ids_to(u) + [v], [], x.labels_to(u) + [k], [])))
         elif p.kind == "liveness":
             if not x.complete:
-                verdicts.append(Verdict(p.name, p.kind, p.statement, "unknown", None, ""))
+                verdicts.append(Verdict(*head, "unknown", None, ""))
                 continue
             lasso = next((lasso for pq in p.test if (lasso := leads_to(x, *pq)) is not None), None)
             if lasso is None:
-                verdicts.append(Verdict(p.name, p.kind, p.statement, "holds", None, ""))
+                verdicts.append(Verdict(*head, "holds", None, ""))
             else:
                 end = states[lasso.stem[-1]]
                 how = _why("goes-round", n=len(lasso.cycle) - 1) if lasso.cycle else _why("stops")
-                verdicts.append(Verdict(p.name, p.kind, p.statement, "violated", None,
+                verdicts.append(Verdict(*head, "violated", None,
                                         _why("never-gets-there", how=how, a=end.A.state, b=end.B.state),
                                         lasso))
         else:
             bad = [i for i in x.terminal if i < n and not acceptable_end(states[i])]
             if bad:
                 s = states[bad[0]]
-                verdicts.append(Verdict(p.name, p.kind, p.statement, "violated", bad[0],
+                verdicts.append(Verdict(*head, "violated", bad[0],
                                         _why("stuck", a=s.A.state, b=s.B.state,
                                              n=len(s.net_AB) + len(s.net_BA))))
             else:
-                verdicts.append(Verdict(p.name, p.kind, p.statement,
+                verdicts.append(Verdict(*head,
                                         "holds" if x.complete else "unknown", None, ""))
-    return verdicts
+    return [v._replace(id=p.id) for v, p in zip(verdicts, properties)]

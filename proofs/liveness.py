@@ -55,9 +55,9 @@ from tcpcheck.model.tcb import FIN_SENT
 
 from .domain import Symbolic, bv, fresh_segment
 from .encoding import fresh_side, shapes, valid_state
-from .invariants import FIN_OUT, FIN_RECEIVED, Invariant, _has_tcb, _implies
-from .obligations import (PROVED, REFUTED, UNKNOWN, Context, Outcome, assume_invariants, broken_after, check,
-                          concrete_tcb, initiation, solver, step_counterexample, step_query, tcb_dict)
+from .invariants import FIN_OUT, FIN_RECEIVED, Fact, Invariant, has_tcb as _has_tcb, implies as _implies
+from .obligations import (LIVENESS_ID, PROVED, REFUTED, UNKNOWN, Context, Outcome, assume_invariants, broken_after,
+                          check, concrete_tcb, initiation, solver, step_counterexample, step_query, tcb_dict)
 
 __all__ = ["FAIRNESS", "ORDER", "ENDED", "WAITS_FOR_PEER", "PEER_MOVES", "SUPPORT", "connection_ends",
            "peer_of_fin_wait_2"]
@@ -143,17 +143,17 @@ def _fin_last_segment(D, s, sender, receiver):
 #: it, so the peer, while it has a TCB, is in one of :data:`PEER_MOVES`, not in
 #: FIN_WAIT_2 too (which the invariants of proofs.invariants alone allow).
 SUPPORT: tuple[Invariant, ...] = (
-    Invariant("a FIN received is known",
+    Invariant("SUP1", "a FIN received is known",
               "an endpoint that has taken its peer's FIN (RCV.NXT is the peer's SND.NXT, past the FIN) is "
               "in CLOSE_WAIT, LAST_ACK, CLOSING or TIME_WAIT, not in a state that still waits for it",
-              _taken_pair, None),
-    Invariant("an acknowledged FIN has been received",
+              (Fact("pair", _taken_pair),)),
+    Invariant("SUP2", "an acknowledged FIN has been received",
               "an ACK of a FIN in flight (not a reset's) comes from an endpoint that has taken the FIN, and "
               "the peer of an endpoint in FIN_WAIT_2, while it has a TCB, has taken its FIN",
-              _acked_pair, _acked_segment),
-    Invariant("the FIN comes last",
+              (Fact("pair", _acked_pair), Fact("segment", _acked_segment))),
+    Invariant("SUP3", "the FIN comes last",
               "a FIN follows the SYN and every octet of data its sender has sent",
-              _fin_last_pair, _fin_last_segment),
+              (Fact("pair", _fin_last_pair), Fact("segment", _fin_last_segment))),
 )
 
 
@@ -235,7 +235,7 @@ def connection_ends(ctx: Context) -> Outcome:
     queries = 0
 
     def out(verdict, cx=None, reason=""):
-        return Outcome(NAME, STATEMENT, verdict, time.perf_counter() - start, queries, cx, reason)
+        return Outcome(NAME, STATEMENT, verdict, time.perf_counter() - start, queries, cx, reason, LIVENESS_ID)
 
     steps = []  # (shape, its query, what it asserts), for the SUPPORT consecution below
     for shape in shapes(ctx.table):
@@ -312,17 +312,19 @@ def connection_ends(ctx: Context) -> Outcome:
     return out(PROVED)
 
 
-def peer_of_fin_wait_2(timeout: float, support: tuple[Invariant, ...] = SUPPORT):
+def peer_of_fin_wait_2(timeout: float, support: tuple[Invariant, ...] = SUPPORT, peer: tuple[str, ...] | None = None):
     """The query of the way on from FIN_WAIT_2: a state satisfying the invariants
     (and ``support``) with X in FIN_WAIT_2 and its peer Y neither CLOSED nor in one
-    of :data:`PEER_MOVES`.  Returns z3's answer, its reason if unknown, the model if
-    sat, and the sides (X, Y)."""
+    of :data:`PEER_MOVES` (and, given ``peer``, in one of those states).  Returns
+    z3's answer, its reason if unknown, the model if sat, and the sides (X, Y)."""
     X, Y = fresh_side("X", WAITS_FOR_PEER), fresh_side("Y")
     other, other_to_X = fresh_segment("other"), z3.Bool("other.to_X")
     s = solver(timeout)
     s.add(valid_state(Y), z3.Not(D.in_states(Y.tcb, ("CLOSED", *PEER_MOVES))),
           *assume_invariants(X, Y, None, other, other_to_X),
           *assume_invariants(X, Y, None, other, other_to_X, support))
+    if peer is not None:
+        s.add(D.in_states(Y.tcb, peer))
     r, why = check(s)
     return r, why, (s.model() if r == z3.sat else None), (X, Y)
 

@@ -2,7 +2,7 @@
 
 * Segment semantics: in every state and stage, exactly one arrival event
   applies to every segment (all 32-bit values, any non-zero RCV.WND).
-* Each invariant of :mod:`proofs.invariants`: initiation (it holds when both
+* Each invariant of :mod:`proofs.invariants` (written once in ``model/invariants.py``): initiation (it holds when both
   endpoints are CLOSED and nothing is in flight) and consecution, one query
   per (step shape, invariant): from any state satisfying *all* the invariants
   (for the arriving segment and for one more arbitrary segment in flight, in
@@ -32,10 +32,17 @@ from .domain import Symbolic, bv, fresh_segment, fresh_tcb
 from .encoding import encode, fresh_side, shapes, valid_state
 from .invariants import DATA_LIMIT, INVARIANTS, MAX_WINDOW, Invariant, Side
 
-__all__ = ["Outcome", "PROVED", "REFUTED", "UNKNOWN", "classification", "invariant", "Context"]
+__all__ = ["Outcome", "PROVED", "REFUTED", "UNKNOWN", "IDS", "classification", "invariant", "Context"]
 
 D = Symbolic
 PROVED, REFUTED, UNKNOWN = "proved", "refuted", "unknown"
+
+#: The stable short ids of the obligations, in the order ``tcpcheck prove`` settles
+#: them (like a linter's rule codes; never changed nor given to another one): SEG1
+#: the segment semantics, IND1-IND6 the inductive invariants of model/invariants.py,
+#: END1 liveness (proofs/liveness.py; its supporting invariants are SUP1-SUP3).
+CLASSIFICATION_ID, LIVENESS_ID = "SEG1", "END1"
+IDS: tuple[str, ...] = (CLASSIFICATION_ID, *(inv.id for inv in INVARIANTS), LIVENESS_ID)
 
 
 class Outcome(NamedTuple):
@@ -48,6 +55,7 @@ class Outcome(NamedTuple):
     queries: int
     counterexample: dict | None = None  # when refuted: what z3 found, as numbers
     reason: str = ""  # when unknown: why
+    id: str = ""  # the obligation's stable short id (see IDS)
 
 
 class Context(NamedTuple):
@@ -142,11 +150,11 @@ def classification(ctx: Context) -> Outcome:
                 cx = {"state": state, "stage": stage, "tcb": tcb_dict(concrete_tcb(m, t)),
                       "segment": seg_dict(concrete_segment(m, seg)), "RCV.WND": _num(m, wnd),
                       "events that apply": matched}
-                return Outcome(*CLASSIFICATION, REFUTED, time.perf_counter() - start, queries, cx)
+                return Outcome(*CLASSIFICATION, REFUTED, time.perf_counter() - start, queries, cx, id=CLASSIFICATION_ID)
             if r == z3.unknown:
                 return Outcome(*CLASSIFICATION, UNKNOWN, time.perf_counter() - start, queries,
-                               reason=f"{state}, {stage} stage: {why}")
-    return Outcome(*CLASSIFICATION, PROVED, time.perf_counter() - start, queries)
+                               reason=f"{state}, {stage} stage: {why}", id=CLASSIFICATION_ID)
+    return Outcome(*CLASSIFICATION, PROVED, time.perf_counter() - start, queries, id=CLASSIFICATION_ID)
 
 
 # --- obligation 2: inductive invariants ------------------------------------------------
@@ -241,10 +249,10 @@ def invariant(inv: Invariant, ctx: Context) -> Outcome:
     queries = 1
     if r == z3.sat:
         return Outcome(inv.name, inv.statement, REFUTED, time.perf_counter() - start, queries,
-                       {"rule": "the initial state (both endpoints CLOSED, nothing in flight)"})
+                       {"rule": "the initial state (both endpoints CLOSED, nothing in flight)"}, id=inv.id)
     if r == z3.unknown:
         return Outcome(inv.name, inv.statement, UNKNOWN, time.perf_counter() - start, queries,
-                       reason=f"initial state: {why}")
+                       reason=f"initial state: {why}", id=inv.id)
     for shape in shapes(ctx.table):
         q = step_query(shape, ctx)
         ways = broken_after(inv, q.step.after, q.Y, q.step.sent, q.other, q.other_to_X)
@@ -257,8 +265,8 @@ def invariant(inv: Invariant, ctx: Context) -> Outcome:
             if "another segment in flight" in cx["breaks"]:
                 cx["other"] = {**seg_dict(concrete_segment(m, q.other)),
                                "direction": "Y to X" if _bool(m, q.other_to_X) else "X to Y"}
-            return Outcome(inv.name, inv.statement, REFUTED, time.perf_counter() - start, queries, cx)
+            return Outcome(inv.name, inv.statement, REFUTED, time.perf_counter() - start, queries, cx, id=inv.id)
         if r == z3.unknown:
             return Outcome(inv.name, inv.statement, UNKNOWN, time.perf_counter() - start, queries,
-                           reason=f"{shape.describe()}: {why}")
-    return Outcome(inv.name, inv.statement, PROVED, time.perf_counter() - start, queries)
+                           reason=f"{shape.describe()}: {why}", id=inv.id)
+    return Outcome(inv.name, inv.statement, PROVED, time.perf_counter() - start, queries, id=inv.id)

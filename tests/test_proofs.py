@@ -250,9 +250,10 @@ def test_the_peer_of_fin_wait_2_is_closed_or_moves():
     those of proofs/invariants.py alone, both endpoints can be in FIN_WAIT_2 (so no
     table could be blamed for that deadlock); with them, the peer is CLOSED or in a
     state that has received the FIN and has a way on of its own."""
-    r, _, m, (X, Y) = peer_of_fin_wait_2(60, support=())
+    r, _, m, (X, Y) = peer_of_fin_wait_2(60, support=(), peer=(WAITS_FOR_PEER,))
     assert r == z3.sat and concrete_tcb(m, Y.tcb).state == WAITS_FOR_PEER
-    assert peer_of_fin_wait_2(60)[0] == z3.unsat
+    assert peer_of_fin_wait_2(60, support=())[0] == z3.sat
+    assert peer_of_fin_wait_2(60)[0] == peer_of_fin_wait_2(60, peer=(WAITS_FOR_PEER,))[0] == z3.unsat
     assert set(PEER_MOVES) == {"CLOSE_WAIT", "LAST_ACK", "CLOSING", "TIME_WAIT"}
 
 
