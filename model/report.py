@@ -513,8 +513,8 @@ def _known_lines(result: Result, known: dict, w: _Writer) -> None:
         quoted = [f"'{n}'" for n in names]
         which = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
         claims = f"claim{'s' if len(k.claims) > 1 else ''} {', '.join(k.claims)}"
-        w.say(f"- {which}: {why} ({claims}). The chart:", indent=2, hang=2)
-        w.raw("      " + k.chart)
+        w.say(f"- {which}: {why} ({claims}).", indent=2, hang=2)
+        w.raw("    chart: " + k.chart)
 
 
 def _next_lines(result: Result, known: dict, w: _Writer) -> None:
