@@ -22,6 +22,7 @@ from pathlib import Path
 from tcpcheck.model.checker import run
 from tcpcheck.model.errors import InputError, write_output
 from tcpcheck.model.experiments import EXPERIMENTS, On, run_experiment
+from tcpcheck.model.interface import stamp
 from tcpcheck.model.properties import path_of
 from tcpcheck.model.mutants import MUTANTS, apply_mutant, mutant, mutant_config
 from tcpcheck.model.report import trace_json, trace_lines
@@ -270,17 +271,31 @@ def _table(args) -> RuleTable | None:
     return load_table(args.rules) if args.rules else None
 
 
+def _id(e) -> dict:
+    """The experiment's stable short id, where model/experiments.py gives one."""
+    return {"id": e.id} if getattr(e, "id", "") else {}
+
+
 def cmd_experiments(args) -> int:
     table = _table(args)
     try:
         report, verdicts = _report(Path(args.out), args.lang, args.mutant, table)
     except DotMissing as exc:
         raise InputError(str(exc)) from None
-    good = 0
+    good = sum(verdicts[name] == e.expected for name, e in EXPERIMENTS.items())
+    if args.json:
+        _dump(stamp("experiments", {
+            "report": str(report), "mutant": args.mutant, "rules": args.rules,
+            "table": table.name if table is not None else REFERENCE.name, "lang": args.lang,
+            "total": len(EXPERIMENTS), "as_expected": good,
+            "experiments": [{**_id(e), "name": name, "claims": list(e.claims), "expected": e.expected,
+                             "verdict": verdicts[name], "as_expected": verdicts[name] == e.expected}
+                            for name, e in EXPERIMENTS.items()]}))
+        return 0 if good == len(EXPERIMENTS) else 1
     for name, e in EXPERIMENTS.items():
         if verdicts[name] == e.expected:
-            good += 1
-        elif table is None:
+            continue
+        if table is None:
             print(_t("differs", args.lang, name=name, claims=", ".join(e.claims),
                      verdict=_t(verdicts[name], args.lang), expected=_t(e.expected, args.lang)))
         else:
@@ -290,6 +305,11 @@ def cmd_experiments(args) -> int:
     print(_t("summary" if table is None else "summary vs reference", args.lang,
              good=good, n=len(EXPERIMENTS), report=report))
     return 0 if good == len(EXPERIMENTS) else 1
+
+
+def _dump(doc: dict) -> None:
+    json.dump(doc, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
 
 
 def cmd_experiment(args) -> int:
@@ -306,14 +326,13 @@ def cmd_experiment(args) -> int:
     e, o = EXPERIMENTS[args.name], run_experiment(args.name, args.mutant, table)
     ok = o.verdict == e.expected
     if args.json:
-        json.dump({"name": e.name, "mutant": args.mutant, "rules": args.rules,
-                   "table": table.name if table is not None else REFERENCE.name,
-                   "claims": list(e.claims), "question": e.question,
-                   "expected": e.expected, "verdict": o.verdict, "as_expected": ok,
-                   "finding": o.finding, "config": o.config, "trace_kind": o.trace_kind,
-                   "trace": trace_json(o.trace, o.table) if o.trace else None},
-                  sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        _dump(stamp("experiment", {
+            **_id(e), "name": e.name, "mutant": args.mutant, "rules": args.rules,
+            "table": table.name if table is not None else REFERENCE.name,
+            "claims": list(e.claims), "question": e.question,
+            "expected": e.expected, "verdict": o.verdict, "as_expected": ok,
+            "finding": o.finding, "config": o.config, "trace_kind": o.trace_kind,
+            "trace": trace_json(o.trace, o.table) if o.trace else None}))
     elif args.lang == "en":
         print(f"{e.name} ({', '.join(e.claims)}): {e.question}")
         if table is None:
@@ -357,6 +376,9 @@ def register(sub) -> None:
                                                     "with --rules, the variant's edits are made on that table")
     a.add_argument("--rules", metavar="FILE", help="run the experiments on this rule table (e.g. a student's) "
                                                    f"instead of the reference one ({REFERENCE.name})")
+    a.add_argument("--json", action="store_true",
+                   help="write the report as usual, and print each experiment's verdict as one JSON object "
+                        "(schema: experiments.schema.json in tcpcheck/model/schemas) instead of the summary")
     a.set_defaults(func=cmd_experiments)
     b = sub.add_parser("experiment", help="run one experiment (--list names them)",
                        description="Run one experiment and print its question, verdict, finding and "
@@ -365,7 +387,9 @@ def register(sub) -> None:
                                    "bad input (as for 'tcpcheck experiments').")
     b.add_argument("name", nargs="?", metavar="NAME", help="the experiment to run")
     b.add_argument("--list", action="store_true", help="name every experiment with its question")
-    b.add_argument("--json", action="store_true", help="print the result as JSON")
+    b.add_argument("--json", action="store_true",
+                   help="print the result as one JSON object (schema: experiment.schema.json in "
+                        "tcpcheck/model/schemas)")
     b.add_argument("--lang", choices=LANGS, default="en",
                    help="language of the question, verdict, finding and run (the JSON stays in English)")
     b.add_argument("--mutant", metavar="NAME", help="run it on a broken variant (see 'tcpcheck mutants'); "

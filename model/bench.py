@@ -19,6 +19,7 @@ import multiprocessing
 import resource
 
 from .config import Config
+from .interface import stamp
 
 __all__ = ["bench"]
 
@@ -86,8 +87,8 @@ def bench(config: Config, capacities: list[int], as_json: bool = False) -> int:
     branching = max(1, round(ref["transitions"] / ref["states"]))
     base = _fresh(_baseline, ref["states"], branching)
     ratio = ref["states_per_second"] / base["states_per_second"]
-    out = {"config": config.name, "rows": rows, "baseline": base, "ratio": ratio,
-           "targets": {"seconds": TARGET_SECONDS, "states_per_second": TARGET_RATE}}
+    out = stamp("bench", {"config": config.name, "rows": rows, "baseline": base, "ratio": ratio,
+                          "targets": {"seconds": TARGET_SECONDS, "states_per_second": TARGET_RATE}})
     if as_json:
         print(json.dumps(out, indent=2))
         return 0

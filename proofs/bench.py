@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import time
 
+from tcpcheck.model.interface import stamp
+
 from .obligations import Context
 
 __all__ = ["bench", "TARGET_SECONDS"]
@@ -34,12 +36,13 @@ def bench(run_all, ctx: Context, jobs: int, as_json: bool = False) -> int:
     if [o.verdict for o in base] != [o.verdict for o in outcomes]:
         raise RuntimeError("the serial and the shared runs reached different verdicts")
     ratio = serial / shared
-    rows = [{"name": o.name, "verdict": o.verdict, "queries": o.queries, "seconds": round(o.seconds, 3)}
-            for o in base]
+    rows = [{**({"id": o.id} if getattr(o, "id", "") else {}), "name": o.name, "verdict": o.verdict,
+             "queries": o.queries, "seconds": round(o.seconds, 3)} for o in base]
     if as_json:
-        print(json.dumps({"table": ctx.table.name, "jobs": jobs, "baseline_seconds": round(serial, 3),
-                          "seconds": round(shared, 3), "ratio": round(ratio, 3), "obligations": rows,
-                          "target_seconds": TARGET_SECONDS}, indent=2))
+        print(json.dumps(stamp("prove-bench", {
+            "table": ctx.table.name, "jobs": jobs, "baseline_seconds": round(serial, 3),
+            "seconds": round(shared, 3), "ratio": round(ratio, 3), "obligations": rows,
+            "target_seconds": TARGET_SECONDS}), indent=2))
         return 0
     print(f"tcpcheck prove --bench: rule table {ctx.table.name}")
     print(f"{'seconds':>8} {'queries':>8}  obligation (one at a time)")

@@ -18,8 +18,10 @@ import time
 
 import z3
 
+from tcpcheck.model.interface import segment_json, stamp, tcb_json
 from tcpcheck.model.mutants import apply_mutant, mutant_config
 from tcpcheck.model.table import REFERENCE, load_table
+from tcpcheck.model.tcb import CLOSED_TCB, TCB, Segment
 
 from .encoding import shapes
 from .invariants import ASSUMPTIONS, INVARIANTS
@@ -84,7 +86,7 @@ def _tcb_line(d: dict) -> str:
 
 def _describe(cx: dict) -> list[str]:
     """A counterexample as lines a student can check by hand."""
-    lines = [f"rule: {cx['rule']}"]
+    lines = [f"rule: {cx['rule']}"] if "rule" in cx else []
     if "stage" in cx:
         lines.append(f"in {cx['state']}, {cx['stage']} stage, RCV.WND={cx['RCV.WND']}: "
                      f"{_tcb_line(cx['tcb'])}")
@@ -106,7 +108,8 @@ def _describe(cx: dict) -> list[str]:
 
 
 def _line(o: Outcome) -> list[str]:
-    out = [f"  {o.verdict:<8} {o.seconds:6.2f} s  {o.name}  ({o.queries} quer{'y' if o.queries == 1 else 'ies'})",
+    name = f"{_id(o)}  {o.name}" if _id(o) else o.name
+    out = [f"  {o.verdict:<8} {o.seconds:6.2f} s  {name}  ({o.queries} quer{'y' if o.queries == 1 else 'ies'})",
            f"                     {o.statement}"]
     if o.counterexample:
         out += [f"                     {x}" for x in _describe(o.counterexample)]
@@ -129,8 +132,8 @@ def cmd_prove(args) -> int:
     start = time.perf_counter()
     if args.json:
         outcomes = run_all(ctx, jobs=args.jobs)
-        doc = {"table": table.name, "z3": z3.get_version_string(), "assumptions": list(ASSUMPTIONS),
-               "fairness": list(FAIRNESS), "obligations": [_json(o) for o in outcomes]}
+        doc = stamp("prove", {"table": table.name, "z3": z3.get_version_string(), "assumptions": list(ASSUMPTIONS),
+               "fairness": list(FAIRNESS), "obligations": [_json(o) for o in outcomes]})
         if _invariant_refuted(outcomes):
             doc["note"] = NOTE
         try:
@@ -204,14 +207,55 @@ def _invariant_refuted(outcomes: list[Outcome]) -> bool:
     return any(o.verdict == REFUTED for o in outcomes[1:1 + len(INVARIANTS)])
 
 
+def _id(o: Outcome) -> str:
+    """The obligation's stable short id ("" while proofs/obligations.py gives none)."""
+    return getattr(o, "id", "") or ""
+
+
 def _json(o: Outcome) -> dict:
-    d = {"name": o.name, "statement": o.statement, "verdict": o.verdict, "seconds": round(o.seconds, 3),
-         "queries": o.queries}
+    d = {"id": _id(o)} if _id(o) else {}
+    d.update({"name": o.name, "statement": o.statement, "verdict": o.verdict, "seconds": round(o.seconds, 3),
+              "queries": o.queries})
     if o.counterexample:
-        d["counterexample"] = o.counterexample
+        d["counterexample"] = _counterexample_json(o.counterexample)
     if o.reason:
         d["reason"] = o.reason
     return d
+
+
+def _segment(d: dict) -> dict:
+    """A segment of a counterexample (proofs/obligations.py's seg_dict) in the one JSON shape of a segment."""
+    ctl = set(d["control"])
+    return segment_json(Segment("SYN" in ctl, "ACK" in ctl, "FIN" in ctl, "RST" in ctl,
+                                d["SEG.SEQ"], d["SEG.ACK"], d["SEG.LEN"]))
+
+
+def _tcb(d: dict) -> dict:
+    """A TCB of a counterexample (proofs/obligations.py's tcb_dict; a CLOSED one has no
+    variables) in the one JSON shape of a TCB."""
+    if d["state"] == "CLOSED":
+        return tcb_json(CLOSED_TCB)
+    return tcb_json(TCB(d["state"], d["ISS"], d["IRS"], d["SND.UNA"], d["SND.NXT"], d["RCV.NXT"], d["passive"],
+                        d["retransmissions left"]))
+
+
+def _counterexample_json(cx: dict) -> dict:
+    """A counterexample for --json: its lines as ``text``, its segments and TCBs in
+    the shapes of :mod:`tcpcheck.model.interface`, the rest as z3's values gave it."""
+    out = {"text": _describe(cx)}
+    for key, value in cx.items():
+        if key in ("tcb",):
+            value = _tcb(value)
+        elif key in ("before", "after"):
+            value = {who: _tcb(t) for who, t in value.items()}
+        elif key in ("segment", "arriving"):
+            value = _segment(value)
+        elif key == "sent":
+            value = [_segment(seg) for seg in value]
+        elif key == "other":
+            value = {"direction": value["direction"], "segment": _segment(value)}
+        out[key] = value
+    return out
 
 
 # z3 takes whole milliseconds as an unsigned 32-bit number: 1 ms is its smallest limit (the tests
@@ -255,7 +299,9 @@ def register(sub) -> None:
         epilog="examples:\n  tcpcheck prove\n  tcpcheck prove --mutant fin-no-seq\n"
                "  tcpcheck prove --rules my.rules --json\n  tcpcheck prove --bench")
     p.add_argument("--json", action="store_true",
-                   help="print {obligations: [{name, statement, verdict, seconds, counterexample}]}")
+                   help="print one JSON object (schema: prove.schema.json in tcpcheck/model/schemas): "
+                        "{schema_version, tool, kind, obligations: [{id, name, statement, verdict, seconds, "
+                        "counterexample}]}")
     p.add_argument("--timeout", type=_seconds, default=60.0, metavar="SECONDS",
                    help="time limit of each z3 query, from 0.001 to 3600; a query that runs out is 'unknown' "
                         "(default: 60)")

@@ -1,14 +1,19 @@
 """The output formats of a graded submission, all written from one GradeResult.
 
 ``text`` is what a student or instructor reads in a terminal; ``json`` is
-the full result for scripts (:meth:`GradeResult.to_json`).  Every format is
+the full result for scripts (:meth:`GradeResult.to_json`, with the envelope
+of every tcpcheck JSON output: ``schema_version``, ``tool``, ``kind``; see
+model/schemas/grade.schema.json).  Every format is
 deterministic: the same submission and assignment give the same bytes.
 What waits for the due date (the reference's expected step or answer)
 appears only when ``after_due_date`` is true.
 
 The platform formats write what each platform reads:
 
-* ``gradescope``: Gradescope's ``results.json`` (its autograder specs).
+* ``gradescope``: Gradescope's ``results.json`` (its autograder specs),
+  with nothing but the keys those specs list (model/schemas/gradescope.schema.json);
+  the envelope (``schema_version``, ``tool``, ``kind``) goes in the top-level
+  ``extra_data``, the one place the specs leave free.
   Gradescope enforces visibility itself, so every test is written with its
   visibility; the reference's expected step of a failing test goes into a
   0-point test of its own, visible only after the due date, whatever
@@ -20,10 +25,13 @@ The platform formats write what each platform reads:
   ``msc_png`` service is preferred when one is registered).
 * ``prairielearn``: PrairieLearn's external-grader ``results.json``:
   ``score`` in [0, 1], ``gradable`` false with ``format_errors`` for a
-  table that does not load, the charts in ``images``, kept under its 1 MB.
+  table that does not load, the charts in ``images``, kept under its 1 MB;
+  only the keys its documentation lists (model/schemas/prairielearn.schema.json),
+  so no envelope: it has no free-form field (the tool's version is in ``output``).
 * ``junit``: JUnit XML as CI systems read it, one testsuite per submission;
   the feedback is the text of ``failure``/``error``/``skipped`` (what GitLab
-  shows) and of ``system-out`` (what Jenkins and others show).
+  shows) and of ``system-out`` (what Jenkins and others show).  Not JSON: the
+  tool's version is a ``<property>`` of the suite, as the XSDs allow.
 * ``html``: a self-contained page of one submission's feedback, charts inline.
 
 PrairieLearn, JUnit and HTML have no visibility of their own, so there a
@@ -47,6 +55,7 @@ import re
 import xml.etree.ElementTree as ET
 from importlib.metadata import entry_points
 
+from ..interface import stamp
 from .results import VISIBILITIES, GradeResult, TestResult
 
 __all__ = ["FORMATS", "render", "chart_service"]
@@ -243,9 +252,9 @@ def gradescope(result: GradeResult, after_due_date: bool = False) -> str:
         "score": _num(result.score) if result.gradable else 0.0,
         "output": _header(result), "output_format": "text",
         "visibility": "visible", "stdout_visibility": "hidden",
-        "extra_data": {"tool": f"tcpcheck {result.tool_version}", "reference_sha256": result.reference_sha256,
-                       "submission_sha256": result.submission_sha256, "gradable": result.gradable,
-                       "max_score": result.max_score},
+        "extra_data": stamp("gradescope", {"reference_sha256": result.reference_sha256,
+                                           "submission_sha256": result.submission_sha256,
+                                           "gradable": result.gradable, "max_score": result.max_score}),
         "tests": tests,
     })
 

@@ -15,10 +15,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-__all__ = ["STATUSES", "VISIBILITIES", "TestResult", "GradeResult", "SCHEMA_VERSION"]
+from ..interface import SCHEMA_VERSION, stamp
 
-#: The version of the JSON shape of :meth:`GradeResult.to_json`.
-SCHEMA_VERSION = 1
+__all__ = ["STATUSES", "VISIBILITIES", "TestResult", "GradeResult", "SCHEMA_VERSION"]
 
 #: ``passed``: full marks; ``failed``: less; ``unknown``: a budget was hit or a
 #: solver gave up (never any points); ``error``: the grader itself failed on
@@ -83,9 +82,9 @@ class GradeResult:
         return self.score / self.max_score if self.max_score else 0.0
 
     def to_json(self, after_due_date: bool = False) -> dict:
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "tool": f"tcpcheck {self.tool_version}",
+        """The ``grade --format json`` object (model/schemas/grade.schema.json): the
+        envelope of every JSON output, the submission, its score and its tests."""
+        return stamp("grade", {
             "assignment": self.assignment,
             "reference_sha256": self.reference_sha256,
             "submission": self.submission,
@@ -96,4 +95,4 @@ class GradeResult:
             "max_score": self.max_score,
             "messages": list(self.messages),
             "tests": [t.to_json(after_due_date) for t in self.tests],
-        }
+        })

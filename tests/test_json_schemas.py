@@ -1,0 +1,345 @@
+"""Every command's JSON output against the JSON Schemas the package publishes.
+
+Each output is made as a user makes it (``tcpcheck.model.cli.main`` in this
+process) on a small case, then validated with jsonschema against
+``model/schemas/KIND.schema.json`` (draft 2020-12) *strictly*: every field the
+output carries must be described by its schema (the test adds
+``unevaluatedProperties: false`` wherever a schema lists properties and says
+nothing of others; readers of the published schemas are told to ignore fields
+they do not know, so the files themselves stay open).  Every schema then gets
+deliberately broken documents (no ``schema_version``, a segment given as a
+string, a wrong verdict, a field a platform does not accept) that must fail
+at the place broken.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import json
+from importlib.resources import files
+
+import jsonschema
+import pytest
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
+
+from tcpcheck.model.cli import main
+from tcpcheck.model.interface import KINDS, SCHEMA_BASE, SCHEMA_VERSION, schema, schemas, tool_version, validator
+from tcpcheck.proofs import cli as prove_cli
+from tcpcheck.proofs.invariants import INVARIANTS
+from tcpcheck.proofs.obligations import classification, invariant
+
+from conftest import REFERENCE_TEXT
+
+# --- the schemas themselves -------------------------------------------------------------
+
+
+def test_every_kind_has_one_schema_file_and_every_file_a_kind():
+    names = sorted(p.name for p in files("tcpcheck.model").joinpath("schemas").iterdir()
+                   if p.name.endswith(".schema.json"))
+    assert names == sorted(f"{k}.schema.json" for k in ("common", *KINDS))
+    for kind in ("common", *KINDS):
+        s = schema(kind)
+        jsonschema.Draft202012Validator.check_schema(s)
+        assert s["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+        assert s["$id"] == f"{SCHEMA_BASE}{kind}.schema.json"
+    with pytest.raises(ValueError, match="no schema for 'chek'; the kinds are: check, bench"):
+        schema("chek")
+
+
+def _strict(node):
+    """``node`` with ``unevaluatedProperties: false`` wherever it lists properties
+    and says nothing of others."""
+    if isinstance(node, list):
+        return [_strict(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: (v if k in ("const", "if") else _strict(v)) for k, v in node.items()}  # "if" only tests
+    if "properties" in out and not {"additionalProperties", "unevaluatedProperties"} & set(out):
+        out["unevaluatedProperties"] = False
+    return out
+
+
+def strict_validator(kind: str):
+    docs = {uri: _strict(s) for uri, s in schemas().items()}
+    # the envelope is one part (allOf) of every output: the rest is evaluated beside it
+    del docs[SCHEMA_BASE + "common.schema.json"]["$defs"]["envelope"]["unevaluatedProperties"]
+    registry = Registry().with_resources((uri, DRAFT202012.create_resource(s)) for uri, s in docs.items())
+    return jsonschema.Draft202012Validator(docs[f"{SCHEMA_BASE}{kind}.schema.json"], registry=registry)
+
+
+def _leaves(e):
+    """An error, or the errors of each alternative of an anyOf / oneOf."""
+    if not e.context:
+        yield e
+    for sub in e.context:
+        yield from _leaves(sub)
+
+
+def errors(kind: str, doc, strict: bool = True) -> list[tuple[list, str]]:
+    """(where, which check) of every error of ``doc`` against ``kind``'s schema."""
+    v = strict_validator(kind) if strict else validator(kind)
+    found = {(tuple(x.absolute_path), x.validator) for e in v.iter_errors(doc) for x in _leaves(e)}
+    return [(list(p), c) for p, c in sorted(found, key=lambda e: (len(e[0]), str(e)))]
+
+
+# --- the outputs, made by the commands --------------------------------------------------
+
+#: A row of the reference table that the seed exchange takes, and the edit that breaks it.
+ROW = "FIN_WAIT_2   | rcv FIN                 | snd ACK                    | TIME_WAIT   | F16, 3.10.7.4 eighth"
+BROKEN = "FIN_WAIT_2   | rcv FIN                 | snd ACK                    | same        | mine"
+
+ASSIGNMENT = """\
+title = "Lab: the schemas"
+kind = "table"
+reference = "builtin:rfc9293"
+submission = "tcp.rules"
+feedback = "run"
+
+[[configurations]]
+name = "seed"
+preset = "seed"
+
+[[tests]]
+kind = "rows"
+points = 50
+
+[[tests]]
+kind = "behaviour"
+configuration = "seed"
+points = 50
+"""
+
+
+def _run(*argv: str) -> tuple[int, object]:
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        code = main(list(argv))
+    return code, json.loads(buf.getvalue())
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    """name -> (schema kind, exit code, the JSON printed)."""
+    tmp = tmp_path_factory.mktemp("json")
+    out = {}
+
+    def run(name, kind, *argv):
+        code, doc = _run(*argv)
+        out[name] = (kind, code, doc)
+
+    run("check seed", "check", "check", "--preset", "seed", "--json")
+    run("check fin-no-seq", "check", "check", "--mutant", "fin-no-seq", "--json")
+    run("bench", "bench", "bench", "--preset", "seed", "--capacities", "1", "--json")
+    run("prove unknown", "prove", "prove", "--json", "--jobs", "2", "--timeout", "0.001")
+    run("prove bench", "prove-bench", "prove", "--bench", "--json", "--jobs", "2", "--timeout", "0.001")
+    # the whole prove takes minutes on a mutant: its refutations here are the real command's
+    # output with one obligation each (the one the mutant breaks)
+    fin = next(i for i in INVARIANTS if i.name == "the ACK of a FIN is its sequence number plus one")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(prove_cli, "_obligations", lambda: [classification])
+        run("prove classification", "prove", "prove", "--json", "--jobs", "1", "--mutant", "ack-check-forgets-snd-nxt")
+        mp.setattr(prove_cli, "_obligations", lambda: [lambda c: invariant(fin, c)])
+        run("prove invariant", "prove", "prove", "--json", "--jobs", "1", "--mutant", "fin-no-seq")
+    run("experiment", "experiment", "experiment", "fin-sequence", "--json")
+    run("experiment mutant", "experiment", "experiment", "fin-sequence", "--mutant", "fin-no-seq", "--json")
+    run("experiments", "experiments", "experiments", "--out", str(tmp / "experiments"), "--json")
+    assignment = tmp / "lab.toml"
+    assignment.write_text(ASSIGNMENT, encoding="utf-8")
+    assert REFERENCE_TEXT.count(ROW) == 1
+    student = tmp / "alice.rules"
+    student.write_text(REFERENCE_TEXT.replace(ROW, BROKEN), encoding="utf-8")
+    garbage = tmp / "bob.rules"
+    garbage.write_text("this is | not a table\n", encoding="utf-8")
+    for fmt in ("json", "gradescope", "prairielearn"):
+        kind = "grade" if fmt == "json" else fmt
+        run(f"grade {fmt}", kind, "grade", "--assignment", str(assignment), str(student), "--format", fmt)
+        run(f"grade {fmt} not gradable", kind, "grade", "--assignment", str(assignment), str(garbage),
+            "--format", fmt)
+    return out
+
+
+CASES = ["check seed", "check fin-no-seq", "bench", "prove unknown", "prove bench", "prove classification",
+         "prove invariant", "experiment", "experiment mutant", "experiments", "grade json",
+         "grade json not gradable", "grade gradescope", "grade gradescope not gradable", "grade prairielearn",
+         "grade prairielearn not gradable"]
+
+
+def test_every_kind_is_tried():
+    assert {k for k in KINDS} == {"check", "bench", "prove", "prove-bench", "experiment", "experiments", "grade",
+                                  "gradescope", "prairielearn"}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_each_output_follows_its_schema_and_says_nothing_it_does_not_describe(outputs, name):
+    kind, _, doc = outputs[name]
+    assert errors(kind, doc) == []
+    assert errors(kind, doc, strict=False) == []
+
+
+@pytest.mark.parametrize("name", [c for c in CASES if not c.startswith(("grade gradescope", "grade prairielearn"))])
+def test_each_json_output_carries_the_envelope(outputs, name):
+    kind, _, doc = outputs[name]
+    assert list(doc)[:3] == ["schema_version", "tool", "kind"]
+    assert doc["schema_version"] == SCHEMA_VERSION == 1
+    assert doc["tool"] == {"name": "tcpcheck", "version": tool_version()}
+    assert doc["kind"] == kind
+
+
+def test_the_platforms_get_only_their_own_keys_and_the_envelope_where_they_allow_it(outputs):
+    _, code, gs = outputs["grade gradescope"]
+    assert code == 1 and "schema_version" not in gs
+    assert {k: gs["extra_data"][k] for k in ("schema_version", "tool", "kind", "gradable")} == {
+        "schema_version": 1, "tool": {"name": "tcpcheck", "version": tool_version()}, "kind": "gradescope",
+        "gradable": True}
+    _, _, pl = outputs["grade prairielearn"]
+    assert set(pl) == {"gradable", "score", "message", "output", "tests", "images"}
+    _, _, pl = outputs["grade prairielearn not gradable"]
+    assert set(pl) == {"gradable", "format_errors", "output", "message"} and pl["gradable"] is False
+
+
+def _paths(doc, pred, where=()):
+    """The paths of the nodes of ``doc`` for which ``pred`` holds, in document order."""
+    if pred(doc):
+        yield list(where)
+    items = doc.items() if isinstance(doc, dict) else enumerate(doc) if isinstance(doc, list) else ()
+    for k, v in items:
+        yield from _paths(v, pred, (*where, k))
+
+
+def _at(doc, path):
+    for k in path:
+        doc = doc[k]
+    return doc
+
+
+def _is_segment(x) -> bool:
+    return isinstance(x, dict) and set(x) == {"text", "SEQ", "ACK", "CTL", "LEN"}
+
+
+def _is_tcb(x) -> bool:
+    return isinstance(x, dict) and "SND.UNA" in x
+
+
+def test_segments_and_tcbs_have_one_shape_in_every_command(outputs):
+    """Wherever a command prints a segment or a TCB, it is interface.segment_json's or tcb_json's shape."""
+    seen = {}
+    for name, (_, _, doc) in outputs.items():
+        segs = [_at(doc, p) for p in _paths(doc, _is_segment)]
+        tcbs = [_at(doc, p) for p in _paths(doc, _is_tcb)]
+        assert all(set(t) == {"state", "ISS", "IRS", "SND.UNA", "SND.NXT", "RCV.NXT", "passive",
+                              "retransmissions_left"} for t in tcbs), name
+        # nothing else looks like a segment: no bare "<SEQ=...>" strings where a segment belongs
+        loose = list(_paths(doc, lambda x: isinstance(x, dict) and {"SEG.SEQ", "control"} & set(x)))
+        assert loose == [], name
+        seen[name] = (len(segs), len(tcbs))
+    for name in ("check fin-no-seq", "prove classification", "prove invariant", "experiment", "grade json"):
+        assert seen[name][0] > 0 and seen[name][1] > 0, name
+    cx = outputs["prove classification"][2]["obligations"][0]["counterexample"]
+    assert cx["segment"]["text"] in cx["text"][1] and cx["tcb"]["state"] == cx["state"] == "ESTABLISHED"
+    assert set(cx) == {"text", "state", "stage", "tcb", "segment", "RCV.WND", "events that apply"}
+    cx = outputs["prove invariant"][2]["obligations"][0]["counterexample"]
+    assert cx["sent"][0]["CTL"] == ["FIN", "ACK"] and cx["sent"][0]["SEQ"] == cx["after"]["X"]["SND.NXT"]
+    assert cx["text"][0] == f"rule: {cx['rule']}"
+
+
+# --- deliberately broken documents --------------------------------------------------------
+
+def _no_version(doc):
+    target = doc["extra_data"] if "extra_data" in doc else doc
+    del target["schema_version"]
+    return ["extra_data"] if target is not doc else [], "required"
+
+
+def _first(doc, pred):
+    return next(iter(_paths(doc, pred)))
+
+
+def _segment_as_string(doc):
+    path = _first(doc, _is_segment)
+    parent = _at(doc, path[:-1])
+    parent[path[-1]] = parent[path[-1]]["text"]
+    return path, None
+
+
+#: kind -> the field holding a verdict, and a value its schema does not allow ("error" is
+#: a status of tcpcheck's own, not one of Gradescope's)
+WRONG_VERDICTS = {"check": ("verdict", "passes"), "prove": ("verdict", "maybe"), "prove-bench": ("verdict", "maybe"),
+                  "experiment": ("verdict", "true"), "experiments": ("verdict", "confirmed!"),
+                  "grade": ("status", "ok"), "gradescope": ("status", "error")}
+
+
+def _wrong_verdict(doc, kind):
+    key, bad = WRONG_VERDICTS[kind]
+    path = _first(doc, lambda x: isinstance(x, dict) and isinstance(x.get(key), str))
+    _at(doc, path)[key] = bad
+    return [*path, key], "enum"
+
+
+BREAKS = [(c, "no schema_version") for c in CASES if not c.startswith("grade prairielearn")]
+BREAKS += [(c, "a segment as a string") for c in ("check fin-no-seq", "prove classification", "prove invariant",
+                                                   "experiment", "grade json")]
+BREAKS += [(c, "a wrong verdict") for c in ("check seed", "prove unknown", "prove bench", "experiment",
+                                            "experiments", "grade json", "grade gradescope")]
+
+
+@pytest.mark.parametrize("name, how", BREAKS)
+def test_a_broken_document_fails_where_it_is_broken(outputs, name, how):
+    kind, _, doc = outputs[name]
+    doc = copy.deepcopy(doc)
+    if how == "no schema_version":
+        path, check = _no_version(doc)
+    elif how == "a segment as a string":
+        path, check = _segment_as_string(doc)
+    else:
+        path, check = _wrong_verdict(doc, kind)
+    for strict in (True, False):
+        found = errors(kind, doc, strict)
+        assert found, (name, how)
+        assert any(p == path and (check is None or c == check) for p, c in found), found
+
+
+def test_a_segment_string_is_reported_as_not_a_segment(outputs):
+    doc = copy.deepcopy(outputs["check fin-no-seq"][2])
+    path, _ = _segment_as_string(doc)
+    (e,) = [e for e in validator("check").iter_errors(doc) if list(e.absolute_path) == path]
+    assert e.validator in ("type", "anyOf") and path[:2] == ["properties", 0]
+
+
+@pytest.mark.parametrize("name", ["grade gradescope", "grade prairielearn"])
+def test_a_key_the_platform_does_not_document_fails(outputs, name):
+    kind, _, doc = outputs[name]
+    doc = copy.deepcopy(doc)
+    doc["schema_version"] = 1
+    assert errors(kind, doc, strict=False) == [([], "additionalProperties")]
+    doc = copy.deepcopy(outputs[name][2])
+    doc["tests"][0]["id"] = "T1"
+    assert errors(kind, doc, strict=False) == [(["tests", 0], "additionalProperties")]
+
+
+def test_prairielearn_score_is_a_fraction(outputs):
+    doc = copy.deepcopy(outputs["grade prairielearn"][2])
+    doc["score"] = 1.5
+    assert errors("prairielearn", doc) == [(["score"], "maximum")]
+    del doc["score"]
+    assert errors("prairielearn", doc) == [([], "required")]
+
+
+def test_an_undescribed_field_fails_the_strict_check_only(outputs):
+    """The published schemas let readers ignore a new field (adding one keeps
+    schema_version); this suite's strict check makes sure each is described."""
+    doc = copy.deepcopy(outputs["bench"][2])
+    doc["rows"][0]["surprise"] = 1
+    assert errors("bench", doc) == [(["rows", 0], "unevaluatedProperties")]
+    assert errors("bench", doc, strict=False) == []
+
+
+def test_a_wrong_tcb_state_and_sequence_number_fail(outputs):
+    doc = copy.deepcopy(outputs["experiment"][2])
+    doc["trace"][1]["A"]["state"] = "SYN-SENT"
+    doc["trace"][1]["B"]["SND.NXT"] = 2 ** 32
+    # the trace may be null: that alternative fails too
+    assert errors("experiment", doc) == [(["trace"], "type"), (["trace", 1, "A", "state"], "enum"),
+                                         (["trace", 1, "B", "SND.NXT"], "maximum")]
