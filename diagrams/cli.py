@@ -21,8 +21,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from tcpcheck.model.checker import build, run
-from tcpcheck.model.cli import positive
-from tcpcheck.model.config import PRESETS, Config, ConfigError, load_config, parse_config, preset
+from tcpcheck.model.cli import _config_from, positive
+from tcpcheck.model.config import PRESETS, Config, ConfigError, parse_config
 from tcpcheck.model.errors import InputError, read_input, write_output
 from tcpcheck.model.interface import tcb_json
 from tcpcheck.model.mutants import MUTANTS, apply_mutant
@@ -59,13 +59,14 @@ def _source_options(p) -> None:
     src.add_argument("--preset", metavar="NAME", help=f"a built-in configuration: {', '.join(PRESETS)}")
     src.add_argument("--config", metavar="FILE", help="a TOML configuration file (see 'tcpcheck check --help')")
     p.add_argument("--rules", metavar="FILE", help="a rule table instead of the reference one")
+    p.add_argument("--mutant", metavar="NAME",
+                   help="a deliberately broken variant of the model (see 'tcpcheck mutants'), as check has it")
     p.add_argument("--max-states", type=positive, metavar="N", help="stop exploring after N states")
 
 
 def _config(args):
-    cfg = load_config(args.config) if args.config else preset(args.preset or "default")
-    table = load_table(args.rules) if args.rules else load_table(cfg.rules or REFERENCE)
-    return cfg, table
+    """The configuration and table chosen, exactly as 'tcpcheck check' chooses them."""
+    return _config_from(args)
 
 
 def _names(cfg, lang: str) -> dict:
@@ -140,11 +141,16 @@ def cmd_states(args) -> int:
         v = _property(result, args.highlight)
         path, steps = run_of(x, v), labels_of(x, v)
     quotient = True if args.quotient else (False if args.whole else None)
-    title = f"{cfg.name}: {len(x.states):,} reachable states"
+    title = phrase("{config}: {n} reachable states", args.lang).format(config=cfg.name, n=f"{len(x.states):,}")
     if args.highlight:
-        title += f"; highlighted: {args.highlight}"
+        title += phrase("; highlighted: {property}", args.lang).format(
+            property=property_name(args.highlight, args.lang))
+    # the fair cycles the liveness check found: the counterexamples that go round for ever
+    cycles = sorted({(tuple(v.lasso.cycle), tuple(v.lasso.cycle_labels or ())) for v in result.verdicts
+                     if v.kind == "liveness" and v.lasso is not None and v.lasso.cycle})
+    cycles = [(list(ids), list(labels) or None) for ids, labels in cycles]
     try:
-        dot = states_dot(x, title, quotient=quotient, path=path, lang=args.lang, steps=steps)
+        dot = states_dot(x, title, quotient=quotient, path=path, lang=args.lang, steps=steps, cycles=cycles)
     except TooLarge as exc:
         raise DiagramError(str(exc)) from None
     return _emit(args, dot)
@@ -436,7 +442,7 @@ def cmd_trace(args) -> int:
     else:
         p = Path(args.file)
         steps, title, report, cycle_from = _trace_from_file(args.file, args.property)
-        if report is None or args.preset or args.config or args.rules:
+        if report is None or args.preset or args.config or args.rules or args.mutant:
             cfg, table = _config(args)
         else:
             cfg, table = _recorded_config(p, report)

@@ -383,3 +383,33 @@ def test_renders_to_svg_at_the_pinned_positions(seed_dot):
 def test_renders_chinese_to_png():
     png = render(msc_dot(seed_trace(), lang="zh"), "png")
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+
+
+# --- a lasso's cycle, a deadlock's wait -------------------------------------------------
+
+
+def test_a_deadlock_ends_in_a_wait_for_ever_where_an_endpoint_is_not_closed():
+    trace = counterexample_trace()  # stuck with A CLOSED and B in FIN_WAIT_2
+    assert (trace[-1]["A"]["state"], trace[-1]["B"]["state"]) == ("CLOSED", "FIN_WAIT_2")
+    dot = msc_dot(trace, names=NAMES, stuck=True)
+    pos = positions(dot)
+    assert "waitA_a" not in pos  # A is CLOSED: its lifeline just ends
+    assert pos["waitB_a"] == pos["lifeB_b"] and pos["waitB_b"][1] == pos["lifeB_b"][1] + 34
+    assert 'class="wait"' in dot and "style=dotted" in dot
+    assert label_text(dot, "waitB_note") == "waits in FIN_WAIT_2 for ever"
+    assert "waitB" not in msc_dot(trace, names=NAMES)  # a run not said to be stuck: no wait
+
+
+def test_a_lassos_cycle_is_framed_from_the_step_after_cycle_from():
+    trace = seed_trace()  # 11 steps; frame the last three as if they repeated
+    dot = msc_dot(trace, cycle_from=8)
+    pos = positions(dot)
+    top, bottom = pos["cycle1_a"][1], pos["cycle3_a"][1]
+    assert row_y(dot, 8) < top < row_y(dot, 9) and row_y(dot, 11) < bottom
+    assert pos["cycle1_a"][0] < pos["step9"][0] and pos["cycle1_b"][0] > pos["lifeB_a"][0]
+    back = re.search(r'cycle_back_a -> cycle_back_b \[id="cycle_back".*arrowhead=normal', dot)
+    assert back and pos["cycle_back_a"][1] > pos["cycle_back_b"][1]  # the arrow points back up
+    assert 'label="steps 9-11\\rrepeat for ever\\r"' in dot
+    assert "cycle" not in msc_dot(trace)
+    with pytest.raises(ValueError, match="cycle_from must be a step from 0 to 10, not 11"):
+        msc_dot(trace, cycle_from=11)

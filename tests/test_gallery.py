@@ -51,3 +51,25 @@ def test_gallery_command_writes_dot_and_svg(tmp_path):
         [f"{s}.dot" for s in GALLERY] + [f"{s}.svg" for s in GALLERY])
     assert (tmp_path / "fsm.dot").read_text(encoding="utf-8") == GALLERY["fsm"]
     assert (tmp_path / "fsm.svg").read_bytes().lstrip().startswith(b"<?xml")
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+def test_gallery_works_outside_the_repository(tmp_path):
+    """From a fresh folder: it makes ./diagrams and fills it; a file in the way is refused."""
+    import subprocess
+    import sys
+
+    def gallery_in(cwd, *args):
+        return subprocess.run([sys.executable, "-m", "tcpcheck.model", "diagram", "gallery", "--dot-only", *args],
+                              cwd=cwd, capture_output=True, text=True, timeout=300)
+
+    proc = gallery_in(tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (tmp_path / "diagrams").iterdir()) == sorted(f"{s}.dot" for s in GALLERY)
+    assert (tmp_path / "diagrams" / "trace-seed.dot").read_text(encoding="utf-8") == GALLERY["trace-seed"]
+    (tmp_path / "taken").write_text("")
+    proc = gallery_in(tmp_path, "--out", "taken")
+    assert proc.returncode == 2
+    assert proc.stderr == "tcpcheck: error: taken: cannot write the gallery there: not a directory\n"
+    assert gallery_in(tmp_path, "--out", "new/deeper").returncode == 0
+    assert len(list((tmp_path / "new" / "deeper").iterdir())) == len(GALLERY)
