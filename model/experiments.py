@@ -455,6 +455,11 @@ EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
 )}
 
 
+#: The experiments' stable short ids, in order: EXP1-EXP13 (never changed nor given
+#: to another experiment; a new experiment takes the next number).
+IDS: tuple[str, ...] = tuple(e.id for e in EXPERIMENTS.values())
+
+
 def _went(path, who: str) -> str:
     """The states ``who`` went through along ``path``: ``CLOSED -> SYN_SENT -> ...``."""
     states = [getattr(s, who).state for _, s in path]

@@ -470,3 +470,21 @@ def test_liveness_violated_by_its_mutant(name):
     else:
         assert last.A.state == "SYN_SENT"
     assert v.lasso.stem[0] == 0
+
+
+def test_the_short_ids_are_pinned_and_unique():
+    """Properties, proof obligations (and the invariants inside END1) and experiments
+    have stable short ids, like a linter's rule codes: this list changes only on purpose."""
+    from tcpcheck.model.experiments import EXPERIMENTS, IDS as EXPERIMENT_IDS
+    from tcpcheck.model.properties import IDS
+    from tcpcheck.proofs.liveness import SUPPORT
+    from tcpcheck.proofs.obligations import IDS as OBLIGATION_IDS
+    assert IDS == ("INV1", "INV2", "INV3", "INV4", "STEP1", *(f"REACH-{s}" for s in STATES), "DEAD1", "LIVE1", "LIVE2")
+    assert "REACH-CLOSED" in IDS and "REACH-LAST_ACK" in IDS and len(IDS) == len(PROPERTIES) == 19
+    assert OBLIGATION_IDS == ("SEG1", "IND1", "IND2", "IND3", "IND4", "IND5", "IND6", "END1")
+    assert [inv.id for inv in SUPPORT] == ["SUP1", "SUP2", "SUP3"]
+    assert EXPERIMENT_IDS == tuple(f"EXP{i}" for i in range(1, 14)) and len(EXPERIMENTS) == 13
+    everything = [*IDS, *OBLIGATION_IDS, *(inv.id for inv in SUPPORT), *EXPERIMENT_IDS]
+    assert len(set(everything)) == len(everything)
+    # a verdict carries its property's id, in every run
+    assert [v.id for v in run_preset(REFERENCE_CONFIG).verdicts] == list(IDS)
