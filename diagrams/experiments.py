@@ -271,11 +271,6 @@ def _table(args) -> RuleTable | None:
     return load_table(args.rules) if args.rules else None
 
 
-def _id(e) -> dict:
-    """The experiment's stable short id, where model/experiments.py gives one."""
-    return {"id": e.id} if getattr(e, "id", "") else {}
-
-
 def cmd_experiments(args) -> int:
     table = _table(args)
     try:
@@ -288,7 +283,7 @@ def cmd_experiments(args) -> int:
             "report": str(report), "mutant": args.mutant, "rules": args.rules,
             "table": table.name if table is not None else REFERENCE.name, "lang": args.lang,
             "total": len(EXPERIMENTS), "as_expected": good,
-            "experiments": [{**_id(e), "name": name, "claims": list(e.claims), "expected": e.expected,
+            "experiments": [{"id": e.id, "name": name, "claims": list(e.claims), "expected": e.expected,
                              "verdict": verdicts[name], "as_expected": verdicts[name] == e.expected}
                             for name, e in EXPERIMENTS.items()]}))
         return 0 if good == len(EXPERIMENTS) else 1
@@ -317,8 +312,10 @@ def cmd_experiment(args) -> int:
         if not args.list:
             raise InputError("name an experiment, or use --list to see them")
         for name, e in EXPERIMENTS.items():
-            print(f"{name:<20} {', '.join(e.claims):<12} {e.question}")
+            print(f"{e.id:<6} {name:<20} {', '.join(e.claims):<12} {e.question}")
         return 0
+    by_id = {e.id: name for name, e in EXPERIMENTS.items()}
+    args.name = by_id.get(args.name.upper(), args.name)  # an experiment's id names it too
     if args.name not in EXPERIMENTS:
         raise InputError(f"unknown experiment '{args.name}'; known experiments: {', '.join(EXPERIMENTS)}")
     table = _table(args)
@@ -327,7 +324,7 @@ def cmd_experiment(args) -> int:
     ok = o.verdict == e.expected
     if args.json:
         _dump(stamp("experiment", {
-            **_id(e), "name": e.name, "mutant": args.mutant, "rules": args.rules,
+            "id": e.id, "name": e.name, "mutant": args.mutant, "rules": args.rules,
             "table": table.name if table is not None else REFERENCE.name,
             "claims": list(e.claims), "question": e.question,
             "expected": e.expected, "verdict": o.verdict, "as_expected": ok,
@@ -385,7 +382,7 @@ def register(sub) -> None:
                                    "the run that shows it. Exit code: 0 when the verdict is the "
                                    "expected one, the reference table's; 1 when it is another; 2 on "
                                    "bad input (as for 'tcpcheck experiments').")
-    b.add_argument("name", nargs="?", metavar="NAME", help="the experiment to run")
+    b.add_argument("name", nargs="?", metavar="NAME", help="the experiment to run, by name or id (EXP4)")
     b.add_argument("--list", action="store_true", help="name every experiment with its question")
     b.add_argument("--json", action="store_true",
                    help="print the result as one JSON object (schema: experiment.schema.json in "

@@ -36,8 +36,8 @@ def bench(run_all, ctx: Context, jobs: int, as_json: bool = False) -> int:
     if [o.verdict for o in base] != [o.verdict for o in outcomes]:
         raise RuntimeError("the serial and the shared runs reached different verdicts")
     ratio = serial / shared
-    rows = [{**({"id": o.id} if getattr(o, "id", "") else {}), "name": o.name, "verdict": o.verdict,
-             "queries": o.queries, "seconds": round(o.seconds, 3)} for o in base]
+    rows = [{"id": o.id, "name": o.name, "verdict": o.verdict, "queries": o.queries, "seconds": round(o.seconds, 3)}
+            for o in base]
     if as_json:
         print(json.dumps(stamp("prove-bench", {
             "table": ctx.table.name, "jobs": jobs, "baseline_seconds": round(serial, 3),
@@ -47,7 +47,7 @@ def bench(run_all, ctx: Context, jobs: int, as_json: bool = False) -> int:
     print(f"tcpcheck prove --bench: rule table {ctx.table.name}")
     print(f"{'seconds':>8} {'queries':>8}  obligation (one at a time)")
     for r in rows:
-        print(f"{r['seconds']:>8.2f} {r['queries']:>8}  {r['name']} ({r['verdict']})")
+        print(f"{r['seconds']:>8.2f} {r['queries']:>8}  {r['id']:<4} {r['name']} ({r['verdict']})")
     print(f"baseline: one obligation at a time: {serial:.1f} s")
     print(f"measured: shared among {jobs} process(es): {shared:.1f} s, the same verdicts")
     print(f"ratio: {ratio:.2f}x faster than the baseline")

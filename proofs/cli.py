@@ -108,8 +108,8 @@ def _describe(cx: dict) -> list[str]:
 
 
 def _line(o: Outcome) -> list[str]:
-    name = f"{_id(o)}  {o.name}" if _id(o) else o.name
-    out = [f"  {o.verdict:<8} {o.seconds:6.2f} s  {name}  ({o.queries} quer{'y' if o.queries == 1 else 'ies'})",
+    out = [f"  {o.verdict:<8} {o.seconds:6.2f} s  {o.id:<4} {o.name}  "
+           f"({o.queries} quer{'y' if o.queries == 1 else 'ies'})",
            f"                     {o.statement}"]
     if o.counterexample:
         out += [f"                     {x}" for x in _describe(o.counterexample)]
@@ -207,15 +207,9 @@ def _invariant_refuted(outcomes: list[Outcome]) -> bool:
     return any(o.verdict == REFUTED for o in outcomes[1:1 + len(INVARIANTS)])
 
 
-def _id(o: Outcome) -> str:
-    """The obligation's stable short id ("" while proofs/obligations.py gives none)."""
-    return getattr(o, "id", "") or ""
-
-
 def _json(o: Outcome) -> dict:
-    d = {"id": _id(o)} if _id(o) else {}
-    d.update({"name": o.name, "statement": o.statement, "verdict": o.verdict, "seconds": round(o.seconds, 3),
-              "queries": o.queries})
+    d = {"id": o.id, "name": o.name, "statement": o.statement, "verdict": o.verdict, "seconds": round(o.seconds, 3),
+         "queries": o.queries}
     if o.counterexample:
         d["counterexample"] = _counterexample_json(o.counterexample)
     if o.reason:

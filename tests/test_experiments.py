@@ -81,7 +81,7 @@ def cli(*args):
 def test_experiment_list_and_one_as_json():
     listed = cli("experiment", "--list")
     assert listed.returncode == 0
-    assert [line.split()[0] for line in listed.stdout.splitlines()] == list(EXPERIMENTS)
+    assert [line.split()[:2] for line in listed.stdout.splitlines()] == [[e.id, name] for name, e in EXPERIMENTS.items()]
     one = cli("experiment", "fin-sequence", "--json")
     assert one.returncode == 0
     data = json.loads(one.stdout)

@@ -18,6 +18,7 @@ import contextlib
 import copy
 import io
 import json
+import re
 from importlib.resources import files
 
 import jsonschema
@@ -343,3 +344,40 @@ def test_a_wrong_tcb_state_and_sequence_number_fail(outputs):
     # the trace may be null: that alternative fails too
     assert errors("experiment", doc) == [(["trace"], "type"), (["trace", 1, "A", "state"], "enum"),
                                          (["trace", 1, "B", "SND.NXT"], "maximum")]
+
+
+# --- stable short ids, beside the sentences ---------------------------------------------------
+
+def test_the_ids_are_in_every_json_output_that_lists_properties_obligations_or_experiments(outputs):
+    from tcpcheck.model.experiments import EXPERIMENTS
+    from tcpcheck.model.properties import PROPERTIES
+
+    assert [p["id"] for p in outputs["check seed"][2]["properties"]] == [p.id for p in PROPERTIES]
+    ids = ["SEG1", "IND1", "IND2", "IND3", "IND4", "IND5", "IND6", "END1"]
+    assert [o["id"] for o in outputs["prove unknown"][2]["obligations"]] == ids
+    assert [o["id"] for o in outputs["prove bench"][2]["obligations"]] == ids
+    assert [e["id"] for e in outputs["experiments"][2]["experiments"]] == [f"EXP{i}" for i in range(1, 14)]
+    assert [e.id for e in EXPERIMENTS.values()] == [f"EXP{i}" for i in range(1, 14)]
+    assert outputs["experiment"][2]["id"] == EXPERIMENTS["fin-sequence"].id == "EXP4"
+
+
+def test_prove_prints_each_id_beside_its_sentence(monkeypatch, capsys):
+    """The text of a refuted classification: the id before the sentence, and the
+    counterexample, which names a state and a stage but no rule."""
+    monkeypatch.setattr(prove_cli, "_obligations", lambda: [classification])
+    assert main(["prove", "--jobs", "1", "--mutant", "ack-check-forgets-snd-nxt"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    (i,) = [i for i, line in enumerate(out) if "SEG1" in line]
+    assert re.fullmatch(r"  refuted +\d+\.\d\d s  SEG1 segment classification is total and unambiguous  "
+                        r"\(5 queries\)", out[i]), out[i]
+    assert out[i + 1].strip().startswith("in every state and processing stage, exactly one arrival event")
+    assert out[i + 2].strip().startswith("in ESTABLISHED, control stage, RCV.WND=")
+    assert out[i + 3].strip().endswith("is all of: rcv unacceptable ACK, rcv ACK")
+    assert out[-1].startswith("Result: 0 of 1 obligations proved in ")
+
+
+def test_an_experiment_is_named_by_its_id_too(capsys):
+    assert main(["experiment", "exp4", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["name"] == "fin-sequence"
+    assert main(["experiment", "--list"]) == 0
+    assert capsys.readouterr().out.splitlines()[3].split()[:3] == ["EXP4", "fin-sequence", "C6,"]
