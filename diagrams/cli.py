@@ -508,9 +508,12 @@ def register(sub) -> None:
     s = ds.add_parser("states", help="the reachable-state graph of a configuration",
                       description="The graph of every reachable state, or, when it is large (or with "
                                   "--quotient), one node per pair of endpoint states with the number "
-                                  "of states it stands for. A property's counterexample or witness "
-                                  "can be highlighted.",
-                      epilog='example: tcpcheck diagram states --highlight "deadlock freedom" -o graph.svg')
+                                  "of states it stands for. The states that hold deadlocks are filled "
+                                  "red, the fair cycles of the liveness counterexamples drawn "
+                                  "purple; a property's counterexample or witness can be highlighted.",
+                      epilog='examples:\n  tcpcheck diagram states --highlight "deadlock freedom" -o graph.svg\n'
+                             "  tcpcheck diagram states --mutant time-wait-forever -o cycle.png",
+                      formatter_class=argparse.RawDescriptionHelpFormatter)
     _source_options(s)
     g = s.add_mutually_exclusive_group()
     g.add_argument("--quotient", action="store_true", help="one node per pair of endpoint states")
