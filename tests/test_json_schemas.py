@@ -159,12 +159,18 @@ def outputs(tmp_path_factory):
         run(f"grade {fmt}", kind, "grade", "--assignment", str(assignment), str(student), "--format", fmt)
         run(f"grade {fmt} not gradable", kind, "grade", "--assignment", str(assignment), str(garbage),
             "--format", fmt)
+    # a questions assignment, answered by its own answer key
+    questions = files("tcpcheck.model.grading").joinpath("examples", "questions.toml")
+    key = tmp / "key.toml"
+    with contextlib.redirect_stdout(io.StringIO()):
+        assert main(["grade", "--assignment", str(questions), "--answer-key", "-o", str(key)]) == 0
+    run("grade questions", "grade", "grade", "--assignment", str(questions), str(key), "--format", "json")
     return out
 
 
 CASES = ["check seed", "check fin-no-seq", "bench", "prove unknown", "prove bench", "prove classification",
          "prove invariant", "experiment", "experiment mutant", "experiments", "grade json",
-         "grade json not gradable", "grade gradescope", "grade gradescope not gradable", "grade prairielearn",
+         "grade json not gradable", "grade questions", "grade gradescope", "grade gradescope not gradable", "grade prairielearn",
          "grade prairielearn not gradable"]
 
 
@@ -187,6 +193,19 @@ def test_each_json_output_carries_the_envelope(outputs, name):
     assert doc["schema_version"] == SCHEMA_VERSION == 1
     assert doc["tool"] == {"name": "tcpcheck", "version": tool_version()}
     assert doc["kind"] == kind
+
+
+def test_the_exit_codes_are_the_commands_own(outputs):
+    codes = {name: code for name, (_, code, _) in outputs.items()}
+    assert {n: codes[n] for n in ("bench", "prove unknown", "prove bench", "prove classification", "prove invariant",
+                                  "experiment", "experiment mutant", "experiments", "grade json",
+                                  "grade json not gradable", "grade questions")} == {
+        "bench": 0, "prove unknown": 4, "prove bench": 0, "prove classification": 1, "prove invariant": 1,
+        "experiment": 0, "experiment mutant": 1, "experiments": 0, "grade json": 1, "grade json not gradable": 1,
+        "grade questions": 0}
+    for name in ("check seed", "check fin-no-seq"):
+        assert outputs[name][2]["exit_code"] == codes[name]
+    assert codes["check fin-no-seq"] == 1
 
 
 def test_the_platforms_get_only_their_own_keys_and_the_envelope_where_they_allow_it(outputs):
