@@ -43,7 +43,7 @@ import re
 from pathlib import Path
 
 __all__ = ["LANGS", "DOMAIN", "LOCALE_DIR", "language", "add_lang_option", "translator", "Translator",
-           "N_", "say", "property_name", "canonical_property"]
+           "N_", "say", "property_name", "property_names", "canonical_property"]
 
 LANGS = ("en", "zh")
 
@@ -173,6 +173,17 @@ def property_name(name: str, lang: str = "en") -> str:
     if m:
         return _(REACHABLE, "property").format(state=m.group(1))
     return _(name, "property")
+
+
+def property_names(lang: str = "en") -> list[str]:
+    """Every property's name in ``lang``, in the model's order (for "did you mean").
+
+    >>> property_names("zh")[-3:]
+    ['无死锁', '每次关闭都会完成', 'SYN_SENT 终将到达 ESTABLISHED 或 CLOSED']
+    """
+    from .properties import PROPERTIES
+
+    return [property_name(p.name, lang) for p in PROPERTIES]
 
 
 def _squash(text: str) -> str:

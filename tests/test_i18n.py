@@ -336,8 +336,10 @@ def test_a_property_is_named_in_english_or_chinese(p):
 
 
 def test_property_names_are_distinct_in_chinese():
-    zh = [property_name(p.name, "zh") for p in PROPERTIES]
+    zh = i18n.property_names("zh")
+    assert zh == [property_name(p.name, "zh") for p in PROPERTIES]
     assert len(set(zh)) == len(zh) == 8 + len(STATES)
+    assert i18n.property_names() == [p.name for p in PROPERTIES]
 
 
 @pytest.mark.parametrize("name", ["", "无死", "deadlock", "Deadlock Freedom", "FOO 可达", "可达"])
