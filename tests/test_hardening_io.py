@@ -54,7 +54,7 @@ def _bad_outputs(tmp_path, a_file):
             ("/dev/full", "No space left on device")]
 
 
-@pytest.mark.parametrize("command", [["diagram", "fsm", "--format", "dot"],
+@pytest.mark.parametrize("command", [["diagram", "fsm", "--format", "svg"],
                                      ["diagram", "trace", "seed", "--format", "svg"],
                                      ["grade", "--init", "write"]])
 def test_an_output_that_cannot_be_written_is_named_with_the_reason(tmp_path, a_file, capsys, command):
@@ -126,9 +126,10 @@ def _trace(tmp_path, steps):
 
 
 def test_a_good_trace_file_is_drawn(tmp_path, capsys):
-    f = _trace(tmp_path, [STEP0, STEP, STEP, STEP])
-    assert main(["diagram", "trace", "--file", str(f), "--format", "dot"]) == 0
-    assert "SEQ=100" in capsys.readouterr().out
+    # a run of the seed preset (B listens from the start): A's active OPEN sends its SYN
+    f = _trace(tmp_path, [STEP0, {**STEP, "sent": ["<SEQ=4294967294><CTL=SYN>"]}])
+    assert main(["diagram", "trace", "--file", str(f), "--preset", "seed", "--format", "dot"]) == 0
+    assert "SEQ=4294967294" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("change, message", [
