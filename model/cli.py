@@ -1,6 +1,7 @@
 """The ``tcpcheck`` command line.
 
-    tcpcheck check [--preset NAME | --config FILE] [--rules FILE] [--mutant NAME] [--json] [--max-states N]
+    tcpcheck check [--preset NAME | --config FILE] [--rules FILE] [--mutant NAME] [--json]
+                   [--max-states N] [--max-memory SIZE] [--max-seconds S] [-q | -v]
     tcpcheck presets
     tcpcheck mutants
     tcpcheck bench [--preset NAME] [--capacities 1,2,3] [--json]
@@ -12,7 +13,8 @@ plug in without model/ importing them.
 
 Exit codes: 0 every property holds; 1 a property is violated; 2 usage error
 or bad input; 3 internal error; 4 no violation found but some property is
-unknown (the exploration stopped at --max-states); 130 interrupted (Ctrl-C).
+unknown (a budget ran out: --max-states, --max-memory, --max-seconds);
+130 interrupted (Ctrl-C; check prints what it found so far).
 A closed pipe on stdout (``tcpcheck check | head -1``) keeps the command's
 own exit code.
 
@@ -26,7 +28,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import shutil
 import sys
+import time
 import traceback
 from importlib.metadata import PackageNotFoundError, entry_points, version
 
@@ -45,8 +50,25 @@ EXIT_INTERRUPTED = 130
 #: flight is bounded by the endpoints, not by the channel
 MAX_CAPACITY = 8
 
-EXIT_CODES_TEXT = ("exit codes: 0 all properties hold, 1 one is violated, 2 bad input, "
-                   "3 internal error, 4 unknown (state budget reached), 130 interrupted")
+CHECK_BUDGETS_TEXT = (
+    "budgets: --max-states N bounds the search; --max-memory SIZE (default 75% of the\n"
+    "machine's memory) and --max-seconds S (default none) bound the whole run. When one\n"
+    "runs out, or on Ctrl-C, the run stops where it is and prints what it found: a\n"
+    "violation found is genuine (its counterexample is a run of the model), a property\n"
+    "not decided is unknown.\n\n"
+    "exit codes:\n"
+    "  0    every property holds\n"
+    "  1    a property is violated (also when a budget stopped the run after it was found)\n"
+    "  2    bad input (an option, a configuration or rule file)\n"
+    "  3    internal error\n"
+    "  4    incomplete: no violation found, but a budget stopped the run and some\n"
+    "       property is unknown\n"
+    "  130  interrupted (Ctrl-C): the summary printed is what was found so far")
+
+
+def _default_memory() -> int | None:
+    from .checker import default_max_memory
+    return default_max_memory()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -115,33 +137,81 @@ def _config_from(args):
     return cfg, table
 
 
+def size(text: str) -> int:
+    """An argparse type: a memory size such as 512M, 4G or 1.5GiB (K, M, G and T
+    are powers of 1024, with or without B or iB); ``none`` is 0, no budget."""
+    if text.strip().lower() == "none":
+        return 0
+    m = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([KMGT])(?:i?B)?\s*", text, re.IGNORECASE)
+    if m is None or float(m.group(1)) <= 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a size like 512M, 4G or 1.5GiB, or none, not '{text}'")
+    return int(float(m.group(1)) * 1024 ** ("KMGT".index(m.group(2).upper()) + 1))
+
+
+def seconds(text: str) -> float:
+    """An argparse type: a number of seconds greater than 0."""
+    try:
+        s = float(text)
+    except ValueError:
+        s = float("nan")
+    if not 0 < s < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds greater than 0, not '{text}'")
+    return s
+
+
+def _mib(n: int | None) -> str:
+    return "unknown" if n is None else f"{n / 2 ** 20:,.0f} MiB"
+
+
 class _Progress:
-    """A one-line progress display on stderr, shown only when it is a terminal."""
+    """A one-line progress display on stderr (shown only when it is a terminal):
+    the search, then the properties one at a time, each with the time so far."""
 
-    def __init__(self):
-        self.shown = False
+    def __init__(self, started: float):
+        self.started, self.shown = started, False
 
-    def __call__(self, x):
-        rate = x.expanded / x.seconds if x.seconds else 0
-        sys.stderr.write(f"\r  exploring: {len(x.states):,} states found, {x.expanded:,} expanded, "
-                         f"depth {x.depth[x.expanded - 1]}, {rate:,.0f} states/s ")
+    def _show(self, text: str) -> None:
+        width = max(shutil.get_terminal_size((100, 24)).columns - 1, 20)
+        sys.stderr.write("\r" + text[:width] + "\x1b[K")
         sys.stderr.flush()
         self.shown = True
 
+    def __call__(self, x):
+        rate = x.expanded / x.seconds if x.seconds else 0
+        self._show(f"  search: {len(x.states):,} states found, {x.expanded:,} expanded, "
+                   f"depth {x.depth[x.expanded - 1]}, {rate:,.0f} states/s, "
+                   f"{time.perf_counter() - self.started:.1f} s")
+
+    def property(self, i: int, total: int, prop, seconds: float) -> None:
+        elapsed = time.perf_counter() - self.started
+        if prop is None:
+            what = "reading the states" if i == 0 else "done"
+            self._show(f"  properties: {what}, {elapsed:.1f} s")
+        else:
+            self._show(f"  properties: {i + 1}/{total} {prop.kind}: {prop.name}, {seconds:.1f} s "
+                       f"({elapsed:.1f} s in all)")
+
     def clear(self):
         if self.shown:
-            sys.stderr.write("\r" + " " * 90 + "\r")
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
 
 
 def cmd_check(args) -> int:
-    from .checker import run
+    from .checker import default_max_memory, run
     from .report import exit_code, result_json, summary_lines
 
+    started = time.perf_counter()
     cfg, table = _config_from(args)
-    progress = _Progress() if sys.stderr.isatty() and not args.json else None
-    result = run(cfg, table, max_states=args.max_states, progress=progress)
-    if progress is not None:
-        progress.clear()
+    max_memory = default_max_memory() if args.max_memory is None else (args.max_memory or None)
+    progress = _Progress(started) if sys.stderr.isatty() and not args.quiet else None
+    try:
+        result = run(cfg, table, max_states=args.max_states, progress=progress, started=started,
+                     max_seconds=args.max_seconds, max_memory=max_memory, interruptible=True)
+    finally:
+        if progress is not None:
+            progress.clear()
     try:
         if args.json:
             json.dump(result_json(result), sys.stdout, indent=2)
@@ -151,11 +221,15 @@ def cmd_check(args) -> int:
             if args.mutant is not None:
                 m = MUTANTS[args.mutant]
                 note = f"mutant {m.name}: {m.description} (claims {', '.join(m.claims)}); {_breaks(m)}"
-            print("\n".join(summary_lines(result, note)))
+            verbosity = -1 if args.quiet else 1 if args.verbose else 0
+            print("\n".join(summary_lines(result, note, verbosity=verbosity)))
         sys.stdout.flush()  # a closed pipe is found here, while the result is known
     except BrokenPipeError:
         _quiet_stdout()
-    return exit_code(result.verdicts)
+    if result.stopped == "interrupted":
+        print("tcpcheck: interrupted; the summary above is what was found so far", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return exit_code(result)
 
 
 def cmd_presets(args) -> int:
@@ -208,7 +282,8 @@ def parser() -> argparse.ArgumentParser:
         epilog="Start with 'tcpcheck check' (the built-in default model), then "
                "'tcpcheck check --preset seed' for the seed note's exchange. "
                "Exit codes: 0 all properties hold, 1 one is violated, 2 bad input, "
-               "3 internal error, 4 unknown (state budget reached), 130 interrupted (Ctrl-C).")
+               "3 internal error, 4 unknown (a budget of the run ran out: --max-states, --max-memory, "
+               "--max-seconds), 130 interrupted (Ctrl-C).")
     top.add_argument("--version", action="version", version=f"tcpcheck {_version()}",
                      help="print the version and exit")
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
@@ -233,7 +308,9 @@ def parser() -> argparse.ArgumentParser:
                + _mutants_text() + "\n\n"
                "examples:\n  tcpcheck check\n  tcpcheck check --preset seed\n"
                "  tcpcheck check --config my.toml --json > result.json\n"
-               "  tcpcheck check --mutant no-time-wait\n\n" + EXIT_CODES_TEXT)
+               "  tcpcheck check --mutant no-time-wait\n"
+               "  tcpcheck check --config big.toml --max-memory 4G --max-seconds 600\n"
+               "  tcpcheck check -q\n\n" + CHECK_BUDGETS_TEXT)
     src = c.add_mutually_exclusive_group()
     src.add_argument("--preset", metavar="NAME", help="a built-in configuration (default: default)")
     src.add_argument("--config", metavar="FILE", help="a TOML configuration file")
@@ -244,7 +321,19 @@ def parser() -> argparse.ArgumentParser:
                         "unless --preset or --config is given)")
     c.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
     c.add_argument("--max-states", type=positive, metavar="N",
-                   help="stop after N states and report the run as incomplete")
+                   help="stop the search after N states (the properties are then checked on "
+                        "those) and report the run as incomplete (default: no limit)")
+    c.add_argument("--max-memory", type=size, metavar="SIZE",
+                   help="stop when the process's resident memory reaches SIZE, e.g. 512M, 4G, "
+                        "1.5GiB (powers of 1024), or 'none' (default: 75%% of this machine's "
+                        f"memory, here {_mib(_default_memory())})")
+    c.add_argument("--max-seconds", type=seconds, metavar="S",
+                   help="stop when the run has taken S seconds (default: no limit)")
+    level = c.add_mutually_exclusive_group()
+    level.add_argument("-q", "--quiet", action="store_true",
+                       help="print only the verdicts and the result line, and no progress")
+    level.add_argument("-v", "--verbose", action="store_true",
+                       help="print more detail (each property's time, ...)")
     c.set_defaults(func=cmd_check)
 
     p = sub.add_parser("presets", help="list the built-in configurations and their settings",

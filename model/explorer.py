@@ -15,6 +15,7 @@ It knows nothing of TCP: it needs only ``initial_states()`` and
 
 from __future__ import annotations
 
+import copy
 import time
 from array import array
 from bisect import bisect_left, bisect_right
@@ -23,6 +24,10 @@ from typing import Callable
 import networkx as nx
 
 __all__ = ["Exploration", "explore", "find_path"]
+
+
+def _identity(s):
+    return s
 
 
 class Exploration:
@@ -40,6 +45,7 @@ class Exploration:
         self.expanded = 0  # states whose successors were computed
         self.terminal: list[int] = []  # expanded states without successors
         self.complete = True
+        self.stopped: str | None = None  # why the search stopped early: "max-states", a stop reason
         self.seconds = 0.0
         self.decode = lambda s: s  # internal state -> readable state
         self.describe = lambda label: label  # internal label -> readable label
@@ -124,6 +130,31 @@ class Exploration:
             out.append((self.label(k), self.state(v)))
         return out
 
+    def decoded(self) -> "Exploration":
+        """A view of this exploration whose states are held in readable form,
+        for analyses that read every state more than once: the same ids,
+        edges and labels (shared, not copied), each state decoded once."""
+        view = copy.copy(self)
+        view.states = [self.decode(s) for s in self.states]
+        view.decode = _identity
+        return view
+
+    def _cut(self, expanded: int) -> None:
+        """Make the exploration consistent after an interrupt that came at any
+        point of the expansion of state ``expanded``: the arrays of states and
+        of edges to a common length, and no edge or terminal of that state or
+        later (it counts as not expanded; states already found from it stay)."""
+        n = min(len(self.states), len(self.parent), len(self.via), len(self.depth))
+        for a in (self.states, self.parent, self.via, self.depth):
+            del a[n:]
+        m = min(len(self.src), len(self.dst), len(self.lab))
+        m = bisect_left(self.src, expanded, 0, m)
+        for a in (self.src, self.dst, self.lab):
+            del a[m:]
+        while self.terminal and self.terminal[-1] >= expanded:
+            self.terminal.pop()
+        self.expanded = expanded
+
     def graph(self) -> nx.DiGraph:
         """The reachable-state graph: nodes are state ids (attribute ``state``).
         Each edge carries the ``label`` of the first step found between its two
@@ -140,15 +171,28 @@ class Exploration:
 
 def explore(model, max_states: int | None = None,
             progress: Callable[[Exploration], None] | None = None,
-            progress_every: float = 0.5) -> Exploration:
+            progress_every: float = 0.5,
+            stop: Callable[[Exploration], str | None] | None = None,
+            interruptible: bool = False) -> Exploration:
     """Explore ``model`` breadth-first, stopping cleanly after ``max_states`` states.
+
+    ``progress(x)`` is called about every ``progress_every`` seconds.
+    ``stop(x)`` is asked every 4,096 expansions whether to stop: a reason
+    (a short string) stops the search there, incomplete, with ``x.stopped``
+    that reason (``"max-states"`` when the state budget stopped it).  When
+    ``interruptible``, Ctrl-C (KeyboardInterrupt) stops it too, at whatever
+    point of an expansion it came, with ``x.stopped == "interrupted"`` and
+    the states and edges found so far; otherwise the interrupt propagates.
 
     >>> class Counter:                         # a toy model: 0 -> 1 -> 2
     ...     def initial_states(self): return [0]
     ...     def successors(self, s): return [("inc", s + 1)] if s < 2 else []
     >>> x = explore(Counter())
-    >>> len(x.states), x.transitions, x.terminal, x.complete
-    (3, 2, [2], True)
+    >>> len(x.states), x.transitions, x.terminal, x.complete, x.stopped
+    (3, 2, [2], True, None)
+    >>> x = explore(Counter(), max_states=2)
+    >>> len(x.states), x.expanded, x.complete, x.stopped
+    (2, 2, False, 'max-states')
     """
     x = Exploration()
     x.decode = getattr(model, "decode", x.decode)
@@ -170,39 +214,52 @@ def explore(model, max_states: int | None = None,
     limit = max_states if max_states is not None else float("inf")
     successors = model.successors
     i = 0
-    while i < len(states):
-        succ = successors(states[i])
-        if not succ:
-            x.terminal.append(i)
-        d = depth[i] + 1
-        for label, t in succ:
-            k = label_index.get(label)
-            if k is None:
-                k = label_index[label] = len(x.labels)
-                x.labels.append(label)
-            j = index.get(t)
-            if j is None:
-                if len(states) >= limit:
-                    x.complete = False
-                    continue
-                j = index[t] = len(states)
-                states.append(t)
-                parent.append(i)
-                via.append(k)
-                depth.append(d)
-            src.append(i)
-            dst.append(j)
-            lab.append(k)
-        i += 1
-        if not x.complete:
-            break
-        if progress is not None and (i & 1023) == 0:
-            now = time.perf_counter()
-            if now >= next_report:
-                x.expanded, x.seconds = i, now - started
-                progress(x)
-                next_report = now + progress_every
-    x.expanded = i
+    try:
+        while i < len(states):
+            succ = successors(states[i])
+            if not succ:
+                x.terminal.append(i)
+            d = depth[i] + 1
+            for label, t in succ:
+                k = label_index.get(label)
+                if k is None:
+                    k = label_index[label] = len(x.labels)
+                    x.labels.append(label)
+                j = index.get(t)
+                if j is None:
+                    if len(states) >= limit:
+                        x.complete, x.stopped = False, "max-states"
+                        continue
+                    j = index[t] = len(states)
+                    states.append(t)
+                    parent.append(i)
+                    via.append(k)
+                    depth.append(d)
+                src.append(i)
+                dst.append(j)
+                lab.append(k)
+            i += 1
+            if not x.complete:
+                break
+            if (i & 1023) == 0:
+                if stop is not None and (i & 4095) == 0 and i < len(states):
+                    x.expanded, x.seconds = i, time.perf_counter() - started
+                    why = stop(x)
+                    if why is not None:
+                        x.complete, x.stopped = False, why
+                        break
+                if progress is not None:
+                    now = time.perf_counter()
+                    if now >= next_report:
+                        x.expanded, x.seconds = i, now - started
+                        progress(x)
+                        next_report = now + progress_every
+        x.expanded = i
+    except KeyboardInterrupt:
+        if not interruptible:
+            raise
+        x._cut(i)
+        x.complete, x.stopped = False, "interrupted"
     x.seconds = time.perf_counter() - started
     return x
 
