@@ -33,12 +33,14 @@ It states invariants; it neither checks nor proves them, and needs no z3.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Callable, NamedTuple
 
 from .tcb import FIN_SENT, SYNCHRONIZED
 
 __all__ = ["Side", "Fact", "Invariant", "CHECKED", "INVARIANTS", "REASONS", "DATA_LIMIT", "MAX_WINDOW",
-           "ASSUMPTIONS", "FIN_RECEIVED", "FIN_OUT", "has_tcb", "implies", "violation", "holds_in", "sides_of"]
+           "ASSUMPTIONS", "FIN_RECEIVED", "FIN_OUT", "has_tcb", "implies", "violation", "checker", "holds_in",
+           "sides_of"]
 
 #: The proofs assume an application sends fewer data segments than this in one
 #: connection (each carries one octet), so a connection never uses more than a
@@ -338,24 +340,64 @@ INVARIANTS: tuple[Invariant, ...] = (
 
 # --- evaluation on integers ---------------------------------------------------------------
 
+def _pair_why(D, inv: Invariant, x, X: Side, y, Y: Side):
+    for f in inv.facts:
+        if f.runs and f.part == "pair" and not f.holds(D, X, Y):
+            return f.why, f.facts(D, x, X, y, Y)
+    return None
+
+
+def _segment_why(D, inv: Invariant, x, y, s, X: Side, Y: Side):
+    for f in inv.facts:
+        if f.runs and f.part == "segment" and not f.holds(D, s, X, Y):
+            return f.why, f.facts(D, x, y, s, X, Y)
+    return None
+
+
 def violation(D, inv: Invariant, A: Side, B: Side, flights) -> tuple[str, dict] | None:
     """The first checked fact of ``inv`` that fails in a state with sides A and B
     and segments in flight ``flights = (A to B, B to A)``, as its reason: (the
     template's name in :data:`REASONS`, its facts); None when all hold.  A's side
-    is looked at first (its pair facts, then the segments it sent), then B's,
-    each in the order of ``inv.facts``; the domain must answer with Python bools."""
+    is looked at first (its pair facts, then each segment it sent, each in the
+    order of ``inv.facts``), then B's; the domain must answer with Python bools."""
     for x, X, y, Y, flight in (("A", A, "B", B, flights[0]), ("B", B, "A", A, flights[1])):
-        for f in inv.facts:
-            if not f.runs:
-                continue
-            if f.part == "pair":
-                if not f.holds(D, X, Y):
-                    return f.why, f.facts(D, x, X, y, Y)
-            else:
-                for s in flight:
-                    if not f.holds(D, s, X, Y):
-                        return f.why, f.facts(D, x, y, s, X, Y)
+        why = _pair_why(D, inv, x, X, y, Y)
+        for s in flight:
+            if why is not None:
+                break
+            why = _segment_why(D, inv, x, y, s, X, Y)
+        if why is not None:
+            return why
     return None
+
+
+def checker(D, inv: Invariant, cache: int = 1 << 16) -> Callable:
+    """:func:`violation` of ``inv`` as a function of the two TCBs and the segments in
+    flight, ``(A, B, A to B, B to A) -> reason or None``, for the checker: its facts
+    read only TCBs and segments, and many states share them, so the answers of each
+    side and segment are remembered (up to ``cache`` of each)."""
+    pair = lru_cache(cache)(lambda x, X, y, Y: _pair_why(D, inv, x, Side(X, None, None), y, Side(Y, None, None)))
+    seg = lru_cache(cache)(lambda x, y, s, X, Y: _segment_why(D, inv, x, y, s, Side(X, None, None),
+                                                              Side(Y, None, None)))
+
+    segments = any(f.runs and f.part == "segment" for f in inv.facts)
+
+    def check(A, B, net_AB, net_BA):
+        why = pair("A", A, "B", B)
+        if why is None and segments:
+            for s in net_AB:
+                why = seg("A", "B", s, A, B)
+                if why is not None:
+                    return why
+        if why is None:
+            why = pair("B", B, "A", A)
+        if why is None and segments:
+            for s in net_BA:
+                why = seg("B", "A", s, B, A)
+                if why is not None:
+                    return why
+        return why
+    return check
 
 
 def holds_in(D, inv: Invariant, A: Side, B: Side, flights) -> bool:

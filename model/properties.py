@@ -28,7 +28,7 @@ from __future__ import annotations
 from typing import Callable, NamedTuple
 
 from .explorer import Exploration
-from .invariants import CHECKED, REASONS as INVARIANT_REASONS, Invariant, Side, violation
+from .invariants import CHECKED, REASONS as INVARIANT_REASONS, Invariant, checker
 from .liveness import FAIRNESS, Lasso, leads_to
 from .system import State
 from .tcb import STATES, Concrete, describe_segment
@@ -106,8 +106,10 @@ class Verdict(NamedTuple):
 
 def _invariant(inv: Invariant) -> Callable:
     """The test of a checked invariant on a state: its first failing fact, said as a Text."""
+    check = checker(D, inv)
+
     def test(s: State):
-        why = violation(D, inv, Side(s.A, None, None), Side(s.B, None, None), (s.net_AB, s.net_BA))
+        why = check(s.A, s.B, s.net_AB, s.net_BA)
         return None if why is None else _why(why[0], **why[1])
     return test
 
