@@ -85,7 +85,7 @@ def test_unknown_test_kind(tmp_path):
     text = BASE.replace('kind = "rows"', 'kind = "row"')
     path, errors = _errors(tmp_path, text)
     assert errors == [f"{path}:{_line(text, ROW_KIND)}: a test's kind must be one of rows, behaviour, "
-                      f"properties, prove, not 'row'"]
+                      f"properties, prove, not 'row' (did you mean 'rows'?)"]
 
 
 def test_behaviour_test_without_configuration(tmp_path):
@@ -112,7 +112,8 @@ def test_bad_visibility(tmp_path):
     text = BASE + 'visibility = "after_due"\n'
     path, errors = _errors(tmp_path, text)
     assert errors == [f"{path}:{_line(text, 'after_due')}: visibility must be one of visible, after_due_date, "
-                      f"after_published, hidden (Gradescope's names), not 'after_due'"]
+                      f"after_published, hidden (Gradescope's names), not 'after_due' "
+                      f"(did you mean 'after_due_date'?)"]
 
 
 INLINE_CAPACITY = BASE + '''
@@ -206,14 +207,15 @@ def test_several_errors_reported_together_in_line_order(tmp_path):
     assert errors == [
         f"{path}:{_line(s, 'feedbak')}: unknown key 'feedbak'; did you mean 'feedback'?",
         f"{path}:{_line(s, 'capacity = 99')}: configuration 'big': capacity must be an integer from 1 to 8, not 99",
-        f"{path}:{_line(s, ROW_KIND)}: a test's kind must be one of rows, behaviour, properties, prove, not 'row'",
+        f"{path}:{_line(s, ROW_KIND)}: a test's kind must be one of rows, behaviour, properties, prove, not 'row' "
+        f"(did you mean 'rows'?)",
         f"{path}:{_nth(s, BEHAVIOUR_KIND, 0)}: a behaviour "
         # 'big' is defined, though invalid (its own error is above), so it is one of the names to pick
         f"test names its configuration: configuration = \"NAME\" (one of the [[configurations]]: lossy, big)",
         f"{path}:{_line(s, 'losy')}: unknown configuration 'losy'; did you mean 'lossy'?",
         f"{path}:{_line(s, 'fredom')}: unknown property 'deadlock fredom'; did you mean 'deadlock freedom'?",
         f"{path}:{_line(s, 'after_due')}: visibility must be one of visible, after_due_date, after_published, "
-        f"hidden (Gradescope's names), not 'after_due'",
+        f"hidden (Gradescope's names), not 'after_due' (did you mean 'after_due_date'?)",
     ]
 
 

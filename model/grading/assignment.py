@@ -118,6 +118,12 @@ def _did_you_mean(word: str, choices) -> str:
     return f"; did you mean '{close}'?" if close else f"; expected one of: {', '.join(choices)}"
 
 
+def _hint(word, choices) -> str:
+    """" (did you mean 'X'?)" after a message that lists the choices already, or nothing."""
+    close = closest(word, choices) if isinstance(word, str) else None
+    return f" (did you mean '{close}'?)" if close else ""
+
+
 def load_assignment(path: str | Path) -> Assignment:
     """Read and validate the assignment file at ``path`` and load its reference."""
     p = Path(path)
@@ -173,11 +179,12 @@ def parse_assignment(text: str, path: str, base_dir: Path | None = None) -> Assi
     title = get("title", (str,), "", "a string in quotes")
     kind = get("kind", (str,), "table", "a string: table or questions")
     if kind not in KINDS:
-        err(lines.line("kind"), f"kind must be 'table' or 'questions', not {kind!r}")
+        err(lines.line("kind"), f"kind must be 'table' or 'questions', not {kind!r}{_hint(kind, KINDS)}")
         kind = "table"
     feedback = get("feedback", (str,), "run", "a string")
     if feedback not in FEEDBACK:
-        err(lines.line("feedback"), f"feedback must be one of {', '.join(FEEDBACK)}, not {feedback!r}")
+        err(lines.line("feedback"), f"feedback must be one of {', '.join(FEEDBACK)}, not {feedback!r}"
+                                    f"{_hint(feedback, FEEDBACK)}")
         feedback = "run"
     partial = get("partial", (bool,), False, "true or false")
     submission = get("submission", (str,), "submission.rules" if kind == "table" else "answers.toml",
@@ -335,7 +342,8 @@ def _tests(data, lines, kind, configurations, feedback, err) -> list[Test]:
                 ok = False
         t_kind = entry.get("kind")
         if t_kind not in TEST_KINDS:
-            err(at("kind"), f"a test's kind must be one of {', '.join(TEST_KINDS)}, not {t_kind!r}")
+            err(at("kind"), f"a test's kind must be one of {', '.join(TEST_KINDS)}, not {t_kind!r}"
+                            f"{_hint(t_kind, TEST_KINDS)}")
             ok = False
         points = entry.get("points", 0)
         if type(points) not in (int, float) or not 0 <= points <= 10_000:
@@ -344,11 +352,11 @@ def _tests(data, lines, kind, configurations, feedback, err) -> list[Test]:
         visibility = entry.get("visibility", "visible")
         if visibility not in VISIBILITIES:
             err(at("visibility"), f"visibility must be one of {', '.join(VISIBILITIES)} (Gradescope's "
-                                  f"names), not {visibility!r}")
+                                  f"names), not {visibility!r}{_hint(visibility, VISIBILITIES)}")
             ok = False
         fb = entry.get("feedback", feedback)
         if fb not in FEEDBACK:
-            err(at("feedback"), f"feedback must be one of {', '.join(FEEDBACK)}, not {fb!r}")
+            err(at("feedback"), f"feedback must be one of {', '.join(FEEDBACK)}, not {fb!r}{_hint(fb, FEEDBACK)}")
             ok = False
         name = entry.get("name", "")
         if not isinstance(name, str):
