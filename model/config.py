@@ -270,8 +270,8 @@ def _check_sequence_number(value, where: str, key: str) -> None:
             f"{key} must be an integer from 0 to {MOD - 1}, not {value!r}")
 
 
-#: Endpoint keys that change which states it can reach: a file that sets one
-#: and not ``reaches`` drops the preset's ``reaches`` for that endpoint.
+#: Endpoint keys that change which states it can reach: a file that changes
+#: one and does not set ``reaches`` drops the preset's ``reaches`` for that endpoint.
 _BEHAVIOUR = {"open", "opened", "close_in", "abort", "foreign_socket", "opens"}
 
 _TOP = ("preset", "rules", "rcv_wnd", "iss_step", "network", "timers", "A", "B")
@@ -375,9 +375,10 @@ def parse_config(text: str, source: str, base_dir: Path | None = None, name: str
         section = data.get(who, {})
         _expect(isinstance(section, dict), f"{p}:{_line_of(text, None, who)}", f"{who} must be a table: [{who}]")
         base = endpoints[who]
-        if "reaches" not in section and _BEHAVIOUR & set(section):
-            base = replace(base, reaches=None)  # the preset's intent was for its own behaviour
-        endpoints[who] = _endpoint(base, section, text, str(p), who)
+        changed = _endpoint(base, section, text, str(p), who)
+        if "reaches" not in section and any(getattr(changed, k) != getattr(base, k) for k in _BEHAVIOUR):
+            changed = replace(changed, reaches=None)  # the preset's intent was for its own behaviour
+        endpoints[who] = changed
     if endpoints["A"] != cfg.A or endpoints["B"] != cfg.B:
         changes.update(endpoints)
     return replace(cfg, **changes)
