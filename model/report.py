@@ -570,7 +570,8 @@ def summary_lines(result: Result, preset_note: str = "", verbosity: int = 0) -> 
     if verbosity < 0:
         for v in result.verdicts:
             w.say(_verdict_line(result, v, known.get(v.name), True), hang=26)
-        w.say(_result_text(result, known))
+        text = _result_text(result, known)
+        w.say(text[:-1] + "." if text.endswith(":") else text)  # the reasons are not listed
         return w.lines
     w.say(f"tcpcheck: TCP connection management (RFC 9293), configuration '{cfg.name}'")
     if preset_note:

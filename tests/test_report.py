@@ -230,7 +230,7 @@ def test_quiet_is_one_line_per_verdict_and_the_result(columns):
     lines = summary_lines(r, verbosity=-1)
     assert len(lines) == len(r.verdicts) + 1
     assert lines[-1] == ("Result: 3 of 19 properties violated, all known consequences of RFC 9293 itself, not "
-                         "mistakes of the model or of the table:")
+                         "mistakes of the model or of the table.")
     assert lines[4].startswith("  VIOLATED  step          the passive closer is never reset")
     assert lines[4].endswith(": A in LAST_ACK is reset by <SEQ=302><CTL=RST> (a known consequence of RFC 9293)")
 
