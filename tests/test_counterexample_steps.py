@@ -72,7 +72,8 @@ def test_a_step_counterexample_keeps_the_violating_step():
     assert path_of(x, v) == [(None, LAST_ACK), (IS_RESET, CLOSED)]
 
 
-def test_reports_show_the_violating_step():
+def test_reports_show_the_violating_step(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "1000")  # the report's prose unwrapped
     x = two_ways_to_close()
     result = Result(preset("seed"), load_table(), x, check_properties(x, (PASSIVE_CLOSER,)))
     lines = summary_lines(result)
@@ -83,7 +84,7 @@ def test_reports_show_the_violating_step():
     assert not any("user timeout" in line for line in lines[at:])
     (prop,) = result_json(result)["properties"]
     step = prop["counterexample"][-1]
-    assert (step["kind"], step["event"], step["segment"]) == ("rcv", "rcv RST", "<SEQ=302><CTL=RST>")
+    assert (step["kind"], step["event"], step["segment"]["text"]) == ("rcv", "rcv RST", "<SEQ=302><CTL=RST>")
 
 
 def test_walk_takes_the_steps_it_is_given_and_checks_them():
@@ -134,7 +135,8 @@ def test_tcp_a_loss_and_an_ignored_arrival_join_the_same_states(lost_fin):
     assert path_of(x, v)[-1][0] == both[1]
 
 
-def test_tcp_summary_and_json_show_the_loss(lost_fin):
+def test_tcp_summary_and_json_show_the_loss(lost_fin, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "1000")
     lines = summary_lines(lost_fin)
     at = lines.index("Counterexample to 'the network never loses a FIN' (5 steps): a FIN is lost")
     assert lines[at + 9].split()[:3] == ["5.", "network", "loses"]

@@ -367,19 +367,22 @@ def _main(capsys, *args):
 
 
 # exit code of 'tcpcheck check' on the reference in each mutant's configuration: 1 where a
-# property of properties.py fails there already (CLOSING unreachable in the seed note's close,
-# old segments of an earlier incarnation acknowledging what the new one has not sent)
+# property of properties.py fails there already (old segments of an earlier incarnation
+# acknowledging what the new one has not sent, the stranding of a lossy network); CLOSING, which
+# the seed note's close does not mean to reach, is information, not a violation
 REFERENCE_EXIT = {"no-time-wait": 0, "two-way-handshake": 1, "fin-no-seq": 0, "no-closing": 0,
-                  "no-fin-retransmit": 1, "short-time-wait": 1, "time-wait-forever": 1, "last-ack-silent": 1,
-                  "syn-counted-twice": 1, "syn-not-counted": 1, "ack-check-forgets-snd-nxt": 1, "fin-resent-as-new": 1,
+                  "no-fin-retransmit": 1, "short-time-wait": 1, "time-wait-forever": 0, "last-ack-silent": 1,
+                  "syn-counted-twice": 0, "syn-not-counted": 0, "ack-check-forgets-snd-nxt": 0, "fin-resent-as-new": 0,
                   "syn-rcvd-waits-forever": 1}
 
 
 @pytest.mark.parametrize("name", list(MUTANTS))
-def test_check_mutant_exit_codes(name, capsys, tmp_path):
+def test_check_mutant_exit_codes(name, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "1000")  # the header lines unwrapped
     code, out, err = _main(capsys, "check", "--mutant", name)
-    assert (code, err) == (1, "")
     m = MUTANTS[name]
+    # a mutant whose bug no bounded run reaches is refuted by prove, not by check
+    assert (code, err) == (0 if m.property is None else 1, "")
     assert out.splitlines()[:2] == [
         f"tcpcheck: TCP connection management (RFC 9293), configuration 'the {name} demonstration "
         f"(from preset seed), mutant {name}'",
@@ -390,7 +393,8 @@ def test_check_mutant_exit_codes(name, capsys, tmp_path):
     path.write_text(m.config)
     code, out, _ = _main(capsys, "check", "--config", str(path))
     assert code == REFERENCE_EXIT[name]
-    assert f"configuration '{name}.toml (from preset seed)'" in out and "mutant" not in out
+    header = out.split("\n\n")[0]
+    assert f"configuration '{name}.toml (from preset seed)'" in header and "mutant" not in header
 
 
 def test_check_mutant_on_another_configuration_and_as_json(capsys):
