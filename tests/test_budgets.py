@@ -347,3 +347,27 @@ def test_ctrl_c_in_the_properties_keeps_the_verdicts_found(big_config):
     verdicts = [p["verdict"] for p in doc["properties"]]
     assert verdicts[0] == "holds" and verdicts[-1] == "unknown"
     assert "properties: 1/19 invariant: no acknowledgment of unsent data" in err
+
+
+def test_a_callers_own_alarm_is_left_alone():
+    """A grader's or a test's wall-clock limit (a pending SIGALRM timer) survives a
+    run with budgets: the run then asks its budget between properties only."""
+    fired = []
+    old = signal.signal(signal.SIGALRM, lambda *a: fired.append(1))
+    signal.setitimer(signal.ITIMER_REAL, 60)
+    try:
+        r = run(preset("seed"), max_seconds=100, max_memory=2 ** 40)
+        assert r.stopped is None
+        assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 60
+        assert signal.getsignal(signal.SIGALRM) is not None and not fired
+        assert signal.getsignal(signal.SIGALRM).__name__ == "<lambda>"
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def test_without_budgets_or_progress_no_alarm_is_used(monkeypatch):
+    calls = []
+    monkeypatch.setattr(signal, "setitimer", lambda *a: calls.append(a) or (0.0, 0.0))
+    run(preset("seed"))
+    assert calls == []
