@@ -1,0 +1,130 @@
+"""``tcpcheck explore``: the model in a local web page (issue 14).
+
+The page shows the global state of a run (both TCBs, each application's
+remaining intentions, the segments in flight), the steps enabled from it
+(who acts, the event, the rule of the table at file:line, the segments it
+sends), the run's message sequence chart (drawn by the chart code of
+``diagram trace``, through the ``tcpcheck.charts`` entry point) and the
+properties the run violates.  Clicking a step takes it; the run is in the
+URL (``#run=0,0,1``), so the browser's back and forward work and a URL can
+be shared and reloaded.  A counterexample of ``check`` opens as a run to
+step through.
+
+:mod:`.session` computes everything from the model, :mod:`.server` serves
+it (standard library, 127.0.0.1 only), ``static/`` holds the page.  This
+package plugs into the command line through the ``tcpcheck.commands`` entry
+point group, like the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import webbrowser
+
+__all__ = ["register", "cmd_explore"]
+
+EXAMPLES = """\
+examples:
+  tcpcheck explore --preset seed
+  tcpcheck explore --preset seed --port 0 --open
+  tcpcheck explore --mutant syn-counted-twice
+  tcpcheck explore --preset default --counterexample "deadlock freedom"
+  tcpcheck explore --preset default --counterexample DEAD1 --lang zh
+  tcpcheck check --preset default --json > r.json; tcpcheck explore --preset default --file r.json
+
+The page: the current state (both TCBs, each application's remaining
+intentions, the segments in flight each way), the steps enabled from it (click
+one to take it), the run so far and its message sequence chart, the properties
+the run violates (flagged at the step they fail), what can still happen from
+here, and check's counterexamples to open. The run is in the URL
+(#run=0,0,1&lang=en): back and forward work, and the URL can be shared with
+anyone who starts the same configuration.
+
+exit codes:
+  0    stopped with Ctrl-C
+  2    bad input (an option, a configuration, rule or trace file; the port in use)
+  3    internal error"""
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number from 0 to 65535, not '{text}'")
+    return int(text)
+
+
+def register(sub) -> None:
+    """Add ``explore`` to the command line's subparsers."""
+    from ..table import REFERENCE
+    from ..i18n import add_lang_option
+
+    p = sub.add_parser(
+        "explore", help="walk the model's runs in a local web page",
+        description="Start a local web server (127.0.0.1 only) with a page on which you step\n"
+                    "through the model's runs: click a step to take it, see both endpoints, the\n"
+                    "network and the message sequence chart, and which properties the run breaks.\n"
+                    "It prints its address and runs until Ctrl-C; nothing is downloaded.",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXAMPLES)
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--preset", metavar="NAME", help="a built-in configuration (default: default; "
+                                                      "'tcpcheck presets' lists them)")
+    src.add_argument("--config", metavar="FILE", help="a TOML configuration file")
+    rules = p.add_mutually_exclusive_group()
+    rules.add_argument("--rules", metavar="FILE",
+                       help=f"a rule table instead of the reference one ({REFERENCE.name})")
+    rules.add_argument("--mutant", metavar="NAME",
+                       help="a named broken variant of the model ('tcpcheck mutants'), in its own "
+                            "configuration unless --preset or --config is given")
+    start = p.add_mutually_exclusive_group()
+    start.add_argument("--counterexample", metavar="PROPERTY",
+                       help="open at this property's counterexample (or witness): its name, in English "
+                            "or Chinese, or its id such as DEAD1")
+    start.add_argument("--file", metavar="CHECK.json",
+                       help="open at a run of a 'tcpcheck check --json' output (the first violated "
+                            "property's, or --property's) or of a trace file")
+    p.add_argument("--property", metavar="NAME", help="with --file: whose run to open")
+    p.add_argument("--port", type=_port, default=8765, metavar="N",
+                   help="the port to listen on (default: 8765; 0 picks a free one)")
+    p.add_argument("--open", action="store_true", help="also open the page in the web browser")
+    add_lang_option(p)
+    p.set_defaults(func=cmd_explore)
+
+
+def cmd_explore(args) -> int:
+    from ..cli import _config_from
+    from ..config import PRESETS
+    from ..errors import InputError
+    from ..i18n import language
+    from ..mutants import MUTANTS
+    from .server import make_server
+    from .session import Session
+
+    if args.property and not args.file:
+        raise InputError("--property: give it with --file CHECK.json, to say whose run to open")
+    lang = language(args.lang)
+    cfg, table = _config_from(args)
+    note = PRESETS[cfg.name][0] if cfg.name in PRESETS else ""
+    if args.mutant is not None:
+        note = f"mutant {args.mutant}: {MUTANTS[args.mutant].description}"
+    session = Session(cfg, table, note)
+    if args.counterexample:
+        session.open_counterexample(args.counterexample)
+    elif args.file:
+        session.open_file(args.file, args.property)
+    server = make_server(session, args.port, lang)
+    host, port = server.server_address[:2]
+    url = f"http://{host}:{port}/"
+    start = f"{url}#run={','.join(map(str, session.start))}&lang={lang}" if session.start else url
+    print(f"tcpcheck explore: configuration '{cfg.name}', rules {session.table.name}")
+    if session.start_title:
+        print(f"  opening at the {session.start_title} ({len(session.start)} steps)")
+    print(f"  serving {start}  (Ctrl-C to stop)", flush=True)
+    if args.open:
+        webbrowser.open(start)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("tcpcheck explore: stopped", file=sys.stderr)
+    finally:
+        server.server_close()
+    return 0
