@@ -241,6 +241,13 @@ class CheckResult:
         return (f"{self.config.name}: {self.states:,} states, {self.transitions:,} transitions"
                 f"{'' if self.complete else ' (incomplete)'}; {result}")
 
+    def result_text(self) -> str:
+        """The closing paragraph of ``tcpcheck check``'s summary ("Result: ..."):
+        the verdict in words, what is a known consequence of RFC 9293, what to run next."""
+        lines = self.summary(verbosity=-1).splitlines()
+        start = next((i for i, line in enumerate(lines) if line.startswith("Result:")), len(lines))
+        return "\n".join(lines[start:])
+
     def __repr__(self) -> str:
         return self.headline()
 
@@ -254,19 +261,22 @@ class CheckResult:
             picture = f"<p><i>{escape(str(exc))}</i></p>"
         return (f'<div class="tcpcheck-check"><p><b>{escape(self.headline())}</b></p>'
                 f"{self.table()._repr_html_()}"
-                f"<details><summary>tcpcheck check</summary><pre>{escape(self.summary())}</pre></details>"
+                f"<pre>{escape(self.result_text())}</pre>"
                 f"{picture}</div>")
 
 
-def compare(results: dict[str, CheckResult]) -> Table:
+def compare(results: dict[str, CheckResult], differing: bool = False) -> Table:
     """The verdicts of several checks side by side, one column per result
-    (by the name it is given), one row per property.
+    (by the name it is given), one row per property (with ``differing``, only
+    the properties whose verdicts are not all the same).
 
     >>> t = compare({"reference": check(preset="seed"), "time-wait-forever": check(mutant="time-wait-forever")})
     >>> t.header
     ('id', 'property', 'reference', 'time-wait-forever')
     >>> [row for row in t.rows if row[2] != row[3]]
     [('LIVE1', 'every close completes', 'holds', 'violated')]
+    >>> len(t), compare({"reference": check(preset="seed"), "seed again": check(preset="seed")}, differing=True).rows
+    (19, [])
     """
     names = list(results)
     first = next(iter(results.values()))
@@ -276,5 +286,6 @@ def compare(results: dict[str, CheckResult]) -> Table:
         for r in results.values():
             w = r.raw.verdicts[i]
             cells.append("info" if w.verdict != "holds" and not r.counts(w.name) else w.verdict)
-        rows.append((getattr(v, "id", ""), v.name, *cells))
+        if not differing or len(set(cells)) > 1:
+            rows.append((getattr(v, "id", ""), v.name, *cells))
     return Table(("id", "property", *names), rows, verdict_column=None)
