@@ -22,7 +22,6 @@ from tcpcheck.model.tcb import STATES, TCB, Concrete, Segment
 from tcpcheck.proofs.domain import Symbolic, bv
 from tcpcheck.proofs.encoding import shapes
 from tcpcheck.proofs.invariants import INVARIANTS, holds_in, sides_of
-from tcpcheck.proofs.cli import _describe
 from tcpcheck.proofs.invariants import FIN_OUT
 from tcpcheck.proofs.liveness import (ENDED, FAIRNESS, PEER_MOVES, STATEMENT, SUPPORT, WAITS_FOR_PEER, connection_ends,
                                       peer_of_fin_wait_2)
@@ -58,7 +57,7 @@ def test_every_obligation_is_proved_on_rfc9293(reference_json):
     assert got == [("segment classification is total and unambiguous", "proved", 18),
                    *[(name, "proved", 1 + 155) for name in NAMES],
                    ("every connection ends", "proved", 302 + len(SUPPORT) + 155 + 1)]
-    assert all(set(o) == {"name", "statement", "verdict", "seconds", "queries"} for o in out["obligations"])
+    assert all(set(o) == {"id", "name", "statement", "verdict", "seconds", "queries"} for o in out["obligations"])
     assert out["fairness"] == list(FAIRNESS) and len(FAIRNESS) == 4 and "note" not in out
     # the exception is the narrowed one, in the statement printed with the verdict
     assert out["obligations"][-1]["statement"] == STATEMENT
@@ -181,12 +180,12 @@ def test_no_closing_is_refuted_where_check_shows_the_deadlock(capsys):
     # it, and stays in FIN_WAIT_1
     X, Y, after = cx["before"]["X"], cx["before"]["Y"], cx["after"]["X"]
     assert X["state"] == after["state"] == "FIN_WAIT_1" and Y["state"] in FIN_OUT
-    assert "FIN" in cx["arriving"]["control"] and cx["arriving"]["SEG.SEQ"] == X["RCV.NXT"]
+    assert "FIN" in cx["arriving"]["CTL"] and cx["arriving"]["SEQ"] == X["RCV.NXT"]
     assert after["RCV.NXT"] == (X["RCV.NXT"] + 1) % 2**32 == Y["SND.NXT"]
-    assert [seg["SEG.ACK"] for seg in cx["sent"]] == [Y["SND.NXT"]]
+    assert [seg["ACK"] for seg in cx["sent"]] == [Y["SND.NXT"]]
     assert cx["breaks"][0] == ("a FIN received is known, for X after the step: X has taken its peer's FIN but is "
                                "in FIN_WAIT_1: it may reach FIN_WAIT_2 and wait there for a FIN that has already come")
-    lines = _describe(cx)
+    lines = cx["text"]  # the counterexample's lines, as the text output prints them
     assert lines[0] == f"rule: {cx['rule']}" and lines[-1].startswith("broken for: a FIN received is known")
     assert any(line.startswith("before: Y in ") for line in lines)
     # the explicit checker: the same two rules fire in its run, which ends with both ends
