@@ -339,7 +339,8 @@ def test_the_benchmark_times_a_serial_baseline_and_the_shared_run(capsys):
     """With every query cut short the figures are small, but the shape is the real one."""
     assert main(["prove", "--bench", "--json", "--jobs", "2", "--timeout", "0.001"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert set(out) == {"table", "jobs", "baseline_seconds", "seconds", "ratio", "obligations", "target_seconds"}
+    assert set(out) == {"schema_version", "tool", "kind", "table", "jobs", "baseline_seconds", "seconds", "ratio",
+                        "obligations", "target_seconds"} and out["kind"] == "prove-bench"
     assert out["jobs"] == 2 and out["target_seconds"] == 60.0
     assert [o["verdict"] for o in out["obligations"]] == ["unknown"] * 8
     assert out["ratio"] == pytest.approx(out["baseline_seconds"] / out["seconds"], rel=0.01)
