@@ -25,7 +25,7 @@ these in CI (seeded, a few dozen cases per kind); tests/fuzz_campaign.py runs
 thousands and prints the figures.
 
 Seeds are made faster where that changes nothing about the input's shape:
-the example assignments' ``preset = "default"`` configurations become
+the example table assignments' ``preset = "default"`` configurations become
 ``"seed"`` ones (grading the full default model takes seconds a case).
 """
 
@@ -87,6 +87,7 @@ class Case:
     allowed: frozenset = ALLOWED
     options: bool = False  # the case fuzzes option values: argparse's usage errors are fine
     interrupt_after: float | None = None  # raise KeyboardInterrupt this long into the run
+    isolated: bool = False  # run in a subprocess (commands with worker processes of their own)
 
     def command(self, tmp: str) -> list[str]:
         return [a.replace("{tmp}", tmp) for a in self.argv]
@@ -181,8 +182,8 @@ def run_in_process(case: Case, tmp: str) -> Outcome:
             signal.setitimer(signal.ITIMER_REAL, 0)
     except OverBudget:
         code, site = None, where.get("stack", "")
-    except KeyboardInterrupt:
-        uncaught, site = "KeyboardInterrupt", ""
+    except KeyboardInterrupt as exc:
+        uncaught, site = "KeyboardInterrupt", _innermost(traceback.extract_tb(exc.__traceback__))
         code = -1
     except Exception as exc:  # noqa: BLE001 - what escaped main() is the finding
         uncaught = f"{type(exc).__name__}: {exc}"
@@ -202,25 +203,42 @@ def run_in_process(case: Case, tmp: str) -> Outcome:
 
 
 def run_in_subprocess(case: Case, tmp: str) -> Outcome:
-    """``python -m tcpcheck.model argv`` with a timeout of ``case.budget`` seconds."""
-    argv = [sys.executable, "-m", "tcpcheck.model", *case.command(tmp)]
+    """``python -m tcpcheck.model argv`` in a session of its own, for ``case.budget``
+    seconds; over budget, faulthandler's dump (SIGABRT) says where it was, then the
+    whole session (the command's worker processes too) is killed."""
+    argv = [sys.executable, "-X", "faulthandler", "-m", "tcpcheck.model", *case.command(tmp)]
     env = {**os.environ, "TCPCHECK_DEBUG": "1", "TCPCHECK_CACHE": "off"}
     started = time.monotonic()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                            env=env, cwd=tmp, start_new_session=True)
     try:
-        proc = subprocess.run(argv, capture_output=True, timeout=case.budget, env=env, cwd=tmp,
-                              stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired as exc:
-        return Outcome(None, "", (exc.stderr or b"").decode("utf-8", "replace"),
-                       time.monotonic() - started)
-    return Outcome(proc.returncode, proc.stdout.decode("utf-8", "replace"),
-                   proc.stderr.decode("utf-8", "replace"), time.monotonic() - started)
+        out, err = proc.communicate(timeout=case.budget)
+        code = proc.returncode
+        where = ""
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)
+        try:
+            out, err = proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            out, err = b"", b""
+        code = None
+        frames = re.findall(r'File "([^"]+)", line (\d+) in (\S+)', err.decode("utf-8", "replace"))
+        where = next((f"{Path(f).relative_to(ROOT)}:{n} in {fn}" for f, n, fn in frames  # innermost first
+                      if f.startswith(CODE_DIRS)), "")
+    finally:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # the session this call started, and only it
+        proc.wait()
+    return Outcome(code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
+                   time.monotonic() - started, where)
 
 
 def run_case(case: Case, subprocess_run: bool = False) -> tuple[Outcome, list[str]]:
     """Run ``case`` in a fresh folder; the outcome and its problems (signatures)."""
     with tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
         write_files(case, Path(tmp))
-        outcome = (run_in_subprocess if subprocess_run else run_in_process)(case, tmp)
+        runner = run_in_subprocess if subprocess_run or case.isolated else run_in_process
+        outcome = runner(case, tmp)
         return outcome, problems(case, outcome, tmp)
 
 
@@ -576,7 +594,7 @@ def rules_case(draw, prove: bool = False) -> Case:
     else:
         command, budget = draw(st.sampled_from(_RULES_COMMANDS)), 30.0
     files = (("t.rules", data), ("complete.toml", example("complete")))
-    return Case("rules", command, files, ("t.rules",), budget)
+    return Case("rules", command, files, ("t.rules",), budget, isolated=prove)
 
 
 # --- trace files ----------------------------------------------------------------------------------
@@ -679,8 +697,11 @@ def trace_case(draw) -> Case:
 
 @functools.cache
 def example(name: str) -> bytes:
-    """An example assignment, its ``preset = "default"`` configurations made ``"seed"`` ones."""
+    """An example assignment; in a table assignment, the ``preset = "default"``
+    configurations are made ``"seed"`` ones (a questions assignment's runs need theirs)."""
     text = (EXAMPLES / f"{name}.toml").read_text(encoding="utf-8")
+    if name == "questions":
+        return text.encode()
     return re.sub(r'preset\s*=\s*"default"', 'preset = "seed"', text).encode()
 
 
@@ -776,7 +797,7 @@ def _pool(action) -> list[str]:
     choices = list(action.choices) if action.choices else []
     if "SECOND" in meta or meta in ("N", "NUMBER", "COUNT"):
         pool = NUMBERS
-    elif "MEM" in meta or "SIZE" in meta or "BYTES" in meta:
+    elif any(w in meta for w in ("MEM", "SIZE", "BYTES", "MB", "GB", "MIB", "GIB")):
         pool = SIZES
     elif "LIST" in meta:
         pool = ["1", "1,2", "8", "0", "9", "1,,2", ",", "1,2,3,4,5,6,7,8", "a", "", "-1", "1.5"]
@@ -817,7 +838,7 @@ def options_case(draw) -> Case:
         argv += ["--jobs", "1"] if "--jobs" not in argv else []
         argv += ["--timeout", "0.05"] if "--timeout" not in argv else []
     files = (("t.rules", REFERENCE_TEXT.encode()), ("c.toml", b'preset = "seed"\n'), ("file", b"x\n"))
-    return Case("options", tuple(argv), files, (), 120.0, options=True)
+    return Case("options", tuple(argv), files, (), 120.0, options=True, isolated=True)
 
 
 #: every kind of input, with the strategy of its cases
