@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import dataclasses
 import errno
+import functools
 import os
-import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import InputError, closest, read_input
 from .tcb import MOD, STATES
+from .tomllines import TomlLines, error_line
 
 __all__ = ["EndpointConfig", "Config", "PRESETS", "ConfigError", "ISS_STEP", "load_config", "parse_config", "preset"]
 
@@ -204,30 +205,22 @@ def preset(name: str) -> Config:
 
 # --- TOML files ----------------------------------------------------------------
 
-_HEADER = re.compile(r'^\[\s*"?([^\]"]+?)"?\s*\]\s*(?:#.*)?$')
-_KEY = re.compile(r'^("?)([A-Za-z0-9_.-]+)\1\s*=')
-
-
 def _line_of(text: str, section: str | None, key: str) -> int:
-    """The line where ``key`` is set (inside ``[section]`` if given), or where
-    ``[section]`` begins when ``key`` is empty; 1 if it cannot be found.
-    Understands comments after headers, quoted keys and dotted keys."""
-    current = None
-    want = f"{section}.{key}" if section and key else (section or key)
-    for n, line in enumerate(text.splitlines(), 1):
-        s = line.strip()
-        m = _HEADER.match(s)
-        if m:
-            current = m.group(1).strip()
-            if not key and current == section:
-                return n
-            continue
-        m = _KEY.match(s)
-        if m:
-            path = f"{current}.{m.group(2)}" if current else m.group(2)
-            if path == want or (not key and path.startswith(f"{section}.")):
-                return n
-    return 1
+    """The line where ``key`` is set (inside ``[section]``), or where
+    ``[section]`` is first defined when ``key`` is empty; 1 if not found
+    (model/tomllines.py)."""
+    return _lines(text).line(*(p for p in (section, key) if p))
+
+
+@functools.lru_cache(maxsize=4)
+def _lines(text: str) -> TomlLines:
+    return TomlLines(text)
+
+
+def _unknown(key, known, where_said: str, listed: str) -> str:
+    """"unknown key 'capasity' in [network]; did you mean 'capacity'? expected ..."."""
+    hint = closest(key, known)
+    return (f"unknown key '{key}'{where_said}; " + (f"did you mean '{hint}'? " if hint else "") + listed)
 
 
 def _expect(cond: bool, where: str, what: str) -> None:
@@ -240,9 +233,12 @@ def _endpoint(base: EndpointConfig, table: dict, text: str, path: str, section: 
     out = {}
     for key, value in table.items():
         where = f"{path}:{_line_of(text, section, key)}"
-        _expect(key in names, where, f"unknown key '{key}' in [{section}]; expected one of {', '.join(sorted(names))}")
+        _expect(key in names, where, _unknown(key, names, f" in [{section}]",
+                                              f"expected one of {', '.join(sorted(names))}"))
         if key == "open":
-            _expect(value in OPEN_MODES, where, f"open must be one of {', '.join(OPEN_MODES)}, not {value!r}")
+            hint = closest(value, OPEN_MODES) if isinstance(value, str) else None
+            _expect(value in OPEN_MODES, where, f"open must be one of {', '.join(OPEN_MODES)}, not {value!r}"
+                    + (f"; did you mean '{hint}'?" if hint else ""))
         elif key in ("iss", "iss_step"):
             _check_sequence_number(value, where, key)
         elif key in ("data", "retransmissions"):
@@ -327,14 +323,12 @@ def parse_config(text: str, source: str, base_dir: Path | None = None, name: str
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        line = m.group(1) if m else "1"
-        raise ConfigError(f"{p}:{line}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{p}:{error_line(exc)}: not valid TOML: {exc}") from None
     except RecursionError:
         raise ConfigError(f"{p}:1: nested too deeply to be a configuration") from None
     for key in data:
-        _expect(key in _TOP, f"{p}:{_line_of(text, None, key) if not isinstance(data[key], dict) else _line_of(text, key, '')}",
-                f"unknown key '{key}'; expected one of {', '.join(sorted(_TOP))}")
+        _expect(key in _TOP, f"{p}:{_line_of(text, None, key)}",
+                _unknown(key, _TOP, "", f"expected one of {', '.join(sorted(_TOP))}"))
     preset_name = data.get("preset", "default")
     _expect(isinstance(preset_name, str), f"{p}:{_line_of(text, None, 'preset')}", "preset must be a string")
     try:
@@ -361,8 +355,8 @@ def parse_config(text: str, source: str, base_dir: Path | None = None, name: str
                 f"{section} must be a table: [{section}]")
         for key, value in table.items():
             where = f"{p}:{_line_of(text, section, key)}"
-            _expect(key in keys, where, f"unknown key '{key}' in [{section}]; expected "
-                    f"{', '.join(keys[:-1])} or {keys[-1]}")
+            _expect(key in keys, where, _unknown(key, keys, f" in [{section}]",
+                                                 f"expected {', '.join(keys[:-1])} or {keys[-1]}"))
             if key == "capacity":
                 _expect(type(value) is int and 1 <= value <= 8, where, f"capacity must be an integer from 1 to 8, not {value!r}")
             elif key == "loss_budget":
