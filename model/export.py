@@ -9,7 +9,8 @@ reachable state, numbered as the explorer found them (0 is the initial
 state), and one edge per transition the checker counted (several steps may
 join the same two states; edge key ``j`` is the exploration's ``j``-th
 transition).  Every attribute is a plain scalar, as GraphML requires, so one
-graph is written three ways: GraphML (Gephi, yEd, ``networkx.read_graphml``),
+graph is written three ways: GraphML (Gephi, yEd; ``networkx.read_graphml(f,
+node_type=int, force_multigraph=True)`` gives it back exactly),
 networkx node-link JSON (``networkx.node_link_graph``) inside the envelope of
 every ``--json`` output, and DOT.  :data:`NODE_ATTRIBUTES` and
 :data:`EDGE_ATTRIBUTES` say what each attribute is.
@@ -279,7 +280,7 @@ def register(sub) -> None:
                     "--counterexamples, every violated property's run as JSON that 'tcpcheck diagram "
                     "trace --file' reads.",
         epilog="formats:\n"
-               "  graphml  GraphML: Gephi, yEd, networkx.read_graphml(f, node_type=int)\n"
+               "  graphml  GraphML: Gephi, yEd, networkx.read_graphml(f, node_type=int, force_multigraph=True)\n"
                "  json     networkx node-link JSON (networkx.node_link_graph(json.load(f))), in the\n"
                "           envelope of every --json output (schema_version, tool, kind 'export')\n"
                f"  dot      Graphviz DOT with every attribute; refused above {DOT_LIMIT} states unless\n"

@@ -35,7 +35,7 @@ def execute(nb, timeout: int = 300):
         old = os.environ.get("JUPYTER_PATH")
         os.environ["JUPYTER_PATH"] = home + (os.pathsep + old if old else "")
         try:
-            nbclient.NotebookClient(nb, timeout=timeout, kernel_name=KERNEL,
+            nbclient.NotebookClient(nb, timeout=timeout, kernel_name=KERNEL, record_timing=False,
                                     resources={"metadata": {"path": home}}).execute()
         finally:
             if old is None:

@@ -179,13 +179,16 @@ class CheckResult:
 
     def table(self) -> Table:
         """The verdicts as a table: id, property, kind, verdict (``info`` for a
-        state not meant to be reached), detail (why violated, or a witness's steps)."""
+        state not meant to be reached, which does not count), detail (why
+        violated, or how many steps a witness takes)."""
         from tcpcheck.model.report import not_meant
 
         rows = []
         for v in self.raw.verdicts:
             mark = "info" if not_meant(self.raw, v) and v.verdict != "holds" else v.verdict
             detail = str(v.detail) if v.verdict == "violated" else ""
+            if mark == "info":
+                detail = "not meant to be reached"
             if v.kind == "reachability" and v.verdict == "holds" and v.state is not None:
                 n = self.exploration.depth[v.state]
                 detail = f"{n} step{'' if n == 1 else 's'}"

@@ -1,0 +1,202 @@
+"""import tcpcheck: the Python API for notebooks, its displays and its documented examples."""
+
+import doctest
+import importlib
+import re
+import subprocess
+import sys
+
+import pytest
+
+import tcpcheck
+from tcpcheck.model.config import ConfigError
+from tcpcheck.model.errors import InputError
+from tcpcheck.model.mutants import MutantError
+from tcpcheck.model.report import trace_lines
+from tcpcheck.model.table import TableError
+
+API_MODULES = ["tcpcheck", "tcpcheck.display", "tcpcheck.sources", "tcpcheck.checking", "tcpcheck.diagram"]
+
+
+@pytest.mark.parametrize("name", API_MODULES)
+def test_documented_examples_run(name):
+    result = doctest.testmod(importlib.import_module(name))
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_import_is_cheap_and_lazy():
+    """The command line imports tcpcheck first: nothing heavy may come with it."""
+    code = ("import sys, tcpcheck, tcpcheck.model.cli; "
+            "print(sorted(m for m in ('networkx', 'z3', 'graphviz', 'tcpcheck.model.checker', "
+            "'tcpcheck.diagrams', 'tcpcheck.proofs') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out == "[]\n"
+
+
+def test_public_names_resolve_and_unknown_ones_do_not():
+    for name in tcpcheck.__all__:
+        assert getattr(tcpcheck, name) is not None
+    with pytest.raises(AttributeError, match="module 'tcpcheck' has no attribute 'chek'"):
+        tcpcheck.chek  # noqa: B018
+
+
+def test_check_agrees_with_the_command_line():
+    r = tcpcheck.check(preset="reliable")
+    assert (r.states, r.transitions, r.complete, r.exit_code) == (307, 572, True, 0)
+    doc = r.json()
+    assert doc["kind"] == "check" and doc["states"] == 307 and doc["transitions"] == 572
+    assert r.summary().startswith("tcpcheck: TCP connection management (RFC 9293), configuration 'reliable'")
+
+
+def test_the_verdict_table_of_the_seed_and_its_html():
+    r = tcpcheck.check(preset="seed")
+    t = r.table()
+    assert t.header == ("id", "property", "kind", "verdict", "detail")
+    assert len(t) == 19
+    assert t.rows[0] == ("INV1", "no acknowledgment of unsent data", "invariant", "holds", "")
+    assert t.rows[12] == ("REACH-CLOSING", "CLOSING is reachable", "reachability", "info", "not meant to be reached")
+    assert t.rows[13] == ("REACH-TIME_WAIT", "TIME_WAIT is reachable", "reachability", "holds", "9 steps")
+    assert t.column("verdict").count("holds") == 18
+    html = r._repr_html_()
+    assert html.startswith('<div class="tcpcheck-check"><p><b>seed: 14 states, 15 transitions; '
+                           'all 18 properties hold</b></p><table class="tcpcheck"><caption>seed</caption>')
+    assert ('<tr class="info"><td>REACH-CLOSING</td><td>CLOSING is reachable</td><td>reachability</td>'
+            '<td style="background:#e8eef7">info</td><td>not meant to be reached</td></tr>') in html
+    assert len(re.findall(r'<tr class="holds">', html)) == 18
+    assert "<pre>Result: all 18 properties hold; CLOSING is not reached, and not meant to be in\n" in html
+    assert html.count("<svg") == 1 and "seed: 14 reachable states" in html  # the state graph
+
+
+def test_a_violation_shows_its_counterexample_chart():
+    m = tcpcheck.check(mutant="no-time-wait")
+    assert repr(m) == ("the no-time-wait demonstration (from preset seed), mutant no-time-wait: 165 states, "
+                       "243 transitions; 2 of 19 properties violated: the passive closer is never reset, "
+                       "TIME_WAIT is reachable")
+    assert m.exit_code == 1
+    html = m._repr_html_()
+    assert '<tr class="violated"><td>STEP1</td><td>the passive closer is never reset</td><td>step</td>' in html
+    assert "counterexample to &#39;the passive closer is never reset&#39;" in html or \
+        "counterexample to 'the passive closer is never reset'" in html
+    run = m.run("STEP1")
+    assert run is not None and run.kind == "counterexample" and len(run) == 13 and run.cycle_from is None
+    assert run.lines() == trace_lines(run.path, m.rules)
+    assert repr(run).splitlines()[0] == "counterexample of 'the passive closer is never reset' (13 steps)"
+    assert run._repr_svg_().lstrip().startswith("<?xml")
+    assert run.steps[10]["what"] == "network loses <SEQ=0><ACK=302><CTL=ACK> (A->B)"
+
+
+def test_witness_and_liveness_runs():
+    r = tcpcheck.check(preset="seed")
+    w = r.run("TIME_WAIT is reachable")
+    assert (w.kind, len(w)) == ("witness", 9)
+    f = tcpcheck.check(mutant="time-wait-forever")
+    lasso = f.counterexamples["every close completes"]
+    assert lasso.cycle_from is not None and lasso.kind == "counterexample"
+
+
+def test_errors_name_what_was_wrong():
+    with pytest.raises(InputError, match="^give a config or a preset, not both$"):
+        tcpcheck.check(tcpcheck.preset("seed"), preset="seed")
+    with pytest.raises(MutantError, match="^unknown mutant 'no-time-wiat'; did you mean 'no-time-wait'\\?"):
+        tcpcheck.check(mutant="no-time-wiat")
+    with pytest.raises(ConfigError, match="^unknown preset 'sed'; did you mean 'seed'\\?"):
+        tcpcheck.check(preset="sed")
+    with pytest.raises(ConfigError, match="^<text>:3: unknown key 'capacty' in \\[network\\]; expected capacity"):
+        tcpcheck.config(text='preset = "seed"\n[network]\ncapacty = 3\n')
+    r = tcpcheck.check(preset="seed")
+    with pytest.raises(InputError, match="^unknown property 'deadlock fredom'; did you mean 'deadlock freedom'\\?"):
+        r.verdict("deadlock fredom")
+    with pytest.raises(InputError, match="^'deadlock freedom' holds here and has no counterexample or witness$"):
+        r.run("deadlock freedom")
+    with pytest.raises(TypeError):
+        tcpcheck.config()
+
+
+def test_a_configuration_file_and_a_rule_table_object(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('preset = "seed"\n[network]\nloss = true\nloss_budget = 1\ncapacity = 3\n')
+    by_file = tcpcheck.check(str(cfg))
+    by_text = tcpcheck.check(tcpcheck.config(text=cfg.read_text()))
+    assert by_file.states == by_text.states and by_file.transitions == by_text.transitions
+    assert by_file.config.name == "c.toml (from preset seed)"
+    table = tcpcheck.rules()
+    assert tcpcheck.check(preset="seed", rules=table).states == 14
+    bad = tmp_path / "bad.rules"
+    bad.write_text("CLOSED | active OPEN | snd SYN | SYN_SNT | x\n")
+    with pytest.raises(TableError, match="bad.rules:1"):
+        tcpcheck.check(preset="seed", rules=str(bad))
+
+
+def test_compare_only_the_differences():
+    ref = tcpcheck.check(tcpcheck.config(text=tcpcheck.mutant("no-time-wait").config))
+    mut = tcpcheck.check(mutant="no-time-wait")
+    t = tcpcheck.compare({"reference": ref, "no-time-wait": mut}, differing=True)
+    assert t.rows == [("STEP1", "the passive closer is never reset", "holds", "violated"),
+                      ("REACH-TIME_WAIT", "TIME_WAIT is reachable", "holds", "violated")]
+    assert str(t) == (
+        "id               property                           reference  no-time-wait\n"
+        "---------------  ---------------------------------  ---------  ------------\n"
+        "STEP1            the passive closer is never reset  holds      violated\n"
+        "REACH-TIME_WAIT  TIME_WAIT is reachable             holds      violated")
+    assert t._repr_html_().count('<td style="background:#f9d6d2">violated</td>') == 2
+
+
+def test_diagrams_display_and_save(tmp_path):
+    d = tcpcheck.diagram.fsm()
+    assert d._repr_svg_().lstrip().startswith("<?xml")
+    out = d.save(tmp_path / "fsm.png")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    from tcpcheck.diagrams.cli import DiagramError
+    with pytest.raises(DiagramError, match="--format svg contradicts"):
+        d.save(tmp_path / "fsm.png", "svg")
+    with pytest.raises(InputError, match="cannot write the diagram"):
+        d.save(tmp_path / "missing" / "fsm.svg")
+    s = tcpcheck.diagram.states(preset="seed", highlight="TIME_WAIT is reachable")
+    assert s.title == "seed: 14 reachable states; highlighted: TIME_WAIT is reachable"
+    assert s.dot.count('fontcolor="#c0392b"') == 10 + 9  # the 10 states of the witness and its 9 steps
+    with pytest.raises(DiagramError, match="^give exactly one of"):
+        tcpcheck.diagram.trace()
+    with pytest.raises(DiagramError, match="^unknown scenario 'sed'"):
+        tcpcheck.diagram.trace("sed")
+
+
+def test_a_trace_file_is_checked_against_the_model(tmp_path):
+    import json
+    m = tcpcheck.check(mutant="no-time-wait")
+    f = tmp_path / "cex.json"
+    f.write_text(json.dumps(m.counterexamples_json()))
+    d = tcpcheck.diagram.trace(file=f, property="the passive closer is never reset")
+    assert d.dot == m.run("STEP1").chart().dot
+    doc = m.json()
+    doc["properties"][4]["counterexample"][3]["A"]["state"] = "CLOSED"  # a step the model does not take
+    f.write_text(json.dumps(doc))
+    from tcpcheck.diagrams.cli import DiagramError
+    with pytest.raises(DiagramError, match="step 3: after 'A receives .*' the model has A in ESTABLISHED, not CLOSED"):
+        tcpcheck.diagram.trace(file=f, property="the passive closer is never reset")
+
+
+def test_prove_with_a_timeout_that_decides_nothing():
+    p = tcpcheck.prove(timeout=0.001)
+    assert p.exit_code == 4
+    assert p.table().column("id") == ["SEG1", "IND1", "IND2", "IND3", "IND4", "IND5", "IND6", "END1"]
+    assert set(p.table().column("verdict")) == {"unknown"}
+    assert p.verdict("END1") == "unknown"
+    assert "<b>rfc9293.rules: 0 of 8 obligations proved</b>" in p._repr_html_()
+    with pytest.raises(KeyError):
+        p.verdict("IND9")
+
+
+def test_grade_one_submission(tmp_path):
+    from importlib.resources import files
+    assignment = files("tcpcheck.model.grading").joinpath("examples", "write.toml")
+    sub = tmp_path / "alice.rules"
+    sub.write_text(files("tcpcheck.model").joinpath("rfc9293.rules").read_text())
+    g = tcpcheck.grade(str(assignment), sub)
+    assert g.score == g.max_score > 0
+    assert set(g.table().column("status")) == {"passed"}
+    assert g.json()["kind"] == "grade" and g.json()["student"] == "alice"
+    assert f"<p><b>alice: {g.score:g} / {g.max_score:g}</b></p>" in g._repr_html_()
+    broken = tmp_path / "bob.rules"
+    broken.write_text("CLOSED | active OPEN | snd SYN | SYN_SNT | x\n")
+    b = tcpcheck.grade(str(assignment), broken)
+    assert b.score == 0 and b.table().rows[0][2] == "failed"
