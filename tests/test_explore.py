@@ -126,7 +126,7 @@ def test_the_seed_run_ends_closed_with_seven_segments(seed):
     assert (v["enabled"], v["terminal"], v["acceptable_end"], v["flagged"]) == ([], True, True, [])
     if shutil.which("dot"):
         assert len(re.findall(r'<g id="seg\d+"', v["chart"])) == 7
-        assert "seed: the run so far (11 steps)" in v["chart"]
+        assert "seed: the run so far, to step 11" in v["chart"]
 
 
 def test_two_steps_enabled_name_their_rules_at_file_and_line(seed):

@@ -220,7 +220,7 @@ class Session:
         if fn is None:
             return ""
         _ = translator(lang)
-        title = _("{config}: the run so far ({n} steps)", "explore").format(config=self.config.name,
+        title = _("{config}: the run so far, to step {n}", "explore").format(config=self.config.name,
                                                                            n=len(path) - 1)
         trace = trace_json(path, self.table)
         if "lang" in inspect.signature(fn).parameters:

@@ -125,18 +125,19 @@ function renderChart(v) {
   const box = $("chart");
   if (!v.chart) { box.textContent = t("no_chart"); return; }
   box.innerHTML = v.chart.replace(/^[\s\S]*?(<svg)/, "$1");  // our own server's SVG, without its XML prolog
+  box.scrollTop = box.scrollHeight;  // the latest step in view
 }
 
 function renderReach(doc) {
   const summary = el("p", {}, t("reach_summary", doc));
-  const parts = [summary];
+  const parts = [summary, el("p", {}, t("reach_steps"))];
   if (!doc.complete) parts.push(el("p", { class: "bad" }, t("reach_incomplete", { limit: doc.limit })));
   const head = el("tr", {}, el("th", {}, t("reach_state")), el("th", {}, "A"), el("th", {}, "B"));
   const rows = page.session.states.map((name, i) => el("tr", {}, el("th", {}, name),
     ...["A", "B"].map(w => {
       const r = doc.reach[w][i];
       if (!r.reachable) return el("td", { class: "no" }, t("reach_no"));
-      const a = el("a", { href: hashFor(r.run.join(","), page.lang), title: t("reach_go") }, t("reach_steps", { n: r.steps }));
+      const a = el("a", { href: hashFor(r.run.join(","), page.lang), title: t("reach_go") }, String(r.steps));
       return el("td", { class: "yes" }, a);
     })));
   parts.push(el("table", { id: "reach-table" }, head, ...rows));
