@@ -23,7 +23,7 @@ from pathlib import Path
 from tcpcheck.model.checker import build, run
 from tcpcheck.model.cli import _config_from, positive
 from tcpcheck.model.config import PRESETS, Config, ConfigError, parse_config
-from tcpcheck.model.errors import InputError, read_input, write_output
+from tcpcheck.model.errors import InputError, closest, read_input, unknown, write_output
 from tcpcheck.model.interface import tcb_json
 from tcpcheck.model.mutants import MUTANTS, apply_mutant
 from tcpcheck.model.properties import acceptable_end, labels_of, path_of, run_of
@@ -122,10 +122,12 @@ def cmd_fsm(args) -> int:
 
 
 def _property(result, name: str):
+    """The verdict of the property ``name`` (its name or its id, e.g. DEAD1)."""
     names = [v.name for v in result.verdicts]
-    if name not in names:
-        raise DiagramError(f"unknown property '{name}'; the properties are: {'; '.join(names)}")
-    v = result.verdicts[names.index(name)]
+    ids = [v.id for v in result.verdicts]
+    if name not in names and name not in ids:
+        raise DiagramError(unknown("property", name, names + ids, f"the properties are: {'; '.join(names)}"))
+    v = result.verdicts[names.index(name) if name in names else ids.index(name)]
     if v.state is None and v.lasso is None:
         raise DiagramError(f"'{name}' {v.verdict} in this configuration and has no "
                            f"counterexample or witness to show")
@@ -136,15 +138,14 @@ def cmd_states(args) -> int:
     cfg, table = _config(args)
     result = run(cfg, table, max_states=args.max_states)
     x = result.exploration
-    path, steps = [], None
+    path, steps, v = [], None, None
     if args.highlight:
         v = _property(result, args.highlight)
         path, steps = run_of(x, v), labels_of(x, v)
     quotient = True if args.quotient else (False if args.whole else None)
     title = phrase("{config}: {n} reachable states", args.lang).format(config=cfg.name, n=f"{len(x.states):,}")
-    if args.highlight:
-        title += phrase("; highlighted: {property}", args.lang).format(
-            property=property_name(args.highlight, args.lang))
+    if v is not None:
+        title += phrase("; highlighted: {property}", args.lang).format(property=property_name(v.name, args.lang))
     # the fair cycles the liveness check found: the counterexamples that go round for ever
     cycles = sorted({(tuple(v.lasso.cycle), tuple(v.lasso.cycle_labels or ())) for v in result.verdicts
                      if v.kind == "liveness" and v.lasso is not None and v.lasso.cycle})
@@ -204,7 +205,9 @@ def _check_step(p: Path, n: int, step) -> None:
             raise DiagramError(f"{p}: step {n}: '{key}' must be {_SEGMENTS}")
     kind, actor = step["kind"], step["actor"]
     if kind not in _KINDS:
-        raise DiagramError(f"{p}: step {n}: 'kind' must be one of {', '.join(_KINDS)}, not {kind!r:.40}")
+        hint = closest(kind, _KINDS)
+        raise DiagramError(f"{p}: step {n}: 'kind' must be one of {', '.join(_KINDS)}, not {kind!r:.40}"
+                           + (f"; did you mean '{hint}'?" if hint else ""))
     network = kind in ("lose", "duplicate")
     if actor not in (("network",) if network else ENDPOINTS):
         raise DiagramError(f"{p}: step {n}: 'actor' of a {kind} step must be "
@@ -252,11 +255,16 @@ def _trace_from_file(path: str, prop: str | None) -> tuple[list, str, dict | Non
         if not isinstance(props, list) or not all(isinstance(q, dict) for q in props):
             raise DiagramError(f"{p}: 'properties' must be a list of objects, as 'tcpcheck check --json' writes it")
         cands = [q for q in props if "counterexample" in q or "witness" in q]
+        shown = [str(q.get("name")) for q in cands]
         if prop is not None:
             cands = [q for q in cands if q.get("name") == prop]
         if not cands:
+            named = any(q.get("name") == prop for q in props)  # there, but nothing to draw: no other guess
+            hint = closest(prop, shown) if prop is not None and not named else None
             raise DiagramError(f"{p}: no property{' named ' + repr(prop) if prop else ''} with a "
-                               f"counterexample or witness in this 'tcpcheck check --json' output")
+                               f"counterexample or witness in this 'tcpcheck check --json' output"
+                               + ((f"; did you mean '{hint}'? " if hint else "; ")
+                                  + f"those with one: {'; '.join(shown)}" if prop is not None and shown else ""))
         q = next((q for q in cands if q.get("verdict") == "violated"), cands[0])
         data = q.get("counterexample") or q.get("witness")
         kind = "counterexample" if "counterexample" in q else "witness"
@@ -307,7 +315,9 @@ def _recorded_config(p: Path, report: dict):
         elif key in top:
             lines.append(f"{key} = {value(key, v)}")
         else:
-            raise DiagramError(f"{p}: 'config': unknown setting '{key}'")
+            raise DiagramError(f"{p}: 'config': " + unknown(
+                "setting", key, sorted(top - {"name"}), f"the settings are those 'tcpcheck check --json' writes: "
+                f"{', '.join(sorted(top - {'name'}))}"))
     for name, body in sections.items():
         lines += [f"[{name}]", *body]
     try:
@@ -427,9 +437,7 @@ def cmd_trace(args) -> int:
                            "--counterexample PROPERTY, or --file TRACE.json")
     cycle_from = None
     if args.scenario:
-        if args.scenario not in SCENARIOS:
-            raise DiagramError(f"unknown scenario '{args.scenario}'; known scenarios: {', '.join(SCENARIOS)}")
-        cfg, table, path = scenario_path(args.scenario)
+        cfg, table, path = scenario_path(args.scenario)  # UnknownName: an InputError with a 'did you mean'
         title = phrase(SCENARIOS[args.scenario].description, args.lang)
     elif args.counterexample:
         cfg, table = _config(args)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from tcpcheck.model.checker import run
 from tcpcheck.model.errors import InputError, write_output
-from tcpcheck.model.experiments import EXPERIMENTS, On, run_experiment
+from tcpcheck.model.experiments import EXPERIMENTS, On, experiment_name, run_experiment
 from tcpcheck.model.interface import stamp
 from tcpcheck.model.properties import path_of
 from tcpcheck.model.mutants import MUTANTS, apply_mutant, mutant, mutant_config
@@ -314,10 +314,7 @@ def cmd_experiment(args) -> int:
         for name, e in EXPERIMENTS.items():
             print(f"{e.id:<6} {name:<20} {', '.join(e.claims):<12} {e.question}")
         return 0
-    by_id = {e.id: name for name, e in EXPERIMENTS.items()}
-    args.name = by_id.get(args.name.upper(), args.name)  # an experiment's id names it too
-    if args.name not in EXPERIMENTS:
-        raise InputError(f"unknown experiment '{args.name}'; known experiments: {', '.join(EXPERIMENTS)}")
+    args.name = experiment_name(args.name)  # by name or id; UnknownName says which was likely meant
     table = _table(args)
     On(args.mutant, table)  # an unknown mutant, or one that cannot be applied to the table
     e, o = EXPERIMENTS[args.name], run_experiment(args.name, args.mutant, table)

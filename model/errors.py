@@ -12,11 +12,18 @@ import os
 import stat
 from pathlib import Path
 
-__all__ = ["InputError", "read_input", "write_output", "closest"]
+__all__ = ["InputError", "UnknownName", "read_input", "write_output", "closest", "unknown"]
 
 
 class InputError(ValueError):
     """Bad input from the user: reported with exit code 2."""
+
+
+class UnknownName(InputError, KeyError):
+    """A name that names nothing known (a scenario, an experiment): bad input,
+    and a KeyError to a caller that looks a name up."""
+
+    __str__ = InputError.__str__  # the message, not a key's repr
 
 
 def read_input(path: Path, what: str, error: type[InputError] = InputError,
@@ -96,3 +103,18 @@ def closest(word, options) -> str | None:
         close = [low[c] for c in difflib.get_close_matches(word.lower(), list(low), n=1, cutoff=0.6)]
     return close[0] if close else None
 
+
+
+def unknown(what: str, word, known, listed: str | None = None) -> str:
+    """The message for an unknown ``what`` (a "scenario"): the name most likely
+    meant among ``known`` (see :func:`closest`), then ``listed`` (default:
+    "known WHATs: a, b, c").
+
+    >>> unknown("scenario", "sed", ["seed", "lost-final-ack"])
+    "unknown scenario 'sed'; did you mean 'seed'? known scenarios: seed, lost-final-ack"
+    """
+    known = list(known)
+    hint = closest(word, known)
+    if listed is None:
+        listed = f"known {what}s: {', '.join(map(str, known))}"
+    return f"unknown {what} '{word}'; " + (f"did you mean '{hint}'? " if hint else "") + listed

@@ -36,6 +36,7 @@ from typing import Callable, NamedTuple
 
 from .checker import build, run
 from .config import preset
+from .errors import UnknownName, unknown
 from .explorer import find_path
 from .events import TIMERS
 from .mutants import MutantError, apply_mutant, mutant as _mutant
@@ -44,7 +45,7 @@ from .scenarios import SCENARIOS
 from .table import RuleTable, load_table
 from .tcb import MOD, describe_segment
 
-__all__ = ["Outcome", "Experiment", "EXPERIMENTS", "IDS", "FINDINGS", "On", "run_experiment", "mutant_table"]
+__all__ = ["Outcome", "Experiment", "EXPERIMENTS", "IDS", "FINDINGS", "On", "experiment_name", "run_experiment", "mutant_table"]
 
 
 class Outcome(NamedTuple):
@@ -466,19 +467,40 @@ def _went(path, who: str) -> str:
     return " -> ".join(st for i, st in enumerate(states) if i == 0 or st != states[i - 1])
 
 
+def experiment_name(name: str) -> str:
+    """The name of the experiment ``name`` names, by name or id (``EXP4``, ``exp4``);
+    UnknownName says which was likely meant and lists the known ones.
+
+    >>> experiment_name("exp1"), experiment_name("handshake")
+    ('handshake', 'handshake')
+    >>> experiment_name("handshak")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    tcpcheck.model.errors.UnknownName: unknown experiment 'handshak'; did you mean 'handshake'? known experiments: handshake, ...
+    """
+    if name in EXPERIMENTS:
+        return name
+    by_id = {e.id: n for n, e in EXPERIMENTS.items()}
+    if isinstance(name, str) and name.upper() in by_id:
+        return by_id[name.upper()]
+    raise UnknownName(unknown("experiment", name, [*EXPERIMENTS, *by_id],
+                              f"known experiments: {', '.join(EXPERIMENTS)} (or their ids, "
+                              f"{IDS[0]}-{IDS[-1]})"))
+
+
 def run_experiment(name: str, mutant: str | None = None, table: RuleTable | None = None) -> Outcome:
     """Run the experiment ``name`` on the reference model, on ``mutant``, on the
     rule table ``table`` (e.g. a student's, from :func:`~tcpcheck.model.table.load_table`),
     or on ``table`` with the edits of ``mutant`` (see :func:`mutant_table`).
 
-    KeyError (with the known names) if there is no such experiment; MutantError
+    ``name`` may be the experiment's id (``EXP4``).  UnknownName (a KeyError)
+    with the name likely meant and the known ones if there is no such experiment; MutantError
     for an unknown mutant or one that cannot be applied to ``table``.  When the
     model has no run of the kind the experiment looks for, the verdict is
     ``refuted`` and the finding says which run is missing.  When the verdict is
     not the expected one (the reference model's), the finding says that the
     reference's finding does not apply, and how the endpoints went instead."""
-    if name not in EXPERIMENTS:
-        raise KeyError(f"unknown experiment '{name}'; known experiments: {', '.join(EXPERIMENTS)}")
+    name = experiment_name(name)
     on = On(mutant, table)
     try:
         outcome = EXPERIMENTS[name].run(on)

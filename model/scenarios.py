@@ -14,6 +14,7 @@ from typing import Callable, NamedTuple
 
 from .checker import build
 from .config import Config, preset
+from .errors import UnknownName, unknown
 from .explorer import find_path
 
 __all__ = ["Scenario", "SCENARIOS", "scenario_path"]
@@ -76,9 +77,16 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
 
 
 def scenario_path(name: str):
-    """(config, table, path) for the scenario ``name``; KeyError lists the known ones."""
+    """(config, table, path) for the scenario ``name``; UnknownName (a KeyError)
+    says which was likely meant and lists the known ones.
+
+    >>> scenario_path("lost-final-acks")
+    Traceback (most recent call last):
+    ...
+    tcpcheck.model.errors.UnknownName: unknown scenario 'lost-final-acks'; did you mean 'lost-final-ack'? known scenarios: seed, simultaneous-open, simultaneous-close, lost-final-ack
+    """
     if name not in SCENARIOS:
-        raise KeyError(f"unknown scenario '{name}'; known scenarios: {', '.join(SCENARIOS)}")
+        raise UnknownName(unknown("scenario", name, SCENARIOS))
     sc = SCENARIOS[name]
     model = build(sc.config)
     path = find_path(model, sc.goal, sc.observe)
