@@ -31,7 +31,7 @@ from ..grading.formats import chart_service
 from ..i18n import canonical_property, property_name, say, translator
 from ..interface import segment_json, stamp, tcb_json
 from ..properties import IDS, PROPERTIES, REASONS, Text, acceptable_end, path_of
-from ..report import trace_json
+from ..report import _what as _report_what, trace_json
 from ..system import ENDPOINTS
 from ..tcb import STATES, describe_segment
 
@@ -131,7 +131,10 @@ class Session:
     # --- what the page shows ---------------------------------------------------------
 
     def _what(self, step, lang: str) -> str:
-        """What a step does, in ``lang`` (the English is report.py's wording)."""
+        """What a step does, in ``lang``: report.py's English, or its templates
+        (context ``trace``) said in another language."""
+        if lang == "en":
+            return _report_what(step, self.table)
         _ = translator(lang)
         if step.kind in ("call", "timer"):
             return _("{actor}: {event}", "trace").format(actor=step.actor, event=_(step.event, "event"))
