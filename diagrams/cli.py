@@ -24,6 +24,7 @@ from tcpcheck.model.checker import build, run
 from tcpcheck.model.cli import _config_from, positive
 from tcpcheck.model.config import PRESETS, Config, ConfigError, parse_config
 from tcpcheck.model.errors import InputError, closest, read_input, unknown, write_output
+from tcpcheck.model.i18n import canonical_property
 from tcpcheck.model.interface import tcb_json
 from tcpcheck.model.mutants import MUTANTS, apply_mutant
 from tcpcheck.model.properties import acceptable_end, labels_of, path_of, run_of
@@ -122,11 +123,14 @@ def cmd_fsm(args) -> int:
 
 
 def _property(result, name: str):
-    """The verdict of the property ``name`` (its name or its id, e.g. DEAD1)."""
+    """The verdict of the property ``name``: its name in English or Chinese
+    (``无死锁``), or its id (``DEAD1``)."""
+    name = canonical_property(name) or name
     names = [v.name for v in result.verdicts]
     ids = [v.id for v in result.verdicts]
     if name not in names and name not in ids:
-        raise DiagramError(unknown("property", name, names + ids, f"the properties are: {'; '.join(names)}"))
+        raise DiagramError(unknown("property", name, names + [property_name(n, "zh") for n in names] + ids,
+                                   f"the properties are: {'; '.join(names)}"))
     v = result.verdicts[names.index(name) if name in names else ids.index(name)]
     if v.state is None and v.lasso is None:
         raise DiagramError(f"'{name}' {v.verdict} in this configuration and has no "
@@ -257,10 +261,12 @@ def _trace_from_file(path: str, prop: str | None) -> tuple[list, str, dict | Non
         cands = [q for q in props if "counterexample" in q or "witness" in q]
         shown = [str(q.get("name")) for q in cands]
         if prop is not None:
+            prop = canonical_property(prop) or prop  # a name in Chinese names it too
             cands = [q for q in cands if q.get("name") == prop]
         if not cands:
             named = any(q.get("name") == prop for q in props)  # there, but nothing to draw: no other guess
-            hint = closest(prop, shown) if prop is not None and not named else None
+            hint = (closest(prop, shown + [property_name(n, "zh") for n in shown])
+                    if prop is not None and not named else None)
             raise DiagramError(f"{p}: no property{' named ' + repr(prop) if prop else ''} with a "
                                f"counterexample or witness in this 'tcpcheck check --json' output"
                                + ((f"; did you mean '{hint}'? " if hint else "; ")

@@ -45,6 +45,7 @@ from pathlib import Path
 
 from ..config import Config, ConfigError, parse_config
 from ..errors import InputError, closest, read_input
+from ..i18n import canonical_property, property_names
 from ..tomllines import TomlLines, error_line
 from ..mutants import MUTANTS
 from ..properties import PROPERTIES
@@ -380,11 +381,16 @@ def _tests(data, lines, kind, configurations, feedback, err) -> list[Test]:
             if props == "all":
                 props = None
             elif isinstance(props, list) and props and all(isinstance(p, str) for p in props):
+                named = []
                 for p, p_line in zip(props, lines.elements(("tests", n, "properties"), props)):
-                    if p not in _PROPERTY_NAMES:
-                        err(p_line, f"unknown property {p!r}{_did_you_mean(p, _PROPERTY_NAMES)}")
+                    c = canonical_property(p)  # its English name, from English or Chinese
+                    if c is None:
+                        close = closest(p, _PROPERTY_NAMES + tuple(property_names("zh")))
+                        err(p_line, f"unknown property {p!r}" + (f"; did you mean '{close}'?" if close else
+                                                                 f"; expected one of: {', '.join(_PROPERTY_NAMES)}"))
                         ok = False
-                props = tuple(props)
+                    named.append(c)
+                props = tuple(named)
             else:
                 err(at("properties"), "properties must be \"all\" or a list of property names")
                 ok = False

@@ -139,6 +139,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..errors import InputError, closest
+from ..i18n import canonical_property, property_names
 from ..explorer import Exploration, explore, find_path
 from ..properties import PROPERTIES, Property, acceptable_end, check_properties, path_of
 from ..report import trace_json
@@ -201,7 +202,7 @@ def _describe_value(value) -> str:
     if isinstance(value, (int, float)):
         return f"the number {value}"
     if isinstance(value, str):
-        return json.dumps(value)
+        return json.dumps(value, ensure_ascii=False)  # a Chinese name as written
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -907,11 +908,11 @@ def _parse_entry(i: int, entry: dict, err, configurations: dict[str, Config], li
             err(None, f"question {i + 1} makes a claim but names no property = \"NAME\"")
             ok = False
         else:
-            found = prop if prop in _PROPERTY else next(
+            found = (canonical_property(prop) if isinstance(prop, str) else None) or next(
                 (n for n in _PROPERTY if isinstance(prop, str) and n.lower() == " ".join(prop.lower().split())), None)
             if found is None:
                 err("property", f"unknown property {_describe_value(prop)}"
-                                f"{_did_you_mean(prop, _PROPERTY) if isinstance(prop, str) else ''}; "
+                                f"{_did_you_mean(prop, [*_PROPERTY, *property_names('zh')]) if isinstance(prop, str) else ''}; "
                                 f"the properties are: {'; '.join(_PROPERTY)}")
                 ok = False
             else:
