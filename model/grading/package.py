@@ -80,7 +80,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from ..errors import InputError, read_input
-from .assignment import Assignment, _Lines
+from ..tomllines import TomlLines
+from .assignment import Assignment
 
 __all__ = ["PLATFORMS", "DEFAULT_IMAGE", "PackageError", "write_package", "build_wheel",
            "grading_seconds"]
@@ -171,7 +172,8 @@ def _rewritten_assignment(a: Assignment) -> str:
     other byte as written (so its messages keep their line numbers)."""
     text = read_input(Path(a.path), "the assignment", PackageError)
     old = tomllib.loads(text)
-    n = _Lines(text).of("reference")
+    lines_of = TomlLines(text)
+    n = lines_of.line("reference") if lines_of.has("reference") else 0
     lines = text.split("\n")
     m = _REFERENCE_LINE.match(lines[n - 1]) if 0 < n <= len(lines) else None
     if m:
