@@ -24,7 +24,7 @@ from tcpcheck.model.checker import build, run
 from tcpcheck.model.cli import _config_from, positive
 from tcpcheck.model.config import PRESETS, Config, ConfigError, parse_config
 from tcpcheck.model.errors import InputError, closest, read_input, unknown, write_output
-from tcpcheck.model.i18n import canonical_property
+from tcpcheck.model.i18n import add_lang_option, canonical_property, language
 from tcpcheck.model.interface import tcb_json
 from tcpcheck.model.mutants import MUTANTS, apply_mutant
 from tcpcheck.model.properties import acceptable_end, labels_of, path_of, run_of
@@ -34,7 +34,7 @@ from tcpcheck.model.system import ENDPOINTS
 from tcpcheck.model.table import REFERENCE, load_table
 from tcpcheck.model.tcb import describe_segment
 
-from .i18n import LANGS, phrase, property_name
+from .i18n import phrase, property_name
 from .render import FORMATS, DotMissing, render
 from .states import TooLarge, states_dot
 
@@ -51,8 +51,7 @@ def _output_options(p) -> None:
     p.add_argument("--format", choices=FORMATS,
                    help="svg, png, pdf or dot (default: the extension of -o, .gv meaning dot, else svg); "
                         "a --format the extension contradicts is an error")
-    p.add_argument("--lang", choices=LANGS, default="en",
-                   help="label language: en, or zh for Chinese (state names stay as in the RFC)")
+    add_lang_option(p)
 
 
 def _source_options(p) -> None:
@@ -118,6 +117,7 @@ def _emit(args, dot_source: str) -> int:
 def cmd_fsm(args) -> int:
     from .fsm import fsm_dot
 
+    args.lang = language(args.lang)
     table = load_table(args.rules) if args.rules else load_table()
     return _emit(args, fsm_dot(table, full=args.full, lang=args.lang))
 
@@ -139,6 +139,7 @@ def _property(result, name: str):
 
 
 def cmd_states(args) -> int:
+    args.lang = language(args.lang)
     cfg, table = _config(args)
     result = run(cfg, table, max_states=args.max_states)
     x = result.exploration
@@ -433,6 +434,7 @@ def _run_title(config: str, kind: str, prop: str, lang: str) -> str:
 def cmd_trace(args) -> int:
     from .msc import msc_dot
 
+    args.lang = language(args.lang)
     if args.list:
         for name, sc in SCENARIOS.items():
             print(f"{name:<20} {sc.description}")

@@ -22,6 +22,7 @@ from pathlib import Path
 from tcpcheck.model.checker import run
 from tcpcheck.model.errors import InputError, write_output
 from tcpcheck.model.experiments import EXPERIMENTS, On, experiment_name, run_experiment
+from tcpcheck.model.i18n import add_lang_option, language
 from tcpcheck.model.interface import stamp
 from tcpcheck.model.properties import path_of
 from tcpcheck.model.mutants import MUTANTS, apply_mutant, mutant, mutant_config
@@ -30,7 +31,7 @@ from tcpcheck.model.table import REFERENCE, RuleTable, load_table
 from tcpcheck.model.tcb import describe_segment
 
 from . import zh_texts as zh
-from .i18n import LANGS, event_label, mutant_description, property_name, question, say
+from .i18n import event_label, mutant_description, property_name, question, say
 from .msc import msc_dot
 from .render import DotMissing, render
 
@@ -272,6 +273,7 @@ def _table(args) -> RuleTable | None:
 
 
 def cmd_experiments(args) -> int:
+    args.lang = language(args.lang)
     table = _table(args)
     try:
         report, verdicts = _report(Path(args.out), args.lang, args.mutant, table)
@@ -308,6 +310,7 @@ def _dump(doc: dict) -> None:
 
 
 def cmd_experiment(args) -> int:
+    args.lang = language(args.lang)
     if args.list or not args.name:
         if not args.list:
             raise InputError("name an experiment, or use --list to see them")
@@ -363,9 +366,7 @@ def register(sub) -> None:
                                    "input (a rule table that does not load, named by file:line; an "
                                    "unknown mutant, or one whose edits the table contradicts).")
     a.add_argument("--out", default="experiments", metavar="DIR", help="where to write (default: experiments)")
-    a.add_argument("--lang", choices=LANGS, default="en",
-                   help="language of the report: its prose, runs and charts (state names and "
-                        "segments stay as in the RFC)")
+    add_lang_option(a)
     a.add_argument("--mutant", metavar="NAME", help="run the experiments on a broken variant (see 'tcpcheck mutants'); "
                                                     "with --rules, the variant's edits are made on that table")
     a.add_argument("--rules", metavar="FILE", help="run the experiments on this rule table (e.g. a student's) "
@@ -384,8 +385,7 @@ def register(sub) -> None:
     b.add_argument("--json", action="store_true",
                    help="print the result as one JSON object (schema: experiment.schema.json in "
                         "tcpcheck/model/schemas)")
-    b.add_argument("--lang", choices=LANGS, default="en",
-                   help="language of the question, verdict, finding and run (the JSON stays in English)")
+    add_lang_option(b)
     b.add_argument("--mutant", metavar="NAME", help="run it on a broken variant (see 'tcpcheck mutants'); "
                                                     "with --rules, the variant's edits are made on that table")
     b.add_argument("--rules", metavar="FILE", help="run it on this rule table (e.g. a student's) "
