@@ -26,18 +26,22 @@ import shutil
 import textwrap
 from typing import NamedTuple
 
+import wcwidth
+
 from . import interface
 from .checker import Result
 from .config import PRESETS
+from .i18n import N_, property_name, say, translator
 from .properties import FAIRNESS, Verdict, path_of
 from .mutants import MUTANTS
 from .scenarios import SCENARIOS
 from .system import State, Step
 from .table import RuleTable, load_table
-from .tcb import STATES, describe_segment
+from .tcb import MOD, STATES, describe_segment
 
 __all__ = ["Known", "known_consequence", "counts", "not_meant", "trace_lines", "trace_json",
-           "summary_lines", "result_json", "exit_code"]
+           "summary_lines", "result_json", "exit_code", "describe_config", "check_note",
+           "presets_lines", "mutants_lines"]
 
 #: the width prose is wrapped to when the terminal's is not known (and COLUMNS is not set)
 DEFAULT_WIDTH = 80
@@ -48,36 +52,48 @@ def _change(before: str, after: str) -> str:
     return before if before == after else f"{before} -> {after}"
 
 
-def _what(step: Step, table: RuleTable) -> str:
-    if step.kind == "call":
-        return f"{step.actor}: {step.event}"
-    if step.kind == "timer":
-        return f"{step.actor}: {step.event}"
+def _what(step: Step, table: RuleTable, lang: str = "en") -> str:
+    _ = translator(lang)
+    if step.kind in ("call", "timer"):
+        return _("{actor}: {event}", "trace").format(actor=step.actor, event=_(step.event, "event"))
+    segment = describe_segment(step.segment)
     if step.kind == "rcv":
-        return f"{step.actor} receives {describe_segment(step.segment)}: {step.event}"
-    verb = "loses" if step.kind == "lose" else "duplicates"
-    return f"network {verb} {describe_segment(step.segment)} ({step.event})"
+        events = _("; ", "trace").join(_(e, "event") for e in step.event.split("; "))
+        return _("{actor} receives {segment}: {events}", "trace").format(
+            actor=step.actor, segment=segment, events=events)
+    if step.kind == "lose":
+        return _("network loses {segment} ({direction})", "trace").format(segment=segment, direction=step.event)
+    return _("network duplicates {segment} ({direction})", "trace").format(segment=segment, direction=step.event)
 
 
 def _peer(actor: str) -> str:
     return "B" if actor == "A" else "A"
 
 
-def trace_lines(path: list[tuple[Step | None, State]], table: RuleTable) -> list[str]:
-    """A path as numbered lines: what happened, then both endpoints' states.
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` columns of a terminal (a CJK character takes two)."""
+    return text + " " * (width - wcwidth.width(text))
+
+
+def trace_lines(path: list[tuple[Step | None, State]], table: RuleTable, lang: str = "en") -> list[str]:
+    """A path as numbered lines in ``lang``: what happened, then both
+    endpoints' states (state names and segments as the RFC writes them).
 
     The first line is the initial state; each step shows ``before -> after``
-    for an endpoint whose state changed, and the segments it sent.
+    for an endpoint whose state changed, and the segments it sent; the
+    states line up in a terminal however wide the Chinese is.
     """
-    width = max([len(_what(step, table)) for step, _ in path[1:]] + [20]) + 2
-    _, s0 = path[0]
-    lines = [f"   0. {'initial state':<{width}} A {s0.A.state} | B {s0.B.state}"]
+    _ = translator(lang)
+    whats = [_what(step, table, lang) for step, _s in path[1:]]
+    width = max([wcwidth.width(w) for w in whats] + [20]) + 2
+    s0 = path[0][1]
+    lines = [f"   0. {_pad(_('initial state', 'trace'), width)} A {s0.A.state} | B {s0.B.state}"]
     prev = s0
-    for n, (step, s) in enumerate(path[1:], 1):
+    for n, ((step, s), what) in enumerate(zip(path[1:], whats), 1):
         states = f"A {_change(prev.A.state, s.A.state)} | B {_change(prev.B.state, s.B.state)}"
-        lines.append(f"{n:>4}. {_what(step, table):<{width}} {states}")
+        lines.append(f"{n:>4}. {_pad(what, width)} {states}")
         for seg in step.sent:
-            note = "   (dropped: the channel is full)" if seg in step.dropped else ""
+            note = "   " + _("(dropped: the channel is full)", "trace") if seg in step.dropped else ""
             lines.append(f"          {step.actor} --> {_peer(step.actor)}  {describe_segment(seg)}{note}")
         prev = s
     return lines
@@ -151,9 +167,9 @@ def is_reference(result: Result) -> bool:
 #: How an endpoint deletes its TCB on its own, as RFC 9293 lets it: what
 #: happened, in words ("{w}" is the endpoint), and the section.
 _DELETIONS = {
-    "user timeout": ("{w}'s user timeout fired", "3.10.8"),
-    "ABORT": ("{w} aborted", "3.10.5"),
-    "timeout 2MSL": ("{w}'s 2MSL timeout expired", "3.10.8"),
+    "user timeout": (N_("{w}'s user timeout fired"), "3.10.8"),
+    "ABORT": (N_("{w} aborted"), "3.10.5"),
+    "timeout 2MSL": (N_("{w}'s 2MSL timeout expired"), "3.10.8"),
 }
 
 
@@ -206,8 +222,9 @@ def chart_command(result: Result, v: Verdict) -> str:
                      "-o", f"{_slug(v.name)}.svg"])
 
 
-def known_consequence(result: Result, v: Verdict) -> Known | None:
-    """Why violation ``v`` is a known consequence of RFC 9293 itself, or None.
+def known_consequence(result: Result, v: Verdict, lang: str = "en") -> Known | None:
+    """Why violation ``v`` is a known consequence of RFC 9293 itself, or None;
+    its ``why`` in ``lang``.
 
     Only on the reference model (:func:`is_reference`), and only for the
     reason the RFC gives it, read off the counterexample:
@@ -221,6 +238,7 @@ def known_consequence(result: Result, v: Verdict) -> Known | None:
     """
     if v.verdict != "violated" or not is_reference(result):
         return None
+    _ = translator(lang)
     key, facts = getattr(v.detail, "key", None), getattr(v.detail, "facts", {})
     path = path_of(result.exploration, v)
     if not path:
@@ -237,9 +255,10 @@ def known_consequence(result: Result, v: Verdict) -> Known | None:
         if found is None or found[1].event not in _DELETIONS:
             return None
         how, section = _DELETIONS[found[1].event]
-        why = (f"{how.format(w=peer)} (RFC 9293 {section}) and it deleted its TCB without a FIN; "
-               f"{w} waits in FIN_WAIT_2 for that FIN for ever, since RFC 9293 gives FIN_WAIT_2 "
-               f"no timeout (3.10.8 has none; real stacks add one, such as Linux's tcp_fin_timeout)")
+        why = _("{how} (RFC 9293 {section}) and it deleted its TCB without a FIN; {w} waits in FIN_WAIT_2 "
+                "for that FIN for ever, since RFC 9293 gives FIN_WAIT_2 no timeout (3.10.8 has none; real "
+                "stacks add one, such as Linux's tcp_fin_timeout)").format(
+            how=_(how).format(w=peer), section=section, w=w)
         return Known(why, tuple(dict.fromkeys((section, "3.10.8"))), ("C11",), chart_command(result, v))
     if key == "reset-in-last-ack":
         w = facts.get("actor")
@@ -247,18 +266,18 @@ def known_consequence(result: Result, v: Verdict) -> Known | None:
             return None
         peer = _peer(w)
         rst = path[-1][0].segment
-        sender = next((step for step, _ in reversed(path[1:]) if step.actor == peer and rst in step.sent), None)
+        sender = next((step for step, _s in reversed(path[1:]) if step.actor == peer and rst in step.sent), None)
         if sender is not None and sender.event == "ABORT":
-            why = (f"{peer} aborted, and an ABORT sends a reset (RFC 9293 3.10.5), which {w} in "
-                   f"LAST_ACK accepts (3.10.7.4)")
+            why = _("{peer} aborted, and an ABORT sends a reset (RFC 9293 3.10.5), which {w} in LAST_ACK "
+                    "accepts (3.10.7.4)").format(peer=peer, w=w)
             return Known(why, ("3.10.5", "3.10.7.4"), ("C15",), chart_command(result, v))
         found = _deletion(path, peer)
         if sender is None or sender.kind != "rcv" or found is None or found[1].event not in _DELETIONS:
             return None
         how, section = _DELETIONS[found[1].event]
-        why = (f"{how.format(w=peer)} (RFC 9293 {section}) and it deleted its TCB before {w}'s FIN "
-               f"arrived; CLOSED answers that FIN with a reset (3.10.7.1), which {w} in LAST_ACK "
-               f"accepts (3.10.7.4)")
+        why = _("{how} (RFC 9293 {section}) and it deleted its TCB before {w}'s FIN arrived; CLOSED answers "
+                "that FIN with a reset (3.10.7.1), which {w} in LAST_ACK accepts (3.10.7.4)").format(
+            how=_(how).format(w=peer), section=section, w=w)
         claims = ("C15", "C17") if found[1].event == "timeout 2MSL" else ("C15",)
         return Known(why, (section, "3.10.7.1", "3.10.7.4"), claims, chart_command(result, v))
     return None
@@ -273,10 +292,6 @@ def _intent(config) -> dict[str, tuple[str, ...]] | None:
     if a is None and b is None:
         return None
     return {"A": a if a is not None else STATES, "B": b if b is not None else STATES}
-
-
-def _where(config) -> str:
-    return f"preset '{config.name}'" if config.name in PRESETS else "this configuration"
 
 
 def _state_of(v: Verdict) -> str | None:
@@ -333,16 +348,51 @@ def _width() -> int:
     return max(_MIN_WIDTH, cols)
 
 
-class _Writer:
-    """Lines of prose wrapped to a width with hanging indents; tables as they are."""
+_CJK = "\u3000-\u303f\u4e00-\u9fff\uff00-\uffef\u2018-\u201f"
+#: What can stand at the start of a line of Chinese: a space, or a piece that
+#: is one ideograph, "RFC 9293" or a run of other (Latin) characters, with the opening
+#: marks before it and the closing marks after it (no line starts with ，or ）).
+_PIECE = re.compile(rf"\s+|[（“‘《]*(?:RFC \d+|[\u4e00-\u9fff]|[^\s{_CJK}]+)[，。；：、）”’》！？…]*|\S")
 
-    def __init__(self, width: int):
-        self.width, self.lines = width, []
+
+def _wrap_cjk(text: str, width: int, first: str, rest: str) -> list[str]:
+    """``text`` in lines of at most ``width`` terminal columns (a CJK character
+    takes two), broken at spaces and between ideographs; a piece wider than a
+    line gets a line of its own."""
+    lines, line, space, empty = [], first, "", True
+    for piece in _PIECE.findall(re.sub(r"\s", " ", text)):
+        if piece.isspace():
+            if empty and not lines:
+                line += piece  # the paragraph's own indentation stays, as with textwrap
+            else:
+                space = piece
+            continue
+        if not empty and wcwidth.width(line + space + piece) > width:
+            lines.append(line)
+            line, space, empty = rest, "", True
+        line, space, empty = line + space + piece, "", False
+    if not empty:
+        lines.append(line)
+    return lines
+
+
+class _Writer:
+    """Lines of prose wrapped to a width with hanging indents; tables as they are.
+
+    English is wrapped at spaces (:mod:`textwrap`); Chinese, which has none
+    between words, also between two ideographs (:func:`_wrap_cjk`)."""
+
+    def __init__(self, width: int, lang: str = "en"):
+        self.width, self.lang, self.lines = width, lang, []
 
     def say(self, text: str, indent: int = 0, hang: int = 4) -> None:
-        self.lines += textwrap.wrap(text, self.width, initial_indent=" " * indent,
-                                    subsequent_indent=" " * (indent + hang), break_long_words=False,
-                                    break_on_hyphens=False) or [""]
+        first, rest = " " * indent, " " * (indent + hang)
+        if self.lang == "en":
+            lines = textwrap.wrap(text, self.width, initial_indent=first, subsequent_indent=rest,
+                                  break_long_words=False, break_on_hyphens=False)
+        else:
+            lines = _wrap_cjk(text, self.width, first, rest)
+        self.lines += lines or [""]
 
     def raw(self, *lines: str) -> None:
         self.lines += lines
@@ -351,10 +401,11 @@ class _Writer:
         self.lines.append("")
 
 
-_STOPS = {"max-states": ("the state budget", "raise --max-states"),
-          "max-memory": ("the memory budget", "raise --max-memory"),
-          "max-seconds": ("the time budget", "raise --max-seconds"),
-          "interrupted": ("an interrupt", "let it run to the end")}
+#: Why a search stopped early: what stopped it, and what to do about it.
+_STOPS = {"max-states": (N_("the state budget"), N_("raise --max-states")),
+          "max-memory": (N_("the memory budget"), N_("raise --max-memory")),
+          "max-seconds": (N_("the time budget"), N_("raise --max-seconds")),
+          "interrupted": (N_("an interrupt"), N_("let it run to the end"))}
 
 
 def _stopped(result: Result) -> str | None:
@@ -372,75 +423,104 @@ def _timings(result: Result) -> dict:
     return {k: t.get(k) for k in ("search", "properties", "total")}
 
 
-def _time_text(result: Result) -> str:
+def _list(items, _) -> str:
+    """``a, b and c`` in the language of ``_``."""
+    items = list(items)
+    if len(items) < 2:
+        return "".join(items)
+    return _("{items} and {last}").format(items=_(", ").join(items[:-1]), last=items[-1])
+
+
+def _time_text(result: Result, _) -> str:
     x, t = result.exploration, _timings(result)
     rate = len(x.states) / t["search"] if t["search"] else float("inf")
-    search = f"search {t['search']:.2f} s ({rate:,.0f} states/s)"
+    search = _("search {seconds} s ({rate} states/s)").format(seconds=f"{t['search']:.2f}", rate=f"{rate:,.0f}")
     if t["total"] is None or t["properties"] is None:
-        return f"Time: {search}; the properties' time was not measured."
-    return f"Time: {t['total']:.2f} s in all: {search}, properties {t['properties']:.2f} s."
+        return _("Time: {search}; the properties' time was not measured.").format(search=search)
+    return _("Time: {total} s in all: {search}, properties {properties} s.").format(
+        total=f"{t['total']:.2f}", search=search, properties=f"{t['properties']:.2f}")
 
 
-def _reach_text(result: Result, who: str, complete: bool) -> str:
+def _reach_text(result: Result, who: str, complete: bool, _) -> str:
     reach = result.reachable()[who]
     intent = _intent(result.config)
-    so_far = "" if complete else " so far"
-    text = f"{who} reaches{so_far} {len(reach)} of {len(STATES)} states: {' '.join(reach)}"
+    facts = {"who": who, "n": len(reach), "total": len(STATES), "states": " ".join(reach)}
+    if complete:
+        text = _("{who} reaches {n} of {total} states: {states}").format(**facts)
+    else:
+        text = _("{who} reaches so far {n} of {total} states: {states}").format(**facts)
     if intent is None:
         return text
     meant = intent[who]
     missing = [s for s in meant if s not in reach]
     extra = [s for s in reach if s not in meant]
     if not missing and not extra:
-        return text + " (all it is meant to)"
+        return text + _(" (all it is meant to)")
     notes = []
     if missing:
-        notes.append(f"meant to reach{'' if complete else ' but not yet seen'}: {' '.join(missing)}")
+        if complete:
+            notes.append(_("meant to reach: {states}").format(states=" ".join(missing)))
+        else:
+            notes.append(_("meant to reach but not yet seen: {states}").format(states=" ".join(missing)))
     if extra:
-        notes.append(f"not meant to: {' '.join(extra)}")
-    return text + " (" + "; ".join(notes) + ")"
+        notes.append(_("not meant to: {states}").format(states=" ".join(extra)))
+    return text + _(" ({notes})").format(notes=_("; ", "trace").join(notes))
 
 
-def _mark(result: Result, v: Verdict) -> str:
-    if not_meant(result, v) and v.verdict != "holds":
-        return "info    "
-    return {"holds": "holds   ", "violated": "VIOLATED", "unknown": "unknown "}[v.verdict]
+#: What the verdict column says: a verdict, or ``info`` for a state not meant to be reached.
+_MARKS = {"holds": N_("holds", "verdict"), "violated": N_("VIOLATED", "verdict"),
+          "unknown": N_("unknown", "verdict"), "info": N_("info", "verdict")}
 
 
-def _verdict_line(result: Result, v: Verdict, known: Known | None, quiet: bool, seconds=None) -> str:
-    x = result.exploration
+def _mark(result: Result, v: Verdict, _) -> str:
+    which = "info" if not_meant(result, v) and v.verdict != "holds" else v.verdict
+    return _pad(_(_MARKS[which], "verdict"), 8)
+
+
+def _where(config, _) -> str:
+    if config.name in PRESETS:
+        return _("preset '{name}'").format(name=config.name)
+    return _("this configuration")
+
+
+def _verdict_line(result: Result, v: Verdict, known: Known | None, quiet: bool, _, seconds=None) -> str:
+    x, lang = result.exploration, _.lang
     extra = ""
     if not_meant(result, v):
+        where = _where(result.config, _)
         if v.verdict == "holds":
-            extra = f" (reached, though {_where(result.config)} does not mean it to be)"
+            extra = _(" (reached, though {where} does not mean it to be)").format(where=where)
         elif v.verdict == "violated":
-            extra = f": not meant to be reached in {_where(result.config)}"
+            extra = _(": not meant to be reached in {where}").format(where=where)
         else:
-            extra = f": not yet seen, and not meant to be reached in {_where(result.config)}"
+            extra = _(": not yet seen, and not meant to be reached in {where}").format(where=where)
     elif v.kind == "reachability" and v.verdict == "holds":
         n = x.depth[v.state]
-        extra = f" ({n} step{'' if n == 1 else 's'})"
+        extra = _.ngettext(" ({n} step)", " ({n} steps)", n).format(n=n)
     elif v.verdict == "violated" and v.detail:
-        extra = f": {v.detail}"
+        extra = _(": {detail}").format(detail=say(v.detail, lang))
     if known is not None:
-        extra += " (a known consequence of RFC 9293" + (")" if quiet else ", see below)")
+        extra += _(" (a known consequence of RFC 9293)") if quiet else _(" (a known consequence of RFC 9293, see below)")
     if seconds is not None:
-        extra += f"  [{seconds:.2f} s]"
+        extra += _("  [{seconds} s]").format(seconds=f"{seconds:.2f}")
     ident = f" [{v.id}]" if getattr(v, "id", "") else ""
-    return f"  {_mark(result, v)}  {v.kind:<12}  {v.name}{ident}{extra}"
+    return f"  {_mark(result, v, _)}  {_pad(_(v.kind, 'kind'), 12)}  {property_name(v.name, lang)}{ident}{extra}"
 
 
-def _rules_by_event(result: Result, ids) -> list[str]:
+def _rules_by_event(result: Result, ids, _) -> list[str]:
     by_event: dict[str, list[str]] = {}
     for r in ids:
         rule = result.table.rules[r]
-        q = f"[{rule.qualifier}]" if rule.qualifier else ""
+        q = ""
+        if rule.qualifier:  # as the diagrams say it: [passive], [被动打开]
+            q = f"[{rule.qualifier if _.lang == 'en' else _(rule.qualifier + ' OPEN', 'event')}]"
         by_event.setdefault(rule.event, []).append(rule.state + q)
-    return [f"{event}: {', '.join(states)}" for event, states in by_event.items()]
+    return [_("{event}: {states}").format(event=_(event, "event"), states=_(", ").join(states))
+            for event, states in by_event.items()]
 
 
-def _counterexamples(result: Result, w: _Writer) -> None:
-    x, table = result.exploration, result.table
+def _counterexamples(result: Result, w: _Writer, _) -> None:
+    x, table, lang = result.exploration, result.table, _.lang
     shown: dict[tuple, str] = {}  # runs already printed, by their state and step ids
     for v in result.verdicts:
         if v.verdict != "violated" or (v.state is None and v.lasso is None):
@@ -453,56 +533,69 @@ def _counterexamples(result: Result, w: _Writer) -> None:
             stem_labels, cycle_labels = x.labels_to(v.state), []
         # the same states by different steps are a different run
         run_ids = (tuple(stem), tuple(cycle), tuple(stem_labels or ()), tuple(cycle_labels or ()))
+        name, detail = property_name(v.name, lang), say(v.detail, lang)
         w.blank()
         if run_ids in shown:
-            w.say(f"Counterexample to '{v.name}': {v.detail}; the same run as the "
-                  f"counterexample to '{shown[run_ids]}' above.")
+            w.say(_("Counterexample to '{name}': {detail}; the same run as the counterexample to '{other}' "
+                    "above.").format(name=name, detail=detail, other=property_name(shown[run_ids], lang)))
             continue
         shown[run_ids] = v.name
-        extra = f", then a cycle of {len(cycle) - 1} steps" if cycle else ""
-        w.say(f"Counterexample to '{v.name}' ({len(stem) - 1} steps{extra}): {v.detail}")
-        w.raw(*trace_lines(x.walk(stem, stem_labels), table))
+        extra = _(", then a cycle of {n} steps").format(n=len(cycle) - 1) if cycle else ""
+        w.say(_("Counterexample to '{name}' ({n} steps{cycle}): {detail}").format(
+            name=name, n=len(stem) - 1, cycle=extra, detail=detail))
+        w.raw(*trace_lines(x.walk(stem, stem_labels), table, lang))
         if cycle:
-            w.raw("      ... and then, for ever:")
-            w.raw(*trace_lines(x.walk(cycle, cycle_labels), table)[1:])
+            w.raw("      " + _("... and then, for ever:"))
+            w.raw(*trace_lines(x.walk(cycle, cycle_labels), table, lang)[1:])
         elif v.kind == "liveness":
-            w.raw("      ... and then nothing can happen any more.")
+            w.raw("      " + _("... and then nothing can happen any more."))
         if v.kind == "invariant":
             end = x.state(stem[-1])
             for who, t in (("A", end.A), ("B", end.B)):
-                w.say(f"{who}: " + ", ".join(f"{k}={val}" for k, val in interface.tcb_json(t).items()),
-                      indent=6)
+                fields = ", ".join(f"{k}={val}" for k, val in interface.tcb_json(t).items())
+                w.say(_("{who}: {fields}").format(who=who, fields=fields), indent=6)
 
 
-def _result_text(result: Result, known: dict) -> str:
+def _result_text(result: Result, known: dict, _, listed: bool = True) -> str:
+    """The result line; ``listed``: the known consequences are listed after it."""
     counted = [v for v in result.verdicts if counts(result, v)]
     bad = [v for v in counted if v.verdict == "violated"]
     unknown = [v for v in counted if v.verdict == "unknown"]
     info = [_state_of(v) for v in result.verdicts if not_meant(result, v) and v.verdict != "holds"]
     tail = ""
     if info:
-        tail = (f"; {', '.join(info)} {'is' if len(info) == 1 else 'are'} not reached"
-                f"{'' if result.exploration.complete else ' yet'}, and not meant to be in "
-                f"{_where(result.config)}")
+        facts = {"states": _(", ").join(info), "where": _where(result.config, _)}
+        if result.exploration.complete:
+            tail = _.ngettext("; {states} is not reached, and not meant to be in {where}",
+                              "; {states} are not reached, and not meant to be in {where}", len(info))
+        else:
+            tail = _.ngettext("; {states} is not reached yet, and not meant to be in {where}",
+                              "; {states} are not reached yet, and not meant to be in {where}", len(info))
+        tail = tail.format(**facts)
     if bad:
         k = sum(v.name in known for v in bad)
         note = ""
-        itself = "of RFC 9293 itself, not mistakes of the model or of the table"
         if k == len(bad) == 1:
-            note = ", a known consequence of RFC 9293 itself, not a mistake of the model or of the table"
+            note = _(", a known consequence of RFC 9293 itself, not a mistake of the model or of the table")
         elif k == len(bad):
-            note = f", all known consequences {itself}"
+            note = _(", all known consequences of RFC 9293 itself, not mistakes of the model or of the table")
         elif k:
-            note = f"; {k} of them {'is a known consequence' if k == 1 else 'are known consequences'} {itself}"
-        return f"Result: {len(bad)} of {len(counted)} properties violated{note}{tail}{':' if k else '.'}"
+            note = _.ngettext("; {k} of them is a known consequence of RFC 9293 itself, not mistakes of the "
+                              "model or of the table",
+                              "; {k} of them are known consequences of RFC 9293 itself, not mistakes of the "
+                              "model or of the table", k).format(k=k)
+        facts = {"bad": len(bad), "total": len(counted), "note": note, "tail": tail}
+        if k and listed:
+            return _("Result: {bad} of {total} properties violated{note}{tail}:").format(**facts)
+        return _("Result: {bad} of {total} properties violated{note}{tail}.").format(**facts)
     if unknown:
         what, fix = _STOPS.get(_stopped(result), _STOPS["max-states"])
-        return (f"Result: no violation found, but {len(unknown)} properties are unknown "
-                f"(the exploration is incomplete; {fix}){tail}.")
-    return f"Result: all {len(counted)} properties hold{tail}."
+        return _("Result: no violation found, but {n} properties are unknown (the exploration is incomplete; "
+                 "{fix}){tail}.").format(n=len(unknown), fix=_(fix), tail=tail)
+    return _("Result: all {n} properties hold{tail}.").format(n=len(counted), tail=tail)
 
 
-def _known_lines(result: Result, known: dict, w: _Writer) -> None:
+def _known_lines(result: Result, known: dict, w: _Writer, _) -> None:
     """One entry per known consequence: why, and the command that draws it; the
     properties one run violates (the same why) share their entry."""
     by_why: dict[str, list[str]] = {}
@@ -510,14 +603,13 @@ def _known_lines(result: Result, known: dict, w: _Writer) -> None:
         by_why.setdefault(k.why, []).append(name)
     for why, names in by_why.items():
         k = known[names[0]]
-        quoted = [f"'{n}'" for n in names]
-        which = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
-        claims = f"claim{'s' if len(k.claims) > 1 else ''} {', '.join(k.claims)}"
-        w.say(f"- {which}: {why} ({claims}).", indent=2, hang=2)
-        w.raw("    chart: " + k.chart)
+        which = _list((_("'{name}'", "property").format(name=property_name(n, _.lang)) for n in names), _)
+        claims = _.ngettext("claim {claims}", "claims {claims}", len(k.claims)).format(claims=", ".join(k.claims))
+        w.say(_("- {which}: {why} ({claims}).").format(which=which, why=why, claims=claims), indent=2, hang=2)
+        w.raw("    " + _("chart: {command}").format(command=k.chart))
 
 
-def _next_lines(result: Result, known: dict, w: _Writer) -> None:
+def _next_lines(result: Result, known: dict, w: _Writer, _) -> None:
     """A few commands worth running after this one, each with why."""
     cfg = result.config
     src = " ".join(_source(result))
@@ -526,102 +618,209 @@ def _next_lines(result: Result, known: dict, w: _Writer) -> None:
     if stopped is not None:
         what, fix = _STOPS.get(stopped, _STOPS["max-states"])
         n = len(result.exploration.states)
-        items.append((f"further ({fix}: the run stopped at {n:,} states)",
+        items.append((_("further ({fix}: the run stopped at {n} states)").format(fix=_(fix), n=f"{n:,}"),
                       f"tcpcheck check {src}".rstrip() + (f" --max-states {10 * n}" if stopped == "max-states" else "")))
     other = [v for v in result.verdicts if v.verdict == "violated" and v.name not in known and counts(result, v)
              and (v.state is not None or v.lasso is not None)]
     if other:
-        items.append((f"the counterexample to '{other[0].name}' as a message sequence chart",
+        items.append((_("the counterexample to '{name}' as a message sequence chart").format(
+                          name=property_name(other[0].name, _.lang)),
                       chart_command(result, other[0])))
     if known and cfg.loss and cfg.name != "reliable" and _mutant_of(cfg) is None:
-        items.append(("a client and a server over a network that loses nothing, where every property holds",
+        items.append((_("a client and a server over a network that loses nothing, where every property holds"),
                       "tcpcheck check --preset reliable"))
     m = _mutant_of(cfg)
     if m in MUTANTS and MUTANTS[m].property is None:
-        items.append(("the proof that finds this mutant's bug, which no bounded run reaches",
+        items.append((_("the proof that finds this mutant's bug, which no bounded run reaches"),
                       f"tcpcheck prove --mutant {m}"))
     if cfg.name in SCENARIOS and _mutant_of(cfg) is None:
-        items.append((f"the {cfg.name} scenario as a message sequence chart",
+        items.append((_("the {name} scenario as a message sequence chart").format(name=cfg.name),
                       f"tcpcheck diagram trace {cfg.name} -o {cfg.name}.svg"))
     if _mutant_of(cfg) is None:
-        items.append(("broken variants of the model, each with the property it breaks", "tcpcheck mutants"))
-    items.append(("the seed note's claims C1-C17, one experiment each", "tcpcheck experiments"))
+        items.append((_("broken variants of the model, each with the property it breaks"), "tcpcheck mutants"))
+    items.append((_("the seed note's claims C1-C17, one experiment each"), "tcpcheck experiments"))
     if len(items) < 4:
-        items.append(("every option, with examples and exit codes", "tcpcheck check --help"))
+        items.append((_("every option, with examples and exit codes"), "tcpcheck check --help"))
     w.blank()
-    w.raw("What to run next:")
+    w.raw(_("What to run next:"))
     for why, command in items[:4]:
-        w.say(why + ":", indent=2)
+        w.say(_("{why}:").format(why=why), indent=2)
         w.raw("    " + command)
 
 
-def summary_lines(result: Result, preset_note: str = "", verbosity: int = 0) -> list[str]:
-    """The human summary of a check, wrapped to the terminal's width.
+def _config_name(name: str, _) -> str:
+    """A configuration's name in the language of ``_``: the names that
+    load_config, mutant_config and apply_mutant give (``FILE (from preset
+    P)``, ``the M demonstration (from preset P)``, ``..., mutant M``) said in
+    it; a name of the user's own as it is."""
+    if _.lang == "en":
+        return name
+    if m := re.fullmatch(r"(.*), mutant ([A-Za-z0-9-]+)", name):
+        return _("{config}, mutant {mutant}").format(config=_config_name(m.group(1), _), mutant=m.group(2))
+    if m := re.fullmatch(r"the (\S+) demonstration \(from preset ([^)]*)\)", name):
+        return _("the {mutant} demonstration (from preset {preset})").format(mutant=m.group(1), preset=m.group(2))
+    if m := re.fullmatch(r"(.*) \(from preset ([^)]*)\)", name):
+        return _("{file} (from preset {preset})").format(file=m.group(1), preset=m.group(2))
+    return name
+
+
+def check_note(config, mutant: str | None = None, lang: str = "en") -> str:
+    """The line under check's header in ``lang``: the mutant checked (what it
+    changes, its claims, the property it breaks), else the preset's note, else
+    nothing."""
+    _ = translator(lang)
+    if mutant is not None:
+        m = MUTANTS[mutant]
+        return _("mutant {name}: {description} (claims {claims}); {breaks}").format(
+            name=m.name, description=_(m.description, "mutant"), claims=", ".join(m.claims), breaks=_breaks(m, _))
+    return _(PRESETS[config.name][0], "preset") if config.name in PRESETS else ""
+
+
+def _breaks(m, _) -> str:
+    if m.property is None:
+        return _("no bounded run reaches the bug: 'tcpcheck prove --mutant {name}' refutes it").format(name=m.name)
+    return _("the property it breaks: {property}").format(property=property_name(m.property, _.lang))
+
+
+#: How each fault of the network and each way of opening are said.
+_FAULTS = {"loss": N_("loss"), "duplication": N_("duplication"), "reordering": N_("reordering")}
+_OPENS = {"active": N_("active open"), "passive": N_("passive open"), "none": N_("none open")}
+
+
+def describe_config(config, lang: str = "en") -> list[str]:
+    """One line per setting of a configuration, in ``lang`` (the English is
+    :meth:`~tcpcheck.model.config.Config.describe`'s)."""
+    _ = translator(lang)
+    net = [_(_FAULTS[x]) for x in _FAULTS if getattr(config, x)]
+    budget = ""
+    if config.loss_budget is not None and config.loss:
+        budget = _(" (at most {n} segment(s) lost in a run)").format(n=config.loss_budget)
+    lines = [_("network: capacity {capacity} per direction, {faults}{budget}{fifo}; RCV.WND={wnd}").format(
+        capacity=config.capacity, faults=_(", ").join(net) if net else _("no faults"), budget=budget,
+        fifo="" if config.reordering else _(", FIFO"), wnd=config.rcv_wnd)]
+    for who in ("A", "B"):
+        e = getattr(config, who)
+        if e.close_in is None:
+            close = _("closes anywhere the RFC allows")
+        else:
+            close = _("closes in {states}").format(states="/".join(e.close_in))
+        more = ""
+        if e.abort:
+            more += _(", may ABORT")
+        if e.foreign_socket and e.open == "passive":
+            more += _(", may SEND from LISTEN")
+        if e.opens > 1 and e.open != "none":
+            isss = ", ".join(str((e.iss + k * e.iss_step) % MOD) for k in range(1, e.opens))
+            more += _(", opens {n} times (then ISS={iss})").format(n=e.opens, iss=isss)
+        lines.append(_("{who}: {open}{made}, ISS={iss}, {data} data segment(s), {retransmissions} "
+                       "retransmission(s), {close}{more}").format(
+            who=who, open=_(_OPENS[e.open]), made=_(" (made before the run)") if e.opened else "", iss=e.iss,
+            data=e.data, retransmissions=e.retransmissions, close=close, more=more))
+    timers = []
+    if not config.time_wait_waits_for_network:
+        timers.append(_("2MSL may expire while segments are still in flight"))
+    if config.time_wait_outlasts_rto:
+        timers.append(_("2MSL outlasts the peer's retransmissions"))
+    if timers:
+        lines.append(_("timers: {timers}").format(timers=_("; ", "trace").join(timers)))
+    return lines
+
+
+def presets_lines(lang: str = "en") -> list[str]:
+    """What ``tcpcheck presets`` prints in ``lang``: each preset, its note and its settings."""
+    _ = translator(lang)
+    lines = []
+    for name, (note, cfg) in PRESETS.items():
+        lines.append(_("{name}: {note}").format(name=name, note=_(note, "preset")))
+        lines += [f"    {line}" for line in describe_config(cfg, lang)]
+    return lines
+
+
+def mutants_lines(lang: str = "en") -> list[str]:
+    """What ``tcpcheck mutants`` prints in ``lang``: each mutant, what it changes,
+    its claims and the property it breaks, and its configuration file."""
+    _ = translator(lang)
+    lines = []
+    for name, m in MUTANTS.items():
+        lines.append(_("{name}: {note}").format(name=name, note=_(m.description, "mutant")))
+        lines.append("    " + _("claims {claims}; {breaks}").format(claims=", ".join(m.claims), breaks=_breaks(m, _)))
+        lines.append("    " + _("its configuration (save as a file and run 'tcpcheck check --config FILE', with "
+                              "--mutant {name} or without):").format(name=name))
+        lines += [f"        {line}" for line in m.config.rstrip().splitlines()]
+    return lines
+
+
+def summary_lines(result: Result, preset_note: str = "", verbosity: int = 0, lang: str = "en") -> list[str]:
+    """The human summary of a check in ``lang``, wrapped to the terminal's width.
 
     ``verbosity`` -1 (``-q``): one line per verdict and the result line; 0:
     the configuration, the exploration and its times, the verdicts, rule
     coverage in a line, counterexamples, the known consequences of RFC 9293
     and what to run next; 1 (``-v``): also each property's time and which
-    rules fired and which did not."""
+    rules fired and which did not.  ``preset_note`` is said as it is: give
+    :func:`check_note`'s, in the same language."""
     x, cfg, table = result.exploration, result.config, result.table
-    w = _Writer(_width())
-    known = {v.name: k for v in result.verdicts if (k := known_consequence(result, v)) is not None}
+    _ = translator(lang)
+    w = _Writer(_width(), lang)
+    known = {v.name: k for v in result.verdicts if (k := known_consequence(result, v, lang)) is not None}
     seconds = getattr(result, "property_seconds", None) or {}
     if verbosity < 0:
         for v in result.verdicts:
-            w.say(_verdict_line(result, v, known.get(v.name), True), hang=26)
-        text = _result_text(result, known)
-        w.say(text[:-1] + "." if text.endswith(":") else text)  # the reasons are not listed
+            w.say(_verdict_line(result, v, known.get(v.name), True, _), hang=26)
+        w.say(_result_text(result, known, _, listed=False))  # the reasons are not listed
         return w.lines
-    w.say(f"tcpcheck: TCP connection management (RFC 9293), configuration '{cfg.name}'")
+    w.say(_("tcpcheck: TCP connection management (RFC 9293), configuration '{name}'").format(
+        name=_config_name(cfg.name, _)))
     if preset_note:
         w.say(preset_note, indent=2)
-    for line in cfg.describe():
+    for line in describe_config(cfg, lang):
         w.say(line, indent=2)
-    w.say(f"rules: {table.name} ({len(table.rules)} rules)", indent=2)
+    w.say(_.ngettext("rules: {table} ({n} rule)", "rules: {table} ({n} rules)", len(table.rules)).format(
+        table=_config_name(table.name, _), n=len(table.rules)), indent=2)
     w.blank()
     stopped = _stopped(result)
     if stopped is None:
-        status = "complete"
+        status = _("complete")
     else:
-        what, _ = _STOPS.get(stopped, _STOPS["max-states"])
-        status = f"INCOMPLETE: stopped at {what}, {x.expanded:,} states expanded"
-    w.say(f"Explored {len(x.states):,} states and {x.transitions:,} transitions to depth "
-          f"{x.max_depth}; {status}.")
-    w.say(_time_text(result), indent=2)
+        what, fix = _STOPS.get(stopped, _STOPS["max-states"])
+        status = _("INCOMPLETE: stopped at {what}, {n} states expanded").format(what=_(what), n=f"{x.expanded:,}")
+    w.say(_("Explored {states} states and {transitions} transitions to depth {depth}; {status}.").format(
+        states=f"{len(x.states):,}", transitions=f"{x.transitions:,}", depth=x.max_depth, status=status))
+    w.say(_time_text(result, _), indent=2)
     for who in ("A", "B"):
-        w.say(_reach_text(result, who, stopped is None), indent=2)
+        w.say(_reach_text(result, who, stopped is None, _), indent=2)
     w.blank()
-    w.raw("Properties:")
+    w.raw(_("Properties:"))
     for v in result.verdicts:
-        w.say(_verdict_line(result, v, known.get(v.name), False,
+        w.say(_verdict_line(result, v, known.get(v.name), False, _,
                             seconds.get(v.name) if verbosity > 0 else None), hang=26)
     w.blank()
     fired, dead = result.fired, result.dead
+    facts = {"fired": len(fired), "total": len(table.rules), "dead": len(dead)}
     if stopped is None:
-        head = (f"Rule coverage: {len(fired)} of {len(table.rules)} rules fire; {len(dead)} never do "
-                f"in this configuration")
+        head = _("Rule coverage: {fired} of {total} rules fire; {dead} never do in this configuration").format(**facts)
     else:
-        head = (f"Rule coverage so far: {len(fired)} of {len(table.rules)} rules fired; {len(dead)} "
-                f"not yet seen, as the exploration is incomplete")
+        head = _("Rule coverage so far: {fired} of {total} rules fired; {dead} not yet seen, as the exploration "
+                 "is incomplete").format(**facts)
     if verbosity > 0:
-        w.say(head + ":")
-        w.say("fired:", indent=2)
-        for line in _rules_by_event(result, fired):
+        w.say(_("{head}:").format(head=head))
+        w.say(_("fired:"), indent=2)
+        for line in _rules_by_event(result, fired, _):
             w.say(line, indent=4, hang=4)
-        w.say("never fire:" if stopped is None else "not yet seen:", indent=2)
-        for line in _rules_by_event(result, dead):
+        w.say(_("never fire:") if stopped is None else _("not yet seen:"), indent=2)
+        for line in _rules_by_event(result, dead, _):
             w.say(line, indent=4, hang=4)
     else:
-        w.say(head + (" (-v lists them)." if dead else "."))
+        w.say(_("{head} (-v lists them).").format(head=head) if dead else _("{head}.").format(head=head))
     if any(v.kind == "liveness" for v in result.verdicts):
         w.blank()
-        w.say("Liveness is checked under these fairness assumptions: " + "; ".join(FAIRNESS) + ".")
-    _counterexamples(result, w)
+        w.say(_("Liveness is checked under these fairness assumptions: {assumptions}.").format(
+            assumptions=_("; ", "trace").join(_(f, "fairness") for f in FAIRNESS)))
+    _counterexamples(result, w, _)
     w.blank()
-    w.say(_result_text(result, known))
-    _known_lines(result, known, w)
-    _next_lines(result, known, w)
+    w.say(_result_text(result, known, _))
+    _known_lines(result, known, w, _)
+    _next_lines(result, known, w, _)
     return w.lines
 
 

@@ -35,9 +35,11 @@ from tcpcheck.diagrams import i18n as diagram_i18n
 from tcpcheck.diagrams import zh_texts
 from tcpcheck.model import i18n
 from tcpcheck.model.actions import ACTIONS
+from tcpcheck.model.config import PRESETS
 from tcpcheck.model.events import ARRIVALS, CALLS, TIMERS
 from tcpcheck.model.experiments import EXPERIMENTS, FINDINGS
 from tcpcheck.model.i18n import canonical_property, language, property_name, translator
+from tcpcheck.model.liveness import FAIRNESS
 from tcpcheck.model.mutants import MUTANTS
 from tcpcheck.model.properties import PROPERTIES, REASONS
 from tcpcheck.model.scenarios import SCENARIOS
@@ -86,7 +88,7 @@ def test_the_catalogue_is_chinese_without_plural_forms_or_fuzzy_entries():
     assert str(CATALOGUE.locale) == "zh" and CATALOGUE.num_plurals == 1
     assert CATALOGUE.domain is None or CATALOGUE.domain == "tcpcheck"
     assert [m.id for m in CATALOGUE if m.id and m.fuzzy] == []
-    assert len([m for m in CATALOGUE if m.id]) == 234
+    assert len([m for m in CATALOGUE if m.id]) == 362
 
 
 # --- the messages the program asks for ---------------------------------------------
@@ -169,6 +171,10 @@ def vocabulary() -> set[tuple[str | None, str]]:
     out |= {("phrase", s.description) for s in SCENARIOS.values()}
     out |= {("report", e) for e in zh_texts._report_english().values()}
     out |= {("trace", e) for e in zh_texts.TRACE_ENGLISH.values()}
+    # check's summary (model/report.py): kinds of property, presets' notes, the fairness
+    out |= {("kind", p.kind) for p in PROPERTIES}
+    out |= {("preset", note) for note, _ in PRESETS.values()}
+    out |= {("fairness", f) for f in FAIRNESS}
     # asked for with a variable in files of other owners, until they mark them with N_:
     # diagrams/cli.py _names: phrase(roles[...]), the endpoints' roles
     out |= {("phrase", "client"), ("phrase", "server")}
