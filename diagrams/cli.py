@@ -70,10 +70,11 @@ def _config(args):
 
 
 def _names(cfg, lang: str) -> dict:
-    roles = {"active": "client", "passive": "server"}
-    a, b = cfg.A.open, cfg.B.open
-    if {a, b} == {"active", "passive"}:
-        return {w: f"{w} ({phrase(roles[getattr(cfg, w).open], lang)})" for w in ("A", "B")}
+    """The lifelines' heads: ``A (client)`` and ``B (server)`` when one opens
+    actively and the other passively, else ``A`` and ``B``."""
+    roles = {"active": phrase("client", lang), "passive": phrase("server", lang)}
+    if {cfg.A.open, cfg.B.open} == {"active", "passive"}:
+        return {w: f"{w} ({roles[getattr(cfg, w).open]})" for w in ("A", "B")}
     return {"A": "A", "B": "B"}
 
 

@@ -424,8 +424,7 @@ def _note(step: dict, lang: str) -> tuple[str, str] | None:
     if kind == "timer":
         return event_label(event, lang), TIMER_INK
     if kind == "rcv":
-        sep = "；" if lang == "zh" else "; "
-        return sep.join(event_label(e.strip(), lang) for e in event.split(";")), EVENT_INK
+        return phrase("; ", lang).join(event_label(e.strip(), lang) for e in event.split(";")), EVENT_INK
     return None
 
 

@@ -55,7 +55,7 @@ def _q(text: str) -> str:
 def _step_text(step, lang: str) -> str:
     if step.actor == "network":
         return f"{phrase('lost' if step.kind == 'lose' else 'duplicate', lang)} {step.event}"
-    events = "; ".join(event_label(e, lang) for e in step.event.split("; "))
+    events = phrase("; ", lang).join(event_label(e, lang) for e in step.event.split("; "))
     return f"{step.actor}: {events}"
 
 

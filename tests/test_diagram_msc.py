@@ -413,3 +413,17 @@ def test_a_lassos_cycle_is_framed_from_the_step_after_cycle_from():
     assert "cycle" not in msc_dot(trace)
     with pytest.raises(ValueError, match="cycle_from must be a step from 0 to 10, not 11"):
         msc_dot(trace, cycle_from=11)
+
+
+def test_roles_and_the_events_of_one_arrival_in_chinese(capsys):
+    """The lifelines' heads say the roles from the catalogue; an arrival's events are joined by '；'."""
+    from tcpcheck.model.cli import main
+
+    assert main(["diagram", "trace", "seed", "--format", "dot", "--lang", "zh"]) == 0
+    dot = capsys.readouterr().out
+    assert re.findall(r"head[AB] .*label=<<b>([^<]*)</b>>", dot) == ["A (客户端)", "B (服务器)"]
+    assert sorted(set(re.findall(r'label="(收到 ACK[^"\\]*)', dot))) == ["收到 ACK；收到 FIN"]
+    assert main(["diagram", "trace", "seed", "--format", "dot", "--lang", "en"]) == 0
+    dot = capsys.readouterr().out
+    assert re.findall(r"head[AB] .*label=<<b>([^<]*)</b>>", dot) == ["A (client)", "B (server)"]
+    assert "rcv ACK; rcv FIN" in dot

@@ -74,3 +74,12 @@ def test_the_command_marks_the_fair_cycle_inside_one_quotient_node(capsys):
     assert loop == ['  q9_0 -> q9_0 [label="A: timeout 2MSL", color="#6a1b9a", penwidth=2.5, fontcolor="#6a1b9a"];']
     assert "(on a fair cycle)" in node_lines(dot, "q")["q9_0"]
     assert dot.count("13 reachable states") == 1
+
+
+def test_the_events_of_one_arrival_are_joined_in_the_languages_own_way():
+    """phrase("; ", lang): '；' in Chinese, as the sequence charts have it."""
+    x = run_preset("seed").exploration
+    english = re.findall(r'label="(B: [^"]*; [^"]*)"', states_dot(x, "t", quotient=False))
+    chinese = re.findall(r'label="(B: [^"]*)"', states_dot(x, "t", quotient=False, lang="zh"))
+    assert english == ["B: rcv ACK; rcv FIN"]
+    assert "B: 收到 ACK；收到 FIN" in chinese and not any("; " in c for c in chinese)
