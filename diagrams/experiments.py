@@ -22,7 +22,7 @@ from pathlib import Path
 from tcpcheck.model.checker import run
 from tcpcheck.model.errors import InputError, write_output
 from tcpcheck.model.experiments import EXPERIMENTS, On, experiment_name, run_experiment
-from tcpcheck.model.i18n import add_lang_option, language
+from tcpcheck.model.i18n import N_, add_lang_option, language, translator
 from tcpcheck.model.interface import stamp
 from tcpcheck.model.properties import path_of
 from tcpcheck.model.mutants import MUTANTS, apply_mutant, mutant, mutant_config
@@ -30,14 +30,14 @@ from tcpcheck.model.report import trace_json, trace_lines
 from tcpcheck.model.table import REFERENCE, RuleTable, load_table
 from tcpcheck.model.tcb import describe_segment
 
-from . import zh_texts as zh
 from .i18n import event_label, mutant_description, property_name, question, say
 from .msc import msc_dot
 from .render import DotMissing, render
 
 __all__ = ["register", "write_report", "trace_text"]
 
-#: The report's own words in English, by key; zh_texts.REPORT says them in Chinese.
+#: The report's own sentences in English, by key; each is a message of context
+#: ``report`` in the catalogue (tests/test_i18n.py asks for every one).
 _EN = {
     "title": "The seed note's claims, checked against the model",
     "intro":
@@ -86,12 +86,34 @@ _EN = {
 }
 
 
+#: The report's single words, said through :func:`_t` by their English (context ``report``).
+WORDS = tuple(N_(w, "report") for w in (
+    "confirmed", "qualified", "refuted", "holds", "violated", "unknown", "Verdict", "as expected",
+    "NOT as expected", "witness", "counterexample", "Claims", "Experiment", "yes", "no", "the same",
+    "DIFFERENT", "as on the reference table"))
+
+#: What a numbered step of a run says, by key: the English of
+#: :func:`tcpcheck.model.report.trace_lines` (context ``trace``), for :func:`trace_text`.
+TRACE_ENGLISH = {
+    "initial state": N_("initial state", "trace"),
+    "call": N_("{actor}: {event}", "trace"),
+    "rcv": N_("{actor} receives {segment}: {events}", "trace"),
+    "lose": N_("network loses {segment} ({direction})", "trace"),
+    "duplicate": N_("network duplicates {segment} ({direction})", "trace"),
+    "dropped": N_("(dropped: the channel is full)", "trace"),
+    "events": N_("; ", "trace"),  # between the events of one arrival
+}
+
+
 def _t(key: str, lang: str, **facts) -> str:
-    """The report's words ``key`` in ``lang``, with ``facts`` filled in; a key
-    that is not one of the report's own sentences is a word said as it is in
-    English (``confirmed``, ``Question`` ...)."""
-    text = (zh.REPORT.get(key, key) if lang == "zh" else _EN.get(key, key))
+    """The report's sentence ``key`` (or the word ``key``: ``confirmed``,
+    ``Claims`` ...) in ``lang``, from the catalogue, with ``facts`` filled in."""
+    text = translator(lang)(_EN.get(key, key), "report")
     return text.format(**facts) if facts else text
+
+
+def _trace_word(key: str, lang: str) -> str:
+    return translator(lang)(TRACE_ENGLISH[key], "trace")
 
 
 def _width(text: str) -> int:
@@ -100,13 +122,13 @@ def _width(text: str) -> int:
 
 
 def _what(step, lang: str) -> str:
-    w = zh.TRACE
     if step.kind in ("call", "timer"):
-        return w["call"].format(actor=step.actor, event=event_label(step.event, lang))
+        return _trace_word("call", lang).format(actor=step.actor, event=event_label(step.event, lang))
     if step.kind == "rcv":
-        events = w["events"].join(event_label(e, lang) for e in step.event.split("; "))
-        return w["rcv"].format(actor=step.actor, segment=describe_segment(step.segment), events=events)
-    return w[step.kind].format(segment=describe_segment(step.segment), direction=step.event)
+        events = _trace_word("events", lang).join(event_label(e, lang) for e in step.event.split("; "))
+        return _trace_word("rcv", lang).format(actor=step.actor, segment=describe_segment(step.segment),
+                                              events=events)
+    return _trace_word(step.kind, lang).format(segment=describe_segment(step.segment), direction=step.event)
 
 
 def trace_text(path, table, lang: str = "en") -> list[str]:
@@ -123,7 +145,7 @@ def trace_text(path, table, lang: str = "en") -> list[str]:
         return text + " " * (width - _width(text))
 
     _, s0 = path[0]
-    lines = [f"   0. {pad(zh.TRACE['initial state'])} A {s0.A.state} | B {s0.B.state}"]
+    lines = [f"   0. {pad(_trace_word('initial state', lang))} A {s0.A.state} | B {s0.B.state}"]
     prev = s0
     for n, ((step, s), what) in enumerate(zip(path[1:], whats), 1):
         a = s.A.state if prev.A.state == s.A.state else f"{prev.A.state} -> {s.A.state}"
@@ -131,7 +153,7 @@ def trace_text(path, table, lang: str = "en") -> list[str]:
         lines.append(f"{n:>4}. {pad(what)} A {a} | B {b}")
         peer = "B" if step.actor == "A" else "A"
         for seg in step.sent:
-            note = "   " + zh.TRACE["dropped"] if seg in step.dropped else ""
+            note = "   " + _trace_word("dropped", lang) if seg in step.dropped else ""
             lines.append(f"          {step.actor} --> {peer}  {describe_segment(seg)}{note}")
         prev = s
     return lines

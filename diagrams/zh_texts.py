@@ -2,14 +2,14 @@
 
 The translations themselves live in the gettext catalogue of
 :mod:`tcpcheck.model.i18n` (``model/locale/zh/LC_MESSAGES/tcpcheck.po``);
-this module only keeps :data:`REPORT` and :data:`TRACE`, which
-:mod:`tcpcheck.diagrams.experiments` still reads by key, as read-only views
-of that catalogue: ``REPORT[key]`` is the Chinese of the report's English
+:mod:`tcpcheck.diagrams.experiments` asks it for the report's words itself
+(``WORDS``, ``_EN``, ``TRACE_ENGLISH``).  This module only keeps, for the
+tests that still read them, :data:`REPORT` and :data:`TRACE` as read-only
+views of that catalogue: ``REPORT[key]`` is the Chinese of the report's English
 ``_EN.get(key, key)`` (context ``report``), ``TRACE[key]`` that of a trace
 line's English as ``tcpcheck.model.report.trace_lines`` writes it (context
 ``trace``).  A key whose English has no Chinese is missing (KeyError), not
-English.  Once the report calls ``translator(lang)(english, "report")``
-itself, this module can go.
+English.  It goes once tests/test_i18n.py reads diagrams/experiments.py.
 """
 
 from __future__ import annotations
@@ -18,18 +18,12 @@ from collections.abc import Mapping
 
 from tcpcheck.model.i18n import translator
 
+from . import experiments as _experiments
+
 __all__ = ["REPORT", "TRACE", "TRACE_ENGLISH"]
 
-#: What each key of :data:`TRACE` says in English (``model/report.py`` trace_lines).
-TRACE_ENGLISH = {
-    "initial state": "initial state",
-    "call": "{actor}: {event}",
-    "rcv": "{actor} receives {segment}: {events}",
-    "lose": "network loses {segment} ({direction})",
-    "duplicate": "network duplicates {segment} ({direction})",
-    "dropped": "(dropped: the channel is full)",
-    "events": "; ",  # between the events of one arrival
-}
+#: What each key of :data:`TRACE` says in English (``diagrams/experiments.py`` has it now).
+TRACE_ENGLISH = _experiments.TRACE_ENGLISH
 
 
 class _Catalogue(Mapping):
@@ -58,11 +52,7 @@ class _Catalogue(Mapping):
 
 
 def _report_english() -> dict[str, str]:
-    from . import experiments  # imports this module: read when asked, not at import
-    words = ("confirmed", "qualified", "refuted", "holds", "violated", "unknown", "Verdict",
-             "as expected", "NOT as expected", "witness", "counterexample", "Claims", "Experiment",
-             "yes", "no", "the same", "DIFFERENT", "as on the reference table")
-    return {**{w: w for w in words}, **experiments._EN}
+    return {**{w: w for w in _experiments.WORDS}, **_experiments._EN}
 
 
 #: The experiments report's words in Chinese, by the keys of ``diagrams/experiments.py``.

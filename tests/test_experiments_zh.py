@@ -17,7 +17,7 @@ import unicodedata
 
 import pytest
 
-from tcpcheck.diagrams import i18n, zh_texts
+from tcpcheck.diagrams import i18n
 from tcpcheck.diagrams.experiments import trace_text, write_report
 from tcpcheck.diagrams.i18n import property_name, say
 from tcpcheck.model import i18n as model_i18n
@@ -179,12 +179,16 @@ def test_the_chinese_report_reads_as_chinese(report):
 
 def test_every_sentence_of_the_report_and_command_has_chinese():
     """The report's own sentences (and what the commands print), with the same placeholders."""
-    from tcpcheck.diagrams.experiments import _EN
+    from tcpcheck.diagrams.experiments import _EN, TRACE_ENGLISH, WORDS
 
+    _ = translator("zh")
     for key, english in _EN.items():
-        assert key in zh_texts.REPORT, f"add the Chinese of '{english}' (context report) to the catalogue"
-        assert placeholders(zh_texts.REPORT[key]) == placeholders(english), key
-        assert CJK.search(zh_texts.REPORT[key]), key
-    words = ("confirmed", "qualified", "refuted", "as expected", "NOT as expected", "the same", "DIFFERENT",
-             "as on the reference table", "witness", "counterexample", "yes", "no")
-    assert all(CJK.search(zh_texts.REPORT[w]) for w in words)
+        chinese = _(english, "report")
+        assert chinese != english, f"add the Chinese of '{english}' (context report) to the catalogue"
+        assert placeholders(chinese) == placeholders(english), key
+        assert CJK.search(chinese), key
+    assert all(CJK.search(_(w, "report")) for w in WORDS)
+    assert {k: _(e, "trace") for k, e in TRACE_ENGLISH.items()} == {
+        "initial state": "初始状态", "call": "{actor}：{event}", "rcv": "{actor} 接收 {segment}：{events}",
+        "lose": "网络丢失 {segment}（{direction}）", "duplicate": "网络复制 {segment}（{direction}）",
+        "dropped": "（丢弃：信道已满）", "events": "；"}
