@@ -1,0 +1,234 @@
+"""Reading pcap and pcapng captures into observed TCP segments (with dpkt).
+
+Link types read: Ethernet (1, VLAN tags included), Linux cooked capture SLL
+(113) and SLL2 (276), BSD loopback NULL (0) and LOOP (108), and raw IP (101,
+12, 228, 229); IPv4 and IPv6.  Every packet is numbered as Wireshark numbers
+it (from 1, every packet counted); packets that are not TCP (ARP, UDP, IP
+fragments after the first) are skipped and counted in a note.  Checksums are
+not verified.  The payload length comes from the IP header, so a packet cut
+short by the snapshot length still has its real length (and is marked
+``cut``; its connection is then incomplete).
+
+A file that is not a capture, a capture of an unknown link type, a record cut
+off at the end of the file, a packet whose headers are damaged, or a capture
+without a single TCP segment raises :class:`~.trace.TraceError` naming the
+file and the packet: exit 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+
+import dpkt
+
+from .trace import Observed, Trace, TraceError
+
+__all__ = ["read_capture", "LINK_TYPES", "is_capture"]
+
+#: link type number -> (name, decoder of one frame)
+LINK_TYPES = {
+    1: ("Ethernet", dpkt.ethernet.Ethernet),
+    113: ("Linux cooked (SLL)", dpkt.sll.SLL),
+    276: ("Linux cooked v2 (SLL2)", dpkt.sll2.SLL2),
+    0: ("loopback (NULL)", dpkt.loopback.Loopback),
+    108: ("loopback (LOOP)", None),
+    101: ("raw IP", None),
+    12: ("raw IP", None),
+    228: ("raw IPv4", None),
+    229: ("raw IPv6", None),
+}
+
+_PCAP_MAGICS = {b"\xd4\xc3\xb2\xa1", b"\xa1\xb2\xc3\xd4", b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d"}
+_PCAPNG_MAGIC = b"\x0a\x0d\x0d\x0a"
+
+_OPTION_NAMES = {2: "mss", 3: "wscale", 4: "sackOK", 5: "sack", 8: "ts", 19: "md5", 29: "ao", 30: "mptcp",
+                 34: "tfo"}
+
+
+def is_capture(head: bytes) -> bool:
+    """Whether a file starting with ``head`` is a pcap or pcapng capture."""
+    return head[:4] in _PCAP_MAGICS or head[:4] == _PCAPNG_MAGIC
+
+
+def _raw_ip(buf: bytes):
+    if not buf:
+        raise dpkt.NeedData("empty packet")
+    v = buf[0] >> 4
+    if v == 4:
+        return dpkt.ip.IP(buf)
+    if v == 6:
+        return dpkt.ip6.IP6(buf)
+    return None
+
+
+def _loop(buf: bytes):
+    """LINKTYPE_LOOP: a 4-byte address family in network byte order, then the packet."""
+    return _raw_ip(buf[4:])
+
+
+def _options(raw: bytes) -> tuple:
+    out = []
+    for item in dpkt.tcp.parse_opts(raw):
+        if item is None:
+            out.append(("malformed", raw.hex()))
+            break
+        kind, data = item
+        if kind in (0, 1):
+            continue
+        name = _OPTION_NAMES.get(kind, f"kind{kind}")
+        if kind == 2 and len(data) == 2:
+            value = struct.unpack("!H", data)[0]
+        elif kind == 3 and len(data) == 1:
+            value = data[0]
+        elif kind == 8 and len(data) == 8:
+            value = "%d/%d" % struct.unpack("!II", data)
+        elif kind == 5 and len(data) % 8 == 0:
+            value = " ".join("%d-%d" % struct.unpack("!II", data[i:i + 8]) for i in range(0, len(data), 8))
+        elif kind == 4 and not data:
+            value = True
+        else:
+            value = data.hex()
+        out.append((name, value))
+    return tuple(out)
+
+
+def _addr(ip, v6: bool) -> tuple[str, str]:
+    import socket
+
+    fam = socket.AF_INET6 if v6 else socket.AF_INET
+    return socket.inet_ntop(fam, ip.src), socket.inet_ntop(fam, ip.dst)
+
+
+class _Counting:
+    """A file wrapper that notices a short read before the end: a record cut off."""
+
+    def __init__(self, f):
+        self.f = f
+        self.short = False
+        self.name = getattr(f, "name", "")
+
+    def read(self, n=-1):
+        data = self.f.read(n)
+        if n is not None and n > 0 and 0 < len(data) < n:
+            self.short = True
+        return data
+
+    def __getattr__(self, name):
+        return getattr(self.f, name)
+
+
+def read_capture(path: str | Path) -> Trace:
+    """The TCP segments of a pcap or pcapng capture."""
+    p = Path(path)
+    try:
+        f = open(p, "rb")
+    except OSError as exc:
+        raise TraceError(f"{p}: cannot read the capture: {exc.strerror}") from None
+    with f:
+        head = f.read(4)
+        f.seek(0)
+        if not is_capture(head):
+            raise TraceError(f"{p}: not a pcap or pcapng capture (it starts with {head.hex() or 'nothing'})")
+        wrapped = _Counting(f)
+        try:
+            reader = dpkt.pcapng.Reader(wrapped) if head == _PCAPNG_MAGIC else dpkt.pcap.Reader(wrapped)
+        except (ValueError, dpkt.Error, struct.error) as exc:
+            raise TraceError(f"{p}: the capture's file header is damaged ({exc})") from None
+        link = reader.datalink()
+        if link not in LINK_TYPES:
+            known = ", ".join(f"{n} ({v[0]})" for n, v in sorted(LINK_TYPES.items()))
+            raise TraceError(f"{p}: link type {link} is not one tcpcheck reads; it reads {known}")
+        name, decode = LINK_TYPES[link]
+        if decode is None:
+            decode = _loop if link == 108 else _raw_ip
+        segments = []
+        skipped: dict[str, int] = {}
+        number = 0
+        it = iter(reader)
+        while True:
+            try:
+                ts, buf = next(it)
+            except StopIteration:
+                break
+            except (ValueError, dpkt.Error, struct.error) as exc:
+                raise TraceError(f"{p}: packet {number + 1}: the capture is damaged or cut off here ({exc})") from None
+            number += 1
+            if wrapped.short:
+                raise TraceError(f"{p}: packet {number}: the capture is cut off in the middle of this packet "
+                                 f"(the file ends early)")
+            seg = _segment(p, number, float(ts), buf, decode, skipped)
+            if seg is not None:
+                segments.append(seg)
+    if not segments:
+        what = f"{number} packet{'s' if number != 1 else ''}" if number else "no packets"
+        raise TraceError(f"{p}: no TCP segment in the capture ({what}; {name})")
+    notes = tuple(f"{n} {kind} packet{'s' if n != 1 else ''} skipped" for kind, n in sorted(skipped.items()))
+    return Trace(str(p), tuple(segments), number, notes, name)
+
+
+def _segment(p, number, ts, buf, decode, skipped) -> Observed | None:
+    try:
+        frame = decode(buf)
+    except (dpkt.Error, struct.error, IndexError, ValueError) as exc:
+        raise TraceError(f"{p}: packet {number}: cannot decode its link-layer header ({exc})") from None
+    ip = frame
+    while ip is not None and not isinstance(ip, (dpkt.ip.IP, dpkt.ip6.IP6)):
+        ip = getattr(ip, "data", None)
+        if isinstance(ip, (bytes, bytearray)):
+            ip = None
+    if ip is None:
+        skipped["non-IP"] = skipped.get("non-IP", 0) + 1
+        return None
+    v6 = isinstance(ip, dpkt.ip6.IP6)
+    proto = getattr(ip, "p", None)  # IPv6: dpkt's p is the protocol after the extension headers
+    if not v6 and (ip.off & dpkt.ip.IP_OFFMASK):
+        skipped["IP fragment"] = skipped.get("IP fragment", 0) + 1
+        return None
+    if proto != dpkt.ip.IP_PROTO_TCP:
+        kind = {17: "UDP", 1: "ICMP", 58: "ICMPv6"}.get(proto, f"IP protocol {proto}")
+        skipped[kind] = skipped.get(kind, 0) + 1
+        return None
+    tcp = ip.data
+    if not isinstance(tcp, dpkt.tcp.TCP):
+        raise TraceError(f"{p}: packet {number}: its TCP header is damaged or cut short "
+                         f"({len(bytes(tcp))} bytes of it in the capture; a header has at least 20)")
+    off = tcp.off * 4
+    if off < 20:
+        raise TraceError(f"{p}: packet {number}: its TCP header length is {off} bytes (at least 20)")
+    if v6:
+        ext = len(ip) - 40 - len(tcp) if ip.plen else 0
+        length = ip.plen - ext - off if ip.plen else len(tcp.data)
+    else:
+        length = ip.len - ip.hl * 4 - off
+    if length < 0:
+        raise TraceError(f"{p}: packet {number}: its IP length is shorter than its headers")
+    cut = len(tcp.data) < length
+    fl = tcp.flags
+    flags = frozenset(n for n, bit in (("FIN", 1), ("SYN", 2), ("RST", 4), ("PSH", 8), ("ACK", 16),
+                                       ("URG", 32), ("ECE", 64), ("CWR", 128)) if fl & bit)
+    src, dst = _addr(ip, v6)
+    return Observed(number, ts, (src, tcp.sport), (dst, tcp.dport), flags, tcp.seq, tcp.ack, length,
+                    tcp.win, tcp.urp, _options(tcp.opts), cut)
+
+
+def read_trace(path: str | Path) -> Trace:
+    """A capture or a JSON trace, told apart by the first bytes of the file."""
+    from .trace import read_json_trace
+
+    p = Path(path)
+    try:
+        with open(p, "rb") as f:
+            head = f.read(4)
+    except OSError as exc:
+        raise TraceError(f"{p}: cannot read the trace: {exc.strerror}") from None
+    if os.path.isdir(p):
+        raise TraceError(f"{p}: is a folder, not a capture")
+    if is_capture(head):
+        return read_capture(p)
+    if head.lstrip()[:1] in (b"{", b"") and head.strip():
+        return read_json_trace(p)
+    if head.startswith(b"\xef\xbb\xbf"):
+        return read_json_trace(p)
+    raise TraceError(f"{p}: neither a pcap/pcapng capture nor a JSON trace (it starts with {head.hex() or 'nothing'})")

@@ -1,0 +1,107 @@
+"""``tcpcheck conform``: check real TCP traces against a rule table.
+
+    tcpcheck conform FILE [--rules FILE] [--vantage a|b|path] [--json] [--lang en|zh]
+
+Plugged into the main command line through the ``tcpcheck.commands`` entry
+point.  Exit codes: 0 every connection conforms; 1 a connection deviates; 2
+bad input (a capture or trace that cannot be read, a bad rule table); 3
+internal error; 4 no connection deviates but one is incomplete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..i18n import add_lang_option, language
+from ..table import REFERENCE, load_table
+from .capture_files import read_trace
+from .follow import follow
+from .report import VANTAGE_TEXT, exit_code, json_report, text_report
+from .trace import VANTAGES, split
+
+__all__ = ["register", "check_file", "choose_vantage"]
+
+EPILOG = """\
+FILE is a pcap or pcapng capture (Ethernet, Linux cooked SLL/SLL2, loopback or raw IP;
+IPv4 and IPv6) or a JSON trace ({"format": "tcpcheck-trace", "segments": [...]}).
+Each TCP connection in it (by 4-tuple and SYN) is followed on its own through the rule
+table: for each segment, the row that explains it, the event (an arrival, or a user
+call or timeout inferred from the trace) and both endpoints' possible states after it.
+
+verdicts:
+  conforms      every segment is explained by a row of the table
+  deviates      at segment N the sender did what no row allows there; the report
+                names the rows that could have fired and what they would have sent
+  incomplete    the capture starts or ends in the middle of the connection, or a
+                packet is cut short by its snapshot length
+
+vantage (--vantage): where the capture was taken decides what a missing or repeated
+segment means.  a/b: at that endpoint (segments arriving there were received before it
+sent anything after them); path (the default, unless a JSON trace says): anything seen
+may still be lost before its receiver.
+
+examples:
+  tcpcheck conform capture.pcap
+  tcpcheck conform capture.pcapng --vantage a --json > result.json
+  tcpcheck conform trace.json --rules my.rules --lang zh
+  python -m tcpcheck.model.conformance.make_captures OUTDIR   (real Linux captures, as root)
+
+exit codes:
+  0    every connection conforms
+  1    a connection deviates
+  2    bad input (a capture or trace that cannot be read, a bad rule table, an option)
+  3    internal error
+  4    no connection deviates, but one is incomplete"""
+
+
+def choose_vantage(requested: str | None, trace) -> tuple[str, str]:
+    """The vantage point and why it was chosen."""
+    if requested is not None:
+        return requested, "--vantage"
+    if trace.vantage is not None:
+        return trace.vantage, "the trace says so"
+    return "path", ("the default: the capture does not say where it was taken, and on the path "
+                    "assumes the least")
+
+
+def check_file(path, rules=None, vantage=None):
+    """(trace, results, table, vantage, why) of checking the trace at ``path``."""
+    table = load_table(rules) if rules else load_table(REFERENCE)
+    trace = read_trace(path)
+    where, why = choose_vantage(vantage, trace)
+    results = [follow(c, table, where, trace.checkpoints) for c in split(trace.segments)]
+    return trace, results, table, where, why
+
+
+def cmd_conform(args) -> int:
+    trace, results, table, where, why = check_file(args.file, args.rules, args.vantage)
+    if args.json:
+        json.dump(json_report(trace, results, table, where, why), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        lang = language(args.lang)
+        if lang != "en":
+            from ..i18n import translator
+            why = translator(lang)(why, context="conform")
+        print("\n".join(text_report(trace, results, table, where, why, lang)))
+    return exit_code(results)
+
+
+def register(sub) -> None:
+    c = sub.add_parser(
+        "conform", help="check real TCP captures (pcap, pcapng) or JSON traces against the rule table",
+        description="Follow each TCP connection of a capture through the rule table: the row that "
+                    "explains each segment, the event that triggered it, both endpoints' states, and "
+                    "where a stack did something no row allows.",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG)
+    c.add_argument("file", metavar="FILE", help="a pcap or pcapng capture, or a JSON trace")
+    c.add_argument("--rules", metavar="FILE",
+                   help=f"a rule table to check against instead of the reference one ({REFERENCE.name})")
+    c.add_argument("--vantage", choices=VANTAGES, default=None,
+                   help="where the capture was taken: " + "; ".join(f"{k}: {v}" for k, v in VANTAGE_TEXT.items())
+                        .replace("%", "%%"))
+    c.add_argument("--json", action="store_true", help="print one JSON object (kind conform)")
+    add_lang_option(c)
+    c.set_defaults(func=cmd_conform)

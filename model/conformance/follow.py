@@ -1,0 +1,598 @@
+"""Following a real connection through the rule table: the conformance checker.
+
+Each observed segment must be *explained*: its sender produced it by a row of
+the table, and its receiver processed it by one.  The checker keeps the set
+of every *world* the trace so far allows (both endpoints' TCBs, the segments
+in flight each way, the replies each endpoint still owes), and for each
+observed segment keeps only the worlds in which the sender could have sent
+it.  When none is left, the stack deviates there.  Nothing is guessed: where
+several worlds remain, the report shows every state they allow.
+
+How the abstract model's rows are applied to real segments, without a second
+copy of the transitions:
+
+* Arrivals go through the model's own segment semantics: ``events.classify``
+  on the receiver's TCB with the real 32-bit SEQ/ACK, the real payload length
+  and the receiver's real window (the one it last advertised, scaled by its
+  window-scale option when both SYNs carried one), then ``table.lookup`` and
+  ``actions.fire``, in the two stages of RFC 9293 3.10.7.4 exactly as
+  ``system.Model.receive`` does.  The model's segments never carry data and
+  a FIN together; a real one that does is processed as its text and then its
+  FIN (the seventh step, then the eighth).
+* The TCB is the model's own :class:`~tcpcheck.model.tcb.TCB`; the actions
+  are ``actions.ACTIONS`` with one concrete variant, passed where the model
+  takes an action vocabulary: ``snd data`` sends the observed number of
+  octets (the model's sends one) and advances SND.NXT by as many.  The ISS an
+  OPEN chooses is the one the endpoint's SYN shows, and the retransmission
+  budget is unbounded (real stacks give up after a time, which is the user
+  timeout row).
+* A sent segment is explained by: a reply the sender owes (the output of a
+  row it fired on an arrival: a SYN,ACK, a reset; an owed ACK may come late
+  and cover several, as RFC 9293 3.8.6.3 allows delayed ACKs); a user call
+  with a row in the sender's state (active OPEN, SEND, CLOSE, ABORT, or SEND
+  then CLOSE for data carrying a FIN), whose output must be the segment; a
+  retransmission timeout (a segment repeating sequence space already sent);
+  or a window update (a pure ACK changing only the window: outside the
+  model, shown as such).  Before it, the sender may have processed segments
+  in flight to it, and taken one silent step the table has a row for (CLOSE
+  or ABORT that send nothing, the 2MSL timeout, the user timeout).
+* The vantage point decides what may be lost: a segment seen at its sender
+  (or on the path) may still be lost before its receiver; a segment seen at
+  its receiver has arrived, before the receiver sent anything seen after it.
+  Among the worlds that explain the whole trace, those that lose the fewest
+  segments are kept: a loss is assumed only where the trace needs it.
+
+Urgent data, options and windows beyond acceptability are read and shown,
+not checked.  Must not import proofs/ or diagrams/.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+from ..actions import ACTIONS, Params, fire, front_segment
+from ..events import CONTROL, TEXT, classify, has_text, text_follows
+from ..table import RuleTable
+from ..tcb import CLOSED_TCB, FIN_SENT, TCB, Concrete, Segment, describe_segment, seg_len
+from .trace import Connection, Observed, to_segment
+
+__all__ = ["follow", "Result", "Row", "Deviation", "FINISHED", "SIDES", "BUDGET"]
+
+D = Concrete
+SIDES = ("A", "B")
+
+#: The retransmission budget of a real endpoint: unbounded (it gives up after a time).
+BUDGET = 1 << 30
+
+#: States in which a connection has ended for its endpoint (TIME-WAIT only waits).
+FINISHED = ("CLOSED", "LISTEN", "TIME_WAIT")
+
+_SILENT = ("CLOSE", "ABORT", "timeout 2MSL", "user timeout")
+_CALLS = ("active OPEN", "SEND", "CLOSE", "ABORT")
+
+
+@functools.lru_cache(maxsize=4096)
+def _actions_for(n: int) -> dict:
+    """The action vocabulary with ``snd data`` sending ``n`` octets (the concrete variant)."""
+    base = ACTIONS["snd data"]
+
+    def snd_data(D, t, seg, params):
+        after, out = base(D, t, seg, params)
+        return after._replace(snd_nxt=D.add(t.snd_nxt, n)), out._replace(len=n)
+
+    return {**ACTIONS, "snd data": snd_data}
+
+
+class World(NamedTuple):
+    tcbs: tuple  # (A's TCB, B's TCB)
+    flights: tuple  # (indices in flight A->B, B->A)
+    owed: tuple  # per side: ((Segment, rule id, index of the arrival), ...) not yet seen
+    ack_owed: tuple  # per side: (rule id, arrival index) of the latest ACK owed, or None
+    lost: int
+
+
+class _Node:
+    """A step of a world's history; ``parents`` holds every way it was reached."""
+
+    __slots__ = ("record", "parents", "world")
+
+    def __init__(self, record, parents, world=None):
+        self.record, self.parents, self.world = record, parents, world
+
+
+class Send(NamedTuple):
+    index: int
+    who: int
+    how: str  # "reply", "late ACK", a user call, "retransmission timeout", "window update"
+    rules: tuple
+    cause: int | None  # the arrival a reply answers
+    state: str
+
+
+class Recv(NamedTuple):
+    index: int
+    who: int
+    events: str
+    rules: tuple
+    state: str
+    owes: tuple  # what the rows sent in reply (segments)
+
+
+class Lose(NamedTuple):
+    index: int
+
+
+class Silent(NamedTuple):
+    who: int
+    event: str
+    rule: int
+    before: int  # the index of the segment it came before
+    state: str
+
+
+class Row(NamedTuple):
+    """One segment of a connection as the report shows it."""
+
+    index: int
+    obs: Observed
+    who: str
+    explained: tuple  # (how, rule ids, cause index) for each way it was sent
+    sender_states: tuple
+    received: tuple  # (events, rule ids, state) for each way it was received
+    lost: bool  # some kept world loses it
+    arrived: bool  # some kept world delivers it
+
+
+class Deviation(NamedTuple):
+    index: int
+    who: str
+    states: tuple  # the sender's possible states there
+    allowed: tuple  # (what the row is, segment it would send, rule ids) per row that could fire
+
+
+class Result(NamedTuple):
+    conn: Connection
+    verdict: str  # "conforms", "deviates", "incomplete"
+    reasons: tuple
+    rows: tuple
+    deviation: Deviation | None
+    inferred: tuple  # (who, event, before segment index), sorted
+    final: dict  # side -> possible states at the end
+    checkpoints: tuple  # (after packet number, {side: states once everything sent has arrived})
+    vantage: str
+    notes: tuple
+
+
+def _process(table: RuleTable, tcb: TCB, seg: Segment, wnd: int, params: Params):
+    """``seg`` arrives at ``tcb``: (TCB, (segment sent, rule id)s, rule ids, events), in the
+    stages of 3.10.7.4, as system.Model.receive processes it."""
+    outs, rules, events = [], [], []
+    stage, t = CONTROL, tcb
+    while True:
+        ev = classify(stage, t, seg, wnd, arrivals=table.arrivals)
+        rule = table.lookup(t.state, ev.name, t.passive)
+        if ev.effect is not None:
+            t = ev.effect(D, t, seg)
+        t, sent = fire(D, ACTIONS, rule, t, seg, params)
+        outs.extend((x, rule.id) for x in sent)
+        rules.append(rule.id)
+        events.append(ev.name)
+        if not (text_follows(ev, stage, t.state) and has_text(D, seg)):
+            break
+        stage = TEXT
+    return t, outs, rules, events
+
+
+def _parts(seg: Segment) -> tuple:
+    """A real segment as the model's segments: data and FIN, then its FIN alone."""
+    if seg.FIN and seg.len and not seg.RST:
+        return (seg._replace(FIN=False), seg._replace(seq=D.add(seg.seq, seg.len), len=0))
+    return (seg,)
+
+
+def _same(a: Segment, b: Segment) -> bool:
+    return (a.SYN == b.SYN and a.FIN == b.FIN and a.RST == b.RST and a.ACK == b.ACK and a.seq == b.seq
+            and (not a.ACK or a.ack == b.ack) and a.len == b.len)
+
+
+def _retransmits(t: TCB, s: Segment) -> bool:
+    """Whether ``s`` repeats sequence space ``t`` has sent and not had acknowledged,
+    as the front of its retransmission queue (actions.front_segment) describes it."""
+    if s.RST or t.snd_una == t.snd_nxt:
+        return False
+    front = front_segment(D, t)
+    if s.SYN != front.SYN or s.SYN and (s.seq != front.seq or s.ACK != front.ACK or s.ACK and s.ack != front.ack):
+        return False
+    if s.SYN:
+        return s.len == 0 and not s.FIN
+    end = D.add(s.seq, seg_len(s))
+    if not (D.ule(D.sub(s.seq, t.snd_una), D.sub(t.snd_nxt, t.snd_una))
+            and D.ule(D.sub(end, t.snd_una), D.sub(t.snd_nxt, t.snd_una))):
+        return False
+    if s.FIN and not (t.state in FIN_SENT and end == t.snd_nxt):
+        return False
+    return s.ACK and s.ack == t.rcv_nxt and (seg_len(s) > 0)
+
+
+class _Follower:
+    def __init__(self, conn: Connection, table: RuleTable, vantage: str):
+        self.conn, self.table, self.vantage = conn, table, vantage
+        self.obs = conn.segments
+        self.segs = [to_segment(o) for o in self.obs]
+        self.who = [0 if o.src == conn.a else 1 for o in self.obs]
+        iss = [0, 0]
+        found = [False, False]
+        for o, w in zip(self.obs, self.who):
+            if o.SYN and not found[w]:
+                iss[w], found[w] = o.seq, True
+        self.params = tuple(Params(i, BUDGET) for i in iss)
+        self.windows = self._windows()
+        # which side's segments are seen where they arrive (never lost, arrive before the
+        # receiver sends again): the receiver's, when the capture was taken at it
+        self.at = {"a": 0, "b": 1}.get(vantage)
+
+    def _windows(self) -> list:
+        """For each index, each side's receive window as last advertised up to there."""
+        scale = [0, 0]
+        syn_ws = [None, None]
+        for o, w in zip(self.obs, self.who):
+            if o.SYN and syn_ws[w] is None:
+                syn_ws[w] = o.option("wscale")
+        if syn_ws[0] is not None and syn_ws[1] is not None:
+            scale = [min(int(syn_ws[0]), 14), min(int(syn_ws[1]), 14)]
+        cur = [65535, 65535]
+        out = []
+        for o, w in zip(self.obs, self.who):
+            cur[w] = o.window if o.SYN else o.window << scale[w]
+            out.append((cur[0], cur[1]))
+        return out
+
+    # --- steps of one world ---------------------------------------------------------
+
+    def _deliver(self, w: World, to: int, now: int):
+        """The head of the flight to ``to`` arrives: (world, record)."""
+        frm = 1 - to
+        j = w.flights[frm][0]
+        wnd = max(self.windows[now][to], 1)
+        t = w.tcbs[to]
+        outs, rules, events = [], [], []
+        for part in _parts(self.segs[j]):
+            t, o, r, e = _process(self.table, t, part, wnd, self.params[to])
+            outs += o
+            rules += r
+            events += e
+        owed, ack_owed = list(w.owed[to]), w.ack_owed[to]
+        for seg, rule in outs:
+            if seg.ACK and not (seg.SYN or seg.FIN or seg.RST or seg.len):
+                ack_owed = (rule, j)
+            else:
+                owed.append((seg, rule, j))
+        flights = list(w.flights)
+        flights[frm] = flights[frm][1:]
+        w2 = World(_put(w.tcbs, to, t), tuple(flights), _put(w.owed, to, tuple(owed)),
+                   _put(w.ack_owed, to, ack_owed), w.lost)
+        return w2, Recv(j, to, "; ".join(events), tuple(rules), t.state, tuple(x for x, _ in outs))
+
+    def _lose(self, w: World, frm: int):
+        flights = list(w.flights)
+        j = flights[frm][0]
+        flights[frm] = flights[frm][1:]
+        return w._replace(flights=tuple(flights), lost=w.lost + 1), Lose(j)
+
+    def _silent(self, w: World, who: int, before: int):
+        """Steps the table allows that send nothing: (world, record) each."""
+        t = w.tcbs[who]
+        out = []
+        for event in _SILENT:
+            if event == "user timeout" and t.snd_una == t.snd_nxt:
+                continue
+            rule = self.table.lookup(t.state, event, t.passive)
+            if rule is None:
+                continue
+            after, sent = fire(D, ACTIONS, rule, t, None, self.params[who])
+            if sent:
+                continue
+            w2 = w._replace(tcbs=_put(w.tcbs, who, after))
+            if after.state == "CLOSED":
+                w2 = w2._replace(owed=_put(w2.owed, who, ()), ack_owed=_put(w2.ack_owed, who, None))
+            out.append((w2, Silent(who, event, rule.id, before, after.state)))
+        return out
+
+    def _losable(self, frm: int) -> bool:
+        """Whether a segment from ``frm`` seen in the trace may be lost after it was seen."""
+        return self.at != 1 - frm
+
+    def _closure(self, w: World, node: _Node, who: int, now: int, settle_all: bool = False):
+        """The worlds ``who`` may be in before it sends segment ``now``: segments in
+        flight to it arrive or are lost, and at most one silent step of its own."""
+        frm = 1 - who
+        out = []
+        stack = [(w, node, False)]
+        seen = set()
+        while stack:
+            x, n, silent_done = stack.pop()
+            key = (x, silent_done)
+            if key in seen:
+                continue
+            seen.add(key)
+            if not (self.at == who and x.flights[frm]):
+                out.append((x, n))
+            if x.flights[frm]:
+                y, rec = self._deliver(x, who, now)
+                stack.append((y, _Node(rec, [n]), silent_done))
+                if self._losable(frm):
+                    y, rec = self._lose(x, frm)
+                    stack.append((y, _Node(rec, [n]), silent_done))
+            if not silent_done:
+                for y, rec in self._silent(x, who, now):
+                    stack.append((y, _Node(rec, [n]), True))
+        return out
+
+    def _emits(self, w: World, who: int, j: int):
+        """The ways ``who`` in world ``w`` sends segment ``j``: (world, record) each."""
+        s = self.segs[j]
+        o = self.obs[j]
+        t = w.tcbs[who]
+        found = []  # (tcb, owed, ack_owed, how, rules, cause)
+        owed = w.owed[who]
+        for i, (seg, rule, cause) in enumerate(owed):
+            if _same(seg, s):
+                found.append((t, owed[:i] + owed[i + 1:], w.ack_owed[who], "reply", (rule,), cause))
+                break
+        pure_ack = s.ACK and not (s.SYN or s.FIN or s.RST or s.len)
+        if pure_ack and s.seq == t.snd_nxt and s.ack == t.rcv_nxt and t.state != "CLOSED":
+            if w.ack_owed[who] is not None:
+                rule, cause = w.ack_owed[who]
+                found.append((t, owed, None, "late ACK" if cause != self._last_in(who, j) else "reply",
+                              (rule,), cause))
+            elif j and self._window_changed(who, j):
+                found.append((t, owed, None, "window update", (), None))
+        for event in _CALLS:
+            for after, rules in self._call(t, who, event, s):
+                found.append((after, owed, w.ack_owed[who], event, rules, None))
+        rule = self.table.lookup(t.state, "retransmission timeout", t.passive)
+        if rule is not None and _retransmits(t, s):
+            after, _ = fire(D, ACTIONS, rule, t, None, self.params[who])
+            found.append((after, owed, w.ack_owed[who], "retransmission timeout", (rule.id,), None))
+        out = []
+        for after, owed2, ack_owed, how, rules, cause in found:
+            if s.ACK and s.ack == after.rcv_nxt:
+                ack_owed = None  # this segment acknowledges everything received: no ACK is owed any more
+            flights = list(w.flights)
+            flights[who] = flights[who] + (j,)
+            w2 = World(_put(w.tcbs, who, after), tuple(flights), _put(w.owed, who, owed2),
+                       _put(w.ack_owed, who, ack_owed), w.lost)
+            out.append((w2, Send(j, who, how, tuple(rules), cause, after.state)))
+        return out
+
+    def _last_in(self, who: int, j: int):
+        """The index of the last segment to ``who`` before ``j`` (a reply to it is not late)."""
+        for i in range(j - 1, -1, -1):
+            if self.who[i] != who:
+                return i
+        return None
+
+    def _window_changed(self, who: int, j: int) -> bool:
+        for i in range(j - 1, -1, -1):
+            if self.who[i] == who:
+                return self.obs[i].window != self.obs[j].window
+        return False
+
+    def _call(self, t: TCB, who: int, event: str, s: Segment):
+        """(TCB after, rule ids) when the user call ``event`` sends exactly ``s``."""
+        if event == "active OPEN":
+            if t.state != "CLOSED" or t != CLOSED_TCB or not s.SYN or s.ACK:
+                return []
+            params = Params(s.seq, BUDGET)
+        else:
+            params = self.params[who]
+        rule = self.table.lookup(t.state, event, t.passive)
+        if rule is None:
+            return []
+        if event == "SEND" and s.FIN and s.len and "snd data" in rule.actions:
+            after, sent = fire(D, _actions_for(s.len), rule, t, None, params)
+            close = self.table.lookup(after.state, "CLOSE", after.passive)
+            if close is None or len(sent) != 1:
+                return []
+            after2, fin = fire(D, ACTIONS, close, after, None, params)
+            if len(fin) == 1 and fin[0].FIN and fin[0].seq == D.add(sent[0].seq, s.len) \
+                    and _same(sent[0]._replace(FIN=True), s):
+                return [(after2, (rule.id, close.id))]
+            return []
+        n = s.len if "snd data" in rule.actions else 1
+        if "snd data" in rule.actions and not s.len:
+            return []
+        after, sent = fire(D, _actions_for(n), rule, t, None, params)
+        if len(sent) == 1 and _same(sent[0], s):
+            return [(after, (rule.id,))]
+        return []
+
+    # --- the whole connection ---------------------------------------------------------
+
+    def run(self):
+        start = _Node(None, [])
+        init_a = World((CLOSED_TCB, CLOSED_TCB), ((), ()), ((), ()), (None, None), 0)
+        worlds = {init_a[:4]: (init_a, start)}
+        listen = self.table.lookup("CLOSED", "passive OPEN", False)
+        if listen is not None:
+            b, _ = fire(D, ACTIONS, listen, CLOSED_TCB, None, self.params[1])
+            w = init_a._replace(tcbs=(CLOSED_TCB, b))
+            worlds[w[:4]] = (w, _Node(Silent(1, "passive OPEN", listen.id, 0, b.state), [start]))
+        self.initial = list(worlds.values())
+        for j in range(len(self.obs)):
+            who = self.who[j]
+            nxt: dict = {}
+            for w, node in worlds.values():
+                for c, cn in self._closure(w, node, who, j):
+                    for w2, rec in self._emits(c, who, j):
+                        _add(nxt, w2, _Node(rec, [cn], w2))
+            if not nxt:
+                dev = self._deviation(worlds, j)
+                return (*self._finish(worlds, dev), dev)
+            worlds = nxt
+        return (*self._finish(worlds, None), None)
+
+    def _settle(self, w: World, node: _Node, now: int):
+        """Every way the segments still in flight end: they arrive (or are lost where
+        that is possible; a receiver that saw them arrive cannot have lost them)."""
+        out = []
+        stack = [(w, node)]
+        while stack:
+            x, n = stack.pop()
+            moved = False
+            for frm in (0, 1):
+                if x.flights[frm]:
+                    y, rec = self._deliver(x, 1 - frm, now)
+                    stack.append((y, _Node(rec, [n], y)))
+                    if self._losable(frm):
+                        y, rec = self._lose(x, frm)
+                        stack.append((y, _Node(rec, [n], y)))
+                    moved = True
+                    break
+            if not moved:
+                out.append((x, n))
+        return out
+
+    def _finish(self, worlds: dict, deviation: Deviation | None):
+        now = len(self.obs) - 1
+        final: dict = {}
+        for w, node in worlds.values():
+            if deviation is not None:
+                _add(final, w, node)
+                continue
+            for x, n in self._settle(w, node, now):
+                _add(final, x, n)
+        # the explanations that assume the fewest unseen events: segments lost, replies never sent
+        cost = {k: w.lost + len(w.owed[0]) + len(w.owed[1]) for k, (w, _) in final.items()}
+        best = min(cost.values())
+        kept = [final[k] for k in final if cost[k] == best]
+        reach = _reachable([n for _, n in kept])
+        return kept, reach
+
+    def _deviation(self, worlds: dict, j: int):
+        who = self.who[j]
+        states, allowed = set(), {}
+        for w, node in worlds.values():
+            for c, _ in self._closure(w, node, who, j):
+                t = c.tcbs[who]
+                states.add(t.state)
+                for seg, rule, cause in c.owed[who]:
+                    allowed.setdefault(("reply", describe_segment(seg)), set()).add(rule)
+                if c.ack_owed[who] is not None:
+                    allowed.setdefault(("reply", describe_segment(
+                        Segment(False, True, False, False, t.snd_nxt, t.rcv_nxt))), set()).add(c.ack_owed[who][0])
+                for event in _CALLS + ("retransmission timeout",):
+                    rule = self.table.lookup(t.state, event, t.passive)
+                    if rule is None:
+                        continue
+                    params = Params(self.segs[j].seq, BUDGET) if event == "active OPEN" else self.params[who]
+                    n = self.segs[j].len or 1
+                    _, sent = fire(D, _actions_for(n), rule, t, None, params)
+                    text = "; ".join(describe_segment(x) for x in sent) or "nothing"
+                    allowed.setdefault((event, text), set()).add(rule.id)
+        return Deviation(j, SIDES[who], tuple(sorted(states)),
+                         tuple((k[0], k[1], tuple(sorted(v))) for k, v in sorted(allowed.items())))
+
+
+def _put(pair: tuple, i: int, value) -> tuple:
+    return (value, pair[1]) if i == 0 else (pair[0], value)
+
+
+def _add(worlds: dict, w: World, node: _Node) -> None:
+    """Add ``w`` (reached by ``node``); a world reached again joins the histories,
+    and of two equal worlds the one that lost fewer segments is kept."""
+    key = w[:4]
+    have = worlds.get(key)
+    if have is None or have[0].lost > w.lost:
+        worlds[key] = (w, node)
+    elif have[0].lost == w.lost:
+        old = have[1]
+        if old.record is None and old.world is None and old.parents and old is not node:
+            old.parents.append(node)
+        else:
+            worlds[key] = (w, _Node(None, [old, node]))
+
+
+def _reachable(nodes) -> list:
+    seen, out, stack = set(), [], list(nodes)
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        out.append(n)
+        stack.extend(n.parents)
+    return out
+
+
+def follow(conn: Connection, table: RuleTable, vantage: str = "path", checkpoints=()) -> Result:
+    """Follow ``conn`` through ``table`` as seen from ``vantage`` ("a", "b" or "path")."""
+    reasons, notes = [], []
+    if conn.starts_mid:
+        o = conn.segments[0]
+        reasons.append(f"the capture starts in the middle of the connection (its first segment, "
+                       f"packet {o.number}, is not a SYN): it is not followed")
+        rows = tuple(Row(i, o, conn.sender(o), (), (), (), False, False) for i, o in enumerate(conn.segments))
+        return Result(conn, "incomplete", tuple(reasons), rows, None, (), {}, (), vantage, ())
+    f = _Follower(conn, table, vantage)
+    kept, reach, dev = f.run()
+    return _result(f, conn, kept, reach, dev, vantage, checkpoints, reasons, notes)
+
+
+def _result(f: _Follower, conn, kept, reach, dev, vantage, checkpoints, reasons, notes) -> Result:
+    sends: dict = {}
+    recvs: dict = {}
+    lost, arrived = set(), set()
+    inferred = set()
+    for n in reach:
+        r = n.record
+        if isinstance(r, Send):
+            sends.setdefault(r.index, set()).add((r.how, r.rules, r.cause, r.state))
+            if r.how in _CALLS or r.how == "retransmission timeout":
+                inferred.add((SIDES[r.who], r.how, r.index))
+        elif isinstance(r, Recv):
+            recvs.setdefault(r.index, set()).add((r.events, r.rules, r.state))
+            arrived.add(r.index)
+        elif isinstance(r, Lose):
+            lost.add(r.index)
+        elif isinstance(r, Silent):
+            inferred.add((SIDES[r.who], r.event, r.before))
+    rows = []
+    for i, o in enumerate(conn.segments):
+        s = sorted(sends.get(i, ()), key=lambda x: (x[0], x[1], x[2] if x[2] is not None else -1, x[3]))
+        rows.append(Row(i, o, conn.sender(o), tuple((h, r, c) for h, r, c, _ in s),
+                        tuple(sorted({x[3] for x in s})), tuple(sorted(recvs.get(i, ()))),
+                        i in lost, i in arrived))
+    final = {side: tuple(sorted({w.tcbs[k].state for w, _ in kept})) for k, side in enumerate(SIDES)}
+    if dev is not None:
+        verdict = "deviates"
+    else:
+        verdict = "conforms"
+        if conn.truncated:
+            o = next(o for o in conn.segments if o.cut)
+            verdict = "incomplete"
+            reasons.append(f"packet {o.number} is cut short by the capture's snapshot length")
+        if not any(all(w.tcbs[k].state in FINISHED for k in (0, 1)) for w, _ in kept):
+            verdict = "incomplete"
+            states = ", ".join(f"{side} {' or '.join(final[side])}" for side in SIDES)
+            reasons.append(f"the capture ends before the connection does ({states})")
+    points = []
+    by_index = {}
+    for n in reach:
+        if isinstance(n.record, Send) and n.world is not None:
+            by_index.setdefault(n.record.index, []).append(n)
+    number_to_index = {o.number: i for i, o in enumerate(conn.segments)}
+    for after, _states in checkpoints:
+        i = number_to_index.get(after)
+        if i is None:
+            continue
+        found = {side: set() for side in SIDES}
+        for n in by_index.get(i, ()):
+            for w, _ in f._settle(n.world, n, i):
+                for k, side in enumerate(SIDES):
+                    found[side].add(w.tcbs[k].state)
+        points.append((after, {side: tuple(sorted(v)) for side, v in found.items()}))
+    return Result(conn, verdict, tuple(reasons), tuple(rows), dev,
+                  tuple(sorted(inferred, key=lambda x: (x[2], x[0], x[1]))), final, tuple(points),
+                  vantage, tuple(notes))
