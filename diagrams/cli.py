@@ -23,7 +23,7 @@ from pathlib import Path
 from tcpcheck.model.checker import build, run
 from tcpcheck.model.cli import _config_from, positive
 from tcpcheck.model.config import PRESETS, Config, ConfigError, parse_config
-from tcpcheck.model.errors import InputError, closest, read_input, unknown, write_output
+from tcpcheck.model.errors import InputError, closest, output_folder, read_input, unknown, write_output
 from tcpcheck.model.i18n import add_lang_option, canonical_property, language
 from tcpcheck.model.interface import tcb_json
 from tcpcheck.model.mutants import MUTANTS, apply_mutant
@@ -472,23 +472,10 @@ def cmd_trace(args) -> int:
                                cycle_from=cycle_from, stuck=stuck))
 
 
-def _output_folder(out: Path, what: str) -> None:
-    """Make the output folder ``out`` (and its parents) unless it exists; an
-    existing file there, or a folder that cannot be made, is a DiagramError."""
-    if (out.exists() or out.is_symlink()) and not out.is_dir():
-        raise DiagramError(f"{out}: cannot write {what} there: not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except (OSError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a usable path"
-        raise DiagramError(f"{out}: cannot write {what} there: {reason}") from None
-
-
 def cmd_gallery(args) -> int:
     from .gallery import write_gallery
 
-    out = Path(args.out)
-    _output_folder(out, "the gallery")
+    out = output_folder(args.out, "the gallery", DiagramError)
     try:
         written = write_gallery(out, svg=not args.dot_only)
     except DotMissing as exc:

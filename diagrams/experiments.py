@@ -20,7 +20,7 @@ import unicodedata
 from pathlib import Path
 
 from tcpcheck.model.checker import run
-from tcpcheck.model.errors import InputError, write_output
+from tcpcheck.model.errors import InputError, output_folder, write_output
 from tcpcheck.model.experiments import EXPERIMENTS, On, experiment_name, run_experiment
 from tcpcheck.model.i18n import N_, add_lang_option, language, translator
 from tcpcheck.model.interface import stamp
@@ -227,21 +227,10 @@ def _mutant_section(name: str, lang: str, charts: Path) -> list[str]:
             "```", *trace_text(path, r.table, lang), "```", ""]
 
 
-def _make_dir(out: Path) -> None:
-    """Make the folder of ``--out``, or say (InputError) why it cannot be one."""
-    if (out.exists() or out.is_symlink()) and not out.is_dir():
-        raise InputError(f"{out}: cannot write the report there: not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except (OSError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not a usable path"
-        raise InputError(f"{out}: cannot write the report there: {reason}") from None
-
-
 def _report(out: Path, lang: str, variant: str | None, table: RuleTable | None) -> tuple[Path, dict]:
     """Write the report (see :func:`write_report`); returns its path and each experiment's verdict."""
     On(variant, table)  # an unknown mutant, or one that cannot be applied to the table: before anything is written
-    _make_dir(out)
+    output_folder(out, "the report")
     body, rows, verdicts = [], [], {}
     for name, e in EXPERIMENTS.items():
         lines, verdict, ok = _section(name, lang, out, variant, table)

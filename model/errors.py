@@ -8,11 +8,12 @@ lists every problem of the file, one a line.  Anything else that goes wrong
 is an internal error (exit 3).
 """
 
+import errno
 import os
 import stat
 from pathlib import Path
 
-__all__ = ["InputError", "UnknownName", "read_input", "write_output", "closest", "unknown"]
+__all__ = ["InputError", "UnknownName", "read_input", "write_output", "output_folder", "closest", "unknown"]
 
 
 class InputError(ValueError):
@@ -85,6 +86,35 @@ def write_output(path: str | Path, data: bytes | str, what: str = "the output",
             except (OSError, ValueError):
                 pass
         raise error(f"{path}: cannot write {what}: {reason}") from None
+
+
+def output_folder(path: str | Path, what: str, error: type[InputError] = InputError) -> Path:
+    """The output folder ``path``, made (with its parents) unless it exists, or
+    ``error`` "DIR: cannot write WHAT there: reason": "not a directory" for a
+    file (or a link to one) there, else the system's reason (a path through a
+    file, no permission, a NUL byte).  Every command that writes into a folder
+    says it so (``diagram gallery``, ``experiments --out``, ``grade --out``,
+    ``grade --package -o``).
+
+    >>> output_folder("/dev/null", "the report")
+    Traceback (most recent call last):
+    ...
+    tcpcheck.model.errors.InputError: /dev/null: cannot write the report there: not a directory
+    """
+    out = Path(path)
+    try:
+        if (out.exists() or out.is_symlink()) and not out.is_dir():
+            raise error(f"{out}: cannot write {what} there: not a directory")
+        out.mkdir(parents=True, exist_ok=True)
+    except ValueError as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise error(f"{out}: cannot write {what} there: the path contains a NUL byte") from None
+    except OSError as exc:
+        raise error(f"{out}: cannot write {what} there: {exc.strerror or exc}") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise error(f"{out}: cannot write {what} there: {os.strerror(errno.EACCES)}")
+    return out
 
 
 def closest(word, options) -> str | None:

@@ -435,7 +435,7 @@ def test_bad_output_folder(tmp_path, assignment_path, capsys):
     a_file = tmp_path / "a-file"
     a_file.write_text("")
     rc = main(["grade", "--package", "gradescope", "--assignment", str(assignment_path), "-o", str(a_file)])
-    assert rc == 2 and f"{a_file}: not a folder" in capsys.readouterr().err
+    assert rc == 2 and capsys.readouterr().err == f"tcpcheck: error: {a_file}: cannot write the autograder there: not a directory\n"
     with pytest.raises(PackageError, match="would overwrite"):
         write_package(load_assignment(assignment_path), "gradescope", str(assignment_path.parent))
     with pytest.raises(PackageError, match="needs -o DIR"):

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, output_folder
 from . import formats
 from .grade import Prepared, grade_file, stand_in
 from .results import GradeResult
@@ -317,12 +317,7 @@ def grade_folder(assignment, folder: Path, out: Path, jobs: int = 1, after_due_d
     if jobs < 1:
         raise InputError(f"--jobs must be at least 1, not {jobs}")
     subs = discover(folder, assignment.submission, skip=out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"{out}: cannot create the output folder: {exc.strerror}") from None
-    if not out.is_dir():
-        raise InputError(f"{out}: is not a folder")
+    output_folder(out, "the results")
     started = time.monotonic()
     prepared = Prepared(assignment).warm()
     budget = submission_budget(prepared)

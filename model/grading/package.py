@@ -79,7 +79,7 @@ from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from ..errors import InputError, read_input
+from ..errors import InputError, output_folder, read_input
 from ..tomllines import TomlLines
 from .assignment import Assignment
 
@@ -145,14 +145,9 @@ def write_package(assignment: Assignment, platform: str, output_dir: str | None,
 
 
 def _output_folder(folder: Path, assignment: Assignment) -> Path:
-    if folder.exists() and not folder.is_dir():
-        raise PackageError(f"{folder}: not a folder (give -o DIR, a folder to write the autograder into)")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise PackageError(f"{folder}: cannot create the folder: {exc.strerror}") from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise PackageError(f"{folder}: cannot write into the folder: permission denied")
+    """The folder of -o, made unless it exists (see errors.output_folder), and
+    not the one the assignment or its reference table is in."""
+    output_folder(folder, "the autograder", PackageError)
     here = {folder.resolve(), (folder / "tests").resolve()}
     for what, path in (("assignment", assignment.path), ("reference table", assignment.reference_path)):
         if Path(path).resolve().parent in here:
