@@ -183,7 +183,7 @@ def _segment(p, number, ts, buf, decode, skipped) -> Observed | None:
         return None
     v6 = isinstance(ip, dpkt.ip6.IP6)
     proto = getattr(ip, "p", None)  # IPv6: dpkt's p is the protocol after the extension headers
-    if not v6 and (ip.off & dpkt.ip.IP_OFFMASK):
+    if not v6 and ip.offset:
         skipped["IP fragment"] = skipped.get("IP fragment", 0) + 1
         return None
     if proto != dpkt.ip.IP_PROTO_TCP:

@@ -227,6 +227,8 @@ class _Follower:
             if o.SYN and not found[w]:
                 iss[w], found[w] = o.seq, True
         self.params = tuple(Params(i, BUDGET) for i in iss)
+        self.first = [next((i for i, w in enumerate(self.who) if w == k), len(self.who)) for k in (0, 1)]
+        self._j = 0
         self.windows = self._windows()
         # which side's segments are seen where they arrive (never lost, arrive before the
         # receiver sends again): the receiver's, when the capture was taken at it
@@ -332,7 +334,7 @@ class _Follower:
     def _emits(self, w: World, who: int, j: int):
         """The ways ``who`` in world ``w`` sends segment ``j``: (world, record) each."""
         s = self.segs[j]
-        o = self.obs[j]
+        self._j = j
         t = w.tcbs[who]
         found = []  # (tcb, owed, ack_owed, how, rules, cause)
         owed = w.owed[who]
@@ -382,7 +384,8 @@ class _Follower:
     def _call(self, t: TCB, who: int, event: str, s: Segment):
         """(TCB after, rule ids) when the user call ``event`` sends exactly ``s``."""
         if event == "active OPEN":
-            if t.state != "CLOSED" or t != CLOSED_TCB or not s.SYN or s.ACK:
+            # one OPEN per endpoint and connection: a later one is a new connection (trace.split)
+            if t != CLOSED_TCB or not s.SYN or s.ACK or self.first[who] < self._j:
                 return []
             params = Params(s.seq, BUDGET)
         else:
@@ -433,9 +436,9 @@ class _Follower:
             worlds = nxt
         return (*self._finish(worlds, None), None)
 
-    def _settle(self, w: World, node: _Node, now: int):
-        """Every way the segments still in flight end: they arrive (or are lost where
-        that is possible; a receiver that saw them arrive cannot have lost them)."""
+    def _settle(self, w: World, node: _Node, now: int, lossy: bool = True):
+        """Every way the segments still in flight end: they arrive (or, when ``lossy``,
+        are lost where that is possible; a receiver that saw them arrive cannot have lost them)."""
         out = []
         stack = [(w, node)]
         while stack:
@@ -445,7 +448,7 @@ class _Follower:
                 if x.flights[frm]:
                     y, rec = self._deliver(x, 1 - frm, now)
                     stack.append((y, _Node(rec, [n], y)))
-                    if self._losable(frm):
+                    if lossy and self._losable(frm):
                         y, rec = self._lose(x, frm)
                         stack.append((y, _Node(rec, [n], y)))
                     moved = True
@@ -589,7 +592,7 @@ def _result(f: _Follower, conn, kept, reach, dev, vantage, checkpoints, reasons,
             continue
         found = {side: set() for side in SIDES}
         for n in by_index.get(i, ()):
-            for w, _ in f._settle(n.world, n, i):
+            for w, _ in f._settle(n.world, n, i, lossy=False):
                 for k, side in enumerate(SIDES):
                     found[side].add(w.tcbs[k].state)
         points.append((after, {side: tuple(sorted(v)) for side, v in found.items()}))
