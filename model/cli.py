@@ -35,12 +35,14 @@ import time
 import traceback
 from importlib.metadata import PackageNotFoundError, entry_points, version
 
-from .config import PRESETS, load_config, preset
+from .config import PRESETS, load_config
+from .config import preset as _preset
 from .errors import InputError
-from .mutants import MUTANTS, apply_mutant, mutant, mutant_config
+from .mutants import MUTANTS, apply_mutant, mutant_config
+from .mutants import mutant as _mutant
 from .table import REFERENCE, load_table
 
-__all__ = ["main"]
+__all__ = ["main", "config_from", "positive", "size", "seconds"]
 
 EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_INTERNAL, EXIT_UNKNOWN = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED = 130
@@ -119,22 +121,52 @@ def _mutants_text() -> str:
     return "\n".join(f"  {name:<18} {m.description}" for name, m in MUTANTS.items())
 
 
-def _config_from(args):
-    """The configuration and table of a check: a preset or file (with
-    --mutant and neither, the mutant's own configuration), then the mutant."""
-    name = getattr(args, "mutant", None)
-    if name is not None:
-        mutant(name)  # an unknown name is reported before anything is read
-    if args.config:
-        cfg = load_config(args.config)
-    elif name is not None and args.preset is None:
-        cfg = mutant_config(name)
+def config_from(args=None, *, config=None, preset=None, rules=None, mutant=None):
+    """The configuration and rule table of a check, chosen as ``tcpcheck check``
+    chooses them: ``config`` (a :class:`~.config.Config` or a TOML file) or
+    ``preset`` (a name, default ``default``; with a ``mutant`` and neither, the
+    mutant's own configuration), ``rules`` (a :class:`~.table.RuleTable` or a
+    file; default the configuration's own), then the ``mutant`` (a name) applied.
+    ``args`` is a parsed command line whose ``config``, ``preset``, ``rules`` and
+    ``mutant`` attributes say the same (a missing one is None).
+
+    >>> cfg, table = config_from(preset="seed")
+    >>> cfg.name, table.name
+    ('seed', 'rfc9293.rules')
+    >>> cfg, table = config_from(mutant="no-time-wait")
+    >>> table.name
+    'rfc9293.rules, mutant no-time-wait'
+    >>> config_from(config=cfg, preset="seed")
+    Traceback (most recent call last):
+    ...
+    tcpcheck.model.errors.InputError: give a config or a preset, not both
+    """
+    from .config import Config
+    from .table import RuleTable
+
+    if args is not None:
+        config, preset, rules, mutant = (getattr(args, k, None) for k in ("config", "preset", "rules", "mutant"))
+    if config is not None and preset is not None:
+        raise InputError("give a config or a preset, not both")
+    if mutant is not None:
+        _mutant(mutant)  # an unknown name is reported before anything is read
+    if config is not None:
+        cfg = config if isinstance(config, Config) else load_config(config)
+    elif mutant is not None and preset is None:
+        cfg = mutant_config(mutant)
     else:
-        cfg = preset(args.preset or "default")
-    table = load_table(args.rules) if args.rules else load_table(cfg.rules or REFERENCE)
-    if name is not None:
-        cfg, table = apply_mutant(name, cfg, table)
+        cfg = _preset(preset or "default")
+    if rules is None:
+        table = load_table(cfg.rules or REFERENCE)
+    else:
+        table = rules if isinstance(rules, RuleTable) else load_table(rules)
+    if mutant is not None:
+        cfg, table = apply_mutant(mutant, cfg, table)
     return cfg, table
+
+
+#: the former private name, kept while diagrams/cli.py still imports it
+_config_from = config_from
 
 
 def size(text: str) -> int:
@@ -203,7 +235,7 @@ def cmd_check(args) -> int:
     from .report import exit_code, result_json, summary_lines
 
     started = time.perf_counter()
-    cfg, table = _config_from(args)
+    cfg, table = config_from(args)
     max_memory = default_max_memory() if args.max_memory is None else (args.max_memory or None)
     progress = _Progress(started) if sys.stderr.isatty() and not args.quiet else None
     try:
@@ -260,7 +292,7 @@ def cmd_mutants(args) -> int:
 def cmd_bench(args) -> int:
     from .bench import bench
 
-    return bench(preset(args.preset), args.capacities, as_json=args.json)
+    return bench(_preset(args.preset), args.capacities, as_json=args.json)
 
 
 def _capacities(text: str) -> list[int]:

@@ -232,11 +232,11 @@ def _format(args) -> str:
 
 def cmd_export(args) -> int:
     from .checker import build, run
-    from .cli import _config_from
+    from .cli import config_from
     from .explorer import explore
 
     fmt = _format(args)
-    cfg, table = _config_from(args)
+    cfg, table = config_from(args)
     if args.counterexamples:
         result = run(cfg, table, max_states=args.max_states)
         doc = counterexamples_json(result)

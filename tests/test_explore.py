@@ -19,12 +19,11 @@ import sys
 import threading
 import urllib.error
 import urllib.request
-from types import SimpleNamespace
 
 import pytest
 
 from tcpcheck.model.checker import run as check_run
-from tcpcheck.model.cli import _config_from
+from tcpcheck.model.cli import config_from
 from tcpcheck.model.config import preset
 from tcpcheck.model.errors import InputError
 from tcpcheck.model.explore.server import make_server
@@ -44,7 +43,7 @@ SEED_STATES = [("CLOSED", "LISTEN"), ("SYN_SENT", "LISTEN"), ("SYN_SENT", "SYN_R
 
 
 def mutant_session(name: str) -> Session:
-    cfg, table = _config_from(SimpleNamespace(mutant=name, config=None, preset=None, rules=None))
+    cfg, table = config_from(mutant=name)
     return Session(cfg, table)
 
 

@@ -16,7 +16,6 @@ import os
 import shutil
 import threading
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -24,7 +23,7 @@ CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 pytestmark = pytest.mark.skipif(not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)),
                                 reason="needs chromium and chromium-driver (apt-get install chromium chromium-driver)")
 
-from tcpcheck.model.cli import _config_from  # noqa: E402
+from tcpcheck.model.cli import config_from  # noqa: E402
 from tcpcheck.model.config import load_config, preset  # noqa: E402
 from tcpcheck.model.explore.server import make_server  # noqa: E402
 from tcpcheck.model.explore.session import Session  # noqa: E402
@@ -248,7 +247,7 @@ def test_a_lost_final_ack_is_retransmitted_and_acknowledged_again(browser, shots
 
 
 def test_a_mutant_s_broken_invariant_is_flagged_as_it_happens(browser, shots):
-    cfg, table = _config_from(SimpleNamespace(mutant="syn-counted-twice", config=None, preset=None, rules=None))
+    cfg, table = config_from(mutant="syn-counted-twice")
     server, url = serve(Session(cfg, table, "mutant syn-counted-twice"))
     try:
         page = Page(browser, url)

@@ -77,27 +77,6 @@ def resolve(config=None, preset=None, rules=None, mutant=None):
     chooses them: ``config`` (a Config or a file) or ``preset`` (default
     ``default``; with a ``mutant`` and neither, the mutant's own configuration),
     ``rules`` (a RuleTable or a file; default the configuration's), then the mutant."""
-    from tcpcheck.model.config import Config, load_config
-    from tcpcheck.model.config import preset as _preset
-    from tcpcheck.model.errors import InputError
-    from tcpcheck.model.mutants import apply_mutant, mutant_config
-    from tcpcheck.model.mutants import mutant as _mutant
-    from tcpcheck.model.table import REFERENCE, RuleTable, load_table
+    from tcpcheck.model.cli import config_from
 
-    if config is not None and preset is not None:
-        raise InputError("give a config or a preset, not both")
-    if mutant is not None:
-        _mutant(mutant)  # an unknown name is reported before anything is read
-    if config is not None:
-        cfg = config if isinstance(config, Config) else load_config(config)
-    elif mutant is not None and preset is None:
-        cfg = mutant_config(mutant)
-    else:
-        cfg = _preset(preset or "default")
-    if rules is None:
-        table = load_table(cfg.rules or REFERENCE)
-    else:
-        table = rules if isinstance(rules, RuleTable) else load_table(rules)
-    if mutant is not None:
-        cfg, table = apply_mutant(mutant, cfg, table)
-    return cfg, table
+    return config_from(config=config, preset=preset, rules=rules, mutant=mutant)

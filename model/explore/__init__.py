@@ -91,7 +91,7 @@ def register(sub) -> None:
 
 
 def cmd_explore(args) -> int:
-    from ..cli import _config_from
+    from ..cli import config_from
     from ..config import PRESETS
     from ..errors import InputError
     from ..i18n import language
@@ -102,7 +102,7 @@ def cmd_explore(args) -> int:
     if args.property and not args.file:
         raise InputError("--property: give it with --file CHECK.json, to say whose run to open")
     lang = language(args.lang)
-    cfg, table = _config_from(args)
+    cfg, table = config_from(args)
     note = PRESETS[cfg.name][0] if cfg.name in PRESETS else ""
     if args.mutant is not None:
         note = f"mutant {args.mutant}: {MUTANTS[args.mutant].description}"
