@@ -74,6 +74,7 @@ def trace(scenario: str | None = None, *, run=None, file: str | Path | None = No
     from tcpcheck.diagrams.i18n import phrase
     from tcpcheck.diagrams.msc import msc_dot
     from tcpcheck.model.checker import build
+    from tcpcheck.model.recorded import recorded_config
     from tcpcheck.model.report import trace_json
     from tcpcheck.model.scenarios import SCENARIOS, scenario_path
 
@@ -96,7 +97,7 @@ def trace(scenario: str | None = None, *, run=None, file: str | Path | None = No
         if report is None or any(x is not None for x in (config, preset, rules, mutant)):
             cfg, table = resolve(config, preset, rules, mutant)
         else:
-            cfg, table = d._recorded_config(p, report)
+            cfg, table = recorded_config(report, p)
         path = d.validate_trace(p, steps, build(cfg, table), cycle_from)
         if isinstance(title, tuple):
             title = d._run_title(*title, lang)
