@@ -29,6 +29,7 @@ from tcpcheck.model.errors import InputError
 from tcpcheck.model.explore.server import make_server
 from tcpcheck.model.explore.session import Session
 from tcpcheck.model.explore.texts import ui_texts
+from tcpcheck.model.mutants import MUTANTS
 from tcpcheck.model.report import result_json
 from tcpcheck.model.tcb import STATES
 
@@ -381,3 +382,61 @@ def test_help_teaches_examples_and_exit_codes():
     assert r.returncode == 0
     assert "  tcpcheck explore --preset seed\n" in r.stdout
     assert "exit codes:\n  0    stopped with Ctrl-C\n  2    bad input" in r.stdout
+
+
+# --- a file replayed on the model it records -------------------------------------------
+
+def _explore_file(*args):
+    p, lines = _start(*args, "--port", "0")
+    try:
+        lines.append(p.stdout.readline())
+        m = re.search(r"http://127\.0\.0\.1:(\d+)/", lines[2])
+        with urllib.request.urlopen(f"http://127.0.0.1:{m.group(1)}/api/session") as r:
+            session = json.loads(r.read())
+    finally:
+        p.send_signal(signal.SIGINT)
+        p.communicate(timeout=30)
+    assert p.returncode == 0
+    return lines, session
+
+
+@pytest.mark.parametrize("command", [["check", "--json"], ["export", "--counterexamples"]])
+def test_a_file_opens_on_the_configuration_and_mutant_it_records(tmp_path, command):
+    """check --json and export --counterexamples record the configuration and the mutant:
+    explore --file replays the run on them without being told (as diagram trace --file does)."""
+    f = tmp_path / "r.json"
+    r = subprocess.run([*TCPCHECK, *command, "--mutant", "last-ack-silent"], capture_output=True, text=True,
+                       timeout=120)
+    assert r.returncode == (1 if command[0] == "check" else 0), r.stderr
+    f.write_text(r.stdout, encoding="utf-8")
+    lines, session = _explore_file("--file", str(f))
+    name = "the last-ack-silent demonstration (from preset seed), mutant last-ack-silent"
+    assert lines[:2] == [f"tcpcheck explore: configuration '{name}', rules rfc9293.rules, mutant last-ack-silent\n",
+                         "  opening at r.json: counterexample to 'deadlock freedom' (9 steps)\n"]
+    assert lines[2].startswith("  serving http://127.0.0.1:") and "/#run=0,0,0,0,0,0,0,0,1&lang=en  " in lines[2]
+    assert (session["config"], session["rules"], session["start"]) == (
+        name, "rfc9293.rules, mutant last-ack-silent", [0, 0, 0, 0, 0, 0, 0, 0, 1])
+    assert session["note"] == "mutant last-ack-silent: " + MUTANTS["last-ack-silent"].description
+    # a configuration given on the command line wins: the reference model cannot take the run
+    r = subprocess.run([*TCPCHECK, "explore", "--file", str(f), "--preset", "seed", "--port", "0"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and re.fullmatch(
+        rf"tcpcheck: error: {re.escape(str(f))}: step \d+: '.*' is not a step the model can take here; .*"
+        r"\(give the --preset, --config or --mutant the file was checked with\)\n", r.stderr), r.stderr
+
+
+@pytest.mark.parametrize("text, error", [
+    ('{"config": "seed", "properties": []}',
+     "'config' must be the configuration object 'tcpcheck check --json' writes; or say which to check the "
+     "trace in with --preset or --config"),
+    ('{"config": {"name": "x", "capacity": 99}, "properties": []}',
+     "'config' is not a configuration tcpcheck can check: capacity must be an integer from 1 to 8, not 99"),
+    ("[" * 100_000, None),
+])
+def test_a_file_whose_recorded_configuration_is_bad_is_exit_2(tmp_path, text, error):
+    f = tmp_path / "r.json"
+    f.write_text(text, encoding="utf-8")
+    r = subprocess.run([*TCPCHECK, "explore", "--file", str(f), "--port", "0"], capture_output=True, text=True,
+                       timeout=60)
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == f"tcpcheck: error: {f}:" + (f" {error}\n" if error else "1: nested too deeply to be a trace\n")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 import webbrowser
+from pathlib import Path
 
 __all__ = ["register", "cmd_explore"]
 
@@ -31,7 +32,8 @@ examples:
   tcpcheck explore --mutant syn-counted-twice
   tcpcheck explore --preset default --counterexample "deadlock freedom"
   tcpcheck explore --preset default --counterexample DEAD1 --lang zh
-  tcpcheck check --preset default --json > r.json; tcpcheck explore --preset default --file r.json
+  tcpcheck check --mutant no-time-wait --json > r.json; tcpcheck explore --file r.json
+  tcpcheck export --preset default --counterexamples -o cex.json; tcpcheck explore --file cex.json
 
 The page: the current state (both TCBs, each application's remaining
 intentions, the segments in flight each way), the steps enabled from it (click
@@ -80,8 +82,10 @@ def register(sub) -> None:
                        help="open at this property's counterexample (or witness): its name, in English "
                             "or Chinese, or its id such as DEAD1")
     start.add_argument("--file", metavar="CHECK.json",
-                       help="open at a run of a 'tcpcheck check --json' output (the first violated "
-                            "property's, or --property's) or of a trace file")
+                       help="open at a run of a 'tcpcheck check --json' or 'tcpcheck export "
+                            "--counterexamples' output (the first violated property's, or --property's), "
+                            "replayed on the configuration and mutant it records unless --preset, --config, "
+                            "--rules or --mutant says otherwise; or of a trace file (a list of steps)")
     p.add_argument("--property", metavar="NAME", help="with --file: whose run to open")
     p.add_argument("--port", type=_port, default=8765, metavar="N",
                    help="the port to listen on (default: 8765; 0 picks a free one)")
@@ -96,28 +100,36 @@ def cmd_explore(args) -> int:
     from ..errors import InputError
     from ..i18n import language
     from ..mutants import MUTANTS
+    from ..recorded import MUTANT_SUFFIX, recorded_config, records_config
     from .server import make_server
-    from .session import Session
+    from .session import Session, read_json
 
     if args.property and not args.file:
         raise InputError("--property: give it with --file CHECK.json, to say whose run to open")
     lang = language(args.lang)
-    cfg, table = config_from(args)
+    data = read_json(Path(args.file)) if args.file else None
+    chosen = any(getattr(args, k) is not None for k in ("preset", "config", "rules", "mutant"))
+    if records_config(data) and not chosen:  # replayed on the model the file was checked on
+        cfg, table = recorded_config(data, args.file)
+    else:
+        cfg, table = config_from(args)
     note = PRESETS[cfg.name][0] if cfg.name in PRESETS else ""
-    if args.mutant is not None:
-        note = f"mutant {args.mutant}: {MUTANTS[args.mutant].description}"
+    m = MUTANT_SUFFIX.search(cfg.name)
+    if m is not None and m.group(1) in MUTANTS:
+        note = f"mutant {m.group(1)}: {MUTANTS[m.group(1)].description}"
     session = Session(cfg, table, note)
     if args.counterexample:
         session.open_counterexample(args.counterexample)
     elif args.file:
-        session.open_file(args.file, args.property)
+        session.open_file(args.file, args.property, data)
     server = make_server(session, args.port, lang)
     host, port = server.server_address[:2]
     url = f"http://{host}:{port}/"
     start = f"{url}#run={','.join(map(str, session.start))}&lang={lang}" if session.start else url
     print(f"tcpcheck explore: configuration '{cfg.name}', rules {session.table.name}")
     if session.start_title:
-        print(f"  opening at the {session.start_title} ({len(session.start)} steps)")
+        where = session.start_title if args.file else f"the {session.start_title}"  # a file's names the file
+        print(f"  opening at {where} ({len(session.start)} steps)")
     print(f"  serving {start}  (Ctrl-C to stop)", flush=True)
     if args.open:
         webbrowser.open(start)

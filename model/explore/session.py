@@ -35,7 +35,7 @@ from ..report import _what as _report_what, trace_json
 from ..system import ENDPOINTS
 from ..tcb import STATES, describe_segment
 
-__all__ = ["Session", "RunError", "MAX_RUN", "REACH_LIMIT"]
+__all__ = ["Session", "RunError", "MAX_RUN", "REACH_LIMIT", "read_json"]
 
 #: the most steps a run may have (a counterexample has tens; a URL stays short)
 MAX_RUN = 500
@@ -322,16 +322,14 @@ class Session:
         what = "counterexample to" if q["verdict"] == "violated" else "witness of"
         self.start_title = f"{what} '{english}'"
 
-    def open_file(self, path: str, prop: str | None = None) -> None:
+    def open_file(self, path: str, prop: str | None = None, data=None) -> None:
         """Start the page at a run of a ``check --json`` file (the property ``prop``'s,
         else the first violated one's) or of a plain trace (a list of steps as
-        ``check --json`` writes them), replayed on this model step by step."""
+        ``check --json`` writes them), replayed on this model step by step;
+        ``data``: the file as :func:`read_json` read it already."""
         p = Path(path)
-        text = read_input(p, "the trace", limit=50_000_000)
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{p}:{exc.lineno}: not JSON: {exc.msg}") from None
+        if data is None:
+            data = read_json(p)
         title = p.name
         if isinstance(data, dict) and isinstance(data.get("properties"), list):
             cands = [q for q in data["properties"] if isinstance(q, dict)
@@ -395,6 +393,18 @@ class Session:
             "properties": [{"id": p.id, "name": p.name, "name_text": property_name(p.name, lang),
                             "kind": p.kind} for p in PROPERTIES],
             "states": list(STATES)})
+
+
+def read_json(p: Path):
+    """The JSON of the file ``p`` (a ``check --json`` output or a trace); InputError
+    with the file and line when it cannot be read or is not JSON."""
+    text = read_input(p, "the trace", limit=50_000_000)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{p}:{exc.lineno}: not JSON: {exc.msg}") from None
+    except RecursionError:
+        raise InputError(f"{p}:1: nested too deeply to be a trace") from None
 
 
 def _agrees(claimed, actual) -> bool:
