@@ -14,7 +14,8 @@ copy of the transitions:
 * Arrivals go through the model's own segment semantics: ``events.classify``
   on the receiver's TCB with the real 32-bit SEQ/ACK, the real payload length
   and the receiver's real window (the one it last advertised, scaled by its
-  window-scale option when both SYNs carried one), then ``table.lookup`` and
+  window-scale option when both SYNs carried one, counted from RCV.NXT to the
+  right edge it advertised), then ``table.lookup`` and
   ``actions.fire``, in the two stages of RFC 9293 3.10.7.4 exactly as
   ``system.Model.receive`` does.  The model's segments never carry data and
   a FIN together; a real one that does is processed as its text and then its
@@ -54,7 +55,7 @@ from typing import NamedTuple
 from ..actions import ACTIONS, Params, fire, front_segment
 from ..events import CONTROL, TEXT, classify, has_text, text_follows
 from ..table import RuleTable
-from ..tcb import CLOSED_TCB, FIN_SENT, TCB, Concrete, Segment, describe_segment, seg_len
+from ..tcb import CLOSED_TCB, FIN_SENT, HALF, TCB, Concrete, Segment, describe_segment, seg_len
 from .trace import Connection, Observed, to_segment
 
 __all__ = ["follow", "Result", "Row", "Deviation", "FINISHED", "SIDES", "BUDGET"]
@@ -235,7 +236,8 @@ class _Follower:
         self.at = {"a": 0, "b": 1}.get(vantage)
 
     def _windows(self) -> list:
-        """For each index, each side's receive window as last advertised up to there."""
+        """For each index, each side's window's right edge as advertised before that segment
+        (and, last, after them all)."""
         scale = [0, 0]
         syn_ws = [None, None]
         for o, w in zip(self.obs, self.who):
@@ -243,12 +245,24 @@ class _Follower:
                 syn_ws[w] = o.option("wscale")
         if syn_ws[0] is not None and syn_ws[1] is not None:
             scale = [min(int(syn_ws[0]), 14), min(int(syn_ws[1]), 14)]
-        cur = [65535, 65535]
+        cur = [None, None]
         out = []
         for o, w in zip(self.obs, self.who):
-            cur[w] = o.window if o.SYN else o.window << scale[w]
             out.append((cur[0], cur[1]))
+            if o.ACK:  # the window's right edge: SEG.ACK + SEG.WND (RFC 9293 3.3.1, Figure 4)
+                cur[w] = D.add(o.ack, o.window if o.SYN else o.window << scale[w])
+        out.append((cur[0], cur[1]))
         return out
+
+    def _window(self, now: int, to: int, t: TCB, seg: Segment) -> int:
+        """RCV.WND of ``to`` when ``seg`` arrives: from RCV.NXT to the right edge it last
+        advertised (65535 before it advertised one).  A zero window still accepts a
+        segment of length zero at RCV.NXT (RFC 9293 3.10.7.4, Table 6)."""
+        edge = self.windows[now][to]
+        wnd = 65535 if edge is None else D.sub(edge, t.rcv_nxt)
+        if wnd >= HALF:  # the edge is behind RCV.NXT: nothing more fits
+            wnd = 0
+        return wnd if wnd or seg_len(seg) else 1
 
     # --- steps of one world ---------------------------------------------------------
 
@@ -256,11 +270,10 @@ class _Follower:
         """The head of the flight to ``to`` arrives: (world, record)."""
         frm = 1 - to
         j = w.flights[frm][0]
-        wnd = max(self.windows[now][to], 1)
         t = w.tcbs[to]
         outs, rules, events = [], [], []
         for part in _parts(self.segs[j]):
-            t, o, r, e = _process(self.table, t, part, wnd, self.params[to])
+            t, o, r, e = _process(self.table, t, part, self._window(now, to, t, part), self.params[to])
             outs += o
             rules += r
             events += e
@@ -305,7 +318,7 @@ class _Follower:
         """Whether a segment from ``frm`` seen in the trace may be lost after it was seen."""
         return self.at != 1 - frm
 
-    def _closure(self, w: World, node: _Node, who: int, now: int, settle_all: bool = False):
+    def _closure(self, w: World, node: _Node, who: int, now: int, silent: bool = True):
         """The worlds ``who`` may be in before it sends segment ``now``: segments in
         flight to it arrive or are lost, and at most one silent step of its own."""
         frm = 1 - who
@@ -326,7 +339,7 @@ class _Follower:
                 if self._losable(frm):
                     y, rec = self._lose(x, frm)
                     stack.append((y, _Node(rec, [n]), silent_done))
-            if not silent_done:
+            if silent and not silent_done:
                 for y, rec in self._silent(x, who, now):
                     stack.append((y, _Node(rec, [n]), True))
         return out
@@ -458,7 +471,7 @@ class _Follower:
         return out
 
     def _finish(self, worlds: dict, deviation: Deviation | None):
-        now = len(self.obs) - 1
+        now = len(self.obs)
         final: dict = {}
         for w, node in worlds.values():
             if deviation is not None:
@@ -477,9 +490,9 @@ class _Follower:
         who = self.who[j]
         states, allowed = set(), {}
         for w, node in worlds.values():
+            states.update(c.tcbs[who].state for c, _ in self._closure(w, node, who, j, silent=False))
             for c, _ in self._closure(w, node, who, j):
                 t = c.tcbs[who]
-                states.add(t.state)
                 for seg, rule, cause in c.owed[who]:
                     allowed.setdefault(("reply", describe_segment(seg)), set()).add(rule)
                 if c.ack_owed[who] is not None:
@@ -592,7 +605,7 @@ def _result(f: _Follower, conn, kept, reach, dev, vantage, checkpoints, reasons,
             continue
         found = {side: set() for side in SIDES}
         for n in by_index.get(i, ()):
-            for w, _ in f._settle(n.world, n, i, lossy=False):
+            for w, _ in f._settle(n.world, n, i + 1, lossy=False):
                 for k, side in enumerate(SIDES):
                     found[side].add(w.tcbs[k].state)
         points.append((after, {side: tuple(sorted(v)) for side, v in found.items()}))

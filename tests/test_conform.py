@@ -1,0 +1,319 @@
+"""tcpcheck conform: real Linux captures and hand-made traces against the rule table.
+
+The fixtures in tests/captures/ were made by model/conformance/make_captures.py
+(two namespaces, a TAP relay as the capture point, ``ss`` at checkpoints).
+Each fixture's verdict under rfc9293 is pinned, and the states inferred at each
+checkpoint (once every segment sent has arrived) equal the kernel's; where
+Linux parts from RFC 9293 the deviation is pinned.  Each hand-made illegal
+trace is rejected at the right segment, and bad input exits 2 naming the file
+and the packet or line.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import dpkt
+import pytest
+
+from tcpcheck.model.cli import main
+from tcpcheck.model.conformance.capture_files import read_trace
+from tcpcheck.model.conformance.cli import check_file
+from tcpcheck.model.conformance.follow import follow
+from tcpcheck.model.conformance.trace import split
+from tcpcheck.model.table import load_table
+
+CAPTURES = Path(__file__).with_name("captures")
+TABLE = load_table()
+
+#: fixture -> (verdict, the segment it deviates at or None)
+VERDICTS = {
+    "close-by-client": ("conforms", None),
+    "close-by-server": ("conforms", None),
+    "half-close": ("conforms", None),
+    "abort-linger0": ("deviates", 4),
+    "refused": ("conforms", None),
+    "reset-unread": ("deviates", 6),
+    "simultaneous-close": ("conforms", None),
+    "lost-final-ack": ("conforms", None),
+    "syn-retransmitted": ("conforms", None),
+}
+
+
+def fixture(name):
+    meta = json.loads((CAPTURES / f"{name}.json").read_text())
+    points = [(c["after"], {"A": c["A"], "B": c["B"]}) for c in meta["checkpoints"]]
+    conns = split(read_trace(CAPTURES / f"{name}.pcap").segments)
+    assert len(conns) == 1
+    return meta, follow(conns[0], TABLE, meta["vantage"], points)
+
+
+@pytest.mark.parametrize("name", sorted(VERDICTS))
+def test_each_linux_capture_has_its_verdict_and_the_kernel_states_at_every_checkpoint(name):
+    meta, r = fixture(name)
+    verdict, at = VERDICTS[name]
+    assert r.verdict == verdict
+    assert (r.deviation.index + 1 if r.deviation else None) == at
+    checked = 0
+    for (after, states), cp in zip(r.checkpoints, meta["checkpoints"]):
+        if at is not None and after >= at:
+            continue  # not followed past a deviation
+        assert states == {"A": (cp["A"],), "B": (cp["B"],)}, (after, cp["note"])
+        checked += 1
+    assert checked >= 1
+
+
+@pytest.mark.parametrize("name", ["abort-linger0", "reset-unread"])
+def test_linux_resets_with_an_ack_where_rfc9293_aborts_without_one(name):
+    """Pinned deviation: Linux's ABORT (SO_LINGER 0, or close with unread data) sends
+    <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>; RFC 9293 3.10.5 sends <SEQ=SND.NXT><CTL=RST>."""
+    _, r = fixture(name)
+    d = r.deviation
+    o = r.conn.segments[d.index]
+    assert (d.who, d.states, sorted(o.flags)) == ("A", ("ESTABLISHED",), ["ACK", "RST"])
+    abort = [a for a in d.allowed if a[0] == "ABORT"]
+    assert abort == [("ABORT", f"<SEQ={o.seq}><CTL=RST>", (TABLE.lookup("ESTABLISHED", "ABORT", False).id,))]
+
+
+def test_lost_final_ack_infers_the_retransmission_and_the_loss():
+    _, r = fixture("lost-final-ack")
+    # one loss explains the trace: #7 lost (B retransmits its FIN, #9 arrives), or #7 only delayed
+    # past B's retransmission and #9 lost; seen on the path, the two cannot be told apart
+    assert [(row.index + 1, row.lost, row.arrived) for row in r.rows if row.lost] == [(7, True, True), (9, True, True)]
+    assert ("B", "retransmission timeout", 7) in r.inferred
+    row8 = r.rows[7]
+    assert row8.explained == (("retransmission timeout", (TABLE.lookup("LAST_ACK", "retransmission timeout", False).id,), None),)
+    assert [e for e, _, _ in row8.received] == ["rcv retransmitted FIN"]
+    assert r.final == {"A": ("TIME_WAIT",), "B": ("CLOSED",)}
+
+
+def test_the_vantage_point_decides_what_a_missing_segment_means():
+    """Seen at B, A's final ACK arrived at B: B's retransmitted FIN then has no row."""
+    trace = read_trace(CAPTURES / "lost-final-ack.pcap")
+    conn = split(trace.segments)[0]
+    assert follow(conn, TABLE, "a").verdict == "conforms"
+    r = follow(conn, TABLE, "b")
+    assert (r.verdict, r.deviation.index + 1, r.deviation.who, r.deviation.states) == ("deviates", 8, "B", ("CLOSED",))
+
+
+def test_refused_connection_is_the_closed_rows_reset():
+    _, r = fixture("refused")
+    assert [row.explained[0][0] for row in r.rows] == ["active OPEN", "reply"]
+    assert r.rows[1].obs.seq == 0 and sorted(r.rows[1].obs.flags) == ["ACK", "RST"]
+    assert [e for e, _, _ in r.rows[0].received] == ["rcv segment without ACK"]
+
+
+def test_simultaneous_close_goes_through_closing_on_both_sides():
+    _, r = fixture("simultaneous-close")
+    fins = [row for row in r.rows if row.obs.FIN]
+    assert [(row.who, row.sender_states, tuple(s for _, _, s in row.received)) for row in fins] == [
+        ("A", ("FIN_WAIT_1",), ("CLOSING",)), ("B", ("FIN_WAIT_1",), ("CLOSING",))]
+
+
+# --- hand-made traces ------------------------------------------------------------------
+
+def trace(tmp_path, segments, **extra):
+    p = tmp_path / "t.json"
+    p.write_text(json.dumps({"format": "tcpcheck-trace", "version": 1, "segments": segments, **extra}))
+    return p
+
+
+def seg(frm, flags, seq, ack=0, n=0, window=1000):
+    return {"from": frm, "flags": flags, "seq": seq, "ack": ack, "len": n, "window": window}
+
+
+HANDSHAKE = [seg("A", ["SYN"], 100), seg("B", ["SYN", "ACK"], 300, 101), seg("A", ["ACK"], 101, 301)]
+
+
+def one(path, vantage=None):
+    _, results, _, _, _ = check_file(path, vantage=vantage)
+    assert len(results) == 1
+    return results[0]
+
+
+def test_a_reply_to_a_syn_never_sent_deviates_there(tmp_path):
+    r = one(trace(tmp_path, [seg("A", ["SYN"], 100), seg("B", ["SYN", "ACK"], 300, 501)]), "b")
+    assert (r.verdict, r.deviation.index + 1, r.deviation.who, r.deviation.states) == ("deviates", 2, "B", ("CLOSED", "SYN_RCVD"))
+    assert ("reply", "<SEQ=300><ACK=101><CTL=SYN,ACK>", (TABLE.lookup("LISTEN", "rcv SYN", True).id,)) in r.deviation.allowed
+
+
+def test_data_beyond_the_window_accepted_deviates_at_the_ack(tmp_path):
+    segs = [seg("A", ["SYN"], 100), seg("B", ["SYN", "ACK"], 300, 101, window=10), seg("A", ["ACK"], 101, 301),
+            seg("A", ["ACK"], 101, 301, 10), seg("A", ["ACK"], 111, 301, 10), seg("B", ["ACK"], 301, 121, window=10)]
+    r = one(trace(tmp_path, segs), "b")
+    assert (r.verdict, r.deviation.index + 1) == ("deviates", 6)
+    assert ("reply", "<SEQ=301><ACK=111><CTL=ACK>") in [a[:2] for a in r.deviation.allowed]
+
+
+def test_an_ack_of_a_fin_never_sent_deviates_there(tmp_path):
+    segs = HANDSHAKE + [seg("A", ["ACK"], 101, 301, 5), seg("B", ["ACK"], 301, 107)]
+    r = one(trace(tmp_path, segs), "b")
+    assert (r.verdict, r.deviation.index + 1, r.deviation.states) == ("deviates", 5, ("ESTABLISHED",))
+
+
+def test_a_reset_no_row_sends_is_rejected_at_the_reset(tmp_path):
+    """A reset out of the window (spoofed, or stale): B has no row that sends it."""
+    segs = HANDSHAKE + [seg("A", ["ACK"], 101, 301, 10), seg("B", ["RST"], 5000),
+                        seg("B", ["ACK"], 301, 101, 5), seg("A", ["RST"], 101)]
+    r = one(trace(tmp_path, segs), "a")
+    assert (r.verdict, r.deviation.index + 1, r.deviation.who, r.deviation.states) == ("deviates", 5, "B", ("ESTABLISHED", "SYN_RCVD"))
+    assert ("ABORT", "<SEQ=301><CTL=RST>") in [a[:2] for a in r.deviation.allowed]
+
+
+def test_sequence_numbers_wrap_around(tmp_path):
+    top = 2 ** 32 - 3
+    segs = [seg("A", ["SYN"], top), seg("B", ["SYN", "ACK"], 7, top + 1), seg("A", ["ACK"], top + 1, 8),
+            seg("A", ["ACK"], top + 1, 8, 10), seg("B", ["ACK"], 8, (top + 11) % 2 ** 32),
+            seg("A", ["FIN", "ACK"], (top + 11) % 2 ** 32, 8), seg("B", ["FIN", "ACK"], 8, (top + 12) % 2 ** 32),
+            seg("A", ["ACK"], (top + 12) % 2 ** 32, 9)]
+    r = one(trace(tmp_path, segs), "a")
+    assert r.verdict == "conforms" and r.final == {"A": ("TIME_WAIT",), "B": ("CLOSED",)}
+    assert [row.explained[0][0] for row in r.rows] == ["active OPEN", "reply", "reply", "SEND", "reply", "CLOSE",
+                                                      "CLOSE", "reply"]
+
+
+def test_a_capture_that_starts_or_ends_mid_connection_is_incomplete(tmp_path):
+    assert one(trace(tmp_path, HANDSHAKE[2:])).verdict == "incomplete"
+    r = one(trace(tmp_path, HANDSHAKE))
+    assert (r.verdict, r.reasons) == ("incomplete", ("the capture ends before the connection does "
+                                                     "(A ESTABLISHED, B ESTABLISHED)",))
+
+
+# --- other link types, pcapng ----------------------------------------------------------
+
+def frames(name):
+    with open(CAPTURES / f"{name}.pcap", "rb") as f:
+        return [(ts, buf) for ts, buf in dpkt.pcap.Reader(f)]
+
+
+def rewrite(tmp_path, name, linktype, wrap, ng=False):
+    p = tmp_path / f"{name}.{'pcapng' if ng else 'pcap'}"
+    with open(p, "wb") as f:
+        w = (dpkt.pcapng.Writer if ng else dpkt.pcap.Writer)(f, linktype=linktype)
+        for ts, buf in frames(name):
+            w.writepkt(wrap(bytes(dpkt.ethernet.Ethernet(buf).data)), ts)
+    return p
+
+
+@pytest.mark.parametrize("linktype,wrap,ng", [
+    (1, lambda ip: bytes(dpkt.ethernet.Ethernet(data=ip, type=0x0800)), True),
+    (113, lambda ip: struct.pack("!HHH8sH", 0, 1, 6, b"\0" * 8, 0x0800) + ip, False),
+    (276, lambda ip: struct.pack("!HHiHBB8s", 0x0800, 0, 1, 1, 0, 6, b"\0" * 8) + ip, False),
+    (0, lambda ip: struct.pack("=I", 2) + ip, False),
+    (101, lambda ip: ip, False),
+])
+def test_other_link_types_and_pcapng_give_the_same_verdict(tmp_path, linktype, wrap, ng):
+    p = rewrite(tmp_path, "lost-final-ack", linktype, wrap, ng)
+    r = one(p)
+    assert (r.verdict, len(r.rows), r.final) == ("conforms", 9, {"A": ("TIME_WAIT",), "B": ("CLOSED",)})
+
+
+def test_ipv6_segments_are_read(tmp_path):
+    p = tmp_path / "v6.pcap"
+    with open(p, "wb") as f:
+        w = dpkt.pcap.Writer(f, linktype=1)
+        for ts, buf in frames("refused"):
+            ip = dpkt.ethernet.Ethernet(buf).data
+            tcp = ip.data
+            a, b = (b"\x01", b"\x02") if ip.src.endswith(b"\x01") else (b"\x02", b"\x01")
+            ip6 = dpkt.ip6.IP6(src=b"\xfd" + b"\0" * 14 + a, dst=b"\xfd" + b"\0" * 14 + b,
+                               nxt=6, hlim=64, data=tcp, plen=len(bytes(tcp)))
+            w.writepkt(bytes(dpkt.ethernet.Ethernet(data=ip6, type=0x86DD)), ts)
+    r = one(p)
+    assert r.verdict == "conforms" and r.conn.a == ("fd00::1", 40005)
+
+
+# --- bad input ----------------------------------------------------------------------------
+
+def run(capsys, *argv):
+    code = main(["conform", *map(str, argv)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_truncated_capture_exits_2_naming_the_packet(tmp_path, capsys):
+    data = (CAPTURES / "refused.pcap").read_bytes()
+    p = tmp_path / "cut.pcap"
+    p.write_bytes(data[:-10])
+    assert run(capsys, p) == (2, "", f"tcpcheck: error: {p}: packet 2: the capture is cut off in the middle "
+                                     f"of this packet (the file ends early)\n")
+
+
+def test_a_corrupt_packet_exits_2_naming_it(tmp_path, capsys):
+    ts_buf = frames("refused")
+    p = tmp_path / "bad.pcap"
+    with open(p, "wb") as f:
+        w = dpkt.pcap.Writer(f, linktype=1)
+        w.writepkt(ts_buf[0][1], 1.0)
+        w.writepkt(ts_buf[1][1][:14 + 20 + 8], 2.0)  # the IP header says more than the TCP header there
+    code, out, err = run(capsys, p)
+    assert code == 2 and err.startswith(f"tcpcheck: error: {p}: packet 2: ") and "Traceback" not in err
+
+
+def test_a_capture_without_tcp_exits_2(tmp_path, capsys):
+    p = tmp_path / "udp.pcap"
+    with open(p, "wb") as f:
+        w = dpkt.pcap.Writer(f, linktype=1)
+        udp = dpkt.udp.UDP(sport=1, dport=2, data=b"x")
+        ip = dpkt.ip.IP(src=b"\x0a\0\0\1", dst=b"\x0a\0\0\2", p=17, data=udp)
+        w.writepkt(bytes(dpkt.ethernet.Ethernet(data=ip, type=0x0800)), 1.0)
+    assert run(capsys, p) == (2, "", f"tcpcheck: error: {p}: no TCP segment in the capture (1 packet; Ethernet)\n")
+
+
+def test_an_unknown_link_type_exits_2(tmp_path, capsys):
+    p = tmp_path / "lt.pcap"
+    with open(p, "wb") as f:
+        dpkt.pcap.Writer(f, linktype=147).writepkt(b"\0" * 40, 1.0)
+    code, out, err = run(capsys, p)
+    assert code == 2 and err.startswith(f"tcpcheck: error: {p}: link type 147 is not one tcpcheck reads; it reads 0 (")
+
+
+@pytest.mark.parametrize("text,message", [
+    ('{"format": "tcpcheck-trace",\n "segments": [}', "{p}:2:15: not JSON: Expecting value"),
+    ('{"format": "tcpcheck-trace", "segments": [{"from": "C", "seq": 1}]}',
+     "{p}: segment 1: 'from' must be \"A\" or \"B\", not \"C\""),
+    ('{"format": "tcpcheck-trace", "segments": [{"from": "A", "seq": -1}]}',
+     "{p}: segment 1: 'seq' must be a whole number from 0 to 4294967295, not -1"),
+    ('{"format": "tcpcheck-trace", "segments": [{"from": "A", "seq": 1, "flags": ["SYM"]}]}',
+     "{p}: segment 1: unknown flag 'SYM'; the flags are SYN, FIN, RST, PSH, ACK, URG, ECE, CWR"),
+    ('{"segments": []}', '{p}: a JSON trace is an object with "format": "tcpcheck-trace"'),
+    ('garbage', "{p}: neither a pcap/pcapng capture nor a JSON trace (it starts with 67617262)"),
+])
+def test_a_malformed_json_trace_exits_2_with_its_line_or_segment(tmp_path, capsys, text, message):
+    p = tmp_path / "t.json"
+    p.write_text(text)
+    assert run(capsys, p) == (2, "", f"tcpcheck: error: {message.format(p=p)}\n")
+
+
+# --- the command --------------------------------------------------------------------------
+
+def test_the_command_prints_a_line_per_connection_and_a_table(capsys):
+    code, out, err = run(capsys, CAPTURES / "lost-final-ack.pcap")
+    lines = out.splitlines()
+    assert code == 0 and err == ""
+    assert lines[0] == f"{CAPTURES / 'lost-final-ack.pcap'}: 9 TCP segments in 9 packets (Ethernet); rules: rfc9293.rules"
+    assert lines[3] == "connection 1: 10.77.0.1:40008 -> 10.77.0.2:5001: conforms (9 segments)"
+    assert any("retransmission timeout (inferred) [33]" in x and "rcv retransmitted FIN [61]" in x for x in lines)
+    assert "  inferred (not seen in the trace): A active OPEN before #1; B passive OPEN before #1; A CLOSE before #4; " \
+           "B CLOSE before #6; B retransmission timeout before #8" in lines
+
+
+def test_exit_codes_json_and_many_connections(tmp_path, capsys):
+    code, out, _ = run(capsys, CAPTURES / "abort-linger0.pcap", "--json")
+    doc = json.loads(out)
+    assert code == 1 and (doc["schema_version"], doc["kind"], doc["tool"]["name"]) == (1, "conform", "tcpcheck")
+    c = doc["connections"][0]
+    assert (c["verdict"], c["deviation"]["number"], c["deviation"]["segment"]["CTL"]) == ("deviates", 4, ["RST", "ACK"])
+    assert c["segments"][0]["segment"]["CTL"] == ["SYN"] and c["segments"][0]["options"]["wscale"] == 10
+    p = tmp_path / "two.pcap"
+    with open(p, "wb") as f:
+        w = dpkt.pcap.Writer(f, linktype=1)
+        for name in ("refused", "close-by-client"):
+            for ts, buf in frames(name):
+                w.writepkt(buf, ts)
+    code, out, _ = run(capsys, p)
+    assert code == 0 and "total: 2 connections: 2 conform, 0 deviate, 0 incomplete" in out.splitlines()
+    code, out, _ = run(capsys, trace(tmp_path, HANDSHAKE))
+    assert code == 4
