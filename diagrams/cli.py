@@ -370,52 +370,75 @@ def _disagreement(claims: dict, tcb) -> str | None:
     return None
 
 
+def _step_disagreement(p: Path, n: int, st: dict, text: str, step, after) -> str | None:
+    """What the model makes of the trace file's step ``n`` (``step``, to the
+    readable state ``after``) that the file says otherwise, or None."""
+    if st["kind"] == "rcv" and st["event"] is not None and st["event"] != step.event:
+        return f"{p}: step {n}: the model makes '{step.event}' of '{text}', not '{st['event']}'"
+    for key in ("sent", "dropped"):
+        if key in st:
+            claimed = [_seg_text(x) for x in st[key]]
+            actual = [describe_segment(q) for q in getattr(step, key)]
+            if claimed != actual:
+                return (f"{p}: step {n}: after '{text}' the model has {key} "
+                        f"{', '.join(actual) or 'nothing'}, not {', '.join(claimed) or 'nothing'}")
+    for who in ENDPOINTS:
+        why = _disagreement(_endpoint_claims(st, who), getattr(after, who))
+        if why:
+            return f"{p}: step {n}: after '{text}' the model has {who} {why}"
+    return None
+
+
 def validate_trace(p: Path, steps: list[dict], model, cycle_from: int | None = None) -> list:
     """The run of ``model`` that the trace file's ``steps`` describe, as a path
     [(None, s0), (Step, s1), ...]: each step must be one the model can take from
     the state before it (found among :meth:`Model.successors` by
-    :func:`~tcpcheck.model.grading.questions.replay`), and what the file says
+    :func:`~tcpcheck.model.grading.questions.replays`), and what the file says
     came of it (the events, the segments sent and dropped, both endpoints'
-    states and TCB variables) must be what the model makes of it.  Raises
-    DiagramError naming the first step that is not, and what the model can do
-    there.  With ``cycle_from``, the steps after it must come back to its state."""
-    from tcpcheck.model.grading.questions import ReplayError, replay
+    states and TCB variables) must be what the model makes of it.  Where a
+    step's text fits steps to different states (losing the first or the last
+    of two equal segments), each is followed while the file agrees with it.
+    Raises DiagramError naming the first step that is not, and what the model
+    can do there.  With ``cycle_from``, the steps after it must come back to its state."""
+    from tcpcheck.model.grading.questions import ReplayError, replays
 
     s = model.initial_states()[0]
-    path, ids = [(None, model.decode(s))], [s]
+    start = [(None, model.decode(s))]
     for who in ENDPOINTS:
-        why = _disagreement(_endpoint_claims(steps[0], who), getattr(path[0][1], who))
+        why = _disagreement(_endpoint_claims(steps[0], who), getattr(start[0][1], who))
         if why:
             raise DiagramError(f"{p}: step 0: configuration '{model.config.name}' starts with {who} {why} "
                                f"(--preset or --config checks the trace in another configuration)")
+    runs = {s: (start, [s])}  # the last state of each run the steps so far can be -> (path, ids)
     for n, st in enumerate(steps[1:], 1):
         text = _language(st)
         try:
-            run = replay(model, [text], start=s)
+            found = replays(model, [text], starts=list(runs))
         except ReplayError as exc:
-            reason = exc.reason.replace("; possible steps here: ", "; from this state the model can: ")
+            reason = exc.reason
+            if exc.possible is not None:
+                reason += (f"; from this state the model can: {'; '.join(exc.possible)}" if exc.possible
+                           else "; nothing can happen here any more")
             raise DiagramError(f"{p}: step {n}: '{text}' is not a step the model can take: {reason}") from None
-        (step, after), s = run.path[-1], run.ids[-1]
-        if st["kind"] == "rcv" and st["event"] is not None and st["event"] != step.event:
-            raise DiagramError(f"{p}: step {n}: the model makes '{step.event}' of '{text}', not '{st['event']}'")
-        for key in ("sent", "dropped"):
-            if key in st:
-                claimed = [_seg_text(x) for x in st[key]]
-                actual = [describe_segment(q) for q in getattr(step, key)]
-                if claimed != actual:
-                    raise DiagramError(f"{p}: step {n}: after '{text}' the model has {key} "
-                                       f"{', '.join(actual) or 'nothing'}, not {', '.join(claimed) or 'nothing'}")
-        for who in ENDPOINTS:
-            why = _disagreement(_endpoint_claims(st, who), getattr(after, who))
-            if why:
-                raise DiagramError(f"{p}: step {n}: after '{text}' the model has {who} {why}")
-        path.append((step, after))
-        ids.append(s)
-    if cycle_from is not None and ids[cycle_from] != ids[-1]:
-        raise DiagramError(f"{p}: the steps after step {cycle_from} are to repeat for ever "
-                           f"('cycle_from'), but step {len(ids) - 1} does not come back to the state of "
-                           f"step {cycle_from}")
-    return path
+        after, first_why = {}, None
+        for r in found:
+            (step, state), t = r.path[-1], r.ids[-1]
+            why = _step_disagreement(p, n, st, text, step, state)
+            if why is None:
+                path, ids = runs[r.ids[0]]
+                after.setdefault(t, (path + [(step, state)], ids + [t]))
+            first_why = first_why or why
+        if not after:
+            raise DiagramError(first_why)
+        runs = after
+    if cycle_from is not None:
+        back = [path for path, ids in runs.values() if ids[cycle_from] == ids[-1]]
+        if not back:
+            raise DiagramError(f"{p}: the steps after step {cycle_from} are to repeat for ever "
+                               f"('cycle_from'), but step {len(steps) - 1} does not come back to the state of "
+                               f"step {cycle_from}")
+        return back[0]
+    return next(iter(runs.values()))[0]
 
 
 def _stuck(model, end) -> bool:

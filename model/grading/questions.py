@@ -152,7 +152,7 @@ from .results import VISIBILITIES, TestResult
 
 __all__ = ["ASKS", "FEEDBACKS", "MAX_ANSWER_BYTES", "Question", "QuestionError", "AnswerError",
            "Answers", "Run", "ReplayError", "parse_questions", "load_answers", "parse_answers",
-           "answer_warnings", "grade_answers", "answer_key", "replay", "step_text", "state_name"]
+           "answer_warnings", "grade_answers", "answer_key", "replay", "replays", "step_text", "state_name"]
 
 #: The kinds of question.
 ASKS = ("state-after", "segment", "reachable", "claim")
@@ -405,11 +405,17 @@ def step_text(step: Step) -> str:
 
 
 class ReplayError(Exception):
-    """A step of a run that is not possible: ``step N 'text': why; possible steps here: ...``."""
+    """A step of a run that is not possible: ``step N 'text': why; possible steps here: ...``.
 
-    def __init__(self, index: int, text: str, reason: str):
-        super().__init__(f"step {index} '{text}': {reason}")
-        self.index, self.text, self.reason = index, text, reason
+    ``reason`` is the why alone; ``possible`` the texts of the steps the model
+    can take there instead (empty: nothing can happen any more; None for a
+    step that cannot be read or is ambiguous, where it is not the question)."""
+
+    def __init__(self, index: int, text: str, reason: str, possible: list[str] | None = None):
+        tail = ("" if possible is None else f"; possible steps here: {'; '.join(possible)}" if possible
+                else "; nothing can happen here any more")
+        super().__init__(f"step {index} '{text}': {reason}{tail}")
+        self.index, self.text, self.reason, self.possible = index, text, reason, possible
 
 
 @dataclass
@@ -550,11 +556,37 @@ def _why_not(model: Model, pat: _Pattern, s: State, sent: list[Segment]) -> str:
 def replay(model: Model, texts, start: tuple | None = None) -> Run:
     """Replay the steps ``texts`` (the step language) on ``model`` from its initial
     state (or the internal state ``start``); ReplayError at the first step that is
-    not possible or not readable, counting the entries of ``texts`` from 1."""
-    s = model.initial_states()[0] if start is None else start
-    path: list = [(None, model.decode(s))]
-    ids, used = [s], []
-    sent: list[Segment] = []
+    not possible or not readable, counting the entries of ``texts`` from 1.  The
+    first of :func:`replays` when the steps fit more than one run."""
+    return replays(model, texts, None if start is None else [start])[0]
+
+
+def _moves(model: Model, pat: _Pattern, s: tuple, sent: list[Segment]) -> list:
+    """The steps (label, target, step) from ``s`` that the pattern ``pat`` means."""
+    succ = [(label, t, model.step(label)) for label, t in model.successors(s)]
+    if pat.kind == "local":
+        return [c for c in succ if c[2].actor == pat.who and c[2].kind in ("call", "timer")
+                and c[2].event in pat.events]
+    if pat.kind == "rcv":
+        return _choose(pat.seg, [c for c in succ if c[2].kind == "rcv" and c[2].actor == pat.who], sent)
+    return _choose(pat.seg, [c for c in succ if c[2].kind == pat.kind
+                             and (pat.direction is None or c[2].event == pat.direction)], sent)
+
+
+def replays(model: Model, texts, starts: list | None = None) -> list[Run]:
+    """Every run of ``model`` that the steps ``texts`` describe, from its initial
+    state (or from each internal state of ``starts``), in the model's order.
+
+    Mostly one: a step's text names one step.  But it can name steps to
+    different states: on a channel that keeps order, holding R, S, R (R twice,
+    from a duplication and a resend), "network loses R" loses the first R or
+    the last, and only the steps after it tell which (the next to arrive is S,
+    or R).  Each is kept while the steps after it are possible.  ReplayError at
+    the first step that none can take (why, for the first run), that is not
+    readable, or whose text could mean steps of different texts; entries of
+    ``texts`` count from 1.  Runs that come to the same state are one."""
+    runs = [Run([(None, model.decode(s))], [s], [])
+            for s in (starts if starts is not None else model.initial_states()[:1])]
     for n, text in enumerate(texts, 1):
         try:
             pat = _parse_step(text)
@@ -562,31 +594,24 @@ def replay(model: Model, texts, start: tuple | None = None) -> Run:
             raise ReplayError(n, str(text), str(exc)) from None
         if pat.kind == "skip":
             continue
-        succ = [(label, t, model.step(label)) for label, t in model.successors(s)]
-        if pat.kind == "local":
-            cands = [c for c in succ if c[2].actor == pat.who and c[2].kind in ("call", "timer")
-                     and c[2].event in pat.events]
-        elif pat.kind == "rcv":
-            cands = _choose(pat.seg, [c for c in succ if c[2].kind == "rcv" and c[2].actor == pat.who], sent)
-        else:
-            cands = _choose(pat.seg, [c for c in succ if c[2].kind == pat.kind
-                                      and (pat.direction is None or c[2].event == pat.direction)], sent)
-        readable = model.decode(s)
-        if not cands:
-            possible = "; ".join(dict.fromkeys(step_text(c[2]) for c in succ))
-            tail = f"; possible steps here: {possible}" if possible else "; nothing can happen here any more"
-            raise ReplayError(n, text, _why_not(model, pat, readable, sent) + tail)
-        distinct = list(dict.fromkeys(step_text(c[2]) for c in cands))
+        sent = {id(r): [seg for step, _ in r.path[1:] for seg in step.sent] for r in runs}
+        moves = [(r, t, step) for r in runs for _, t, step in _moves(model, pat, r.ids[-1], sent[id(r)])]
+        if not moves:
+            first = runs[0]
+            possible = list(dict.fromkeys(step_text(model.step(label))
+                                          for label, _ in model.successors(first.ids[-1])))
+            raise ReplayError(n, text, _why_not(model, pat, first.path[-1][1], sent[id(first)]), possible)
+        distinct = list(dict.fromkeys(step_text(step) for _, _, step in moves))
         if len(distinct) > 1:
             raise ReplayError(n, text, "it could be any of: " + "; ".join(distinct)
                               + "; write the step exactly")
-        label, t, step = cands[0]
-        s = t
-        path.append((step, model.decode(t)))
-        ids.append(t)
-        used.append(step_text(step))
-        sent.extend(step.sent)
-    return Run(path, ids, used)
+        after, seen = [], set()
+        for r, t, step in moves:
+            if t not in seen:
+                seen.add(t)
+                after.append(Run(r.path + [(step, model.decode(t))], r.ids + [t], r.texts + [step_text(step)]))
+        runs = after
+    return runs
 
 
 def _run_of_path(model: Model, path) -> Run:
