@@ -34,12 +34,12 @@ import os
 import signal
 import time
 from contextlib import contextmanager
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ..checker import run as check
 from ..errors import InputError
 from ..explorer import explore
+from ..interface import tool_version  # the one version string of every output
 from ..properties import PROPERTIES, path_of
 from ..report import trace_json, trace_lines
 from ..system import Model
@@ -51,13 +51,6 @@ from .cells import compare_cells
 from .results import GradeResult, TestResult
 
 __all__ = ["Prepared", "grade_file", "grade_table", "planned_tests", "stand_in", "tool_version"]
-
-
-def tool_version() -> str:
-    try:
-        return version("tcpcheck")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "0+unknown"
 
 
 class TestTimeout(Exception):

@@ -353,7 +353,7 @@ why_failed() {
 # --- Gradescope ---------------------------------------------------------------------
 
 def _gradescope(a: Assignment, folder: Path, toml_text: str, whl: Path) -> list[tuple[str, str]]:
-    from .grade import tool_version
+    from ..interface import tool_version
 
     target = _copy_wheel(whl, folder)
     budget = min(grading_seconds(a), GRADESCOPE_BUDGET)
@@ -513,7 +513,7 @@ Test it locally with docker (the image Gradescope builds, from the Dockerfile be
 
 def _prairielearn(a: Assignment, folder: Path, toml_text: str, whl: Path, image: str, dependencies: str,
                   tmp: Path) -> list[tuple[str, str]]:
-    from .grade import tool_version
+    from ..interface import tool_version
 
     sfc = folder / "serverFilesCourse" / "tcpcheck"
     target = _copy_wheel(whl, sfc)
