@@ -40,7 +40,7 @@ from ..checker import run as check
 from ..errors import InputError
 from ..explorer import explore
 from ..interface import tool_version  # the one version string of every output
-from ..properties import PROPERTIES, path_of
+from ..properties import PROPERTIES, acceptable_end, path_of, run_of
 from ..report import trace_json, trace_lines
 from ..system import Model
 from ..table import load_table
@@ -537,6 +537,7 @@ def _property(prepared: Prepared, table, t: Test, points: float, name: str, chec
         path = path_of(r.exploration, v)
         if path:
             run = trace_json(path, table)
+            details.update(_chart_marks(r.exploration, v, path))
             lines.append("The shortest run that shows it, on your table:")
             lines.extend(trace_lines(path, table))
             fired = sorted({i for step, _ in path[1:] for i in step.rules})
@@ -545,6 +546,18 @@ def _property(prepared: Prepared, table, t: Test, points: float, name: str, chec
                 lines.append("Rows of yours on this run that differ from the reference: " + "; ".join(rows))
                 details["rows"] = rows
     return TestResult("", "", "property", points, 0, "failed", output="\n".join(lines), details=details, run=run)
+
+
+def _chart_marks(x, v, path) -> dict:
+    """How a chart of the run of verdict ``v`` ends, as ``diagram trace`` draws it:
+    ``cycle_from``, the step after which a lasso's steps repeat for ever, or
+    ``stuck``, a run that waits for ever where it ends (a deadlock)."""
+    if v.lasso is not None and v.lasso.cycle:
+        return {"cycle_from": len(v.lasso.stem) - 1}
+    ids = run_of(x, v)
+    if ids and ids[-1] in set(x.terminal) and not acceptable_end(path[-1][1]):
+        return {"stuck": True}
+    return {}
 
 
 def _proof(prepared: Prepared, table, t: Test, points: float, name: str, checks: dict) -> TestResult:
