@@ -26,10 +26,15 @@ SCHEMA_VERSION = 1
 
 #: every kind of JSON output, each described by ``schemas/KIND.schema.json``
 #: (draft 2020-12); ``common`` holds what they share (the envelope, a segment,
-#: a TCB, a trace), and ``gradescope`` and ``prairielearn`` describe the
-#: platforms' own results.json as ``grade --format`` writes them (no envelope)
+#: a TCB, a trace), ``gradescope`` and ``prairielearn`` describe the
+#: platforms' own results.json as ``grade --format`` writes them (no envelope),
+#: ``export`` both JSON outputs of ``tcpcheck export`` (the graph as node-link
+#: data, the counterexamples), and ``explore-*`` the answers of the JSON API of
+#: ``tcpcheck explore`` (``/api/session``, ``/api/texts``, ``/api/run``,
+#: ``/api/reach``, ``/api/check``)
 KINDS = ("check", "bench", "prove", "prove-bench", "experiment", "experiments", "grade",
-         "gradescope", "prairielearn")
+         "gradescope", "prairielearn", "export", "explore-session", "explore-texts", "explore-run",
+         "explore-reach", "explore-check")
 
 #: the schemas' ``$id`` is this plus the file name: a name, not an address to fetch
 #: (the files ship in the package; read them with :func:`schema`)

@@ -33,6 +33,8 @@ from tcpcheck.model.mutants import MUTANTS
 from tcpcheck.model.report import result_json
 from tcpcheck.model.tcb import STATES
 
+from schemacheck import errors
+
 TCPCHECK = [sys.executable, "-m", "tcpcheck.model.cli"]
 
 #: the seed's run: segments 1-7 (the open, the client's close, the server's), then 2MSL
@@ -171,7 +173,8 @@ def test_the_session_and_the_words_of_the_page(seed):
     assert s["properties"][-3]["name_text"] == "无死锁"
     _, en = seed.get("/api/texts")
     _, zh = seed.get("/api/texts?lang=zh")
-    assert en == {"lang": "en", "texts": ui_texts("en")} and zh["texts"] == ui_texts("zh")
+    assert (en["kind"], en["lang"], en["texts"]) == ("explore-texts", "en", ui_texts("en"))
+    assert zh["texts"] == ui_texts("zh")
     assert (en["texts"]["back"], zh["texts"]["back"]) == ("Back", "后退")
     assert [k for k, v in zh["texts"].items() if not re.search(r"[\u4e00-\u9fff]", v)] == []
 
@@ -440,3 +443,73 @@ def test_a_file_whose_recorded_configuration_is_bad_is_exit_2(tmp_path, text, er
                        timeout=60)
     assert (r.returncode, r.stdout) == (2, "")
     assert r.stderr == f"tcpcheck: error: {f}:" + (f" {error}\n" if error else "1: nested too deeply to be a trace\n")
+
+
+# --- the JSON API's answers against their published schemas ---------------------------
+
+#: what the page asks, on a mutant whose run the page flags, and the schema each follows
+API_CALLS = [("/api/session?lang=zh", "explore-session"), ("/api/texts?lang=zh", "explore-texts"),
+             ("/api/run?run=0,0,0&lang=zh&chart=1", "explore-run"), ("/api/run?run=", "explore-run"),
+             ("/api/reach?run=0&limit=50", "explore-reach"), ("/api/check?lang=zh", "explore-check")]
+
+
+@pytest.fixture(scope="module")
+def answers():
+    served = Served(mutant_session("syn-counted-twice"))
+    try:
+        yield {path: served.get(path) for path, _ in API_CALLS}
+    finally:
+        served.close()
+
+
+@pytest.mark.parametrize("path, kind", API_CALLS)
+def test_each_answer_follows_its_schema_and_says_nothing_it_does_not_describe(answers, path, kind):
+    status, doc = answers[path]
+    assert status == 200 and list(doc)[:3] == ["schema_version", "tool", "kind"] and doc["kind"] == kind
+    assert errors(kind, doc) == []
+    assert errors(kind, doc, strict=False) == []
+
+
+def test_the_answers_validated_are_the_interesting_ones(answers):
+    """The run has a flag and a chart, the search both reachable and unreachable rows,
+    the check a violated property with its run: every part of each schema is used."""
+    run = answers["/api/run?run=0,0,0&lang=zh&chart=1"][1]
+    assert [f["id"] for f in run["flagged"]] == ["INV1"] and run["chart"].startswith("<?xml")
+    reach = answers["/api/reach?run=0&limit=50"][1]["reach"]["A"]
+    assert {r["reachable"] for r in reach} == {True, False}
+    check = answers["/api/check?lang=zh"][1]["properties"]
+    assert check[0]["verdict"] == "violated" and check[0]["run"] == [0, 0]
+
+
+@pytest.mark.parametrize("path, change, expected", [
+    ("/api/session?lang=zh", lambda d: d.update({"lang": "fr"}), [(["lang"], "enum")]),
+    ("/api/session?lang=zh", lambda d: d["states"].pop(), [(["states"], "minItems")]),
+    ("/api/texts?lang=zh", lambda d: d["texts"].pop("title"), [(["texts"], "required")]),
+    ("/api/run?run=0,0,0&lang=zh&chart=1", lambda d: d.update({"run": [0, -1, 0]}), [(["run", 1], "minimum")]),
+    ("/api/run?run=0,0,0&lang=zh&chart=1", lambda d: d["state"]["in_flight"]["A->B"][0].update({"CTL": ["PSH"]}),
+     [(["state", "in_flight", "A->B", 0, "CTL", 0], "enum")]),
+    ("/api/run?run=0,0,0&lang=zh&chart=1", lambda d: d["enabled"][0]["rules"][0].update({"where": "the table"}),
+     [(["enabled", 0, "rules", 0, "where"], "pattern")]),
+    ("/api/run?run=0,0,0&lang=zh&chart=1", lambda d: d["flagged"][0].update({"kind": "liveness"}),
+     [(["flagged", 0, "kind"], "enum")]),
+    ("/api/run?run=0,0,0&lang=zh&chart=1", lambda d: d["state"]["apps"]["A"].update({"text": []}),
+     [(["state", "apps", "A", "text"], "minItems")]),
+    ("/api/reach?run=0&limit=50", lambda d: d["reach"]["A"][0].update({"reachable": False}),
+     [(["reach", "A", 0, "run"], "type"), (["reach", "A", 0, "steps"], "type")]),
+    ("/api/check?lang=zh", lambda d: d["properties"][0].update({"verdict": "broken"}),
+     [(["properties", 0, "verdict"], "enum")]),
+    ("/api/check?lang=zh", lambda d: d["properties"][0].update({"id": "inv1"}), [(["properties", 0, "id"], "pattern")]),
+])
+def test_a_broken_answer_fails_where_it_is_broken(answers, path, change, expected):
+    kind = dict(API_CALLS)[path]
+    doc = json.loads(json.dumps(answers[path][1]))
+    change(doc)
+    assert errors(kind, doc) == expected
+    assert errors(kind, doc, strict=False) == expected
+
+
+def test_an_answer_with_a_field_the_schema_does_not_describe_fails_the_strict_check(answers):
+    doc = json.loads(json.dumps(answers["/api/run?run=0,0,0&lang=zh&chart=1"][1]))
+    doc["enabled"][0]["surprise"] = 1
+    assert errors("explore-run", doc) == [(["enabled", 0], "unevaluatedProperties")]
+    assert errors("explore-run", doc, strict=False) == []

@@ -23,16 +23,15 @@ from importlib.resources import files
 
 import jsonschema
 import pytest
-from referencing import Registry
-from referencing.jsonschema import DRAFT202012
 
 from tcpcheck.model.cli import main
-from tcpcheck.model.interface import KINDS, SCHEMA_BASE, SCHEMA_VERSION, schema, schemas, tool_version, validator
+from tcpcheck.model.interface import KINDS, SCHEMA_BASE, SCHEMA_VERSION, schema, tool_version, validator
 from tcpcheck.proofs import cli as prove_cli
 from tcpcheck.proofs.invariants import INVARIANTS
 from tcpcheck.proofs.obligations import classification, invariant
 
 from conftest import REFERENCE_TEXT
+from schemacheck import errors
 
 # --- the schemas themselves -------------------------------------------------------------
 
@@ -48,42 +47,6 @@ def test_every_kind_has_one_schema_file_and_every_file_a_kind():
         assert s["$id"] == f"{SCHEMA_BASE}{kind}.schema.json"
     with pytest.raises(ValueError, match="no schema for 'chek'; the kinds are: check, bench"):
         schema("chek")
-
-
-def _strict(node):
-    """``node`` with ``unevaluatedProperties: false`` wherever it lists properties
-    and says nothing of others."""
-    if isinstance(node, list):
-        return [_strict(x) for x in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: (v if k in ("const", "if") else _strict(v)) for k, v in node.items()}  # "if" only tests
-    if "properties" in out and not {"additionalProperties", "unevaluatedProperties"} & set(out):
-        out["unevaluatedProperties"] = False
-    return out
-
-
-def strict_validator(kind: str):
-    docs = {uri: _strict(s) for uri, s in schemas().items()}
-    # the envelope is one part (allOf) of every output: the rest is evaluated beside it
-    del docs[SCHEMA_BASE + "common.schema.json"]["$defs"]["envelope"]["unevaluatedProperties"]
-    registry = Registry().with_resources((uri, DRAFT202012.create_resource(s)) for uri, s in docs.items())
-    return jsonschema.Draft202012Validator(docs[f"{SCHEMA_BASE}{kind}.schema.json"], registry=registry)
-
-
-def _leaves(e):
-    """An error, or the errors of each alternative of an anyOf / oneOf."""
-    if not e.context:
-        yield e
-    for sub in e.context:
-        yield from _leaves(sub)
-
-
-def errors(kind: str, doc, strict: bool = True) -> list[tuple[list, str]]:
-    """(where, which check) of every error of ``doc`` against ``kind``'s schema."""
-    v = strict_validator(kind) if strict else validator(kind)
-    found = {(tuple(x.absolute_path), x.validator) for e in v.iter_errors(doc) for x in _leaves(e)}
-    return [(list(p), c) for p, c in sorted(found, key=lambda e: (len(e[0]), str(e)))]
 
 
 # --- the outputs, made by the commands --------------------------------------------------
@@ -165,18 +128,29 @@ def outputs(tmp_path_factory):
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["grade", "--assignment", str(questions), "--answer-key", "-o", str(key)]) == 0
     run("grade questions", "grade", "grade", "--assignment", str(questions), str(key), "--format", "json")
+    # export writes bytes: to a file, as a user would for a graph tool
+    for name, argv in (("export node-link", ["--preset", "seed", "--format", "json"]),
+                       ("export counterexamples", ["--mutant", "last-ack-silent", "--counterexamples"])):
+        f = tmp / (name.replace(" ", "-") + ".json")
+        with contextlib.redirect_stderr(io.StringIO()):
+            code = main(["export", *argv, "-o", str(f)])
+        out[name] = ("export", code, json.loads(f.read_text(encoding="utf-8")))
     return out
 
 
 CASES = ["check seed", "check fin-no-seq", "bench", "prove unknown", "prove bench", "prove classification",
          "prove invariant", "experiment", "experiment mutant", "experiments", "grade json",
          "grade json not gradable", "grade questions", "grade gradescope", "grade gradescope not gradable", "grade prairielearn",
-         "grade prairielearn not gradable"]
+         "grade prairielearn not gradable", "export node-link", "export counterexamples"]
+
+#: the kinds tests/test_explore.py validates (the answers of explore's JSON API)
+EXPLORE_KINDS = {"explore-session", "explore-texts", "explore-run", "explore-reach", "explore-check"}
 
 
-def test_every_kind_is_tried():
+def test_every_kind_is_tried(outputs):
     assert {k for k in KINDS} == {"check", "bench", "prove", "prove-bench", "experiment", "experiments", "grade",
-                                  "gradescope", "prairielearn"}
+                                  "gradescope", "prairielearn", "export"} | EXPLORE_KINDS
+    assert {kind for kind, _, _ in outputs.values()} == set(KINDS) - EXPLORE_KINDS
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -205,6 +179,7 @@ def test_the_exit_codes_are_the_commands_own(outputs):
         "grade questions": 0}
     for name in ("check seed", "check fin-no-seq"):
         assert outputs[name][2]["exit_code"] == codes[name]
+    assert (codes["export node-link"], codes["export counterexamples"]) == (0, 0)
     assert codes["check fin-no-seq"] == 1
 
 
@@ -255,8 +230,14 @@ def test_segments_and_tcbs_have_one_shape_in_every_command(outputs):
         loose = list(_paths(doc, lambda x: isinstance(x, dict) and {"SEG.SEQ", "control"} & set(x)))
         assert loose == [], name
         seen[name] = (len(segs), len(tcbs))
-    for name in ("check fin-no-seq", "prove classification", "prove invariant", "experiment", "grade json"):
+    for name in ("check fin-no-seq", "prove classification", "prove invariant", "experiment", "grade json",
+                 "export counterexamples"):
         assert seen[name][0] > 0 and seen[name][1] > 0, name
+    # a graph for GraphML has plain attributes: segments as their text, a TCB's variables flat
+    assert seen["export node-link"] == (0, 0)
+    node = outputs["export node-link"][2]["nodes"][0]
+    assert {k: node[k] for k in ("A.state", "A.SND.NXT", "B.state", "in_flight.A->B")} == {
+        "A.state": "CLOSED", "A.SND.NXT": 0, "B.state": "LISTEN", "in_flight.A->B": ""}
     cx = outputs["prove classification"][2]["obligations"][0]["counterexample"]
     assert cx["segment"]["text"] in cx["text"][1] and cx["tcb"]["state"] == cx["state"] == "ESTABLISHED"
     assert set(cx) == {"text", "state", "stage", "tcb", "segment", "RCV.WND", "events that apply"}
@@ -288,21 +269,23 @@ def _segment_as_string(doc):
 #: a status of tcpcheck's own, not one of Gradescope's)
 WRONG_VERDICTS = {"check": ("verdict", "passes"), "prove": ("verdict", "maybe"), "prove-bench": ("verdict", "maybe"),
                   "experiment": ("verdict", "true"), "experiments": ("verdict", "confirmed!"),
-                  "grade": ("status", "ok"), "gradescope": ("status", "error")}
+                  "grade": ("status", "ok"), "gradescope": ("status", "error"),
+                  "export": ("verdict", "holds")}  # export lists the violated properties only
 
 
 def _wrong_verdict(doc, kind):
     key, bad = WRONG_VERDICTS[kind]
     path = _first(doc, lambda x: isinstance(x, dict) and isinstance(x.get(key), str))
     _at(doc, path)[key] = bad
-    return [*path, key], "enum"
+    return [*path, key], "const" if kind == "export" else "enum"
 
 
 BREAKS = [(c, "no schema_version") for c in CASES if not c.startswith("grade prairielearn")]
 BREAKS += [(c, "a segment as a string") for c in ("check fin-no-seq", "prove classification", "prove invariant",
-                                                   "experiment", "grade json")]
+                                                   "experiment", "grade json", "export counterexamples")]
 BREAKS += [(c, "a wrong verdict") for c in ("check seed", "prove unknown", "prove bench", "experiment",
-                                            "experiments", "grade json", "grade gradescope")]
+                                            "experiments", "grade json", "grade gradescope",
+                                            "export counterexamples")]
 
 
 @pytest.mark.parametrize("name, how", BREAKS)
@@ -319,6 +302,27 @@ def test_a_broken_document_fails_where_it_is_broken(outputs, name, how):
         found = errors(kind, doc, strict)
         assert found, (name, how)
         assert any(p == path and (check is None or c == check) for p, c in found), found
+
+
+@pytest.mark.parametrize("name, change, expected", [
+    ("export node-link", lambda d: d["nodes"][3].pop("A.state"), [(["nodes", 3], "required")]),
+    ("export node-link", lambda d: d["nodes"][3].update({"B.state": "TIME-WAIT"}), [(["nodes", 3, "B.state"], "enum")]),
+    ("export node-link", lambda d: d["edges"][0].update({"rule": "line 20"}), [(["edges", 0, "rule"], "pattern")]),
+    ("export node-link", lambda d: d["edges"][0].update({"sent": "SYN"}), [(["edges", 0, "sent"], "pattern")]),
+    ("export node-link", lambda d: d.pop("edges"), [([], "required")]),
+    # a format it does not know: neither shape's fields are right for it either
+    ("export node-link", lambda d: d.update({"format": "graphml"}), [([], "not"), ([], "required"), (["format"], "enum")]),
+    # one shape, not a mix of both: a graph that also carries the counterexamples' rule table
+    ("export node-link", lambda d: d.update({"rules": "rfc9293.rules"}), [([], "not")]),
+    ("export counterexamples", lambda d: d.pop("config"), [([], "required")]),
+    ("export counterexamples", lambda d: d["properties"][0].pop("counterexample"), [(["properties", 0], "required")]),
+    ("export counterexamples", lambda d: d.update({"directed": True}), [([], "not")]),
+])
+def test_a_broken_export_fails_where_it_is_broken(outputs, name, change, expected):
+    doc = copy.deepcopy(outputs[name][2])
+    change(doc)
+    assert errors("export", doc) == expected
+    assert errors("export", doc, strict=False) == expected
 
 
 def test_a_segment_string_is_reported_as_not_a_segment(outputs):

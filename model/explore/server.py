@@ -17,8 +17,12 @@ asks the API for everything it shows; it holds no model logic.
     GET /api/check?lang=L       every property's verdict, with its counterexample's run
 
 R is a list of step indices such as ``3,0,2`` (see :mod:`.session`); L is
-``en`` or ``zh``.  A bad request is answered with status 400 and
-``{"error": "what was expected"}``, an unknown path with 404.
+``en`` or ``zh``.  Each answer carries the envelope of every ``--json`` output
+(``schema_version``, ``tool``, ``kind``) and follows the JSON Schema of its
+kind in ``tcpcheck/model/schemas``: ``explore-session``, ``explore-texts``,
+``explore-run``, ``explore-reach``, ``explore-check``.  A bad request is
+answered with status 400 and ``{"error": "what was expected"}``, an unknown
+path with 404.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from ..errors import InputError
 from ..i18n import LANGS
+from ..interface import stamp
 from .session import REACH_LIMIT, Session, parse_run
 from .texts import ui_texts
 
@@ -106,7 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._json(s.session_json(self._lang(q)))
             if path == "/api/texts":
                 lang = self._lang(q)
-                return self._json({"lang": lang, "texts": ui_texts(lang)})
+                return self._json(stamp("explore-texts", {"lang": lang, "texts": ui_texts(lang)}))
             if path == "/api/run":
                 run = parse_run(q.get("run", [""])[-1])
                 return self._json(s.view(run, self._lang(q), chart=q.get("chart", ["0"])[-1] == "1"))
