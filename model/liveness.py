@@ -17,11 +17,15 @@ states without Q, and keeps only the components a *fair* run can stay in:
 The components are found by the Emerson-Lei refinement: decompose the
 region into strongly connected components; in a component that has loss or
 duplication edges inside, remove them and decompose that component again;
-repeat until no component changes, then keep those whose every owed step is
-taken inside or is impossible somewhere in them.  (Rejecting a whole
-component for one loss edge would miss a fair cycle that avoids it.)  The
-components are computed with networkx over the exploration's compact edge
-arrays (``src``, ``dst``, ``lab``), indexed by source without copying.
+repeat until no component changes (twice at most: without its unfair edges a
+component has none left), then keep those whose every owed step is taken
+inside or is impossible somewhere in them.  (Rejecting a whole component for
+one loss edge would miss a fair cycle that avoids it.)  Everything but the
+cycle shown runs on integer arrays over the exploration's compact edge arrays
+(``src``, ``dst``, ``lab``, read by numpy without copying): the components are
+scipy's compiled strongly connected components over CSR arrays, the region a
+level-by-level BFS whose order is exactly a FIFO queue's, the fairness test one
+bit per kind of step.  No graph object of the whole space is built.
 
 A counterexample is a lasso: the path to a P-state, on to the component (or
 to the terminal state), and a cycle through the component that is itself
@@ -38,11 +42,13 @@ from array import array
 from collections import deque
 from typing import Callable, NamedTuple
 
-import networkx as nx
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components
 
 from .explorer import Exploration
 
-__all__ = ["FAIRNESS", "UNFAIR", "Lasso", "leads_to", "fair_components", "fair_cycle"]
+__all__ = ["FAIRNESS", "UNFAIR", "Lasso", "Stopped", "leads_to", "leads_to_masks", "fair_components", "fair_cycle"]
 
 #: The fairness assumptions, one sentence each, as the report prints them.
 FAIRNESS = (
@@ -86,61 +92,131 @@ class Lasso(NamedTuple):
         return list(self.stem_labels) + list(self.cycle_labels or [])
 
 
+def _arrays(x: Exploration):
+    """The exploration's edge arrays as numpy views (no copy): src, dst, lab."""
+    return (np.frombuffer(x.src, dtype=np.int32), np.frombuffer(x.dst, dtype=np.int32),
+            np.frombuffer(x.lab, dtype=np.int32))
+
+
 class _Graph:
     """The exploration's edges indexed by source (``first[u]:first[u+1]`` are
     the edge numbers out of ``u``: the explorer stores them in source order),
-    and each label's (actor, kind)."""
+    each label's (actor, kind), and the same as integer arrays: ``kindbit``
+    (one bit per kind of step, by label), ``unfair`` (by label) and ``owed``
+    (by state: the bits of the steps a fair run must not ignore there)."""
 
     def __init__(self, x: Exploration):
         self.x = x
         n = len(x.states)
-        first = array("i", [0]) * (n + 1)
-        for u in x.src:
-            first[u + 1] += 1
-        for u in range(n):
-            first[u + 1] += first[u]
-        self.first = first
+        src, dst, lab = _arrays(x)
+        self.src, self.dst, self.lab = src, dst, lab
+        counts = np.bincount(src, minlength=n) if len(src) else np.zeros(n, dtype=np.int64)
+        first = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=first[1:])
+        self.indptr = first
         self.kind = [(step.actor, step.kind) for step in map(x.label, range(len(x.labels)))]
         self.unfair = [k[1] in UNFAIR for k in self.kind]
+        kinds = sorted(set(self.kind))
+        if len(kinds) > 63:
+            raise ValueError(f"liveness: {len(kinds)} kinds of step, at most 63")
+        bit = {k: 1 << i for i, k in enumerate(kinds)}
+        self.kindbit = np.array([bit[k] for k in self.kind] or [0], dtype=np.uint64)
+        self.unfair_label = np.array(self.unfair or [False], dtype=bool)
+        fair = ~self.unfair_label[lab]
+        owed = np.zeros(n, dtype=np.uint64)
+        np.bitwise_or.at(owed, src[fair], self.kindbit[lab[fair]])
+        self.owed_bits = owed
+        self.terminal = np.zeros(n, dtype=bool)
+        self.terminal[np.asarray(x.terminal, dtype=np.int64)] = True
 
     def out(self, u: int) -> range:
-        return range(self.first[u], self.first[u + 1])
+        return range(int(self.indptr[u]), int(self.indptr[u + 1]))
 
     def owed(self, u: int) -> set[tuple[str, str]]:
         """The steps possible in ``u`` that a fair run must not ignore for ever."""
         return {self.kind[self.x.lab[j]] for j in self.out(u) if not self.unfair[self.x.lab[j]]}
 
 
-def _components(g: _Graph, nodes, terminal=frozenset()) -> list[set[int]]:
-    """The fair strongly connected components of the subgraph on ``nodes``
-    (Emerson-Lei), each with a cycle (or a terminal state: an empty set is
-    never returned; a terminal one is ``{u}`` with ``u in terminal``)."""
-    x, inside = g.x, set(nodes)
-    work = [(inside, False)]  # (nodes, whether its unfair edges are already removed)
-    found: list[set[int]] = []
-    while work:
-        nodes, fair_only = work.pop()
-        dg = nx.DiGraph()
-        dg.add_nodes_from(nodes)
-        dg.add_edges_from((u, x.dst[j]) for u in nodes for j in g.out(u)
-                          if x.dst[j] in nodes and not (fair_only and g.unfair[x.lab[j]]))
-        for comp in nx.strongly_connected_components(dg):
-            if len(comp) == 1:
-                (u,) = comp
-                if u in terminal:
-                    found.append(comp)
-                    continue
-                if not dg.has_edge(u, u):
-                    continue
-            edges = [j for u in comp for j in g.out(u) if x.dst[j] in comp]
-            if any(g.unfair[x.lab[j]] for j in edges) and not fair_only:
-                work.append((comp, True))  # refine: without its unfair edges, decompose again
-                continue
-            taken = {g.kind[x.lab[j]] for j in edges}
-            always = set.intersection(*(g.owed(u) for u in comp))
-            if always <= taken:
-                found.append(comp)
-    return sorted(found, key=min)
+def _scc(n: int, e_src, e_dst):
+    """The strongly connected component of each of ``n`` states over the edges
+    (e_src, e_dst), e_src sorted (scipy's compiled algorithm over CSR arrays)."""
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(e_src, minlength=n), out=indptr[1:])
+    m = csr_matrix((np.ones(len(e_dst), dtype=np.int8), e_dst, indptr), shape=(n, n))
+    return connected_components(m, directed=True, connection="strong")[1]
+
+
+def _fair_labels(g: _Graph, nodes, should_stop=None) -> np.ndarray:
+    """The fair strongly connected components of the subgraph on ``nodes`` (a
+    boolean mask), by the Emerson-Lei refinement: for each state, the number of
+    its fair component, or -1.  A terminal state in ``nodes`` is a component of
+    its own (a run that stops); a component is otherwise one with a cycle."""
+    n = len(nodes)
+    src, dst, lab = g.src, g.dst, g.lab
+    comp = np.full(n, -1, dtype=np.int64)
+    done = 0
+    inside = nodes[src] & nodes[dst]
+    for fair_only in (False, True):
+        _poll(should_stop)
+        edges = inside & ~g.unfair_label[lab] if fair_only else inside
+        e_src, e_dst = src[edges], dst[edges]
+        scc = _scc(n, e_src, e_dst)
+        scc_n = int(scc.max()) + 1 if n else 0
+        same = scc[e_src] == scc[e_dst]
+        c_of = scc[e_src[same]]
+        size = np.bincount(scc[nodes], minlength=scc_n)
+        cyclic = (size > 1) | (np.bincount(c_of, minlength=scc_n) > 0)
+        # every step between two states of a component (losses and duplications too)
+        all_inside = inside & (scc[src] == scc[dst]) & nodes[src]
+        unfair_in = np.zeros(scc_n, dtype=bool)
+        unfair_in[scc[src[all_inside & g.unfair_label[lab]]]] = True
+        taken = np.zeros(scc_n, dtype=np.uint64)
+        np.bitwise_or.at(taken, scc[src[all_inside]], g.kindbit[lab[all_inside]])
+        always = np.full(scc_n, ~np.uint64(0), dtype=np.uint64)
+        idx = np.flatnonzero(nodes)
+        np.bitwise_and.at(always, scc[idx], g.owed_bits[idx])
+        fair = cyclic & ((always & ~taken) == 0)
+        if not fair_only:
+            refine = cyclic & unfair_in
+            fair &= ~unfair_in
+            stop = nodes & g.terminal
+            comp[stop] = done + np.arange(int(stop.sum()))
+            done += int(stop.sum())
+        keep = nodes & fair[scc]
+        comp[keep] = done + scc[keep]
+        done += scc_n
+        if fair_only:
+            break
+        nodes = nodes & refine[scc]  # decompose these again without their losses and duplications
+        inside = inside & nodes[src] & nodes[dst] & (scc[src] == scc[dst])
+        if not nodes.any():
+            break
+    return comp
+
+
+def _poll(should_stop):
+    if should_stop is not None:
+        why = should_stop()
+        if why:
+            raise Stopped(why)
+
+
+class Stopped(BaseException):
+    """Raised inside a liveness analysis when its ``should_stop()`` hook gives a
+    reason (a BaseException, so that no ``except Exception`` swallows it)."""
+
+
+def _grouped(comp: np.ndarray) -> list[list[int]]:
+    """The states of each component number of ``comp`` (-1: none), each sorted,
+    the components ordered by their smallest state."""
+    ids = np.flatnonzero(comp >= 0)
+    if not len(ids):
+        return []
+    c = comp[ids]
+    order = np.argsort(c, kind="stable")
+    c, ids = c[order], ids[order]
+    cuts = np.flatnonzero(np.diff(c)) + 1
+    return sorted((part.tolist() for part in np.split(ids, cuts)), key=lambda p: p[0])
 
 
 def fair_components(x: Exploration, keep: Callable[[int], bool] | None = None) -> list[list[int]]:
@@ -156,11 +232,14 @@ def fair_components(x: Exploration, keep: Callable[[int], bool] | None = None) -
     []
     """
     g = _Graph(x)
-    nodes = [u for u in range(len(x.states)) if keep is None or keep(u)]
-    return [sorted(c) for c in _components(g, nodes)]
+    n = len(x.states)
+    nodes = np.ones(n, dtype=bool) if keep is None else np.fromiter(map(keep, range(n)), dtype=bool, count=n)
+    comp = _fair_labels(g, nodes & ~g.terminal)
+    return _grouped(comp)
 
 
-def _bfs(g: _Graph, start: int, goal: Callable[[int], bool], allowed, steps: int) -> tuple[list[int], list[int]]:
+def _bfs(g: _Graph, start: int, goal: Callable[[int], bool], allowed, steps: int,
+         should_stop=None) -> tuple[list[int], list[int]]:
     """A shortest path from ``start`` to a node satisfying ``goal``, along fair
     edges between ``allowed`` nodes, at least ``steps`` (0 or 1) long: its nodes
     and the label ids of its steps.  Edges are tried in the exploration's order."""
@@ -169,8 +248,12 @@ def _bfs(g: _Graph, start: int, goal: Callable[[int], bool], allowed, steps: int
         return [start], []
     parent: dict[int, tuple[int, int]] = {}
     queue = deque([start])
+    polled = 0
     while queue:
         u = queue.popleft()
+        polled += 1
+        if (polled & 4095) == 0:
+            _poll(should_stop)
         for j in g.out(u):
             v, k = x.dst[j], x.lab[j]
             if v in allowed and not g.unfair[k] and v not in parent:
@@ -188,7 +271,8 @@ def _bfs(g: _Graph, start: int, goal: Callable[[int], bool], allowed, steps: int
     raise AssertionError("no path inside a strongly connected component")
 
 
-def fair_cycle(x: Exploration, comp, entry: int, _g: _Graph | None = None) -> tuple[list[int], list[int]]:
+def fair_cycle(x: Exploration, comp, entry: int, _g: _Graph | None = None,
+               should_stop=None) -> tuple[list[int], list[int]]:
     """A fair cycle through state ``entry`` of the fair component ``comp`` (one of
     :func:`fair_components`): its state ids, from ``entry`` back to it, and the
     label ids of its steps.  It is the shortest cycle through ``entry``, with a
@@ -197,7 +281,7 @@ def fair_cycle(x: Exploration, comp, entry: int, _g: _Graph | None = None) -> tu
     nearest such step."""
     g = _g or _Graph(x)
     comp = set(comp)
-    cycle, labels = _bfs(g, entry, lambda u: u == entry, comp, 1)
+    cycle, labels = _bfs(g, entry, lambda u: u == entry, comp, 1, should_stop)
     while True:
         taken = {g.kind[k] for k in labels}
         missing = sorted(set.intersection(*(g.owed(u) for u in cycle)) - taken)
@@ -208,53 +292,81 @@ def fair_cycle(x: Exploration, comp, entry: int, _g: _Graph | None = None) -> tu
         def witness(u, want=want):
             return want not in g.owed(u) or any(
                 g.kind[x.lab[j]] == want and x.dst[j] in comp for j in g.out(u))
-        there, there_labels = _bfs(g, entry, witness, comp, 0)
+        there, there_labels = _bfs(g, entry, witness, comp, 0, should_stop)
         w = there[-1]
         if want in g.owed(w):  # take the step itself
             j = next(j for j in g.out(w) if g.kind[x.lab[j]] == want and x.dst[j] in comp)
             there, there_labels = there + [x.dst[j]], there_labels + [x.lab[j]]
-        back, back_labels = _bfs(g, there[-1], lambda u: u == entry, comp, 0)
+        back, back_labels = _bfs(g, there[-1], lambda u: u == entry, comp, 0, should_stop)
         cycle = cycle + there[1:] + back[1:]
         labels = labels + there_labels + back_labels
 
 
-def leads_to(x: Exploration, p: Callable, q: Callable) -> Lasso | None:
+def leads_to(x: Exploration, p: Callable, q: Callable, should_stop=None) -> Lasso | None:
     """A fair run that reaches a state where ``p`` holds and never afterwards
     one where ``q`` holds, as a lasso; None when every fair run does reach Q.
 
     ``p`` and ``q`` take a readable state.  The exploration must be complete.
+    ``should_stop()``, when given, is asked between the analysis' stages and
+    inside its loops; a reason it returns stops it by raising :class:`Stopped`.
     """
-    g = _Graph(x)
-    states = [x.state(i) for i in range(len(x.states))]
-    not_q = [not q(s) for s in states]
-    starts = [i for i, s in enumerate(states) if not_q[i] and p(s)]
+    n = len(x.states)
+    states = (x.state(i) for i in range(n))
+    pq = np.fromiter(((p(s), q(s)) for s in states), dtype=np.dtype((bool, 2)), count=n)
+    return leads_to_masks(x, pq[:, 0], pq[:, 1], should_stop=should_stop)
+
+
+def leads_to_masks(x: Exploration, p, q, g: _Graph | None = None, should_stop=None) -> Lasso | None:
+    """:func:`leads_to` with P and Q given as boolean arrays over the state ids
+    (as the checker records them while the states are found)."""
+    g = g or _Graph(x)
+    n = len(x.states)
+    not_q = ~np.asarray(q, dtype=bool)
+    starts = np.flatnonzero(not_q & np.asarray(p, dtype=bool))
     # The region: everything reachable from a P-state through states without Q,
     # with the multi-source BFS tree that leads there (parent, label of the step).
-    came_from: dict[int, tuple[int, int]] = {i: (-1, -1) for i in starts}
-    order = list(starts)
-    for u in order:
-        for j in g.out(u):
-            v = x.dst[j]
-            if not_q[v] and v not in came_from:
-                came_from[v] = (u, x.lab[j])
-                order.append(v)
-    bad: dict[int, set[int]] = {}  # node -> its fair component (empty: terminal)
-    for comp in _components(g, order, frozenset(x.terminal)):
-        if len(comp) == 1 and next(iter(comp)) in x.terminal:
-            bad[next(iter(comp))] = set()
-        else:
-            bad.update(dict.fromkeys(comp, comp))
-    if not bad:
+    # Level by level, each level's new states in the order of their first
+    # appearance among the out-edges of the level before: the order of a FIFO queue.
+    src, dst, lab, indptr = g.src, g.dst, g.lab, g.indptr
+    seen = np.zeros(n, dtype=bool)
+    seen[starts] = True
+    came_from = np.full(n, -1, dtype=np.int64)
+    came_by = np.full(n, -1, dtype=np.int64)
+    levels = [starts]
+    frontier = starts
+    while len(frontier):
+        _poll(should_stop)
+        lo, hi = indptr[frontier], indptr[frontier + 1]
+        counts = hi - lo
+        total = int(counts.sum())
+        if not total:
+            break
+        e = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total)
+        t = dst[e]
+        ok = not_q[t] & ~seen[t]
+        e, t = e[ok], t[ok]
+        _, at = np.unique(t, return_index=True)
+        at.sort()
+        e, t = e[at], t[at]
+        seen[t] = True
+        came_from[t], came_by[t] = src[e], lab[e]
+        levels.append(t)
+        frontier = t
+    comp = _fair_labels(g, seen, should_stop)
+    order = np.concatenate(levels)
+    bad = comp[order] >= 0
+    if not bad.any():
         return None
-    entry = next(u for u in order if u in bad)  # the first one the BFS met
+    entry = int(order[int(np.argmax(bad))])  # the first one the BFS met
     stem, labels = [entry], []
-    while came_from[stem[-1]][0] >= 0:
-        u, k = came_from[stem[-1]]
-        stem.append(u)
-        labels.append(k)
+    while came_from[stem[-1]] >= 0:
+        labels.append(int(came_by[stem[-1]]))
+        stem.append(int(came_from[stem[-1]]))
     head = stem[-1]  # a P-state: the shortest path of the exploration leads to it
     stem = x.ids_to(head)[:-1] + stem[::-1]
     labels = x.labels_to(head) + labels[::-1]
-    comp = bad[entry]
-    cycle, cycle_labels = fair_cycle(x, comp, entry, g) if comp else ([], [])
+    if g.terminal[entry]:
+        return Lasso(stem, [], labels, [])
+    members = np.flatnonzero(comp == comp[entry]).tolist()
+    cycle, cycle_labels = fair_cycle(x, members, entry, g, should_stop)
     return Lasso(stem, cycle, labels, cycle_labels)
