@@ -139,6 +139,25 @@ def _property(result, name: str):
     return v
 
 
+def _fair_cycles(result) -> list:
+    """Every fair cycle of the explored graph, as states_dot marks them: the
+    liveness counterexamples' cycles with their exact steps, and each step
+    between two states of a component a fair run can stay in for ever
+    (liveness.fair_components; every such step, loss and duplication aside,
+    lies on a fair cycle round the component)."""
+    from tcpcheck.model.liveness import UNFAIR, fair_components
+
+    x = result.exploration
+    cycles = {(tuple(v.lasso.cycle), tuple(v.lasso.cycle_labels or ())) for v in result.verdicts
+              if v.kind == "liveness" and v.lasso is not None and v.lasso.cycle}
+    comp = {u: n for n, c in enumerate(fair_components(x)) for u in c}
+    if comp:
+        unfair = {k for k in range(len(x.labels)) if x.label(k).kind in UNFAIR}
+        cycles |= {((u, v), (k,)) for u, v, k in zip(x.src, x.dst, x.lab)
+                   if k not in unfair and u in comp and comp[u] == comp.get(v)}
+    return [(list(ids), list(labels) or None) for ids, labels in sorted(cycles)]
+
+
 def cmd_states(args) -> int:
     args.lang = language(args.lang)
     cfg, table = _config(args)
@@ -152,10 +171,7 @@ def cmd_states(args) -> int:
     title = phrase("{config}: {n} reachable states", args.lang).format(config=cfg.name, n=f"{len(x.states):,}")
     if v is not None:
         title += phrase("; highlighted: {property}", args.lang).format(property=property_name(v.name, args.lang))
-    # the fair cycles the liveness check found: the counterexamples that go round for ever
-    cycles = sorted({(tuple(v.lasso.cycle), tuple(v.lasso.cycle_labels or ())) for v in result.verdicts
-                     if v.kind == "liveness" and v.lasso is not None and v.lasso.cycle})
-    cycles = [(list(ids), list(labels) or None) for ids, labels in cycles]
+    cycles = _fair_cycles(result)
     try:
         dot = states_dot(x, title, quotient=quotient, path=path, lang=args.lang, steps=steps, cycles=cycles)
     except TooLarge as exc:
@@ -536,8 +552,8 @@ def register(sub) -> None:
                       description="The graph of every reachable state, or, when it is large (or with "
                                   "--quotient), one node per pair of endpoint states with the number "
                                   "of states it stands for. The states that hold deadlocks are filled "
-                                  "red, the fair cycles of the liveness counterexamples drawn "
-                                  "purple; a property's counterexample or witness can be highlighted.",
+                                  "red, every fair cycle (a run can go round it for ever under the "
+                                  "fairness liveness assumes) drawn purple; a property's counterexample or witness can be highlighted.",
                       epilog='examples:\n  tcpcheck diagram states --highlight "deadlock freedom" -o graph.svg\n'
                              "  tcpcheck diagram states --mutant time-wait-forever -o cycle.png",
                       formatter_class=argparse.RawDescriptionHelpFormatter)

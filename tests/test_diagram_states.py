@@ -83,3 +83,21 @@ def test_the_events_of_one_arrival_are_joined_in_the_languages_own_way():
     chinese = re.findall(r'label="(B: [^"]*)"', states_dot(x, "t", quotient=False, lang="zh"))
     assert english == ["B: rcv ACK; rcv FIN"]
     assert "B: 收到 ACK；收到 FIN" in chinese and not any("; " in c for c in chinese)
+
+
+def test_the_command_marks_every_fair_cycle_not_only_the_counterexamples(capsys):
+    """fin-no-seq has three components a fair run can stay in for ever; the
+    liveness counterexample goes round one of them, the graph marks all three."""
+    from tcpcheck.model.liveness import fair_components
+
+    r = run(*apply_mutant("fin-no-seq", mutant_config("fin-no-seq")))
+    x = r.exploration
+    components = fair_components(x)
+    assert [len(c) for c in components] == [3, 3, 3]
+    (v,) = [v for v in r.verdicts if v.kind == "liveness" and v.lasso is not None]
+    assert v.name == "every close completes" and set(v.lasso.cycle) < set(components[0] + components[1] + components[2])
+    assert main(["diagram", "states", "--mutant", "fin-no-seq", "--whole", "--format", "dot"]) == 0
+    nodes = node_lines(capsys.readouterr().out, "s")
+    marked = sorted(int(name[1:]) for name, line in nodes.items() if "(on a fair cycle)" in line)
+    assert marked == sorted(components[0] + components[1] + components[2])
+    assert len(set(v.lasso.cycle)) < len(marked)
