@@ -351,7 +351,9 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--mutant", metavar="NAME",
                    help="check a named broken variant of the model instead (in its own configuration "
                         "unless --preset or --config is given)")
-    c.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
+    c.add_argument("--json", action="store_true",
+                   help="print one JSON object (schema: check.schema.json in tcpcheck/model/schemas) "
+                        "instead of the summary")
     c.add_argument("--max-states", type=positive, metavar="N",
                    help="stop the search after N states (the properties are then checked on "
                         "those) and report the run as incomplete (default: no limit)")
@@ -389,7 +391,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--capacities", type=_capacities, default=[1, 2, 3], metavar="LIST",
                    help=f"channel capacities to run, comma-separated, each from 1 to {MAX_CAPACITY} "
                         "(default: 1,2,3)")
-    b.add_argument("--json", action="store_true", help="print the rows as JSON")
+    b.add_argument("--json", action="store_true",
+                   help="print the rows as one JSON object (schema: bench.schema.json in tcpcheck/model/schemas)")
     b.set_defaults(func=cmd_bench)
 
     for ep in sorted(entry_points(group="tcpcheck.commands"), key=lambda e: e.name):

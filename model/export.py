@@ -282,7 +282,8 @@ def register(sub) -> None:
         epilog="formats:\n"
                "  graphml  GraphML: Gephi, yEd, networkx.read_graphml(f, node_type=int, force_multigraph=True)\n"
                "  json     networkx node-link JSON (networkx.node_link_graph(json.load(f))), in the\n"
-               "           envelope of every --json output (schema_version, tool, kind 'export')\n"
+               "           envelope of every --json output (schema_version, tool, kind 'export';\n"
+               "           schema: export.schema.json in tcpcheck/model/schemas)\n"
                f"  dot      Graphviz DOT with every attribute; refused above {DOT_LIMIT} states unless\n"
                "           --no-size-limit ('tcpcheck diagram states' draws a readable picture)\n\n"
                "examples:\n"
@@ -290,7 +291,8 @@ def register(sub) -> None:
                "  tcpcheck export --preset reliable --format json > reliable.json\n"
                "  tcpcheck export --preset default --format dot --no-size-limit -o default.gv\n"
                "  tcpcheck export --mutant no-time-wait --counterexamples -o cex.json\n"
-               '  tcpcheck diagram trace --file cex.json --property "the passive closer is never reset" -o c.svg\n\n'
+               '  tcpcheck diagram trace --file cex.json --property "the passive closer is never reset" -o c.svg\n'
+               "  tcpcheck explore --file cex.json\n\n"
                "exit codes: 0 written, 2 bad input (an option, a configuration or rule file, an output\n"
                "path that cannot be written, a DOT graph too large without --no-size-limit), 3 internal error")
     src = p.add_mutually_exclusive_group()
@@ -303,7 +305,9 @@ def register(sub) -> None:
     p.add_argument("--format", choices=FORMATS, help="graphml, json or dot (default: the extension of -o)")
     p.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output)")
     p.add_argument("--counterexamples", action="store_true",
-                   help="write every violated property's run (JSON) instead of the graph")
+                   help="write every violated property's run instead of the graph, as JSON (schema: "
+                        "export.schema.json in tcpcheck/model/schemas) that 'tcpcheck diagram trace --file' "
+                        "and 'tcpcheck explore --file' read back")
     p.add_argument("--no-size-limit", action="store_true",
                    help=f"write DOT of any size (by default refused above {DOT_LIMIT} states)")
     p.add_argument("--max-states", type=positive, metavar="N",

@@ -94,6 +94,20 @@ def test_help_lists_presets_and_exit_codes():
     assert top.returncode == 0 and "Exit codes: 0 all properties hold, 1 one is violated" in top.stdout.replace("\n", " ")
 
 
+@pytest.mark.parametrize("command, kind", [(["check"], "check"), (["bench"], "bench"), (["export"], "export"),
+                                           (["prove"], "prove")])
+def test_help_names_the_schema_of_the_json_and_it_ships(command, kind):
+    from importlib.resources import files
+
+    from tcpcheck.model.interface import KINDS
+
+    proc = cli(*command, "--help")
+    text = " ".join(proc.stdout.split())  # argparse wraps the help to the terminal's width
+    assert proc.returncode == 0
+    assert f"schema: {kind}.schema.json in tcpcheck/model/schemas)" in text, text
+    assert kind in KINDS and files("tcpcheck.model").joinpath("schemas", f"{kind}.schema.json").is_file()
+
+
 # --- JSON ---------------------------------------------------------------------------
 
 KEYS = {"states", "transitions", "depth", "seconds", "complete", "reachable", "rules_fired",
