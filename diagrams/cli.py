@@ -13,25 +13,21 @@ Every subcommand takes ``-o FILE``, ``--format svg|png|pdf|dot`` and
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
-import re
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from tcpcheck.model.checker import build, run
 from tcpcheck.model.cli import _config_from, positive
-from tcpcheck.model.config import PRESETS, Config, ConfigError, parse_config
+from tcpcheck.model.config import PRESETS
 from tcpcheck.model.errors import InputError, closest, output_folder, read_input, unknown, write_output
 from tcpcheck.model.i18n import add_lang_option, canonical_property, language
 from tcpcheck.model.interface import tcb_json
-from tcpcheck.model.mutants import MUTANTS, apply_mutant
 from tcpcheck.model.properties import acceptable_end, labels_of, path_of, run_of
 from tcpcheck.model.report import trace_json
 from tcpcheck.model.scenarios import SCENARIOS, scenario_path
 from tcpcheck.model.system import ENDPOINTS
-from tcpcheck.model.table import REFERENCE, load_table
+from tcpcheck.model.table import load_table
 from tcpcheck.model.tcb import describe_segment
 
 from .i18n import phrase, property_name
@@ -307,56 +303,12 @@ def _trace_from_file(path: str, prop: str | None) -> tuple[list, str, dict | Non
 # --- a trace file against the model ----------------------------------------------
 
 def _recorded_config(p: Path, report: dict):
-    """The configuration and table a 'tcpcheck check --json' output records: its
-    ``config`` (read as a configuration file would be, so that every value is
-    checked) and, for a mutant's run, the mutant."""
-    cfg = report.get("config")
-    if not isinstance(cfg, dict) or not isinstance(cfg.get("name"), str):
-        raise DiagramError(f"{p}: 'config' must be the configuration object 'tcpcheck check --json' "
-                           f"writes; or say which to check the trace in with --preset or --config")
+    """The configuration and table a 'tcpcheck check --json' output records
+    (model/recorded.py: every value checked as a configuration file's, a
+    mutant's run with its mutant)."""
+    from tcpcheck.model.recorded import recorded_config
 
-    def value(where: str, v) -> str:
-        ok = isinstance(v, (str, int, bool)) or (isinstance(v, list) and all(isinstance(x, (str, int)) for x in v))
-        if not ok:
-            raise DiagramError(f"{p}: 'config': {where} must be a number, a string, true, false or a "
-                               f"list, not {json.dumps(v)[:40]}")
-        return json.dumps(v)  # JSON's scalars and lists of them are TOML too
-
-    top = {f.name for f in dataclasses.fields(Config)}
-    lines = ['preset = "default"']
-    sections: dict[str, list[str]] = {"network": [], "timers": [], "A": [], "B": []}
-    for key, v in cfg.items():
-        if key == "name" or v is None:
-            continue
-        if key in ("A", "B"):
-            if not isinstance(v, dict):
-                raise DiagramError(f"{p}: 'config': {key} must be an object of endpoint settings")
-            sections[key] += [f"{k} = {value(f'{key}.{k}', x)}" for k, x in v.items() if x is not None]
-        elif key in ("capacity", "loss", "duplication", "reordering", "loss_budget"):
-            sections["network"].append(f"{key} = {value(key, v)}")
-        elif key.startswith("time_wait_"):
-            sections["timers"].append(f"{key} = {value(key, v)}")
-        elif key in top:
-            lines.append(f"{key} = {value(key, v)}")
-        else:
-            raise DiagramError(f"{p}: 'config': " + unknown(
-                "setting", key, sorted(top - {"name"}), f"the settings are those 'tcpcheck check --json' writes: "
-                f"{', '.join(sorted(top - {'name'}))}"))
-    for name, body in sections.items():
-        lines += [f"[{name}]", *body]
-    try:
-        config = parse_config("\n".join(lines) + "\n", "config", name=cfg["name"])
-    except ConfigError as exc:
-        raise DiagramError(f"{p}: 'config' is not a configuration tcpcheck can check: "
-                           f"{re.sub(r'^config:[0-9]+: ', '', str(exc))}") from None
-    table = load_table(config.rules or REFERENCE)
-    rules = report.get("rules")
-    m = re.search(r", mutant ([\w-]+)$", rules) if isinstance(rules, str) else None
-    if m and m.group(1) in MUTANTS:
-        config, table = apply_mutant(m.group(1), replace(config, name=cfg["name"].removesuffix(
-            f", mutant {m.group(1)}")), table if config.rules else None)
-        table = table or load_table(config.rules or REFERENCE)
-    return config, table
+    return recorded_config(report, p)
 
 
 def _language(st: dict) -> str:
