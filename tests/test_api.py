@@ -1,7 +1,5 @@
 """import tcpcheck: the Python API for notebooks, its displays and its documented examples."""
 
-import doctest
-import importlib
 import re
 import subprocess
 import sys
@@ -15,13 +13,7 @@ from tcpcheck.model.mutants import MutantError
 from tcpcheck.model.report import trace_lines
 from tcpcheck.model.table import TableError
 
-API_MODULES = ["tcpcheck", "tcpcheck.display", "tcpcheck.sources", "tcpcheck.checking", "tcpcheck.diagram"]
-
-
-@pytest.mark.parametrize("name", API_MODULES)
-def test_documented_examples_run(name):
-    result = doctest.testmod(importlib.import_module(name))
-    assert result.attempted > 0 and result.failed == 0
+# (the documented examples of every module of the API run in tests/test_doctests.py)
 
 
 def test_import_is_cheap_and_lazy():

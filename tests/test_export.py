@@ -1,6 +1,5 @@
 """tcpcheck export: the reachable-state graph for other tools, and the counterexamples as runs."""
 
-import doctest
 import json
 import subprocess
 import sys
@@ -16,9 +15,7 @@ from tcpcheck.model.config import preset
 from tcpcheck.model.explorer import explore
 
 
-def test_documented_examples_run():
-    result = doctest.testmod(export)
-    assert result.attempted > 0 and result.failed == 0
+# (the documented examples run in tests/test_doctests.py)
 
 
 def _graph(name):

@@ -2,7 +2,15 @@
 
 It runs :func:`tcpcheck.model.grading.grade.grade_file` and wraps the
 :class:`~tcpcheck.model.grading.results.GradeResult` in a :class:`Grade`
-whose table of tests displays in Jupyter.
+whose table of tests displays in Jupyter.  The reference table, handed in
+for the packaged "find and fix the bug" lab, earns every point:
+
+>>> from importlib.resources import files
+>>> from tcpcheck.model.table import REFERENCE
+>>> lab = files("tcpcheck.model.grading").joinpath("examples", "fix.toml")
+>>> g = grade(lab, REFERENCE, student="alice")
+>>> g.score, g.max_score, g.raw.tests[2].name
+(100.0, 100.0, "behaviour in configuration 'lossy'")
 """
 
 from __future__ import annotations

@@ -2,7 +2,15 @@
 
 :func:`prove` runs every obligation through :func:`tcpcheck.proofs.cli.run_all`
 (z3 is imported only when it is called) and returns a :class:`ProofResult`,
-whose table of obligations displays in Jupyter.
+whose table of obligations displays in Jupyter.  The whole proof of the
+reference table takes a minute or two; a timeout too short for z3 shows the
+shape of the result at once (every query given up: unknown, exit code 4):
+
+>>> r = prove(timeout=0.001)
+>>> r.exit_code, [o.id for o in r.outcomes]
+(4, ['SEG1', 'IND1', 'IND2', 'IND3', 'IND4', 'IND5', 'IND6', 'END1'])
+>>> r.table().header
+('id', 'obligation', 'verdict', 'queries')
 """
 
 from __future__ import annotations

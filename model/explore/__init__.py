@@ -13,7 +13,12 @@ step through.
 :mod:`.session` computes everything from the model, :mod:`.server` serves
 it (standard library, 127.0.0.1 only), ``static/`` holds the page.  This
 package plugs into the command line through the ``tcpcheck.commands`` entry
-point group, like the others.
+point group, like the others.  The command line is the one way in:
+
+>>> from tcpcheck.model.cli import parser
+>>> args = parser().parse_args(["explore", "--mutant", "syn-counted-twice", "--counterexample", "INV1"])
+>>> args.func is cmd_explore, args.port, args.counterexample
+(True, 8765, 'INV1')
 """
 
 from __future__ import annotations

@@ -23,6 +23,20 @@ kind in ``tcpcheck/model/schemas``: ``explore-session``, ``explore-texts``,
 ``explore-run``, ``explore-reach``, ``explore-check``.  A bad request is
 answered with status 400 and ``{"error": "what was expected"}``, an unknown
 path with 404.
+
+>>> import json, threading, urllib.request
+>>> from tcpcheck.model.config import preset
+>>> server = make_server(Session(preset("seed")), port=0)
+>>> threading.Thread(target=server.serve_forever, daemon=True).start()
+>>> url = f"http://{HOST}:{server.server_address[1]}"
+>>> doc = json.load(urllib.request.urlopen(url + "/api/run?run=0"))
+>>> doc["kind"], doc["state"]["A"]["state"], [st["what"] for st in doc["enabled"]]
+('explore-run', 'SYN_SENT', ['B receives <SEQ=4294967294><CTL=SYN>: rcv SYN'])
+>>> urllib.request.urlopen(url + "/api/run?run=5")
+Traceback (most recent call last):
+...
+urllib.error.HTTPError: HTTP Error 400: Bad Request
+>>> server.shutdown(); server.server_close()
 """
 
 from __future__ import annotations

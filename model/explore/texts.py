@@ -3,6 +3,9 @@
 The page holds no text of its own: it asks ``/api/texts?lang=..`` for these,
 each said through :func:`~..i18n.translator` (context ``explore``), so that
 the catalogue test finds every one of them and fails on any without Chinese.
+
+>>> ui_texts("en")["back"], ui_texts("zh")["back"]
+('Back', '后退')
 """
 
 from __future__ import annotations
