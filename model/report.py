@@ -40,7 +40,7 @@ from .table import RuleTable, load_table
 from .tcb import MOD, STATES, describe_segment
 
 __all__ = ["Known", "known_consequence", "counts", "not_meant", "trace_lines", "trace_json",
-           "summary_lines", "result_json", "exit_code", "describe_config", "check_note",
+           "summary_lines", "result_json", "exit_code", "describe_config", "check_note", "config_name",
            "presets_lines", "mutants_lines"]
 
 #: the width prose is wrapped to when the terminal's is not known (and COLUMNS is not set)
@@ -662,6 +662,11 @@ def _config_name(name: str, _) -> str:
     if m := re.fullmatch(r"(.*) \(from preset ([^)]*)\)", name):
         return _("{file} (from preset {preset})").format(file=m.group(1), preset=m.group(2))
     return name
+
+
+def config_name(name: str, lang: str = "en") -> str:
+    """The name of a configuration or rule table in ``lang`` (see :func:`_config_name`)."""
+    return _config_name(name, translator(lang))
 
 
 def check_note(config, mutant: str | None = None, lang: str = "en") -> str:

@@ -15,11 +15,15 @@ import os
 import signal
 import sys
 import time
+import re
+import unicodedata
 
 import z3
 
+from tcpcheck.model.i18n import N_, add_lang_option, language, translator
 from tcpcheck.model.interface import segment_json, stamp, tcb_json
 from tcpcheck.model.mutants import apply_mutant, mutant_config
+from tcpcheck.model.report import config_name
 from tcpcheck.model.table import REFERENCE, load_table
 from tcpcheck.model.tcb import CLOSED_TCB, TCB, Segment
 
@@ -30,8 +34,8 @@ from .obligations import PROVED, REFUTED, UNKNOWN, Context, Outcome, classificat
 
 __all__ = ["register", "run_all", "exit_code", "prove_table"]
 
-NOTE = ("the invariants are proved together, and liveness from them: each step assumes all the invariants, "
-        "so one refuted leaves the others and liveness unsettled")
+NOTE = N_("the invariants are proved together, and liveness from them: each step assumes all the invariants, "
+          "so one refuted leaves the others and liveness unsettled")
 
 
 def _obligations() -> list:
@@ -84,38 +88,86 @@ def _tcb_line(d: dict) -> str:
     return "  ".join(f"{k}={v}" for k, v in d.items() if k != "state")
 
 
-def _describe(cx: dict) -> list[str]:
-    """A counterexample as lines a student can check by hand."""
-    lines = [f"rule: {cx['rule']}"] if "rule" in cx else []
+#: What a refuted step can break (proofs/obligations.py broken_after), said in a language.
+#: The same for liveness's ranking (proofs/liveness.py _goals), the directions of another segment
+#: in flight and the stages of processing an arrival (RFC 9293 3.10.7.4: first the control, then the text).
+_PARTS = {p: p for p in (
+    N_("X after the step", "proof"), N_("Y, the peer, after X's step", "proof"),
+    N_("the segment X sends", "proof"), N_("another segment in flight", "proof"),
+    N_("an arrival moves the endpoint back", "proof"),
+    N_("the endpoint's own step does not bring it nearer to CLOSED or LISTEN", "proof"),
+    N_("the endpoint leaves CLOSED or LISTEN without using up a SYN", "proof"),
+    N_("the step adds to the SYNs that can still arrive", "proof"),
+    N_("Y to X", "proof"), N_("X to Y", "proof"), N_("control", "proof"), N_("text", "proof"))}
+
+
+def _broken(text: str, _) -> str:
+    """One thing a counterexample breaks, in the language of ``_``: an
+    obligation's name, one of :data:`_PARTS`, ``NAME, for PART`` or ``the
+    segment X sends (#N)``; anything else as the prover wrote it."""
+    if _.lang == "en":
+        return text
+    if text in _PARTS:
+        return _(_PARTS[text], "proof")
+    if m := re.fullmatch(r"the segment X sends \(#(\d+)\)", text):
+        return _("the segment X sends (#{n})", "proof").format(n=m.group(1))
+    if m := re.fullmatch(r"(.+?), for (.+)", text):
+        return _("{name}, for {part}", "proof").format(name=_broken(m.group(1), _), part=_broken(m.group(2), _))
+    said = _(text, "obligation")
+    return said
+
+
+def _describe(cx: dict, lang: str = "en") -> list[str]:
+    """A counterexample as lines a student can check by hand, in ``lang``."""
+    _ = translator(lang)
+    lines = [_("rule: {rule}", "proof").format(rule=cx["rule"])] if "rule" in cx else []
     if "stage" in cx:
-        lines.append(f"in {cx['state']}, {cx['stage']} stage, RCV.WND={cx['RCV.WND']}: "
-                     f"{_tcb_line(cx['tcb'])}")
-        lines.append(f"segment {cx['segment']['segment']} (SEG.LEN={cx['segment']['SEG.LEN']}) "
-                     f"is all of: {', '.join(cx['events that apply']) or 'no event'}")
+        lines.append(_("in {state}, {stage} stage, RCV.WND={wnd}: {tcb}", "proof").format(
+            state=cx["state"], stage=_(_PARTS.get(cx["stage"], cx["stage"]), "proof"), wnd=cx["RCV.WND"], tcb=_tcb_line(cx["tcb"])))
+        events = cx["events that apply"]
+        lines.append(_("segment {segment} (SEG.LEN={len}) is all of: {events}", "proof").format(
+            segment=cx["segment"]["segment"], len=cx["segment"]["SEG.LEN"],
+            events=_(", ", "proof").join(_(e, "event") for e in events) if events else _("no event", "proof")))
         return lines
     for who, tcb in cx.get("before", {}).items():
-        lines.append(f"before: {who} in {tcb['state']}  {_tcb_line(tcb)}".rstrip())
+        lines.append(_("before: {who} in {state}  {tcb}", "proof").format(
+            who=who, state=tcb["state"], tcb=_tcb_line(tcb)).rstrip())
     if "arriving" in cx:
-        lines.append(f"arrives at X: {cx['arriving']['segment']}")
+        lines.append(_("arrives at X: {segment}", "proof").format(segment=cx["arriving"]["segment"]))
     for seg in cx.get("sent", []):
-        lines.append(f"X sends: {seg['segment']}")
+        lines.append(_("X sends: {segment}", "proof").format(segment=seg["segment"]))
     for who, tcb in cx.get("after", {}).items():
-        lines.append(f"after:  {who} in {tcb['state']}  {_tcb_line(tcb)}".rstrip())
+        lines.append(_("after:  {who} in {state}  {tcb}", "proof").format(
+            who=who, state=tcb["state"], tcb=_tcb_line(tcb)).rstrip())
     if "other" in cx:
-        lines.append(f"another segment in flight ({cx['other']['direction']}): {cx['other']['segment']}")
-    lines.append("broken for: " + "; ".join(cx.get("breaks", [])))
+        lines.append(_("another segment in flight ({direction}): {segment}", "proof").format(
+            direction=_(_PARTS.get(cx["other"]["direction"], cx["other"]["direction"]), "proof"), segment=cx["other"]["segment"]))
+    lines.append(_("broken for: {what}", "proof").format(
+        what=_("; ", "trace").join(_broken(b, _) for b in cx.get("breaks", []))))
     return lines
 
 
-def _line(o: Outcome) -> list[str]:
-    out = [f"  {o.verdict:<8} {o.seconds:6.2f} s  {o.id:<4} {o.name}  "
-           f"({o.queries} quer{'y' if o.queries == 1 else 'ies'})",
-           f"                     {o.statement}"]
+#: The verdicts of an obligation.
+_VERDICTS = {PROVED: N_("proved", "proof"), REFUTED: N_("refuted", "proof"), UNKNOWN: N_("unknown", "proof")}
+
+
+def _line(o: Outcome, lang: str = "en") -> list[str]:
+    _ = translator(lang)
+    verdict = _(_VERDICTS[o.verdict], "proof")
+    queries = _.ngettext("({n} query)", "({n} queries)", o.queries, "proof").format(n=o.queries)
+    out = [f"  {_pad(verdict, 8)} " + _("{seconds} s", "proof").format(seconds=f"{o.seconds:6.2f}")
+           + f"  {o.id:<4} {_(o.name, 'obligation')}  {queries}",
+           f"                     {_(o.statement, 'obligation')}"]
     if o.counterexample:
-        out += [f"                     {x}" for x in _describe(o.counterexample)]
+        out += [f"                     {x}" for x in _describe(o.counterexample, lang)]
     if o.reason:
-        out.append(f"                     z3 could not decide: {o.reason}")
+        out.append("                     " + _("z3 could not decide: {reason}", "proof").format(reason=o.reason))
     return out
+
+
+def _pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` columns of a terminal (a CJK character takes two)."""
+    return text + " " * (width - sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text))
 
 
 def cmd_prove(args) -> int:
@@ -143,25 +195,30 @@ def cmd_prove(args) -> int:
         except BrokenPipeError:
             _quiet_stdout()
         return exit_code(outcomes)
+    lang = language(args.lang)
+    _ = translator(lang)
     say = _Out().print  # every line of the report, stopped quietly by a closed pipe
-    say(f"tcpcheck prove: rule table {table.name} ({len(table.rules)} rules, {len(shapes(table))} step shapes), "
-        f"z3 {z3.get_version_string()}, at most {args.timeout:g} s per query, {args.jobs} process(es)")
-    say("  for every ISS and every 32-bit value, assuming:")
+    say(_("tcpcheck prove: rule table {table} ({rules} rules, {shapes} step shapes), z3 {z3}, at most "
+          "{timeout} s per query, {jobs} process(es)", "proof").format(
+        table=config_name(table.name, lang), rules=len(table.rules), shapes=len(shapes(table)), z3=z3.get_version_string(),
+        timeout=f"{args.timeout:g}", jobs=args.jobs))
+    say("  " + _("for every ISS and every 32-bit value, assuming:", "proof"))
     for a in ASSUMPTIONS:
-        say(f"    - {a}")
-    say("  and, for liveness, the fairness:")
+        say(f"    - {_(a, 'assumption')}")
+    say("  " + _("and, for liveness, the fairness:", "proof"))
     for f in FAIRNESS:
-        say(f"    - {f}")
+        say(f"    - {_(f, 'fairness')}")
     say()
 
     def show(o):
-        say("\n".join(_line(o)))
+        say("\n".join(_line(o, lang)))
     outcomes = run_all(ctx, show, args.jobs)
     proved = sum(o.verdict == PROVED for o in outcomes)
     say()
     if _invariant_refuted(outcomes):
-        say(f"Note: {NOTE}.")
-    say(f"Result: {proved} of {len(outcomes)} obligations proved in {time.perf_counter() - start:.1f} s.")
+        say(_("Note: {note}.", "proof").format(note=_(NOTE)))
+    say(_("Result: {proved} of {n} obligations proved in {seconds} s.", "proof").format(
+        proved=proved, n=len(outcomes), seconds=f"{time.perf_counter() - start:.1f}"))
     return exit_code(outcomes)
 
 
@@ -306,4 +363,5 @@ def register(sub) -> None:
                         "and print both, their ratio and the 60 s target")
     p.add_argument("--rules", metavar="FILE", help="prove a rule table of your own instead of RFC 9293's")
     p.add_argument("--mutant", metavar="NAME", help="prove a named broken variant (see 'tcpcheck mutants')")
+    add_lang_option(p)
     p.set_defaults(func=cmd_prove)

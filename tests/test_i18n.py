@@ -44,6 +44,11 @@ from tcpcheck.model.mutants import MUTANTS
 from tcpcheck.model.properties import PROPERTIES, REASONS
 from tcpcheck.model.scenarios import SCENARIOS
 from tcpcheck.model.tcb import STATES
+from tcpcheck.proofs.invariants import ASSUMPTIONS, INVARIANTS
+from tcpcheck.proofs.liveness import FAIRNESS as PROOF_FAIRNESS
+from tcpcheck.proofs.liveness import NAME as PROOF_NAME
+from tcpcheck.proofs.liveness import STATEMENT as PROOF_STATEMENT
+from tcpcheck.proofs.obligations import CLASSIFICATION
 
 PO = i18n.LOCALE_DIR / "zh" / "LC_MESSAGES" / "tcpcheck.po"
 MO = PO.with_suffix(".mo")
@@ -88,7 +93,7 @@ def test_the_catalogue_is_chinese_without_plural_forms_or_fuzzy_entries():
     assert str(CATALOGUE.locale) == "zh" and CATALOGUE.num_plurals == 1
     assert CATALOGUE.domain is None or CATALOGUE.domain == "tcpcheck"
     assert [m.id for m in CATALOGUE if m.id and m.fuzzy] == []
-    assert len([m for m in CATALOGUE if m.id]) == 362
+    assert len([m for m in CATALOGUE if m.id]) == 421
 
 
 # --- the messages the program asks for ---------------------------------------------
@@ -175,6 +180,11 @@ def vocabulary() -> set[tuple[str | None, str]]:
     out |= {("kind", p.kind) for p in PROPERTIES}
     out |= {("preset", note) for note, _ in PRESETS.values()}
     out |= {("fairness", f) for f in FAIRNESS}
+    # prove's text (proofs/cli.py): the obligations, the assumptions, the fairness
+    out |= {("obligation", t) for inv in INVARIANTS for t in (inv.name, inv.statement)}
+    out |= {("obligation", t) for t in (*CLASSIFICATION, PROOF_NAME, PROOF_STATEMENT)}
+    out |= {("assumption", a) for a in ASSUMPTIONS}
+    out |= {("fairness", f) for f in PROOF_FAIRNESS}
     # asked for with a variable in files of other owners, until they mark them with N_:
     # diagrams/cli.py _names: phrase(roles[...]), the endpoints' roles
     out |= {("phrase", "client"), ("phrase", "server")}

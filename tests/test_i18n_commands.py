@@ -10,21 +10,29 @@ the functions said before they spoke Chinese.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import io
 import re
 
 import pytest
 import wcwidth
+import z3
 
 from tcpcheck.model.checker import run
 from tcpcheck.model.interface import tcb_json
 from tcpcheck.model.config import PRESETS, preset
+from tcpcheck.model.i18n import translator
 from tcpcheck.model.mutants import MUTANTS, apply_mutant, mutant_config
 from tcpcheck.model.report import (check_note, describe_config, mutants_lines, presets_lines,
                                    summary_lines, trace_lines)
 from tcpcheck.model.properties import path_of
 from tcpcheck.model.table import load_table
 from tcpcheck.model.tcb import CLOSED_TCB
+
+
+def z3_version() -> str:
+    return z3.get_version_string()
 
 
 @pytest.fixture(autouse=True)
@@ -253,3 +261,100 @@ def test_mutants_in_chinese():
     prose = [line for line in lines if not line.startswith("        ")]
     assert english_words(prose) == []
     assert any("“tcpcheck prove --mutant" in line and "能驳倒它" in line for line in lines)
+
+
+# --- prove ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def proofs_zh():
+    """prove --lang zh on two mutants, each with the one obligation it breaks (a
+    whole prove takes minutes): the real command's text, times as ``T``."""
+    from tcpcheck.model.cli import main
+    from tcpcheck.proofs import cli as prove_cli
+    from tcpcheck.proofs.invariants import INVARIANTS
+    from tcpcheck.proofs.obligations import classification, invariant
+
+    fin = next(i for i in INVARIANTS if i.id == "IND4")
+    out = {}
+    with pytest.MonkeyPatch.context() as mp:
+        for mutant, obligation in (("ack-check-forgets-snd-nxt", classification),
+                                   ("fin-no-seq", lambda c: invariant(fin, c))):
+            mp.setattr(prove_cli, "_obligations", lambda obligation=obligation: [obligation])
+            buf = io.StringIO()
+            with contextlib.redirect_stdout(buf):
+                code = main(["prove", "--jobs", "1", "--mutant", mutant, "--lang", "zh"])
+            text = re.sub(r"\d+\.\d+ 秒", "T 秒", buf.getvalue())
+            out[mutant] = (code, text.splitlines())
+    return out
+
+
+_PROVE_HEAD = [
+    "  对每个 ISS 和每个 32 位的值，假设：",
+    "    - 每个端点最多打开一次连接（一个化身），ISS 任意",
+    "    - 应用最多发送 1,073,741,824 个数据段，每个一个八位组",
+    "    - RCV.WND 在 1 到 1,073,741,824 个八位组之间，这是 TCP 能通告的最大窗口（RFC 7323 第 2.3 节）；"
+    "报文段分类对每个非零的 32 位窗口都得到证明",
+    "  对于活性，还假设以下公平性：",
+    "    - 一直可以发生的超时终将发生（重传、用户超时、2MSL）",
+    "    - 应用终将对处于 ESTABLISHED 或 CLOSE_WAIT 的连接调用 CLOSE",
+    "    - 网络只会有限次地复制报文段",
+    "    - 处于 LISTEN 的应用只会有限次地调用 SEND（一次主动打开）",
+    "",
+]
+
+
+def test_prove_refutes_the_classification_in_chinese(proofs_zh):
+    code, lines = proofs_zh["ack-check-forgets-snd-nxt"]
+    assert code == 1
+    assert lines == [
+        "tcpcheck prove：规则表 rfc9293.rules，变体 ack-check-forgets-snd-nxt（146 条规则，155 种步骤形状），"
+        f"z3 {z3_version()}，每次查询最多 60 秒，1 个进程", *_PROVE_HEAD,
+        "  被驳倒     T 秒  SEG1 报文段分类完整且无歧义  （5 次查询）",
+        "                     在每个状态和每个处理阶段，每个报文段都恰好适用一个到达事件（所有 32 位的 SEQ、ACK 和 LEN，"
+        "任意控制位，任意非零的 RCV.WND）",
+        "                     在 ESTABLISHED 的控制处理阶段，RCV.WND=2449834971：ISS=0  IRS=0  SND.UNA=1080032253  "
+        "SND.NXT=1073741824  RCV.NXT=269652993  passive=False  retransmissions left=0",
+        "                     报文段 <SEQ=3097042907><ACK=1073741825><CTL=FIN,ACK><DATA=2180968481>"
+        "（SEG.LEN=2180968481）同时是：收到不可接受的 ACK、收到 ACK",
+        "",
+        "结果：1 项证明义务中有 0 项得到证明，用时 T 秒。",
+    ]
+
+
+def test_prove_refutes_an_invariant_in_chinese(proofs_zh):
+    code, lines = proofs_zh["fin-no-seq"]
+    assert code == 1
+    assert lines[0].startswith("tcpcheck prove：规则表 rfc9293.rules，变体 fin-no-seq（146 条规则，")
+    assert lines[1:11] == _PROVE_HEAD
+    assert lines[11:] == [
+        "  被驳倒     T 秒  IND4 对 FIN 的 ACK 是它的序列号加一  （9 次查询）",
+        "                     传输中的 FIN 占用发送方的最后一个序列号，收到该 FIN 的端点有 RCV.NXT = FIN 的 SEQ + 1"
+        "（论断 C6）",
+        "                     规则：SYN_RCVD --CLOSE / snd FIN without sequence number--> FIN_WAIT_1 "
+        "(rfc9293.rules, mutant fin-no-seq:25)",
+        "                     之前：X 处于 SYN_RCVD  ISS=1308753920  IRS=1107517439  SND.UNA=1308753920  "
+        "SND.NXT=1308753921  RCV.NXT=1107517440  passive=False  retransmissions left=0",
+        "                     之前：Y 处于 CLOSED",
+        "                     X 发送：<SEQ=1308753921><ACK=1107517440><CTL=FIN,ACK>",
+        "                     之后：X 处于 FIN_WAIT_1  ISS=1308753920  IRS=1107517439  SND.UNA=1308753920  "
+        "SND.NXT=1308753921  RCV.NXT=1107517440  passive=False  retransmissions left=0",
+        "                     被破坏的是：X 发送的报文段",
+        "",
+        "结果：1 项证明义务中有 0 项得到证明，用时 T 秒。",
+    ]
+
+
+def test_prove_says_every_obligation_and_what_it_breaks_in_chinese():
+    from tcpcheck.proofs.cli import _broken, _line
+    from tcpcheck.proofs.invariants import INVARIANTS
+    from tcpcheck.proofs.obligations import PROVED, Outcome
+
+    zh = translator("zh")
+    for inv in INVARIANTS:
+        lines = _line(Outcome(inv.name, inv.statement, PROVED, 1.5, 1, id=inv.id), "zh")
+        assert lines[0] == f"  已证明     1.50 秒  {inv.id:<4} {zh(inv.name, 'obligation')}  （1 次查询）"
+        assert english_words(lines) == [], inv.id
+    assert _broken("supporting facts, for Y, the peer, after X's step", zh) == "辅助事实，对于 X 这一步之后的对端 Y"
+    assert _broken("the segment X sends (#2)", zh) == "X 发送的报文段（第 2 个）"
+    # a break the catalogue does not know is said as the prover wrote it (and the word check finds it)
+    assert english_words(["被破坏的是：" + _broken("a new kind of break", zh)]) == ["a", "break", "kind", "new", "of"]
