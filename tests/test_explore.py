@@ -237,6 +237,18 @@ def test_a_deadlock_is_flagged_where_the_run_is_stuck():
                                 f" segment(s) in flight")]
 
 
+@pytest.mark.skipif(shutil.which("dot") is None, reason="the chart needs Graphviz's dot")
+def test_the_chart_of_a_stuck_run_marks_its_end_as_a_wait_for_ever():
+    """As diagram trace draws a deadlock's counterexample; a run that can go on is not marked."""
+    s = mutant_session("last-ack-silent")
+    s.open_counterexample("deadlock freedom")
+    waits = re.findall(r">(waits in [A-Z_0-9]+ for ever)<", s.view(s.start, chart=True)["chart"])
+    assert waits == ["waits in FIN_WAIT_2 for ever", "waits in LAST_ACK for ever"]
+    assert "for ever" not in s.view(s.start[:-1], chart=True)["chart"]
+    end = Session(preset("seed"))
+    assert "for ever" not in end.view(SEED_RUN, chart=True)["chart"]  # an acceptable end, not a deadlock
+
+
 def test_the_reference_model_flags_nothing_on_the_lost_final_ack():
     from tcpcheck.model.scenarios import scenario_path
     cfg, table, path = scenario_path("lost-final-ack")

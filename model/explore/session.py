@@ -216,9 +216,11 @@ class Session:
                                             n=len(s.net_AB) + len(s.net_BA)))
         return out
 
-    def chart(self, path: list, lang: str) -> str:
+    def chart(self, path: list, lang: str, stuck: bool = False) -> str:
         """The run's message sequence chart as SVG, drawn by the ``msc_svg`` chart
-        service (diagrams/); "" when no service draws it (no Graphviz)."""
+        service (diagrams/); "" when no service draws it (no Graphviz).  ``stuck``:
+        the run ends in a deadlock, and the chart marks its end as a wait for ever
+        (as ``diagram trace`` draws a deadlock's counterexample)."""
         fn = chart_service("msc_svg")
         if fn is None:
             return ""
@@ -226,9 +228,9 @@ class Session:
         title = _("{config}: the run so far, to step {n}", "explore").format(config=self.config.name,
                                                                            n=len(path) - 1)
         trace = trace_json(path, self.table)
-        if "lang" in inspect.signature(fn).parameters:
-            return fn(trace, title, lang=lang)
-        return fn(trace, title)
+        accepted = inspect.signature(fn).parameters
+        extra = {k: v for k, v in (("lang", lang), ("stuck", stuck)) if k in accepted}
+        return fn(trace, title, **extra)
 
     def view(self, run: list[int], lang: str = "en", chart: bool = False) -> dict:
         """Everything the page shows for ``run`` (see the module docstring)."""
@@ -243,7 +245,7 @@ class Session:
                    "terminal": not enabled, "acceptable_end": acceptable_end(path[-1][1]),
                    "flagged": self.flagged(path, lang, terminal=not enabled)}
             if chart:
-                doc["chart"] = self.chart(path, lang)
+                doc["chart"] = self.chart(path, lang, stuck=not enabled and not doc["acceptable_end"])
             return stamp("explore-run", doc)
 
     # --- what can happen from here ----------------------------------------------------
