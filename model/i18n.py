@@ -25,7 +25,10 @@ kept in data is marked with :func:`N_` where it is written.  Messages are
 grouped by context: ``event``, ``action`` (the rule table's vocabulary),
 ``phrase`` (diagram words), ``property``, ``mutant``, ``question``, ``text``
 (the templates of :class:`~tcpcheck.model.properties.Text`), ``report`` and
-``trace`` (the experiments report); a command's own sentences have none.
+``trace`` (the experiments report, and every trace line), ``verdict`` and
+``kind`` (check's columns), ``preset`` (the presets' notes), ``fairness``,
+``obligation``, ``assumption`` and ``proof`` (prove's words); a command's own
+sentences have none (check's summary, :mod:`tcpcheck.model.report`).
 
 The language is ``--lang`` when given, else the locale: the first of
 ``LC_ALL``, ``LC_MESSAGES`` and ``LANG`` that is set and not empty decides
