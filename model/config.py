@@ -293,6 +293,11 @@ def _rules_path(value: str, base_dir: Path | None, where: str) -> str:
     return str(p)
 
 
+#: the largest configuration file read (a real one is a few hundred bytes; /dev/zero must not fill
+#: the memory)
+INPUT_LIMIT = 1 << 20
+
+
 def load_config(path: str | Path) -> Config:
     """Read a TOML configuration file: a ``preset`` to start from and overrides.
 
@@ -306,7 +311,7 @@ def load_config(path: str | Path) -> Config:
         iss = 4294967295
     """
     p = Path(path)
-    text = read_input(p, "the configuration", ConfigError)
+    text = read_input(p, "the configuration", ConfigError, limit=INPUT_LIMIT)
     return parse_config(text, str(p), p.parent)
 
 

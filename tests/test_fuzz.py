@@ -38,16 +38,7 @@ settings.register_profile(
 #: Failures found and reported in files this suite's author does not own, each with the
 #: change proposed; the fuzz tests pass over them (and only them) until they are fixed.
 #: A pattern over the problem's signature -> where it was reported.
-KNOWN = {
-    r"internal error TypeError in model/grading/(assignment|questions)\.py:\d+ in (_tests|_parse_entry)":
-        "a list or table where an assignment expects a name (configuration = [..], property = [..]): "
-        "unhashable in a dict lookup; reported with the fix (check the type first) to the lead",
-    r"exit 2 naming the file without the line: TMP/A\.toml: --(answer-key|seed) .*":
-        "open: grading/cli.py says the assignment's kind or variants do not fit the option, "
-        "without the line of kind = / variants = (the Assignment keeps no line numbers yet)",
-    r"internal error MemoryError in .*": "a configuration or assignment file read whole without a size "
-        "limit (--config /dev/zero); reported: read_input(..., limit=) in config.py and assignment.py",
-}
+KNOWN: dict[str, str] = {}
 
 
 def _unknown(found: list[str]) -> list[str]:

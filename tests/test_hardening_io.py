@@ -204,3 +204,33 @@ def test_a_rules_path_with_a_nul_byte_names_the_configuration_line(tmp_path, cap
     cfg.write_text('preset = "seed"\n\nrules = "a\\u0000b.md"\n')
     usage_error(capsys, ["check", "--config", cfg],
                 re.escape(str(cfg)) + r":3: rules must be a path; 'a\\x00b.md' contains a NUL byte")
+
+
+# --- files that are not what they claim: sizes and types ------------------------------------------
+
+def test_a_configuration_or_assignment_without_end_is_refused_at_its_size_limit(capsys):
+    usage_error(capsys, ["check", "--config", "/dev/zero"],
+                r"/dev/zero: the configuration is more than 1,048,576 bytes; the limit is 1,048,576")
+    usage_error(capsys, ["grade", "--assignment", "/dev/zero", "x.rules"],
+                r"/dev/zero: the assignment is more than 1,048,576 bytes; the limit is 1,048,576")
+
+
+def test_an_assignment_with_a_table_or_list_where_a_name_belongs_names_the_line(tmp_path, capsys):
+    a = tmp_path / "A.toml"
+    a.write_text('title = "x"\nkind = "table"\nreference = "builtin:rfc9293"\nvariants = [{}]\n'
+                 '[[configurations]]\nname = "a"\npreset = "seed"\n'
+                 '[[tests]]\nkind = "behaviour"\nconfiguration = [1, 8, true]\npoints = 1\n')
+    main(["grade", "--assignment", str(a), str(a)])
+    err = capsys.readouterr().err
+    assert err == (f"tcpcheck: error: {a}:4: a variant must be a mutant's name in quotes, not a table\n"
+                   f"tcpcheck: error: {a}:10: configuration must be the name of one of the [[configurations]] "
+                   f"in quotes, not [1, 8, true]\n")
+
+
+def test_an_option_that_does_not_fit_the_assignment_names_the_line_that_decides(tmp_path, capsys):
+    a = tmp_path / "A.toml"
+    assert main(["grade", "--init", "write", "-o", str(a)]) == 0
+    capsys.readouterr()
+    kind_line = a.read_text().splitlines().index('kind = "table"') + 1
+    usage_error(capsys, ["grade", "--assignment", a, "--answer-key"],
+                re.escape(f"{a}:{kind_line}: --answer-key is for a questions assignment") + ".*")

@@ -125,10 +125,14 @@ def _hint(word, choices) -> str:
     return f" (did you mean '{close}'?)" if close else ""
 
 
+#: the largest assignment file read (a real one is a few KiB; /dev/zero must not fill the memory)
+INPUT_LIMIT = 1 << 20
+
+
 def load_assignment(path: str | Path) -> Assignment:
     """Read and validate the assignment file at ``path`` and load its reference."""
     p = Path(path)
-    return parse_assignment(read_input(p, "the assignment", AssignmentError), str(p), p.parent)
+    return parse_assignment(read_input(p, "the assignment", AssignmentError, limit=INPUT_LIMIT), str(p), p.parent)
 
 
 def _toml_value(v) -> str:
@@ -141,6 +145,14 @@ def _toml_value(v) -> str:
     if isinstance(v, list):
         return "[" + ", ".join(_toml_value(x) for x in v) + "]"
     raise TypeError(type(v).__name__)
+
+
+def _shown(v) -> str:
+    """A value as the file writes it (TOML), for messages."""
+    try:
+        return _toml_value(v)
+    except TypeError:
+        return "a table" if isinstance(v, dict) else repr(v)
 
 
 def _config_text(entry: dict) -> str:
@@ -194,7 +206,9 @@ def parse_assignment(text: str, path: str, base_dir: Path | None = None) -> Assi
         err(lines.line("submission"), f"submission must be a plain file name (no folders), not {submission!r}")
     variants = get("variants", (list,), [], "a list of mutant names")
     for v, line in zip(variants, lines.elements(("variants",), variants)):
-        if v not in MUTANTS:
+        if not isinstance(v, str):
+            err(line, f"a variant must be a mutant's name in quotes, not {_shown(v)}")
+        elif v not in MUTANTS:
             err(line, f"unknown variant {v!r}{_did_you_mean(v, list(MUTANTS))}")
         elif MUTANTS[v].semantics is not None or MUTANTS[v].settings or not MUTANTS[v].edits:
             err(line, f"variant {v!r} changes more than rows of the table; a student "
@@ -368,6 +382,10 @@ def _tests(data, lines, kind, configurations, feedback, err) -> list[Test]:
             if cfg is None:
                 err(line, f"a {t_kind} test names its configuration: configuration = \"NAME\" "
                           f"(one of the [[configurations]]: {', '.join(configurations) or 'none defined'})")
+                ok = False
+            elif not isinstance(cfg, str):
+                err(at("configuration"), f"configuration must be the name of one of the [[configurations]] "
+                                         f"in quotes, not {_shown(cfg)}")
                 ok = False
             elif cfg not in configurations:
                 err(at("configuration"), f"unknown configuration {cfg!r}"

@@ -72,7 +72,7 @@ def cmd_grade(args) -> int:
         return 0
     if args.answer_key:
         if assignment.kind != "questions":
-            raise GradeUsageError(f"{assignment.path}: --answer-key is for a questions assignment "
+            raise GradeUsageError(f"{_where(assignment, 'kind')}: --answer-key is for a questions assignment "
                                   f"(this one is kind = \"{assignment.kind}\")")
         from .questions import answer_key
         _write(answer_key(assignment.questions), args.output)
@@ -130,12 +130,23 @@ def _init(args) -> int:
     return 0
 
 
+def _where(assignment, key: str) -> str:
+    """``FILE:LINE`` of ``key`` in the assignment (of its first line when it is not written)."""
+    from ..tomllines import TomlLines
+
+    try:
+        text = Path(assignment.path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):  # it was read a moment ago; name the file alone
+        return str(assignment.path)
+    return f"{assignment.path}:{TomlLines(text).line(key)}"
+
+
 def _seed(assignment, args) -> int:
     """Write the broken table one student is to fix: a variant picked by the student's id."""
     from ..mutants import MUTANTS
 
     if not assignment.variants:
-        raise GradeUsageError(f"{assignment.path}: --seed needs variants = [\"...\"] in the assignment "
+        raise GradeUsageError(f"{_where(assignment, 'variants')}: --seed needs variants = [\"...\"] in the assignment "
                               f"(names from 'tcpcheck mutants' that edit rows of the table)")
     pick = int(hashlib.sha256(args.seed.encode("utf-8")).hexdigest(), 16) % len(assignment.variants)
     name = assignment.variants[pick]
