@@ -2,15 +2,31 @@
 
 It runs :func:`tcpcheck.model.grading.grade.grade_file` and wraps the
 :class:`~tcpcheck.model.grading.results.GradeResult` in a :class:`Grade`
-whose table of tests displays in Jupyter.  The reference table, handed in
-for the packaged "find and fix the bug" lab, earns every point:
+whose table of tests displays in Jupyter.  A small lab (its rows, and its
+behaviour in the seed note's exchange), and the reference table handed in:
 
->>> from importlib.resources import files
+>>> import tempfile
+>>> from pathlib import Path
 >>> from tcpcheck.model.table import REFERENCE
->>> lab = files("tcpcheck.model.grading").joinpath("examples", "fix.toml")
+>>> lab = Path(tempfile.mkdtemp()) / "lab.toml"
+>>> _ = lab.write_text('''title = "Lab 3: the TCP state table"
+... kind = "table"
+... reference = "builtin:rfc9293"
+... submission = "tcp.rules"
+... [[configurations]]
+... name = "seed"
+... preset = "seed"
+... [[tests]]
+... kind = "rows"
+... points = 50
+... [[tests]]
+... kind = "behaviour"
+... configuration = "seed"
+... points = 50
+... ''', encoding="utf-8")
 >>> g = grade(lab, REFERENCE, student="alice")
->>> g.score, g.max_score, g.raw.tests[2].name
-(100.0, 100.0, "behaviour in configuration 'lossy'")
+>>> g.score, g.max_score, [t.name for t in g.raw.tests][1:]
+(100.0, 100.0, ['the table, cell by cell', "behaviour in configuration 'seed'"])
 """
 
 from __future__ import annotations

@@ -101,11 +101,9 @@ def register(sub) -> None:
 
 def cmd_explore(args) -> int:
     from ..cli import config_from
-    from ..config import PRESETS
     from ..errors import InputError
     from ..i18n import language
-    from ..mutants import MUTANTS
-    from ..recorded import MUTANT_SUFFIX, recorded_config, records_config
+    from ..recorded import recorded_config, records_config
     from .server import make_server
     from .session import Session, read_json
 
@@ -118,11 +116,7 @@ def cmd_explore(args) -> int:
         cfg, table = recorded_config(data, args.file)
     else:
         cfg, table = config_from(args)
-    note = PRESETS[cfg.name][0] if cfg.name in PRESETS else ""
-    m = MUTANT_SUFFIX.search(cfg.name)
-    if m is not None and m.group(1) in MUTANTS:
-        note = f"mutant {m.group(1)}: {MUTANTS[m.group(1)].description}"
-    session = Session(cfg, table, note)
+    session = Session(cfg, table, args.mutant)  # a recorded mutant: as the configuration's name says
     if args.counterexample:
         session.open_counterexample(args.counterexample)
     elif args.file:
@@ -131,14 +125,14 @@ def cmd_explore(args) -> int:
     host, port = server.server_address[:2]
     url = f"http://{host}:{port}/"
     start = f"{url}#run={','.join(map(str, session.start))}&lang={lang}" if session.start else url
-    print(f"tcpcheck explore: configuration '{cfg.name}', rules {session.table.name}")
-    if session.start_title:
-        where = session.start_title if args.file else f"the {session.start_title}"  # a file's names the file
-        print(f"  opening at {where} ({len(session.start)} steps)")
-    print(f"  serving {start}  (Ctrl-C to stop)", flush=True)
-    if args.open:
-        webbrowser.open(start)
-    try:
+    try:  # a Ctrl-C from the moment the address is printed stops it the same way
+        print(f"tcpcheck explore: configuration '{cfg.name}', rules {session.table.name}")
+        if session.start_title:
+            where = session.start_title if args.file else f"the {session.start_title}"  # a file's names the file
+            print(f"  opening at {where} ({len(session.start)} steps)")
+        print(f"  serving {start}  (Ctrl-C to stop)", flush=True)
+        if args.open:
+            webbrowser.open(start)
         server.serve_forever()
     except KeyboardInterrupt:
         print("tcpcheck explore: stopped", file=sys.stderr)

@@ -31,7 +31,9 @@ from ..grading.formats import chart_service
 from ..i18n import canonical_property, property_name, say, translator
 from ..interface import segment_json, stamp, tcb_json
 from ..properties import IDS, PROPERTIES, REASONS, Text, acceptable_end, path_of
-from ..report import _what as _report_what, trace_json
+from ..mutants import MUTANTS
+from ..recorded import MUTANT_SUFFIX
+from ..report import _what as _report_what, check_note, describe_config, trace_json
 from ..system import ENDPOINTS
 from ..tcb import STATES, describe_segment
 
@@ -82,9 +84,13 @@ class Session:
     ('SYN_SENT', 'SYN_RCVD', ['<SEQ=300><ACK=4294967295><CTL=SYN,ACK>'])
     """
 
-    def __init__(self, config, table=None, note: str = ""):
+    def __init__(self, config, table=None, mutant: str | None = None):
         self.model = build(config, table)
-        self.config, self.table, self.note = config, self.model.table, note
+        self.config, self.table = config, self.model.table
+        #: the mutant the model is (named in the page's note), if any: given, or as
+        #: the configuration's name says it (:func:`~..mutants.apply_mutant`)
+        found = MUTANT_SUFFIX.search(config.name)
+        self.mutant = mutant or (found.group(1) if found and found.group(1) in MUTANTS else None)
         self.start: list[int] = []  # the run the page opens with (a counterexample)
         self.start_title = ""
         self._lock = threading.RLock()  # the model memoizes: one request at a time
@@ -390,7 +396,8 @@ class Session:
         """What the page needs once: the configuration, the run to open with, the
         properties and the eleven states."""
         return stamp("explore-session", {
-            "lang": lang, "config": self.config.name, "describe": self.config.describe(), "note": self.note,
+            "lang": lang, "config": self.config.name, "describe": describe_config(self.config, lang),
+            "note": check_note(self.config, self.mutant, lang),
             "rules": self.table.name, "start": self.start, "start_title": self.start_title,
             "properties": [{"id": p.id, "name": p.name, "name_text": property_name(p.name, lang),
                             "kind": p.kind} for p in PROPERTIES],
