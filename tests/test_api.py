@@ -192,3 +192,13 @@ def test_grade_one_submission(tmp_path):
     broken.write_text("CLOSED | active OPEN | snd SYN | SYN_SNT | x\n")
     b = tcpcheck.grade(str(assignment), broken)
     assert b.score == 0 and b.table().rows[0][2] == "failed"
+
+
+def test_compare_takes_a_list_named_by_the_configurations_and_refuses_nothing_to_compare():
+    seed = tcpcheck.check(preset="seed")
+    t = tcpcheck.compare([seed, seed, tcpcheck.check(mutant="time-wait-forever")], differing=True)
+    assert t.header == ("id", "property", "seed", "seed (2)",
+                        "the time-wait-forever demonstration (from preset seed), mutant time-wait-forever")
+    assert t.rows == [("LIVE1", "every close completes", "holds", "holds", "violated")]
+    with pytest.raises(ValueError, match="^compare\\(\\) needs at least one check result$"):
+        tcpcheck.compare([])

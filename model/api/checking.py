@@ -268,10 +268,11 @@ class CheckResult:
                 f"{picture}</div>")
 
 
-def compare(results: dict[str, CheckResult], differing: bool = False) -> Table:
+def compare(results, differing: bool = False) -> Table:
     """The verdicts of several checks side by side, one column per result
-    (by the name it is given), one row per property (with ``differing``, only
-    the properties whose verdicts are not all the same).
+    (by the name it is given in a dict; a list's are named by their
+    configurations), one row per property (with ``differing``, only the
+    properties whose verdicts are not all the same).
 
     >>> t = compare({"reference": check(preset="seed"), "time-wait-forever": check(mutant="time-wait-forever")})
     >>> t.header
@@ -280,7 +281,19 @@ def compare(results: dict[str, CheckResult], differing: bool = False) -> Table:
     [('LIVE1', 'every close completes', 'holds', 'violated')]
     >>> len(t), compare({"reference": check(preset="seed"), "seed again": check(preset="seed")}, differing=True).rows
     (19, [])
+    >>> compare([check(preset="seed"), check(mutant="time-wait-forever")], differing=True).header[2:]
+    ('seed', 'the time-wait-forever demonstration (from preset seed), mutant time-wait-forever')
     """
+    if not isinstance(results, dict):
+        named: dict = {}
+        for r in results:
+            name, n = r.config.name, 2
+            while name in named:  # the same configuration twice: told apart by a number
+                name, n = f"{r.config.name} ({n})", n + 1
+            named[name] = r
+        results = named
+    if not results:
+        raise ValueError("compare() needs at least one check result")
     names = list(results)
     first = next(iter(results.values()))
     rows = []
