@@ -15,8 +15,9 @@ import time
 
 from .config import Config
 from .explorer import Exploration, explore
-from .properties import PROPERTIES, Property, Verdict, check_properties
-from .system import Model
+from .liveness import Stopped
+from .properties import PROPERTIES, Monitor, Property, Verdict, check_properties, on_the_fly
+from .system import Model, State
 from .table import REFERENCE, RuleTable, load_table
 from .tcb import STATES
 
@@ -42,7 +43,8 @@ class Result:
     ``property_seconds`` is ``{property name: seconds}`` for each property
     that was checked, in the order checked.  ``stopped`` says why the run
     ended early: ``None`` (it did not), ``"max-states"``, ``"max-memory"``,
-    ``"max-seconds"`` or ``"interrupted"`` (Ctrl-C); then every property
+    ``"max-seconds"``, ``"interrupted"`` (Ctrl-C) or ``"violation"`` (asked
+    to stop at the first violation, it found one); then every property
     that could not be decided is ``unknown``, and a violation found is
     genuine (its counterexample is a run of the model).
     """
@@ -54,6 +56,8 @@ class Result:
     timings: dict[str, float] = dataclasses.field(default_factory=dict)
     property_seconds: dict[str, float] = dataclasses.field(default_factory=dict)
     stopped: str | None = None
+    #: the RFC states each endpoint was seen in, as the on-the-fly check recorded them
+    reached: dict | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def fired(self) -> list[int]:
@@ -66,12 +70,15 @@ class Result:
         return [r.id for r in self.table.rules if r.id not in fired]
 
     def reachable(self) -> dict[str, list[str]]:
-        seen: dict[str, set] = {"A": set(), "B": set()}
-        x = self.exploration
-        for i in range(len(x.states)):
-            s = x.state(i)
-            seen["A"].add(s.A.state)
-            seen["B"].add(s.B.state)
+        """The RFC states each endpoint reaches, in the order of :data:`tcb.STATES`."""
+        seen = self.reached
+        if seen is None:
+            seen = {"A": set(), "B": set()}
+            x = self.exploration
+            for i in range(len(x.states)):
+                s = x.state(i)
+                seen["A"].add(s.A.state)
+                seen["B"].add(s.B.state)
         return {w: [st for st in STATES if st in seen[w]] for w in ("A", "B")}
 
 
@@ -198,10 +205,14 @@ def _unknown(p: Property) -> Verdict:
     return v._replace(id=p.id) if "id" in Verdict._fields and hasattr(p, "id") else v
 
 
-def _check(x: Exploration, properties, budget: Budget, progress, interruptible: bool):
+def _check(x: Exploration, properties, budget: Budget, progress, interruptible: bool,
+           monitor: Monitor | None = None):
     """Check ``properties`` one by one on ``x``, timing each, until a budget
     runs out or (when ``interruptible``) Ctrl-C: then the property being
-    checked and the rest are unknown.  Returns (verdicts, seconds, why stopped)."""
+    checked and the rest are unknown.  Those of ``monitor`` were checked while
+    the states were found: their verdicts are collected (a liveness property's
+    fair-cycle analysis runs now); the others are checked on the readable
+    states.  Returns (verdicts, seconds, why stopped)."""
     properties = tuple(properties)
     report = getattr(progress, "property", None)  # report(i, total, property or None, seconds on it)
     current: list = [0, None, time.perf_counter()]  # index, property, when it started
@@ -216,21 +227,28 @@ def _check(x: Exploration, properties, budget: Budget, progress, interruptible: 
     stopped = None
     ticker = _Ticker(budget, tick, wanted=report is not None or budget.max_seconds is not None
                      or budget.max_memory is not None)
+    fly = {p.name for p in monitor.properties} if monitor is not None else set()
+    view = None
     try:
         with ticker:
-            tick()  # reading the states, before the first property
-            view = x.decoded()
+            tick()  # before the first property
+            should_stop = None if ticker.works else budget.exceeded
             for i, p in enumerate(properties):
                 stopped = budget.exceeded()  # where the ticker does not work
                 if stopped is not None:
                     break
                 current[:] = i, p, time.perf_counter()
                 tick()
-                v = check_properties(view, (p,))[0]
+                if p.name in fly:
+                    v = monitor.verdict(p, x, should_stop=should_stop)
+                else:
+                    if view is None:
+                        view = x.decoded()  # read every state once, for the properties checked here
+                    v = check_properties(view, (p,))[0]
                 seconds[p.name] = time.perf_counter() - current[2]
                 verdicts.append(v)
             current[:] = len(properties), None, time.perf_counter()
-    except _Stop as stop:
+    except (_Stop, Stopped) as stop:
         stopped = str(stop)
     except KeyboardInterrupt:
         if not interruptible:
@@ -247,7 +265,8 @@ def _check(x: Exploration, properties, budget: Budget, progress, interruptible: 
 def run(config: Config, table: RuleTable | None = None, max_states: int | None = None,
         progress=None, properties=PROPERTIES, actions: dict | None = None, *,
         max_seconds: float | None = None, max_memory: int | None = None,
-        started: float | None = None, interruptible: bool = False) -> Result:
+        started: float | None = None, interruptible: bool = False,
+        stop_at_first: bool = False) -> Result:
     """Explore ``config`` exhaustively (up to ``max_states``) and check ``properties``.
 
     Budgets: ``max_states`` bounds the search (the properties are then
@@ -257,6 +276,14 @@ def run(config: Config, table: RuleTable | None = None, max_states: int | None =
     is: a property already decided keeps its verdict, the rest are unknown,
     and ``Result.stopped`` says why.  With ``interruptible``, Ctrl-C stops it
     the same way (``stopped == "interrupted"``) instead of raising.
+
+    The properties whose tests say what they read (all the built-in ones,
+    see :func:`properties.on_the_fly`) are checked while the states are found
+    (:class:`properties.Monitor`), so the search's time includes theirs; the
+    rest after the search.  With ``stop_at_first`` the search stops as soon as
+    an invariant, step property or deadlock is violated (``stopped ==
+    "violation"``), like SPIN and TLC: that counterexample is the shortest,
+    and the properties not yet decided are unknown.
 
     ``progress(exploration)`` is called during the search; if it has a
     method ``property(i, total, prop, seconds)``, that is called as each
@@ -274,16 +301,22 @@ def run(config: Config, table: RuleTable | None = None, max_states: int | None =
     t0 = started if started is not None else time.perf_counter()
     budget = Budget(t0, max_seconds, max_memory)
     model = build(config, table, actions)
+    layout = State._fields if isinstance(model, Model) else None  # component i decodes to field i
+    monitor = Monitor(tuple(p for p in properties if on_the_fly(p)), layout, stop_at_first)
     x = explore(model, max_states=max_states, progress=progress, stop=budget.exceeded,
-                interruptible=interruptible)
-    t1 = time.perf_counter()
+                interruptible=interruptible, observe=monitor.feed)
     stopped = x.stopped
-    if stopped in (None, "max-states"):
-        verdicts, seconds, why = _check(x, properties, budget, progress, interruptible)
+    t1 = time.perf_counter()
+    if stopped in (None, "max-states", "violation"):
+        monitor.feed(x)  # what the search found after the last look
+    if stopped in (None, "max-states", "violation"):
+        verdicts, seconds, why = _check(x, properties, budget, progress, interruptible, monitor)
         stopped = why or stopped
     else:  # out of time or memory, or interrupted: nothing more is decided
         verdicts, seconds = [_unknown(p) for p in properties], {}
     t2 = time.perf_counter()
     return Result(config, model.table, x, verdicts,
                   timings={"search": x.seconds, "properties": t2 - t1, "total": t2 - t0},
-                  property_seconds=seconds, stopped=stopped)
+                  property_seconds=seconds, stopped=stopped,
+                  reached=monitor.reached if layout is not None and stopped != "interrupted"
+                  and monitor.n_states == len(x.states) else None)

@@ -173,7 +173,9 @@ def explore(model, max_states: int | None = None,
             progress: Callable[[Exploration], None] | None = None,
             progress_every: float = 0.5,
             stop: Callable[[Exploration], str | None] | None = None,
-            interruptible: bool = False) -> Exploration:
+            interruptible: bool = False,
+            observe: Callable[[Exploration], str | None] | None = None,
+            observe_every: int = 64) -> Exploration:
     """Explore ``model`` breadth-first, stopping cleanly after ``max_states`` states.
 
     ``progress(x)`` is called about every ``progress_every`` seconds.
@@ -183,6 +185,11 @@ def explore(model, max_states: int | None = None,
     ``interruptible``, Ctrl-C (KeyboardInterrupt) stops it too, at whatever
     point of an expansion it came, with ``x.stopped == "interrupted"`` and
     the states and edges found so far; otherwise the interrupt propagates.
+
+    ``observe(x)`` is called after the initial states are found and then every
+    ``observe_every`` expansions, to look at what is new (properties checked on
+    the fly: :class:`model.properties.Monitor`); a reason it returns stops the
+    search like ``stop``'s.  The caller observes the rest once it returns.
 
     >>> class Counter:                         # a toy model: 0 -> 1 -> 2
     ...     def initial_states(self): return [0]
@@ -213,8 +220,12 @@ def explore(model, max_states: int | None = None,
             depth.append(0)
     limit = max_states if max_states is not None else float("inf")
     successors = model.successors
+    every = max(1, observe_every)
     i = 0
     try:
+        if observe is not None and (why := observe(x)) is not None:
+            x.complete, x.stopped = False, why
+            states = ()  # expand nothing
         while i < len(states):
             succ = successors(states[i])
             if not succ:
@@ -241,6 +252,11 @@ def explore(model, max_states: int | None = None,
             i += 1
             if not x.complete:
                 break
+            if observe is not None and i % every == 0:
+                why = observe(x)
+                if why is not None:
+                    x.complete, x.stopped = False, why
+                    break
             if (i & 1023) == 0:
                 if stop is not None and (i & 4095) == 0 and i < len(states):
                     x.expanded, x.seconds = i, time.perf_counter() - started

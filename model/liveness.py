@@ -120,11 +120,14 @@ class _Graph:
         if len(kinds) > 63:
             raise ValueError(f"liveness: {len(kinds)} kinds of step, at most 63")
         bit = {k: 1 << i for i, k in enumerate(kinds)}
-        self.kindbit = np.array([bit[k] for k in self.kind] or [0], dtype=np.uint64)
+        self.bits_type = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64)
+                              if len(kinds) <= 8 * np.dtype(t).itemsize)
+        self.kindbit = np.array([bit[k] for k in self.kind] or [0], dtype=self.bits_type)
         self.unfair_label = np.array(self.unfair or [False], dtype=bool)
-        fair = ~self.unfair_label[lab]
-        owed = np.zeros(n, dtype=np.uint64)
-        np.bitwise_or.at(owed, src[fair], self.kindbit[lab[fair]])
+        owed = np.zeros(n, dtype=self.bits_type)
+        for sl in _slices(len(src)):
+            fair = ~self.unfair_label[lab[sl]]
+            np.bitwise_or.at(owed, src[sl][fair], self.kindbit[lab[sl][fair]])
         self.owed_bits = owed
         self.terminal = np.zeros(n, dtype=bool)
         self.terminal[np.asarray(x.terminal, dtype=np.int64)] = True
@@ -137,12 +140,25 @@ class _Graph:
         return {self.kind[self.x.lab[j]] for j in self.out(u) if not self.unfair[self.x.lab[j]]}
 
 
-def _scc(n: int, e_src, e_dst):
+#: Edges per slice of the per-edge array work, which bounds its temporary memory.
+_SLICE = 1 << 20
+
+
+def _slices(m: int):
+    return (slice(i, min(i + _SLICE, m)) for i in range(0, m, _SLICE))
+
+
+def _scc(n: int, counts, e_dst):
     """The strongly connected component of each of ``n`` states over the edges
-    (e_src, e_dst), e_src sorted (scipy's compiled algorithm over CSR arrays)."""
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(e_src, minlength=n), out=indptr[1:])
-    m = csr_matrix((np.ones(len(e_dst), dtype=np.int8), e_dst, indptr), shape=(n, n))
+    whose targets are ``e_dst``, ``counts[u]`` of them from state ``u`` in turn
+    (scipy's compiled algorithm over CSR arrays)."""
+    index = np.int32 if len(e_dst) < 2 ** 31 else np.int64  # as e_dst's: no copy of the indices
+    indptr = np.zeros(n + 1, dtype=index)
+    np.cumsum(counts, out=indptr[1:])
+    # int8 weights (scipy makes float64 ones of them; handed float64 ones over int32 indices
+    # directly, scipy 1.17.1's strong components did not return on the default preset)
+    ones = np.ones(len(e_dst), dtype=np.int8)
+    m = csr_matrix((ones, e_dst.astype(index, copy=False), indptr), shape=(n, n))
     return connected_components(m, directed=True, connection="strong")[1]
 
 
@@ -150,31 +166,48 @@ def _fair_labels(g: _Graph, nodes, should_stop=None) -> np.ndarray:
     """The fair strongly connected components of the subgraph on ``nodes`` (a
     boolean mask), by the Emerson-Lei refinement: for each state, the number of
     its fair component, or -1.  A terminal state in ``nodes`` is a component of
-    its own (a run that stops); a component is otherwise one with a cycle."""
+    its own (a run that stops); a component is otherwise one with a cycle.
+    The work over edges goes in slices (:data:`_SLICE`), so that its temporary
+    arrays stay small beside the exploration's."""
     n = len(nodes)
     src, dst, lab = g.src, g.dst, g.lab
+    m = len(src)
     comp = np.full(n, -1, dtype=np.int64)
     done = 0
-    inside = nodes[src] & nodes[dst]
+    inside = np.empty(m, dtype=bool)  # the edges between two states of the subgraph
+    for sl in _slices(m):
+        inside[sl] = nodes[src[sl]] & nodes[dst[sl]]
     for fair_only in (False, True):
         _poll(should_stop)
         edges = inside & ~g.unfair_label[lab] if fair_only else inside
-        e_src, e_dst = src[edges], dst[edges]
-        scc = _scc(n, e_src, e_dst)
+        counts = np.zeros(n, dtype=np.int64)
+        loops = []
+        for sl in _slices(m):
+            e_src = src[sl][edges[sl]]
+            counts += np.bincount(e_src, minlength=n)
+            loops.append(e_src[e_src == dst[sl][edges[sl]]])
+        e_dst = dst[edges]
+        if fair_only:
+            del edges
+        scc = _scc(n, counts, e_dst)
+        del e_dst, counts
         scc_n = int(scc.max()) + 1 if n else 0
-        same = scc[e_src] == scc[e_dst]
-        c_of = scc[e_src[same]]
         size = np.bincount(scc[nodes], minlength=scc_n)
-        cyclic = (size > 1) | (np.bincount(c_of, minlength=scc_n) > 0)
+        cyclic = size > 1
+        cyclic[scc[np.concatenate(loops)]] = True  # a state with a step to itself
         # every step between two states of a component (losses and duplications too)
-        all_inside = inside & (scc[src] == scc[dst]) & nodes[src]
         unfair_in = np.zeros(scc_n, dtype=bool)
-        unfair_in[scc[src[all_inside & g.unfair_label[lab]]]] = True
-        taken = np.zeros(scc_n, dtype=np.uint64)
-        np.bitwise_or.at(taken, scc[src[all_inside]], g.kindbit[lab[all_inside]])
-        always = np.full(scc_n, ~np.uint64(0), dtype=np.uint64)
+        taken = np.zeros(scc_n, dtype=g.bits_type)
+        for sl in _slices(m):
+            s_sl, d_sl = src[sl], dst[sl]
+            keep = inside[sl] & (scc[s_sl] == scc[d_sl])
+            c_in, l_in = scc[s_sl[keep]], lab[sl][keep]
+            unfair_in[c_in[g.unfair_label[l_in]]] = True
+            np.bitwise_or.at(taken, c_in, g.kindbit[l_in])
+        always = np.full(scc_n, ~g.bits_type(0), dtype=g.bits_type)
         idx = np.flatnonzero(nodes)
         np.bitwise_and.at(always, scc[idx], g.owed_bits[idx])
+        del idx
         fair = cyclic & ((always & ~taken) == 0)
         if not fair_only:
             refine = cyclic & unfair_in
@@ -188,9 +221,11 @@ def _fair_labels(g: _Graph, nodes, should_stop=None) -> np.ndarray:
         if fair_only:
             break
         nodes = nodes & refine[scc]  # decompose these again without their losses and duplications
-        inside = inside & nodes[src] & nodes[dst] & (scc[src] == scc[dst])
         if not nodes.any():
             break
+        for sl in _slices(m):
+            s_sl, d_sl = src[sl], dst[sl]
+            inside[sl] &= nodes[s_sl] & nodes[d_sl] & (scc[s_sl] == scc[d_sl])
     return comp
 
 

@@ -25,15 +25,18 @@ templates of :data:`REASONS`, so that a report can say it in another language
 
 from __future__ import annotations
 
+import itertools
+import operator
 from typing import Callable, NamedTuple
 
 from .explorer import Exploration
 from .invariants import CHECKED, REASONS as INVARIANT_REASONS, Invariant, checker
-from .liveness import FAIRNESS, Lasso, leads_to
+from .liveness import FAIRNESS, Lasso, _Graph as _LiveGraph, leads_to_masks
 from .system import State
 from .tcb import STATES, Concrete, describe_segment
 
-__all__ = ["Text", "REASONS", "Property", "Verdict", "PROPERTIES", "FAIRNESS", "check_properties",
+__all__ = ["Text", "REASONS", "Property", "Verdict", "PROPERTIES", "FAIRNESS", "check_properties", "Monitor",
+           "on_the_fly", "reads", "when",
            "IDS", "acceptable_end", "run_of", "labels_of", "path_of"]
 
 D = Concrete
@@ -104,16 +107,47 @@ class Verdict(NamedTuple):
     id: str = ""  # the property's stable short id
 
 
+def reads(*fields: str):
+    """Mark a test on states as reading only these fields of :class:`State`,
+    so that the checker may remember its answer per combination of their values
+    (and evaluate it while the states are found).  A test without the mark is
+    evaluated on every state, after the search."""
+    def mark(fn):
+        fn.reads = fields
+        return fn
+    return mark
+
+
+def when(relevant: Callable):
+    """Mark a step property's test as able to fail only on a step for which
+    ``relevant(step)`` holds, so that the checker asks it about those steps alone
+    (and while the transitions are found)."""
+    def mark(fn):
+        fn.when = relevant
+        return fn
+    return mark
+
+
+_TCBS_AND_NETWORK = ("A", "B", "net_AB", "net_BA")
+
+
 def _invariant(inv: Invariant) -> Callable:
     """The test of a checked invariant on a state: its first failing fact, said as a Text."""
     check = checker(D, inv)
 
+    @reads(*_TCBS_AND_NETWORK)
     def test(s: State):
         why = check(s.A, s.B, s.net_AB, s.net_BA)
         return None if why is None else _why(why[0], **why[1])
+    # the same test as a conjunction of parts, each on fewer fields (far fewer values
+    # than whole states): the pair facts, and the segment facts of each direction
+    test.parts = ((("A", "B"), lambda s: check(s.A, s.B, (), ()) is None),
+                  (("A", "B", "net_AB"), lambda s: check(s.A, s.B, s.net_AB, ()) is None),
+                  (("A", "B", "net_BA"), lambda s: check(s.A, s.B, (), s.net_BA) is None))
     return test
 
 
+@when(lambda step: step.kind == "rcv" and step.segment.RST)
 def _passive_closer_not_reset(before: State, step, after: State):
     if step.kind == "rcv" and step.segment.RST:
         b, a = getattr(before, step.actor), getattr(after, step.actor)
@@ -122,24 +156,35 @@ def _passive_closer_not_reset(before: State, step, after: State):
     return None
 
 
+@reads(*_TCBS_AND_NETWORK)
 def acceptable_end(s: State) -> bool:
     """Nothing in flight, and each endpoint CLOSED or LISTENing as a passive opener."""
-    if s.net_AB or s.net_BA:
-        return False
+    return _nothing_in_flight(s) and _ends(s)
+
+
+def _nothing_in_flight(s: State) -> bool:
+    return not s.net_AB and not s.net_BA
+
+
+def _ends(s: State) -> bool:
     return all(t.state == "CLOSED" or (t.state == "LISTEN" and t.passive) for t in (s.A, s.B))
 
 
+acceptable_end.parts = ((("net_AB", "net_BA"), _nothing_in_flight), (("A", "B"), _ends))
+
+
+@reads("app_A", "app_B")
 def _closed_by_app(s: State) -> bool:
     """Some application has closed (or given up on) its connection."""
     return not s.app_A.close or not s.app_B.close
 
 
 def _in(who: str, *names: str):
-    return lambda s: getattr(s, who).state in names
+    return reads(who)(lambda s: getattr(s, who).state in names)
 
 
 def _reach(state_name):
-    return lambda s: None if state_name in (s.A.state, s.B.state) else "not here"
+    return reads("A", "B")(lambda s: None if state_name in (s.A.state, s.B.state) else "not here")
 
 
 PROPERTIES: tuple[Property, ...] = (
@@ -194,68 +239,287 @@ def path_of(x: Exploration, v: Verdict) -> list[tuple[object, object]]:
     return x.walk(ids, labels_of(x, v)) if ids else []
 
 
-def check_properties(x: Exploration, properties=PROPERTIES) -> list[Verdict]:
-    """Check each property on the explored states; states are visited in BFS
-    order, so the first violation or witness found is at minimal depth."""
-    verdicts = []
-    n = x.expanded if not x.complete else len(x.states)
-    states = [x.state(i) for i in range(len(x.states))]
-    for p in properties:
-        head = (p.name, p.kind, p.statement)
-        if p.kind == "invariant":
-            for i in range(len(states)):
-                why = p.test(states[i])
-                if why is not None:
-                    verdicts.append(Verdict(*head, "violated", i, why))
-                    break
-            else:
-                verdicts.append(Verdict(*head,
-                                        "holds" if x.complete else "unknown", None, ""))
-        elif p.kind == "reachability":
-            for i in range(len(states)):
-                if p.test(states[i]) is None:
-                    verdicts.append(Verdict(*head, "holds", i, ""))
-                    break
-            else:
-                verdicts.append(Verdict(*head,
-                                        "violated" if x.complete else "unknown", None,
-                                        _why("unreached")))
-        elif p.kind == "step":
-            found = None
-            for u, v, k in zip(x.src, x.dst, x.lab):  # sources in BFS order: shallowest first
-                why = p.test(states[u], x.label(k), states[v])
-                if why is not None:
-                    found = (u, v, k, why)
-                    break
-            if found is None:
-                verdicts.append(Verdict(*head,
-                                        "holds" if x.complete else "unknown", None, ""))
-            else:
-                # the violating step itself is kept: another step may join the same two states
-                u, v, k, why = found
-                verdicts.append(Verdict(*head, "violated", None, why,
-                                        Lasso(x.ids_to(u) + [v], [], x.labels_to(u) + [k], [])))
-        elif p.kind == "liveness":
-            if not x.complete:
-                verdicts.append(Verdict(*head, "unknown", None, ""))
-                continue
-            lasso = next((lasso for pq in p.test if (lasso := leads_to(x, *pq)) is not None), None)
-            if lasso is None:
-                verdicts.append(Verdict(*head, "holds", None, ""))
-            else:
-                end = states[lasso.stem[-1]]
-                how = _why("goes-round", n=len(lasso.cycle) - 1) if lasso.cycle else _why("stops")
-                verdicts.append(Verdict(*head, "violated", None,
-                                        _why("never-gets-there", how=how, a=end.A.state, b=end.B.state),
-                                        lasso))
+def on_the_fly(p: Property) -> bool:
+    """Whether the checker can decide ``p`` while the states are found: its tests
+    say what they read (:func:`reads`, :func:`when`).  Deadlock freedom always can."""
+    if p.kind in ("invariant", "reachability"):
+        return hasattr(p.test, "reads")
+    if p.kind == "step":
+        return hasattr(p.test, "when")
+    if p.kind == "liveness":
+        return all(hasattr(f, "reads") for pair in p.test for f in pair)
+    return True
+
+
+class _Group:
+    """The state tests that read the same fields: their answers remembered per
+    combination of those fields' values (an outcome number; the outcomes are
+    interned), and for each state the bits of its liveness predicates."""
+
+    def __init__(self, fields, index):
+        self.fields = fields
+        self.key = None if index is None else operator.itemgetter(*index)
+        self.tests: list = []  # (what, name, fine): what is "invariant", "reach", "pred" or "seen"
+        self.memo: dict = {}
+        self.outcomes: list[tuple] = []  # outcome -> each test's answer: whether it is fine
+        self.outcome_ids: dict = {}
+        self.alert: list[bool] = []  # outcome -> whether it decides a property still open
+        self.bits: list[int] = []  # outcome -> its liveness predicates' bits
+        self.preds = 0
+        self.flags = bytearray()  # state id -> bits (only when the group has liveness predicates)
+
+
+def _parts(test, fine=None) -> tuple:
+    """A state test as (fields, fine) parts, whose conjunction it is (each
+    ``fine(state)`` true when that part holds): its own ``parts`` (see
+    :func:`_invariant`), else ``fine`` (default: the test) on what it reads."""
+    return getattr(test, "parts", None) or ((getattr(test, "reads", None), fine or test),)
+
+
+class Monitor:
+    """Checks properties as the states and transitions of a search are found.
+
+    Feed it the exploration as it grows (:meth:`feed`: everything new since the
+    last call, in id order) and ask it for each property's :meth:`verdict` at
+    the end.  Invariants and reachability are decided when a state is first
+    seen, step properties when a transition is, deadlock freedom when a state
+    is expanded; liveness needs the whole graph, so its predicates are recorded
+    per state (one bit each) and the fair-cycle analysis runs on the arrays at
+    the end.  States and transitions are taken in the order the search numbers
+    them, so the first violation or witness found is the one at minimal depth,
+    exactly as a pass over the finished exploration would find it.
+
+    ``layout``: the :class:`State` field each component of an internal state
+    becomes (for :class:`model.system.Model`, field i is decoded from component
+    i alone).  Then each test (or each part of a test that is a conjunction of
+    parts, like an invariant's pair and segment facts) is asked once per
+    combination of the values of the fields it reads, and its answer
+    remembered: states are decoded only where some answer is not yet known.
+    Without it, every state is decoded and each test asked.
+    ``stop_at_first``: :meth:`feed` says ``"violation"`` as soon as an
+    invariant, step property or deadlock is violated.
+    """
+
+    def __init__(self, properties, layout: tuple[str, ...] | None = None, stop_at_first: bool = False):
+        self.properties = tuple(properties)
+        self._by_name = {p.name: p for p in self.properties}
+        self.stop_at_first = stop_at_first
+        self.layout = layout
+        self.decided: dict[str, Verdict] = {}
+        self.n_states = self.n_edges = self.n_terminal = 0
+        self.reached: dict[str, set] = {"A": set(), "B": set()}  # RFC states each endpoint was seen in
+        self._groups: dict = {}
+        self._live: dict[str, list] = {}  # liveness property -> [(P's parts, Q's parts)], each [(group, bit)]
+        self._steps = [p for p in self.properties if p.kind == "step"]
+        self._relevant: dict[str, list[bool]] = {p.name: [] for p in self._steps}
+        self._deadlock = [p for p in self.properties if p.kind == "deadlock"]
+        self._graph = None
+        for p in self.properties:
+            if p.kind in ("invariant", "reachability"):
+                what = "invariant" if p.kind == "invariant" else "reach"
+                parts = (_parts(p.test, lambda s, t=p.test: t(s) is None) if what == "invariant"
+                         else ((_fields(p.test), p.test),))
+                for fields, fine in parts:
+                    self._group(fields).tests.append((what, p.name, fine))
+            elif p.kind == "liveness":
+                self._live[p.name] = [tuple(self._predicate(f) for f in pair) for pair in p.test]
+        if layout is not None:
+            self._group(("A", "B")).tests.append(("seen", None, _endpoint_states))
+
+    def _group(self, fields, pred: bool = False) -> _Group:
+        """The group of the tests that read ``fields`` (None: everything), or of
+        one or two fields that include them (they have few values); with room for
+        one more liveness predicate when ``pred``."""
+        if self.layout is None or fields is None:
+            fields = None
         else:
-            bad = [i for i in x.terminal if i < n and not acceptable_end(states[i])]
-            if bad:
-                s = states[bad[0]]
-                verdicts.append(Verdict(*head, "violated", bad[0],
-                                        _why("stuck", a=s.A.state, b=s.B.state,
-                                             n=len(s.net_AB) + len(s.net_BA))))
-            else:
-                verdicts.append(Verdict(*head,
-                                        "holds" if x.complete else "unknown", None, ""))
-    return [v._replace(id=p.id) for v, p in zip(verdicts, properties)]
+            fields = tuple(sorted(fields, key=self.layout.index))
+        for (have, _), g in self._groups.items():
+            if (have == fields or (fields is not None and have is not None and len(have) <= 2
+                                   and set(fields) <= set(have))) and (not pred or g.preds < 8):
+                return g
+        index = None if fields is None else tuple(self.layout.index(f) for f in fields)
+        g = self._groups[(fields, len(self._groups))] = _Group(fields, index)
+        return g
+
+    def _predicate(self, f) -> list[tuple[_Group, int]]:
+        """Where the bits of liveness predicate ``f`` (the conjunction of its parts) go."""
+        out = []
+        for fields, fine in _parts(f):
+            g = self._group(fields, pred=True)
+            g.tests.append(("pred", g.preds, fine))
+            out.append((g, g.preds))
+            g.preds += 1
+        return out
+
+    # --- while the search runs ------------------------------------------------------
+
+    def _outcome(self, g: _Group, s) -> int:
+        """The outcome number of readable state ``s`` in group ``g``."""
+        out = []
+        for what, _, fine in g.tests:
+            if what == "invariant":
+                out.append(bool(fine(s)))
+            elif what == "reach":
+                out.append(fine(s) is not None)
+            elif what == "pred":
+                out.append(bool(fine(s)))
+            else:  # the RFC states the endpoints are in, for Result.reachable
+                out.append(True)
+                self.reached["A"].add(s.A.state)
+                self.reached["B"].add(s.B.state)
+        out = tuple(out)
+        k = g.outcome_ids.get(out)
+        if k is None:
+            k = g.outcome_ids[out] = len(g.outcomes)
+            g.outcomes.append(out)
+            g.alert.append(self._alerts(g, out))
+            g.bits.append(sum(1 << t[1] for t, o in zip(g.tests, out) if t[0] == "pred" and o))
+        return k
+
+    def _alerts(self, g: _Group, out: tuple) -> bool:
+        return any(not o and what in ("invariant", "reach") and name not in self.decided
+                   for (what, name, _), o in zip(g.tests, out))
+
+    def feed(self, x: Exploration) -> str | None:
+        """Check what ``x`` found since the last call; ``"violation"`` when asked
+        to stop at the first violation and one was found, else None."""
+        states = x.states
+        n0, n1 = self.n_states, len(states)
+        if n1 > n0:
+            decode = x.decode
+            new = states[n0:n1]
+            first: dict[str, int] = {}  # property -> the first state of the batch that decides it
+            for g in self._groups.values():
+                if g.key is None:
+                    rids = [self._outcome(g, decode(t)) for t in new]
+                else:
+                    memo = g.memo
+                    keys = list(map(g.key, new))
+                    rids = list(map(memo.get, keys))
+                    if None in rids:
+                        for i, r in enumerate(rids):
+                            if r is None:
+                                r = memo.get(keys[i])
+                                if r is None:
+                                    r = memo[keys[i]] = self._outcome(g, decode(new[i]))
+                                rids[i] = r
+                        if len(memo) > _MEMO:
+                            memo.clear()
+                if any(map(g.alert.__getitem__, rids)):
+                    for i in itertools.compress(range(len(rids)), map(g.alert.__getitem__, rids)):
+                        for (what, name, _), o in zip(g.tests, g.outcomes[rids[i]]):
+                            if not o and what in ("invariant", "reach") and name not in self.decided:
+                                first.setdefault(name, n0 + i)  # ascending i: the first in this group
+                                first[name] = min(first[name], n0 + i)
+                if g.preds:
+                    g.flags += bytes(map(g.bits.__getitem__, rids))
+            for name, sid in first.items():
+                p = self._by_name[name]
+                if p.kind == "invariant":
+                    v = Verdict(p.name, p.kind, p.statement, "violated", sid, p.test(x.state(sid)), id=p.id)
+                else:
+                    v = Verdict(p.name, p.kind, p.statement, "holds", sid, "", id=p.id)
+                self.decided[name] = v
+            if first:
+                for g in self._groups.values():
+                    g.alert = [self._alerts(g, out) for out in g.outcomes]
+            self.n_states = n1
+        if self._steps:
+            self._check_steps(x)
+        if self._deadlock and len(x.terminal) > self.n_terminal:
+            for i in x.terminal[self.n_terminal:]:
+                for p in self._deadlock:
+                    if p.name not in self.decided:
+                        s = x.state(i)
+                        if not acceptable_end(s):
+                            self.decided[p.name] = Verdict(p.name, p.kind, p.statement, "violated", i,
+                                                           _why("stuck", a=s.A.state, b=s.B.state,
+                                                                n=len(s.net_AB) + len(s.net_BA)), id=p.id)
+            self.n_terminal = len(x.terminal)
+        if self.stop_at_first and any(v.verdict == "violated" for v in self.decided.values()):
+            return "violation"
+        return None
+
+    def _check_steps(self, x: Exploration) -> None:
+        e0, e1 = self.n_edges, len(x.src)
+        if e1 <= e0:
+            return
+        for p in self._steps:
+            if p.name in self.decided:
+                continue
+            relevant = self._relevant[p.name]
+            while len(relevant) < len(x.labels):
+                relevant.append(bool(p.test.when(x.label(len(relevant)))) if hasattr(p.test, "when") else True)
+            for j in itertools.compress(range(e0, e1), map(relevant.__getitem__, x.lab[e0:e1])):
+                u, v, k = x.src[j], x.dst[j], x.lab[j]
+                why = p.test(x.state(u), x.label(k), x.state(v))
+                if why is not None:
+                    # the violating step itself is kept: another step may join the same two states
+                    self.decided[p.name] = Verdict(p.name, p.kind, p.statement, "violated", None, why,
+                                                   Lasso(x.ids_to(u) + [v], [], x.labels_to(u) + [k], []), id=p.id)
+                    break
+        self.n_edges = e1
+
+    # --- at the end ----------------------------------------------------------------
+
+    @staticmethod
+    def _mask(parts):
+        """A liveness predicate as a boolean array over the states: the conjunction of its parts' bits."""
+        import numpy as np
+        out = None
+        for g, bit in parts:
+            m = (np.frombuffer(bytes(g.flags), dtype=np.uint8) >> bit) & 1 == 1  # a copy: flags may grow
+            out = m if out is None else out & m
+        return out
+
+    def verdict(self, p: Property, x: Exploration, should_stop=None) -> Verdict:
+        """The verdict of ``p`` (one of this monitor's properties) once ``x`` has been fed.
+        ``should_stop`` is handed to the liveness analysis (see :func:`liveness.leads_to`)."""
+        head = (p.name, p.kind, p.statement)
+        if p.name in self.decided:
+            return self.decided[p.name]
+        if p.kind == "reachability":
+            return Verdict(*head, "violated" if x.complete else "unknown", None, _why("unreached"), id=p.id)
+        if p.kind != "liveness" or not x.complete:
+            return Verdict(*head, "holds" if x.complete else "unknown", None, "", id=p.id)
+        if self._graph is None:
+            self._graph = _LiveGraph(x)
+        for ps, qs in self._live[p.name]:
+            lasso = leads_to_masks(x, self._mask(ps), self._mask(qs), self._graph, should_stop=should_stop)
+            if lasso is not None:
+                end = x.state(lasso.stem[-1])
+                how = _why("goes-round", n=len(lasso.cycle) - 1) if lasso.cycle else _why("stops")
+                return Verdict(*head, "violated", None,
+                               _why("never-gets-there", how=how, a=end.A.state, b=end.B.state), lasso, id=p.id)
+        return Verdict(*head, "holds", None, "", id=p.id)
+
+
+def _fields(test):
+    return getattr(test, "reads", None)
+
+
+@reads("A", "B")
+def _endpoint_states(s: State):
+    return True
+
+
+#: How many answers a group remembers before it forgets them all (bounds its memory).
+_MEMO = 1 << 18
+
+
+def _layout_of(x: Exploration) -> tuple[str, ...] | None:
+    """The layout of ``x``'s states when they are readable :class:`State` values."""
+    if x.states and x.decode(x.states[0]) is x.states[0] and isinstance(x.states[0], State):
+        return State._fields
+    return None
+
+
+def check_properties(x: Exploration, properties=PROPERTIES, layout: tuple[str, ...] | None = None) -> list[Verdict]:
+    """Check each property on the explored states; states are visited in BFS
+    order, so the first violation or witness found is at minimal depth.
+    ``layout`` is the :class:`Monitor`'s (for a :class:`model.system.Model`'s
+    exploration, ``State._fields``)."""
+    m = Monitor(properties, layout if layout is not None else _layout_of(x))
+    m.feed(x)
+    return [m.verdict(p, x) for p in m.properties]

@@ -1,0 +1,156 @@
+"""Properties checked on the fly (model/properties.Monitor, issue 13): while the
+search finds the states, with answers remembered per the fields a test reads.
+
+The oracle here is the plain definition, written out again as simply as it can
+be: every state decoded in id order, each invariant asked on each, the first
+failure or witness kept.  The on-the-fly verdicts must be exactly its verdicts
+(states, lassos, reasons) on every preset and every mutant; a test that lies
+about what it reads must make them differ; ``stop_at_first`` must stop early
+with the same shortest counterexample.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tcpcheck.model.checker import build, run
+from tcpcheck.model.config import PRESETS, preset
+from tcpcheck.model.explorer import explore
+from tcpcheck.model.liveness import leads_to
+from tcpcheck.model.mutants import MUTANTS, apply_mutant, mutant_config
+from tcpcheck.model.properties import (PROPERTIES, Monitor, Property, acceptable_end, check_properties,
+                                       on_the_fly, reads)
+from tcpcheck.model.system import State
+
+
+def oracle(x, p):
+    """(verdict, state) of an invariant, reachability or deadlock property by the plain definition."""
+    states = [x.state(i) for i in range(len(x.states))]
+    if p.kind == "invariant":
+        bad = next((i for i, s in enumerate(states) if p.test(s) is not None), None)
+        return ("violated", bad) if bad is not None else ("holds" if x.complete else "unknown", None)
+    if p.kind == "reachability":
+        good = next((i for i, s in enumerate(states) if p.test(s) is None), None)
+        return ("holds", good) if good is not None else ("violated" if x.complete else "unknown", None)
+    if p.kind == "deadlock":
+        bad = next((i for i in x.terminal if not acceptable_end(states[i])), None)
+        return ("violated", bad) if bad is not None else ("holds" if x.complete else "unknown", None)
+    raise ValueError(p.kind)
+
+
+def _runs():
+    for name in PRESETS:
+        yield f"preset {name}", preset(name), None
+    for name in MUTANTS:
+        cfg, table = apply_mutant(name, mutant_config(name))
+        yield f"mutant {name}", cfg, table
+
+
+RUNS = list(_runs())
+
+
+@pytest.mark.parametrize("name, cfg, table", RUNS, ids=[r[0] for r in RUNS])
+def test_on_the_fly_verdicts_are_the_plain_definitions(name, cfg, table):
+    r = run(cfg, table)
+    x = r.exploration
+    assert all(on_the_fly(p) for p in PROPERTIES)  # every built-in property is checked on the fly
+    for p, v in zip(PROPERTIES, r.verdicts):
+        if p.kind in ("invariant", "reachability", "deadlock"):
+            assert (v.verdict, v.state) == oracle(x, p), (name, p.name)
+            if v.verdict == "violated" and p.kind == "invariant":
+                assert v.detail == p.test(x.state(v.state))
+        elif p.kind == "liveness":
+            lasso = next((lz for pq in p.test if (lz := leads_to(x, *pq)) is not None), None)
+            assert v.lasso == lasso and v.verdict == ("holds" if lasso is None else "violated"), (name, p.name)
+    # what the report lists as reached is what the states say
+    seen = {w: {getattr(x.state(i), w).state for i in range(len(x.states))} for w in ("A", "B")}
+    assert {w: set(r.reachable()[w]) for w in "AB"} == seen
+    assert r.reached is not None
+
+
+def test_the_same_on_an_incomplete_search():
+    for budget in (20, 100, 5000):
+        r = run(preset("default"), max_states=budget)
+        x = r.exploration
+        assert not x.complete
+        for p, v in zip(PROPERTIES, r.verdicts):
+            if p.kind in ("invariant", "reachability", "deadlock"):
+                assert (v.verdict, v.state) == oracle(x, p)
+            else:
+                assert v.verdict in ("unknown", "violated")
+
+
+def test_check_properties_on_an_exploration_is_the_same_check():
+    x = explore(build(preset("default")))
+    r = run(preset("default"))
+    assert check_properties(x) == check_properties(x.decoded()) == r.verdicts
+
+
+@reads("app_B")  # a lie: it reads A's TCB
+def _lying(s):
+    return "SYN_SENT" if s.A.state == "SYN_SENT" else None
+
+
+def test_a_test_that_lies_about_what_it_reads_gets_a_wrong_answer():
+    """The broken input of the memo: the answer of the first state with that app_A is
+    remembered for every state with the same app_B (B already listens and has nothing new to do), so A's SYN_SENT goes unseen."""
+    liar = Property("A never in SYN_SENT", "invariant", "A is never in SYN_SENT.", _lying)
+    r = run(preset("seed"), properties=(liar,))
+    x = r.exploration
+    assert oracle(x, liar) == ("violated", 1)
+    assert (r.verdicts[0].verdict, r.verdicts[0].state) == ("holds", None)
+    # told the truth (no mark), it is checked after the search, on every state
+    honest = liar._replace(test=lambda s: _lying(s))
+    assert not on_the_fly(honest)
+    v = run(preset("seed"), properties=(honest,)).verdicts[0]
+    assert (v.verdict, v.state) == ("violated", 1)
+
+
+def test_the_invariants_parts_are_the_whole_test():
+    x = explore(build(preset("default")))
+    for p in PROPERTIES:
+        if p.kind != "invariant":
+            continue
+        for i in range(0, len(x.states), 7):
+            s = x.state(i)
+            assert all(fine(s) for _, fine in p.test.parts) == (p.test(s) is None)
+    assert len(acceptable_end.parts) == 2
+
+
+@pytest.mark.parametrize("name", ["default", "short-time-wait", "two-way-handshake"])
+def test_stop_at_first_stops_at_the_same_shortest_counterexample(name):
+    cfg, table = (preset(name), None) if name in PRESETS else apply_mutant(name, mutant_config(name))
+    full = run(cfg, table)
+    first = run(cfg, table, stop_at_first=True)
+    assert first.stopped == "violation" and first.exploration.stopped == "violation"
+    assert not first.exploration.complete
+    assert len(first.exploration.states) < len(full.exploration.states)
+    violated = [(f, v) for f, v in zip(full.verdicts, first.verdicts) if v.verdict == "violated"]
+    assert violated
+    for f, v in violated:  # the same counterexample, state for state and step for step
+        assert (v.state, v.lasso, v.detail) == (f.state, f.lasso, f.detail)
+        fx, vx = full.exploration, first.exploration
+        run_f = fx.ids_to(f.state) if f.state is not None else f.lasso.ids
+        run_v = vx.ids_to(v.state) if v.state is not None else v.lasso.ids
+        assert [fx.state(i) for i in run_f] == [vx.state(i) for i in run_v]
+    # nothing else claims to hold that needed the whole space
+    for p, v in zip(PROPERTIES, first.verdicts):
+        if p.kind in ("invariant", "liveness") and v.verdict != "violated":
+            assert v.verdict == "unknown"
+
+
+def test_stop_at_first_without_a_violation_is_the_full_check():
+    full, first = run(preset("reliable")), run(preset("reliable"), stop_at_first=True)
+    assert first.stopped is None and first.exploration.complete
+    assert first.verdicts == full.verdicts and len(first.exploration.states) == len(full.exploration.states) == 307
+
+
+def test_the_monitor_without_a_layout_decodes_every_state():
+    x = explore(build(preset("default")))
+    plain, fast = Monitor(PROPERTIES), Monitor(PROPERTIES, State._fields)
+    plain.feed(x)
+    fast.feed(x)
+    assert [plain.verdict(p, x) for p in PROPERTIES] == [fast.verdict(p, x) for p in PROPERTIES]
+    assert all(g.key is None for g in plain._groups.values())
+    # with the layout, each group remembers far fewer answers than there are states
+    assert max(len(g.memo) for g in fast._groups.values()) < len(x.states) // 3
