@@ -312,7 +312,7 @@ def test_a_tampered_trace_file_is_refused_at_its_step(tmp_path):
         s.open_file(str(f))
     assert str(e.value) == (f"{f}: step 4: 'A: CLOSE' is not a step the model can take here; from here the "
                             "model can: A: CLOSE; B receives <SEQ=4294967295><ACK=301><CTL=ACK>: rcv ACK of SYN "
-                            "(give the --preset, --config or --mutant the file was checked with)")
+                            "(give the --preset, --config, --rules or --mutant the file was checked with)")
     trace[4]["A"]["state"] = "FIN_WAIT_1"
     f.write_text(json.dumps(trace), encoding="utf-8")
     s.open_file(str(f))
@@ -437,7 +437,7 @@ def test_a_file_opens_on_the_configuration_and_mutant_it_records(tmp_path, comma
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and re.fullmatch(
         rf"tcpcheck: error: {re.escape(str(f))}: step \d+: '.*' is not a step the model can take here; .*"
-        r"\(give the --preset, --config or --mutant the file was checked with\)\n", r.stderr), r.stderr
+        r"\(give the --preset, --config, --rules or --mutant the file was checked with\)\n", r.stderr), r.stderr
 
 
 @pytest.mark.parametrize("text, error", [

@@ -370,7 +370,7 @@ class Session:
         for w in ENDPOINTS:
             if not _agrees(steps[0].get(w), first[w]):
                 raise InputError(f"{p}: step 0: configuration '{self.config.name}' starts with {w} in "
-                                 f"{first[w]['state']}: give the --preset, --config or --mutant the file "
+                                 f"{first[w]['state']}: give the --preset, --config, --rules or --mutant the file "
                                  f"was checked with")
         for n, st in enumerate(steps[1:], 1):
             succ = m.successors(s)
@@ -386,7 +386,7 @@ class Session:
                 what = st.get("what") or f"{st.get('actor')}: {st.get('event')}"
                 raise InputError(f"{p}: step {n}: '{str(what)[:80]}' is not a step the model can take here"
                                  f"{'; from here the model can: ' + possible if possible else '; nothing can happen here'}"
-                                 f" (give the --preset, --config or --mutant the file was checked with)")
+                                 f" (give the --preset, --config, --rules or --mutant the file was checked with)")
             k, label, s = found
             path.append((m.step(label), m.decode(s)))
             out.append(k)
