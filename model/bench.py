@@ -9,6 +9,12 @@ stays meaningful on a slower or faster machine.
 
 Targets (from the project's issue): the default configuration explored in
 under 2 seconds, at least 100,000 states per second.
+
+:func:`bench_check` (``tcpcheck bench --check``) sets the whole check beside
+the bare search on the same configurations (:data:`SCALE`), each run in a
+fresh process of its own: seconds, peak resident memory and bytes per state
+of each, and their ratios.  Issue 13's target: the check within 1.5x of the
+search's time and memory.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import resource
 from .config import Config
 from .interface import stamp
 
-__all__ = ["bench"]
+__all__ = ["bench", "bench_check", "SCALE_NAMES"]
 
 TARGET_SECONDS = 2.0
 TARGET_RATE = 100_000
@@ -39,6 +45,101 @@ def _row(config: Config) -> dict:
     return {"capacity": config.capacity, "states": len(x.states), "transitions": x.transitions,
             "depth": x.max_depth, "seconds": x.seconds, "states_per_second": len(x.states) / x.seconds,
             "peak_mib": _peak_mib()}
+
+
+def _start_mib() -> float:
+    from .checker import resident_memory
+
+    return resident_memory() / 2 ** 20
+
+
+def _search_row(config: Config) -> dict:
+    """The bare search of ``config``: explore() and nothing else."""
+    from .checker import build
+    from .explorer import explore
+
+    start = _start_mib()
+    x = explore(build(config))
+    return {"states": len(x.states), "transitions": x.transitions, "seconds": x.seconds,
+            "start_mib": start, "peak_mib": _peak_mib()}
+
+
+def _check_row(config: Config) -> dict:
+    """The whole check of ``config``: the search with every property, as ``tcpcheck check`` runs it."""
+    import time
+
+    from .checker import run
+
+    start = _start_mib()
+    t0 = time.perf_counter()
+    r = run(config, started=t0)
+    return {"states": len(r.exploration.states), "transitions": r.exploration.transitions,
+            "seconds": r.timings["total"], "search_seconds": r.timings["search"],
+            "property_seconds": r.timings["properties"], "start_mib": start, "peak_mib": _peak_mib(),
+            "verdicts": {v.id: v.verdict for v in r.verdicts}}
+
+
+def _scale() -> dict[str, tuple[str, Config]]:
+    from .config import preset
+
+    base = preset("default")
+    dup = dataclasses.replace(base, name="default-dup-cap2", duplication=True, capacity=2)
+    retx = dataclasses.replace(dup, name="default-dup-cap2-retx2",
+                               A=dataclasses.replace(base.A, retransmissions=2),
+                               B=dataclasses.replace(base.B, retransmissions=2))
+    return {
+        "default": ("preset default", base),
+        "default-dup-cap2": ("default, capacity 2, the network also duplicates", dup),
+        "default-dup-cap2-retx2": ("as default-dup-cap2, two retransmissions each", retx),
+    }
+
+
+#: The configurations of ``bench --check``, by name (see :func:`_scale`), smallest first.
+SCALE_NAMES = ("default", "default-dup-cap2", "default-dup-cap2-retx2")
+
+CHECK_TARGET = 1.5
+
+
+def bench_check(names: list[str] | None = None, as_json: bool = False) -> int:
+    """The whole check beside the bare search on each configuration of
+    :data:`SCALE_NAMES` (or ``names``), each in a fresh process; prints the
+    figures and the ratios, and returns the exit code (0)."""
+    scale = _scale()
+    rows = []
+    for name in names or SCALE_NAMES:
+        what, cfg = scale[name]
+        search = _fresh(_search_row, cfg)
+        check = _fresh(_check_row, cfg)
+        assert search["states"] == check["states"], (name, search["states"], check["states"])
+        n = search["states"]
+        row = {"config": name, "what": what, "states": n, "transitions": search["transitions"],
+               "search": search, "check": check,
+               "time_ratio": check["seconds"] / search["seconds"],
+               "memory_ratio": check["peak_mib"] / search["peak_mib"],
+               "search_bytes_per_state": (search["peak_mib"] - search["start_mib"]) * 2 ** 20 / n,
+               "check_bytes_per_state": (check["peak_mib"] - check["start_mib"]) * 2 ** 20 / n}
+        rows.append(row)
+        if not as_json:
+            if len(rows) == 1:
+                print("tcpcheck bench --check: the whole check (search and every property) beside the "
+                      "bare search, each in a fresh process")
+                print(f"{'configuration':<24} {'states':>9} {'search s':>9} {'check s':>8} {'ratio':>6} "
+                      f"{'search MiB':>11} {'check MiB':>10} {'ratio':>6} {'B/state':>8} {'B/state':>8}")
+            print(f"{name:<24} {n:>9,} {search['seconds']:>9.2f} {check['seconds']:>8.2f} "
+                  f"{row['time_ratio']:>5.2f}x {search['peak_mib']:>11.1f} {check['peak_mib']:>10.1f} "
+                  f"{row['memory_ratio']:>5.2f}x {row['search_bytes_per_state']:>8.0f} "
+                  f"{row['check_bytes_per_state']:>8.0f}", flush=True)
+    out = stamp("bench-check", {"rows": rows, "target": CHECK_TARGET})
+    if as_json:
+        print(json.dumps(out, indent=2))
+        return 0
+    print("(B/state: peak resident memory above the process's own at the start, per state; "
+          "search, then check)")
+    for r in rows:
+        met = "met" if r["time_ratio"] <= CHECK_TARGET and r["memory_ratio"] <= CHECK_TARGET else "NOT met"
+        print(f"target at {r['config']}: check within {CHECK_TARGET}x of the search's time and memory: "
+              f"{met} ({r['time_ratio']:.2f}x, {r['memory_ratio']:.2f}x)")
+    return 0
 
 
 class _Synthetic:
