@@ -248,7 +248,7 @@ def test_a_lost_final_ack_is_retransmitted_and_acknowledged_again(browser, shots
 
 def test_a_mutant_s_broken_invariant_is_flagged_as_it_happens(browser, shots):
     cfg, table = config_from(mutant="syn-counted-twice")
-    server, url = serve(Session(cfg, table, "mutant syn-counted-twice"))
+    server, url = serve(Session(cfg, table))
     try:
         page = Page(browser, url)
         page.open()

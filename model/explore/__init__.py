@@ -116,7 +116,7 @@ def cmd_explore(args) -> int:
         cfg, table = recorded_config(data, args.file)
     else:
         cfg, table = config_from(args)
-    session = Session(cfg, table, args.mutant)  # a recorded mutant: as the configuration's name says
+    session = Session(cfg, table, mutant=args.mutant)  # a recorded mutant: as the configuration's name says
     if args.counterexample:
         session.open_counterexample(args.counterexample)
     elif args.file:

@@ -84,7 +84,7 @@ class Session:
     ('SYN_SENT', 'SYN_RCVD', ['<SEQ=300><ACK=4294967295><CTL=SYN,ACK>'])
     """
 
-    def __init__(self, config, table=None, mutant: str | None = None):
+    def __init__(self, config, table=None, *, mutant: str | None = None):
         self.model = build(config, table)
         self.config, self.table = config, self.model.table
         #: the mutant the model is (named in the page's note), if any: given, or as
