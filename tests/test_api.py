@@ -202,3 +202,12 @@ def test_compare_takes_a_list_named_by_the_configurations_and_refuses_nothing_to
     assert t.rows == [("LIVE1", "every close completes", "holds", "holds", "violated")]
     with pytest.raises(ValueError, match="^compare\\(\\) needs at least one check result$"):
         tcpcheck.compare([])
+
+
+def test_the_state_graph_is_the_command_lines_own_fair_cycles_included(capsys):
+    """fin-no-seq has fair cycles besides its liveness counterexample's: both draw them all."""
+    from tcpcheck.model.cli import main
+
+    assert main(["diagram", "states", "--mutant", "fin-no-seq", "--quotient", "--format", "dot"]) == 0
+    drawn = capsys.readouterr().out
+    assert tcpcheck.diagram.states(mutant="fin-no-seq", quotient=True).dot == drawn

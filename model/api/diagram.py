@@ -41,6 +41,7 @@ def states(result=None, *, config=None, preset: str | None = None, rules=None, m
     draws it: deadlocks filled, fair cycles purple, ``highlight`` a property's
     run; the whole graph when small, else (or with ``quotient``) one node per
     pair of endpoint states."""
+    from tcpcheck.diagrams.cli import _fair_cycles
     from tcpcheck.diagrams.i18n import phrase, property_name
     from tcpcheck.diagrams.states import states_dot
     from tcpcheck.model.properties import labels_of, run_of
@@ -56,9 +57,7 @@ def states(result=None, *, config=None, preset: str | None = None, rules=None, m
         r.run(highlight)  # a property without a run to show is an error
         path, steps = run_of(x, v), labels_of(x, v)
         title += phrase("; highlighted: {property}", lang).format(property=property_name(v.name, lang))
-    cycles = sorted({(tuple(v.lasso.cycle), tuple(v.lasso.cycle_labels or ())) for v in r.verdicts
-                     if v.kind == "liveness" and v.lasso is not None and v.lasso.cycle})
-    cycles = [(list(ids), list(labels) or None) for ids, labels in cycles]
+    cycles = _fair_cycles(r.raw)  # every fair cycle, as diagram states marks them
     return Diagram(states_dot(x, title, quotient=quotient, path=path, lang=lang, steps=steps, cycles=cycles), title)
 
 
