@@ -37,7 +37,8 @@ from importlib.metadata import PackageNotFoundError, entry_points, version
 
 from .config import PRESETS, load_config
 from .config import preset as _preset
-from .errors import InputError
+from .errors import InputError, closest
+from .i18n import add_lang_option, language
 from .mutants import MUTANTS, apply_mutant, mutant_config
 from .mutants import mutant as _mutant
 from .table import REFERENCE, load_table
@@ -81,6 +82,15 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
+
+    def _check_value(self, action, value):
+        """A value outside an option's choices (or an unknown subcommand) gets a
+        "did you mean" beside the list, as every other name does."""
+        if action.choices is not None and value not in action.choices:
+            hint = closest(value, [str(c) for c in action.choices])
+            raise argparse.ArgumentError(
+                action, f"invalid choice: {value!r}" + (f"; did you mean {hint!r}?" if hint else "")
+                + f" (choose from {', '.join(map(repr, action.choices))})")
 
 
 def _quiet_stdout() -> None:
@@ -232,7 +242,7 @@ class _Progress:
 
 def cmd_check(args) -> int:
     from .checker import default_max_memory, run
-    from .report import exit_code, result_json, summary_lines
+    from .report import check_note, exit_code, result_json, summary_lines
 
     started = time.perf_counter()
     cfg, table = config_from(args)
@@ -249,12 +259,10 @@ def cmd_check(args) -> int:
             json.dump(result_json(result), sys.stdout, indent=2)
             sys.stdout.write("\n")
         else:
-            note = PRESETS[cfg.name][0] if cfg.name in PRESETS else ""
-            if args.mutant is not None:
-                m = MUTANTS[args.mutant]
-                note = f"mutant {m.name}: {m.description} (claims {', '.join(m.claims)}); {_breaks(m)}"
+            lang = language(args.lang)
             verbosity = -1 if args.quiet else 1 if args.verbose else 0
-            print("\n".join(summary_lines(result, note, verbosity=verbosity)))
+            print("\n".join(summary_lines(result, check_note(cfg, args.mutant, lang), verbosity=verbosity,
+                                           lang=lang)))
         sys.stdout.flush()  # a closed pipe is found here, while the result is known
     except BrokenPipeError:
         _quiet_stdout()
@@ -265,27 +273,16 @@ def cmd_check(args) -> int:
 
 
 def cmd_presets(args) -> int:
-    for name, (note, cfg) in PRESETS.items():
-        print(f"{name}: {note}")
-        for line in cfg.describe():
-            print(f"    {line}")
+    from .report import presets_lines
+
+    print("\n".join(presets_lines(language(args.lang))))
     return EXIT_OK
 
 
-def _breaks(m) -> str:
-    if m.property is None:
-        return f"no bounded run reaches the bug: 'tcpcheck prove --mutant {m.name}' refutes it"
-    return f"the property it breaks: {m.property}"
-
-
 def cmd_mutants(args) -> int:
-    for name, m in MUTANTS.items():
-        print(f"{name}: {m.description}")
-        print(f"    claims {', '.join(m.claims)}; {_breaks(m)}")
-        print("    its configuration (save as a file and run 'tcpcheck check --config FILE', "
-              f"with --mutant {name} or without):")
-        for line in m.config.rstrip().splitlines():
-            print(f"        {line}")
+    from .report import mutants_lines
+
+    print("\n".join(mutants_lines(language(args.lang))))
     return EXIT_OK
 
 
@@ -368,14 +365,17 @@ def parser() -> argparse.ArgumentParser:
                        help="print only the verdicts and the result line, and no progress")
     level.add_argument("-v", "--verbose", action="store_true",
                        help="print more detail (each property's time, ...)")
+    add_lang_option(c)
     c.set_defaults(func=cmd_check)
 
     p = sub.add_parser("presets", help="list the built-in configurations and their settings",
                        epilog="exit codes: 0 listed, 2 bad input")
+    add_lang_option(p)
     p.set_defaults(func=cmd_presets)
 
     m = sub.add_parser("mutants", help="list the named broken variants of the model (--mutant NAME)",
                        epilog="exit codes: 0 listed, 2 bad input")
+    add_lang_option(m)
     m.set_defaults(func=cmd_mutants)
 
     b = sub.add_parser(
@@ -421,8 +421,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parse(argv)
     try:
+        args = _parse(argv)  # inside: a Ctrl-C while the subcommands load is an interrupt too
         return args.func(args)
     except InputError as exc:
         for line in str(exc).splitlines() or [""]:  # every error of a file, each on its own line

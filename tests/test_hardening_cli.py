@@ -201,3 +201,27 @@ def test_broken_pipe_keeps_the_exit_code_of_prove_in_a_subprocess():
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=300) == 4, err
     assert err == ""
+
+
+def test_an_unknown_choice_or_subcommand_gets_a_did_you_mean(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["chek"])
+    assert e.value.code == 2
+    assert "invalid choice: 'chek'; did you mean 'check'? (choose from 'check', " in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["diagram", "fsm", "--format", "sgv"])
+    assert "invalid choice: 'sgv'; did you mean 'svg'? (choose from 'svg', 'png', 'pdf', 'dot')" \
+        in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["check", "--lang", "klingon"])
+    assert "invalid choice: 'klingon' (choose from 'en', 'zh')" in capsys.readouterr().err
+
+
+def test_presets_and_mutants_speak_the_language_asked_for(capsys, monkeypatch):
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert main(["presets"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == "    网络：每个方向容量 2，丢失、乱序；RCV.WND=4"
+    assert main(["presets", "--lang", "en"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == "    network: capacity 2 per direction, loss, reordering; RCV.WND=4"
