@@ -83,11 +83,7 @@ def test_fuzz_in_a_subprocess(case):
 
 # --- Ctrl-C at any moment ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("after", [
-    pytest.param(0.001, marks=pytest.mark.xfail(strict=True, reason=(
-        "Ctrl-C while the parser is built (entry points loading) escapes main(): "
-        "model/cli.py main() calls _parse(argv) outside its try; reported to the lead"))),
-    0.05, 0.2, 0.5])
+@pytest.mark.parametrize("after", [0.001, 0.05, 0.2, 0.5])
 def test_interrupt_at_any_moment_exits_130(after):
     """A KeyboardInterrupt raised into a run of 'check' (the default model, a second's
     work) ends it with exit 130 and 'tcpcheck: interrupted', whatever it was doing.
