@@ -1,0 +1,97 @@
+"""The generated Promela (model/promela.py, issue 13): SPIN 6.5.2, run with
+``-DNOREDUCE -DSAFETY``, stores exactly as many distinct states as tcpcheck
+finds, on configurations with and without loss, duplication, reordering, a
+loss budget and incarnations; and a broken composition is caught (a count that
+differs, or SPIN's assertion that a reaction was never met).
+
+Skipped only where ``spin`` or ``gcc`` is absent (Debian: ``apt-get install spin gcc``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from tcpcheck.model.config import preset
+from tcpcheck.model.mutants import apply_mutant, mutant_config
+from tcpcheck.model.promela import promela
+
+pytestmark = pytest.mark.skipif(not (shutil.which("spin") and shutil.which("gcc")),
+                                reason="needs spin and gcc (apt-get install spin gcc)")
+
+
+def spin(text: str, tmp_path) -> tuple[int, int]:
+    """(states stored, errors) of SPIN's exhaustive search of ``text``."""
+    (tmp_path / "model.pml").write_text(text)
+    subprocess.run(["spin", "-a", "model.pml"], cwd=tmp_path, check=True, capture_output=True)
+    subprocess.run(["gcc", "-O2", "-DNOREDUCE", "-DSAFETY", "-o", "pan", "pan.c"], cwd=tmp_path,
+                   check=True, capture_output=True)
+    out = subprocess.run(["./pan", "-m100000"], cwd=tmp_path, capture_output=True, text=True).stdout
+    return (int(re.search(r"(\d+) states, stored", out).group(1)),
+            int(re.search(r"errors: (\d+)", out).group(1)))
+
+
+def _configs():
+    d, r = preset("default"), preset("reliable")
+    yield "seed", preset("seed"), None, 14  # no faults, FIFO
+    yield "reliable", r, None, 307
+    yield "simultaneous-open", preset("simultaneous-open"), None, 1896  # loss, FIFO
+    yield "default", d, None, 28817  # loss, reordering: bag channels
+    yield "duplicating", preset("duplicating"), None, 17688  # loss, duplication, bag
+    yield "duplicating-fifo", dataclasses.replace(preset("duplicating"), reordering=False), None, 6828
+    yield "default-loss-budget-1", dataclasses.replace(d, loss_budget=1), None, 22743
+    yield "reliable-opens-2", dataclasses.replace(r, A=dataclasses.replace(r.A, opens=2),
+                                                  B=dataclasses.replace(r.B, opens=2)), None, 2128
+    yield "short-time-wait", *apply_mutant("short-time-wait", mutant_config("short-time-wait")), 21897
+
+
+CONFIGS = list(_configs())
+
+
+@pytest.mark.parametrize("name, cfg, table, states", CONFIGS, ids=[c[0] for c in CONFIGS])
+def test_spin_counts_the_same_states(name, cfg, table, states, tmp_path):
+    p = promela(cfg, table)
+    assert p.states == states
+    assert spin(p, tmp_path) == (states, 0)
+
+
+def test_the_text_is_deterministic_and_says_what_it_is():
+    a, b = promela(preset("default")), promela(preset("default"))
+    assert a == b
+    first = a.splitlines()[0]
+    assert first.startswith("/* tcpcheck: default: 28817 states (SPIN: pan -DNOREDUCE -DSAFETY")
+    assert "active proctype tcp()" in a and "end:" in a
+
+
+def test_a_channel_that_never_drops_is_another_model(tmp_path):
+    """Broken: a full channel blocks the sender instead of dropping its segment."""
+    p = promela(preset("default"))
+    broken = p.replace(":: else -> skip fi", "fi")
+    assert broken != p
+    n, _ = spin(broken, tmp_path)
+    assert n != p.states
+
+
+def test_a_timer_that_ignores_the_network_is_caught(tmp_path):
+    """Broken: the retransmission timer and 2MSL may expire with segments in flight."""
+    p = promela(preset("reliable"))
+    broken = re.sub(r"#define TIMERS_A .*", "#define TIMERS_A 3", p)
+    n, errors = spin(broken, tmp_path)
+    assert (n, errors) != (p.states, 0)
+
+
+def test_a_duplicate_in_the_wrong_place_is_another_model(tmp_path):
+    """Broken: on a FIFO channel the copy is put at the end instead of after the original."""
+    cfg = dataclasses.replace(preset("duplicating"), reordering=False, capacity=3)
+    p = promela(cfg)
+    n, errors = spin(p, tmp_path)
+    assert (n, errors) == (p.states, 0)
+    # duplicating slot 0 of three writes the copy into slot 1 after moving slot 1 to slot 2;
+    # broken, the copy overwrites the slot after the last one in use
+    broken = p.replace("ab_2 = ab_1; ab_1 = ab_0; nab++", "ab_2 = ab_0; nab++")
+    assert broken != p
+    assert spin(broken, tmp_path)[0] != p.states
