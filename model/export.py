@@ -38,10 +38,10 @@ from .errors import InputError, write_output
 __all__ = ["register", "ExportError", "state_graph", "graph_bytes", "counterexamples_json",
            "NODE_ATTRIBUTES", "EDGE_ATTRIBUTES", "DOT_LIMIT", "FORMATS"]
 
-FORMATS = ("graphml", "json", "dot")
+FORMATS = ("graphml", "json", "dot", "promela")
 
 #: What the extension of ``-o`` means when --format is not given.
-EXTENSIONS = {".graphml": "graphml", ".json": "json", ".dot": "dot", ".gv": "dot"}
+EXTENSIONS = {".graphml": "graphml", ".json": "json", ".dot": "dot", ".gv": "dot", ".pml": "promela"}
 
 #: Above this many states DOT is refused unless --no-size-limit is given: Graphviz
 #: takes minutes to lay such a graph out, and the picture cannot be read.
@@ -242,6 +242,12 @@ def cmd_export(args) -> int:
         doc = counterexamples_json(result)
         data = (json.dumps(doc, indent=2) + "\n").encode("utf-8")
         what = f"{len(doc['properties'])} counterexample(s)"
+    elif fmt == "promela":  # model/promela.py: SPIN counts the same states (issue 13)
+        from .promela import promela
+        if args.max_states:
+            raise ExportError("--format promela needs the whole exploration; leave out --max-states")
+        text = promela(cfg, table)
+        data, what = text.encode("utf-8"), f"{text.states:,} states"
     else:
         model = build(cfg, table)
         x = explore(model, max_states=args.max_states)
@@ -285,7 +291,9 @@ def register(sub) -> None:
                "           envelope of every --json output (schema_version, tool, kind 'export';\n"
                "           schema: export.schema.json in tcpcheck/model/schemas)\n"
                f"  dot      Graphviz DOT with every attribute; refused above {DOT_LIMIT} states unless\n"
-               "           --no-size-limit ('tcpcheck diagram states' draws a readable picture)\n\n"
+               "           --no-size-limit ('tcpcheck diagram states' draws a readable picture)\n"
+               "  promela  a Promela model of the same system for SPIN: spin -a f.pml; gcc -DNOREDUCE\n"
+               "           -DSAFETY -o pan pan.c; ./pan stores exactly as many states as tcpcheck finds\n\n"
                "examples:\n"
                "  tcpcheck export --preset seed -o seed.graphml\n"
                "  tcpcheck export --preset reliable --format json > reliable.json\n"
