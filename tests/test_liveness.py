@@ -67,3 +67,25 @@ def test_a_step_possible_only_now_and_then_may_be_ignored():
              2: [("A", "rcv", 1)]}
     lasso = check(edges)
     assert lasso.stem == [0, 1] and lasso.cycle == [1, 2, 1]
+
+
+def test_the_should_stop_hook_stops_the_analysis():
+    import pytest
+
+    from tcpcheck.model.checker import build
+    from tcpcheck.model.config import preset
+    from tcpcheck.model.liveness import Stopped
+    from tcpcheck.model.properties import acceptable_end
+
+    x = explore(build(preset("default")))
+    calls = []
+
+    def should_stop():
+        calls.append(1)
+        return "max-seconds" if len(calls) == 2 else None
+
+    with pytest.raises(Stopped, match="max-seconds"):
+        leads_to(x, lambda s: True, acceptable_end, should_stop=should_stop)
+    assert len(calls) == 2
+    # never asked to stop, the same analysis answers
+    assert leads_to(x, lambda s: True, acceptable_end, should_stop=lambda: None) is not None
