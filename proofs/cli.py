@@ -249,14 +249,15 @@ def _quiet_stdout() -> None:
         pass
 
 
-def prove_table(table, timeout: float = 10.0, jobs: int = 1) -> list[dict]:
+def prove_table(table, timeout: float = 10.0, jobs: int = 1, lang: str = "en") -> list[dict]:
     """Every obligation on ``table``, as plain data for callers outside proofs/
     (the grader finds this through the ``tcpcheck.provers`` entry point): each
     ``{"name", "statement", "verdict", "counterexample": [lines] or [],
-    "reason"}``, in the order of ``tcpcheck prove``."""
+    "reason"}``, in the order of ``tcpcheck prove``; the counterexample's lines
+    in ``lang`` (name and statement stay English: they are keys)."""
     outcomes = run_all(Context(table, timeout=timeout), jobs=jobs)
     return [{"name": o.name, "statement": o.statement, "verdict": o.verdict,
-             "counterexample": _describe(o.counterexample) if o.counterexample else [],
+             "counterexample": _describe(o.counterexample, lang) if o.counterexample else [],
              "reason": o.reason or ""} for o in outcomes]
 
 

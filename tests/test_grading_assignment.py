@@ -78,7 +78,7 @@ def test_unknown_top_level_key_without_a_close_one(tmp_path):
     text = 'deadline = "friday"\n' + BASE
     path, errors = _errors(tmp_path, text)
     assert errors == [f"{path}:{_line(text, 'deadline')}: unknown key 'deadline'; expected one of: title, kind, "
-                      f"reference, submission, feedback, partial, variants, limits, configurations, tests, questions"]
+                      f"reference, submission, feedback, lang, partial, variants, limits, configurations, tests, questions"]
 
 
 def test_unknown_test_kind(tmp_path):

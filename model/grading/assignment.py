@@ -10,6 +10,7 @@ commented example of each kind)::
                                    # ("builtin:rfc9293" for the one tcpcheck ships)
     submission = "tcp.rules"       # the file name students upload
     feedback = "run"               # pass-fail | test | run | expected
+    lang = "en"                    # the feedback's language: en, or zh for Chinese (grade --lang overrides)
     partial = true                 # grade a table with missing cells (marked wrong)
     variants = ["no-closing"]      # fix-a-table: --seed STUDENT picks one of these
 
@@ -45,7 +46,7 @@ from pathlib import Path
 
 from ..config import Config, ConfigError, parse_config
 from ..errors import InputError, closest, read_input
-from ..i18n import canonical_property, property_names
+from ..i18n import LANGS, canonical_property, property_names
 from ..tomllines import TomlLines, error_line
 from ..mutants import MUTANTS
 from ..properties import PROPERTIES
@@ -62,7 +63,7 @@ KINDS = ("table", "questions")
 TEST_KINDS = ("rows", "behaviour", "properties", "prove")
 BUILTIN = "builtin:rfc9293"
 
-_TOP = ("title", "kind", "reference", "submission", "feedback", "partial", "variants", "limits",
+_TOP = ("title", "kind", "reference", "submission", "feedback", "lang", "partial", "variants", "limits",
         "configurations", "tests", "questions")
 _LIMITS = ("max_states", "seconds")
 _CONFIG_KEYS = ("name", "preset", "rcv_wnd", "iss_step", "network", "timers", "A", "B")
@@ -112,6 +113,7 @@ class Assignment:
     configurations: dict[str, Config]
     tests: list[Test]
     questions: list = field(default_factory=list)  # for kind = "questions" (see questions.py)
+    lang: str = "en"  # the language of the feedback (test names, feedback lines, the formats' words)
 
 
 def _did_you_mean(word: str, choices) -> str:
@@ -123,6 +125,15 @@ def _hint(word, choices) -> str:
     """" (did you mean 'X'?)" after a message that lists the choices already, or nothing."""
     close = closest(word, choices) if isinstance(word, str) else None
     return f" (did you mean '{close}'?)" if close else ""
+
+
+def _lang_hint(word) -> str:
+    """" (did you mean 'zh'?)" for a locale or a name of Chinese (zh_CN, cn, chinese, 中文)."""
+    if isinstance(word, str) and (word.lower().startswith("zh") or word.lower() in ("cn", "chinese", "中文")):
+        return " (did you mean 'zh'?)"
+    if isinstance(word, str) and (word.lower().startswith("en") or word.lower() == "english"):
+        return " (did you mean 'en'?)"
+    return _hint(word, LANGS)
 
 
 #: the largest assignment file read (a real one is a few KiB; /dev/zero must not fill the memory)
@@ -199,6 +210,11 @@ def parse_assignment(text: str, path: str, base_dir: Path | None = None) -> Assi
         err(lines.line("feedback"), f"feedback must be one of {', '.join(FEEDBACK)}, not {feedback!r}"
                                     f"{_hint(feedback, FEEDBACK)}")
         feedback = "run"
+    lang = get("lang", (str,), "en", "a string: en or zh")
+    if lang not in LANGS:
+        err(lines.line("lang"), f"lang must be one of {', '.join(LANGS)} (zh: Chinese), not {lang!r}"
+                                f"{_lang_hint(lang)}")
+        lang = "en"
     partial = get("partial", (bool,), False, "true or false")
     submission = get("submission", (str,), "submission.rules" if kind == "table" else "answers.toml",
                      "a file name in quotes")
@@ -276,7 +292,7 @@ def parse_assignment(text: str, path: str, base_dir: Path | None = None) -> Assi
         raise AssignmentError(sorted(errors, key=_line_number))
     return Assignment(path, title or Path(path).stem, kind, ref_path, reference, digest, submission, feedback,
                       partial, tuple(variants), max_states, seconds,
-                      {k: v for k, v in configurations.items() if v is not None}, tests, questions)
+                      {k: v for k, v in configurations.items() if v is not None}, tests, questions, lang)
 
 
 def _line_number(message: str) -> int:

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError, write_output
+from ..i18n import LANGS, translator
 from .assignment import load_assignment
 from .formats import FORMATS, render
 
@@ -55,6 +56,8 @@ def cmd_grade(args) -> int:
     if not args.assignment:
         raise GradeUsageError("give --assignment A.toml (or --init KIND to write an example assignment)")
     assignment = load_assignment(args.assignment)
+    if args.lang is not None:  # over the assignment's lang key
+        assignment.lang = args.lang
     if args.partial:
         assignment.partial = True
     if args.package:
@@ -94,9 +97,11 @@ def cmd_grade(args) -> int:
     except InputError:
         raise
     except Exception as exc:  # the grader's own failure: still write a result, then report it (exit 3)
-        result = stand_in(prepared, str(target), target.stem, "error", "grading finished",
-                          f"The grader failed on this submission ({type(exc).__name__}), so it earns no "
-                          f"points yet. Tell your instructor.", True, "error", "the grader failed")
+        _ = translator(assignment.lang)
+        result = stand_in(prepared, str(target), target.stem, "error", _("grading finished"),
+                          _("The grader failed on this submission ({error}), so it earns no points yet. Tell "
+                            "your instructor.").format(error=type(exc).__name__), True, "error",
+                          _("the grader failed"))
         _write(render(result, fmt, args.after_due_date), args.output)
         raise
     _write(render(result, fmt, args.after_due_date), args.output)
@@ -193,6 +198,7 @@ def register(sub) -> None:
                "  tcpcheck grade --init write -o lab3.toml\n"
                "  tcpcheck grade --assignment lab3.toml alice.rules\n"
                "  tcpcheck grade --assignment lab3.toml alice.rules --format gradescope -o results.json\n"
+               "  tcpcheck grade --assignment lab3.toml alice.rules --lang zh --format html -o alice.html\n"
                "  tcpcheck grade --assignment lab3.toml submissions/ --out graded/ --jobs 2\n"
                "  tcpcheck grade --assignment lab3.toml --seed alice -o alice.rules\n"
                "  tcpcheck grade --init questions -o lab2.toml && tcpcheck grade --assignment lab2.toml --answer-key\n"
@@ -209,6 +215,11 @@ def register(sub) -> None:
     g.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes for a folder (default: 1)")
     g.add_argument("--after-due-date", action="store_true",
                    help="also show what the reference does where the submission differs")
+    g.add_argument("--lang", choices=LANGS, default=None,
+                   help="language of the feedback: en, or zh for Chinese (test names, feedback lines, the "
+                        "formats' own words; state names, segments and rules stay as the RFC writes them). "
+                        "Default: the assignment's lang key, else en; not the locale of the machine that "
+                        "grades, since the feedback is the students'")
     g.add_argument("--partial", action="store_true",
                    help="grade a table with missing cells, marking them wrong (as partial = true does)")
     g.add_argument("--bench", action="store_true",

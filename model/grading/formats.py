@@ -55,6 +55,9 @@ import re
 import xml.etree.ElementTree as ET
 from importlib.metadata import entry_points
 
+import wcwidth
+
+from ..i18n import N_, translator
 from ..interface import stamp
 from .results import VISIBILITIES, GradeResult, TestResult
 
@@ -65,22 +68,40 @@ def _points(x: float) -> str:
     return f"{x:g}" if abs(x - round(x)) < 1e-9 else f"{x:.2f}"
 
 
+#: How each status of a test is said (the JSON keeps the keys).
+_STATUSES = {"passed": N_("passed", "status"), "failed": N_("failed", "status"),
+             "unknown": N_("unknown", "status"), "error": N_("error", "status")}
+
+
+def _status_word(status: str, _) -> str:
+    return _(_STATUSES[status], "status") if status in _STATUSES else status
+
+
+def _centre(text: str, width: int) -> str:
+    """``text`` centred in ``width`` columns of a terminal (a CJK character takes two)."""
+    room = max(width - wcwidth.width(text), 0)
+    return " " * (room // 2) + text + " " * (room - room // 2)
+
+
 def text(result: GradeResult, after_due_date: bool = False) -> str:
-    """The result as a student reads it in a terminal."""
+    """The result as a student reads it in a terminal, in the result's language."""
+    _ = translator(result.lang)
     lines = [f"tcpcheck {result.tool_version}: {result.assignment}",
-             f"  submission: {result.submission}",
-             f"  score: {_points(result.score)} / {_points(result.max_score)}"
-             + ("" if result.gradable else "  (not gradable: the file does not load)"), ""]
+             "  " + _("submission: {file}").format(file=result.submission),
+             "  " + _("score: {score} / {most}").format(score=_points(result.score), most=_points(result.max_score))
+             + ("" if result.gradable else "  " + _("(not gradable: the file does not load)")), ""]
     for t in result.tests:
-        lines.append(f"{t.number:>3}. [{t.status:^7}] {_points(t.score)}/{_points(t.max_score)}  {t.name}"
-                     + ("" if t.visibility == "visible" else f"  (visibility: {t.visibility})"))
+        lines.append(f"{t.number:>3}. [{_centre(_status_word(t.status, _), 7)}] "
+                     f"{_points(t.score)}/{_points(t.max_score)}  {t.name}"
+                     + ("" if t.visibility == "visible" else "  " + _("(visibility: {visibility})").format(
+                         visibility=t.visibility)))
         for line in t.output.splitlines():
             lines.append(f"       {line}")
         if after_due_date and t.expected:
-            lines.append("       after the due date, the expected answer:")
+            lines.append("       " + _("after the due date, the expected answer:"))
             lines.extend(f"       {line}" for line in t.expected.splitlines())
     lines.append("")
-    lines.append(f"reference sha256 {result.reference_sha256}")
+    lines.append(_("reference sha256 {digest}").format(digest=result.reference_sha256))
     return "\n".join(lines) + "\n"
 
 
@@ -110,17 +131,25 @@ def chart_service(name: str = "msc_svg"):
     return None
 
 
-def _chart_url(t: TestResult, services: tuple[str, ...] = ("msc_svg",)) -> str:
+def _chart_title(t: TestResult, _) -> str:
+    return _("{number}. {name}: the run on your table").format(number=t.number, name=t.name)
+
+
+def _chart_url(t: TestResult, services: tuple[str, ...] = ("msc_svg",), lang: str = "en") -> str:
     """The chart of the student's run of ``t`` as a ``data:`` URL, from the
-    first of ``services`` that draws it; "" when there is no run or no chart."""
+    first of ``services`` that draws it, in ``lang``, with the marks of how
+    the run ends (``cycle_from``, ``stuck``, from its details); "" when there
+    is no run or no chart."""
     if not t.run:
         return ""
+    title = _chart_title(t, translator(lang))
     for name in services:
         fn = chart_service(name)
         if fn is None:
             continue
         try:
-            data = fn(t.run, f"{t.number}. {t.name}: the run on your table")
+            data = fn(t.run, title, cycle_from=t.details.get("cycle_from"), stuck=t.details.get("stuck", False),
+                      lang=lang)
         except Exception:  # noqa: BLE001 - as above: fall back to the text
             continue
         if data:
@@ -154,49 +183,51 @@ def _shown(t: TestResult, after_due_date: bool) -> bool:
     return False  # hidden, or a value no platform knows
 
 
-def _withheld(t: TestResult) -> str:
+def _withheld(t: TestResult, _) -> str:
     if t.visibility in ("after_due_date", "after_published"):
-        return "The feedback on this test is shown after the due date."
-    return "The feedback on this test is hidden."
+        return _("The feedback on this test is shown after the due date.")
+    return _("The feedback on this test is hidden.")
 
 
-def _feedback(t: TestResult, after_due_date: bool) -> str:
+def _feedback(t: TestResult, after_due_date: bool, _) -> str:
     """The test's feedback as text, with the expected step once the due date has passed."""
     text = t.output.strip("\n")
     if not text and t.status in ("unknown", "error"):
-        text = f"{t.status}: this test earns no points."
+        text = _("{status}: this test earns no points.").format(status=_status_word(t.status, _))
     if after_due_date and _expected(t):
-        text += ("\n\n" if text else "") + "After the due date, the expected answer:\n" + _expected(t)
+        text += ("\n\n" if text else "") + _("After the due date, the expected answer:") + "\n" + _expected(t)
     return text
 
 
-def _cut(text: str, limit: int) -> str:
+def _cut(text: str, limit: int, _) -> str:
     """``text`` cut to about ``limit`` characters, saying how much was left out."""
     if len(text) <= limit:
         return text
-    return (text[:limit].rstrip() + f"\n... [{len(text) - limit:,} more characters left out to keep the "
-            f"results within the platform's size limit]")
+    return (text[:limit].rstrip() + "\n... " + _("[{n} more characters left out to keep the results within the "
+                                                  "platform's size limit]").format(n=f"{len(text) - limit:,}"))
 
 
 def _header(result: GradeResult) -> str:
+    _ = translator(result.lang)
     lines = [f"tcpcheck {result.tool_version}: {result.assignment}",
-             f"Graded against the reference table with sha256 {result.reference_sha256}.",
-             f"Submission {result.submission}" + (f", sha256 {result.submission_sha256}." if
-                                                   result.submission_sha256 else ".")]
+             _("Graded against the reference table with sha256 {digest}.").format(digest=result.reference_sha256),
+             (_("Submission {file}, sha256 {digest}.") if result.submission_sha256 else _("Submission {file}.")
+              ).format(file=result.submission, digest=result.submission_sha256)]
     if not result.gradable:
-        lines.append("Your table could not be read, so it was not graded: see 'the table loads'.")
+        lines.append(_("Your table could not be read, so it was not graded: see '{test}'.").format(
+            test=_("the table loads")))
     return "\n".join(lines)
 
 
-def _summary(result: GradeResult, t: TestResult) -> str:
+def _summary(result: GradeResult, t: TestResult, _) -> str:
     score, most = _scores(result, t)
     if t.status == "passed":
-        return f"passed: {_points(score)} of {_points(most)} points"
+        return _("passed: {score} of {most} points").format(score=_points(score), most=_points(most))
     if t.status == "unknown":
-        return "unknown: a budget was hit, so no points"
+        return _("unknown: a budget was hit, so no points")
     if t.status == "error":
-        return "error: the grader failed on this test, so no points"
-    return f"failed: {_points(score)} of {_points(most)} points"
+        return _("error: the grader failed on this test, so no points")
+    return _("failed: {score} of {most} points").format(score=_points(score), most=_points(most))
 
 
 def _dump(obj) -> str:
@@ -211,23 +242,28 @@ def _dump(obj) -> str:
 GRADESCOPE_CHARTS = ("msc_png", "msc_svg")
 
 
-def _gradescope_html(text: str, url: str, alt: str) -> str:
+def _gradescope_html(text: str, url: str, alt: str, _) -> str:
     parts = [f"<pre>{html.escape(text)}</pre>"] if text else []
-    parts.append("<p>The run as a message sequence chart (A on the left, B on the right, time "
-                 "running downwards):</p>")
+    parts.append("<p>" + html.escape(_("The run as a message sequence chart (A on the left, B on the right, time "
+                                       "running downwards):")) + "</p>")
     parts.append(f'<p><img src="{url}" alt="{html.escape(alt)}"></p>')
     return "\n".join(parts)
+
+
+def _alt(t: TestResult, _) -> str:
+    return _("message sequence chart of the run of test {number}").format(number=t.number)
 
 
 def gradescope(result: GradeResult, after_due_date: bool = False) -> str:
     """Gradescope's results.json.  ``after_due_date`` is not read: Gradescope
     shows each test by its own ``visibility``, so the expected step of a
     failing test is always a 0-point test of its own, ``after_due_date``."""
+    _ = translator(result.lang)
     tests = []
     for t in result.tests:
         score, most = _scores(result, t)
-        text = _feedback(t, False)
-        url = _chart_url(t, GRADESCOPE_CHARTS) if result.gradable else ""
+        text = _feedback(t, False, _)
+        url = _chart_url(t, GRADESCOPE_CHARTS, result.lang) if result.gradable else ""
         visibility = t.visibility if t.visibility in VISIBILITIES else "hidden"
         extra = {"kind": t.kind, "status": t.status, "details": t.details}
         if t.configuration is not None:
@@ -236,14 +272,13 @@ def gradescope(result: GradeResult, after_due_date: bool = False) -> str:
         tests.append({
             "name": t.name, "number": t.number, "score": score, "max_score": most,
             "status": "passed" if t.status == "passed" else "failed", "visibility": visibility,
-            "output": _gradescope_html(text, url, f"message sequence chart of the run of test {t.number}")
-            if url else text,
+            "output": _gradescope_html(text, url, _alt(t, _), _) if url else text,
             "output_format": "html" if url else "text", "tags": tags, "extra_data": extra,
         })
         if _expected(t) and result.gradable:
             later = visibility if visibility in ("hidden", "after_published") else "after_due_date"
             tests.append({
-                "name": f"{t.name}: the expected step", "number": f"{t.number}.1", "score": 0.0,
+                "name": _("{name}: the expected step").format(name=t.name), "number": f"{t.number}.1", "score": 0.0,
                 "max_score": 0.0, "status": "failed", "visibility": later, "output": _expected(t),
                 "output_format": "text", "tags": [t.kind, "expected"],
                 "extra_data": {"kind": "expected", "for_test": t.number},
@@ -267,12 +302,12 @@ PRAIRIELEARN_LIMIT = 1_000_000
 _PL_CUTS = (20_000, 4_000, 1_000, 200, 0)
 
 _DESCRIPTIONS = {
-    "loads": "the submission is read",
-    "rows": "each (state, event) cell against the reference's",
-    "behaviour": "every run of the configuration, your table against the reference's",
-    "property": "the property's verdict on your table against the reference's",
-    "prove": "the proof obligation on your table",
-    "question": "the answer against the model's",
+    "loads": N_("the submission is read"),
+    "rows": N_("each (state, event) cell against the reference's"),
+    "behaviour": N_("every run of the configuration, your table against the reference's"),
+    "property": N_("the property's verdict on your table against the reference's"),
+    "prove": N_("the proof obligation on your table"),
+    "question": N_("the answer against the model's"),
 }
 
 
@@ -282,45 +317,48 @@ def _fits(obj) -> bool:
 
 def prairielearn(result: GradeResult, after_due_date: bool = False) -> str:
     """PrairieLearn's external-grader results.json."""
+    _ = translator(result.lang)
     if not result.gradable:
         errors = [m for m in result.messages if m.strip()]
         if not errors:
-            errors = [t.output for t in result.tests if t.kind == "loads" and t.output] or ["the file does not load"]
+            errors = ([t.output for t in result.tests if t.kind == "loads" and t.output]
+                      or [_("the file does not load")])
         obj = {"gradable": False, "format_errors": errors, "output": _header(result),
-               "message": "Your table could not be read, so it was not graded (no attempt is used up)."}
+               "message": _("Your table could not be read, so it was not graded (no attempt is used up).")}
         for cut in _PL_CUTS[1:]:
             if _fits(obj):
                 break
-            obj["format_errors"] = [_cut(e, cut) for e in errors[:100]]
+            obj["format_errors"] = [_cut(e, cut, _) for e in errors[:100]]
         return _dump(obj)
     tests, images = [], []
     for t in result.tests:
         score, most = _scores(result, t)
         shown = _shown(t, after_due_date)
-        tests.append({"name": f"{t.number}. {t.name}", "description": _DESCRIPTIONS.get(t.kind, t.kind),
+        tests.append({"name": f"{t.number}. {t.name}",
+                      "description": _(_DESCRIPTIONS[t.kind]) if t.kind in _DESCRIPTIONS else t.kind,
                       "points": score, "max_points": most,
-                      "message": _summary(result, t) if shown else _withheld(t),
-                      "output": _feedback(t, after_due_date) if shown else ""})
-        url = _chart_url(t) if shown else ""
+                      "message": _summary(result, t, _) if shown else _withheld(t, _),
+                      "output": _feedback(t, after_due_date, _) if shown else ""})
+        url = _chart_url(t, lang=result.lang) if shown else ""
         if url:
-            images.append({"label": f"{t.number}. {t.name}: the run on your table", "url": url})
-    message = f"{_points(result.score)} of {_points(result.max_score)} points."
+            images.append({"label": _chart_title(t, _), "url": url})
+    message = _("{score} of {most} points.").format(score=_points(result.score), most=_points(result.max_score))
     obj = {"gradable": True, "score": min(max(result.fraction, 0.0), 1.0), "message": message,
            "output": _header(result), "tests": tests, "images": images}
     full = [x["output"] for x in tests]
     for x, text in zip(tests, full):
-        x["output"] = _cut(text, _PL_CUTS[0])
+        x["output"] = _cut(text, _PL_CUTS[0], _)
     dropped = 0
     while images and not _fits(obj):
         images.pop()
         dropped += 1
-        obj["message"] = (f"{message} {dropped} chart(s) left out to stay within PrairieLearn's 1 MB limit; "
-                          f"the runs are written out in the tests' output.")
+        obj["message"] = message + " " + _("{n} chart(s) left out to stay within PrairieLearn's 1 MB limit; the "
+                                           "runs are written out in the tests' output.").format(n=dropped)
     for cut in _PL_CUTS[1:]:
         if _fits(obj):
             break
         for x, text in zip(tests, full):
-            x["output"] = _cut(text, cut)
+            x["output"] = _cut(text, cut, _)
     return _dump(obj)
 
 
@@ -336,6 +374,7 @@ def _x(text) -> str:
 
 def junit(result: GradeResult, after_due_date: bool = False) -> str:
     """JUnit XML: testsuites > one testsuite (this submission) > a testcase per test."""
+    _ = translator(result.lang)
     counts = {"tests": len(result.tests),
               "failures": sum(t.status == "failed" for t in result.tests),
               "errors": sum(t.status == "error" for t in result.tests),
@@ -356,8 +395,8 @@ def junit(result: GradeResult, after_due_date: bool = False) -> str:
         case = ET.SubElement(suite, "testcase", {"classname": _x(student), "name": _x(f"{t.number}. {t.name}"),
                                                   "time": "0"})
         shown = _shown(t, after_due_date)
-        text = _x(_feedback(t, after_due_date) if shown else _withheld(t))
-        summary = _summary(result, t)
+        text = _x(_feedback(t, after_due_date, _) if shown else _withheld(t, _))
+        summary = _summary(result, t, _)
         first = text.splitlines()[0] if shown and text else ""
         message = _x(f"{summary}: {first}" if first else summary)
         if t.status == "failed":
@@ -400,39 +439,42 @@ footer { margin-top: 2rem; border-top: 1px solid #d1d9e0; padding-top: .5rem; wo
 def as_html(result: GradeResult, after_due_date: bool = False) -> str:
     """One submission's feedback as a self-contained HTML page, charts inline."""
     e = html.escape
+    _ = translator(result.lang)
     score = result.score if result.gradable else 0
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+    out = ["<!DOCTYPE html>", f'<html lang="{e(result.lang)}">', "<head>", '<meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
            "style-src 'unsafe-inline'\">",
            f"<title>{e(result.assignment)}: {e(result.student)}</title>", f"<style>\n{_CSS}\n</style>",
            "</head>", "<body>", f"<h1>{e(result.assignment)}</h1>",
            f'<p class="meta">{e(result.student)}: {e(result.submission)}</p>',
-           f'<p class="score">{_points(score)} / {_points(result.max_score)} points'
-           + ("" if result.gradable else " (not gradable: the file does not load)") + "</p>"]
+           '<p class="score">' + e(_("{score} / {most} points").format(score=_points(score),
+                                                                         most=_points(result.max_score)))
+           + ("" if result.gradable else " " + e(_("(not gradable: the file does not load)"))) + "</p>"]
     for t in result.tests:
         s, most = _scores(result, t)
         status = t.status if t.status in ("passed", "failed", "unknown", "error") else "failed"
         shown = _shown(t, after_due_date)
         out.append(f'<section class="test {status}" id="test-{e(t.number)}">')
-        out.append(f'<h2><span class="status">{e(status)}</span><span>{e(t.number)}. {e(t.name)}</span>'
-                   f'<span class="points">{_points(s)} / {_points(most)}</span></h2>')
+        out.append(f'<h2><span class="status">{e(_status_word(status, _))}</span><span>{e(t.number)}. '
+                   f'{e(t.name)}</span><span class="points">{_points(s)} / {_points(most)}</span></h2>')
         if not shown:
-            out.append(f'<p class="note">{e(_withheld(t))}</p>')
+            out.append(f'<p class="note">{e(_withheld(t, _))}</p>')
         else:
-            text = _feedback(t, after_due_date)
+            text = _feedback(t, after_due_date, _)
             if text:
                 out.append(f"<pre>{e(text)}</pre>")
-            url = _chart_url(t) if result.gradable else ""
+            url = _chart_url(t, lang=result.lang) if result.gradable else ""
             if url:
-                alt = e(f"message sequence chart of the run of test {t.number}")
-                out.append(f'<figure><img src="{url}" alt="{alt}">'
-                           f"<figcaption>The run on your table as a message sequence chart: A on the left, "
-                           f"B on the right, time running downwards.</figcaption></figure>")
+                out.append(f'<figure><img src="{url}" alt="{e(_alt(t, _))}">'
+                           "<figcaption>" + e(_("The run on your table as a message sequence chart: A on the left, "
+                                                "B on the right, time running downwards."))
+                           + "</figcaption></figure>")
         out.append("</section>")
-    sub = f"; submission sha256 {e(result.submission_sha256)}" if result.submission_sha256 else ""
-    out.append(f"<footer>tcpcheck {e(result.tool_version)}; reference sha256 {e(result.reference_sha256)}{sub}"
-               "</footer>")
+    sub = ("; " + _("submission sha256 {digest}").format(digest=e(result.submission_sha256))
+           if result.submission_sha256 else "")
+    out.append(f"<footer>tcpcheck {e(result.tool_version)}; "
+               + _("reference sha256 {digest}").format(digest=e(result.reference_sha256)) + f"{sub}</footer>")
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"
 

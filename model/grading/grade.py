@@ -39,6 +39,7 @@ from pathlib import Path
 from ..checker import run as check
 from ..errors import InputError
 from ..explorer import explore
+from ..i18n import N_, property_name, say, translator
 from ..interface import tool_version  # the one version string of every output
 from ..properties import PROPERTIES, acceptable_end, path_of, run_of
 from ..report import trace_json, trace_lines
@@ -192,15 +193,18 @@ class Prepared:
             pass  # no cache: the next run computes the reference's side again
 
 
-def prove(table, jobs: int | None = None) -> list[dict]:
+def prove(table, jobs: int | None = None, lang: str = "en") -> list[dict]:
     """The z3 obligations on ``table``, through the ``tcpcheck.provers`` entry
-    point (model/ never imports proofs/)."""
+    point (model/ never imports proofs/); counterexamples said in ``lang``."""
     from importlib.metadata import entry_points
     found = [ep for ep in entry_points(group="tcpcheck.provers") if ep.name == "obligations"]
     if not found:
         raise InputError("a prove test needs tcpcheck's proofs (the tcpcheck.provers entry point); "
                          "reinstall tcpcheck")
-    return found[0].load()(table, timeout=10.0, jobs=jobs or min(2, os.cpu_count() or 1))
+    fn = found[0].load()
+    if lang == "en":
+        return fn(table, timeout=10.0, jobs=jobs or min(2, os.cpu_count() or 1))
+    return fn(table, timeout=10.0, jobs=jobs or min(2, os.cpu_count() or 1), lang=lang)
 
 
 def cache_path(key: str) -> Path | None:
@@ -246,13 +250,19 @@ def grade_file(prepared: Prepared, path: str | Path, student: str | None = None)
 def _result(prepared: Prepared, submission: str, student: str, gradable: bool, messages, tests) -> GradeResult:
     a = prepared.assignment
     return GradeResult(a.title, submission, student, gradable, list(messages), tests, tool_version(),
-                       a.reference_sha256)
+                       a.reference_sha256, lang=a.lang)
+
+
+def _tr(prepared: Prepared):
+    """The translator of the assignment's language (``_`` of every feedback text)."""
+    return translator(prepared.assignment.lang)
 
 
 def _not_gradable(prepared, submission, student, digest, messages) -> GradeResult:
-    r = stand_in(prepared, submission, student, "failed", "the table loads",
-                 "Your table could not be read, so nothing else was graded:\n" + "\n".join(messages),
-                 False, "does-not-load", "your table does not load", messages)
+    _ = _tr(prepared)
+    r = stand_in(prepared, submission, student, "failed", _("the table loads"),
+                 _("Your table could not be read, so nothing else was graded:") + "\n" + "\n".join(messages),
+                 False, "does-not-load", _("your table does not load"), messages)
     r.submission_sha256 = digest
     return r
 
@@ -271,28 +281,31 @@ def stand_in(prepared: Prepared, submission: str, student: str, status: str, hea
     """A result for a submission that was not (or could not be) graded: a
     first test ``headline`` saying why, and every planned test ``status`` with
     no points.  ``reason`` (a short code) goes into that first test's details."""
+    _ = _tr(prepared)
     tests = [TestResult("0", headline, "loads", 0, 0, "failed" if not gradable else status, "visible",
                         message, details={"reason": reason})]
     for n, (name, kind, points, visibility, cfg) in enumerate(planned_tests(prepared), 1):
         tests.append(TestResult(str(n), name, kind, points, 0, status, visibility,
-                                f"not graded: {short} (see '{headline}')", cfg))
+                                _("not graded: {why} (see '{test}')").format(why=short, test=headline), cfg))
     return _result(prepared, submission, student, gradable,
                    messages if messages is not None else ([message] if not gradable else []), tests)
 
 
 def _expanded(prepared: Prepared, tests: list[Test]) -> list[tuple[Test, str, float, str | None]]:
     """Each graded test: (entry, name, points, property name or None)."""
+    _ = _tr(prepared)
     out = []
     for t in tests:
         if t.kind == "rows":
-            out.append((t, t.name or "the table, cell by cell", t.points, None))
+            out.append((t, t.name or _("the table, cell by cell"), t.points, None))
         elif t.kind == "behaviour":
-            out.append((t, t.name or f"behaviour in configuration '{t.configuration}'", t.points, None))
+            out.append((t, t.name or _("behaviour in configuration '{configuration}'").format(
+                configuration=t.configuration), t.points, None))
         elif t.kind == "prove":
             names = [o["name"] for o in prepared.reference_proofs()]
             for name in names:
-                label = f"{t.name}: " if t.name else "proof: "
-                out.append((t, f"{label}{name}", t.points / len(names), name))
+                label = f"{t.name}: " if t.name else _("proof: ")
+                out.append((t, f"{label}{_(name, 'obligation')}", t.points / len(names), name))
         else:
             names = t.properties
             if names is None:
@@ -301,21 +314,23 @@ def _expanded(prepared: Prepared, tests: list[Test]) -> list[tuple[Test, str, fl
             share = t.points / len(names) if names else 0
             for name in names:
                 label = f"{t.name}: " if t.name else ""
-                out.append((t, f"{label}'{name}' in configuration '{t.configuration}'", share, name))
+                out.append((t, label + _("'{property}' in configuration '{configuration}'").format(
+                    property=property_name(name, _.lang), configuration=t.configuration), share, name))
     return out
 
 
 def grade_table(prepared: Prepared, table, submission: str = "", student: str = "") -> GradeResult:
     """Grade a loaded rule table against the assignment."""
     a = prepared.assignment
+    _ = _tr(prepared)
     messages = []
     missing = getattr(table, "missing", ())
     if missing:
         cells = ", ".join(f"{table.rules[i].state} / {table.rules[i].event}" for i in missing)
-        messages.append(f"{submission}: {len(missing)} cell(s) have no row and are marked wrong "
-                        f"(graded as if the segment were ignored): {cells}")
-    tests = [TestResult("0", "the table loads", "loads", 0, 0, "passed", "visible",
-                        "Your table loads." + (f"\n{messages[0]}" if messages else ""))]
+        messages.append(_("{file}: {n} cell(s) have no row and are marked wrong (graded as if the segment were "
+                          "ignored): {cells}").format(file=submission, n=len(missing), cells=cells))
+    tests = [TestResult("0", _("the table loads"), "loads", 0, 0, "passed", "visible",
+                        _("Your table loads.") + (f"\n{messages[0]}" if messages else ""))]
     checks: dict = {}  # configuration -> the submission's check (or the exception it ended in), run once
     fired: set[int] = set()  # the submission's rules that fired in the behaviour searches
     graded = list(enumerate(_expanded(prepared, a.tests), 1))
@@ -335,15 +350,16 @@ def grade_table(prepared: Prepared, table, submission: str = "", student: str = 
                 else:
                     res = _property(prepared, table, t, points, prop, checks)
         except (TestTimeout, BudgetExceeded) as exc:
-            what = (f"the state budget ({a.max_states:,} states)" if isinstance(exc, BudgetExceeded)
-                    and str(exc) == "states" else f"the time budget ({a.seconds:g} s)")
+            what = (_("the state budget ({n} states)").format(n=f"{a.max_states:,}")
+                    if isinstance(exc, BudgetExceeded) and str(exc) == "states"
+                    else _("the time budget ({seconds} s)").format(seconds=f"{a.seconds:g}"))
             res = TestResult("", "", t.kind, points, 0, "unknown",
-                             output=f"unknown: this test needed more than {what}; it earns no points. "
-                                    f"Tell your instructor.")
+                             output=_("unknown: this test needed more than {what}; it earns no points. "
+                                      "Tell your instructor.").format(what=what))
         except Exception as exc:  # noqa: BLE001 - a result is always written
             res = TestResult("", "", t.kind, points, 0, "error",
-                             output=f"the grader failed on this test ({type(exc).__name__}: {exc}); it earns "
-                                    f"no points. Tell your instructor.")
+                             output=_("the grader failed on this test ({error}); it earns no points. Tell your "
+                                      "instructor.").format(error=f"{type(exc).__name__}: {exc}"))
         res.number, res.name, res.visibility = str(n), name, t.visibility
         res.configuration = t.configuration
         results[n] = res
@@ -364,6 +380,7 @@ def _status(score: float, points: float) -> str:
 
 
 def _rows(prepared: Prepared, table, t: Test, points: float, fired: set[int]) -> TestResult:
+    _ = _tr(prepared)
     cells = compare_cells(prepared.assignment.reference, table)
     ref_rules = prepared.assignment.reference.rules
     exercised_cells = ({(ref_rules[i].state, ref_rules[i].event) for i in prepared.exercised()}
@@ -373,36 +390,40 @@ def _rows(prepared: Prepared, table, t: Test, points: float, fired: set[int]) ->
     wrong = [c for c in cells if not c.right]
     lines = []
     if t.feedback != "pass-fail":
-        lines.append(f"{right} of {len(cells)} cells are right ({100 * right / len(cells):.0f}%).")
+        lines.append(_("{right} of {n} cells are right ({percent}%).").format(
+            right=right, n=len(cells), percent=f"{100 * right / len(cells):.0f}"))
     details: dict = {"cells": len(cells), "right": right}
     expected = []
     if t.feedback in ("run", "expected") and wrong:
-        lines.append("Cells that differ from the reference (state / event: your row):")
+        lines.append(_("Cells that differ from the reference (state / event: your row):"))
         listed = []
         for c in wrong:
-            only = "" if (c.state, c.event) in exercised_cells else "  [checked by row only: no configuration exercises it]"
-            where = ", ".join(c.where) if c.where else "no row"
-            what = {"missing": "your table has no row for it", "extra": "your table has a row the reference has not",
-                    "differs": f"yours: {c.yours}"}[c.status]
+            only = "" if (c.state, c.event) in exercised_cells else "  " + _(
+                "[checked by row only: no configuration exercises it]")
+            where = ", ".join(c.where) if c.where else _("no row")
+            what = {"missing": _("your table has no row for it"),
+                    "extra": _("your table has a row the reference has not"),
+                    "differs": _("yours: {row}").format(row=c.yours)}[c.status]
             lines.append(f"  {c.describe()} ({where}): {what}{only}")
             listed.append({"state": c.state, "event": c.event, "status": c.status, "where": list(c.where),
                            "yours": c.yours, "by_row_only": bool(only)})
-            expected.append(f"  {c.describe()}: " + ("the reference has no row for it" if c.status == "extra"
-                                                     else f"the reference does {c.expected}"))
+            expected.append(f"  {c.describe()}: " + (_("the reference has no row for it") if c.status == "extra"
+                                                     else _("the reference does {row}").format(row=c.expected)))
         details["wrong"] = listed
     elif t.feedback == "test" and wrong:
         details["wrong"] = len(wrong)
     return TestResult("", "", "rows", points, score, _status(score, points), output="\n".join(lines),
                       details=details,
-                      expected=("The reference's cells:\n" + "\n".join(expected)) if t.feedback == "expected" else "")
+                      expected=(_("The reference's cells:") + "\n" + "\n".join(expected))
+                      if t.feedback == "expected" else "")
 
 
-def _describe_effect(who: str, step, after) -> str:
-    sent = ", ".join(describe_segment(q) for q in step.sent) or "nothing"
-    return f"{who} ends in {getattr(after, who).state} and sends {sent}"
+def _describe_effect(who: str, step, after, _) -> str:
+    sent = ", ".join(describe_segment(q) for q in step.sent) or _("nothing")
+    return _("{who} ends in {state} and sends {sent}").format(who=who, state=getattr(after, who).state, sent=sent)
 
 
-def _rows_named(table, step, reference) -> list[str]:
+def _rows_named(table, step, reference, _) -> list[str]:
     """The submission's rows that made a step, those that differ from the reference's first."""
     rules = [table.rules[i] for i in step.rules]
     differing = []
@@ -410,26 +431,32 @@ def _rows_named(table, step, reference) -> list[str]:
         ref = reference.lookup(r.state, r.event, r.qualifier == "passive")
         if ref is None or (ref.actions, ref.to) != (r.actions, r.to) or r.id in getattr(table, "missing", ()):
             differing.append(r)
-    return [_row_text(table, r) for r in (differing or rules)]
+    return [_row_text(table, r, _) for r in (differing or rules)]
 
 
-def _row_text(table, r) -> str:
+def _row_text(table, r, _) -> str:
     """A submission's row as feedback names it: file:line and the rule, or the blank it fills."""
     if r.id in getattr(table, "missing", ()):
-        return f"no row for '{r.event}' in {r.state} (a blank: graded as ignoring the segment)"
+        return _("no row for '{event}' in {state} (a blank: graded as ignoring the segment)").format(
+            event=r.event, state=r.state)
     return f"{r.where}: {r.describe()}"
 
 
-def _cause_text(cause: tuple) -> str:
+def _cause_text(cause: tuple, _) -> str:
     if cause[1] in ("call", "timer"):
-        return f"{cause[0]}: {cause[2]}"
+        return _("{actor}: {event}", "trace").format(actor=cause[0], event=_(cause[2], "event"))
     if cause[1] == "rcv":
-        return f"{cause[0]} receives {describe_segment(cause[2])}"
-    return f"the network {'loses' if cause[1] == 'lose' else 'duplicates'} {describe_segment(cause[3])} ({cause[2]})"
+        return _("{actor} receives {segment}").format(actor=cause[0], segment=describe_segment(cause[2]))
+    if cause[1] == "lose":
+        return _("the network loses {segment} ({direction})").format(segment=describe_segment(cause[3]),
+                                                                      direction=cause[2])
+    return _("the network duplicates {segment} ({direction})").format(segment=describe_segment(cause[3]),
+                                                                       direction=cause[2])
 
 
 def _behaviour(prepared: Prepared, table, t: Test, points: float, fired: set[int]) -> TestResult:
     a = prepared.assignment
+    _ = _tr(prepared)
     cfg = a.configurations[t.configuration]
     n = prepared.reference_states(t.configuration)
     c = compare(Model(cfg, a.reference), Model(cfg, table), prepared.reference_transitions(t.configuration),
@@ -442,17 +469,23 @@ def _behaviour(prepared: Prepared, table, t: Test, points: float, fired: set[int
     if d is None:
         return TestResult("", "", "behaviour", points, points, "passed",
                           output="" if t.feedback == "pass-fail" else
-                          f"No run of configuration '{t.configuration}' tells your table from the reference "
-                          f"({n:,} states).", details=details)
+                          _("No run of configuration '{configuration}' tells your table from the reference "
+                            "({n} states).").format(configuration=t.configuration, n=f"{n:,}"), details=details)
     # rounded down, so that a difference is never shown as full agreement or full points
     score = _floor(points * c.agreement, 2) if c.complete else 0.0
     lines = []
     if t.feedback != "pass-fail":
-        lines.append(f"Your table behaves differently in configuration '{t.configuration}': agreement "
-                     f"{_floor(100 * c.agreement, 1):.1f}%. It takes {c.agreed:,} of the reference's "
-                     f"{c.reference_transitions:,} steps (from {n:,} states) the same way and never differently"
-                     + (f", and has {c.extra:,} step(s) the reference cannot take" if c.extra else "")
-                     + f"; the shortest run that shows a difference has {len(d.path)} steps.")
+        facts = {"configuration": t.configuration, "agreement": f"{_floor(100 * c.agreement, 1):.1f}",
+                 "agreed": f"{c.agreed:,}", "steps": f"{c.reference_transitions:,}", "n": f"{n:,}",
+                 "extra": f"{c.extra:,}", "length": len(d.path)}
+        lines.append((_("Your table behaves differently in configuration '{configuration}': agreement {agreement}%. "
+                        "It takes {agreed} of the reference's {steps} steps (from {n} states) the same way and "
+                        "never differently, and has {extra} step(s) the reference cannot take; the shortest run "
+                        "that shows a difference has {length} steps.") if c.extra else
+                      _("Your table behaves differently in configuration '{configuration}': agreement {agreement}%. "
+                        "It takes {agreed} of the reference's {steps} steps (from {n} states) the same way and "
+                        "never differently; the shortest run that shows a difference has {length} steps."))
+                     .format(**facts))
     run = None
     expected = ""
     if t.feedback in ("run", "expected"):
@@ -462,32 +495,34 @@ def _behaviour(prepared: Prepared, table, t: Test, points: float, fired: set[int
         who = d.cause[0]
         if d.kind == "differs":
             step, after = d.yours
-            rows = _rows_named(table, step, a.reference)
-            lines.append(f"Step {k}: {_cause_text(d.cause)}: with your table {_describe_effect(who, step, after)}; "
-                         f"the reference does otherwise. Your row(s): {'; '.join(rows)}")
+            rows = _rows_named(table, step, a.reference, _)
+            lines.append(_("Step {k}: {cause}: with your table {effect}; the reference does otherwise. Your "
+                           "row(s): {rows}").format(k=k, cause=_cause_text(d.cause, _),
+                                                    effect=_describe_effect(who, step, after, _),
+                                                    rows="; ".join(rows)))
             details["rows"] = rows
         elif d.kind == "missing":
             state = getattr(d.path[-1][1], who).state if who != "network" else ""
-            lines.append(f"Step {k}: {_cause_text(d.cause)} cannot happen with your table in {state}: it has no "
-                         f"row for it, and the reference has one.")
+            lines.append(_("Step {k}: {cause} cannot happen with your table in {state}: it has no row for it, and "
+                           "the reference has one.").format(k=k, cause=_cause_text(d.cause, _), state=state))
         else:
             step, after = d.yours
-            rows = _rows_named(table, step, a.reference)
-            lines.append(f"Step {k}: {_cause_text(d.cause)} happens with your table ({'; '.join(rows)}), "
-                         f"but cannot happen with the reference here.")
+            rows = _rows_named(table, step, a.reference, _)
+            lines.append(_("Step {k}: {cause} happens with your table ({rows}), but cannot happen with the "
+                           "reference here.").format(k=k, cause=_cause_text(d.cause, _), rows="; ".join(rows)))
             details["rows"] = rows
-        lines.append("The shortest run that tells them apart, on your table:")
-        lines.extend(trace_lines(path, table))
+        lines.append(_("The shortest run that tells them apart, on your table:"))
+        lines.extend(trace_lines(path, table, a.lang))
         details["step"] = k
         if d.expected is not None:
             step, after = d.expected
             ref_rows = [f"{a.reference.rules[i].where}: {a.reference.rules[i].describe()}" for i in step.rules]
-            expected = (f"Step {k} with the reference: {_describe_effect(who, step, after)} "
-                        f"({'; '.join(ref_rows)}).")
+            expected = _("Step {k} with the reference: {effect} ({rows}).").format(
+                k=k, effect=_describe_effect(who, step, after, _), rows="; ".join(ref_rows))
         else:
-            expected = f"Step {k} cannot happen with the reference."
+            expected = _("Step {k} cannot happen with the reference.").format(k=k)
     if not c.complete:
-        lines.append("The search stopped at the state budget, so this test earns no points.")
+        lines.append(_("The search stopped at the state budget, so this test earns no points."))
     return TestResult("", "", "behaviour", points, score, "failed" if c.complete else "unknown",
                       output="\n".join(lines), details=details, run=run,
                       expected=expected if t.feedback == "expected" else "")
@@ -511,41 +546,58 @@ def _submission_check(prepared: Prepared, table, name: str, checks: dict):
 
 def _property(prepared: Prepared, table, t: Test, points: float, name: str, checks: dict) -> TestResult:
     a = prepared.assignment
+    _ = _tr(prepared)
+    said = property_name(name, a.lang)
     ref = prepared.reference_verdicts(t.configuration)[name]
     if ref != "holds":
         return TestResult("", "", "property", points, points, "passed",
                           output="" if t.feedback == "pass-fail" else
-                          f"The reference table itself violates '{name}' in this configuration, so it is not "
-                          f"held against you.", details={"reference": ref})
+                          _("The reference table itself violates '{property}' in this configuration, so it is "
+                            "not held against you.").format(property=said), details={"reference": ref})
     prop = next(p for p in PROPERTIES if p.name == name)
     r = _submission_check(prepared, table, t.configuration, checks)
     v = next(v for v in r.verdicts if v.name == name)
     details = {"verdict": v.verdict, "reference": ref}
     if v.verdict == "holds":
         return TestResult("", "", "property", points, points, "passed",
-                          output="" if t.feedback == "pass-fail" else f"'{name}' holds on your table.",
+                          output="" if t.feedback == "pass-fail" else
+                          _("'{property}' holds on your table.").format(property=said),
                           details=details)
     if v.verdict == "unknown":
         return TestResult("", "", "property", points, 0, "unknown",
-                          output=f"unknown: the check of '{name}' did not finish within the state budget "
-                                 f"({a.max_states:,} states); it earns no points.", details=details)
-    lines = [] if t.feedback == "pass-fail" else [f"'{name}' is violated on your table: {v.detail}."]
+                          output=_("unknown: the check of '{property}' did not finish within the state budget "
+                                   "({n} states); it earns no points.").format(property=said, n=f"{a.max_states:,}"),
+                          details=details)
+    lines = [] if t.feedback == "pass-fail" else [
+        _("'{property}' is violated on your table: {why}.").format(property=said, why=say(v.detail, a.lang))]
     if t.feedback == "test":
-        lines.append(f"It says: {prop.statement}")
+        lines.append(_("It says: {statement}").format(statement=_statement(prop, _)))
     run = None
     if t.feedback in ("run", "expected"):
         path = path_of(r.exploration, v)
         if path:
             run = trace_json(path, table)
             details.update(_chart_marks(r.exploration, v, path))
-            lines.append("The shortest run that shows it, on your table:")
-            lines.extend(trace_lines(path, table))
-            fired = sorted({i for step, _ in path[1:] for i in step.rules})
-            rows = _rows_differing(table, a.reference, fired)
+            lines.append(_("The shortest run that shows it, on your table:"))
+            lines.extend(trace_lines(path, table, a.lang))
+            fired = sorted({i for step, _s in path[1:] for i in step.rules})
+            rows = _rows_differing(table, a.reference, fired, _)
             if rows:
-                lines.append("Rows of yours on this run that differ from the reference: " + "; ".join(rows))
+                lines.append(_("Rows of yours on this run that differ from the reference: {rows}").format(
+                    rows="; ".join(rows)))
                 details["rows"] = rows
     return TestResult("", "", "property", points, 0, "failed", output="\n".join(lines), details=details, run=run)
+
+
+#: The statement of each reachability property, one per state (the others' statements are their own).
+_REACHES = N_("Some endpoint reaches {state}.", "statement")
+
+
+def _statement(prop, _) -> str:
+    """A property's statement in the language of ``_``."""
+    if prop.kind == "reachability":
+        return _(_REACHES, "statement").format(state=prop.name.removesuffix(" is reachable"))
+    return _(prop.statement, "statement")
 
 
 def _chart_marks(x, v, path) -> dict:
@@ -562,15 +614,19 @@ def _chart_marks(x, v, path) -> dict:
 
 def _proof(prepared: Prepared, table, t: Test, points: float, name: str, checks: dict) -> TestResult:
     """One z3 obligation on the submission, against the reference's verdict."""
+    _ = _tr(prepared)
+    said = _(name, "obligation")
     ref = next(o for o in prepared.reference_proofs() if o["name"] == name)
     if ref["verdict"] != "proved":
         return TestResult("", "", "prove", points, points, "passed",
                           output="" if t.feedback == "pass-fail" else
-                          f"The reference table itself is not proved to satisfy '{name}' ({ref['verdict']}), "
-                          f"so it is not held against you.", details={"reference": ref["verdict"]})
+                          _("The reference table itself is not proved to satisfy '{obligation}' ({verdict}), so "
+                            "it is not held against you.").format(obligation=said,
+                                                                  verdict=_(ref["verdict"], "proof")),
+                          details={"reference": ref["verdict"]})
     if "prove" not in checks:
         try:
-            checks["prove"] = {o["name"]: o for o in prove(table)}
+            checks["prove"] = {o["name"]: o for o in prove(table, lang=prepared.assignment.lang)}
         except TestTimeout as exc:
             checks["prove"] = exc
     if isinstance(checks["prove"], Exception):
@@ -579,27 +635,30 @@ def _proof(prepared: Prepared, table, t: Test, points: float, name: str, checks:
     details = {"verdict": o["verdict"], "reference": ref["verdict"]}
     if o["verdict"] == "proved":
         return TestResult("", "", "prove", points, points, "passed",
-                          output="" if t.feedback == "pass-fail" else f"Proved on your table: {o['statement']}",
+                          output="" if t.feedback == "pass-fail" else
+                          _("Proved on your table: {statement}").format(statement=_(o["statement"], "obligation")),
                           details=details)
     if o["verdict"] != "refuted":
         return TestResult("", "", "prove", points, 0, "unknown",
-                          output=f"unknown: z3 could not decide '{name}' on your table ({o['reason'] or 'timeout'}); "
-                                 f"it earns no points.", details=details)
-    lines = [] if t.feedback == "pass-fail" else [f"Refuted on your table: {o['statement']}"]
+                          output=_("unknown: z3 could not decide '{obligation}' on your table ({reason}); it earns "
+                                   "no points.").format(obligation=said, reason=o["reason"] or _("timeout")),
+                          details=details)
+    lines = [] if t.feedback == "pass-fail" else [
+        _("Refuted on your table: {statement}").format(statement=_(o["statement"], "obligation"))]
     if t.feedback in ("run", "expected"):
-        lines.append("z3's counterexample, one step of your table (X is the endpoint that moves, Y its peer):")
+        lines.append(_("z3's counterexample, one step of your table (X is the endpoint that moves, Y its peer):"))
         lines.extend(f"  {x}" for x in o["counterexample"])
         details["counterexample"] = o["counterexample"]
     return TestResult("", "", "prove", points, 0, "failed", output="\n".join(lines), details=details)
 
 
-def _rows_differing(table, reference, ids) -> list[str]:
+def _rows_differing(table, reference, ids, _) -> list[str]:
     out = []
     for i in ids:
         r = table.rules[i]
         ref = reference.lookup(r.state, r.event, r.qualifier == "passive")
         if ref is None or (ref.actions, ref.to) != (r.actions, r.to) or i in getattr(table, "missing", ()):
-            out.append(_row_text(table, r))
+            out.append(_row_text(table, r, _))
     return out
 
 
@@ -609,19 +668,20 @@ def _grade_answers(prepared: Prepared, p: Path, student: str, digest: str) -> Gr
     from .questions import grade_answers, load_answers
 
     a = prepared.assignment
+    _ = _tr(prepared)
     try:
         answers = load_answers(p, a.questions)
     except InputError as exc:
         messages = list(getattr(exc, "errors", None) or str(exc).splitlines())
-        r = stand_in(prepared, str(p), student, "failed", "the answer file loads",
-                     "Your answer file could not be read, so nothing was graded:\n" + "\n".join(messages),
-                     False, "does-not-load", "your answer file does not load", messages)
+        r = stand_in(prepared, str(p), student, "failed", _("the answer file loads"),
+                     _("Your answer file could not be read, so nothing was graded:") + "\n" + "\n".join(messages),
+                     False, "does-not-load", _("your answer file does not load"), messages)
         r.submission_sha256 = digest
         return r
     warnings = list(answers.warnings)
-    tests = [TestResult("0", "the answer file loads", "loads", 0, 0, "passed", "visible",
-                        "\n".join(["Your answer file loads.", *warnings]))]
-    tests += grade_answers(a.questions, answers, a.feedback, first_number=1)
+    tests = [TestResult("0", _("the answer file loads"), "loads", 0, 0, "passed", "visible",
+                        "\n".join([_("Your answer file loads."), *warnings]))]
+    tests += grade_answers(a.questions, answers, a.feedback, first_number=1, lang=a.lang)
     r = _result(prepared, str(p), student, True, warnings, tests)
     r.submission_sha256 = digest
     return r

@@ -139,7 +139,7 @@ from pathlib import Path
 
 from ..config import Config
 from ..errors import InputError, closest
-from ..i18n import canonical_property, property_names
+from ..i18n import canonical_property, property_name, property_names, translator
 from ..explorer import Exploration, explore, find_path
 from ..properties import PROPERTIES, Property, acceptable_end, check_properties, path_of
 from ..report import trace_json
@@ -196,18 +196,20 @@ def _did_you_mean(word: str, options) -> str:
     return f" (did you mean '{close}'?)" if close else ""
 
 
-def _describe_value(value) -> str:
+def _describe_value(value, _=None) -> str:
+    """A value of an answer file as a message names it, in the language of ``_``."""
+    _ = _ or translator("en")
     if isinstance(value, bool):
-        return f"the boolean {str(value).lower()}"
+        return _("the boolean {value}").format(value=str(value).lower())
     if isinstance(value, (int, float)):
-        return f"the number {value}"
+        return _("the number {value}").format(value=value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)  # a Chinese name as written
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "a table"
-    return f"a {type(value).__name__}"
+        return _("a table")
+    return _("a value of type {type}").format(type=type(value).__name__)
 
 
 # --- state names -------------------------------------------------------------------
@@ -699,24 +701,26 @@ class _Context:
         return self.scenario_runs[key]
 
 
-def _fmt_steps(q_steps) -> str:
-    return f"the given {len(q_steps)} step(s)"
-
-
-def _describe(q: Question) -> str:
-    where = (f"scenario '{q.scenario}'" if q.scenario else _fmt_steps(q.steps))
+def _describe(q: Question, lang: str = "en") -> str:
+    """What question ``q`` asks, generated from its keys, in ``lang``."""
+    _ = translator(lang)
+    where = (_("scenario '{scenario}'").format(scenario=q.scenario) if q.scenario
+             else _("the given {n} step(s)").format(n=len(q.steps)))
     if q.upto_segment:
-        where = f"segment {q.upto_segment} of {where}"
-    conf = f" in configuration '{q.configuration}'" if q.configuration else ""
+        where = _("segment {n} of {run}").format(n=q.upto_segment, run=where)
+    conf = _(" in configuration '{configuration}'").format(configuration=q.configuration) if q.configuration else ""
     if q.ask == "state-after":
-        return f"which state each endpoint is in after {where}{conf}"
+        return _("which state each endpoint is in after {run}{configuration}").format(run=where, configuration=conf)
     if q.ask == "segment":
-        what = "SEQ, ACK and control bits" if q.ask_flags else "SEQ and ACK"
-        return f"the {what} of segment {q.segment} of {where}{conf}"
+        what = _("SEQ, ACK and control bits") if q.ask_flags else _("SEQ and ACK")
+        return _("the {what} of segment {n} of {run}{configuration}").format(
+            what=what, n=q.segment, run=where, configuration=conf)
     if q.ask == "reachable":
-        return f"the states {q.endpoint} can still reach once {q.unplugged} is unplugged after {where}{conf}"
-    run = " (with a run that shows it)" if q.with_run else ""
-    return f"whether '{q.property}' holds{conf}{run}"
+        return _("the states {endpoint} can still reach once {unplugged} is unplugged after {run}{configuration}").format(
+            endpoint=q.endpoint, unplugged=q.unplugged, run=where, configuration=conf)
+    run = _(" (with a run that shows it)") if q.with_run else ""
+    return _("whether '{property}' holds{configuration}{run}").format(
+        property=property_name(q.property, lang), configuration=conf, run=run)
 
 
 def _flags_text(seg: Segment) -> str:
@@ -1087,43 +1091,45 @@ def _settle_claim(q: Question, ctx: _Context, err) -> None:
 
 # --- checking a student's run of a claim -------------------------------------------------
 
-def _shows(q: Question, run: Run) -> str | None:
+def _shows(q: Question, run: Run, _=None) -> str | None:
     """None if the replayed ``run`` shows the reference's verdict on q's property,
-    else why not."""
+    else why not (in the language of ``_``)."""
+    _ = _ or translator("en")
     prop = _PROPERTY[q.property]
-    states = [s for _, s in run.path]
+    said = property_name(q.property, _.lang)
+    states = [s for _s, s in run.path]
     end = states[-1]
-    at = f"(it ends with A in {end.A.state}, B in {end.B.state})"
+    at = _("(it ends with A in {a}, B in {b})").format(a=end.A.state, b=end.B.state)
     if prop.kind == "invariant":
         if any(prop.test(s) is not None for s in states):
             return None
-        return f"no state of the run breaks '{q.property}' {at}"
+        return _("no state of the run breaks '{property}' {at}").format(property=said, at=at)
     if prop.kind == "step":
-        if any(prop.test(a, st, b) is not None for (_, a), (st, b) in zip(run.path, run.path[1:])):
+        if any(prop.test(a, st, b) is not None for (_s, a), (st, b) in zip(run.path, run.path[1:])):
             return None
-        return f"no step of the run breaks '{q.property}'"
+        return _("no step of the run breaks '{property}'").format(property=said)
     if prop.kind == "reachability":
         if any(prop.test(s) is None for s in states):
             return None
-        return f"no state of the run is one that '{q.property}' asks for {at}"
+        return _("no state of the run is one that '{property}' asks for {at}").format(property=said, at=at)
     stuck = not q.model.successors(run.ids[-1])
     if prop.kind == "deadlock":
         if not stuck:
-            return f"the run does not end in a stuck state: steps are still possible {at}"
+            return _("the run does not end in a stuck state: steps are still possible {at}").format(at=at)
         if acceptable_end(end):
-            return f"the run ends in an acceptable end, not a deadlock {at}"
+            return _("the run ends in an acceptable end, not a deadlock {at}").format(at=at)
         return None
     # liveness: a run that stops, in which Q never holds again after some P-state
     if not stuck:
-        return f"the run does not end in a state without successors {at}, so a fair run may go on"
+        return _("the run does not end in a state without successors {at}, so a fair run may go on").format(at=at)
     for p, qq in prop.test:
         later_q = False
         for s in reversed(states):
             later_q = later_q or qq(s)
             if p(s) and not later_q:
                 return None
-    return (f"the run gets to what '{q.property}' promises (or never needs it), so it is no "
-            f"counterexample {at}")
+    return _("the run gets to what '{property}' promises (or never needs it), so it is no counterexample "
+             "{at}").format(property=said, at=at)
 
 
 # --- answer files ------------------------------------------------------------------------
@@ -1294,9 +1300,13 @@ def _ctl(value) -> frozenset | None:
     return frozenset(out)
 
 
-def _judge(q: Question, table: dict, answers: Answers) -> list[_Part]:
-    """Each part of q's answer, judged against the expected answer."""
+def _judge(q: Question, table: dict, answers: Answers, lang: str = "en") -> list[_Part]:
+    """Each part of q's answer, judged against the expected answer; its texts in ``lang``."""
+    _ = translator(lang)
     name = answers.name
+
+    def value_of(v):
+        return _describe_value(v, _)
     parts: list[_Part] = []
 
     def line(key):
@@ -1308,16 +1318,16 @@ def _judge(q: Question, table: dict, answers: Answers) -> list[_Part]:
     if q.ask == "state-after":
         for w in ENDPOINTS:
             value, k = _lookup(table, w)
-            p = _Part(w, f"the state of {w}", 0.5, 0.0, k is not None, line=line(k or w))
+            p = _Part(w, _("the state of {endpoint}").format(endpoint=w), 0.5, 0.0, k is not None, line=line(k or w))
             if k is not None:
                 st = state_name(value)
                 if st is None:
                     if isinstance(value, str):
-                        p.problem = problem(k, f"{_describe_value(value)} is not one of the eleven states"
-                                               f"{_did_you_mean(value.upper().replace('-', '_'), STATES)}")
+                        p.problem = problem(k, _("{value} is not one of the eleven states").format(value=value_of(value))
+                                           + _did_you_mean(value.upper().replace('-', '_'), STATES))
                     else:
-                        p.problem = problem(k, f"expected a state name in quotes such as \"FIN_WAIT_2\", "
-                                               f"not {_describe_value(value)}")
+                        p.problem = problem(k, _("expected a state name in quotes such as \"FIN_WAIT_2\", not {value}").format(
+                            value=value_of(value)))
                 elif st == q.expected[w]:
                     p.right = 1.0
             parts.append(p)
@@ -1325,52 +1335,52 @@ def _judge(q: Question, table: dict, answers: Answers) -> list[_Part]:
         keys = q.keys()
         for key in keys:
             value, k = _lookup(table, key)
-            label = {"SEQ": "the SEQ", "ACK": "the ACK", "CTL": "the control bits"}[key]
+            label = {"SEQ": _("the SEQ"), "ACK": _("the ACK"), "CTL": _("the control bits")}[key]
             p = _Part(key, label, 1.0 / len(keys), 0.0, k is not None, line=line(k or key))
             if k is not None:
                 want = q.expected[key]
                 if key == "SEQ":
                     got = _number(value)
                     if got is None:
-                        p.problem = problem(k, f"expected a sequence number such as 4294967295, "
-                                               f"not {_describe_value(value)}")
+                        p.problem = problem(k, _("expected a sequence number such as 4294967295, not {value}").format(
+                            value=value_of(value)))
                 elif key == "ACK":
                     got = _number(value)
                     if got is None and isinstance(value, str) and value.strip().lower() in (
                             "none", "no", "-", "n/a", "no ack", "nothing"):
                         got = "none"
                     if got is None:
-                        p.problem = problem(k, f"expected an acknowledgment number such as 301, or "
-                                               f"\"none\", not {_describe_value(value)}")
+                        p.problem = problem(k, _("expected an acknowledgment number such as 301, or \"none\", not "
+                                                 "{value}").format(value=value_of(value)))
                 else:
                     got = _ctl(value)
                     want = frozenset(f for f in want.split(",") if f)
                     if got is None:
-                        p.problem = problem(k, f"expected control bits such as \"FIN,ACK\", not "
-                                               f"{_describe_value(value)}")
+                        p.problem = problem(k, _("expected control bits such as \"FIN,ACK\", not {value}").format(
+                            value=value_of(value)))
                 if got is not None and got == want:
                     p.right = 1.0
             parts.append(p)
     elif q.ask == "reachable":
         value, k = _lookup(table, "states")
-        p = _Part("states", "the states", 1.0, 0.0, k is not None, line=line(k or "states"))
+        p = _Part("states", _("the states"), 1.0, 0.0, k is not None, line=line(k or "states"))
         if k is not None:
             items = value
             if isinstance(items, str):
                 items = [x for x in re.split(r"[\s,;]+", items) if x]
             if not isinstance(items, list):
-                p.problem = problem(k, f"expected a list of state names such as [\"FIN_WAIT_1\", "
-                                       f"\"CLOSED\"], not {_describe_value(value)}")
+                p.problem = problem(k, _("expected a list of state names such as [\"FIN_WAIT_1\", \"CLOSED\"], not "
+                                     "{value}").format(value=value_of(value)))
             else:
                 chosen, bad = set(), []
                 for x in items:
                     st = state_name(x)
                     if st is None:
-                        bad.append(_describe_value(x))
+                        bad.append(value_of(x))
                     else:
                         chosen.add(st)
                 if bad:
-                    p.problem = problem(k, f"not state names, left out: {', '.join(bad)}")
+                    p.problem = problem(k, _("not state names, left out: {values}").format(values=", ".join(bad)))
                 if chosen:
                     want = set(q.expected["states"])
                     right = sum((s in chosen) == (s in want) for s in STATES)
@@ -1382,41 +1392,42 @@ def _judge(q: Question, table: dict, answers: Answers) -> list[_Part]:
     else:
         value, k = _lookup(table, "holds")
         weight = 0.5 if q.run_asked else 1.0
-        p = _Part("holds", "holds", weight, 0.0, k is not None, line=line(k or "holds"))
+        p = _Part("holds", _("holds", "verdict"), weight, 0.0, k is not None, line=line(k or "holds"))
         if k is not None:
             got = value if isinstance(value, bool) else {
                 "true": True, "yes": True, "holds": True, "false": False, "no": False,
                 "violated": False}.get(value.strip().lower() if isinstance(value, str) else None)
             if got is None:
-                p.problem = problem(k, f"expected true or false, not {_describe_value(value)}")
+                p.problem = problem(k, _("expected true or false, not {value}").format(value=value_of(value)))
             elif got == q.expected["holds"]:
                 p.right = 1.0
         parts.append(p)
         if q.with_run:
             value, k = _lookup(table, "run")
-            r = _Part("run", "the run", 0.5 if q.run_asked else 0.0, 0.0, k is not None,
+            r = _Part("run", _("the run"), 0.5 if q.run_asked else 0.0, 0.0, k is not None,
                       line=line(k or "run"))
             if k is not None:
                 steps = value
                 if isinstance(steps, str):
                     steps = [x for x in steps.split("\n") if x.strip()]
                 if not isinstance(steps, list) or not all(isinstance(x, str) for x in steps):
-                    r.problem = problem(k, f"expected a list of steps in quotes such as [\"A: active "
-                                           f"OPEN\", \"B receives SYN\"], not {_describe_value(value)}")
+                    r.problem = problem(k, _("expected a list of steps in quotes such as [\"A: active OPEN\", \"B "
+                                         "receives SYN\"], not {value}").format(value=value_of(value)))
                 else:
                     try:
                         run = replay(q.model, steps)
                     except ReplayError as exc:
                         n = answers.element_lines(q.id, k, steps)[exc.index - 1]
-                        r.note = f"{name}:{n}: your run does not replay: {exc}"
+                        r.note = f"{name}:{n}: " + _("your run does not replay: {why}").format(why=exc)
                     else:
-                        why = _shows(q, run)
+                        why = _shows(q, run, _)
                         if why is None:
                             r.right = 1.0
-                            verb = "reaches it" if q.expected.get("holds") else "shows the violation"
-                            r.note = f"your run replays ({len(run.texts)} steps) and {verb}"
+                            r.note = (_("your run replays ({n} steps) and reaches it") if q.expected.get("holds")
+                                      else _("your run replays ({n} steps) and shows the violation")).format(
+                                n=len(run.texts))
                         else:
-                            r.note = f"your run replays ({len(run.texts)} steps) but {why}"
+                            r.note = _("your run replays ({n} steps) but {why}").format(n=len(run.texts), why=why)
                         r.run = run
             parts.append(r)
     return parts
@@ -1443,8 +1454,9 @@ def _echo(q: Question, table: dict) -> str:
 
 
 def grade_answers(questions: list[Question], answers: dict, feedback: str,
-                  first_number: int = 1) -> list[TestResult]:
-    """One TestResult per question, in order, numbered from ``first_number``.
+                  first_number: int = 1, lang: str = "en") -> list[TestResult]:
+    """One TestResult per question, in order, numbered from ``first_number``,
+    its name and feedback in ``lang`` (an instructor's own ``text`` as written).
 
     ``answers`` is what :func:`parse_answers` returned (a plain dict of tables
     works too; its messages then say "answers").  ``feedback`` is the
@@ -1463,29 +1475,31 @@ def grade_answers(questions: list[Question], answers: dict, feedback: str,
         raise ValueError(f"unknown feedback level {feedback!r}; expected one of {', '.join(FEEDBACKS)}")
     if not isinstance(answers, Answers):
         answers = Answers(dict(answers), "answers")
+    _ = translator(lang)
     results = []
     for n, q in enumerate(questions):
         level = q.feedback or feedback
         rank = FEEDBACKS.index(level)
         table = answers.get(q.id)
-        tr = TestResult(number=str(first_number + n), name=q.name, kind="question",
+        name = q.name if lang == "en" else f"{q.id}: {q.text or _describe(q, lang)}"
+        tr = TestResult(number=str(first_number + n), name=name, kind="question",
                         max_score=q.points, score=0.0, status="failed", visibility=q.visibility,
                         configuration=q.configuration)
         if rank >= FEEDBACKS.index("expected"):
             tr.expected = _toml_table(q.expected, q.keys())
         if not isinstance(table, dict) or not table:
-            tr.output = "no answer given"
+            tr.output = _("no answer given")
             tr.details = {"answered": False}
             results.append(tr)
             continue
-        parts = _judge(q, table, answers)
+        parts = _judge(q, table, answers, lang)
         fraction = sum(p.weight * p.right for p in parts if p.weight)
         weights = sum(p.weight for p in parts)
         fraction = fraction / weights if weights else 1.0
         full = all(p.right == 1.0 for p in parts if p.weight)
         tr.score = q.points if full else round(q.points * fraction, 6)
         tr.status = "passed" if full else "failed"
-        lines = ["correct" if full else "not correct"]
+        lines = [_("correct") if full else _("not correct")]
         details: dict = {"answered": True}
         if rank >= 1:
             wrong = []
@@ -1493,26 +1507,28 @@ def grade_answers(questions: list[Question], answers: dict, feedback: str,
                 if not p.weight or p.right == 1.0:
                     continue
                 if not p.given:
-                    wrong.append(f"{p.label}: no answer given")
+                    wrong.append(_("{part}: no answer given").format(part=p.label))
                 elif p.key == "states" and p.wrong_count:
-                    wrong.append(f"{p.wrong_count} of the 11 states {'is' if p.wrong_count == 1 else 'are'} "
-                                 f"wrong (included or left out)")
+                    wrong.append(_.ngettext("{n} of the 11 states is wrong (included or left out)",
+                                            "{n} of the 11 states are wrong (included or left out)",
+                                            p.wrong_count).format(n=p.wrong_count))
                 elif p.key == "states" and p.empty:
-                    wrong.append("no state given (an empty answer scores 0)")
+                    wrong.append(_("no state given (an empty answer scores 0)"))
                 elif p.key == "states":
-                    wrong.append("the states are wrong")
+                    wrong.append(_("the states are wrong"))
                 elif p.key == "run":
-                    wrong.append("the run does not show it" if p.given else "no run given")
+                    wrong.append(_("the run does not show it") if p.given else _("no run given"))
                 else:
-                    wrong.append(f"{p.label} {'are' if p.key == 'CTL' else 'is'} wrong")
+                    wrong.append((_("{part} are wrong") if p.key == "CTL" else _("{part} is wrong")).format(
+                        part=p.label))
             if wrong:
-                lines[0] += ": " + "; ".join(wrong)
+                lines[0] = _("{verdict}: {wrong}").format(verdict=lines[0], wrong=_("; ", "trace").join(wrong))
             lines += [p.problem for p in parts if p.problem]
             details["parts"] = {p.key: round(p.right, 6) for p in parts}
         if rank >= 2:
             echo = _echo(q, table)
             if echo:
-                lines.append("your answer:")
+                lines.append(_("your answer:"))
                 lines += ["  " + x for x in echo.split("\n")]
             lines += [p.note for p in parts if p.note]
             details["answer"] = {k: _plain(table[k]) for k in sorted(table)}

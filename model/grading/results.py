@@ -68,6 +68,7 @@ class GradeResult:
     tool_version: str
     reference_sha256: str
     submission_sha256: str = ""
+    lang: str = "en"  # the language its texts are in (the assignment's); the formats speak it too
 
     @property
     def score(self) -> float:
