@@ -24,7 +24,7 @@ from tcpcheck.model.errors import InputError, closest, output_folder, read_input
 from tcpcheck.model.i18n import add_lang_option, canonical_property, language
 from tcpcheck.model.interface import tcb_json
 from tcpcheck.model.properties import acceptable_end, labels_of, path_of, run_of
-from tcpcheck.model.report import trace_json
+from tcpcheck.model.report import config_name, trace_json
 from tcpcheck.model.scenarios import SCENARIOS, scenario_path
 from tcpcheck.model.system import ENDPOINTS
 from tcpcheck.model.table import load_table
@@ -70,7 +70,8 @@ def _names(cfg, lang: str) -> dict:
     actively and the other passively, else ``A`` and ``B``."""
     roles = {"active": phrase("client", lang), "passive": phrase("server", lang)}
     if {cfg.A.open, cfg.B.open} == {"active", "passive"}:
-        return {w: f"{w} ({roles[getattr(cfg, w).open]})" for w in ("A", "B")}
+        return {w: phrase("{endpoint} ({role})", lang).format(endpoint=w, role=roles[getattr(cfg, w).open])
+                for w in ("A", "B")}
     return {"A": "A", "B": "B"}
 
 
@@ -164,7 +165,8 @@ def cmd_states(args) -> int:
         v = _property(result, args.highlight)
         path, steps = run_of(x, v), labels_of(x, v)
     quotient = True if args.quotient else (False if args.whole else None)
-    title = phrase("{config}: {n} reachable states", args.lang).format(config=cfg.name, n=f"{len(x.states):,}")
+    title = phrase("{config}: {n} reachable states", args.lang).format(
+        config=config_name(cfg.name, args.lang), n=f"{len(x.states):,}")
     if v is not None:
         title += phrase("; highlighted: {property}", args.lang).format(property=property_name(v.name, args.lang))
     cycles = _fair_cycles(result)
@@ -416,7 +418,9 @@ def _stuck(model, end) -> bool:
 
 
 def _run_title(config: str, kind: str, prop: str, lang: str) -> str:
-    """"default: counterexample to 'deadlock freedom'", in ``lang``."""
+    """"default: counterexample to 'deadlock freedom'", in ``lang`` (the
+    configuration's name too: ``the no-time-wait demonstration ...``)."""
+    config = config_name(config, lang)
     if kind == "counterexample":
         return phrase("{config}: counterexample to '{property}'", lang).format(
             config=config, property=property_name(prop, lang))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import sys
-import unicodedata
 from pathlib import Path
 
 from tcpcheck.model.checker import run
@@ -28,13 +27,12 @@ from tcpcheck.model.properties import path_of
 from tcpcheck.model.mutants import MUTANTS, apply_mutant, mutant, mutant_config
 from tcpcheck.model.report import trace_json, trace_lines
 from tcpcheck.model.table import REFERENCE, RuleTable, load_table
-from tcpcheck.model.tcb import describe_segment
 
-from .i18n import event_label, mutant_description, property_name, question, say
+from .i18n import mutant_description, property_name, question, say
 from .msc import msc_dot
 from .render import DotMissing, render
 
-__all__ = ["register", "write_report", "trace_text"]
+__all__ = ["register", "write_report"]
 
 #: The report's own sentences in English, by key; each is a message of context
 #: ``report`` in the catalogue (tests/test_i18n.py asks for every one).
@@ -92,71 +90,11 @@ WORDS = tuple(N_(w, "report") for w in (
     "NOT as expected", "witness", "counterexample", "Claims", "Experiment", "yes", "no", "the same",
     "DIFFERENT", "as on the reference table"))
 
-#: What a numbered step of a run says, by key: the English of
-#: :func:`tcpcheck.model.report.trace_lines` (context ``trace``), for :func:`trace_text`.
-TRACE_ENGLISH = {
-    "initial state": N_("initial state", "trace"),
-    "call": N_("{actor}: {event}", "trace"),
-    "rcv": N_("{actor} receives {segment}: {events}", "trace"),
-    "lose": N_("network loses {segment} ({direction})", "trace"),
-    "duplicate": N_("network duplicates {segment} ({direction})", "trace"),
-    "dropped": N_("(dropped: the channel is full)", "trace"),
-    "events": N_("; ", "trace"),  # between the events of one arrival
-}
-
-
 def _t(key: str, lang: str, **facts) -> str:
     """The report's sentence ``key`` (or the word ``key``: ``confirmed``,
     ``Claims`` ...) in ``lang``, from the catalogue, with ``facts`` filled in."""
     text = translator(lang)(_EN.get(key, key), "report")
     return text.format(**facts) if facts else text
-
-
-def _trace_word(key: str, lang: str) -> str:
-    return translator(lang)(TRACE_ENGLISH[key], "trace")
-
-
-def _width(text: str) -> int:
-    """Columns ``text`` takes in a monospaced font (CJK characters take two)."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _what(step, lang: str) -> str:
-    if step.kind in ("call", "timer"):
-        return _trace_word("call", lang).format(actor=step.actor, event=event_label(step.event, lang))
-    if step.kind == "rcv":
-        events = _trace_word("events", lang).join(event_label(e, lang) for e in step.event.split("; "))
-        return _trace_word("rcv", lang).format(actor=step.actor, segment=describe_segment(step.segment),
-                                              events=events)
-    return _trace_word(step.kind, lang).format(segment=describe_segment(step.segment), direction=step.event)
-
-
-def trace_text(path, table, lang: str = "en") -> list[str]:
-    """A run as numbered lines, as :func:`tcpcheck.model.report.trace_lines`
-    writes it, in ``lang``: what happened, then both endpoints' states (state
-    names and segments as the RFC writes them)."""
-    if lang == "en":
-        return trace_lines(path, table)
-    event_label("SEND", lang)  # rejects an unknown language
-    whats = [_what(step, lang) for step, _ in path[1:]]
-    width = max([_width(w) for w in whats] + [20]) + 2
-
-    def pad(text):
-        return text + " " * (width - _width(text))
-
-    _, s0 = path[0]
-    lines = [f"   0. {pad(_trace_word('initial state', lang))} A {s0.A.state} | B {s0.B.state}"]
-    prev = s0
-    for n, ((step, s), what) in enumerate(zip(path[1:], whats), 1):
-        a = s.A.state if prev.A.state == s.A.state else f"{prev.A.state} -> {s.A.state}"
-        b = s.B.state if prev.B.state == s.B.state else f"{prev.B.state} -> {s.B.state}"
-        lines.append(f"{n:>4}. {pad(what)} A {a} | B {b}")
-        peer = "B" if step.actor == "A" else "A"
-        for seg in step.sent:
-            note = "   " + _trace_word("dropped", lang) if seg in step.dropped else ""
-            lines.append(f"          {step.actor} --> {peer}  {describe_segment(seg)}{note}")
-        prev = s
-    return lines
 
 
 def _verdict_line(e, o, lang: str, vs_reference: bool = False) -> str:
@@ -193,7 +131,7 @@ def _section(name: str, lang: str, charts: Path | None, variant: str | None = No
             dot = msc_dot(trace_json(o.trace, o.table), title=f"{name}: {say(o.config, lang)}", lang=lang)
             write_output(svg, render(dot, "svg"), "a chart of the report")
             lines += [f"![{name}]({svg.name})", ""]
-        lines += ["```", *trace_text(o.trace, o.table, lang), "```", ""]
+        lines += ["```", *trace_lines(o.trace, o.table, lang), "```", ""]
     return lines, o.verdict, ok
 
 
@@ -224,7 +162,7 @@ def _mutant_section(name: str, lang: str, charts: Path) -> list[str]:
                reference=_t(reference.verdict, lang), verdict=_t(v.verdict, lang),
                detail=say(v.detail, lang), n=len(path) - 1),
             "", f"![{name}]({svg.name})", "",
-            "```", *trace_text(path, r.table, lang), "```", ""]
+            "```", *trace_lines(path, r.table, lang), "```", ""]
 
 
 def _report(out: Path, lang: str, variant: str | None, table: RuleTable | None) -> tuple[Path, dict]:
@@ -360,7 +298,7 @@ def cmd_experiment(args) -> int:
         print(plain(_verdict_line(e, o, args.lang, table is not None)))
         if o.trace:
             print("\n" + plain(_run_line(o, args.lang)))
-            print("\n".join(trace_text(o.trace, o.table, args.lang)))
+            print("\n".join(trace_lines(o.trace, o.table, args.lang)))
     return 0 if ok else 1
 
 

@@ -99,34 +99,11 @@ class Config:
         "expire while old segments are still in the network)", True)
 
     def describe(self) -> list[str]:
-        """One line per setting, for the human summary."""
-        net = [x for x in ("loss", "duplication", "reordering") if getattr(self, x)]
-        budget = ""
-        if self.loss_budget is not None and self.loss:
-            budget = f" (at most {self.loss_budget} segment(s) lost in a run)"
-        lines = [f"network: capacity {self.capacity} per direction, "
-                 f"{', '.join(net) if net else 'no faults'}{budget}"
-                 f"{'' if self.reordering else ', FIFO'}; RCV.WND={self.rcv_wnd}"]
-        for who in ("A", "B"):
-            e = getattr(self, who)
-            close = "anywhere the RFC allows" if e.close_in is None else "in " + "/".join(e.close_in)
-            opens = ""
-            if e.opens > 1 and e.open != "none":
-                isss = ", ".join(str((e.iss + k * e.iss_step) % MOD) for k in range(1, e.opens))
-                opens = f", opens {e.opens} times (then ISS={isss})"
-            lines.append(f"{who}: {e.open} open{' (made before the run)' if e.opened else ''}, ISS={e.iss}, {e.data} data segment(s), "
-                         f"{e.retransmissions} retransmission(s), closes {close}"
-                         f"{', may ABORT' if e.abort else ''}"
-                         f"{', may SEND from LISTEN' if e.foreign_socket and e.open == 'passive' else ''}"
-                         f"{opens}")
-        timers = []
-        if not self.time_wait_waits_for_network:
-            timers.append("2MSL may expire while segments are still in flight")
-        if self.time_wait_outlasts_rto:
-            timers.append("2MSL outlasts the peer's retransmissions")
-        if timers:
-            lines.append(f"timers: {'; '.join(timers)}")
-        return lines
+        """One line per setting, for the human summary (in English:
+        :func:`~tcpcheck.model.report.describe_config` says it in a language)."""
+        from .report import describe_config  # report imports this module
+
+        return describe_config(self)
 
 
 def _all_but(*states: str) -> tuple[str, ...]:

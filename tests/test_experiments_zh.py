@@ -18,7 +18,8 @@ import unicodedata
 import pytest
 
 from tcpcheck.diagrams import i18n
-from tcpcheck.diagrams.experiments import trace_text, write_report
+from tcpcheck.diagrams.experiments import write_report
+from tcpcheck.model.report import trace_lines
 from tcpcheck.diagrams.i18n import property_name, say
 from tcpcheck.model import i18n as model_i18n
 from tcpcheck.model import properties
@@ -105,7 +106,7 @@ def _width(text):
 
 def test_a_chinese_trace_says_each_step_and_keeps_its_columns():
     o = run_experiment("syn-rcvd-held")
-    lines = trace_text(o.trace, o.table, "zh")
+    lines = trace_lines(o.trace, o.table, "zh")
     assert lines[0].startswith("   0. 初始状态")
     assert any(line.startswith("   5. 网络丢失 <SEQ=4294967295><ACK=301><CTL=ACK>（A->B） ") for line in lines)
     assert any(line.startswith("   6. B：重传超时 ") for line in lines)
@@ -179,7 +180,7 @@ def test_the_chinese_report_reads_as_chinese(report):
 
 def test_every_sentence_of_the_report_and_command_has_chinese():
     """The report's own sentences (and what the commands print), with the same placeholders."""
-    from tcpcheck.diagrams.experiments import _EN, TRACE_ENGLISH, WORDS
+    from tcpcheck.diagrams.experiments import _EN, WORDS
 
     _ = translator("zh")
     for key, english in _EN.items():
@@ -188,7 +189,13 @@ def test_every_sentence_of_the_report_and_command_has_chinese():
         assert placeholders(chinese) == placeholders(english), key
         assert CJK.search(chinese), key
     assert all(CJK.search(_(w, "report")) for w in WORDS)
-    assert {k: _(e, "trace") for k, e in TRACE_ENGLISH.items()} == {
-        "initial state": "初始状态", "call": "{actor}：{event}", "rcv": "{actor} 接收 {segment}：{events}",
-        "lose": "网络丢失 {segment}（{direction}）", "duplicate": "网络复制 {segment}（{direction}）",
-        "dropped": "（丢弃：信道已满）", "events": "；"}
+    # a trace's words (model/report.py trace_lines, which the report prints)
+    assert {e: _(e, "trace") for e in ("initial state", "{actor}: {event}", "{actor} receives {segment}: {events}",
+                                       "network loses {segment} ({direction})",
+                                       "network duplicates {segment} ({direction})",
+                                       "(dropped: the channel is full)", "; ")} == {
+        "initial state": "初始状态", "{actor}: {event}": "{actor}：{event}",
+        "{actor} receives {segment}: {events}": "{actor} 接收 {segment}：{events}",
+        "network loses {segment} ({direction})": "网络丢失 {segment}（{direction}）",
+        "network duplicates {segment} ({direction})": "网络复制 {segment}（{direction}）",
+        "(dropped: the channel is full)": "（丢弃：信道已满）", "; ": "；"}

@@ -24,7 +24,7 @@ from tcpcheck.model.interface import tcb_json
 from tcpcheck.model.config import PRESETS, preset
 from tcpcheck.model.i18n import translator
 from tcpcheck.model.mutants import MUTANTS, apply_mutant, mutant_config
-from tcpcheck.model.report import (check_note, describe_config, mutants_lines, presets_lines,
+from tcpcheck.model.report import (check_note, mutants_lines, presets_lines,
                                    summary_lines, trace_lines)
 from tcpcheck.model.properties import path_of
 from tcpcheck.model.table import load_table
@@ -228,13 +228,6 @@ def test_the_quiet_chinese_summary_ends_with_a_full_stop():
 
 
 # --- presets and mutants ----------------------------------------------------------
-
-def test_the_english_settings_are_the_configurations_own():
-    for name, (_, cfg) in PRESETS.items():
-        assert describe_config(cfg) == cfg.describe(), name
-    for name in MUTANTS:
-        assert describe_config(mutant_config(name)) == mutant_config(name).describe(), name
-
 
 def test_presets_in_chinese():
     lines = presets_lines("zh")
