@@ -50,7 +50,7 @@ from .events import CONTROL, TEXT, classify, has_text, text_follows
 from .table import RuleTable
 from .tcb import CLOSED_TCB, TCB, Concrete, Segment, describe_segment
 
-__all__ = ["App", "APP_DONE", "State", "Step", "Model", "ENDPOINTS"]
+__all__ = ["App", "APP_DONE", "State", "Step", "Model", "ENDPOINTS", "process", "Processed"]
 
 ENDPOINTS = ("A", "B")
 
@@ -109,6 +109,46 @@ class Interner:
             i = self.ids[value] = len(self.items)
             self.items.append(value)
         return i
+
+
+class Processed(NamedTuple):
+    """What :func:`process` returns: the TCB after the arrival, the segments
+    sent, the rule and event of each stage, and the rule that sent each segment."""
+
+    tcb: TCB
+    sent: tuple
+    rules: tuple
+    events: tuple
+    senders: tuple  # the rule id of each segment of ``sent``
+
+
+def process(table: RuleTable, actions: dict, tcb: TCB, seg: Segment, rcv_wnd: int, params: Params) -> Processed:
+    """``seg`` arrives at ``tcb`` (a receive window of ``rcv_wnd``): classified
+    (events.classify), looked up in ``table`` and fired with ``actions``, in the
+    two stages of RFC 9293 3.10.7.4 (the control checks, then the text when the
+    row lets it follow).  The explorer (:meth:`Model.receive`) and the
+    conformance checker (model/conformance/follow.py) both process arrivals here."""
+    outs: list = []
+    senders: list = []
+    rules = []
+    events = []
+    stage = CONTROL
+    t = tcb
+    while True:
+        ev = classify(stage, t, seg, rcv_wnd, arrivals=table.arrivals)
+        rule = table.lookup(t.state, ev.name, t.passive)
+        if ev.effect is not None:
+            t = ev.effect(D, t, seg)
+        t, sent = fire(D, actions, rule, t, seg, params)
+        if sent:
+            outs.extend(sent)
+            senders.extend([rule.id] * len(sent))
+        rules.append(rule.id)
+        events.append(ev.name)
+        if not (text_follows(ev, stage, t.state) and has_text(D, seg)):
+            break
+        stage = TEXT
+    return Processed(t, tuple(outs), tuple(rules), tuple(events), tuple(senders))
 
 
 class Model:
@@ -214,24 +254,8 @@ class Model:
         segments sent, rule ids, events).  The reference table's arrival rows
         never choose an ISS (``return to LISTEN`` keeps the TCB's own), so only a
         table that creates a TCB on an arrival depends on the incarnation."""
-        params = self.incarnations[i][incarnation]
-        outs: list = []
-        rules = []
-        events = []
-        stage = CONTROL
-        t = tcb
-        while True:
-            ev = classify(stage, t, seg, self.config.rcv_wnd, arrivals=self.table.arrivals)
-            rule = self.table.lookup(t.state, ev.name, t.passive)
-            if ev.effect is not None:
-                t = ev.effect(D, t, seg)
-            t = self._fire(rule, t, seg, outs, params)
-            rules.append(rule.id)
-            events.append(ev.name)
-            if not (text_follows(ev, stage, t.state) and has_text(D, seg)):
-                break
-            stage = TEXT
-        return t, tuple(outs), tuple(rules), "; ".join(events)
+        p = process(self.table, self.actions, tcb, seg, self.config.rcv_wnd, self.incarnations[i][incarnation])
+        return p.tcb, p.sent, p.rules, "; ".join(p.events)
 
     def local_steps(self, i: int, tcb: TCB, app: App, quiet: bool,
                     msl: bool | None = None) -> list[tuple[Step, TCB, App]]:

@@ -14,10 +14,10 @@ import argparse
 import json
 import sys
 
-from ..i18n import add_lang_option, language
+from ..i18n import N_, add_lang_option, language
 from ..table import REFERENCE, load_table
 from .capture_files import read_trace
-from .follow import follow
+from .follow import EXTRA_LOSSES, IN_FLIGHT, MSL, follow
 from .report import VANTAGE_TEXT, exit_code, json_report, text_report
 from .trace import VANTAGES, split
 
@@ -42,10 +42,18 @@ segment means.  a/b: at that endpoint (segments arriving there were received bef
 sent anything after them); path (the default, unless a JSON trace says): anything seen
 may still be lost before its receiver.
 
+bounds: a segment seen arrives, or is lost, before its receiver has sent N segments
+seen after it (--in-flight N, default {in_flight}), and within an MSL ({msl:g} s, RFC 9293
+3.4.1); after each segment, explanations assuming more than K unseen losses beyond the
+fewest are dropped (--extra-losses K, default {extra}).  Without them, a long run of
+segments one side never had to receive (the ACKs of a bulk transfer) would keep every
+order of arrival open.  The report prints the bounds it used.
+
 examples:
   tcpcheck conform capture.pcap
   tcpcheck conform capture.pcapng --vantage a --json > result.json
   tcpcheck conform trace.json --rules my.rules --lang zh
+  tcpcheck conform capture.pcap --in-flight 16        (a path with many segments crossing)
   python -m tcpcheck.model.conformance.make_captures OUTDIR   (real Linux captures, as root)
 
 exit codes:
@@ -55,28 +63,44 @@ exit codes:
   3    internal error
   4    no connection deviates, but one is incomplete"""
 
+EPILOG = EPILOG.replace("{in_flight}", str(IN_FLIGHT)).replace("{extra}", str(EXTRA_LOSSES)).replace(
+    "{msl:g}", f"{MSL:g}")
+
 
 def choose_vantage(requested: str | None, trace) -> tuple[str, str]:
-    """The vantage point and why it was chosen."""
+    """The vantage point and why it was chosen (English; said with context ``conform``)."""
     if requested is not None:
-        return requested, "--vantage"
+        return requested, N_("--vantage", "conform")
     if trace.vantage is not None:
-        return trace.vantage, "the trace says so"
-    return "path", ("the default: the capture does not say where it was taken, and on the path "
-                    "assumes the least")
+        return trace.vantage, N_("the trace says so", "conform")
+    return "path", N_("the default: the capture does not say where it was taken, and on the path "
+                      "assumes the least", "conform")
 
 
-def check_file(path, rules=None, vantage=None):
+def check_file(path, rules=None, vantage=None, in_flight=None, extra_losses=None):
     """(trace, results, table, vantage, why) of checking the trace at ``path``."""
     table = load_table(rules) if rules else load_table(REFERENCE)
     trace = read_trace(path)
     where, why = choose_vantage(vantage, trace)
-    results = [follow(c, table, where, trace.checkpoints) for c in split(trace.segments)]
+    results = [follow(c, table, where, trace.checkpoints, in_flight, extra_losses) for c in split(trace.segments)]
     return trace, results, table, where, why
 
 
+def _count(least: int):
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, not '{text}'") from None
+        if n < least:
+            raise argparse.ArgumentTypeError(f"expected a whole number from {least}, not {n}")
+        return n
+    return parse
+
+
 def cmd_conform(args) -> int:
-    trace, results, table, where, why = check_file(args.file, args.rules, args.vantage)
+    trace, results, table, where, why = check_file(args.file, args.rules, args.vantage, args.in_flight,
+                                                   args.extra_losses)
     if args.json:
         json.dump(json_report(trace, results, table, where, why), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -102,6 +126,13 @@ def register(sub) -> None:
     c.add_argument("--vantage", choices=VANTAGES, default=None,
                    help="where the capture was taken: " + "; ".join(f"{k}: {v}" for k, v in VANTAGE_TEXT.items())
                         .replace("%", "%%"))
+    c.add_argument("--in-flight", metavar="N", type=_count(1), default=None,
+                   help=f"a segment seen arrives, or is lost, before its receiver has sent N segments seen "
+                        f"after it (default {IN_FLIGHT}; 1 means it arrived before its receiver sent anything "
+                        f"seen after it); larger lets more segments cross on the path, and is slower")
+    c.add_argument("--extra-losses", metavar="K", type=_count(0), default=None,
+                   help=f"keep, after each segment, only the explanations that assume at most K unseen "
+                        f"losses more than the fewest (default {EXTRA_LOSSES})")
     c.add_argument("--json", action="store_true", help="print one JSON object (kind conform)")
     add_lang_option(c)
     c.set_defaults(func=cmd_conform)

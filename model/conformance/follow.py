@@ -16,8 +16,8 @@ copy of the transitions:
   and the receiver's real window (the one it last advertised, scaled by its
   window-scale option when both SYNs carried one, counted from RCV.NXT to the
   right edge it advertised), then ``table.lookup`` and
-  ``actions.fire``, in the two stages of RFC 9293 3.10.7.4 exactly as
-  ``system.Model.receive`` does.  The model's segments never carry data and
+  ``actions.fire``, in the two stages of RFC 9293 3.10.7.4: the arrival is
+  processed by ``system.process``, the function ``system.Model.receive`` is.  The model's segments never carry data and
   a FIN together; a real one that does is processed as its text and then its
   FIN (the seventh step, then the eighth).
 * The TCB is the model's own :class:`~tcpcheck.model.tcb.TCB`; the actions
@@ -49,22 +49,39 @@ not checked.  Must not import proofs/ or diagrams/.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import heapq
 from typing import NamedTuple
 
 from ..actions import ACTIONS, Params, fire, front_segment
-from ..events import CONTROL, TEXT, classify, has_text, text_follows
+from ..i18n import N_
+from ..system import process
 from ..table import RuleTable
 from ..tcb import CLOSED_TCB, FIN_SENT, HALF, TCB, Concrete, Segment, describe_segment, seg_len
 from .trace import Connection, Observed, to_segment
 
-__all__ = ["follow", "Result", "Row", "Deviation", "FINISHED", "SIDES", "BUDGET"]
+__all__ = ["follow", "Result", "Row", "Deviation", "FINISHED", "SIDES", "BUDGET", "IN_FLIGHT", "EXTRA_LOSSES", "MSL", "Reason"]
 
 D = Concrete
 SIDES = ("A", "B")
 
 #: The retransmission budget of a real endpoint: unbounded (it gives up after a time).
 BUDGET = 1 << 30
+
+#: How many segments a receiver may send, seen after a segment to it was seen, before that
+#: segment has arrived or been lost (the reordering window; ``--in-flight``): 1 is "at the
+#: receiver", a larger one lets more cross on the path, and costs time with its square.
+IN_FLIGHT = 4
+
+#: How many more unseen losses than the fewest an explanation kept after a segment may
+#: assume (``--extra-losses``): each lost cumulative ACK leaves its receiver's SND.UNA
+#: further behind, and without a bound every such world would be kept to the end.
+EXTRA_LOSSES = 2
+
+#: The Maximum Segment Lifetime, in seconds: no segment stays in the network longer
+#: (RFC 9293 3.4.1 takes 2 minutes).
+MSL = 120.0
 
 #: States in which a connection has ended for its endpoint (TIME-WAIT only waits).
 FINISHED = ("CLOSED", "LISTEN", "TIME_WAIT")
@@ -132,6 +149,17 @@ class Silent(NamedTuple):
     state: str
 
 
+class Reason(NamedTuple):
+    """Why a connection is incomplete: an English template (translated where it is said)
+    and its values; ``str()`` is the English."""
+
+    template: str
+    values: dict
+
+    def __str__(self) -> str:
+        return self.template.format(**self.values)
+
+
 class Row(NamedTuple):
     """One segment of a connection as the report shows it."""
 
@@ -163,26 +191,7 @@ class Result(NamedTuple):
     checkpoints: tuple  # (after packet number, {side: states once everything sent has arrived})
     vantage: str
     notes: tuple
-
-
-def _process(table: RuleTable, tcb: TCB, seg: Segment, wnd: int, params: Params):
-    """``seg`` arrives at ``tcb``: (TCB, (segment sent, rule id)s, rule ids, events), in the
-    stages of 3.10.7.4, as system.Model.receive processes it."""
-    outs, rules, events = [], [], []
-    stage, t = CONTROL, tcb
-    while True:
-        ev = classify(stage, t, seg, wnd, arrivals=table.arrivals)
-        rule = table.lookup(t.state, ev.name, t.passive)
-        if ev.effect is not None:
-            t = ev.effect(D, t, seg)
-        t, sent = fire(D, ACTIONS, rule, t, seg, params)
-        outs.extend((x, rule.id) for x in sent)
-        rules.append(rule.id)
-        events.append(ev.name)
-        if not (text_follows(ev, stage, t.state) and has_text(D, seg)):
-            break
-        stage = TEXT
-    return t, outs, rules, events
+    bounds: tuple = (IN_FLIGHT, EXTRA_LOSSES)  # (in_flight, extra_losses) it was followed with
 
 
 def _parts(seg: Segment) -> tuple:
@@ -217,7 +226,8 @@ def _retransmits(t: TCB, s: Segment) -> bool:
 
 
 class _Follower:
-    def __init__(self, conn: Connection, table: RuleTable, vantage: str):
+    def __init__(self, conn: Connection, table: RuleTable, vantage: str, in_flight: int = IN_FLIGHT,
+                 extra_losses: int = EXTRA_LOSSES):
         self.conn, self.table, self.vantage = conn, table, vantage
         self.obs = conn.segments
         self.segs = [to_segment(o) for o in self.obs]
@@ -234,6 +244,34 @@ class _Follower:
         # which side's segments are seen where they arrive (never lost, arrive before the
         # receiver sends again): the receiver's, when the capture was taken at it
         self.at = {"a": 0, "b": 1}.get(vantage)
+        self.in_flight, self.extra_losses = in_flight, extra_losses
+        self.oldest = self._oldest(in_flight)
+        self.last_not_rst = [max((i for i, w in enumerate(self.who) if w == k and not self.segs[i].RST),
+                                 default=-1) for k in (0, 1)]
+        self.closed_sends_resets_only = _closed_sends_resets_only(table)
+        # memos of the steps that depend only on a TCB and the segment (not on the rest of a world)
+        self._received: dict = {}
+        self._silents: dict = {}
+        self._steps: dict = {}
+
+    def _oldest(self, n: int) -> list:
+        """For each index j, the oldest segment of the other side that may still be in flight
+        to j's sender when it sends j: one it has sent ``n`` segments since (``n`` - 1 before
+        j), one seen more than an MSL before j, or (seen at j's sender) any, has arrived or
+        been lost before."""
+        out = []
+        sent: list = [[], []]
+        latest, high = [], float("-inf")
+        for o in self.obs:
+            high = max(high, o.time)
+            latest.append(high)
+        for j, who in enumerate(self.who):
+            mine = sent[who]
+            mine.append(j)
+            limit = j if self.at == who else mine[-n] if len(mine) >= n else 0
+            limit = max(limit, bisect.bisect_left(latest, self.obs[j].time - MSL))
+            out.append(limit)
+        return out
 
     def _windows(self) -> list:
         """For each index, each side's window's right edge as advertised before that segment
@@ -271,23 +309,27 @@ class _Follower:
         frm = 1 - to
         j = w.flights[frm][0]
         t = w.tcbs[to]
-        outs, rules, events = [], [], []
-        for part in _parts(self.segs[j]):
-            t, o, r, e = _process(self.table, t, part, self._window(now, to, t, part), self.params[to])
-            outs += o
-            rules += r
-            events += e
-        owed, ack_owed = list(w.owed[to]), w.ack_owed[to]
+        key = (to, j, now, t)
+        done = self._received.get(key)
+        if done is None:
+            outs, rules, events = [], [], []
+            for part in _parts(self.segs[j]):
+                p = process(self.table, ACTIONS, t, part, self._window(now, to, t, part), self.params[to])
+                t = p.tcb
+                outs += zip(p.sent, p.senders)
+                rules += p.rules
+                events += p.events
+            done = self._received[key] = (t, tuple(outs), tuple(rules), "; ".join(events))
+        t, outs, rules, events = done
+        owed, ack_owed = w.owed[to], w.ack_owed[to]
         for seg, rule in outs:
             if seg.ACK and not (seg.SYN or seg.FIN or seg.RST or seg.len):
                 ack_owed = (rule, j)
             else:
-                owed.append((seg, rule, j))
-        flights = list(w.flights)
-        flights[frm] = flights[frm][1:]
-        w2 = World(_put(w.tcbs, to, t), tuple(flights), _put(w.owed, to, tuple(owed)),
-                   _put(w.ack_owed, to, ack_owed), w.lost)
-        return w2, Recv(j, to, "; ".join(events), tuple(rules), t.state, tuple(x for x, _ in outs))
+                owed = owed + ((seg, rule, j),)
+        flights = (w.flights[0][1:], w.flights[1]) if frm == 0 else (w.flights[0], w.flights[1][1:])
+        w2 = World(_put(w.tcbs, to, t), flights, _put(w.owed, to, owed), _put(w.ack_owed, to, ack_owed), w.lost)
+        return w2, Recv(j, to, events, rules, t.state, tuple(x for x, _ in outs))
 
     def _lose(self, w: World, frm: int):
         flights = list(w.flights)
@@ -298,20 +340,27 @@ class _Follower:
     def _silent(self, w: World, who: int, before: int):
         """Steps the table allows that send nothing: (world, record) each."""
         t = w.tcbs[who]
+        steps = self._silents.get((who, t))
+        if steps is None:
+            steps = []
+            for event in _SILENT:
+                if event == "user timeout" and t.snd_una == t.snd_nxt:
+                    continue
+                rule = self.table.lookup(t.state, event, t.passive)
+                if rule is None:
+                    continue
+                after, sent = fire(D, ACTIONS, rule, t, None, self.params[who])
+                if not sent:
+                    steps.append((event, rule.id, after))
+            self._silents[(who, t)] = steps
         out = []
-        for event in _SILENT:
-            if event == "user timeout" and t.snd_una == t.snd_nxt:
-                continue
-            rule = self.table.lookup(t.state, event, t.passive)
-            if rule is None:
-                continue
-            after, sent = fire(D, ACTIONS, rule, t, None, self.params[who])
-            if sent:
-                continue
+        for event, rule, after in steps:
+            if after.state == "CLOSED" and self.closed_sends_resets_only and self.last_not_rst[who] >= before:
+                continue  # a CLOSED endpoint (that cannot OPEN again) sends only resets: it did not end here
             w2 = w._replace(tcbs=_put(w.tcbs, who, after))
             if after.state == "CLOSED":
                 w2 = w2._replace(owed=_put(w2.owed, who, ()), ack_owed=_put(w2.ack_owed, who, None))
-            out.append((w2, Silent(who, event, rule.id, before, after.state)))
+            out.append((w2, Silent(who, event, rule, before, after.state)))
         return out
 
     def _losable(self, frm: int) -> bool:
@@ -323,25 +372,30 @@ class _Follower:
         flight to it arrive or are lost, and at most one silent step of its own."""
         frm = 1 - who
         out = []
-        stack = [(w, node, False)]
-        seen = set()
+        # fewest losses first: a world reached again with more losses than before is not
+        # explored again (one reached with as many is: its history is another explanation)
+        stack = [(w.lost, 0, w, node, False)]
+        seen, fewest = set(), {}
+        count = 0
         while stack:
-            x, n, silent_done = stack.pop()
+            _lost, _, x, n, silent_done = heapq.heappop(stack)
             key = (x, silent_done)
-            if key in seen:
+            if key in seen or fewest.setdefault((x[:4], silent_done), x.lost) < x.lost:
                 continue
             seen.add(key)
-            if not (self.at == who and x.flights[frm]):
+            pending = x.flights[frm]
+            if not pending or pending[0] >= self.oldest[now]:
                 out.append((x, n))
+            steps = []
             if x.flights[frm]:
-                y, rec = self._deliver(x, who, now)
-                stack.append((y, _Node(rec, [n]), silent_done))
+                steps.append((*self._deliver(x, who, now), silent_done))
                 if self._losable(frm):
-                    y, rec = self._lose(x, frm)
-                    stack.append((y, _Node(rec, [n]), silent_done))
+                    steps.append((*self._lose(x, frm), silent_done))
             if silent and not silent_done:
-                for y, rec in self._silent(x, who, now):
-                    stack.append((y, _Node(rec, [n]), True))
+                steps.extend((y, rec, True) for y, rec in self._silent(x, who, now))
+            for y, rec, done in steps:
+                count += 1
+                heapq.heappush(stack, (y.lost, count, y, _Node(rec, [n]), done))
         return out
 
     def _emits(self, w: World, who: int, j: int):
@@ -349,37 +403,53 @@ class _Follower:
         s = self.segs[j]
         self._j = j
         t = w.tcbs[who]
-        found = []  # (tcb, owed, ack_owed, how, rules, cause)
+        found = []  # (tcb, owed replies skipped, owed replies left, ack_owed, how, rules, cause)
         owed = w.owed[who]
         for i, (seg, rule, cause) in enumerate(owed):
             if _same(seg, s):
-                found.append((t, owed[:i] + owed[i + 1:], w.ack_owed[who], "reply", (rule,), cause))
+                found.append((t, i, owed[i + 1:], w.ack_owed[who], "reply", (rule,), cause))
                 break
         pure_ack = s.ACK and not (s.SYN or s.FIN or s.RST or s.len)
         if pure_ack and s.seq == t.snd_nxt and s.ack == t.rcv_nxt and t.state != "CLOSED":
             if w.ack_owed[who] is not None:
                 rule, cause = w.ack_owed[who]
-                found.append((t, owed, None, "late ACK" if cause != self._last_in(who, j) else "reply",
+                found.append((t, len(owed), (), None, "late ACK" if cause != self._last_in(who, j) else "reply",
                               (rule,), cause))
             elif j and self._window_changed(who, j):
-                found.append((t, owed, None, "window update", (), None))
-        for event in _CALLS:
-            for after, rules in self._call(t, who, event, s):
-                found.append((after, owed, w.ack_owed[who], event, rules, None))
-        rule = self.table.lookup(t.state, "retransmission timeout", t.passive)
-        if rule is not None and _retransmits(t, s):
-            after, _ = fire(D, ACTIONS, rule, t, None, self.params[who])
-            found.append((after, owed, w.ack_owed[who], "retransmission timeout", (rule.id,), None))
+                found.append((t, len(owed), (), None, "window update", (), None))
+        for after, event, rules in self._own_steps(t, who, j):
+            found.append((after, len(owed), (), w.ack_owed[who], event, rules, None))
         out = []
-        for after, owed2, ack_owed, how, rules, cause in found:
+        for after, skipped, owed2, ack_owed, how, rules, cause in found:
+            # the replies owed before this segment were sent before it (a stack sends a reply as
+            # it processes the arrival): unseen, they were lost before the capture point, which
+            # cannot be at their sender
+            if skipped and self.at == who:
+                continue
             if s.ACK and s.ack == after.rcv_nxt:
                 ack_owed = None  # this segment acknowledges everything received: no ACK is owed any more
-            flights = list(w.flights)
-            flights[who] = flights[who] + (j,)
-            w2 = World(_put(w.tcbs, who, after), tuple(flights), _put(w.owed, who, owed2),
-                       _put(w.ack_owed, who, ack_owed), w.lost)
+            flights = (w.flights[0] + (j,), w.flights[1]) if who == 0 else (w.flights[0], w.flights[1] + (j,))
+            w2 = World(_put(w.tcbs, who, after), flights, _put(w.owed, who, owed2),
+                       _put(w.ack_owed, who, ack_owed), w.lost + skipped)
             out.append((w2, Send(j, who, how, tuple(rules), cause, after.state)))
         return out
+
+    def _own_steps(self, t: TCB, who: int, j: int) -> list:
+        """(TCB after, event, rule ids) of each user call or retransmission timeout of
+        ``who`` in ``t`` that sends exactly segment ``j``."""
+        key = (who, t, j)
+        steps = self._steps.get(key)
+        if steps is None:
+            s = self.segs[j]
+            steps = [(after, event, rules) for event in _CALLS for after, rules in self._call(t, who, event, s)]
+            rule = self.table.lookup(t.state, "retransmission timeout", t.passive)
+            if rule is not None and _retransmits(t, s):
+                after, _ = fire(D, ACTIONS, rule, t, None, self.params[who])
+                # the budget is unbounded: spending one of it changes nothing (and would keep
+                # apart worlds that differ only there)
+                steps.append((after._replace(budget=t.budget), "retransmission timeout", (rule.id,)))
+            self._steps[key] = steps
+        return steps
 
     def _last_in(self, who: int, j: int):
         """The index of the last segment to ``who`` before ``j`` (a reply to it is not late)."""
@@ -436,6 +506,7 @@ class _Follower:
             w = init_a._replace(tcbs=(CLOSED_TCB, b))
             worlds[w[:4]] = (w, _Node(Silent(1, "passive OPEN", listen.id, 0, b.state), [start]))
         self.initial = list(worlds.values())
+        self.peak = len(worlds)  # the most worlds kept after a segment
         for j in range(len(self.obs)):
             who = self.who[j]
             nxt: dict = {}
@@ -446,7 +517,9 @@ class _Follower:
             if not nxt:
                 dev = self._deviation(worlds, j)
                 return (*self._finish(worlds, dev), dev)
-            worlds = nxt
+            fewest = min(w.lost for w, _ in nxt.values())
+            worlds = {k: v for k, v in nxt.items() if v[0].lost <= fewest + self.extra_losses}
+            self.peak = max(self.peak, len(worlds))
         return (*self._finish(worlds, None), None)
 
     def _settle(self, w: World, node: _Node, now: int, lossy: bool = True):
@@ -511,6 +584,24 @@ class _Follower:
                          tuple((k[0], k[1], tuple(sorted(v))) for k, v in sorted(allowed.items())))
 
 
+@functools.lru_cache(maxsize=16)
+def _closed_sends_resets_only(table: RuleTable) -> bool:
+    """Whether every row of ``table`` for a CLOSED endpoint, but its OPENs, stays CLOSED and
+    sends nothing or a reset, whatever arrives (the reference table: RFC 9293 3.10.7.1)."""
+    probes = [Segment(syn, ack, fin, rst, 1000, 2000, n) for syn in (False, True) for ack in (False, True)
+              for fin in (False, True) for rst in (False, True) for n in (0, 1)]
+    for rule in table.rules:
+        if rule.state != "CLOSED" or rule.event in ("active OPEN", "passive OPEN"):
+            continue
+        if rule.to != "CLOSED":
+            return False
+        for seg in probes:
+            _, sent = fire(D, ACTIONS, rule, CLOSED_TCB, seg, Params(0, BUDGET))
+            if any(not x.RST for x in sent):
+                return False
+    return True
+
+
 def _put(pair: tuple, i: int, value) -> tuple:
     return (value, pair[1]) if i == 0 else (pair[0], value)
 
@@ -542,16 +633,24 @@ def _reachable(nodes) -> list:
     return out
 
 
-def follow(conn: Connection, table: RuleTable, vantage: str = "path", checkpoints=()) -> Result:
-    """Follow ``conn`` through ``table`` as seen from ``vantage`` ("a", "b" or "path")."""
+def follow(conn: Connection, table: RuleTable, vantage: str = "path", checkpoints=(),
+           in_flight: int | None = None, extra_losses: int | None = None) -> Result:
+    """Follow ``conn`` through ``table`` as seen from ``vantage`` ("a", "b" or "path"); a
+    segment seen arrives or is lost before its receiver has sent ``in_flight`` segments
+    seen after it (:data:`IN_FLIGHT` by default), and within an :data:`MSL`; after each
+    segment, the explanations that assume more than ``extra_losses`` losses beyond the
+    fewest (:data:`EXTRA_LOSSES`) are dropped."""
+    in_flight = IN_FLIGHT if in_flight is None else in_flight
+    extra_losses = EXTRA_LOSSES if extra_losses is None else extra_losses
     reasons, notes = [], []
     if conn.starts_mid:
         o = conn.segments[0]
-        reasons.append(f"the capture starts in the middle of the connection (its first segment, "
-                       f"packet {o.number}, is not a SYN): it is not followed")
+        reasons.append(Reason(N_("the capture starts in the middle of the connection (its first segment, "
+                                 "packet {packet}, is not a SYN): it is not followed"), {"packet": o.number}))
         rows = tuple(Row(i, o, conn.sender(o), (), (), (), False, False) for i, o in enumerate(conn.segments))
-        return Result(conn, "incomplete", tuple(reasons), rows, None, (), {}, (), vantage, ())
-    f = _Follower(conn, table, vantage)
+        return Result(conn, "incomplete", tuple(reasons), rows, None, (), {}, (), vantage, (),
+                      (in_flight, extra_losses))
+    f = _Follower(conn, table, vantage, in_flight, extra_losses)
     kept, reach, dev = f.run()
     return _result(f, conn, kept, reach, dev, vantage, checkpoints, reasons, notes)
 
@@ -588,11 +687,12 @@ def _result(f: _Follower, conn, kept, reach, dev, vantage, checkpoints, reasons,
         if conn.truncated:
             o = next(o for o in conn.segments if o.cut)
             verdict = "incomplete"
-            reasons.append(f"packet {o.number} is cut short by the capture's snapshot length")
+            reasons.append(Reason(N_("packet {packet} is cut short by the capture's snapshot length"),
+                                  {"packet": o.number}))
         if not any(all(w.tcbs[k].state in FINISHED for k in (0, 1)) for w, _ in kept):
             verdict = "incomplete"
             states = ", ".join(f"{side} {' or '.join(final[side])}" for side in SIDES)
-            reasons.append(f"the capture ends before the connection does ({states})")
+            reasons.append(Reason(N_("the capture ends before the connection does ({states})"), {"states": states}))
     points = []
     by_index = {}
     for n in reach:
@@ -611,4 +711,4 @@ def _result(f: _Follower, conn, kept, reach, dev, vantage, checkpoints, reasons,
         points.append((after, {side: tuple(sorted(v)) for side, v in found.items()}))
     return Result(conn, verdict, tuple(reasons), tuple(rows), dev,
                   tuple(sorted(inferred, key=lambda x: (x[2], x[0], x[1]))), final, tuple(points),
-                  vantage, tuple(notes))
+                  vantage, tuple(notes), (f.in_flight, f.extra_losses))

@@ -9,24 +9,38 @@ them (events are said through their ``event`` context).
 
 from __future__ import annotations
 
-from ..i18n import translator
+from ..i18n import N_, translator
 from ..interface import segment_json, stamp
 from ..table import RuleTable
 from ..tcb import describe_segment
-from .follow import SIDES, Result
+from .follow import EXTRA_LOSSES, IN_FLIGHT, MSL, SIDES, Result
 from .trace import FLAG_NAMES, Trace, rel, relative, to_segment
 
-__all__ = ["text_report", "json_report", "VANTAGE_TEXT", "exit_code"]
+__all__ = ["text_report", "json_report", "VANTAGE_TEXT", "VERDICTS", "BOUNDS_TEXT", "exit_code", "say_reason"]
 
 #: What each vantage point means, as the report says it.
 VANTAGE_TEXT = {
-    "a": "at A: A's segments are seen as they leave it (one may still be lost before B), "
-         "B's as they arrive at A",
-    "b": "at B: B's segments are seen as they leave it (one may still be lost before A), "
-         "A's as they arrive at B",
-    "path": "on the path: a segment seen may still be lost before its receiver, and segments "
-            "crossing each other may arrive in either order",
+    "a": N_("at A: A's segments are seen as they leave it (one may still be lost before B), "
+            "B's as they arrive at A", "conform"),
+    "b": N_("at B: B's segments are seen as they leave it (one may still be lost before A), "
+            "A's as they arrive at B", "conform"),
+    "path": N_("on the path: a segment seen may still be lost before its receiver, and segments "
+               "crossing each other may arrive in either order", "conform"),
 }
+
+#: The verdicts, as the report says them (context ``conform``).
+VERDICTS = (N_("conforms", "conform"), N_("deviates", "conform"), N_("incomplete", "conform"))
+
+#: How the report says the bounds a connection was followed with (``--in-flight``,
+#: ``--extra-losses``, the MSL).
+BOUNDS_TEXT = N_("bounds: a segment seen arrives or is lost before its receiver has sent {n} segments "
+                 "seen after it (--in-flight) and within an MSL ({msl:g} s, RFC 9293 3.4.1); "
+                 "explanations assuming more than {k} losses beyond the fewest are dropped (--extra-losses)")
+
+
+def say_reason(reason, _) -> str:
+    """A :class:`~.follow.Reason` in the language of ``_``."""
+    return _(reason.template).format(**reason.values)
 
 
 def exit_code(results) -> int:
@@ -95,6 +109,9 @@ def text_report(trace: Trace, results: list[Result], table: RuleTable, vantage: 
     for note in trace.skipped:
         out.append("  " + note)
     out.append(_("vantage: {where} ({why})").format(where=_(VANTAGE_TEXT[vantage], context="conform"), why=why))
+    if results:
+        n, k = results[0].bounds
+        out.append(_(BOUNDS_TEXT).format(n=n, msl=MSL, k=k))
     out.append("")
     for i, r in enumerate(results, 1):
         out.append(_("connection {i}: {name}: {verdict} ({n} segments)").format(
@@ -120,7 +137,7 @@ def _connection(i: int, r: Result, table: RuleTable, _) -> list[str]:
         i=i, name=conn.name(), a=conn.name().split(" -> ")[0], b=conn.name().split(" -> ")[1],
         verdict=_verdict(r, _))]
     for reason in r.reasons:
-        out.append("  " + _("incomplete: {reason}").format(reason=reason))
+        out.append("  " + _("incomplete: {reason}").format(reason=say_reason(reason, _)))
     head = ["#", _("pkt"), _("time"), _("dir"), _("flags"), _("seq rel (abs)"), _("ack rel (abs)"), _("len"),
             _("win"), _("sent as [rule line]"), _("received as [rule line]"), "A", "B"]
     rows = []
@@ -205,7 +222,7 @@ def json_report(trace: Trace, results: list[Result], table: RuleTable, vantage: 
         d = r.deviation
         conns.append({
             "A": r.conn.name().split(" -> ")[0], "B": r.conn.name().split(" -> ")[1],
-            "verdict": r.verdict, "reasons": list(r.reasons),
+            "verdict": r.verdict, "reasons": [str(x) for x in r.reasons],
             "deviation": None if d is None else {
                 "number": d.index + 1, "packet": r.conn.segments[d.index].number, "from": d.who,
                 "segment": segment_json(to_segment(r.conn.segments[d.index])), "states": list(d.states),
@@ -221,6 +238,8 @@ def json_report(trace: Trace, results: list[Result], table: RuleTable, vantage: 
     return stamp("conform", {
         "file": trace.path, "link": trace.link, "packets": trace.packets, "segments": len(trace.segments),
         "skipped": list(trace.skipped), "rules": table.name, "vantage": vantage, "vantage_reason": why,
+        "bounds": {"in_flight": results[0].bounds[0] if results else IN_FLIGHT,
+                   "extra_losses": results[0].bounds[1] if results else EXTRA_LOSSES, "msl": MSL},
         "connections": conns, "total": {"connections": len(results), **counts},
         "not_checked": ["options", "urgent pointer", "PSH, ECE, CWR", "window sizes beyond acceptability",
                         "checksums"],
