@@ -421,7 +421,7 @@ def test_roles_and_the_events_of_one_arrival_in_chinese(capsys):
 
     assert main(["diagram", "trace", "seed", "--format", "dot", "--lang", "zh"]) == 0
     dot = capsys.readouterr().out
-    assert re.findall(r"head[AB] .*label=<<b>([^<]*)</b>>", dot) == ["A (客户端)", "B (服务器)"]
+    assert re.findall(r"head[AB] .*label=<<b>([^<]*)</b>>", dot) == ["A（客户端）", "B（服务器）"]
     assert sorted(set(re.findall(r'label="(收到 ACK[^"\\]*)', dot))) == ["收到 ACK；收到 FIN"]
     assert main(["diagram", "trace", "seed", "--format", "dot", "--lang", "en"]) == 0
     dot = capsys.readouterr().out
