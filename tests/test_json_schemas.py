@@ -19,6 +19,7 @@ import copy
 import io
 import json
 import re
+from pathlib import Path
 from importlib.resources import files
 
 import jsonschema
@@ -128,6 +129,9 @@ def outputs(tmp_path_factory):
     with contextlib.redirect_stdout(io.StringIO()):
         assert main(["grade", "--assignment", str(questions), "--answer-key", "-o", str(key)]) == 0
     run("grade questions", "grade", "grade", "--assignment", str(questions), str(key), "--format", "json")
+    captures = Path(__file__).with_name("captures")
+    run("conform deviates", "conform", "conform", str(captures / "abort-linger0.pcap"), "--json")
+    run("conform conforms", "conform", "conform", str(captures / "lost-final-ack.pcap"), "--json")
     # export writes bytes: to a file, as a user would for a graph tool
     for name, argv in (("export node-link", ["--preset", "seed", "--format", "json"]),
                        ("export counterexamples", ["--mutant", "last-ack-silent", "--counterexamples"])):
@@ -141,7 +145,8 @@ def outputs(tmp_path_factory):
 CASES = ["check seed", "check fin-no-seq", "bench", "prove unknown", "prove bench", "prove classification",
          "prove invariant", "experiment", "experiment mutant", "experiments", "grade json",
          "grade json not gradable", "grade questions", "grade gradescope", "grade gradescope not gradable", "grade prairielearn",
-         "grade prairielearn not gradable", "export node-link", "export counterexamples"]
+         "grade prairielearn not gradable", "export node-link", "export counterexamples", "conform deviates",
+         "conform conforms"]
 
 #: the kinds tests/test_explore.py validates (the answers of explore's JSON API)
 EXPLORE_KINDS = {"explore-session", "explore-texts", "explore-run", "explore-reach", "explore-check"}
@@ -149,7 +154,7 @@ EXPLORE_KINDS = {"explore-session", "explore-texts", "explore-run", "explore-rea
 
 def test_every_kind_is_tried(outputs):
     assert {k for k in KINDS} == {"check", "bench", "prove", "prove-bench", "experiment", "experiments", "grade",
-                                  "gradescope", "prairielearn", "export"} | EXPLORE_KINDS
+                                  "gradescope", "prairielearn", "export", "conform"} | EXPLORE_KINDS
     assert {kind for kind, _, _ in outputs.values()} == set(KINDS) - EXPLORE_KINDS
 
 
@@ -270,7 +275,7 @@ def _segment_as_string(doc):
 WRONG_VERDICTS = {"check": ("verdict", "passes"), "prove": ("verdict", "maybe"), "prove-bench": ("verdict", "maybe"),
                   "experiment": ("verdict", "true"), "experiments": ("verdict", "confirmed!"),
                   "grade": ("status", "ok"), "gradescope": ("status", "error"),
-                  "export": ("verdict", "holds")}  # export lists the violated properties only
+                  "export": ("verdict", "holds"), "conform": ("verdict", "passes")}  # export lists the violated properties only
 
 
 def _wrong_verdict(doc, kind):
@@ -282,10 +287,11 @@ def _wrong_verdict(doc, kind):
 
 BREAKS = [(c, "no schema_version") for c in CASES if not c.startswith("grade prairielearn")]
 BREAKS += [(c, "a segment as a string") for c in ("check fin-no-seq", "prove classification", "prove invariant",
-                                                   "experiment", "grade json", "export counterexamples")]
+                                                   "experiment", "grade json", "export counterexamples",
+                                                   "conform deviates")]
 BREAKS += [(c, "a wrong verdict") for c in ("check seed", "prove unknown", "prove bench", "experiment",
                                             "experiments", "grade json", "grade gradescope",
-                                            "export counterexamples")]
+                                            "export counterexamples", "conform deviates")]
 
 
 @pytest.mark.parametrize("name, how", BREAKS)
