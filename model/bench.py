@@ -100,14 +100,16 @@ SCALE_NAMES = ("default", "default-dup-cap2", "default-dup-cap2-retx2")
 CHECK_TARGET = 1.5
 
 
-def bench_check(names: list[str] | None = None, as_json: bool = False) -> int:
+def bench_check(names: list[str] | None = None, as_json: bool = False,
+                configs: list[Config] | None = None) -> int:
     """The whole check beside the bare search on each configuration of
-    :data:`SCALE_NAMES` (or ``names``), each in a fresh process; prints the
-    figures and the ratios, and returns the exit code (0)."""
+    :data:`SCALE_NAMES` (or ``names``, or the ``configs`` given), each in a
+    fresh process; prints the figures and the ratios, and returns the exit code (0)."""
     scale = _scale()
+    chosen = ([(c.name, ("as given", c)) for c in configs] if configs
+              else [(name, scale[name]) for name in names or SCALE_NAMES])
     rows = []
-    for name in names or SCALE_NAMES:
-        what, cfg = scale[name]
+    for name, (what, cfg) in chosen:
         search = _fresh(_search_row, cfg)
         check = _fresh(_check_row, cfg)
         assert search["states"] == check["states"], (name, search["states"], check["states"])

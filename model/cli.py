@@ -250,7 +250,8 @@ def cmd_check(args) -> int:
     progress = _Progress(started) if sys.stderr.isatty() and not args.quiet else None
     try:
         result = run(cfg, table, max_states=args.max_states, progress=progress, started=started,
-                     max_seconds=args.max_seconds, max_memory=max_memory, interruptible=True)
+                     max_seconds=args.max_seconds, max_memory=max_memory, interruptible=True,
+                     stop_at_first=args.stop_at_first)
     finally:
         if progress is not None:
             progress.clear()
@@ -287,9 +288,11 @@ def cmd_mutants(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from .bench import bench
+    from .bench import bench, bench_check
 
-    return bench(_preset(args.preset), args.capacities, as_json=args.json)
+    if args.check:  # the scale series, or the one preset named
+        return bench_check(as_json=args.json, configs=[_preset(args.preset)] if args.preset else None)
+    return bench(_preset(args.preset or "default"), args.capacities, as_json=args.json)
 
 
 def _capacities(text: str) -> list[int]:
@@ -365,6 +368,10 @@ def parser() -> argparse.ArgumentParser:
                        help="print only the verdicts and the result line, and no progress")
     level.add_argument("-v", "--verbose", action="store_true",
                        help="print more detail (each property's time, ...)")
+    c.add_argument("--stop-at-first", action="store_true",
+                   help="stop the search at the first violated invariant, step property or deadlock, as "
+                        "SPIN and TLC can (its counterexample is still a shortest one); the properties "
+                        "not yet decided are then unknown")
     add_lang_option(c)
     c.set_defaults(func=cmd_check)
 
@@ -387,10 +394,15 @@ def parser() -> argparse.ArgumentParser:
         epilog=f"Capacities are bounded at {MAX_CAPACITY}, the model's limit: at it every preset "
                "explores in seconds (the endpoints, not the channel, bound the segments in flight). "
                "Exit codes: 0 measured, 2 bad input, 3 internal error, 130 interrupted.")
-    b.add_argument("--preset", default="default", metavar="NAME", help="the preset to scale (default: default)")
+    b.add_argument("--preset", metavar="NAME",
+                   help="the preset to scale (default: default); with --check, the one preset to measure")
     b.add_argument("--capacities", type=_capacities, default=[1, 2, 3], metavar="LIST",
                    help=f"channel capacities to run, comma-separated, each from 1 to {MAX_CAPACITY} "
                         "(default: 1,2,3)")
+    b.add_argument("--check", action="store_true",
+                   help="instead, the whole check beside the bare search on the default configuration and "
+                        "two larger ones (435,243 and 871,790 states), each in a fresh process, with the time "
+                        "and memory ratios (schema: bench-check.schema.json)")
     b.add_argument("--json", action="store_true",
                    help="print the rows as one JSON object (schema: bench.schema.json in tcpcheck/model/schemas)")
     b.set_defaults(func=cmd_bench)

@@ -32,7 +32,7 @@ SCHEMA_VERSION = 1
 #: data, the counterexamples), and ``explore-*`` the answers of the JSON API of
 #: ``tcpcheck explore`` (``/api/session``, ``/api/texts``, ``/api/run``,
 #: ``/api/reach``, ``/api/check``)
-KINDS = ("check", "bench", "prove", "prove-bench", "experiment", "experiments", "grade",
+KINDS = ("check", "bench", "bench-check", "prove", "prove-bench", "experiment", "experiments", "grade",
          "gradescope", "prairielearn", "export", "explore-session", "explore-texts", "explore-run",
          "explore-reach", "explore-check", "conform")
 

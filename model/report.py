@@ -405,7 +405,8 @@ class _Writer:
 _STOPS = {"max-states": (N_("the state budget"), N_("raise --max-states")),
           "max-memory": (N_("the memory budget"), N_("raise --max-memory")),
           "max-seconds": (N_("the time budget"), N_("raise --max-seconds")),
-          "interrupted": (N_("an interrupt"), N_("let it run to the end"))}
+          "interrupted": (N_("an interrupt"), N_("let it run to the end")),
+          "violation": (N_("the first violation (--stop-at-first)"), N_("run without --stop-at-first"))}
 
 
 def _stopped(result: Result) -> str | None:
@@ -845,7 +846,7 @@ def result_json(result: Result) -> dict:
     * ``timings``: ``{"search", "properties", "total"}`` in seconds (a phase
       that was not measured is left out);
     * ``complete``; ``stopped``: null, or why the search stopped early:
-      ``"max-states"``, ``"max-memory"``, ``"max-seconds"`` or ``"interrupted"``;
+      ``"max-states"``, ``"max-memory"``, ``"max-seconds"``, ``"violation"`` (``--stop-at-first``) or ``"interrupted"``;
     * ``reachable``: ``{"A": [state], "B": [state]}``; ``intended``: the same
       shape, the states each endpoint is meant to reach, or null when the
       configuration declares none;

@@ -98,6 +98,7 @@ def outputs(tmp_path_factory):
     run("check seed", "check", "check", "--preset", "seed", "--json")
     run("check fin-no-seq", "check", "check", "--mutant", "fin-no-seq", "--json")
     run("bench", "bench", "bench", "--preset", "seed", "--capacities", "1", "--json")
+    run("bench check", "bench-check", "bench", "--check", "--preset", "seed", "--json")
     run("prove unknown", "prove", "prove", "--json", "--jobs", "2", "--timeout", "0.001")
     run("prove bench", "prove-bench", "prove", "--bench", "--json", "--jobs", "2", "--timeout", "0.001")
     # the whole prove takes minutes on a mutant: its refutations here are the real command's
@@ -142,7 +143,7 @@ def outputs(tmp_path_factory):
     return out
 
 
-CASES = ["check seed", "check fin-no-seq", "bench", "prove unknown", "prove bench", "prove classification",
+CASES = ["check seed", "check fin-no-seq", "bench", "bench check", "prove unknown", "prove bench", "prove classification",
          "prove invariant", "experiment", "experiment mutant", "experiments", "grade json",
          "grade json not gradable", "grade questions", "grade gradescope", "grade gradescope not gradable", "grade prairielearn",
          "grade prairielearn not gradable", "export node-link", "export counterexamples", "conform deviates",
@@ -153,7 +154,7 @@ EXPLORE_KINDS = {"explore-session", "explore-texts", "explore-run", "explore-rea
 
 
 def test_every_kind_is_tried(outputs):
-    assert {k for k in KINDS} == {"check", "bench", "prove", "prove-bench", "experiment", "experiments", "grade",
+    assert {k for k in KINDS} == {"check", "bench", "bench-check", "prove", "prove-bench", "experiment", "experiments", "grade",
                                   "gradescope", "prairielearn", "export", "conform"} | EXPLORE_KINDS
     assert {kind for kind, _, _ in outputs.values()} == set(KINDS) - EXPLORE_KINDS
 
