@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .errors import InputError, closest
+from .i18n import add_lang_option, language, translator
 
 __all__ = ["Claim", "Passage", "CLAIMS_FILE", "SEED_NOTE", "RFC_FILE", "RFC_URL", "claims", "passages",
            "citations", "lookup", "cited_by", "describe", "render", "register"]
@@ -174,43 +175,52 @@ def _cites(text: str, pid: str, part: str | None) -> bool:
     return False
 
 
-def cited_by(cid: str, part: str | None = None) -> list[tuple[str, str]]:
+def cited_by(cid: str, part: str | None = None, lang: str = "en") -> list[tuple[str, str]]:
     """Where the code cites the claim or passage ``cid`` (``part``: one step or
     note of it), as (kind, line) pairs: for a claim, the experiments and mutants
     that show it and the passages that bear on it; for a passage, the rows of
-    the reference rule table, the events and the mutants whose edited rows cite it."""
+    the reference rule table, the events and the mutants whose edited rows cite it.
+    The kinds and the words around the ids in ``lang``; the rule rows, the
+    passages' titles and the event's RFC reference as written."""
     from .events import ARRIVALS
     from .experiments import EXPERIMENTS
     from .mutants import MUTANTS
     from .table import REFERENCE
 
+    _ = translator(lang)
     out: list[tuple[str, str]] = []
     if cid in claims():
         for e in EXPERIMENTS.values():
             if cid in e.claims:
-                out.append(("shown by", f"experiment {e.id} {e.name}: {e.question} (tcpcheck experiment {e.name})"))
+                out.append((_("shown by"), _("experiment {id} {name}: {question} (tcpcheck experiment {name})").format(
+                    id=e.id, name=e.name, question=_(e.question, "question"))))
         for m in MUTANTS.values():
             if cid in m.claims:
-                out.append(("shown by", f"mutant {m.name}: {m.description} (tcpcheck check --mutant {m.name})"))
+                out.append((_("shown by"), _("mutant {name}: {description} (tcpcheck check --mutant {name})").format(
+                    name=m.name, description=_(m.description, "mutant"))))
         for p in passages().values():
             if cid in p.claims:
-                out.append(("in RFC 9293", f"{p.id}: {p.title} (tcpcheck cite {_arg(p.id)})"))
+                out.append((_("in RFC 9293"), _("{id}: {title} (tcpcheck cite {arg})").format(
+                    id=p.id, title=p.title, arg=_arg(p.id))))
         return out
     rows = REFERENCE.read_text(encoding="utf-8").splitlines()
     for n, row in enumerate(rows, 1):
         if row.strip() and not row.lstrip().startswith("#") and "|" in row:
             source = row.rsplit("|", 1)[1]
             if _cites(source, cid, part) or _cites_note(source, cid, part):
-                out.append(("cited by", f"rule {REFERENCE.name}:{n}: {re.sub(r' {2,}', ' ', row.strip())}"))
+                out.append((_("cited by"), _("rule {where}: {row}").format(
+                    where=f"{REFERENCE.name}:{n}", row=re.sub(r' {2,}', ' ', row.strip()))))
     seen = set()
     for ev in ARRIVALS:
         if _cites(ev.ref, cid, part) and (ev.name, ev.ref) not in seen:
             seen.add((ev.name, ev.ref))
-            out.append(("cited by", f"event '{ev.name}' in {', '.join(ev.states)} ({ev.ref})"))
+            out.append((_("cited by"), _("event '{event}' in {states} ({ref})").format(
+                event=_(ev.name, "event"), states=", ".join(ev.states), ref=ev.ref)))
     for m in MUTANTS.values():
         if any(_cites(old.rsplit("|", 1)[-1], cid, part) for old, _ in m.edits):
-            out.append(("cited by", f"mutant {m.name} edits a row citing it: {m.description} "
-                                    f"(tcpcheck check --mutant {m.name})"))
+            out.append((_("cited by"), _("mutant {name} edits a row citing it: {description} "
+                                         "(tcpcheck check --mutant {name})").format(
+                name=m.name, description=_(m.description, "mutant"))))
     return out
 
 
@@ -220,27 +230,32 @@ def _cites_note(source: str, cid: str, part: str | None) -> bool:
                                      for c in citations(source))
 
 
-def describe(word: str) -> list[tuple[int, str]]:
-    """What ``tcpcheck cite WORD`` prints: (indent, text) lines, unwrapped."""
+def describe(word: str, lang: str = "en") -> list[tuple[int, str]]:
+    """What ``tcpcheck cite WORD`` prints: (indent, text) lines, unwrapped; the
+    command's words in ``lang``, the claims' text and the RFC summaries as shipped."""
+    _ = translator(lang)
     cid, part = lookup(word)
     lines: list[tuple[int, str]] = []
     if cid in claims():
         c = claims()[cid]
-        lines += [(0, f"{c.id} (the seed note, {c.part})"), (2, c.text),
-                  (2, f"source: the user's study note {SEED_NOTE.name}, claim by claim in {CLAIMS_FILE.name} "
-                      f"(both shipped in tcpcheck/model/claims)")]
+        lines += [(0, _("{id} (the seed note, {part})").format(id=c.id, part=c.part)), (2, c.text),
+                  (2, _("source: the user's study note {note}, claim by claim in {claims} "
+                        "(both shipped in tcpcheck/model/claims)").format(note=SEED_NOTE.name,
+                                                                          claims=CLAIMS_FILE.name))]
     else:
         p = passages()[cid]
-        lines += [(0, f"RFC 9293 {'' if cid.startswith('Figure') else 'section '}{p.id}: {p.title}"),
+        heading = (_("RFC 9293 {id}: {title}") if cid.startswith("Figure")
+                   else _("RFC 9293 section {id}: {title}"))
+        lines += [(0, heading.format(id=p.id, title=p.title)),
                   (2, p.url), (2, p.summary)]
         lines += [(2, f"{k}: {v}") for k, v in p.parts.items() if part in (None, k)]
         if p.claims:
-            lines.append((2, f"claims of the seed note it bears on: {', '.join(p.claims)}"))
-        lines.append((2, "(a summary in tcpcheck's words; the RFC's own text is at the URL)"))
+            lines.append((2, _("claims of the seed note it bears on: {claims}").format(claims=", ".join(p.claims))))
+        lines.append((2, _("(a summary in tcpcheck's words; the RFC's own text is at the URL)")))
     heading = None
-    for kind, text in cited_by(cid, part):
+    for kind, text in cited_by(cid, part, lang):
         if kind != heading:
-            lines.append((2, f"{kind}:"))
+            lines.append((2, _("{kind}:").format(kind=kind)))
             heading = kind
         lines.append((4, text))
     return lines
@@ -257,23 +272,25 @@ def render(lines: list[tuple], width: int) -> str:
     return "\n".join(out)
 
 
-def index() -> list[tuple]:
+def index(lang: str = "en") -> list[tuple]:
     """What ``tcpcheck cite`` prints without an id: every id with its title."""
-    lines = [(0, "The seed note's claims (tcpcheck cite C9):")]
+    _ = translator(lang)
+    lines = [(0, _("The seed note's claims (tcpcheck cite C9):"))]
     lines += [(2, f"{c.id:<4} {c.text}", 7) for c in claims().values()]
     lines.append((0, ""))
-    lines.append((0, "The parts of RFC 9293 tcpcheck cites (tcpcheck cite 3.10.7.4, "
-                     "tcpcheck cite '3.10.7.4 fifth', tcpcheck cite 'Figure 5'):"))
+    lines.append((0, _("The parts of RFC 9293 tcpcheck cites (tcpcheck cite 3.10.7.4, "
+                       "tcpcheck cite '3.10.7.4 fifth', tcpcheck cite 'Figure 5'):")))
     lines += [(2, f"{p.id:<10} {p.title}", 13) for p in passages().values()]
     return lines
 
 
 def cmd_cite(args) -> int:
     width = shutil.get_terminal_size((80, 24)).columns - 1
+    lang = language(args.lang)
     if not args.id:
-        print(render(index(), width))
+        print(render(index(lang), width))
         return 0
-    out = [render(describe(w), width) for w in args.id]  # every id is checked before anything is printed
+    out = [render(describe(w, lang), width) for w in args.id]  # every id is checked before anything is printed
     print("\n\n".join(out))
     return 0
 
@@ -286,14 +303,19 @@ def register(sub) -> None:
             "Print what an id that tcpcheck's reports, rule table and experiments cite stands for: "
             "a claim of the seed note (its text, and the experiments and mutants that show it), or "
             "a section or figure of RFC 9293 (its title, its URL, a summary in tcpcheck's words, and "
-            "the rules, events and mutants that cite it). Without an id, list them all.", 78),
+            "the rules, events and mutants that cite it). Without an id, list them all. With --lang zh "
+            "the command's own words are Chinese; the claims' text (as the user wrote them down), the "
+            "RFC's titles and tcpcheck's summaries of them, and the rule rows stay as shipped, and an "
+            "error stays English, as every error does.", 78),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="examples:\n"
                "  tcpcheck cite                     every claim and passage\n"
                "  tcpcheck cite C9                  a claim of the seed note\n"
                "  tcpcheck cite 3.10.7.4            a section of RFC 9293\n"
                "  tcpcheck cite '3.10.7.4 fifth'    one step of it, as the rule table cites it\n"
-               "  tcpcheck cite 'Figure 5' 'note 2' a figure, and one of its notes\n\n"
+               "  tcpcheck cite 'Figure 5' 'note 2' a figure, and one of its notes\n"
+               "  tcpcheck cite C9 --lang zh        in Chinese (the claim's text as shipped)\n\n"
                "exit codes: 0 printed, 2 an unknown id (with a 'did you mean')")
     c.add_argument("id", nargs="*", metavar="ID", help="C1-C17, a section number, 'Figure N' or 'note N'")
+    add_lang_option(c)
     c.set_defaults(func=cmd_cite)
