@@ -85,13 +85,16 @@ def test_fuzz_in_a_subprocess(case):
 
 @pytest.mark.parametrize("after", [0.001, 0.05, 0.2, 0.5])
 def test_interrupt_at_any_moment_exits_130(after):
-    """A KeyboardInterrupt raised into a run of 'check' (the default model, a second's
-    work) ends it with exit 130 and 'tcpcheck: interrupted', whatever it was doing.
+    """A KeyboardInterrupt raised into a run of 'check' (a few seconds' work) ends it with exit 130 and 'tcpcheck: interrupted', whatever it was doing.
     The modules are imported first, so that the moments chosen fall into the run."""
     from tcpcheck.model import cli
 
     cli.parser()
-    case = Case("interrupt", ("check",), budget=30.0, allowed=frozenset(), interrupt_after=after)
+    # capacity 5 (76,800 states): a run of more than a second, so every moment chosen falls inside it
+    # even on a fast machine (the default preset's check now takes well under half a second)
+    big = b'preset = "default"\n[network]\ncapacity = 5\n'
+    case = Case("interrupt", ("check", "--config", "{tmp}/big.toml"), files=(("big.toml", big),),
+                budget=30.0, allowed=frozenset(), interrupt_after=after)
     outcome, found = run_case(case)
     assert found == [] and outcome.code == 130, (found, outcome.err)
     assert outcome.err.splitlines()[-1].startswith("tcpcheck: interrupted")
