@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import tempfile
 from collections import deque
 
 from tcpcheck.model.actions import ACTIONS
@@ -20,6 +21,10 @@ from tcpcheck.model.table import REFERENCE, parse_table
 # The grader's cache of the reference's side stays off: every test computes what it checks
 # (tests/test_grading_cli.py turns it on in a folder of its own).
 os.environ["TCPCHECK_CACHE"] = "off"
+# hypothesis (the fuzz suite) keeps caches of its own (constants collected from the code); they go
+# to a temporary folder, not a .hypothesis/ beside the project's top level
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY",
+                      os.path.join(tempfile.gettempdir(), f"tcpcheck-hypothesis-{os.getuid()}"))
 
 REFERENCE_TEXT = REFERENCE.read_text(encoding="utf-8")
 A_ISS = 4294967294  # the default client's ISS (2**32 - 2)

@@ -16,6 +16,7 @@ outcome it must flag.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import signal
@@ -95,7 +96,15 @@ def test_interrupt_at_any_moment_exits_130(after):
     big = b'preset = "default"\n[network]\ncapacity = 5\n'
     case = Case("interrupt", ("check", "--config", "{tmp}/big.toml"), files=(("big.toml", big),),
                 budget=30.0, allowed=frozenset(), interrupt_after=after)
-    outcome, found = run_case(case)
+    # hypothesis, imported by this suite, times the garbage collector with a gc callback, and an
+    # interrupt raised while a callback runs is unraisable (lost); tcpcheck installs none, so the
+    # moments are tried without them
+    callbacks = gc.callbacks[:]
+    gc.callbacks.clear()
+    try:
+        outcome, found = run_case(case)
+    finally:
+        gc.callbacks[:] = callbacks
     assert found == [] and outcome.code == 130, (found, outcome.err)
     assert outcome.err.splitlines()[-1].startswith("tcpcheck: interrupted")
 
