@@ -14,6 +14,7 @@ import threading
 import time
 
 from .config import Config
+from .engines import explore_function
 from .explorer import Exploration, explore
 from .liveness import Stopped
 from .properties import PROPERTIES, Monitor, Property, Verdict, check_properties, on_the_fly
@@ -266,7 +267,7 @@ def run(config: Config, table: RuleTable | None = None, max_states: int | None =
         progress=None, properties=PROPERTIES, actions: dict | None = None, *,
         max_seconds: float | None = None, max_memory: int | None = None,
         started: float | None = None, interruptible: bool = False,
-        stop_at_first: bool = False) -> Result:
+        stop_at_first: bool = False, engine: str = "bfs") -> Result:
     """Explore ``config`` exhaustively (up to ``max_states``) and check ``properties``.
 
     Budgets: ``max_states`` bounds the search (the properties are then
@@ -284,6 +285,9 @@ def run(config: Config, table: RuleTable | None = None, max_states: int | None =
     an invariant, step property or deadlock is violated (``stopped ==
     "violation"``), like SPIN and TLC: that counterexample is the shortest,
     and the properties not yet decided are unknown.
+
+    ``engine`` names the search (:data:`engines.ENGINES`); every engine finds
+    the same states in the same order, so the verdicts do not depend on it.
 
     ``progress(exploration)`` is called during the search; if it has a
     method ``property(i, total, prop, seconds)``, that is called as each
@@ -303,7 +307,8 @@ def run(config: Config, table: RuleTable | None = None, max_states: int | None =
     model = build(config, table, actions)
     layout = State._fields if isinstance(model, Model) else None  # component i decodes to field i
     monitor = Monitor(tuple(p for p in properties if on_the_fly(p)), layout, stop_at_first)
-    x = explore(model, max_states=max_states, progress=progress, stop=budget.exceeded,
+    search = explore if engine == "bfs" else explore_function(engine)
+    x = search(model, max_states=max_states, progress=progress, stop=budget.exceeded,
                 interruptible=interruptible, observe=monitor.feed)
     stopped = x.stopped
     t1 = time.perf_counter()

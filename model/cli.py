@@ -37,6 +37,8 @@ from importlib.metadata import PackageNotFoundError, entry_points, version
 
 from .config import PRESETS, load_config
 from .config import preset as _preset
+from .engines import DEFAULT, ENGINES
+from .engines import help_text as engines_help
 from .errors import InputError, closest
 from .i18n import add_lang_option, language
 from .mutants import MUTANTS, apply_mutant, mutant_config
@@ -251,7 +253,7 @@ def cmd_check(args) -> int:
     try:
         result = run(cfg, table, max_states=args.max_states, progress=progress, started=started,
                      max_seconds=args.max_seconds, max_memory=max_memory, interruptible=True,
-                     stop_at_first=args.stop_at_first)
+                     stop_at_first=args.stop_at_first, engine=args.engine)
     finally:
         if progress is not None:
             progress.clear()
@@ -338,6 +340,8 @@ def parser() -> argparse.ArgumentParser:
                "abort, foreign_socket.\n\n"
                "mutants (--mutant NAME; 'tcpcheck mutants' shows their configurations):\n"
                + _mutants_text() + "\n\n"
+               "engines (--engine NAME; each finds the same states, so the verdicts are the same):\n"
+               + engines_help() + "\n\n"
                "examples:\n  tcpcheck check\n  tcpcheck check --preset seed\n"
                "  tcpcheck check --config my.toml --json > result.json\n"
                "  tcpcheck check --mutant no-time-wait\n"
@@ -372,6 +376,9 @@ def parser() -> argparse.ArgumentParser:
                    help="stop the search at the first violated invariant, step property or deadlock, as "
                         "SPIN and TLC can (its counterexample is still a shortest one); the properties "
                         "not yet decided are then unknown")
+    c.add_argument("--engine", choices=sorted(ENGINES), default=DEFAULT, metavar="NAME",
+                   help="the search engine, one of: " + ", ".join(sorted(ENGINES))
+                        + " (default: %(default)s; listed below)")
     add_lang_option(c)
     c.set_defaults(func=cmd_check)
 

@@ -1,0 +1,36 @@
+"""The search engines behind ``tcpcheck check --engine NAME``.
+
+Each engine is a module with an ``explore(model, max_states=None,
+progress=None, stop=None, interruptible=False, observe=None)`` function of
+the same contract as :func:`tcpcheck.model.explorer.explore`: it returns an
+:class:`~tcpcheck.model.explorer.Exploration` with the same states, edges,
+parents and depths as the breadth-first search, so every property, report
+and diagram works on it unchanged.  An engine is imported only when it is
+asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+#: name -> (module, one line for --help)
+ENGINES = {
+    "bfs": ("tcpcheck.model.explorer", "the breadth-first search of explorer.py (the default)"),
+}
+
+DEFAULT = "bfs"
+
+
+def explore_function(name: str):
+    """The ``explore`` function of engine ``name`` (one of :data:`ENGINES`).
+
+    >>> explore_function("bfs").__module__
+    'tcpcheck.model.explorer'
+    """
+    module, _ = ENGINES[name]
+    return importlib.import_module(module).explore
+
+
+def help_text() -> str:
+    """The engines, a line each, for ``--help``."""
+    return "\n".join(f"  {name:<8} {line}" for name, (_, line) in ENGINES.items())
