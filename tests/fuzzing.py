@@ -698,6 +698,70 @@ def trace_case(draw) -> Case:
                 (("r.json", data),))  # named by step ("FILE: step 3: ..."), not by line
 
 
+# --- captures ----------------------------------------------------------------------------------------
+
+CAPTURES = ROOT / "tests" / "captures"
+
+
+@functools.cache
+def _capture_seeds() -> tuple[bytes, ...]:
+    """The real captures of tests/captures, and one as pcapng (dpkt writes both)."""
+    import dpkt
+
+    seeds = [p.read_bytes() for p in sorted(CAPTURES.glob("*.pcap"))]
+    out = io.BytesIO()
+    writer = dpkt.pcapng.Writer(out)
+    for ts, frame in dpkt.pcap.Reader(io.BytesIO(seeds[0])):
+        writer.writepkt(frame, ts=ts)
+    return (*seeds, out.getvalue())
+
+
+#: offsets worth hitting in a pcap: the magic, version, snap length and link type of the file
+#: header; a record header's lengths; the IP version/IHL, total length and protocol; TCP's data offset
+_HOT_OFFSETS = (0, 1, 4, 16, 20, 21, 32, 36, 40, 54, 56, 63, 68, 86)
+
+
+@st.composite
+def mutate_binary(draw, data: bytes) -> bytes:
+    """``data`` after one to four edits: bytes flipped, set to odd values at a header's fields,
+    inserted, deleted, truncated, or a stretch repeated."""
+    for _ in range(draw(st.integers(1, 4))):
+        n = len(data)
+        op = draw(st.sampled_from(["flip", "hot", "insert", "delete", "truncate", "repeat"]))
+        at = draw(st.sampled_from(_HOT_OFFSETS) | st.integers(0, max(n - 1, 0))) if n else 0
+        if op == "flip" and n:
+            at = min(at, n - 1)
+            data = data[:at] + bytes([data[at] ^ (1 << draw(st.integers(0, 7)))]) + data[at + 1:]
+        elif op == "hot" and n:
+            at = min(at, n - 1)
+            value = draw(st.sampled_from([b"\x00", b"\xff", b"\xff\xff\xff\xff", b"\x00\x00\x00\x00",
+                                          b"\x7f\xff\xff\xff", b"\x45", b"\x60", b"\x06", b"\x11", b"\x0f"]))
+            data = data[:at] + value + data[at + len(value):]
+        elif op == "insert":
+            data = data[:at] + draw(st.binary(min_size=1, max_size=16)) + data[at:]
+        elif op == "delete":
+            data = data[:at] + data[at + draw(st.integers(1, 64)):]
+        elif op == "truncate":
+            data = data[:draw(st.integers(0, n))]
+        elif op == "repeat":
+            piece = data[at:at + draw(st.integers(1, 200))]
+            data = data[:at] + piece * draw(st.sampled_from([2, 50, 5000])) + data[at:]
+    return data
+
+
+@st.composite
+def capture_case(draw) -> Case:
+    """``conform`` on a real capture (pcap or pcapng) with its bytes mutated, or on text."""
+    data = draw(st.sampled_from(_capture_seeds()))
+    if draw(st.integers(0, 9)):
+        data = draw(mutate_binary(data))
+    else:  # not a capture at all
+        data = draw(st.sampled_from([b"", b"hello\n", _REFERENCE_BYTES, b"{}", b"\xd4\xc3\xb2\xa1"]))
+    opts = draw(st.sampled_from([(), ("--json",), ("--lang", "zh"), ("--vantage", "a"), ("--vantage", "b"),
+                                 ("--in-flight", "1"), ("--extra-losses", "0")]))
+    return Case("capture", ("conform", "{tmp}/c.pcap", *opts), (("c.pcap", data),))  # named by packet
+
+
 # --- assignment and answer files --------------------------------------------------------------------
 
 @functools.cache
@@ -854,6 +918,7 @@ KINDS = {
     "assignment": assignment_case(),
     "answers": answers_case(),
     "options": options_case(),
+    "capture": capture_case(),
 }
 
 
