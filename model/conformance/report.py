@@ -9,8 +9,11 @@ them (events are said through their ``event`` context).
 
 from __future__ import annotations
 
+import wcwidth
+
 from ..i18n import N_, translator
 from ..interface import segment_json, stamp
+from ..report import _pad
 from ..table import RuleTable
 from ..tcb import describe_segment
 from .follow import EXTRA_LOSSES, IN_FLIGHT, MSL, SIDES, Result
@@ -79,11 +82,11 @@ def _sent(row, table, _) -> str:
         else:
             what = _("{event} (inferred)").format(event=_(how, context="event"))
         parts.append(f"{what} [{_where(table, rules)}]" if rules else what)
-    return "; ".join(parts) or "-"
+    return _("; ", context="phrase").join(parts) or "-"
 
 
 def _received(row, table, _) -> str:
-    parts = list(dict.fromkeys(f"{'; '.join(_(e, context='event') for e in events.split('; '))} "
+    parts = list(dict.fromkeys(f"{_('; ', context='phrase').join(_(e, context='event') for e in events.split('; '))} "
                                f"[{_where(table, rules)}]" for events, rules, _state in row.received))
     if row.lost:
         parts.append(_("lost"))
@@ -148,10 +151,10 @@ def _connection(i: int, r: Result, table: RuleTable, _) -> list[str]:
         rows.append([str(row.index + 1), str(o.number), f"{o.time - t0:.6f}", f"{row.who}->{peer}", _flags(o),
                      f"{rel(o.seq, base.get(row.who))} ({o.seq})", ack, str(o.len), str(o.window),
                      _sent(row, table, _), _received(row, table, _), _states(row, "A", _), _states(row, "B", _)])
-    widths = [max(len(x[k]) for x in [head] + rows) for k in range(len(head))]
-    out.append("  " + "  ".join(h.ljust(w) for h, w in zip(head, widths)).rstrip())
+    widths = [max(wcwidth.width(x[k]) for x in [head] + rows) for k in range(len(head))]
+    out.append("  " + "  ".join(_pad(h, w) for h, w in zip(head, widths)).rstrip())
     for row, cells in zip(r.rows, rows):
-        out.append("  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip())
+        out.append("  " + "  ".join(_pad(c, w) for c, w in zip(cells, widths)).rstrip())
         extra = _options(row.obs)
         if row.obs.urgent and "URG" in row.obs.flags:
             extra = (extra + " " if extra else "") + f"urg={row.obs.urgent}"
@@ -161,15 +164,15 @@ def _connection(i: int, r: Result, table: RuleTable, _) -> list[str]:
             out.extend(_deviation(r, table, _))
             break
     if r.inferred:
-        out.append("  " + _("inferred (not seen in the trace): {events}").format(events="; ".join(
+        out.append("  " + _("inferred (not seen in the trace): {events}").format(events=_("; ", context="phrase").join(
             _("{side} {event} before #{n}").format(side=side, event=_(ev, context="event"), n=n + 1)
             for side, ev, n in r.inferred)))
     if r.final:
-        out.append("  " + _("at the end: {states}").format(states=", ".join(
+        out.append("  " + _("at the end: {states}").format(states=_(", ", context="phrase").join(
             f"{side} {' / '.join(r.final[side])}" for side in SIDES)))
     for after, states in r.checkpoints:
         out.append("  " + _("after packet {n}, once every segment sent has arrived: {states}").format(
-            n=after, states=", ".join(f"{side} {' / '.join(states[side]) or '?'}" for side in SIDES)))
+            n=after, states=_(", ", context="phrase").join(f"{side} {' / '.join(states[side]) or '?'}" for side in SIDES)))
     return out
 
 
