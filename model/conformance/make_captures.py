@@ -7,21 +7,36 @@ Two network namespaces, ``tcpcheck-a`` (10.77.0.1) and ``tcpcheck-b``
 device whose other end is a file descriptor here, and every Ethernet frame
 from one is written to the other.  The relay is the capture point (vantage
 ``path``): it writes each frame it receives to a pcap (with dpkt's writer)
-*before* it decides what to do with it, and a scenario may drop a frame or
-hold it back (so that two FINs cross).  The kernel, with real sockets made
-in the namespaces, is the TCP under test.  At checkpoints, once the network
-has been quiet for a moment, ``ss -tan`` in each namespace gives the kernel's
-own states, recorded beside the capture as ``NAME.json`` with the number of
-packets captured so far.
+*before* it decides what to do with it, and a scenario may drop a frame, hold
+it back until the other side has sent (so that two FINs or two SYNs cross),
+or deliver it late.  The kernel, with real sockets made in the namespaces, is
+the TCP under test.  At checkpoints, once the network has been quiet for a
+moment, ``ss -tan`` in each namespace gives the kernel's own states, recorded
+beside the capture as ``NAME.json`` with the number of packets captured so
+far (:func:`checkpoints` reads them back).
 
 It needs no tc qdiscs or netfilter (not every kernel has them): losses and
 reordering are the relay's.  It lives in the package, not the tests, so that
 users can make captures of their own kernel the same way.  Namespaces and
 devices are removed at the end.
+
+What a re-run reproduces, and what it cannot: each scenario uses the same
+addresses and ports (A's port is fixed per scenario), the same user calls in
+the same order, and the same drops and holds, so on the same kernel it gives
+the same segments (flags, relative sequence numbers, lengths) and the same
+checkpoint states.  It cannot reproduce the initial sequence numbers and the
+timestamp option's values (the kernel derives both from a secret and a
+clock, RFC 6528, RFC 7323 5.4), the capture times, and, where both sides send
+at the same moment (the two SYN,ACKs of a simultaneous open), the order in
+which the relay sees them.  The scenarios that wait for a retransmission
+depend on Linux's initial retransmission timeout of 1 s (RFC 6298 2.1).
+TIME_WAIT reuse needs the new SYN's sequence number above the old
+connection's, which Linux's clock-driven ISN gives within about 4.5 minutes.
 """
 
 from __future__ import annotations
 
+import argparse
 import ctypes
 import fcntl
 import json
@@ -37,7 +52,9 @@ from pathlib import Path
 
 import dpkt
 
-__all__ = ["SCENARIOS", "main"]
+from ..errors import closest
+
+__all__ = ["SCENARIOS", "checkpoints", "main"]
 
 NS = ("tcpcheck-a", "tcpcheck-b")
 ADDR = ("10.77.0.1", "10.77.0.2")
@@ -126,6 +143,8 @@ class Relay:
                             os.write(self.fds[1 - s], f)
                 elif what == "hold":
                     self.held.append((side, frame))
+                elif isinstance(what, float):  # delivered that many seconds later
+                    threading.Timer(what, os.write, (self.fds[1 - side], frame)).start()
         for s, f in self.held:
             os.write(self.fds[1 - s], f)
 
@@ -145,6 +164,16 @@ class Relay:
             if idle >= seconds:
                 return
             time.sleep(0.05)
+
+    def wait_for(self, count: int, limit: float = 10.0) -> None:
+        """Wait until ``count`` segments have been captured (a timer's retransmission)."""
+        start = time.monotonic()
+        while time.monotonic() - start < limit:
+            with self.lock:
+                if self.count >= count:
+                    return
+            time.sleep(0.05)
+        raise TimeoutError(f"{count} segments expected, {self.count} captured in {limit} s")
 
     def close(self):
         self.stop = True
@@ -328,9 +357,123 @@ def syn_retransmitted(r: Run):
     r.checkpoint("both closed")
 
 
+def _once(side: int, flags: int, then: str | float = "drop"):
+    """A decision: the first segment from ``side`` with exactly ``flags`` gets ``then``
+    (dropped, or delivered that many seconds late); every other segment passes."""
+    done = []
+
+    def decide(s, tcp):
+        if s == side and not done and tcp.flags == flags:
+            done.append(tcp.seq)
+            return then
+        return "pass"
+    return decide
+
+
+def synack_retransmitted(r: Run):
+    """B's first SYN,ACK is lost; A's SYN repeats and B, in SYN_RCVD, answers it with its SYN,ACK again."""
+    # A's SYN reaches B 0.3 s late, so that A's retransmission timeout (1 s after its
+    # SYN) comes before B's (1 s after its SYN,ACK): B repeats its SYN,ACK for the
+    # repeated SYN, not for its own timer.
+    first_syn = _once(0, dpkt.tcp.TH_SYN, 0.3)
+    lose_synack = _once(1, dpkt.tcp.TH_SYN | dpkt.tcp.TH_ACK)
+    r.relay.decide = lambda side, tcp: first_syn(side, tcp) if side == 0 else lose_synack(side, tcp)
+    c, s = _open(r)
+    r.relay.decide = lambda side, tcp: "pass"
+    r.checkpoint("established after a SYN,ACK retransmission")
+    c.close()
+    r.checkpoint("A closed")
+    s.close()
+    r.checkpoint("both closed")
+
+
+def syn_rcvd_held(r: Run):
+    """A's ACK of B's SYN,ACK is lost: A is ESTABLISHED, B stays in SYN_RCVD until its
+    timer retransmits the SYN,ACK and A acknowledges it again."""
+    ls = _listener()
+    r.relay.decide = _once(0, dpkt.tcp.TH_ACK)
+    c = _client(r.a[1])
+    c.connect(r.b)
+    r.checkpoint("A established, its ACK lost")
+    r.relay.wait_for(5)  # SYN, SYN,ACK, ACK (lost), SYN,ACK again, ACK
+    r.relay.decide = lambda side, tcp: "pass"
+    s, _ = ls.accept()
+    ls.close()
+    r.checkpoint("B's SYN,ACK retransmitted and acknowledged")
+    c.close()
+    r.checkpoint("A closed")
+    s.close()
+    r.checkpoint("both closed")
+
+
+def time_wait_reuse(r: Run):
+    """B closes first and is in TIME_WAIT when A connects again from the same port with a
+    higher ISN: Linux opens the new connection (RFC 6191)."""
+    ls = _listener()
+    c = _client(r.a[1])
+    c.connect(r.b)
+    s, _ = ls.accept()
+    s.close()
+    r.checkpoint("B closed")
+    c.recv(100)
+    c.close()
+    r.checkpoint("A closed, B in TIME_WAIT")
+    c = _client(r.a[1])
+    c.connect(r.b)
+    s, _ = ls.accept()
+    ls.close()
+    r.checkpoint("the new connection established")
+    c.close()
+    r.checkpoint("A closed")
+    s.recv(100)
+    s.close()
+    r.checkpoint("both closed")
+
+
+def fin_with_data(r: Run):
+    """A sends its last data and its FIN in one segment (TCP_CORK holds the data until
+    the shutdown adds the FIN); B acknowledges both, then closes."""
+    c, s = _open(r)
+    r.checkpoint("established")
+    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+    c.sendall(b"last words")
+    c.shutdown(socket.SHUT_WR)
+    r.checkpoint("A sent data and FIN together")
+    s.recv(100)
+    s.close()
+    r.checkpoint("both closed")
+    c.close()
+
+
+def simultaneous_open(r: Run):
+    """A and B connect() to each other at once: the relay holds A's SYN until B's has
+    passed, so the SYNs cross; each answers the other's SYN with a SYN,ACK."""
+    c = _client(r.a[1])
+    s = socket_in(NS[1], socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(r.b)
+    r.relay.decide = lambda side, tcp: "hold" if side == 0 and tcp.flags == dpkt.tcp.TH_SYN else "pass"
+    for sock, peer in ((c, r.b), (s, r.a)):
+        sock.setblocking(False)
+        sock.connect_ex(peer)
+        time.sleep(0.05)
+    for sock in (c, s):
+        select.select([], [sock], [], 5)
+        if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+            raise OSError("simultaneous open failed")
+        sock.setblocking(True)
+    r.relay.decide = lambda side, tcp: "pass"
+    r.checkpoint("both established")
+    c.close()
+    r.checkpoint("A closed")
+    s.close()
+    r.checkpoint("both closed")
+
+
 SCENARIOS = {f.__name__.replace("_", "-"): f for f in (
     close_by_client, close_by_server, half_close, abort_linger0, refused, reset_unread,
-    simultaneous_close, lost_final_ack, syn_retransmitted)}
+    simultaneous_close, lost_final_ack, syn_retransmitted, synack_retransmitted, syn_rcvd_held,
+    time_wait_reuse, fin_with_data, simultaneous_open)}
 
 
 def _cleanup():
@@ -351,27 +494,75 @@ def make(outdir: Path, name: str, port: int) -> dict:
     finally:
         relay.close()
         _cleanup()
-    meta = {"scenario": name, "description": SCENARIOS[name].__doc__, "vantage": "path",
+    meta = {"scenario": name, "description": " ".join(SCENARIOS[name].__doc__.split()), "vantage": "path",
             "kernel": os.uname().release, "A": f"{r.a[0]}:{r.a[1]}", "B": f"{r.b[0]}:{r.b[1]}",
             "checkpoints": r.checkpoints}
     (outdir / f"{name}.json").write_text(json.dumps(meta, indent=2) + "\n")
     return meta
 
 
+def checkpoints(meta: dict) -> list[tuple[int, dict]]:
+    """A capture's checkpoints from its ``NAME.json`` (as :func:`make` writes it), in the
+    shape ``follow`` takes: ``[(packets captured so far, {"A": state, "B": state}), ...]``."""
+    return [(c["after"], {"A": c["A"], "B": c["B"]}) for c in meta["checkpoints"]]
+
+
+EPILOG = """examples:
+  python -m tcpcheck.model.conformance.make_captures /tmp/caps          every scenario
+  python -m tcpcheck.model.conformance.make_captures /tmp/caps simultaneous-open fin-with-data
+  tcpcheck conform /tmp/caps/simultaneous-open.pcap --profile linux
+
+Each scenario writes OUTDIR/NAME.pcap (Ethernet, as the relay saw the
+frames) and OUTDIR/NAME.json (scenario, description, vantage, kernel
+release, A and B, and the checkpoints: after how many packets, and the state
+ss showed for A and for B).  It prints one line per scenario with the
+checkpoints' states.
+
+exit codes:
+  0    every scenario was captured
+  2    bad usage (an unknown scenario, an OUTDIR that cannot be made), not root,
+       or the namespaces could not be made
+  3    a scenario failed while it ran (its capture is left unfinished)"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    width = max(len(k) for k in SCENARIOS)
+    desc = (__doc__.strip() + "\n\nscenarios (A is the client, B the server, unless said):\n"
+            + "\n".join(f"  {k:<{width}}  {' '.join(v.__doc__.split())}" for k, v in SCENARIOS.items()))
+    p = argparse.ArgumentParser(prog="python -m tcpcheck.model.conformance.make_captures", description=desc,
+                                epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("outdir", metavar="OUTDIR", type=Path, help="the folder to write NAME.pcap and NAME.json in")
+    p.add_argument("scenarios", metavar="SCENARIO", nargs="*", default=[],
+                   help="the scenarios to capture (all of them if none is given)")
+    return p
+
+
+def _error(text: str, code: int) -> int:
+    print(f"make_captures: error: {text}", file=sys.stderr)
+    return code
+
+
 def main(argv=None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if not args or args[0] in ("-h", "--help"):
-        print(__doc__.strip() + "\n\nscenarios:\n" + "\n".join(
-            f"  {k:<20} {v.__doc__}" for k, v in SCENARIOS.items()))
-        return 0 if args else 2
-    outdir = Path(args[0])
-    outdir.mkdir(parents=True, exist_ok=True)
-    names = args[1:] or list(SCENARIOS)
-    for i, name in enumerate(names):
+    args = _parser().parse_args(sys.argv[1:] if argv is None else argv)
+    names = args.scenarios or list(SCENARIOS)
+    for name in names:
         if name not in SCENARIOS:
-            print(f"make_captures: error: unknown scenario '{name}'", file=sys.stderr)
-            return 2
-        meta = make(outdir, name, 40001 + i)
+            hint = closest(name, SCENARIOS)
+            return _error(f"unknown scenario '{name}'" + (f" (did you mean '{hint}'?)" if hint else "")
+                          + f"; the scenarios are: {', '.join(SCENARIOS)}", 2)
+    if os.geteuid() != 0:
+        return _error("needs root (it makes network namespaces and TAP devices)", 2)
+    try:
+        args.outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return _error(f"{args.outdir}: cannot make the folder ({e.strerror})", 2)
+    for name in names:
+        try:
+            meta = make(args.outdir, name, 40001 + list(SCENARIOS).index(name))
+        except subprocess.CalledProcessError as e:
+            return _error(f"{name}: '{' '.join(e.cmd)}' failed: {(e.stderr or '').strip()}", 2)
+        except (OSError, TimeoutError) as e:
+            return _error(f"{name}: {e}", 3)
         print(f"{name}: {', '.join(c['note'] + ' ' + c['A'] + '/' + c['B'] for c in meta['checkpoints'])}")
     return 0
 
