@@ -1,0 +1,569 @@
+"""The packed-state search engine (``tcpcheck check --engine packed``).
+
+The same breadth-first search as :func:`tcpcheck.model.explorer.explore`
+(the same states in the same order, the same parents, step labels, depths,
+edges and terminal states), built for millions of states:
+
+* **States packed into one 64-bit integer.**  A state of
+  :class:`~tcpcheck.model.system.Model` is a tuple of small interned ids
+  (both TCBs, both applications, both channel contents, and the losses so
+  far under a loss budget); each id gets a bit field wide enough for the
+  values interned so far, with room to grow.  When an interner outgrows its
+  field the fields are widened and every stored state is packed again (a
+  vectorised pass; it happens a handful of times in a run).
+* **A compact visited set**: an open-addressing hash table (linear probing)
+  of 32-bit state ids over the array of packed states, kept at most half
+  full: 8 bytes per state for the state and 8-16 for its slots, where a dict
+  of tuples costs about 300.
+* **Successors per component, memoised and vectorised.**  A state's steps
+  are the local steps of each endpoint (a function of its TCB, application
+  and which timers may expire), the deliveries of each channel's segments
+  (the receiving endpoint's TCB and application, and the segment), and the
+  network's faults (the channel alone); the segments an endpoint sends are
+  put in flight by a function of the channel and the step.  Each of these is
+  computed once per combination, through the model's own memoised pieces,
+  and kept in numpy tables keyed by the packed combination; a chunk of up to
+  32,768 states of the queue is then expanded with a few dozen numpy
+  operations, in exactly the order of :meth:`Model.successors`.  Every chunk
+  compares some of its states' successors with :meth:`Model.successors`
+  itself, so a change in the model that this engine does not follow stops
+  the search with an error instead of giving different counts.
+
+Parents, labels, depths and edges are kept in ``array('i')`` arrays, as in
+the explorer; ``Exploration.states`` is a view that unpacks a state when it
+is read.  The budgets (``stop``), ``observe`` and ``progress`` are asked
+between chunks, so a search stopped by them stops at a chunk's end (the
+verdicts and counterexamples do not depend on where); ``max_states`` stops
+at exactly the state where the explorer stops.  A model that is not a
+:class:`~tcpcheck.model.system.Model` is explored by the explorer itself.
+"""
+
+from __future__ import annotations
+
+import time
+from array import array
+from bisect import bisect_left
+from typing import Callable
+
+import numpy as np
+
+from .explorer import Exploration, explore as _explore_bfs
+from .system import Model
+
+__all__ = ["explore", "PackedExploration", "CHUNK"]
+
+#: States of the queue expanded together (between two looks of ``observe``).
+CHUNK = 1 << 15
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+_ONE = np.uint64(1)
+
+
+class _Grow:
+    """A numpy array that grows at its end (capacity doubling)."""
+
+    def __init__(self, dtype, capacity: int = 1024):
+        self.a = np.empty(capacity, dtype=dtype)
+        self.n = 0
+
+    def extend(self, values) -> None:
+        values = np.asarray(values, dtype=self.a.dtype)
+        end = self.n + len(values)
+        if end > len(self.a):
+            bigger = np.empty(max(end, 2 * len(self.a)), dtype=self.a.dtype)
+            bigger[:self.n] = self.a[:self.n]
+            self.a = bigger
+        self.a[self.n:end] = values
+        self.n = end
+
+    def view(self) -> np.ndarray:
+        return self.a[:self.n]
+
+    def trim(self) -> None:
+        """Give back the capacity beyond the end."""
+        self.a = self.a[:self.n].copy()
+
+
+class _Index:
+    """uint64 keys numbered 0, 1, 2, ... in the order they are added, found by
+    an open-addressing hash table (linear probing) of their numbers that is
+    kept at most half full."""
+
+    def __init__(self, keys: _Grow | None = None):
+        self.keys = keys if keys is not None else _Grow(np.uint64)
+        self._alloc(10)
+
+    def _alloc(self, bits: int) -> None:
+        self.mask = (1 << bits) - 1
+        self.shift = np.uint64(64 - bits)
+        self.table = np.full(1 << bits, -1, dtype=np.int32)
+
+    def _home(self, keys: np.ndarray) -> np.ndarray:
+        return ((keys * _GOLDEN) >> self.shift).astype(np.int64)
+
+    def find(self, keys: np.ndarray) -> np.ndarray:
+        """The number of each key, -1 for a key not added."""
+        stored, table, mask = self.keys.a, self.table, self.mask
+        slot = self._home(keys)
+        ids = table[slot]
+        out = ids.astype(np.int64)
+        # an empty slot (-1) reads the last stored element: the test of ``used`` decides
+        miss = np.flatnonzero((stored[ids] != keys) & (ids >= 0))
+        slot = slot[miss]
+        while miss.size:
+            slot = (slot + 1) & mask
+            ids = table[slot]
+            hit = stored[ids] == keys[miss]
+            out[miss] = np.where(hit | (ids < 0), ids, -1)
+            more = ~hit & (ids >= 0)
+            miss, slot = miss[more], slot[more]
+        return out
+
+    def add(self, keys: np.ndarray) -> np.ndarray:
+        """Add ``keys`` (distinct, none added before); their numbers."""
+        first = self.keys.n
+        self.keys.extend(keys)
+        ids = np.arange(first, self.keys.n, dtype=np.int64)
+        if 2 * self.keys.n > len(self.table):
+            self.rehash()
+        else:
+            self._insert(ids)
+        return ids
+
+    def rehash(self) -> None:
+        """Build the table again for all the keys (after they grew or were repacked)."""
+        bits = 10
+        while (1 << bits) < 2 * self.keys.n:
+            bits += 1
+        self._alloc(bits)
+        for lo in range(0, self.keys.n, 1 << 22):
+            self._insert(np.arange(lo, min(self.keys.n, lo + (1 << 22)), dtype=np.int64))
+
+    def _insert(self, ids: np.ndarray) -> None:
+        slot = self._home(self.keys.a[ids])
+        table = self.table
+        while ids.size:
+            free = table[slot] < 0
+            table[slot[free]] = ids[free]  # several claims of one slot: the last one wins
+            won = np.zeros(len(ids), dtype=bool)
+            won[free] = table[slot[free]] == ids[free]
+            ids, slot = ids[~won], (slot[~won] + 1) & self.mask
+
+
+class _Memo:
+    """A function of packed keys whose value is a list of rows of ``width``
+    integers, computed once per key (by ``compute(key)``) and kept flat."""
+
+    def __init__(self, width: int, compute: Callable[[int], list]):
+        self.index = _Index()
+        self.compute = compute
+        self.start, self.count = _Grow(np.int64), _Grow(np.int64)
+        self.cols = [_Grow(np.int64) for _ in range(width)]
+
+    def spread(self, keys: np.ndarray):
+        """For each key its rows: (which key, the rows' columns), keys in order."""
+        s = self.index.find(keys)
+        miss = s < 0
+        if miss.any():
+            new = np.unique(keys[miss])
+            flat: list = []
+            starts, counts = [], []
+            at = self.cols[0].n
+            for k in new.tolist():
+                rows = self.compute(k)
+                starts.append(at + len(flat))
+                counts.append(len(rows))
+                flat.extend(rows)
+            self.start.extend(starts)
+            self.count.extend(counts)
+            if flat:
+                for c, col in zip(self.cols, zip(*flat)):
+                    c.extend(col)
+            ids = self.index.add(new)
+            s[miss] = ids[np.searchsorted(new, keys[miss])]
+        start, count = self.start.a[s], self.count.a[s]
+        which, at = _spread(start, count)
+        return which, [c.a[at] for c in self.cols]
+
+
+def _spread(start: np.ndarray, count: np.ndarray):
+    """Ragged ranges start[i]:start[i]+count[i], concatenated: (i of each, index of each)."""
+    total = int(count.sum())
+    which = np.repeat(np.arange(len(count)), count)
+    before = np.cumsum(count) - count
+    at = np.arange(total) - np.repeat(before - start, count)
+    return which, at
+
+
+class _Layout:
+    """The bit fields of a packed state: one per component, widest first to last."""
+
+    def __init__(self, widths: list[int]):
+        self.widths = widths
+        shifts, at = [], 0
+        for w in reversed(widths):
+            shifts.append(at)
+            at += w
+        self.bits = at
+        self.shifts = [np.uint64(s) for s in reversed(shifts)]
+        self.masks = [np.uint64((1 << w) - 1) for w in widths]
+
+    def pack(self, cols) -> np.ndarray:
+        out = np.zeros(len(cols[0]), dtype=np.uint64)
+        for c, s in zip(cols, self.shifts):
+            out |= c.astype(np.uint64) << s
+        return out
+
+    def unpack(self, packed: np.ndarray) -> list[np.ndarray]:
+        return [((packed >> s) & m).astype(np.int64) for s, m in zip(self.shifts, self.masks)]
+
+
+def _bits(n: int) -> int:
+    """Bits for the values 0 .. n-1 (at least 1)."""
+    return max(1, (n - 1).bit_length())
+
+
+class _Engine:
+    """The packed search of one :class:`Model`."""
+
+    def __init__(self, model: Model):
+        self.m = model
+        self.budget = model.loss_budget
+        self.ncomp = 6 if self.budget is None else 7
+        self.states = _Grow(np.uint64, 1 << 12)
+        self.visited = _Index(self.states)
+        self.layout = None
+        self._relayout(force=True)
+        self.empty = model._empty
+        self.segs: dict = {}  # segment -> id
+        self.seg_items: list = []
+        self.timers = np.zeros((2, 0), dtype=np.int64)
+        self.is_lose = np.zeros(0, dtype=bool)
+        m = model
+        self.local = _Memo(3, lambda k: list(m._local_ids(k >> 62, (k >> 34) & 0xFFFFFFF, (k >> 4) & 0x3FFFFFFF,
+                                                          k & 3)))
+        self.send = _Memo(2, lambda k: [m._send(k >> 32, k & 0xFFFFFFFF)])
+        self.deliveries = _Memo(2, lambda k: [(self._seg(seg), rest)
+                                              for seg, rest in m._network(k >> 1, ("A->B", "B->A")[k & 1])[0]])
+        self.faults = _Memo(2, lambda k: list(m._network(k >> 1, ("A->B", "B->A")[k & 1])[1]))
+        self.receive = _Memo(3, lambda k: [m._receive_ids(k >> 62, (k >> 41) & 0x1FFFFF, (k >> 21) & 0xFFFFF,
+                                                          self.seg_items[k & 0x1FFFFF])])
+
+    def _seg(self, seg) -> int:
+        i = self.segs.get(seg)
+        if i is None:
+            i = self.segs[seg] = len(self.seg_items)
+            self.seg_items.append(seg)
+        return i
+
+    # --- packing ---------------------------------------------------------------
+
+    def _needs(self) -> tuple[int, int, int]:
+        m = self.m
+        return len(m._tcb.items), len(m._app.items), len(m._flight.items)
+
+    def _relayout(self, force: bool = False) -> None:
+        """Widen the bit fields when an interner outgrew its own, and pack every
+        stored state again (then rebuild the visited set)."""
+        nt, na, nf = self._needs()
+        if not force and all(n <= 1 << w for n, w in zip((nt, na, nf), self.cap)):
+            return
+        bt, ba, bf = _bits(nt), _bits(na), _bits(nf)
+        bl = 0 if self.budget is None else _bits(self.budget + 1)
+        need = 2 * (bt + ba + bf) + bl
+        if need > 64:
+            raise OverflowError(f"the packed engine needs {need} bits for a state, more than 64 "
+                                f"({nt} TCBs, {na} applications, {nf} channel contents)")
+        spare = 64 - need
+        grow = [0, 0, 0]
+        while spare >= 2:  # the room left goes to the fields that fill up, in turn
+            for k in (0, 2, 1):
+                if spare >= 2:
+                    grow[k] += 1
+                    spare -= 2
+        bt, ba, bf = bt + grow[0], ba + grow[1], bf + grow[2]
+        widths = [bt, bt, ba, ba, bf, bf] + ([bl] if self.budget is not None else [])
+        old = self.layout
+        self.layout = _Layout(widths)
+        self.cap = (bt, ba, bf)
+        if old is not None and self.states.n:
+            v = self.states.view()
+            for lo in range(0, len(v), 1 << 22):
+                v[lo:lo + (1 << 22)] = self.layout.pack(old.unpack(v[lo:lo + (1 << 22)]))
+            self.visited.rehash()
+
+    def unpack_tuples(self, packed: np.ndarray) -> list[tuple]:
+        return list(zip(*(c.tolist() for c in self.layout.unpack(packed))))
+
+    # --- per-component tables ------------------------------------------------------
+
+    def _tables(self) -> None:
+        """Extend the tables indexed by TCB (which timers may expire) and by step (losses)."""
+        m = self.m
+        nt = len(m._tcb.items)
+        have = self.timers.shape[1]
+        if nt > have:
+            more = np.array([[m._timers(bool(q), t) for t in range(have, nt)] for q in (0, 1)], dtype=np.int64)
+            self.timers = np.concatenate([self.timers, more.reshape(2, nt - have)], axis=1)
+        ns = len(m._step.items)
+        if ns > len(self.is_lose):
+            more = np.array([m._step.items[k].kind == "lose" for k in range(len(self.is_lose), ns)], dtype=bool)
+            self.is_lose = np.concatenate([self.is_lose, more])
+
+    def _sent(self, flight: np.ndarray, step: np.ndarray):
+        _, (f, st) = self.send.spread((flight.astype(np.uint64) << np.uint64(32)) | step.astype(np.uint64))
+        return f, st
+
+    def expand(self, packed: np.ndarray):
+        """The successors of ``packed`` states, in :meth:`Model.successors`'s order:
+        (row of the state, packed successor, model label) for each step."""
+        self._tables()
+        c = self.layout.unpack(packed)
+        A, B, pA, pB, ab, ba = c[:6]
+        n = len(packed)
+        quiet = ((ab == self.empty) & (ba == self.empty)).astype(np.int64)
+        groups = []  # (rows, components of the successor, label), in the order of Model.successors
+
+        for i, (me, app, peer, out) in enumerate(((A, pA, B, 4), (B, pB, A, 5))):
+            t = self.timers[quiet, peer]
+            keys = (np.uint64(i) << np.uint64(62)) | (me.astype(np.uint64) << np.uint64(34)) \
+                | (app.astype(np.uint64) << np.uint64(4)) | t.astype(np.uint64)
+            rows, (step, tcb, newapp) = self.local.spread(keys)
+            f, label = self._sent(c[out][rows], step)
+            comps = [x[rows] for x in c]
+            comps[i], comps[2 + i], comps[out] = tcb, newapp, f
+            groups.append((rows, comps, label))
+        for i, (chan, into) in enumerate(((ab, 5), (ba, 4))):  # A->B arrives at B, B->A at A
+            who = 1 - i
+            rows, (seg, rest) = self.deliveries.spread((chan.astype(np.uint64) << _ONE) | np.uint64(i))
+            keys = (np.uint64(who) << np.uint64(62)) | (c[who][rows].astype(np.uint64) << np.uint64(41)) \
+                | (c[2 + who][rows].astype(np.uint64) << np.uint64(21)) | seg.astype(np.uint64)
+            _, (step, tcb, newapp) = self.receive.spread(keys)
+            f, label = self._sent(c[into][rows], step)
+            comps = [x[rows] for x in c]
+            comps[who], comps[2 + who], comps[4 + i], comps[into] = tcb, newapp, rest, f
+            groups.append((rows, comps, label))
+        for i, chan in enumerate((ab, ba)):
+            rows, (label, rest) = self.faults.spread((chan.astype(np.uint64) << _ONE) | np.uint64(i))
+            comps = [x[rows] for x in c]
+            comps[4 + i] = rest
+            if self.budget is not None:
+                self._tables()
+                lose = self.is_lose[label]
+                keep = ~lose | (comps[6] < self.budget)
+                rows, label, lose = rows[keep], label[keep], lose[keep]
+                comps = [x[keep] for x in comps]
+                comps[6] = comps[6] + lose
+            groups.append((rows, comps, label))
+
+        self._relayout()  # new TCBs, applications or channel contents may need wider fields
+        per_group = [np.bincount(g[0], minlength=n) for g in groups]
+        per_row = np.sum(per_group, axis=0) if groups else np.zeros(n, dtype=np.int64)
+        total = int(per_row.sum())
+        offset = np.cumsum(per_row) - per_row
+        rows_out = np.empty(total, dtype=np.int64)
+        succ = np.empty(total, dtype=np.uint64)
+        labels = np.empty(total, dtype=np.int64)
+        for (rows, comps, label), cnt in zip(groups, per_group):
+            within = np.arange(len(rows)) - (np.cumsum(cnt) - cnt)[rows]
+            pos = offset[rows] + within
+            offset = offset + cnt
+            rows_out[pos] = rows
+            succ[pos] = self.layout.pack(comps)
+            labels[pos] = label
+        return c, rows_out, succ, labels, per_row
+
+    def verify(self, comps: list, picks, rows, succ, labels) -> None:
+        """Compare the successors of the states ``picks`` (rows of the chunk whose
+        components are ``comps``) with
+        :meth:`Model.successors`; RuntimeError where they differ."""
+        first = np.searchsorted(rows, picks, side="left")
+        last = np.searchsorted(rows, picks, side="right")
+        for r, lo, hi in zip(picks.tolist(), first.tolist(), last.tolist()):
+            s = tuple(int(col[r]) for col in comps)
+            mine = list(zip(labels[lo:hi].tolist(), self.unpack_tuples(succ[lo:hi])))
+            theirs = [(k, tuple(t)) for k, t in self.m.successors(s)]
+            if mine != theirs:
+                raise RuntimeError(f"the packed engine disagrees with Model.successors at state {s}: "
+                                   f"{mine} != {theirs}")
+
+
+class PackedStates:
+    """The states of a packed exploration, by id: each unpacked to the model's
+    internal tuple when read (``states[i]``, slices, iteration)."""
+
+    def __init__(self, engine: _Engine):
+        self._e = engine
+
+    def __len__(self) -> int:
+        return self._e.states.n
+
+    def __getitem__(self, i):
+        n = self._e.states.n
+        if isinstance(i, slice):
+            lo, hi, step = i.indices(n)
+            return self._e.unpack_tuples(self._e.states.a[lo:hi:step])
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("state id out of range")
+        return self._e.unpack_tuples(self._e.states.a[i:i + 1])[0]
+
+    def __iter__(self):
+        for lo in range(0, len(self), 1 << 16):
+            yield from self[lo:lo + (1 << 16)]
+
+    def packed(self) -> np.ndarray:
+        """The packed states (a read-only numpy view, no copy)."""
+        v = self._e.states.view()
+        v.flags.writeable = False
+        return v
+
+
+class PackedExploration(Exploration):
+    """An :class:`Exploration` whose states are packed (see :class:`PackedStates`)."""
+
+    @property
+    def max_depth(self) -> int:
+        return int(np.frombuffer(self.depth, dtype=np.int32).max()) if len(self.depth) else 0
+
+    def _cut(self, expanded: int) -> None:
+        n = min(len(self.states), len(self.parent), len(self.via), len(self.depth))
+        self._engine.states.n = n
+        for a in (self.parent, self.via, self.depth):
+            del a[n:]
+        m = min(len(self.src), len(self.dst), len(self.lab))
+        m = bisect_left(self.src, expanded, 0, m)
+        for a in (self.src, self.dst, self.lab):
+            del a[m:]
+        while self.terminal and self.terminal[-1] >= expanded:
+            self.terminal.pop()
+        self.expanded = expanded
+
+
+def _append(arr: array, values: np.ndarray) -> None:
+    arr.frombytes(np.ascontiguousarray(values, dtype=np.int32).tobytes())
+
+
+def explore(model, max_states: int | None = None,
+            progress: Callable[[Exploration], None] | None = None,
+            progress_every: float = 0.5,
+            stop: Callable[[Exploration], str | None] | None = None,
+            interruptible: bool = False,
+            observe: Callable[[Exploration], str | None] | None = None,
+            observe_every: int = 64, chunk: int = CHUNK, verify_every: int = 16) -> Exploration:
+    """Explore ``model`` breadth-first with packed states: the contract of
+    :func:`tcpcheck.model.explorer.explore` (the same states, ids, parents,
+    labels, depths, edges and terminal states), except that ``stop``,
+    ``observe`` and ``progress`` are asked between chunks of ``chunk``
+    expansions (``observe_every`` is not used).  ``verify_every`` states of
+    each chunk (and the first 256 of the search) have their successors
+    compared with :meth:`Model.successors`.
+
+    >>> from tcpcheck.model.checker import build
+    >>> from tcpcheck.model.config import preset
+    >>> x = explore(build(preset("default")))
+    >>> len(x.states), x.transitions, len(x.terminal), x.max_depth, x.complete
+    (28817, 116481, 1, 26, True)
+    >>> x.states[1] == x.states[:2][1], x.state(0).A.state
+    (True, 'CLOSED')
+    """
+    if not (isinstance(model, Model) and type(model).successors is Model.successors
+            and getattr(type(model), "_successors_within_budget", None) is Model._successors_within_budget):
+        return _explore_bfs(model, max_states=max_states, progress=progress, progress_every=progress_every,
+                            stop=stop, interruptible=interruptible, observe=observe, observe_every=observe_every)
+    e = _Engine(model)
+    x = PackedExploration()
+    x._engine = e
+    x.states = PackedStates(e)
+    x.decode, x.describe, x.attributes = model.decode, model.step, model.edge_attributes
+    started = time.perf_counter()
+    next_report = started + progress_every
+    init = list(dict.fromkeys(model.initial_states()))
+    if any(len(s) != e.ncomp for s in init):
+        raise RuntimeError(f"the packed engine expects states of {e.ncomp} components, not {init}")
+    e._relayout()
+    e.visited.add(e.layout.pack([np.array(col, dtype=np.int64) for col in zip(*init)]))
+    _append(x.parent, np.full(len(init), -1))
+    _append(x.via, np.full(len(init), -1))
+    _append(x.depth, np.zeros(len(init)))
+    limit = max_states if max_states is not None else 1 << 62
+    kmap = np.full(0, -1, dtype=np.int64)  # model label -> label id (numbered as first seen)
+    i = 0
+    try:
+        if observe is not None and (why := observe(x)) is not None:
+            x.complete, x.stopped = False, why
+        while x.complete and i < e.states.n:
+            hi = min(e.states.n, i + chunk)
+            packed = e.states.a[i:hi].copy()
+            comps, rows, succ, labels, per_row = e.expand(packed)
+            n = hi - i
+            picks = np.arange(min(n, 256)) if i == 0 else np.unique(np.linspace(0, n - 1, min(n, verify_every))
+                                                                     .astype(np.int64))
+            e.verify(comps, picks, rows, succ, labels)
+            ids = e.visited.find(succ)
+            miss = np.flatnonzero(ids < 0)
+            new, first, inv = np.unique(succ[miss], return_index=True, return_inverse=True)
+            order = np.argsort(first, kind="stable")
+            rank = np.empty(len(new), dtype=np.int64)
+            rank[order] = np.arange(len(new))
+            base = e.states.n
+            ids[miss] = base + rank[inv.reshape(-1)]
+            room = limit - base
+            last_row = n - 1
+            if len(new) > room:  # the state budget runs out inside this chunk, at the (room+1)-th new state
+                last_row = int(rows[miss[first[order[room]]]])
+                x.complete, x.stopped = False, "max-states"
+                order = order[:room]
+            # label ids in the order the steps are first seen (those of every expanded state)
+            seen = labels if last_row == n - 1 else labels[rows <= last_row]
+            top = int(seen.max()) + 1 if len(seen) else 0
+            if top > len(kmap):
+                kmap = np.concatenate([kmap, np.full(top - len(kmap), -1, dtype=np.int64)])
+            unseen = seen[kmap[seen] < 0]
+            if len(unseen):
+                u, where = np.unique(unseen, return_index=True)
+                u = u[np.argsort(where, kind="stable")]
+                kmap[u] = np.arange(len(x.labels), len(x.labels) + len(u))
+                x.labels.extend(u.tolist())
+            # the new states, in id order, each with the step that found it first
+            at = miss[first[order]]
+            depth = np.frombuffer(x.depth, dtype=np.int32)[i:hi].astype(np.int64)
+            e.visited.add(new[order])
+            _append(x.parent, i + rows[at])
+            _append(x.via, kmap[labels[at]])
+            _append(x.depth, depth[rows[at]] + 1)
+            if last_row < n - 1 or len(new) > room:  # edges to states beyond the budget are not kept
+                keep = (rows <= last_row) & (ids < base + room)
+                rows, ids, labels = rows[keep], ids[keep], labels[keep]
+            _append(x.src, i + rows)
+            _append(x.dst, ids)
+            _append(x.lab, kmap[labels])
+            x.terminal.extend((i + np.flatnonzero(per_row[:last_row + 1] == 0)).tolist())
+            i += last_row + 1
+            x.expanded = i
+            if not x.complete:
+                break
+            if observe is not None and (why := observe(x)) is not None:
+                x.complete, x.stopped = False, why
+                break
+            now = time.perf_counter()
+            if stop is not None and i < e.states.n:
+                x.seconds = now - started
+                why = stop(x)
+                if why is not None:
+                    x.complete, x.stopped = False, why
+                    break
+            if progress is not None and now >= next_report:
+                x.seconds = now - started
+                progress(x)
+                next_report = now + progress_every
+        x.expanded = i
+    except KeyboardInterrupt:
+        if not interruptible:
+            raise
+        x._cut(i)
+        x.complete, x.stopped = False, "interrupted"
+    e.visited.table = None  # the search is over: the hash table is not needed any more
+    e.states.trim()
+    x.seconds = time.perf_counter() - started
+    return x
