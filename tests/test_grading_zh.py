@@ -261,3 +261,94 @@ def test_grade_lang_is_refused_when_unknown(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         main(["grade", "--assignment", "x.toml", "--lang", "fr", "y.rules"])
     assert e.value.code == 2
+
+
+# --- a class graded in Chinese: grade DIR --out OUT --lang zh -----------------------
+
+#: names on a class's pages: the students' ids and the assignment's title ("Lab: batch test")
+_CLASS = {"alice", "bob", "carol", "eve", "grace", "batch", "test", "JSON"}
+
+
+def _visible(page: str) -> str:
+    """The text a reader sees on a page: no style sheet, tags or data URLs."""
+    return html.unescape(re.sub(r"<style>.*?</style>|<[^>]*>|data:[^\"]*", " ", page, flags=re.S))
+
+
+@pytest.fixture(scope="module")
+def class_zh(tmp_path_factory):
+    """A class of five graded with --lang zh: the reference (alice), one wrong cell twice (bob,
+    carol), a table that does not load (eve) and a student folder with two files (grace)."""
+    from test_grading_batch import ASSIGNMENT, REF, _mutant
+
+    root = tmp_path_factory.mktemp("class-zh")
+    (root / "lab.toml").write_text(ASSIGNMENT, encoding="utf-8")
+    d = root / "submissions"
+    d.mkdir()
+    (d / "alice.rules").write_text(REF, encoding="utf-8")
+    (d / "bob.rules").write_text(_mutant("no-closing"), encoding="utf-8")
+    (d / "carol.rules").write_text(_mutant("no-closing"), encoding="utf-8")
+    (d / "eve.rules").write_text(REF.replace("| F17, 3.10.4", "| F17 | extra | columns", 1), encoding="utf-8")
+    (d / "grace").mkdir()
+    for name in ("draft.rules", "final.rules"):
+        (d / "grace" / name).write_text(REF, encoding="utf-8")
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["grade", "--assignment", str(root / "lab.toml"), str(d), "--out", str(root / "out"),
+                     "--lang", "zh"])
+    return root, code, err.getvalue()
+
+
+def test_the_class_summary_page_is_chinese(class_zh):
+    root, code, err = class_zh
+    assert code == 1  # eve and grace are not gradable
+    assert re.fullmatch(r"tcpcheck grade: 5 份提交，用时 \d+\.\d 秒，1 个工作进程：3 份已评分，2 份无法评分，"
+                        r"0 份未完成；已写入 \S+/out/summary\.html\n", err)
+    page = (root / "out" / "summary.html").read_text(encoding="utf-8")
+    assert page.splitlines()[1].startswith('<html lang="zh">')
+    assert "<h1>Lab: batch test：全班汇总</h1>" in page
+    assert re.findall(r"<h2>([^<]*)</h2>", page) == [
+        "得分", "最常出错的单元格", "按相同错误分组的学生", "最常未通过的性质", "各项测试的平均得分", "无法评分或未完成",
+        "全部学生"]
+    assert ('<p class="meta">5 份提交：3 份已评分，2 份无法评分，0 份未完成。已评分的：平均 94.9562，中位数 92.4343，'
+            '满分 100；1 份满分。</p>') in page
+    assert ("全部提交，按满分的十分之一分段；2 份无法评分或未完成的（灰色）按其所得分数计，什么都没评的计 0 分。") in page
+    assert ('<tr><td class="nw">FIN_WAIT_1</td><td class="nw">rcv FIN</td><td class="n">2</td>') in page
+    assert "<code>snd ACK -&gt; FIN_WAIT_1</code> (2)" in page
+    assert "<h3>第 1 组：2 位学生，得分 92.4343 / 100</h3>" in page
+    assert "<li>1. 逐个单元格检查表</li>" in page and "<li>3. 配置“reliable”中的行为</li>" in page
+    assert '<td class="bad nw">无法评分</td>' in page
+    assert '<td>已评分</td>' in page and '<td>满分</td>' in page and '>结果</a>' in page
+    assert "<title>0–10%：2 份未评分</title>" in page and "得分占满分的百分比（最后一段包含 100%）" in page
+    # errors stay English: eve's table does not load, and her first message is the parser's
+    eve = json.loads((root / "out" / "eve.json").read_text(encoding="utf-8"))
+    visible = _visible(page).replace(html.unescape(eve["messages"][0]), " ")
+    assert [w for w in _english(_prose(visible)) if w not in _CLASS] == []
+
+
+def test_the_pages_a_class_run_writes_for_its_students_are_chinese(class_zh):
+    root, _, _ = class_zh
+    for student in ("alice", "bob", "grace"):
+        page = (root / "out" / f"{student}.html").read_text(encoding="utf-8")
+        assert '<html lang="zh">' in page
+        assert [w for w in _english(_prose(_visible(page))) if w not in _CLASS] == [], student
+    grace = json.loads((root / "out" / "grace.json").read_text(encoding="utf-8"))
+    assert grace["tests"][0]["name"] == "提交存在"
+    assert re.fullmatch(r"无法评分：\S+/grace：没有名为 tcp\.rules 的文件，却有 2 个别的文件（draft\.rules, "
+                        r"final\.rules），因此一个也没有选", grace["tests"][0]["output"])
+    assert grace["tests"][1]["output"] == "未评分：没有找到提交（见“提交存在”）"
+
+
+def test_the_word_check_finds_the_english_of_an_english_summary(class_zh):
+    from test_grading_batch import _mutant
+
+    from tcpcheck.model.grading.summary import summary_html
+
+    root, _, _ = class_zh
+    prepared = Prepared(load_assignment(root / "lab.toml"))  # no lang key: English
+    (root / "bob-en.rules").write_text(_mutant("no-closing"), encoding="utf-8")
+    results = [grade_file(prepared, root / "bob-en.rules", "bob")]
+    english = summary_html(results)
+    assert '<html lang="en">' in english and "<h2>The cells most often wrong</h2>" in english
+    assert {"class", "summary", "graded", "students"} <= set(english_words(_prose(_visible(english))))
+    # the same results on a page asked for in Chinese
+    assert "<h2>最常出错的单元格</h2>" in summary_html(results, lang="zh")

@@ -31,6 +31,10 @@ for each student, then ``summary.csv`` and ``summary.html``
 ``jobs`` is, and nothing written depends on the clock or on the number of
 workers: the same folder gives the same bytes.
 
+Everything written, and the lines printed on stderr, speak the assignment's
+``lang`` (``grade --lang`` over it): the students' pages, the results the
+grader gives in place of a worker's, and the summary; errors stay English.
+
 Exit codes: 0 when every submission was graded (whatever the scores); 1 when
 any was not gradable, timed out, or has a test the grader could not finish
 (status ``error`` or ``unknown``); bad usage (no such folder, an empty one)
@@ -48,6 +52,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 from ..errors import InputError, output_folder
+from ..i18n import translator
 from . import formats
 from .grade import Prepared, grade_file, stand_in
 from .results import GradeResult
@@ -83,22 +88,26 @@ def _visible(p: Path) -> bool:
     return not p.name.startswith(".")
 
 
-def _pick(folder: Path, name: str) -> tuple[Path | None, str]:
-    """A student folder's submission: the file called ``name``, else its only file."""
+def _pick(folder: Path, name: str, lang: str = "en") -> tuple[Path | None, str]:
+    """A student folder's submission: the file called ``name``, else its only
+    file; else None and why (said to the student, in ``lang``)."""
+    _ = translator(lang)
     if (folder / name).is_file():
         return folder / name, ""
     files = sorted((p for p in folder.iterdir() if _visible(p) and p.is_file()), key=lambda p: p.name)
     if len(files) == 1:
         return files[0], ""
     if not files:
-        return None, f"{folder}: no submission: the folder holds no file (expected {name})"
-    return None, (f"{folder}: no file called {name} and {len(files)} other files "
-                  f"({', '.join(p.name for p in files)}), so none was picked")
+        return None, _("{folder}: no submission: the folder holds no file (expected {name})").format(
+            folder=folder, name=name)
+    return None, _("{folder}: no file called {name} and {n} other files ({files}), so none was picked").format(
+        folder=folder, name=name, n=len(files), files=", ".join(p.name for p in files))
 
 
-def discover(folder: Path, submission_name: str, skip: Path | None = None) -> list[Submission]:
+def discover(folder: Path, submission_name: str, skip: Path | None = None, lang: str = "en") -> list[Submission]:
     """Every student's submission in ``folder``, sorted by id (see the module's
-    docstring for the two layouts; both may be mixed)."""
+    docstring for the two layouts; both may be mixed); why a student folder
+    has none is said in ``lang``."""
     if not folder.exists():
         raise InputError(f"{folder}: no such folder of submissions")
     if not folder.is_dir():
@@ -127,7 +136,7 @@ def discover(folder: Path, submission_name: str, skip: Path | None = None) -> li
         if counts[sid] > 1 and not is_dir:
             sid = p.name  # alice.rules and alice.txt: each keeps its whole name
         if is_dir:
-            path, problem = _pick(p, submission_name)
+            path, problem = _pick(p, submission_name, lang)
         else:
             path, problem = p, ""
         out.append(Submission(sid, path, problem, source=p))
@@ -153,21 +162,25 @@ def _stand_in(prepared: Prepared, sub: Submission, status: str, headline: str, m
 
 
 def _no_file(prepared: Prepared, sub: Submission) -> GradeResult:
-    return _stand_in(prepared, sub, "failed", "the submission is there",
-                     f"Nothing could be graded: {sub.problem}", False, "no-file", "no submission was found")
+    _ = translator(prepared.assignment.lang)
+    return _stand_in(prepared, sub, "failed", _("the submission is there"),
+                     _("Nothing could be graded: {problem}").format(problem=sub.problem), False, "no-file",
+                     _("no submission was found"))
 
 
 def _timed_out(prepared: Prepared, sub: Submission, budget: float) -> GradeResult:
-    return _stand_in(prepared, sub, "unknown", "grading finished",
-                     f"Grading this submission took longer than its budget of {budget:g} s and was "
-                     f"stopped, so it earns no points yet. Tell your instructor.", True, "timeout",
-                     "grading ran out of time")
+    _ = translator(prepared.assignment.lang)
+    return _stand_in(prepared, sub, "unknown", _("grading finished"),
+                     _("Grading this submission took longer than its budget of {seconds} s and was stopped, so it "
+                       "earns no points yet. Tell your instructor.").format(seconds=f"{budget:g}"), True, "timeout",
+                     _("grading ran out of time"))
 
 
 def _died(prepared: Prepared, sub: Submission, why: str) -> GradeResult:
-    return _stand_in(prepared, sub, "error", "grading finished",
-                     f"The grader failed on this submission ({why}), so it earns no points yet. "
-                     f"Tell your instructor.", True, "error", "the grader failed")
+    _ = translator(prepared.assignment.lang)
+    return _stand_in(prepared, sub, "error", _("grading finished"),
+                     _("The grader failed on this submission ({error}), so it earns no points yet. Tell "
+                       "your instructor.").format(error=why), True, "error", _("the grader failed"))
 
 
 def needs_attention(result: GradeResult) -> bool:
@@ -264,8 +277,10 @@ def _run(prepared: Prepared, subs: list[Submission], jobs: int, budget: float, d
                     w.kill()
                     workers.remove(w)
                     code = w.process.exitcode
-                    why = (f"its worker process was killed by signal {-code}" if code is not None and code < 0
-                           else f"its worker process exited with code {code}")
+                    _ = translator(prepared.assignment.lang)
+                    why = (_("its worker process was killed by signal {signal}").format(signal=-code)
+                           if code is not None and code < 0 else
+                           _("its worker process exited with code {code}").format(code=code))
                     done(i, _died(prepared, subs[i], why))
                 elif time.monotonic() >= w.deadline:
                     w.kill()
@@ -294,9 +309,12 @@ def _page(result: GradeResult, fmt: str, after_due_date: bool) -> str:
         if fmt != "html":
             return text
         from html import escape
-        return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{escape(result.student)}'
-                f'</title></head><body><p>(the {fmt} format failed: {escape(type(exc).__name__)}; the text '
-                f'result follows)</p><pre>{escape(text)}</pre></body></html>\n')
+        _ = translator(result.lang)
+        failed = _("(the {format} format failed: {error}; the text result follows)").format(
+            format=fmt, error=type(exc).__name__)
+        return (f'<!DOCTYPE html>\n<html lang="{escape(result.lang)}"><head><meta charset="utf-8"><title>'
+                f'{escape(result.student)}</title></head><body><p>{escape(failed)}</p><pre>{escape(text)}</pre>'
+                f'</body></html>\n')
 
 
 def _write(path: Path, text: str) -> None:
@@ -316,7 +334,8 @@ def grade_folder(assignment, folder: Path, out: Path, jobs: int = 1, after_due_d
     folder, out = Path(folder), Path(out)
     if jobs < 1:
         raise InputError(f"--jobs must be at least 1, not {jobs}")
-    subs = discover(folder, assignment.submission, skip=out)
+    _ = translator(assignment.lang)
+    subs = discover(folder, assignment.submission, skip=out, lang=assignment.lang)
     output_folder(out, "the results")
     started = time.monotonic()
     prepared = Prepared(assignment).warm()
@@ -338,10 +357,11 @@ def grade_folder(assignment, folder: Path, out: Path, jobs: int = 1, after_due_d
             by_workers = count - no_file
             if by_workers > 0:  # the rate of the workers, since they started
                 eta = (time.monotonic() - workers_started) / by_workers * (len(subs) - count)
-                when = f", ETA {_duration(eta)}"
+                when = _(", ETA {eta}").format(eta=_duration(eta))
             else:
                 when = ""
-            print(f"\r\x1b[Kgraded {count} of {len(subs)} ({sub.student}){when}",
+            print("\r\x1b[K" + _("graded {n} of {total} ({student})").format(n=count, total=len(subs),
+                                                                             student=sub.student) + when,
                   end="", file=sys.stderr, flush=True)
 
     no_file = 0
@@ -360,10 +380,12 @@ def grade_folder(assignment, folder: Path, out: Path, jobs: int = 1, after_due_d
     final = [r for r in results if r is not None]
     assert len(final) == len(subs)
     write_summary(final, out, {s.student: f"{s.stem}{page_suffix}" for s in subs},
-                  {s.student: f"{s.stem}.json" for s in subs})
+                  {s.student: f"{s.stem}.json" for s in subs}, assignment.lang)
     bad = sum(needs_attention(r) for r in final)
     not_gradable = sum(not r.gradable for r in final)
-    print(f"tcpcheck grade: {len(final)} submission(s) in {time.monotonic() - started:.1f} s with "
-          f"{min(jobs, max(1, len(graded)))} worker(s): {len(final) - bad} graded, {not_gradable} not gradable, "
-          f"{bad - not_gradable} not finished; wrote {out / 'summary.html'}", file=sys.stderr)
+    print("tcpcheck grade: " + _("{n} submission(s) in {seconds} s with {workers} worker(s): {graded} graded, "
+                                 "{not_gradable} not gradable, {unfinished} not finished; wrote {file}").format(
+        n=len(final), seconds=f"{time.monotonic() - started:.1f}", workers=min(jobs, max(1, len(graded))),
+        graded=len(final) - bad, not_gradable=not_gradable, unfinished=bad - not_gradable,
+        file=out / "summary.html"), file=sys.stderr)
     return 1 if bad else 0

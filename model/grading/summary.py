@@ -19,6 +19,11 @@ sheets, fonts or images; the charts are inline SVG drawn here):
 * the submissions that were not gradable or not finished, and every student
   with links to their own result.
 
+The page speaks the results' language (the assignment's ``lang``, or
+``grade --lang``): every word of it comes from the gettext catalogue
+(context ``summary``), ``<html lang="zh">`` in Chinese; state names, events,
+the students' cells and the instructor's test names stay as written.
+
 Every text that comes from a submission or an assignment is escaped.
 Nothing depends on the clock or on the order results were computed in: the
 same results give the same bytes.
@@ -37,6 +42,7 @@ from html import escape
 from pathlib import Path
 from urllib.parse import quote
 
+from ..i18n import N_, translator
 from .results import GradeResult
 
 __all__ = ["summary_csv", "summary_html", "write_summary", "mistake_signature", "wrong_cells"]
@@ -152,16 +158,16 @@ def mistake_signature(result: GradeResult) -> tuple:
 def _attention(result: GradeResult) -> str:
     """'' for a graded result, else what went wrong, in a few words."""
     if not result.gradable:
-        return "not gradable"
+        return N_("not gradable", "summary")
     why = next((t.details.get("reason") for t in result.tests if t.number == "0"), None)
     if why == "timeout":
-        return "timed out"
+        return N_("timed out", "summary")
     if why == "error":
-        return "grader failed"
+        return N_("grader failed", "summary")
     if any(t.status == "error" for t in result.tests):
-        return "a test failed to run"
+        return N_("a test failed to run", "summary")
     if any(t.status == "unknown" for t in result.tests):
-        return "a test hit its budget"
+        return N_("a test hit its budget", "summary")
     return ""
 
 
@@ -193,7 +199,7 @@ def _axis(top: int) -> tuple[int, int]:
     return step, -(-top // step) * step
 
 
-def _histogram(results: list[GradeResult], graded: set[str]) -> str:
+def _histogram(results: list[GradeResult], graded: set[str], _) -> str:
     """Bars of 10%: the graded submissions in blue, the others in grey on top."""
     counts = [[0, 0] for _ in range(10)]
     for r in results:
@@ -203,7 +209,7 @@ def _histogram(results: list[GradeResult], graded: set[str]) -> str:
     bw = (W - left - 10) / 10
     ph = H - bottom - top_pad
     parts = [f'<svg class="hist" width="{W}" height="{H}" viewBox="0 0 {W} {H}" role="img" '
-             f'aria-label="score histogram">']
+             f'aria-label="{_e(_("score histogram", "summary"))}">']
     for v in range(0, top + 1, step):
         y = top_pad + ph - ph * v / top
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{W - 10}" y2="{y:.1f}" stroke="#dde2ea"/>'
@@ -212,12 +218,13 @@ def _histogram(results: list[GradeResult], graded: set[str]) -> str:
         x = left + k * bw
         span = f"{10 * k}–{10 * k + 10}%"
         y = top_pad + ph
-        for n, color, what in ((g, "#4a78b5", "graded"), (other, "#a9b0bb", "not graded")):
+        for n, color, what in ((g, "#4a78b5", _("{n} graded at {span}", "summary")),
+                               (other, "#a9b0bb", _("{n} not graded at {span}", "summary"))):
             if n:
                 h = ph * n / top
                 y -= h
                 parts.append(f'<rect x="{x + 3:.1f}" y="{y:.1f}" width="{bw - 6:.1f}" height="{h:.1f}" '
-                             f'fill="{color}"><title>{n} {what} at {span}</title></rect>')
+                             f'fill="{color}"><title>{_e(what.format(n=n, span=span))}</title></rect>')
         if g + other:
             parts.append(f'<text x="{x + bw / 2:.1f}" y="{y - 4:.1f}" text-anchor="middle" '
                          f'class="count">{g + other}</text>')
@@ -225,12 +232,13 @@ def _histogram(results: list[GradeResult], graded: set[str]) -> str:
                      f'class="axis">{span}</text>')
     parts.append(f'<line x1="{left}" y1="{top_pad + ph}" x2="{W - 10}" y2="{top_pad + ph}" stroke="#666"/>')
     parts.append(f'<text x="{left + (W - left - 10) / 2:.1f}" y="{H - 8}" text-anchor="middle" class="axis">'
-                 f'score, % of the maximum (the last bin includes 100%)</text>')
+                 f'{_e(_("score as a percentage of the maximum (the last bin includes 100%)", "summary"))}</text>')
     if any(other for _, other in counts):
         parts.append(f'<rect x="{left}" y="4" width="10" height="10" fill="#4a78b5"/>'
-                     f'<text x="{left + 14}" y="13" class="axis">graded</text>'
+                     f'<text x="{left + 14}" y="13" class="axis">{_e(_("graded", "summary"))}</text>'
                      f'<rect x="{left + 70}" y="4" width="10" height="10" fill="#a9b0bb"/>'
-                     f'<text x="{left + 84}" y="13" class="axis">not gradable, or not finished</text>')
+                     f'<text x="{left + 84}" y="13" class="axis">'
+                     f'{_e(_("not gradable, or not finished", "summary"))}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -261,12 +269,19 @@ def _link(student: str, pages: dict[str, str]) -> str:
     return f'<a href="{_href(page)}">{_e(student)}</a>' if page else _e(student)
 
 
-def _cells_section(graded: list[GradeResult]) -> list[str]:
+def _h(text: str, **facts) -> str:
+    """A sentence of the page (already in its language) escaped, then its facts
+    filled in; a fact is HTML, so it is escaped where it comes from data."""
+    return _e(text).format(**facts)
+
+
+def _cells_section(graded: list[GradeResult], _) -> list[str]:
     listed = [r for r in graded if wrong_cells(r) is not None]
-    out = ["<h2>The cells most often wrong</h2>"]
+    out = [f"<h2>{_h(_('The cells most often wrong', 'summary'))}</h2>"]
     if not listed:
-        out.append('<p class="note">The results do not list wrong cells (no rows test, or its feedback level '
-                   'is below "run"), so there is nothing to count.</p>')
+        out.append('<p class="note">' + _h(_('The results do not list wrong cells (no rows test, or its feedback '
+                                             'level is below "run"), so there is nothing to count.', 'summary'))
+                   + "</p>")
         return out
     students: dict[tuple[str, str], set[str]] = defaultdict(set)
     versions: dict[tuple[str, str], Counter] = defaultdict(Counter)
@@ -276,79 +291,98 @@ def _cells_section(graded: list[GradeResult]) -> list[str]:
             students[key].add(r.student)
             versions[key]["no row" if c.get("status") == "missing" else c.get("yours", "")] += 1
     if not students:
-        out.append(f'<p class="note">No cell is wrong in any of the {len(listed)} graded tables.</p>')
+        out.append('<p class="note">' + _h(_("No cell is wrong in any of the {n} graded tables.", "summary"),
+                                           n=len(listed)) + "</p>")
         return out
     order = sorted(students, key=lambda k: (-len(students[k]), k))
-    out.append(f'<p class="note">Over the {len(listed)} graded table(s); {len(order)} different cell(s) are '
-               f'wrong somewhere. "What they wrote" is the cell as the students\' tables have it: '
-               f'actions, then the next state ("-" for no action).</p>')
+    out.append('<p class="note">' + _h(_("Over the {n} graded table(s); {cells} different cell(s) are wrong "
+                                         "somewhere. \"What they wrote\" is the cell as the students' tables have "
+                                         "it: actions, then the next state (\"-\" for no action).", "summary"),
+                                       n=len(listed), cells=len(order)) + "</p>")
     shown = order[:CELLS_SHOWN]
     most = len(students[order[0]])
-    out.append('<table><tr><th>state</th><th>event</th><th class="n">students</th><th></th>'
-               '<th>what they wrote (how many)</th></tr>')
+    out.append(f'<table><tr><th>{_h(_("state", "summary"))}</th><th>{_h(_("event", "summary"))}</th>'
+               f'<th class="n">{_h(_("students", "summary"))}</th><th></th>'
+               f'<th>{_h(_("what they wrote (how many)", "summary"))}</th></tr>')
+    no_row = f"<i>{_h(_('no row', 'summary'))}</i>"
     for key in shown:
         n = len(students[key])
-        wrote = "; ".join(f"{'<i>no row</i>' if v == 'no row' else f'<code>{_e(v)}</code>'} ({c})" for v, c in
-                          sorted(versions[key].items(), key=lambda vc: (-vc[1], vc[0]))[:3])
+        wrote = _h(_("; ", "summary")).join(
+            f"{no_row if v == 'no row' else f'<code>{_e(v)}</code>'} ({c})"
+            for v, c in sorted(versions[key].items(), key=lambda vc: (-vc[1], vc[0]))[:3])
         more = len(versions[key]) - 3
         if more > 0:
-            wrote += f"; and {more} other version(s)"
+            wrote += _h(_("; and {n} other version(s)", "summary"), n=more)
         out.append(f"<tr><td class=\"nw\">{_e(key[0])}</td><td class=\"nw\">{_e(key[1])}</td>"
                    f"<td class=\"n\">{n}</td><td>{_bar(n / most)}</td><td>{wrote}</td></tr>")
     out.append("</table>")
     rest = order[len(shown):]
     if rest:
         by_count = Counter(len(students[k]) for k in rest)
-        out.append(f'<p class="note">And {len(rest)} more cell(s): '
-                   + ", ".join(f"{c} wrong in {n} table(s)" for n, c in sorted(by_count.items(), reverse=True))
-                   + " (every student's result lists theirs).</p>")
-    out.append('<p class="note">The bars are relative to the cell wrong most often.</p>')
+        counts = _h(_(", ", "summary")).join(_h(_("{cells} wrong in {n} table(s)", "summary"), cells=c, n=n)
+                                             for n, c in sorted(by_count.items(), reverse=True))
+        out.append('<p class="note">' + _h(_("And {n} more cell(s): {counts} (every student's result lists "
+                                             "theirs).", "summary"), n=len(rest), counts=counts) + "</p>")
+    out.append('<p class="note">' + _h(_("The bars are relative to the cell wrong most often.", "summary"))
+               + "</p>")
     return out
 
 
-def _groups_section(graded: list[GradeResult], pages: dict[str, str]) -> list[str]:
-    out = ["<h2>Students grouped by identical mistakes</h2>"]
+def _groups_section(graded: list[GradeResult], pages: dict[str, str], _) -> list[str]:
+    out = [f"<h2>{_h(_('Students grouped by identical mistakes', 'summary'))}</h2>"]
     wrong = [r for r in graded if not _full(r)]
     full = len(graded) - len(wrong)
     if not wrong:
-        out.append(f'<p class="note">Every graded student ({full}) has full marks.</p>')
+        out.append('<p class="note">' + _h(_("Every graded student ({n}) has full marks.", "summary"), n=full)
+                   + "</p>")
         return out
     groups: dict[tuple, list[GradeResult]] = defaultdict(list)
     for r in wrong:
         groups[mistake_signature(r)].append(r)
     order = sorted(groups.values(), key=lambda g: (-len(g), -g[0].score, g[0].student))
-    out.append(f'<p class="note">{len(wrong)} graded student(s) without full marks fall into {len(order)} '
-               f'group(s): the students of a group have the same wrong cells (written the same way), fail '
-               f'the same tests and their runs name the same rows, so one comment serves the group. '
-               f'{full} student(s) with full marks are not listed.</p>')
+    out.append('<p class="note">' + _h(_("{n} graded student(s) without full marks fall into {groups} group(s): "
+                                         "the students of a group have the same wrong cells (written the same "
+                                         "way), fail the same tests and their runs name the same rows, so one "
+                                         "comment serves the group. {full} student(s) with full marks are not "
+                                         "listed.", "summary"), n=len(wrong), groups=len(order), full=full)
+               + "</p>")
     for k, g in enumerate(order, 1):
         if k == GROUPS_SHOWN + 1:
-            out.append(f"<details><summary>{len(order) - GROUPS_SHOWN} more group(s), "
-                       f"{sum(len(x) for x in order[GROUPS_SHOWN:])} student(s)</summary>")
+            out.append("<details><summary>" + _h(_("{groups} more group(s), {n} student(s)", "summary"),
+                                                 groups=len(order) - GROUPS_SHOWN,
+                                                 n=sum(len(x) for x in order[GROUPS_SHOWN:])) + "</summary>")
         g = sorted(g, key=lambda r: r.student)
         cells, tests, rows = mistake_signature(g[0])
         scores = sorted({_num(r.score) for r in g})
-        score = scores[0] if len(scores) == 1 else f"{scores[0]} to {scores[-1]}"
+        score = scores[0] if len(scores) == 1 else _("{low} to {high}", "summary").format(low=scores[0],
+                                                                                          high=scores[-1])
         out.append('<div class="group">')
-        out.append(f"<h3>Group {k}: {len(g)} student(s), score {_e(score)} / {_e(_num(g[0].max_score))}</h3>")
+        out.append("<h3>" + _h(_("Group {k}: {n} student(s), score {score} / {most}", "summary"), k=k, n=len(g),
+                               score=_e(score), most=_e(_num(g[0].max_score))) + "</h3>")
         out.append('<div class="ids">' + " ".join(_link(r.student, pages) for r in g) + "</div>")
         if cells:
-            out.append("<div>Wrong cells:</div><ul>")
+            out.append(f"<div>{_h(_('Wrong cells:', 'summary'))}</div><ul>")
             for state, event, status, yours in cells:
-                what = {"missing": "no row for it", "extra": f"a row the reference has not: <code>{_e(yours)}</code>"
-                        }.get(status, f"<code>{_e(yours)}</code>")
+                if status == "missing":
+                    what = _h(_("no row for it", "summary"))
+                elif status == "extra":
+                    what = _h(_("a row the reference has not: {row}", "summary"), row=f"<code>{_e(yours)}</code>")
+                else:
+                    what = f"<code>{_e(yours)}</code>"
                 out.append(f"<li>{_e(state)} / {_e(event)}: {what}</li>")
             out.append("</ul>")
         elif wrong_cells(g[0]) is None:
-            out.append('<div class="note">(the results do not list the wrong cells)</div>')
+            out.append('<div class="note">' + _h(_("(the results do not list the wrong cells)", "summary"))
+                       + "</div>")
         if tests:
-            out.append("<div>Failing tests:</div><ul>")
+            out.append(f"<div>{_h(_('Failing tests:', 'summary'))}</div><ul>")
             for number, name, status in tests:
-                extra = "" if status == "failed" else f' <span class="bad">({_e(status)})</span>'
+                extra = "" if status == "failed" else f' <span class="bad">({_e(_(status, "status"))})</span>'
                 out.append(f"<li>{_e(number)}. {_e(name)}{extra}</li>")
             out.append("</ul>")
         if rows:
-            out.append("<div>Rows named by the runs that tell the table from the reference:</div><ul>")
+            out.append(f"<div>{_h(_('Rows named by the runs that tell the table from the reference:', 'summary'))}"
+                       f"</div><ul>")
             out.extend(f"<li><code>{_e(row)}</code></li>" for row in rows)
             out.append("</ul>")
         out.append("</div>")
@@ -357,8 +391,8 @@ def _groups_section(graded: list[GradeResult], pages: dict[str, str]) -> list[st
     return out
 
 
-def _properties_section(graded: list[GradeResult]) -> list[str]:
-    out = ["<h2>The properties most often failed</h2>"]
+def _properties_section(graded: list[GradeResult], _) -> list[str]:
+    out = [f"<h2>{_h(_('The properties most often failed', 'summary'))}</h2>"]
     failed: Counter = Counter()
     graded_on: Counter = Counter()
     for r in graded:
@@ -368,30 +402,35 @@ def _properties_section(graded: list[GradeResult]) -> list[str]:
                 if t.status != "passed":
                     failed[t.name] += 1
     if not graded_on:
-        out.append('<p class="note">The assignment grades no properties.</p>')
+        out.append('<p class="note">' + _h(_("The assignment grades no properties.", "summary")) + "</p>")
         return out
     if not failed:
-        out.append(f'<p class="note">Every graded property holds on every graded table ({len(graded)}).</p>')
+        out.append('<p class="note">' + _h(_("Every graded property holds on every graded table ({n}).", "summary"),
+                                           n=len(graded)) + "</p>")
         return out
-    out.append('<table><tr><th>property</th><th class="n">students</th><th></th></tr>')
+    out.append(f'<table><tr><th>{_h(_("property", "summary"))}</th><th class="n">{_h(_("students", "summary"))}'
+               f'</th><th></th></tr>')
     ranked = sorted(failed.items(), key=lambda kv: (-kv[1], kv[0]))
     for name, n in ranked:
-        out.append(f"<tr><td>{_e(name)}</td><td class=\"n\">{n} of {graded_on[name]}</td>"
+        of = _h(_("{n} of {total}", "summary"), n=n, total=graded_on[name])
+        out.append(f"<tr><td>{_e(name)}</td><td class=\"n\">{of}</td>"
                    f"<td>{_bar(n / ranked[0][1], color='#b5544a')}</td></tr>")
     out.append("</table>")
-    out.append('<p class="note">A property counts when its verdict on the student\'s table differs from the '
-               'reference\'s; the bars are relative to the property failed most often.</p>')
+    out.append('<p class="note">' + _h(_("A property counts when its verdict on the student's table differs from "
+                                         "the reference's; the bars are relative to the property failed most "
+                                         "often.", "summary")) + "</p>")
     return out
 
 
-def _tests_section(graded: list[GradeResult], cols) -> list[str]:
-    out = ["<h2>Each test's mean score</h2>"]
+def _tests_section(graded: list[GradeResult], cols, _) -> list[str]:
+    out = ["<h2>" + _h(_("Each test's mean score", "summary")) + "</h2>"]
     if not graded:
-        out.append('<p class="note">No submission was graded.</p>')
+        out.append('<p class="note">' + _h(_("No submission was graded.", "summary")) + "</p>")
         return out
-    out.append(f'<p class="note">Over the {len(graded)} graded submission(s).</p>')
-    out.append('<table><tr><th class="n">#</th><th>test</th><th class="n">mean</th><th class="n">of</th>'
-               '<th></th><th class="n">passed</th></tr>')
+    out.append('<p class="note">' + _h(_("Over the {n} graded submission(s).", "summary"), n=len(graded)) + "</p>")
+    out.append(f'<table><tr><th class="n">#</th><th>{_h(_("test", "summary"))}</th>'
+               f'<th class="n">{_h(_("mean", "summary"))}</th><th class="n">{_h(_("of", "summary"))}</th>'
+               f'<th></th><th class="n">{_h(_("passed", "summary"))}</th></tr>')
     for number, name, max_score in cols:
         scores, passed = [], 0
         for r in graded:
@@ -403,9 +442,10 @@ def _tests_section(graded: list[GradeResult], cols) -> list[str]:
             continue
         mean = sum(scores) / len(scores)
         frac = mean / max_score if max_score else 1.0
+        of = _h(_("{n} of {total}", "summary"), n=passed, total=len(scores))
         out.append(f"<tr><td class=\"n\">{_e(number)}</td><td>{_e(name)}</td><td class=\"n\">{_num(mean)}</td>"
                    f"<td class=\"n\">{_num(max_score)}</td><td>{_bar(frac)}</td>"
-                   f"<td class=\"n\">{passed} of {len(scores)}</td></tr>")
+                   f"<td class=\"n\">{of}</td></tr>")
     out.append("</table>")
     return out
 
@@ -421,75 +461,89 @@ def _first_line(result: GradeResult) -> str:
 
 
 def summary_html(results: list[GradeResult], pages: dict[str, str] | None = None,
-                 data: dict[str, str] | None = None) -> str:
+                 data: dict[str, str] | None = None, lang: str | None = None) -> str:
     """The class summary page; ``pages`` and ``data`` map a student's id to the
-    file names of their result page and JSON, for links."""
+    file names of their result page and JSON, for links.  ``lang`` is the
+    page's language (default: the results', else English)."""
     pages, data = pages or {}, data or {}
     results = _sorted(results)
+    lang = lang or (results[0].lang if results else "en")
+    _ = translator(lang)
     title = results[0].assignment if results else "tcpcheck grade"
     cols = _columns(results)
     attention = {r.student: _attention(r) for r in results}
     graded = [r for r in results if not attention[r.student]]
     not_gradable = sum(not r.gradable for r in results)
     unfinished = len(results) - len(graded) - not_gradable
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-           f"<title>{_e(title)}: class summary</title>", f"<style>{_STYLE}</style></head><body>",
-           f"<h1>{_e(title)}: class summary</h1>"]
-    facts = [f"{len(results)} submission(s): {len(graded)} graded, {not_gradable} not gradable, "
-             f"{unfinished} not finished"]
+    heading = _h(_("{title}: class summary", "summary"), title=_e(title))
+    out = ["<!DOCTYPE html>", f'<html lang="{_e(lang)}"><head><meta charset="utf-8">',
+           f"<title>{heading}</title>", f"<style>{_STYLE}</style></head><body>", f"<h1>{heading}</h1>"]
+    facts = [_("{n} submission(s): {graded} graded, {not_gradable} not gradable, {unfinished} not finished.",
+               "summary").format(n=len(results), graded=len(graded), not_gradable=not_gradable,
+                                 unfinished=unfinished)]
     if graded:
         scores = [r.score for r in graded]
-        facts.append(f"graded: mean {_num(statistics.fmean(scores))}, median {_num(statistics.median(scores))} "
-                     f"of {_num(graded[0].max_score)}; {sum(_full(r) for r in graded)} with full marks")
-    out.append(f'<p class="meta">{_e(". ".join(facts))}.</p>')
+        facts = [_("{before} Graded: mean {mean}, median {median} of {most}; {full} with full marks.",
+                   "summary").format(before=facts[0], mean=_num(statistics.fmean(scores)),
+                                     median=_num(statistics.median(scores)), most=_num(graded[0].max_score),
+                                     full=sum(_full(r) for r in graded))]
+    out.append(f'<p class="meta">{_e(facts[0])}</p>')
     if results:
         r0 = results[0]
-        out.append(f'<p class="note">{_e(f"tcpcheck {r0.tool_version}; reference sha256 {r0.reference_sha256}")}'
-                   f"</p>")
+        out.append(f'<p class="note">tcpcheck {_e(r0.tool_version)}; '
+                   f'{_e(_("reference sha256 {digest}").format(digest=r0.reference_sha256))}</p>')
 
-    out.append("<h2>Scores</h2>")
-    out.append(_histogram(results, {r.student for r in graded}))
-    out.append('<p class="note">Every submission, in bins of 10% of the maximum score'
-               + (f"; the {len(results) - len(graded)} not gradable or not finished (in grey) at the score they "
-                  f"got, 0 when nothing was graded" if len(graded) < len(results) else "") + ".</p>")
-    out += _cells_section(graded)
-    out += _groups_section(graded, pages)
-    out += _properties_section(graded)
-    out += _tests_section(graded, cols)
+    out.append(f"<h2>{_h(_('Scores', 'summary'))}</h2>")
+    out.append(_histogram(results, {r.student for r in graded}, _))
+    if len(graded) < len(results):
+        note = _h(_("Every submission, in bins of a tenth of the maximum score; the {n} not gradable or not "
+                    "finished (in grey) at the score they got, 0 when nothing was graded.", "summary"),
+                  n=len(results) - len(graded))
+    else:
+        note = _h(_("Every submission, in bins of a tenth of the maximum score.", "summary"))
+    out.append(f'<p class="note">{note}</p>')
+    out += _cells_section(graded, _)
+    out += _groups_section(graded, pages, _)
+    out += _properties_section(graded, _)
+    out += _tests_section(graded, cols, _)
 
     problems = [r for r in results if attention[r.student]]
-    out.append("<h2>Not gradable or not finished</h2>")
+    out.append(f"<h2>{_h(_('Not gradable or not finished', 'summary'))}</h2>")
     if not problems:
-        out.append('<p class="note">None: every submission was graded to the end.</p>')
+        out.append('<p class="note">' + _h(_("None: every submission was graded to the end.", "summary")) + "</p>")
     else:
-        out.append("<table><tr><th>id</th><th>what</th><th>first message</th></tr>")
+        out.append(f'<table><tr><th>{_h(_("id", "summary"))}</th><th>{_h(_("what", "summary"))}</th>'
+                   f'<th>{_h(_("first message", "summary"))}</th></tr>')
         for r in problems:
-            out.append(f"<tr><td>{_link(r.student, pages)}</td><td class=\"bad nw\">{_e(attention[r.student])}</td>"
+            out.append(f"<tr><td>{_link(r.student, pages)}</td>"
+                       f"<td class=\"bad nw\">{_e(_(attention[r.student], 'summary'))}</td>"
                        f"<td><code>{_e(_first_line(r))}</code></td></tr>")
         out.append("</table>")
 
-    out.append("<h2>Every student</h2>")
-    out.append('<table><tr><th>id</th><th class="n">score</th><th class="n">of</th><th></th><th>status</th>'
-               '<th>files</th></tr>')
+    out.append(f"<h2>{_h(_('Every student', 'summary'))}</h2>")
+    out.append(f'<table><tr><th>{_h(_("id", "summary"))}</th><th class="n">{_h(_("score", "summary"))}</th>'
+               f'<th class="n">{_h(_("of", "summary"))}</th><th></th><th>{_h(_("status", "summary"))}</th>'
+               f'<th>{_h(_("files", "summary"))}</th></tr>')
     for r in results:
-        status = attention[r.student] or ("full marks" if _full(r) else "graded")
+        status = attention[r.student] or (N_("full marks", "summary") if _full(r) else N_("graded", "summary"))
         files = " ".join(f'<a href="{_href(f)}">{_e(label)}</a>' for label, f in
-                         (("result", pages.get(r.student)), ("json", data.get(r.student))) if f)
+                         ((_("result", "summary"), pages.get(r.student)), ("JSON", data.get(r.student))) if f)
         cls = ' class="bad"' if attention[r.student] else ""
         out.append(f"<tr><td>{_e(r.student)}</td><td class=\"n\">{_num(r.score)}</td>"
                    f"<td class=\"n\">{_num(r.max_score)}</td><td>{_bar(r.fraction)}</td>"
-                   f"<td{cls}>{_e(status)}</td><td>{files}</td></tr>")
+                   f"<td{cls}>{_e(_(status, 'summary'))}</td><td>{files}</td></tr>")
     out.append("</table>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
 
 def write_summary(results: list[GradeResult], out: Path, pages: dict[str, str] | None = None,
-                  data: dict[str, str] | None = None) -> None:
-    """Write ``summary.csv`` and ``summary.html`` into the folder ``out``."""
+                  data: dict[str, str] | None = None, lang: str | None = None) -> None:
+    """Write ``summary.csv`` and ``summary.html`` (in ``lang``) into the folder ``out``."""
     from ..errors import InputError
 
-    for name, text in (("summary.csv", summary_csv(results)), ("summary.html", summary_html(results, pages, data))):
+    for name, text in (("summary.csv", summary_csv(results)),
+                       ("summary.html", summary_html(results, pages, data, lang))):
         try:
             (Path(out) / name).write_text(text, encoding="utf-8")
         except OSError as exc:
