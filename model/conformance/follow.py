@@ -58,7 +58,7 @@ from ..actions import ACTIONS, Params, fire, front_segment
 from ..i18n import N_
 from ..system import process
 from ..table import RuleTable
-from ..tcb import CLOSED_TCB, FIN_SENT, HALF, TCB, Concrete, Segment, describe_segment, seg_len
+from ..tcb import CLOSED_TCB, FIN_SENT, HALF, MASK, TCB, Concrete, Segment, describe_segment, seg_len
 from .trace import Connection, Observed, to_segment
 
 __all__ = ["follow", "Result", "Row", "Deviation", "FINISHED", "SIDES", "BUDGET", "IN_FLIGHT", "EXTRA_LOSSES", "MSL", "Reason"]
@@ -239,7 +239,6 @@ class _Follower:
                 iss[w], found[w] = o.seq, True
         self.params = tuple(Params(i, BUDGET) for i in iss)
         self.first = [next((i for i, w in enumerate(self.who) if w == k), len(self.who)) for k in (0, 1)]
-        self._j = 0
         self.windows = self._windows()
         # which side's segments are seen where they arrive (never lost, arrive before the
         # receiver sends again): the receiver's, when the capture was taken at it
@@ -253,6 +252,7 @@ class _Follower:
         self._received: dict = {}
         self._silents: dict = {}
         self._steps: dict = {}
+        self.memo = _memo(table)
 
     def _oldest(self, n: int) -> list:
         """For each index j, the oldest segment of the other side that may still be in flight
@@ -312,14 +312,19 @@ class _Follower:
         key = (to, j, now, t)
         done = self._received.get(key)
         if done is None:
-            outs, rules, events = [], [], []
-            for part in _parts(self.segs[j]):
-                p = process(self.table, ACTIONS, t, part, self._window(now, to, t, part), self.params[to])
-                t = p.tcb
-                outs += zip(p.sent, p.senders)
-                rules += p.rules
-                events += p.events
-            done = self._received[key] = (t, tuple(outs), tuple(rules), "; ".join(events))
+            seg = self.segs[j]
+            if seg.FIN and seg.len and not seg.RST:  # two parts, the second's window after the first
+                outs, rules, events = [], [], []
+                for part in _parts(seg):
+                    p = process(self.table, ACTIONS, t, part, self._window(now, to, t, part), self.params[to])
+                    t = p.tcb
+                    outs += zip(p.sent, p.senders)
+                    rules += p.rules
+                    events += p.events
+                done = (t, tuple(outs), tuple(rules), "; ".join(events))
+            else:
+                done = self.memo.arrival(t, seg, self._window(now, to, t, seg), self.params[to])
+            self._received[key] = done
         t, outs, rules, events = done
         owed, ack_owed = w.owed[to], w.ack_owed[to]
         for seg, rule in outs:
@@ -342,17 +347,7 @@ class _Follower:
         t = w.tcbs[who]
         steps = self._silents.get((who, t))
         if steps is None:
-            steps = []
-            for event in _SILENT:
-                if event == "user timeout" and t.snd_una == t.snd_nxt:
-                    continue
-                rule = self.table.lookup(t.state, event, t.passive)
-                if rule is None:
-                    continue
-                after, sent = fire(D, ACTIONS, rule, t, None, self.params[who])
-                if not sent:
-                    steps.append((event, rule.id, after))
-            self._silents[(who, t)] = steps
+            steps = self._silents[(who, t)] = self.memo.silent(t, self.params[who])
         out = []
         for event, rule, after in steps:
             if after.state == "CLOSED" and self.closed_sends_resets_only and self.last_not_rst[who] >= before:
@@ -401,7 +396,6 @@ class _Follower:
     def _emits(self, w: World, who: int, j: int):
         """The ways ``who`` in world ``w`` sends segment ``j``: (world, record) each."""
         s = self.segs[j]
-        self._j = j
         t = w.tcbs[who]
         found = []  # (tcb, owed replies skipped, owed replies left, ack_owed, how, rules, cause)
         owed = w.owed[who]
@@ -440,15 +434,8 @@ class _Follower:
         key = (who, t, j)
         steps = self._steps.get(key)
         if steps is None:
-            s = self.segs[j]
-            steps = [(after, event, rules) for event in _CALLS for after, rules in self._call(t, who, event, s)]
-            rule = self.table.lookup(t.state, "retransmission timeout", t.passive)
-            if rule is not None and _retransmits(t, s):
-                after, _ = fire(D, ACTIONS, rule, t, None, self.params[who])
-                # the budget is unbounded: spending one of it changes nothing (and would keep
-                # apart worlds that differ only there)
-                steps.append((after._replace(budget=t.budget), "retransmission timeout", (rule.id,)))
-            self._steps[key] = steps
+            # one OPEN per endpoint and connection: a later one is a new connection (trace.split)
+            steps = self._steps[key] = self.memo.own(t, self.segs[j], self.params[who], self.first[who] >= j)
         return steps
 
     def _last_in(self, who: int, j: int):
@@ -463,36 +450,6 @@ class _Follower:
             if self.who[i] == who:
                 return self.obs[i].window != self.obs[j].window
         return False
-
-    def _call(self, t: TCB, who: int, event: str, s: Segment):
-        """(TCB after, rule ids) when the user call ``event`` sends exactly ``s``."""
-        if event == "active OPEN":
-            # one OPEN per endpoint and connection: a later one is a new connection (trace.split)
-            if t != CLOSED_TCB or not s.SYN or s.ACK or self.first[who] < self._j:
-                return []
-            params = Params(s.seq, BUDGET)
-        else:
-            params = self.params[who]
-        rule = self.table.lookup(t.state, event, t.passive)
-        if rule is None:
-            return []
-        if event == "SEND" and s.FIN and s.len and "snd data" in rule.actions:
-            after, sent = fire(D, _actions_for(s.len), rule, t, None, params)
-            close = self.table.lookup(after.state, "CLOSE", after.passive)
-            if close is None or len(sent) != 1:
-                return []
-            after2, fin = fire(D, ACTIONS, close, after, None, params)
-            if len(fin) == 1 and fin[0].FIN and fin[0].seq == D.add(sent[0].seq, s.len) \
-                    and _same(sent[0]._replace(FIN=True), s):
-                return [(after2, (rule.id, close.id))]
-            return []
-        n = s.len if "snd data" in rule.actions else 1
-        if "snd data" in rule.actions and not s.len:
-            return []
-        after, sent = fire(D, _actions_for(n), rule, t, None, params)
-        if len(sent) == 1 and _same(sent[0], s):
-            return [(after, (rule.id,))]
-        return []
 
     # --- the whole connection ---------------------------------------------------------
 
@@ -582,6 +539,203 @@ class _Follower:
                     allowed.setdefault((event, text), set()).add(rule.id)
         return Deviation(j, SIDES[who], tuple(sorted(states)),
                          tuple((k[0], k[1], tuple(sorted(v))) for k, v in sorted(allowed.items())))
+
+
+# --- the steps of one endpoint, remembered up to a shift of the sequence spaces -----------
+
+def _arrival(table: RuleTable, t: TCB, seg: Segment, wnd: int, params: Params) -> tuple:
+    """(TCB after, ((segment sent, rule id), ...), rule ids, events) of ``seg`` arriving at ``t``."""
+    p = process(table, ACTIONS, t, seg, wnd, params)
+    return p.tcb, tuple(zip(p.sent, p.senders)), p.rules, "; ".join(p.events)
+
+
+def _silent_steps(table: RuleTable, t: TCB, params: Params) -> tuple:
+    """(event, rule id, TCB after) of each step the table allows ``t`` that sends nothing."""
+    steps = []
+    for event in _SILENT:
+        if event == "user timeout" and t.snd_una == t.snd_nxt:
+            continue
+        rule = table.lookup(t.state, event, t.passive)
+        if rule is None:
+            continue
+        after, sent = fire(D, ACTIONS, rule, t, None, params)
+        if not sent:
+            steps.append((event, rule.id, after))
+    return tuple(steps)
+
+
+def _own_steps(table: RuleTable, t: TCB, s: Segment, params: Params, may_open: bool) -> tuple:
+    """(TCB after, event, rule ids) of each user call or retransmission timeout of an
+    endpoint in ``t`` that sends exactly ``s`` (an active OPEN only when ``may_open``)."""
+    steps = [(after, event, rules) for event in _CALLS
+             for after, rules in _call(table, t, event, s, params, may_open)]
+    rule = table.lookup(t.state, "retransmission timeout", t.passive)
+    if rule is not None and _retransmits(t, s):
+        after, _ = fire(D, ACTIONS, rule, t, None, params)
+        # the budget is unbounded: spending one of it changes nothing (and would keep
+        # apart worlds that differ only there)
+        steps.append((after._replace(budget=t.budget), "retransmission timeout", (rule.id,)))
+    return tuple(steps)
+
+
+def _call(table: RuleTable, t: TCB, event: str, s: Segment, params: Params, may_open: bool):
+    """(TCB after, rule ids) when the user call ``event`` sends exactly ``s``."""
+    if event == "active OPEN":
+        if t != CLOSED_TCB or not s.SYN or s.ACK or not may_open:
+            return []
+        params = Params(s.seq, BUDGET)
+    rule = table.lookup(t.state, event, t.passive)
+    if rule is None:
+        return []
+    if event == "SEND" and s.FIN and s.len and "snd data" in rule.actions:
+        after, sent = fire(D, _actions_for(s.len), rule, t, None, params)
+        close = table.lookup(after.state, "CLOSE", after.passive)
+        if close is None or len(sent) != 1:
+            return []
+        after2, fin = fire(D, ACTIONS, close, after, None, params)
+        if len(fin) == 1 and fin[0].FIN and fin[0].seq == D.add(sent[0].seq, s.len) \
+                and _same(sent[0]._replace(FIN=True), s):
+            return [(after2, (rule.id, close.id))]
+        return []
+    n = s.len if "snd data" in rule.actions else 1
+    if "snd data" in rule.actions and not s.len:
+        return []
+    after, sent = fire(D, _actions_for(n), rule, t, None, params)
+    if len(sent) == 1 and _same(sent[0], s):
+        return [(after, (rule.id,))]
+    return []
+
+
+# the positions of the sequence numbers in a TCB, a segment and the parameters (checked below)
+assert TCB._fields[:6] == ("state", "iss", "irs", "snd_una", "snd_nxt", "rcv_nxt")
+assert Segment._fields[:6] == ("SYN", "ACK", "FIN", "RST", "seq", "ack") and Params._fields[0] == "iss"
+_new = tuple.__new__
+
+
+def _tcb_by(t: TCB, x: int, y: int) -> TCB:
+    """``t`` with its own sequence space moved by ``x`` and its peer's by ``y`` (CLOSED's
+    TCB, all zero, is one and the same everywhere)."""
+    if t == CLOSED_TCB:
+        return t
+    return _new(TCB, (t[0], (t[1] + x) & MASK, (t[2] + y) & MASK, (t[3] + x) & MASK, (t[4] + x) & MASK,
+                      (t[5] + y) & MASK) + t[6:])
+
+
+def _seg_by(s: Segment, x: int, y: int) -> Segment:
+    """A segment SENT by the endpoint whose spaces move by (``x``, ``y``): its SEQ is in the
+    endpoint's own space, its ACK (when the ACK bit is on) in the peer's."""
+    return _new(Segment, s[:4] + ((s[4] + x) & MASK, (s[5] + y) & MASK if s[1] else s[5]) + s[6:])
+
+
+def _arriving_by(s: Segment, x: int, y: int) -> Segment:
+    """A segment ARRIVING at the endpoint whose spaces move by (``x``, ``y``): its SEQ is in
+    the peer's space, its ACK (whatever the ACK bit) in the endpoint's own."""
+    return _new(Segment, s[:4] + ((s[4] + y) & MASK, (s[5] + x) & MASK) + s[6:])
+
+
+def _params_by(p: Params, x: int) -> Params:
+    return _new(Params, ((p[0] + x) & MASK,) + p[1:])
+
+
+#: The shift of both sequence spaces a remembered step is tried again at, before it is trusted.
+_PROBE = (0x6A09E667, 0xBB67AE85)
+
+
+class _Memo:
+    """The steps of one endpoint (an arrival, its silent steps, its own sends), remembered
+    across worlds and connections up to a shift of the two sequence spaces.
+
+    What a step does depends on differences of sequence numbers (RFC 1982 serial
+    arithmetic, offsets from RCV.NXT and SND.UNA), so a step is remembered in the frame
+    of the TCB's ISS and IRS and reused by any TCB and segment equal to it in that frame:
+    the thousand connections of a capture that do the same thing are followed once.  That
+    is a property of the steps, not assumed: a kind of step (its state and the rows it
+    fires) is remembered only after it gave the same answer, in its frame, with both spaces
+    moved by :data:`_PROBE`, on its first :attr:`TRUST` occurrences; a step that depends on an
+    absolute number (the ``<SEQ=0>`` reset, a fresh TCB's zeros) fails that and is always
+    computed."""
+
+    TRUST = 2
+    LIMIT = 1 << 18
+
+    def __init__(self, table: RuleTable):
+        self.table = table
+        self.kept: dict = {}
+        self.trusted: dict = {}  # kind of step -> times confirmed, or -1 when a shift changed it
+
+    def _get(self, key, compute, frame, norm, signature):
+        """The step's answer: remembered under ``key`` (inputs in the frame), or computed."""
+        have = self.kept.get(key)
+        if have is not None and self.trusted.get(have[0], -1) >= self.TRUST:
+            return norm(have[1], *frame, -1)
+        x, y = frame
+        answer = compute(0, 0)
+        sig = signature(answer)
+        seen = self.trusted.get(sig, 0)
+        if seen < 0:
+            return answer
+        here = norm(answer, x, y, 1)
+        if seen < self.TRUST:
+            moved = compute(*_PROBE)
+            if norm(moved, (x + _PROBE[0]) & MASK, (y + _PROBE[1]) & MASK, 1) != here:
+                self.trusted[sig] = -1
+                return answer
+            self.trusted[sig] = seen + 1
+        if len(self.kept) >= self.LIMIT:
+            self.kept.clear()
+        self.kept[key] = (sig, here)
+        return answer
+
+    @staticmethod
+    def _frame(t: TCB) -> tuple:
+        return (0, 0) if t == CLOSED_TCB else (t.iss, t.irs)
+
+    def arrival(self, t: TCB, seg: Segment, wnd: int, params: Params) -> tuple:
+        x, y = self._frame(t)
+        # an arriving segment's SEQ is in the peer's space, its ACK in the receiver's own
+        key = ("arrival", _tcb_by(t, -x, -y), _arriving_by(seg, -x, -y), wnd, _params_by(params, -x))
+
+        def compute(dx, dy):
+            return _arrival(self.table, _tcb_by(t, dx, dy), _arriving_by(seg, dx, dy), wnd, _params_by(params, dx))
+
+        def norm(a, x, y, sign):
+            x, y = (-x, -y) if sign > 0 else (x, y)
+            return (_tcb_by(a[0], x, y), tuple((_seg_by(g, x, y), r) for g, r in a[1]), a[2], a[3])
+
+        return self._get(key, compute, (x, y), norm, lambda a: ("arrival", t.state, a[2], a[3]))
+
+    def silent(self, t: TCB, params: Params) -> tuple:
+        x, y = self._frame(t)
+        key = ("silent", _tcb_by(t, -x, -y), _params_by(params, -x))
+
+        def compute(dx, dy):
+            return _silent_steps(self.table, _tcb_by(t, dx, dy), _params_by(params, dx))
+
+        def norm(a, x, y, sign):
+            x, y = (-x, -y) if sign > 0 else (x, y)
+            return tuple((e, r, _tcb_by(after, x, y)) for e, r, after in a)
+
+        return self._get(key, compute, (x, y), norm, lambda a: ("silent", t.state, tuple(r for _, r, _ in a)))
+
+    def own(self, t: TCB, s: Segment, params: Params, may_open: bool) -> tuple:
+        x, y = self._frame(t)
+        key = ("own", _tcb_by(t, -x, -y), _seg_by(s, -x, -y), _params_by(params, -x), may_open)
+
+        def compute(dx, dy):
+            return _own_steps(self.table, _tcb_by(t, dx, dy), _seg_by(s, dx, dy), _params_by(params, dx), may_open)
+
+        def norm(a, x, y, sign):
+            x, y = (-x, -y) if sign > 0 else (x, y)
+            return tuple((_tcb_by(after, x, y), e, r) for after, e, r in a)
+
+        return self._get(key, compute, (x, y), norm, lambda a: ("own", t.state, tuple((e, r) for _, e, r in a)))
+
+
+@functools.lru_cache(maxsize=16)
+def _memo(table: RuleTable) -> _Memo:
+    """The one :class:`_Memo` of a rule table (shared by every connection followed with it)."""
+    return _Memo(table)
+
 
 
 @functools.lru_cache(maxsize=16)
