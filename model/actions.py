@@ -10,6 +10,9 @@ that the proofs can evaluate the same functions symbolically.
 
 It must not decide *when* an action happens: that is the rule table.
 
+Two actions are Linux's, not RFC 9293's (``snd <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>``
+and ``create TCB, ISS = SND.NXT+65537``): the linux profile's table uses them.
+
 Two actions at the end of the vocabulary are *not* RFC 9293: ``snd FIN
 without sequence number`` and ``retransmit, but never a FIN`` exist so that
 the named mutants of :mod:`mutants` (claims C6 and C17) are one edit of the
@@ -22,7 +25,7 @@ from typing import Callable, NamedTuple
 
 from .tcb import CLOSED_TCB, FIN_SENT, TCB, Segment
 
-__all__ = ["ACTIONS", "READS_SEGMENT", "Params", "front_segment", "fire"]
+__all__ = ["ACTIONS", "READS_SEGMENT", "ONLY_ON", "Params", "front_segment", "fire"]
 
 
 class Params(NamedTuple):
@@ -90,6 +93,22 @@ def snd_rst_abort(D, t, seg, params):
     return t, Segment(False, False, False, True, t.snd_nxt, 0)
 
 
+def snd_rst_ack_abort(D, t, seg, params):
+    """snd <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>: not RFC 9293's ABORT (3.10.5 sends
+    <SEQ=SND.NXT><CTL=RST>) but Linux's: tcp_send_active_reset() in net/ipv4/tcp_output.c
+    builds the reset with TCPHDR_ACK | TCPHDR_RST at tcp_acceptable_seq() (SND.NXT)."""
+    return t, Segment(False, True, False, True, t.snd_nxt, t.rcv_nxt)
+
+
+def create_tcb_above_snd_nxt(D, t, seg, params):
+    """create TCB, ISS = SND.NXT+65537: a new connection from TIME-WAIT (RFC 9293 3.6.1,
+    MAY-2 (1): its ISS larger than any sequence number the old incarnation used).  Linux's
+    tcp_timewait_state_process() sets the new ISN to tw_snd_nxt + 65535 + 2.  The SYN's
+    IRS and RCV.NXT, recorded by the event, are kept; the TCB is the listener's (passive)."""
+    iss = D.add(t.snd_nxt, 65537)
+    return TCB(t.state, iss, t.irs, iss, iss, t.rcv_nxt, True, params.retransmissions), None
+
+
 def snd_rst_seg_ack(D, t, seg, params):
     """snd <SEQ=SEG.ACK><CTL=RST>: the reset that answers a segment carrying an ACK."""
     return t, Segment(False, False, False, True, seg.ack, 0)
@@ -151,6 +170,9 @@ ACTIONS: dict[str, Callable] = {
     "snd <SEQ=SEG.ACK><CTL=RST>": snd_rst_seg_ack,
     "snd <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>": snd_rst_ack_seg_seq,
     "retransmit": retransmit,
+    # not RFC 9293 but what Linux does (the linux profile, model/linux.rules)
+    "snd <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>": snd_rst_ack_abort,
+    "create TCB, ISS = SND.NXT+65537": create_tcb_above_snd_nxt,
     # not RFC 9293: used only by the mutants of model/mutants.py
     "snd FIN without sequence number": snd_fin_without_sequence_number,
     "retransmit, but never a FIN": retransmit_but_never_a_fin,
@@ -160,6 +182,10 @@ ACTIONS: dict[str, Callable] = {
 #: segment, so a rule may name them only for an arrival event, never for a user call or a
 #: timeout, where there is no segment (the rule table's loader refuses such a row).
 READS_SEGMENT = ("snd <SEQ=SEG.ACK><CTL=RST>", "snd <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>")
+
+#: Actions that only make sense on one event (the loader refuses them elsewhere): the new
+#: connection from TIME-WAIT needs the SYN its event recorded and the old SND.NXT.
+ONLY_ON = {"create TCB, ISS = SND.NXT+65537": ("rcv SYN above RCV.NXT",)}
 
 
 def fire(D, actions: dict, rule, tcb: TCB, seg: Segment | None, params: Params) -> tuple[TCB, list]:

@@ -35,13 +35,25 @@ from .tcb import FIN_SENT, STATES, SYNCHRONIZED, TCB, Concrete, Segment
 __all__ = [
     "CALLS", "TIMERS", "CONTROL", "TEXT", "Event", "ARRIVALS",
     "arrival_events", "classify", "checked", "PLAIN_ACK_STATES", "has_text", "text_follows", "ClassificationError",
+    "Refinement", "REFINEMENTS", "refined_arrivals", "refinement", "TIMER_STATES",
 ]
 
 #: User calls (RFC 9293 3.10.1-3.10.5) the applications may make.
 CALLS = ("passive OPEN", "active OPEN", "SEND", "CLOSE", "ABORT")
 
 #: Timeouts (RFC 9293 3.10.8); "timeout 2MSL" is Figure 5's Timeout=2MSL.
-TIMERS = ("retransmission timeout", "user timeout", "timeout 2MSL")
+#: "FIN_WAIT_2 timeout" is not RFC 9293's: RFC 9293 gives FIN-WAIT-2 no timer,
+#: but Linux ends an orphaned FIN-WAIT-2 after net.ipv4.tcp_fin_timeout (60 s by
+#: default, the length of TIME-WAIT, TCP_TIMEWAIT_LEN: tcp_close() in
+#: net/ipv4/tcp.c hands the socket to tcp_time_wait(sk, TCP_FIN_WAIT2, tmo)),
+#: and so do the BSDs (tcp_timer_2msl, after TCPTV_FINWAIT2_TIMEOUT).  The
+#: reference table has no row for it, so it never happens there; a table that
+#: has one (the linux profile) lets it expire as 2MSL does (model/system.py).
+TIMERS = ("retransmission timeout", "user timeout", "timeout 2MSL", "FIN_WAIT_2 timeout")
+
+#: The states a timer may have a row in, for the timers bound to one state
+#: (the loader refuses a row elsewhere): the others may be named anywhere.
+TIMER_STATES = {"FIN_WAIT_2 timeout": ("FIN_WAIT_2",)}
 
 CONTROL = "control"
 TEXT = "text"
@@ -142,6 +154,17 @@ def _take_ack(D, t: TCB, s: Segment) -> TCB:
 def _take_text(D, t: TCB, s: Segment) -> TCB:
     """Advance RCV.NXT over the data accepted."""
     return t._replace(rcv_nxt=D.add(t.rcv_nxt, s.len))
+
+
+def _record_syn_above(D, t: TCB, s: Segment) -> TCB:
+    """A new connection's SYN: IRS <- SEG.SEQ, RCV.NXT <- SEG.SEQ+1 (the TCB's
+    SND.NXT still says where the old incarnation ended, for its new ISS)."""
+    return _record_syn(D, t, s)
+
+
+def _take_ack_of_syn(D, t: TCB, s: Segment) -> TCB:
+    """SND.UNA <- SEG.ACK: the crossing SYN,ACK acknowledges our SYN."""
+    return t._replace(snd_una=s.ack)
 
 
 def _take_fin(D, t: TCB, s: Segment) -> TCB:
@@ -250,6 +273,116 @@ ARRIVALS: tuple[Event, ...] = (
        lambda D, t, s, w: D.And(has_text(D, s), D.Not(D.eq(s.seq, t.rcv_nxt))),
        ref="3.10.7.4 first (held or dropped; here dropped)"),
 )
+
+
+# --- refinements: events a table may use to split an RFC event in one state ---------
+
+class Refinement(NamedTuple):
+    """An arrival event finer than RFC 9293's, for tables that part from it.
+
+    ``event`` applies in its states at its stage where its guard holds, and
+    takes those segments away from the RFC events named in ``narrows`` (its
+    guard holds only where one of theirs does, so the events still partition
+    the segments).  A table that has no row for it runs with the RFC's events
+    unchanged: the reference table and every student table never see it."""
+
+    event: Event
+    narrows: tuple[str, ...]
+
+
+def _syn_above_rcv_nxt(D, t, s, w):
+    """A SYN (no ACK, no RST) whose SEG.SEQ is beyond RCV.NXT (serial order)."""
+    return D.And(s.SYN, D.Not(s.ACK), D.Not(s.RST), D.lt(t.rcv_nxt, s.seq))
+
+
+def _retransmitted_syn(D, t, s, w):
+    """The peer's SYN again: SEG.SEQ = IRS (= RCV.NXT-1 in SYN-RECEIVED), no ACK, no RST."""
+    return D.And(s.SYN, D.Not(s.ACK), D.Not(s.RST), D.Not(s.FIN), D.eq(D.add(s.seq, 1), t.rcv_nxt))
+
+
+def _crossing_syn_ack(D, t, s, w):
+    """The peer's SYN,ACK of a simultaneous open: SEG.SEQ = IRS, SEG.ACK = SND.NXT, no text."""
+    return D.And(s.SYN, s.ACK, D.Not(s.RST), D.Not(s.FIN), D.eq(s.len, 0),
+                 D.eq(D.add(s.seq, 1), t.rcv_nxt), D.eq(s.ack, t.snd_nxt))
+
+
+#: The refinements a rule table may name (the linux profile does, model/linux.rules).
+REFINEMENTS: tuple[Refinement, ...] = (
+    # RFC 9293 3.6.1 (MAY-2), RFC 1122 4.2.2.13, RFC 6191: a new SYN may reopen the
+    # connection from TIME-WAIT.  Linux: tcp_timewait_state_process() in
+    # net/ipv4/tcp_minisocks.c returns TCP_TW_SYN for a SYN without RST or ACK
+    # whose SEG.SEQ is after the TIME-WAIT socket's RCV.NXT (or whose timestamp is
+    # newer), and tcp_v4_rcv() gives it to the listener.  Within the window it is
+    # RFC 9293's 'rcv SYN', beyond it 'rcv unacceptable segment'.
+    Refinement(_E("rcv SYN above RCV.NXT", ["TIME_WAIT"], CONTROL, _syn_above_rcv_nxt, _record_syn_above,
+                  ref="3.6.1 (MAY-2); RFC 6191"),
+               ("rcv unacceptable segment", "rcv SYN")),
+    # The peer's SYN again in SYN-RECEIVED (its SYN,ACK was lost or is slow): out of
+    # the window, so RFC 9293 answers it with an ACK.  Linux's tcp_check_req()
+    # (net/ipv4/tcp_minisocks.c, "Check for pure retransmitted SYN") sends the
+    # SYN,ACK again instead (inet_rtx_syn_ack()).
+    Refinement(_E("rcv retransmitted SYN", ["SYN_RCVD"], CONTROL, _retransmitted_syn,
+                  ref="3.10.7.4 first (an unacceptable segment)"),
+               ("rcv unacceptable segment",)),
+    # A simultaneous open: in SYN-RECEIVED the peer's SYN,ACK carries SEG.SEQ =
+    # IRS = RCV.NXT-1 and so fails the sequence check (3.10.7.4 first), though
+    # Figure 7 shows it taking the endpoint to ESTABLISHED.  Linux (since 6.10,
+    # commit 23e89e8ee7be, "tcp: Don't drop SYN+ACK for simultaneous connect()")
+    # lets it through tcp_validate_incoming() and takes its ACK.
+    Refinement(_E("rcv crossing SYN,ACK", ["SYN_RCVD"], CONTROL, _crossing_syn_ack, _take_ack_of_syn,
+                  ref="3.10.7.4 first; Figure 7"),
+               ("rcv unacceptable segment",)),
+)
+
+_REFINED = {(s, r.event.name): r for r in REFINEMENTS for s in r.event.states}
+
+
+def refinement(state: str, name: str) -> Refinement | None:
+    """The refinement called ``name`` in ``state``, or None."""
+    return _REFINED.get((state, name))
+
+
+def refined_arrivals(used, arrivals: tuple[Event, ...] = ARRIVALS) -> tuple[Event, ...]:
+    """``arrivals`` with the refinements named in ``used`` ((state, event name)
+    pairs) split out: in each such state the events a refinement narrows lose
+    its segments, and the refinement follows the first of them.  With nothing
+    used, ``arrivals`` itself.  The same pairs give the same tuple (cached)."""
+    return _refined(frozenset(used), arrivals)
+
+
+@functools.lru_cache(maxsize=64)
+def _refined(used: frozenset, arrivals: tuple[Event, ...]) -> tuple[Event, ...]:
+    cut: dict[tuple[str, str], list[Refinement]] = {}
+    for state, name in sorted(set(used)):
+        r = refinement(state, name)
+        if r is not None:
+            for base in r.narrows:
+                cut.setdefault((state, base), []).append(r)
+    if not cut:
+        return arrivals
+    out, placed = [], set()
+    for e in arrivals:
+        here = tuple(s for s in e.states if (s, e.name) in cut)
+        if not here:
+            out.append(e)
+            continue
+        if len(here) < len(e.states):
+            out.append(e._replace(states=tuple(s for s in e.states if s not in here)))
+        for s in here:
+            refs = tuple(cut[(s, e.name)])
+            out.append(e._replace(states=(s,), guard=_without(e.guard, refs)))
+            for r in refs:
+                if (s, r.event.name) not in placed:
+                    placed.add((s, r.event.name))
+                    out.append(r.event._replace(states=(s,)))
+    return tuple(out)
+
+
+def _without(guard, refs: tuple[Refinement, ...]):
+    def narrowed(D, t, s, w):
+        return D.And(guard(D, t, s, w), *(D.Not(r.event.guard(D, t, s, w)) for r in refs))
+    return narrowed
+
 
 @functools.lru_cache(maxsize=None)
 def _index(arrivals: tuple[Event, ...]) -> dict[tuple[str, str], tuple[Event, ...]]:

@@ -279,6 +279,9 @@ class Model:
             options.append(("timer", "retransmission timeout" if tcb.budget else "user timeout", app))
         if quiet if msl is None else msl:
             options.append(("timer", "timeout 2MSL", app))
+            # Linux's tcp_fin_timeout (events.TIMERS), 60 s like TIME-WAIT's TCP_TIMEWAIT_LEN:
+            # modelled as 2MSL is; only a table with a row for it (linux.rules) has it
+            options.append(("timer", "FIN_WAIT_2 timeout", app))
         params = self.incarnations[i][app.incarnation]
         steps = []
         for kind, event, new_app in options:
@@ -302,6 +305,13 @@ class Model:
         if t.state == "CLOSED" and not app.open:
             k = app.incarnation + 1
             app = (self._reopen[i][k] if before.state != "CLOSED" and k < len(self._reopen[i])
+                   else APP_DONE)
+        elif before.state == "TIME_WAIT" and t.state == "SYN_RCVD":
+            # a new connection from TIME-WAIT (linux.rules, RFC 9293 3.6.1 MAY-2): the listener
+            # accepts it, so the application's next incarnation, already opened, has it; an
+            # application with no OPEN left accepts it but never sends or closes on it
+            k = app.incarnation + 1
+            app = (self._reopen[i][k]._replace(open="") if k < len(self._reopen[i])
                    else APP_DONE)
         return self._tcb(t), self._app(app)
 

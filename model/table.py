@@ -35,16 +35,20 @@ import unicodedata
 from pathlib import Path
 from typing import NamedTuple
 
-from .actions import ACTIONS, READS_SEGMENT
+from .actions import ACTIONS, ONLY_ON, READS_SEGMENT
 from .errors import InputError, read_input
-from .events import ARRIVALS, CALLS, CONTROL, TEXT, TIMERS, arrival_events
+from .events import (ARRIVALS, CALLS, CONTROL, REFINEMENTS, TEXT, TIMER_STATES, TIMERS, arrival_events,
+                     refined_arrivals, refinement)
 from .tcb import STATES
 
 __all__ = ["Rule", "RuleTable", "TableError", "load_table", "parse_table", "canonical_state",
-           "REFERENCE", "MAX_BYTES", "MAX_ERRORS"]
+           "REFERENCE", "LINUX", "MAX_BYTES", "MAX_ERRORS"]
 
 #: The reference table: RFC 9293 Figure 5, its notes, and section 3.10.
 REFERENCE = Path(__file__).with_name("rfc9293.rules")
+
+#: The linux profile's table: the reference's rows with Linux's choices (profiles.py).
+LINUX = Path(__file__).with_name("linux.rules")
 
 #: The largest rule table :func:`load_table` reads (the reference is about 8 KiB).
 MAX_BYTES = 256 * 1024
@@ -54,7 +58,8 @@ MAX_ERRORS = 50
 
 QUALIFIERS = ("passive", "active")
 _ARRIVAL_NAMES = {e.name for e in ARRIVALS}
-_EVENTS = (*CALLS, *TIMERS, *dict.fromkeys(e.name for e in ARRIVALS))
+_REFINEMENT_NAMES = {r.event.name for r in REFINEMENTS}
+_EVENTS = (*CALLS, *TIMERS, *dict.fromkeys(e.name for e in ARRIVALS), *dict.fromkeys(_REFINEMENT_NAMES))
 
 #: Spellings of states other than "the canonical name in any case, with
 #: hyphens or spaces for underscores": RFC 9293 writes SYN-RECEIVED in the
@@ -219,10 +224,16 @@ _NEXT_CHOICES = {**_STATE_CHOICES, "same": "'same'", "stay": "'same'", "unchange
 _QUALIFIER_CHOICES = {"passive": "passive", "active": "active", "server": "passive", "client": "active",
                       "listen": "passive", "connect": "active", "passive OPEN": "passive",
                       "active OPEN": "active"}
-_EVENT_CHOICES = {e: e for e in _EVENTS}
+# the vocabulary only the linux profile uses (events.py, actions.py) is suggested only when
+# nothing of RFC 9293's is close: a student's 'timeout' or 'snd RST' means an RFC one
+_PROFILE_EVENTS = ("FIN_WAIT_2 timeout", *sorted(_REFINEMENT_NAMES))
+_PROFILE_ACTIONS = ("snd <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>", "create TCB, ISS = SND.NXT+65537")
+_EVENT_CHOICES = {e: e for e in _EVENTS if e not in _PROFILE_EVENTS}
+_PROFILE_EVENT_CHOICES = {e: e for e in _PROFILE_EVENTS}
 # the two actions that exist only for the mutants (actions.py) are never suggested
 _MUTANT_ACTIONS = ("snd FIN without sequence number", "retransmit, but never a FIN")
-_ACTION_CHOICES = {a: a for a in ACTIONS if a not in _MUTANT_ACTIONS}
+_ACTION_CHOICES = {a: a for a in ACTIONS if a not in _MUTANT_ACTIONS and a not in _PROFILE_ACTIONS}
+_PROFILE_ACTION_CHOICES = {a: a for a in _PROFILE_ACTIONS}
 
 
 def _unknown_state(item: str) -> str:
@@ -255,7 +266,7 @@ def _unknown_qualifier(qual: str) -> str:
 def _unknown_event(event: str) -> str:
     if not event:
         return "no event (second column); expected a user call, a timeout or an arrival event such as 'rcv SYN'"
-    hint = _suggest(event, _EVENT_CHOICES, 0.7)
+    hint = _suggest(event, _EVENT_CHOICES, 0.7) or _suggest(event, _PROFILE_EVENT_CHOICES, 0.7)
     if hint:
         return f"unknown event '{event}'; did you mean {_one_of(_quoted(hint))}?"
     return (f"unknown event '{event}'; expected a user call ({', '.join(CALLS)}), "
@@ -295,7 +306,7 @@ def _unknown_action(action: str) -> str:
     if several:
         return (f"unknown action '{action}'; did you mean '{'; '.join(several)}'? "
                 f"(actions are separated by ';')")
-    hint = _suggest(action, _ACTION_CHOICES, 0.7)
+    hint = _suggest(action, _ACTION_CHOICES, 0.7) or _suggest(action, _PROFILE_ACTION_CHOICES, 0.7)
     parts = action.split(",")
     if (len(parts) >= 2 and all(len(p.split()) >= 2 for p in parts)
             and any(_norm(p) in _SPELLED_ACTIONS for p in parts)):  # 'delete TCB, snd RST'
@@ -368,9 +379,17 @@ def _split_states(text: str, errors: list, guesses: list | None = None) -> list[
 
 
 def _event_problem(event: str) -> _Later | None:
-    if event in CALLS or event in TIMERS or event in _ARRIVAL_NAMES:
+    if event in CALLS or event in TIMERS or event in _ARRIVAL_NAMES or event in _REFINEMENT_NAMES:
         return None
     return _Later(_unknown_event, event)
+
+
+def _only_on_problem(event: str, actions: tuple[str, ...]) -> str | None:
+    """An action of actions.ONLY_ON on another event."""
+    for a in actions:
+        if a in ONLY_ON and event not in ONLY_ON[a]:
+            return f"'{a}' can only answer {_one_of(_quoted(list(ONLY_ON[a])))}, not '{event}'"
+    return None
 
 
 def _segment_problem(event: str, actions: tuple[str, ...]) -> str | None:
@@ -387,13 +406,24 @@ def _segment_problem(event: str, actions: tuple[str, ...]) -> str | None:
 
 
 def _event_in_state_problem(state: str, event: str) -> str | None:
-    if event not in _ARRIVAL_NAMES:
+    if event in TIMER_STATES and state not in TIMER_STATES[event]:
+        return (f"the timer '{event}' runs only in {_one_of(list(TIMER_STATES[event]))}, "
+                f"not in {state}")
+    if event not in _ARRIVAL_NAMES and event not in _REFINEMENT_NAMES:
         return None
     allowed = sorted({e.name for st in (CONTROL, TEXT) for e in arrival_events(state, st)})
-    if event in allowed:
+    if event in allowed or refinement(state, event) is not None:
         return None
+    if event in _REFINEMENT_NAMES:
+        where = sorted({s for r in REFINEMENTS if r.event.name == event for s in r.event.states})
+        return (f"event '{event}' (a refinement of {_one_of(_quoted(list(_refinement_of(event))))}) "
+                f"exists only in {_one_of(where)}, not in {state}")
     return (f"event '{event}' cannot happen in {state}; "
             f"the arrival events of {state} are: {', '.join(allowed)}")
+
+
+def _refinement_of(event: str) -> tuple[str, ...]:
+    return next(r.narrows for r in REFINEMENTS if r.event.name == event)
 
 
 def _consistency_problem(state, event, actions, to) -> str | None:
@@ -405,7 +435,9 @@ def _consistency_problem(state, event, actions, to) -> str | None:
     if ("return to LISTEN" in actions) != (to == "LISTEN" and state not in ("CLOSED", "LISTEN")):
         return (f"a rule that goes back to LISTEN from {state} must "
                 f"'return to LISTEN', and only such a rule may")
-    proceeds = any(e.proceed for e in arrival_events(state) if e.name == event)
+    ref = refinement(state, event)
+    proceeds = ref.event.proceed if ref is not None else any(
+        e.proceed for e in arrival_events(state) if e.name == event)
     if proceeds and to != "CLOSED" and not arrival_events(to, TEXT):
         return (f"after '{event}' the segment's text and FIN are processed, "
                 f"but {to} has no text stage; lead to a synchronized state or CLOSED")
@@ -486,6 +518,8 @@ def parse_table(text: str, name: str, partial: bool = False) -> RuleTable:
         errors.extend(_Later(_unknown_action, a) for a in actions if a not in ACTIONS)
         if (problem := _segment_problem(event, actions)) is not None:
             errors.append(problem)
+        if (problem := _only_on_problem(event, actions)) is not None:
+            errors.append(problem)
         if to_text.casefold() == "same":
             to_text = "same"
         elif (to_state := canonical_state(to_text)) is not None:
@@ -527,11 +561,13 @@ def parse_table(text: str, name: str, partial: bool = False) -> RuleTable:
             omitted += 1
     if messages:
         raise TableError(messages, omitted)
+    # the refinements the table names (events.REFINEMENTS) split the RFC's events in their states
+    arrivals = refined_arrivals((r.state, r.event) for r in rules if r.event in _REFINEMENT_NAMES)
     if not partial or not missing:
-        return RuleTable(rules, name)
+        return RuleTable(rules, name, arrivals)
     fillers = [Rule(len(rules) + i, s, None, e, (), s, "missing", f"{name}: no row")
                for i, (s, e) in enumerate(missing)]
-    return RuleTable(rules + fillers, name, _arrivals_for(fillers), tuple(r.id for r in fillers))
+    return RuleTable(rules + fillers, name, _arrivals_for(fillers, arrivals), tuple(r.id for r in fillers))
 
 
 def _meant(states, guessed: list[str] | None, event: str) -> list[tuple[str, str]]:
@@ -540,7 +576,7 @@ def _meant(states, guessed: list[str] | None, event: str) -> list[tuple[str, str
     close to (the checks after the rows do not report these cells again)."""
     if guessed is None:
         return [(s, event) for s, _ in states]
-    if event not in _EVENT_CHOICES and len(hint := _suggest(_clip(event), _EVENT_CHOICES, 0.7)) == 1:
+    if event not in _EVENTS and len(hint := _suggest(_clip(event), _EVENT_CHOICES, 0.7)) == 1:
         event = hint[0]
     return [(s, event) for s in [*(s for s, _ in states), *guessed]]
 
@@ -559,7 +595,7 @@ def _qualifier_problems(seen, faulty) -> list[tuple[int, str, str]]:
     return out
 
 
-def _arrivals_for(fillers: list[Rule]) -> tuple:
+def _arrivals_for(fillers: list[Rule], arrivals: tuple = ARRIVALS) -> tuple:
     """The segment semantics for a table with filler rules.  A filler stays in
     its state; where that state has no text stage (SYN_RCVD's 'rcv ACK of
     SYN'), the event must not go on to one: the segment is dropped whole."""
@@ -567,9 +603,9 @@ def _arrivals_for(fillers: list[Rule]) -> tuple:
              if any(e.proceed for e in arrival_events(r.state) if e.name == r.event)
              and not arrival_events(r.state, TEXT)}
     if not stuck:
-        return ARRIVALS
+        return arrivals
     out = []
-    for e in ARRIVALS:
+    for e in arrivals:
         here = tuple(s for s in e.states if (s, e.name) in stuck)
         if not (here and e.proceed):
             out.append(e)
@@ -587,5 +623,5 @@ def load_table(path: str | Path = REFERENCE, partial: bool = False) -> RuleTable
     ``partial`` is :func:`parse_table`'s."""
     p = Path(path)
     text = read_input(p, "the rule table", TableError, limit=MAX_BYTES)
-    name = p.name if p == REFERENCE else str(p)
+    name = p.name if p in (REFERENCE, LINUX) else str(p)
     return parse_table(text, name, partial)

@@ -119,7 +119,7 @@ def test_every_problem_of_one_row():
     assert err.errors == [
         f"{w}: unknown state 'LISTN'; did you mean LISTEN?",
         f"{w}: unknown event 'rcv bogus'; expected a user call (passive OPEN, active OPEN, SEND, CLOSE, "
-        f"ABORT), a timeout (retransmission timeout, user timeout, timeout 2MSL) or an arrival event "
+        f"ABORT), a timeout (retransmission timeout, user timeout, timeout 2MSL, FIN_WAIT_2 timeout) or an arrival event "
         f"such as 'rcv SYN' (see events.py)",
         f"{w}: unknown action 'drop TCB'; expected one of: {', '.join(ACTIONS)}",
         f"{w}: unknown next state 'CLOSD'; did you mean CLOSED?",
