@@ -87,7 +87,8 @@ class Config:
     duplication: bool = _why("the network may duplicate a segment in flight", False)
     reordering: bool = _why("the network may deliver segments out of order", True)
     rcv_wnd: int = _why("RCV.WND, the receive window used by the acceptability test", 4)
-    rules: str | None = _why("path of the rule table; empty means the reference RFC 9293 table", None)
+    rules: str | None = _why("path of the rule table; empty means the reference RFC 9293 table (a "
+                             "file's profile = \"linux\" sets it to a shipped table, model/profiles.py)", None)
     loss_budget: int | None = _why(
         "at most this many segments lost by the network in a run (empty: any number); a "
         "segment dropped at a full channel is not a loss", None)
@@ -247,7 +248,7 @@ def _check_sequence_number(value, where: str, key: str) -> None:
 #: one and does not set ``reaches`` drops the preset's ``reaches`` for that endpoint.
 _BEHAVIOUR = {"open", "opened", "close_in", "abort", "foreign_socket", "opens"}
 
-_TOP = ("preset", "rules", "rcv_wnd", "iss_step", "network", "timers", "A", "B")
+_TOP = ("preset", "rules", "profile", "rcv_wnd", "iss_step", "network", "timers", "A", "B")
 _NETWORK = ("capacity", "loss", "duplication", "reordering", "loss_budget")
 _TIMERS = ("time_wait_outlasts_rto", "time_wait_waits_for_network")
 
@@ -322,6 +323,16 @@ def parse_config(text: str, source: str, base_dir: Path | None = None, name: str
         where = f"{p}:{_line_of(text, None, 'rules')}"
         _expect(isinstance(data["rules"], str), where, "rules must be a path in quotes")
         changes["rules"] = _rules_path(data["rules"], base_dir, where)
+    if "profile" in data:
+        where = f"{p}:{_line_of(text, None, 'profile')}"
+        _expect("rules" not in data, where, "give rules or profile, not both (a profile is a shipped rule table)")
+        _expect(isinstance(data["profile"], str), where, "profile must be a name in quotes, e.g. profile = \"linux\"")
+        from .profiles import ProfileError, profile_path  # profiles -> table; config must not load tables
+
+        try:
+            changes["rules"] = str(profile_path(data["profile"]))
+        except ProfileError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     if "rcv_wnd" in data:
         w = data["rcv_wnd"]
         _expect(type(w) is int and 1 <= w <= 1 << 30, f"{p}:{_line_of(text, None, 'rcv_wnd')}",

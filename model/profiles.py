@@ -19,7 +19,7 @@ from .errors import InputError, closest
 from .table import LINUX, REFERENCE, RuleTable, load_table
 
 __all__ = ["PROFILES", "DEFAULT", "ProfileError", "profile_path", "profile_table", "profile_of",
-           "add_profile_option", "help_text"]
+           "add_profile_option", "help_text", "chosen_rules"]
 
 #: name -> (the table's file, what it is)
 PROFILES: dict[str, tuple[Path, str]] = {
@@ -76,3 +76,10 @@ def add_profile_option(group) -> None:
     group.add_argument("--profile", choices=list(PROFILES), metavar="NAME",
                        help="a shipped rule table by name: " + ", ".join(PROFILES)
                             + f" (default: {DEFAULT}; not with --rules)")
+
+
+def chosen_rules(args):
+    """The rule table a parsed command line names: its ``--profile``'s file, else its
+    ``--rules`` (None when it names neither)."""
+    name = getattr(args, "profile", None)
+    return profile_path(name) if name is not None else getattr(args, "rules", None)
