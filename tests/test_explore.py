@@ -350,15 +350,38 @@ def test_the_command_prints_its_address_serves_and_stops_on_ctrl_c():
 
 
 def test_the_command_prints_the_address_of_a_counterexample():
-    p, lines = _start("--mutant", "syn-counted-twice", "--counterexample", "INV1", "--port", "0", "--lang", "zh")
+    p, lines = _start("--mutant", "syn-counted-twice", "--counterexample", "INV1", "--port", "0", "--lang", "en")
     try:
         assert lines[1] == "  opening at the counterexample to 'no acknowledgment of unsent data' (2 steps)\n"
-        assert re.fullmatch(r"  serving http://127\.0\.0\.1:\d+/#run=0,0&lang=zh  \(Ctrl-C to stop\)\n",
+        assert re.fullmatch(r"  serving http://127\.0\.0\.1:\d+/#run=0,0&lang=en  \(Ctrl-C to stop\)\n",
                             p.stdout.readline())
     finally:
         p.send_signal(signal.SIGINT)
         p.communicate(timeout=30)
     assert p.returncode == 0
+
+
+def test_the_command_speaks_chinese_at_start_and_stop():
+    p, lines = _start("--preset", "seed", "--counterexample", "TIME_WAIT 可达", "--port", "0", "--lang", "zh")
+    try:
+        assert lines == ["tcpcheck explore: 配置“seed”，规则 rfc9293.rules\n", "  打开于“TIME_WAIT 可达”的见证（9 步）\n"]
+        assert re.fullmatch(r"  服务地址 http://127\.0\.0\.1:\d+/#run=0(,0){8}&lang=zh（按 Ctrl-C 停止）\n",
+                            p.stdout.readline())
+    finally:
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=30)
+    assert (p.returncode, out, err) == (0, "", "tcpcheck explore: 已停止\n")
+
+
+def test_the_opening_of_a_file_in_both_languages(tmp_path):
+    s = Session(preset("seed"))
+    s.start_what = ("t.json", None, None)
+    assert (s.opening(), s.opening("zh")) == ("t.json", "t.json")
+    s.start_what = ("check.json", "witness", "CLOSED is reachable")
+    assert s.opening() == "check.json: witness of 'CLOSED is reachable'"
+    assert s.opening("zh") == "check.json：“CLOSED 可达”的见证"
+    s.start_what = ("", "counterexample", "deadlock freedom")
+    assert (s.opening(), s.opening("zh")) == ("the counterexample to 'deadlock freedom'", "“无死锁”的反例")
 
 
 def test_a_port_in_use_is_exit_2_with_a_clear_message():

@@ -102,7 +102,8 @@ def register(sub) -> None:
 def cmd_explore(args) -> int:
     from ..cli import config_from
     from ..errors import InputError
-    from ..i18n import language
+    from ..i18n import language, translator
+    from ..report import config_name
     from ..recorded import recorded_config, records_config
     from .server import make_server
     from .session import Session, read_json
@@ -125,17 +126,18 @@ def cmd_explore(args) -> int:
     host, port = server.server_address[:2]
     url = f"http://{host}:{port}/"
     start = f"{url}#run={','.join(map(str, session.start))}&lang={lang}" if session.start else url
+    _ = translator(lang)
     try:  # a Ctrl-C from the moment the address is printed stops it the same way
-        print(f"tcpcheck explore: configuration '{cfg.name}', rules {session.table.name}")
-        if session.start_title:
-            where = session.start_title if args.file else f"the {session.start_title}"  # a file's names the file
-            print(f"  opening at {where} ({len(session.start)} steps)")
-        print(f"  serving {start}  (Ctrl-C to stop)", flush=True)
+        print("tcpcheck explore: " + _("configuration '{config}', rules {rules}").format(
+            config=config_name(cfg.name, lang), rules=session.table.name))
+        if session.start_what is not None:
+            print("  " + _("opening at {what} ({n} steps)").format(what=session.opening(lang), n=len(session.start)))
+        print("  " + _("serving {url}  (Ctrl-C to stop)").format(url=start), flush=True)
         if args.open:
             webbrowser.open(start)
         server.serve_forever()
     except KeyboardInterrupt:
-        print("tcpcheck explore: stopped", file=sys.stderr)
+        print("tcpcheck explore: " + _("stopped"), file=sys.stderr)
     finally:
         server.server_close()
     return 0

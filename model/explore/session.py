@@ -92,7 +92,8 @@ class Session:
         found = MUTANT_SUFFIX.search(config.name)
         self.mutant = mutant or (found.group(1) if found and found.group(1) in MUTANTS else None)
         self.start: list[int] = []  # the run the page opens with (a counterexample)
-        self.start_title = ""
+        self.start_title = ""  # what that run is, in English (the page says it in its language)
+        self.start_what: tuple[str, str | None, str | None] | None = None  # (file, kind, property): see opening
         self._lock = threading.RLock()  # the model memoizes: one request at a time
         self._check = None
 
@@ -329,6 +330,7 @@ class Session:
         self.start = q["run"]
         what = "counterexample to" if q["verdict"] == "violated" else "witness of"
         self.start_title = f"{what} '{english}'"
+        self.start_what = ("", "counterexample" if q["verdict"] == "violated" else "witness", english)
 
     def open_file(self, path: str, prop: str | None = None, data=None) -> None:
         """Start the page at a run of a ``check --json`` file (the property ``prop``'s,
@@ -339,6 +341,7 @@ class Session:
         if data is None:
             data = read_json(p)
         title = p.name
+        what = (p.name, None, None)
         if isinstance(data, dict) and isinstance(data.get("properties"), list):
             cands = [q for q in data["properties"] if isinstance(q, dict)
                      and ("counterexample" in q or "witness" in q)]
@@ -351,12 +354,38 @@ class Session:
             q = next((q for q in cands if q.get("verdict") == "violated"), cands[0])
             data = q.get("counterexample") or q.get("witness")
             title = f"{p.name}: {'counterexample to' if 'counterexample' in q else 'witness of'} '{q.get('name')}'"
+            what = (p.name, "counterexample" if "counterexample" in q else "witness", str(q.get("name")))
         if not isinstance(data, list) or not data or not all(isinstance(st, dict) for st in data):
             raise InputError(f"{p}:1: expected the output of 'tcpcheck check --json' or a list of steps")
         if len(data) > MAX_RUN + 1:
             raise InputError(f"{p}: the trace has {len(data) - 1:,} steps; the limit is {MAX_RUN:,}")
         self.start = self._replay(p, data)
         self.start_title = title
+        self.start_what = what
+
+    def opening(self, lang: str = "en") -> str:
+        """What the run the page opens with is, in ``lang`` ('' for none): the
+        counterexample to (or witness of) a property, from a file or not, or a
+        trace file.
+
+        >>> from tcpcheck.model.config import preset
+        >>> s = Session(preset("seed"))
+        >>> s.start_what = ("check.json", "counterexample", "deadlock freedom")
+        >>> s.opening(), s.opening("zh")
+        ("check.json: counterexample to 'deadlock freedom'", 'check.json：“无死锁”的反例')
+        """
+        if self.start_what is None:
+            return ""
+        _ = translator(lang)
+        file, kind, prop = self.start_what
+        if kind is None:
+            return file
+        name = property_name(prop, lang)
+        if file:
+            return (_("{file}: counterexample to '{property}'") if kind == "counterexample" else
+                    _("{file}: witness of '{property}'")).format(file=file, property=name)
+        return (_("the counterexample to '{property}'") if kind == "counterexample" else
+                _("the witness of '{property}'")).format(property=name)
 
     def _replay(self, p: Path, steps: list[dict]) -> list[int]:
         """The run whose steps are the file's: at each step, the first enabled step
