@@ -1,0 +1,189 @@
+"""The packed engine (model/packed.py) against the breadth-first explorer: the
+same states in the same order, parents, step labels, depths, edges and
+terminal states on every preset and every mutant, the same verdicts and
+counterexamples from ``checker.run``, the state budget cut at exactly the
+same state, and a model it does not follow stopped with an error."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from tcpcheck.model import packed
+from tcpcheck.model.checker import build, run
+from tcpcheck.model.config import PRESETS, preset
+from tcpcheck.model.engines import ENGINES, explore_function
+from tcpcheck.model.explorer import explore as bfs
+from tcpcheck.model.mutants import MUTANTS, apply_mutant, mutant_config
+from tcpcheck.model.properties import path_of
+from tcpcheck.model.system import Model
+
+
+def _same(x, y) -> None:
+    """Two explorations of the same model agree on everything the explorer's contract names."""
+    assert len(y.states) == len(x.states)
+    assert [y.state(i) for i in range(len(y.states))] == [x.state(i) for i in range(len(x.states))]
+    assert [y.label(k) for k in range(len(y.labels))] == [x.label(k) for k in range(len(x.labels))]
+    for name in ("parent", "via", "depth", "src", "dst", "lab"):
+        assert getattr(y, name) == getattr(x, name), name
+    assert (y.terminal, y.expanded, y.complete, y.stopped, y.max_depth, y.transitions) == \
+        (x.terminal, x.expanded, x.complete, x.stopped, x.max_depth, x.transitions)
+
+
+def _configs():
+    out = [(name, preset(name), None) for name in PRESETS]
+    for name in MUTANTS:
+        cfg, table = apply_mutant(name, mutant_config(name))
+        out.append((f"mutant {name}", cfg, table))
+    return out
+
+
+CONFIGS = _configs()
+
+
+def test_registered():
+    assert "packed" in ENGINES and explore_function("packed") is packed.explore
+
+
+@pytest.mark.parametrize("name,cfg,table", CONFIGS, ids=[c[0] for c in CONFIGS])
+def test_same_exploration_and_verdicts(name, cfg, table):
+    x = bfs(build(cfg, table))
+    y = packed.explore(build(cfg, table))
+    assert isinstance(y, packed.PackedExploration)
+    _same(x, y)
+    r = run(cfg, table)
+    q = run(cfg, table, engine="packed")
+    assert isinstance(q.exploration, packed.PackedExploration)
+    assert [(v.id, v.verdict, v.state, str(v.detail), v.lasso) for v in q.verdicts] == \
+        [(v.id, v.verdict, v.state, str(v.detail), v.lasso) for v in r.verdicts]
+    assert [path_of(q.exploration, v) for v in q.verdicts] == [path_of(r.exploration, v) for v in r.verdicts]
+    assert q.reachable() == r.reachable() and q.fired == r.fired
+
+
+def test_pinned_counts():
+    """The default preset's figures, as tests/test_counts.py pins them for the explorer."""
+    y = packed.explore(build(preset("default")))
+    assert (len(y.states), y.transitions, len(y.terminal), y.max_depth) == (28_817, 116_481, 17, 21)
+    assert y.terminal[:3] == [29, 3959, 5925]
+
+
+@pytest.mark.parametrize("limit", [1, 2, 37, 1000, 4097, 28_816, 28_817, 40_000])
+def test_state_budget_cut_where_the_explorer_cuts(limit):
+    x = bfs(build(preset("default")), max_states=limit)
+    y = packed.explore(build(preset("default")), max_states=limit)
+    _same(x, y)
+
+
+def test_state_budget_inside_a_chunk():
+    """Small chunks: the budget runs out in the middle of one, after many chunks."""
+    cfg = preset("duplicating")
+    x = bfs(build(cfg), max_states=9_999)
+    y = packed.explore(build(cfg), max_states=9_999, chunk=64)
+    _same(x, y)
+    assert y.stopped == "max-states" and len(y.states) == 9_999
+
+
+def test_fields_widened_and_states_repacked(monkeypatch):
+    """Without headroom every new TCB, application or channel content past a
+    power of two widens the fields and repacks every state: the same result."""
+    monkeypatch.setattr(packed, "_HEADROOM", False)
+    calls = []
+    relayout = packed._Engine._relayout
+
+    def counting(self, force=False):
+        before = self.layout
+        relayout(self, force)
+        if before is not None and self.layout is not before:
+            calls.append(self.layout.widths)
+    monkeypatch.setattr(packed._Engine, "_relayout", counting)
+    cfg = dataclasses.replace(preset("default"), loss_budget=2)
+    x = bfs(build(cfg))
+    y = packed.explore(build(cfg), chunk=256)
+    _same(x, y)
+    assert len(calls) >= 3 and calls[-1][-1] == 2  # a loss budget of 2: losses 0-2 in two bits
+
+
+def test_loss_budget_and_timer_switches():
+    base = preset("default")
+    for cfg in (dataclasses.replace(base, loss_budget=1),
+                dataclasses.replace(base, time_wait_waits_for_network=False),
+                dataclasses.replace(base, time_wait_outlasts_rto=True, capacity=1)):
+        _same(bfs(build(cfg)), packed.explore(build(cfg), chunk=1000))
+
+
+def test_states_view():
+    y = packed.explore(build(preset("default")))
+    s = y.states
+    assert s[0] == s[:3][0] and s[-1] == s[len(s) - 1] and list(s)[5] == s[5]
+    assert s[10:20:3] == [s[10], s[13], s[16], s[19]]
+    assert len(s.packed()) == len(s) and s.packed().dtype == np.uint64
+    with pytest.raises(IndexError):
+        s[len(s)]
+    assert y.decoded().states[7] == y.state(7)
+
+
+def test_observe_stop_and_progress_between_chunks():
+    cfg = preset("default")
+    seen = []
+    y = packed.explore(build(cfg), observe=lambda x: seen.append(len(x.states)), chunk=4096)
+    # a chunk is at most 4,096 states, and at most what the queue holds: 1, then 2, 5, 8, ...
+    assert seen[:5] == [1, 3, 8, 16, 28] and seen[-1] == 28_817 and len(seen) == 24
+    y = packed.explore(build(cfg), stop=lambda x: "enough" if x.expanded >= 8192 else None, chunk=4096)
+    assert (y.stopped, y.complete, y.expanded) == ("enough", False, 10_848)  # the first chunk's end past 8,192
+    assert max(y.src) == 10_847 and len(y.parent) == len(y.states)
+
+
+def test_interrupt_leaves_a_consistent_exploration():
+    calls = []
+
+    def observe(x):
+        calls.append(x.expanded)
+        if len(calls) == 12:
+            raise KeyboardInterrupt
+    y = packed.explore(build(preset("default")), observe=observe, chunk=1000, interruptible=True)
+    assert (y.stopped, y.complete, y.expanded) == ("interrupted", False, calls[-1])
+    assert len(y.parent) == len(y.via) == len(y.depth) == len(y.states) > y.expanded > 1000
+    assert max(y.src) == y.expanded - 1 and len(y.src) == len(y.dst) == len(y.lab)
+    x = bfs(build(preset("default")), max_states=len(y.states))
+    assert y.src == x.src[:len(y.src)] and y.parent == x.parent
+    with pytest.raises(KeyboardInterrupt):
+        calls.clear()
+        packed.explore(build(preset("default")), observe=observe, chunk=1000)
+
+
+def test_a_model_it_does_not_follow_is_refused(monkeypatch):
+    """A change of Model.successors that the engine does not know of is caught
+    by the comparison each chunk makes, not turned into other counts."""
+    original = Model.successors
+    monkeypatch.setattr(Model, "successors", lambda self, s: original(self, s)[::-1])
+    with pytest.raises(RuntimeError, match="disagrees with Model.successors at state"):
+        packed.explore(build(preset("reliable")))
+
+
+def test_other_models_go_to_the_explorer():
+    class Counter:
+        def initial_states(self):
+            return [0]
+
+        def successors(self, s):
+            return [("inc", s + 1)] if s < 4 else []
+    y = packed.explore(Counter())
+    assert not isinstance(y, packed.PackedExploration) and list(y.states) == [0, 1, 2, 3, 4]
+
+    class Subclass(Model):
+        def successors(self, s):
+            return Model.successors(self, s)[:1]
+    m = build(preset("seed"))
+    m.__class__ = Subclass
+    assert not isinstance(packed.explore(m), packed.PackedExploration)
+
+
+def test_check_engine_on_the_command_line(capsys):
+    from tcpcheck.model.cli import main
+
+    assert main(["check", "--preset", "default", "--engine", "packed"]) == main(["check", "--preset", "default"])
+    out = capsys.readouterr().out
+    a, b = out[:len(out) // 2], out[len(out) // 2:]
+    assert "28,817" in out and a.count("violated") == b.count("violated")
