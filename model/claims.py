@@ -261,14 +261,15 @@ def describe(word: str, lang: str = "en") -> list[tuple[int, str]]:
     return lines
 
 
-def render(lines: list[tuple], width: int) -> str:
-    """``lines`` of (indent, text[, hanging indent]) wrapped to ``width`` columns (at
-    least 40); continuation lines are indented two more, or by the hanging indent."""
+def render(lines: list[tuple], width: int, lang: str = "en") -> str:
+    """``lines`` of (indent, text[, hanging indent]) wrapped to ``width`` terminal
+    columns (at least 40; a CJK character takes two, as check's summary counts
+    them); continuation lines are indented two more, or by the hanging indent."""
+    from .report import wrap  # the one wrapper by terminal columns (loaded when cite prints)
+
     out = []
     for indent, text, *hang in lines:
-        out += textwrap.wrap(text, width=max(width, 40), initial_indent=" " * indent,
-                             subsequent_indent=" " * (hang[0] if hang else indent + 2), break_on_hyphens=False,
-                             break_long_words=False) or [""]
+        out += wrap(text, max(width, 40), " " * indent, " " * (hang[0] if hang else indent + 2), lang) or [""]
     return "\n".join(out)
 
 
@@ -288,9 +289,9 @@ def cmd_cite(args) -> int:
     width = shutil.get_terminal_size((80, 24)).columns - 1
     lang = language(args.lang)
     if not args.id:
-        print(render(index(lang), width))
+        print(render(index(lang), width, lang))
         return 0
-    out = [render(describe(w, lang), width) for w in args.id]  # every id is checked before anything is printed
+    out = [render(describe(w, lang), width, lang) for w in args.id]  # every id is checked before anything is printed
     print("\n\n".join(out))
     return 0
 

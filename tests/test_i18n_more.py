@@ -103,3 +103,27 @@ def test_cite_an_unknown_id_errs_in_english_under_lang_zh():
 
 def test_the_english_check_finds_the_english_of_cite():
     assert {"shown", "by", "source", "study", "note"} <= set(english_words(_unshipped(claims.describe("C9"), "C9")))
+
+
+@pytest.mark.parametrize("ids", [(), ("C9",), ("3.10.7.4",), ("C17", "Figure 5")])
+def test_cite_in_chinese_fits_80_columns(ids):
+    import wcwidth
+
+    code, out, _ = run("cite", *ids, "--lang", "zh")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) > 10 and max(wcwidth.wcswidth(line) for line in lines) <= 79
+    assert all("\t" not in line for line in lines)
+
+
+def test_wrapping_chinese_by_characters_passes_80_columns():
+    """The check above fails on what cite printed before: textwrap counts a CJK
+    character as one column, so its Chinese lines were up to twice too wide."""
+    import textwrap
+
+    import wcwidth
+
+    lines = [line for indent, text, *_ in claims.describe("C9", "zh")
+             for line in textwrap.wrap(text, 79, initial_indent=" " * indent, subsequent_indent=" " * (indent + 2))]
+    assert max(wcwidth.wcswidth(line) for line in lines) > 80
+    assert claims.render(claims.describe("C9", "zh"), 79, "zh").count("\n") > len(lines) - 1  # more, shorter lines
