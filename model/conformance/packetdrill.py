@@ -512,7 +512,8 @@ class _Numbers:
 
     def to_script(self, seg: Segment) -> tuple[int, int | None]:
         """A live segment's SEQ and ACK in script numbers."""
-        seq = (seg.seq - self.local(seg.SYN)) & MASK
+        # a SYN sent before a > line learnt the local ISN is shown relative to itself
+        seq = 0 if seg.SYN and self.local_live is None else (seg.seq - self.local(seg.SYN)) & MASK
         ack = (seg.ack - self.remote(seg.SYN)) & MASK if seg.ACK else None
         return seq, ack
 
@@ -854,6 +855,12 @@ def text_report(outcomes, table: RuleTable, root: str | None = None) -> list[str
     return out
 
 
+def _body(text: str) -> str:
+    """A line without its time."""
+    m = _TIME.match(text)
+    return text[m.end():].strip() if m and not text.startswith(("--", "#")) else text
+
+
 def _clip(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[:width - 3] + "..."
 
@@ -885,7 +892,7 @@ def _full(o: Outcome, table: RuleTable) -> list[str]:
         what = {"arrival": "arrives", "sent": "sent", "call": "call", "state": "state", "timeout": "sent"}[s.what]
         rules = "; ".join(table.rules[i].where for i in s.rules)
         sent = ", ".join(f"{t} {describe_segment(x)}" for t, x in zip(s.shown, s.sent))
-        bits = [f"line {s.line.number:>3}  {what:<8} {s.line.text.split(None, 1)[-1]}"]
+        bits = [f"line {s.line.number:>3}  {what:<8} {_body(s.line.text)}"]
         tail = f"-> {s.state}"
         if rules:
             tail += f"  [{rules}]"
@@ -896,14 +903,14 @@ def _full(o: Outcome, table: RuleTable) -> list[str]:
         out.append("  " + bits[0] + "  " + tail)
     if o.failure is not None:
         f = o.failure
-        out.append(f"  fails at line {f.line.number}: {f.line.text.split(None, 1)[-1]}")
+        out.append(f"  fails at line {f.line.number}: {_body(f.line.text)}")
         out.append(f"    the script expects {f.expected}; the model {f.model}")
     if o.unchecked:
         out.append("  unchecked (sent after the script's last expectation, as packetdrill leaves them):")
         out += [f"    {s} {rfc} (in reply to line {line})" for s, rfc, line, _ in o.unchecked]
     if o.skipped:
         out.append(f"  skipped ({len(o.skipped)} line(s), outside the model; never counted as passes):")
-        out += [f"    line {n}: {_clip(text)}: {reason}" for n, text, reason in o.skipped]
+        out += [f"    line {n}: {_clip(_body(text))}: {reason}" for n, text, reason in o.skipped]
     if o.not_checked:
         out.append("  not checked on the lines run: " + "; ".join(
             f"{k} (line{'s' if len(v) > 1 else ''} {_ranges(v)})" for k, v in o.not_checked.items()))
@@ -915,7 +922,6 @@ def json_report(outcomes, table: RuleTable, root: str | None = None, matrix_doc:
     scripts = []
     for o in outcomes:
         if isinstance(o, ScriptError):
-            scripts.append({"file": None, "error": str(o)})
             continue
         f = o.failure
         scripts.append({
@@ -934,8 +940,9 @@ def json_report(outcomes, table: RuleTable, root: str | None = None, matrix_doc:
     total = {"scripts": len(outcomes), **{v.replace(" ", "_"): sum(o.verdict == v for o in ok)
                                           for v in ("passes", "fails", "nothing checked")},
              "unreadable": len(outcomes) - len(ok)}
-    return stamp("packetdrill", {"rules": table.name, "local_iss": LOCAL_ISS, "scripts": scripts, "total": total,
-                                 "matrix": matrix_doc})
+    return stamp("packetdrill", {"rules": table.name, "local_iss": LOCAL_ISS, "scripts": scripts,
+                                 "unreadable": [str(o) for o in outcomes if isinstance(o, ScriptError)],
+                                 "total": total, "matrix": matrix_doc})
 
 
 def _rule(table: RuleTable, i: int) -> dict:

@@ -1,0 +1,265 @@
+"""packetdrill scripts run against the model (model/conformance/packetdrill.py).
+
+The scripts in tests/packetdrill/ are our own, written in packetdrill's syntax: the
+handshake and the close from both sides, a reset with an unacceptable ACK in SYN_SENT
+(ignored, RFC 9293 3.10.7.3), challenge ACKs (RFC 5961), SO_LINGER 0 as ABORT, and two
+deliberately wrong ones.  Malformed lines are written here.  The FreeBSD matrix is pinned
+in tests/packetdrill/freebsd-matrix.json and the README's table must say the same.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tcpcheck.model.cli import main
+from tcpcheck.model.conformance.packetdrill import (LOCAL_ISS, ScriptError, matrix, matrix_markdown, read_script,
+                                                    run_path, run_script)
+from tcpcheck.model.table import LINUX, REFERENCE, load_table
+
+HERE = Path(__file__).with_name("packetdrill")
+RFC = load_table(REFERENCE)
+
+
+def run(name: str, table=RFC, defines=()):
+    return run_script(read_script(HERE / name, defines), table)
+
+
+def tcpcheck(*argv) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:
+            code = exc.code
+    return code, out.getvalue(), err.getvalue()
+
+
+# --- the scripts that pass, each with its exact steps ------------------------------------
+
+def steps(o):
+    return [(s.line.number, s.what, s.state) for s in o.steps if s.what != "skip"]
+
+
+def test_passive_handshake():
+    o = run("handshake-passive.pkt")
+    assert (o.verdict, o.checked, o.failure, o.unchecked) == ("passes", 4, None, ())
+    assert steps(o) == [(6, "call", "LISTEN"), (7, "state", "LISTEN"), (8, "arrival", "SYN_RCVD"),
+                        (9, "sent", "SYN_RCVD"), (10, "state", "SYN_RCVD"), (11, "arrival", "ESTABLISHED"),
+                        (12, "call", "ESTABLISHED"), (13, "state", "ESTABLISHED")]
+    # the SYN,ACK carries the model's own ISS; the script says 0 (relative to it)
+    syn = next(s for s in o.steps if s.line.number == 8)
+    assert syn.sent[0].seq == LOCAL_ISS and syn.shown == ("S. 0:0(0) ack 1",)
+
+
+def test_active_handshake_infers_the_syn_retransmission():
+    o = run("handshake-active.pkt")
+    assert (o.verdict, o.checked) == ("passes", 5)
+    assert steps(o) == [(3, "call", "SYN_SENT"), (4, "sent", "SYN_SENT"), (5, "state", "SYN_SENT"),
+                        (6, "timeout", "SYN_SENT"), (7, "arrival", "ESTABLISHED"), (8, "sent", "ESTABLISHED"),
+                        (9, "state", "ESTABLISHED")]
+    assert o.steps[4].note == "retransmission timeout inferred (the timer is not modelled)"
+
+
+def test_close_from_this_side_crosses_2_to_the_32():
+    o = run("close-active.pkt")
+    assert (o.verdict, o.checked) == ("passes", 8)
+    assert [s.state for s in o.steps if s.what == "state"] == ["FIN_WAIT_1", "FIN_WAIT_2", "TIME_WAIT"]
+    fin = next(s for s in o.steps if s.line.number == 11)
+    # ISS + 11 wraps around 2**32: the FIN's real SEQ is 11 - 256 + 2**32... modulo 2**32
+    assert fin.sent[0].seq == (LOCAL_ISS + 11) % 2**32 == 4294967051
+
+
+def test_close_from_the_other_side_with_a_delayed_ack():
+    o = run("close-passive.pkt")
+    assert (o.verdict, o.checked) == ("passes", 7)
+    assert [s.state for s in o.steps if s.what == "state"] == ["CLOSE_WAIT", "LAST_ACK", "CLOSED"]
+    ack = next(s for s in o.steps if s.line.number == 12)
+    assert ack.note == "the model's ACK of line(s) 10 delayed and covered by this segment (RFC 9293 3.8.6.3)"
+    assert [(n, why) for n, _, why in o.skipped] == [
+        (3, "socket(): no RFC 9293 call of its own (the TCB is created by OPEN: listen or connect)"),
+        (4, "bind(): no RFC 9293 call of its own (part of the passive OPEN at listen)"),
+        (13, "read(): RECEIVE is not modelled (data handed to the application)"),
+        (22, "close(): closes the listener; the accepted connection (socket 4) goes on")]
+
+
+def test_a_reset_with_an_unacceptable_ack_is_ignored_in_syn_sent():
+    o = run("rst-syn-sent-unacceptable.pkt")
+    assert (o.verdict, o.checked) == ("passes", 4)
+    rst = next(s for s in o.steps if s.line.number == 6)
+    assert (rst.what, rst.state, rst.sent) == ("arrival", "SYN_SENT", ())
+    assert RFC.rules[rst.rules[0]].event == "rcv unacceptable RST"
+
+
+def test_challenge_acks():
+    o = run("challenge-ack.pkt")
+    assert (o.verdict, o.checked) == ("passes", 7)
+    events = [RFC.rules[s.rules[0]].event for s in o.steps if s.what == "arrival" and s.line.number > 6]
+    assert events == ["rcv RST in window", "rcv SYN", "rcv RST"]
+    assert o.steps[-1].state == "CLOSED"
+
+
+def test_linger_zero_then_close_is_abort():
+    o = run("linger-abort.pkt")
+    assert (o.verdict, o.checked) == ("passes", 4)
+    close = next(s for s in o.steps if s.line.number == 8)
+    assert (close.note, close.shown) == ("ABORT", ("R 1:1(0)",))
+    # Linux resets with RST,ACK: under the linux profile the same script fails there
+    lin = run("linger-abort.pkt", load_table(LINUX))
+    assert (lin.verdict, lin.failure.line.number) == ("fails", 9)
+    assert lin.failure.model.startswith("sends R. 1:1(0) ack 1 ")
+
+
+# --- deliberately wrong scripts fail at the exact line, with the model's answer -------------
+
+def test_an_expected_segment_the_model_does_not_send():
+    o = run("wrong-segment.pkt")
+    assert (o.verdict, o.failure.line.number, o.failure.expected) == ("fails", 11, "> F. 1:1(0) ack 2")
+    assert o.failure.model == ("sends . 2:2(0) ack 2 <SEQ=4294967042><ACK=2><CTL=ACK> (in reply to line 10, by "
+                               "rfc9293.rules:87 (FIN_WAIT_1 --rcv FIN / snd ACK--> CLOSING))")
+    assert o.failure.state == "CLOSING"
+
+
+def test_a_wrong_tcpi_state():
+    o = run("wrong-state.pkt")
+    assert (o.verdict, o.failure.line.number, o.failure.expected) == ("fails", 8, "state CLOSE_WAIT")
+    assert o.failure.model == ("is in ESTABLISHED (after line 7, by rfc9293.rules:75 (SYN_RCVD --rcv ACK of "
+                               "SYN--> ESTABLISHED))")
+
+
+def test_a_script_that_checks_nothing_is_not_a_pass(tmp_path):
+    p = tmp_path / "calls.pkt"
+    p.write_text("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 listen(3, 1) = 0\n+0 close(3) = 0\n")
+    o = run_script(read_script(p), RFC)
+    assert (o.verdict, o.checked) == ("nothing checked", 0)
+    assert tcpcheck("conform", str(p))[0] == 4
+
+
+# --- skipped lines and fields not checked -----------------------------------------------------
+
+def test_skipped_lines_are_listed_never_passed():
+    o = run("skipped.pkt")
+    assert (o.verdict, o.checked) == ("passes", 2)
+    assert [(n, why) for n, _, why in o.skipped] == [
+        (2, "--tolerance_usecs: a timing tolerance: timing is not modelled"),
+        (3, "a shell command: outside the model"),
+        (4, "socket(): no RFC 9293 call of its own (the TCB is created by OPEN: listen or connect)"),
+        (5, "setsockopt SO_REUSEADDR: a socket option outside the model"),
+        (6, "fcntl(): a system call outside the model"),
+        (7, "bind(): no RFC 9293 call of its own (part of the passive OPEN at listen)"),
+        (9, "getsockopt SO_RCVBUF: outside the model"),
+        (10, "python code in %{ }%: outside the model"),
+        (14, "in a branch of #ifdef OTHER that is not defined (--define)")]
+    assert o.not_checked == {"time": [8, 11, 12, 16], "win": [11], "options": [11, 12], "timing range": [11],
+                             "return values": [8]}
+    # defined, the branch's reset is expected and the model does not send it
+    d = run("skipped.pkt", defines=("OTHER",))
+    assert (d.verdict, d.failure.line.number, d.failure.model) == ("fails", 14, "sends nothing here (in SYN_RCVD)")
+
+
+# --- malformed lines: exit 2 with FILE:LINE ------------------------------------------------
+
+@pytest.mark.parametrize("text, line, message", [
+    ("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\nfoo < S 0:0(0) win 1\n", 2,
+     "expected a time at the start of the line (0.100, +0.1, * or 0.1~0.2), not 'foo'"),
+    ("+0 < Q 0:0(0) win 1\n", 1, "expected TCP flags made of S F R P . U E W (such as S., F. or R) after '<', not 'Q'"),
+    ("+0 < S 0:5(3) win 1\n", 1, "inconsistent sequence numbers 0:5(3): the end must be the start plus the length (0+3 = 3)"),
+    ("+0 > S. 0 ack 1\n", 1, "expected SEQ:SEQ(LEN), such as 1:11(10), not '0'"),
+    ("+0 < . 1:1(0) ack 1 wnd 5\n", 1, "expected 'ack N', 'win N', 'urg N' or <options> after the sequence numbers, not 'wnd 5'"),
+    ("+0 close 3\n", 1, "expected a system call NAME(ARGUMENTS) = RESULT, such as close(3) = 0, not 'close 3'"),
+    ("+0 %{ assert tcpi_state == TCP_OPEN }%\n", 1,
+     "expected a TCP state such as TCP_ESTABLISHED, TCPI_SYN_RECEIVED or TIME_WAIT, not 'TCP_OPEN'"),
+    ("+0 %{\nx = 1\n", 1, "the python block %{ is not closed by }%"),
+    ("#ifdef FreeBSD\n+0 close(3) = 0\n", 1, "#ifdef FreeBSD is not closed by #endif"),
+    ("+0 shutdown(3, SHUT_SOME) = 0\n", 1, "expected shutdown(FD, SHUT_WR), SHUT_RD or SHUT_RDWR"),
+])
+def test_malformed_lines_are_exit_2_with_file_and_line(tmp_path, text, line, message):
+    p = tmp_path / "bad.pkt"
+    p.write_text(text)
+    with pytest.raises(ScriptError) as exc:
+        read_script(p)
+    assert str(exc.value) == f"{p}:{line}: {message}"
+    code, out, err = tcpcheck("conform", str(p))
+    assert (code, out) == (2, "")
+    assert err == f"tcpcheck: error: {p}:{line}: {message}\n"
+    assert "Traceback" not in err
+
+
+def test_a_directory_runs_every_script_one_line_each_and_a_total(tmp_path):
+    code, out, _ = tcpcheck("conform", str(HERE))
+    lines = out.splitlines()
+    assert code == 1
+    assert lines[-1] == "total: 10 script(s): 8 pass, 2 fail, 0 check nothing"
+    assert lines[0] == "challenge-ack.pkt: passes (7 checked, 1 skipped)"
+    assert lines[-2].startswith("wrong-state.pkt: fails at line 8: expected state CLOSE_WAIT; the model is in "
+                                "ESTABLISHED")
+    # one unreadable script in a directory is reported on its line, and the run exits 2
+    for f in HERE.glob("*.pkt"):
+        (tmp_path / f.name).write_text(f.read_text())
+    (tmp_path / "zz-bad.pkt").write_text("+0 < Q 0:0(0)\n")
+    code, out, _ = tcpcheck("conform", str(tmp_path))
+    assert code == 2
+    assert out.splitlines()[-2] == (f"error: {tmp_path / 'zz-bad.pkt'}:1: expected TCP flags made of S F R P . U E W "
+                                    f"(such as S., F. or R) after '<', not 'Q'")
+    assert out.splitlines()[-1] == "total: 11 script(s): 8 pass, 2 fail, 0 check nothing, 1 cannot be read"
+
+
+def test_the_text_of_one_script():
+    code, out, _ = tcpcheck("conform", str(HERE / "wrong-state.pkt"))
+    assert code == 1
+    assert out.splitlines()[:2] == [
+        f"{HERE / 'wrong-state.pkt'}: fails, against rfc9293.rules",
+        f"  the model's endpoint is the script's local one; its ISS is {LOCAL_ISS} (script numbers as packetdrill "
+        f"writes them, then RFC 9293 notation)"]
+    assert "  fails at line 8: %{ assert tcpi_state == TCP_CLOSE_WAIT }%" in out.splitlines()
+
+
+# --- the FreeBSD matrix ------------------------------------------------------------------
+
+FIXTURE = json.loads((HERE / "freebsd-matrix.json").read_text())
+
+
+def test_the_pinned_matrix_adds_up():
+    for name, doc in FIXTURE["profiles"].items():
+        cells = [c for row in doc["cells"].values() for c in row.values()]
+        assert sum(c["scripts"] for c in cells) == 614
+        assert sum(c["scripts"] - c["agree"] for c in cells) == len(doc["disagreements"])
+    agree = {n: sum(c["agree"] for row in d["cells"].values() for c in row.values())
+             for n, d in FIXTURE["profiles"].items()}
+    assert agree == {"rfc9293": 486, "linux": 494}
+
+
+def test_the_readme_table_is_the_pinned_matrix():
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    for doc in FIXTURE["profiles"].values():
+        assert "\n".join(matrix_markdown(doc)) in readme, doc["rules"]
+
+
+SUITE = os.environ.get("TCPCHECK_FREEBSD_SUITE")  # a tcp-testsuite checkout's state-event-engine/
+
+
+@pytest.mark.skipif(not SUITE, reason="set TCPCHECK_FREEBSD_SUITE to a tcp-testsuite state-event-engine directory")
+def test_the_matrix_regenerates_from_the_snapshot():
+    for name, path in (("rfc9293", REFERENCE), ("linux", LINUX)):
+        doc = matrix(run_path(SUITE, load_table(path), ("FreeBSD",)), SUITE)
+        assert doc == FIXTURE["profiles"][name]
+
+
+def test_the_matrix_reads_its_cells_from_the_directory_names(tmp_path):
+    cell = tmp_path / "rcv-rst-ack-fin-wait-1"
+    cell.mkdir()
+    (cell / "a.pkt").write_text((HERE / "wrong-state.pkt").read_text())
+    (tmp_path / "rcv-syn-syn-rcvd").mkdir()
+    (tmp_path / "rcv-syn-syn-rcvd" / "b.pkt").write_text((HERE / "handshake-passive.pkt").read_text())
+    doc = matrix(run_path(tmp_path, RFC), tmp_path)
+    assert doc["cells"]["FIN_WAIT_1"]["rst-ack"] == {"agree": 0, "scripts": 1}
+    assert doc["cells"]["SYN_RCVD"]["syn"] == {"agree": 1, "scripts": 1}
+    assert [d["script"] for d in doc["disagreements"]] == ["rcv-rst-ack-fin-wait-1/a.pkt"]
+    code, out, _ = tcpcheck("conform", "--matrix", str(tmp_path))
+    assert "| FIN_WAIT_1 | - | - | - | - | - | - | - | 0/1 |" in out.splitlines()
+    assert tcpcheck("conform", "--matrix", str(HERE / "wrong-state.pkt"))[0] == 2
