@@ -96,7 +96,12 @@ def socket_in(ns: str, *args) -> socket.socket:
 
 
 class Relay:
-    """The wire between the namespaces, and the capture point."""
+    """The wire between the namespaces, and the capture point.
+
+    ``decide(side, tcp)`` is asked for each TCP segment after it is captured
+    (side 0 is A's, 1 is B's) and answers ``"pass"``, ``"drop"``, ``"hold"``
+    (kept until a segment of the other side has passed) or a number of seconds
+    to deliver it late; frames that are not TCP (ARP) always pass."""
 
     def __init__(self, pcap_path: Path):
         self.fds = []
@@ -446,13 +451,18 @@ def fin_with_data(r: Run):
 
 
 def simultaneous_open(r: Run):
-    """A and B connect() to each other at once: the relay holds A's SYN until B's has
-    passed, so the SYNs cross; each answers the other's SYN with a SYN,ACK."""
+    """A and B connect() to each other at once: the SYNs cross (the relay delivers A's
+    0.3 s late, after B's), and so do the SYN,ACKs (it holds A's until B's has passed)."""
     c = _client(r.a[1])
     s = socket_in(NS[1], socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(r.b)
-    r.relay.decide = lambda side, tcp: "hold" if side == 0 and tcp.flags == dpkt.tcp.TH_SYN else "pass"
+    # The order is fixed by margins of a quarter of a second, not by a race: A's SYN
+    # and B's SYN (0.05 s later) are sent first, A's SYN,ACK next (for B's SYN), B's
+    # last (for A's SYN, delivered at 0.3 s), and both arrive in SYN_RCVD.
+    late_syn = _once(0, dpkt.tcp.TH_SYN, 0.3)
+    r.relay.decide = lambda side, tcp: "hold" if side == 0 and tcp.flags == dpkt.tcp.TH_SYN | dpkt.tcp.TH_ACK \
+        else late_syn(side, tcp)
     for sock, peer in ((c, r.b), (s, r.a)):
         sock.setblocking(False)
         sock.connect_ex(peer)
