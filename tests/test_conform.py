@@ -153,13 +153,66 @@ def test_an_ack_of_a_fin_never_sent_deviates_there(tmp_path):
     assert (r.verdict, r.deviation.index + 1, r.deviation.states) == ("deviates", 5, ("ESTABLISHED",))
 
 
-def test_a_reset_no_row_sends_is_rejected_at_the_reset(tmp_path):
-    """A reset out of the window (spoofed, or stale): B has no row that sends it."""
-    segs = HANDSHAKE + [seg("A", ["ACK"], 101, 301, 10), seg("B", ["RST"], 5000),
-                        seg("B", ["ACK"], 301, 101, 5), seg("A", ["RST"], 101)]
+#: The fourth illegal trace: a reset honoured that should be ignored.  A reset out of A's window
+#: (spoofed, or from an older connection: no row of B sends it) reaches A in ESTABLISHED, with
+#: nothing of A's unacknowledged that a user timeout could have given up on this early (R2).
+#: A must ignore it (RFC 9293 3.10.7.4 first: an unacceptable RST is dropped); this A took it as
+#: a reset and answers B's next data from CLOSED, <SEQ=SEG.ACK><CTL=RST> (3.10.7.1).
+RESET_HONOURED = HANDSHAKE + [seg("A", ["ACK"], 101, 301, 10), seg("B", ["RST"], 5000),
+                              seg("B", ["ACK"], 301, 101, 5), seg("A", ["RST"], 101)]
+
+
+def test_a_reset_honoured_that_should_be_ignored_deviates_at_the_answer_from_closed(tmp_path, capsys):
+    r = one(trace(tmp_path, RESET_HONOURED), "a")
+    assert (r.verdict, r.deviation.index + 1, r.deviation.who, r.deviation.states) == ("deviates", 7, "A", ("ESTABLISHED",))
+    rst = TABLE.lookup("ESTABLISHED", "rcv unacceptable RST", False)
+    assert r.rows[4].explained == (("stray", (), None),)
+    assert r.rows[4].received == (("rcv unacceptable RST", (rst.id,), "ESTABLISHED"),)
+    abort = TABLE.lookup("ESTABLISHED", "ABORT", False)
+    assert r.deviation.allowed == (
+        ("ABORT", "<SEQ=111><CTL=RST>", (abort.id,)),
+        ("CLOSE", "<SEQ=111><ACK=306><CTL=FIN,ACK>", (TABLE.lookup("ESTABLISHED", "CLOSE", False).id,)),
+        ("SEND", "<SEQ=111><ACK=306><CTL=ACK><DATA=1>", (TABLE.lookup("ESTABLISHED", "SEND", False).id,)),
+        ("reply", "<SEQ=111><ACK=306><CTL=ACK>", (TABLE.lookup("ESTABLISHED", "rcv data", False).id,)),
+        ("retransmission timeout", "<SEQ=101><ACK=306><CTL=ACK><DATA=1>",
+         (TABLE.lookup("ESTABLISHED", "retransmission timeout", False).id,)))
+    code, out, _ = run(capsys, trace(tmp_path, RESET_HONOURED, vantage="a"))
+    lines = out.splitlines()
+    assert code == 1
+    assert "  A ignored the reset #5 before it, as the table says (rcv unacceptable RST [rfc9293.rules:59], " \
+           "RFC 9293 3.10.7.4 first): it was not reset there" in lines
+    assert "  #5 is a reset no row of B sends (spoofed, or from an older connection on these ports): followed as " \
+           "its receiver must take it, ignored" in lines
+    assert any(x.startswith("  5  5 ") and "stray reset (no row of B sends it)  rcv unacceptable RST [59]" in x
+               for x in lines)
+
+
+def test_a_stray_reset_ignored_conforms(tmp_path):
+    """The same reset, ignored as the table says: A acknowledges B's data and the trace conforms."""
+    segs = RESET_HONOURED[:-1] + [seg("A", ["ACK"], 111, 306)]
     r = one(trace(tmp_path, segs), "a")
-    assert (r.verdict, r.deviation.index + 1, r.deviation.who, r.deviation.states) == ("deviates", 5, "B", ("ESTABLISHED", "SYN_RCVD"))
-    assert ("ABORT", "<SEQ=301><CTL=RST>") in [a[:2] for a in r.deviation.allowed]
+    assert (r.verdict, r.deviation) == ("incomplete", None)
+    assert [row.explained[0][0] for row in r.rows] == ["active OPEN", "reply", "reply", "SEND", "stray", "SEND", "reply"]
+    assert r.final == {"A": ("ESTABLISHED",), "B": ("ESTABLISHED",)}
+
+
+def test_a_reset_the_receiver_must_take_is_never_stray(tmp_path):
+    """A reset at RCV.NXT that no row of B sends (RFC 9293's ABORT sends RST without ACK)
+    would reset A: it cannot be a stray one, so B's reset is where the trace deviates."""
+    segs = HANDSHAKE + [seg("B", ["RST", "ACK"], 301, 101), seg("B", ["ACK"], 301, 101, 5)]
+    r = one(trace(tmp_path, segs), "a")
+    assert (r.verdict, r.deviation.index + 1, r.deviation.who) == ("deviates", 4, "B")
+    assert all(how != "stray" for row in r.rows for how, _r, _c in row.explained)
+
+
+def test_a_user_timeout_is_not_inferred_sooner_than_r2(tmp_path):
+    """The same honoured reset 100 s later: A's unacknowledged data may have timed out (R2,
+    RFC 9293 3.8.3), and from CLOSED its reset is a reply: the trace is explained."""
+    segs = [dict(x, time=float(i)) for i, x in enumerate(RESET_HONOURED)]
+    segs[5]["time"], segs[6]["time"] = 104.0, 104.5
+    r = one(trace(tmp_path, segs), "a")
+    assert (r.verdict, r.deviation) == ("incomplete", None)
+    assert ("A", "user timeout", 6) in r.inferred
 
 
 def test_sequence_numbers_wrap_around(tmp_path):

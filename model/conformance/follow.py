@@ -61,7 +61,7 @@ from ..table import RuleTable
 from ..tcb import CLOSED_TCB, FIN_SENT, HALF, MASK, TCB, Concrete, Segment, describe_segment, seg_len
 from .trace import Connection, Observed, to_segment
 
-__all__ = ["follow", "Result", "Row", "Deviation", "FINISHED", "SIDES", "BUDGET", "IN_FLIGHT", "EXTRA_LOSSES", "MSL", "Reason"]
+__all__ = ["follow", "Result", "Row", "Deviation", "FINISHED", "SIDES", "BUDGET", "IN_FLIGHT", "EXTRA_LOSSES", "MSL", "R2", "Reason"]
 
 D = Concrete
 SIDES = ("A", "B")
@@ -82,6 +82,11 @@ EXTRA_LOSSES = 2
 #: The Maximum Segment Lifetime, in seconds: no segment stays in the network longer
 #: (RFC 9293 3.4.1 takes 2 minutes).
 MSL = 120.0
+
+#: The least time, in seconds, after which a user timeout may end a connection: R2 "SHOULD
+#: correspond to at least 100 seconds" (RFC 9293 3.8.3).  None is inferred before a
+#: segment seen sooner than this after the connection's first.
+R2 = 100.0
 
 #: States in which a connection has ended for its endpoint (TIME-WAIT only waits).
 FINISHED = ("CLOSED", "LISTEN", "TIME_WAIT")
@@ -350,6 +355,8 @@ class _Follower:
             steps = self._silents[(who, t)] = self.memo.silent(t, self.params[who])
         out = []
         for event, rule, after in steps:
+            if event == "user timeout" and self.obs[before].time - self.obs[0].time < R2:
+                continue  # no user timeout fires this early in a connection
             if after.state == "CLOSED" and self.closed_sends_resets_only and self.last_not_rst[who] >= before:
                 continue  # a CLOSED endpoint (that cannot OPEN again) sends only resets: it did not end here
             w2 = w._replace(tcbs=_put(w.tcbs, who, after))
@@ -428,6 +435,18 @@ class _Follower:
             out.append((w2, Send(j, who, how, tuple(rules), cause, after.state)))
         return out
 
+    def _stray(self, w: World, who: int, j: int):
+        """A reset no row of ``who`` sends (spoofed, or from an older connection on the same
+        ports) that its receiver must ignore (RFC 9293 3.10.7.3, 3.10.7.4 first and second;
+        RFC 5961 3): followed as arriving where it was seen and ignored (the receiver's TCB
+        unchanged; a challenge ACK it owes is kept), never as a reset.  (world, (Send, Recv))."""
+        to, t = 1 - who, w.tcbs[1 - who]
+        head = ((j,) + w.flights[0], w.flights[1]) if who == 0 else (w.flights[0], (j,) + w.flights[1])
+        w2, rec = self._deliver(w._replace(flights=head), to, j)
+        if w2.tcbs[to] != t:
+            return []
+        return [(w2, (Send(j, who, "stray", (), None, w.tcbs[who].state), rec))]
+
     def _own_steps(self, t: TCB, who: int, j: int) -> list:
         """(TCB after, event, rule ids) of each user call or retransmission timeout of
         ``who`` in ``t`` that sends exactly segment ``j``."""
@@ -471,6 +490,11 @@ class _Follower:
                 for c, cn in self._closure(w, node, who, j):
                     for w2, rec in self._emits(c, who, j):
                         _add(nxt, w2, _Node(rec, [cn], w2))
+            if not nxt and self.segs[j].RST:
+                for w, node in worlds.values():
+                    for c, cn in self._closure(w, node, who, j):
+                        for w2, recs in self._stray(c, who, j):
+                            _add(nxt, w2, _Node(recs[1], [_Node(recs[0], [cn])], w2))
             if not nxt:
                 dev = self._deviation(worlds, j)
                 return (*self._finish(worlds, dev), dev)
@@ -830,7 +854,7 @@ def _result(f: _Follower, conn, kept, reach, dev, vantage, checkpoints, reasons,
     rows = []
     for i, o in enumerate(conn.segments):
         s = sorted(sends.get(i, ()), key=lambda x: (x[0], x[1], x[2] if x[2] is not None else -1, x[3]))
-        rows.append(Row(i, o, conn.sender(o), tuple((h, r, c) for h, r, c, _ in s),
+        rows.append(Row(i, o, conn.sender(o), tuple(dict.fromkeys((h, r, c) for h, r, c, _ in s)),
                         tuple(sorted({x[3] for x in s})), tuple(sorted(recvs.get(i, ()))),
                         i in lost, i in arrived))
     final = {side: tuple(sorted({w.tcbs[k].state for w, _ in kept})) for k, side in enumerate(SIDES)}

@@ -79,10 +79,12 @@ def _sent(row, table, _) -> str:
             what = _("reply to #{n}").format(n=cause + 1) if how == "reply" else _("late ACK for #{n}").format(n=cause + 1)
         elif how == "window update":
             what = _("window update (outside the model)")
+        elif how == "stray":
+            what = _("stray reset (no row of {side} sends it)").format(side=row.who)
         else:
             what = _("{event} (inferred)").format(event=_(how, context="event"))
         parts.append(f"{what} [{_where(table, rules)}]" if rules else what)
-    return _("; ", context="phrase").join(parts) or "-"
+    return _("; ", context="phrase").join(dict.fromkeys(parts)) or "-"
 
 
 def _received(row, table, _) -> str:
@@ -163,6 +165,11 @@ def _connection(i: int, r: Result, table: RuleTable, _) -> list[str]:
         if r.deviation is not None and r.deviation.index == row.index:
             out.extend(_deviation(r, table, _))
             break
+    for row in r.rows:
+        if any(how == "stray" for how, _r, _c in row.explained):
+            out.append("  " + _("#{n} is a reset no row of {side} sends (spoofed, or from an older connection on "
+                                "these ports): followed as its receiver must take it, ignored").format(
+                n=row.index + 1, side=row.who))
     if r.inferred:
         out.append("  " + _("inferred (not seen in the trace): {events}").format(events=_("; ", context="phrase").join(
             _("{side} {event} before #{n}").format(side=side, event=_(ev, context="event"), n=n + 1)
@@ -189,6 +196,13 @@ def _deviation(r: Result, table: RuleTable, _) -> list[str]:
         out.append(f"    {label}: {seg}  ({srcs})")
     if not d.allowed:
         out.append("    " + _("nothing"))
+    for row in r.rows[:d.index]:
+        if any(how == "stray" for how, _r, _c in row.explained) and row.received:
+            events, rules, _state = row.received[0]
+            out.append("  " + _("{side} ignored the reset #{n} before it, as the table says ({event} [{where}], "
+                                "RFC 9293 {source}): it was not reset there").format(
+                side="B" if row.who == "A" else "A", n=row.index + 1, event=_(events, context="event"),
+                where=table.rules[rules[0]].where, source=table.rules[rules[0]].source))
     out.append("  " + _("the segments after it are not followed"))
     return out
 
