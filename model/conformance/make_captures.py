@@ -28,8 +28,8 @@ checkpoint states.  It cannot reproduce the initial sequence numbers and the
 timestamp option's values (the kernel derives both from a secret and a
 clock, RFC 6528, RFC 7323 5.4), the capture times, and, where both sides send
 at the same moment, the order in which the relay sees them (the scenarios
-here avoid that race: the crossing ones are ordered by holds and delays with
-margins of a quarter of a second or more).  The scenarios that wait for a retransmission
+here avoid that race: the crossing ones order their segments by holds, delays
+and pauses of 50 ms or more).  The scenarios that wait for a retransmission
 depend on Linux's initial retransmission timeout of 1 s (RFC 6298 2.1).
 TIME_WAIT reuse needs the new SYN's sequence number above the old
 connection's, which Linux's clock-driven ISN gives within about 4.5 minutes.
