@@ -16,6 +16,11 @@ import importlib
 #: name -> (module, one line for --help)
 ENGINES = {
     "bfs": ("tcpcheck.model.explorer", "the breadth-first search of explorer.py (the default)"),
+    "dask": ("tcpcheck.model.distributed", "the same search on a Dask cluster, states partitioned by "
+             "hash: TCPCHECK_DASK_SCHEDULER=tcp://host:8786, else a local cluster of "
+             "TCPCHECK_DASK_WORKERS (2) processes"),
+    "packed": ("tcpcheck.model.packed", "the same search on states packed into 64-bit integers, "
+                                        "successors memoised per component and vectorised (millions of states)"),
 }
 
 DEFAULT = "bfs"

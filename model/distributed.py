@@ -1,0 +1,298 @@
+"""The search on a Dask cluster: states partitioned by hash over the workers.
+
+``tcpcheck check --engine dask`` (issue 13, "Beyond one machine").  The
+breadth-first search of :mod:`explorer` runs level by level on a Dask
+cluster: each state belongs to one *partition* (a Dask actor on a worker,
+chosen by a hash of the state's readable form), which keeps the states it
+owns in its visited set and expands them with its own copy of the model.
+Per level, the coordinator (this process):
+
+1. asks every partition to expand its frontier: each successor comes back
+   with its cause, ``(i, k)`` = the k-th step of state i;
+2. hands each partition the successors it owns, in ``(i, k)`` order; the
+   partition says which it has seen (their id) and which are new;
+3. numbers the new states in ``(i, k)`` order of their first discovery and
+   tells each partition the ids of its new states (its next frontier).
+
+Step 3 is exactly the order in which the one-process search numbers states
+(it expands states in id order and appends each new successor as it is met),
+so the :class:`~explorer.Exploration` built here has the same states, ids,
+parents, steps, depths and edges, and every verdict and counterexample is
+the same; tests/test_distributed.py compares the two on the presets and the
+mutants.  The coordinator keeps the whole exploration, as the properties
+need it; what the partitions spread over the cluster is the visited sets
+and the expansion.
+
+The cluster is the one ``TCPCHECK_DASK_SCHEDULER`` names (``tcp://host:8786``,
+a running ``dask scheduler`` with workers), else a local cluster of
+``TCPCHECK_DASK_WORKERS`` worker processes (default 2), started for the run.
+Chosen over Ray because Dask's scheduler, workers and actors install from
+PyPI with no service of their own and a local cluster starts in about a
+second, so the same code is tested here on two local workers and runs
+unchanged on a real cluster.  The budgets (``stop``, ``observe``,
+``max_states``) are looked at between levels.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+import zlib
+from typing import Callable
+
+from .errors import InputError
+from .explorer import Exploration
+
+__all__ = ["explore", "Partition", "owner"]
+
+
+def _identity(s):
+    return s
+
+
+def owner(readable, count: int, memo: dict | None = None) -> int:
+    """The partition of a state: a hash of its readable form that every
+    process computes alike (Python's own ``hash`` of strings is not; that of
+    a tuple of ints is).  With ``memo``, a tuple state's fields are hashed
+    once each (the model shares one object per distinct TCB, application and
+    channel content), keyed by identity; the memo keeps each object alive,
+    so that its identity is never reused for another."""
+    if memo is None or not isinstance(readable, tuple):
+        return zlib.crc32(repr(readable).encode()) % count
+    hashes = []
+    for field in readable:
+        seen = memo.get(id(field))
+        if seen is None or seen[0] is not field:
+            seen = memo[id(field)] = (field, zlib.crc32(repr(field).encode()))
+        hashes.append(seen[1])
+    return hash(tuple(hashes)) % count
+
+
+def _pack(value) -> bytes:
+    """What crosses the network: one pickle.  Dask serialises a list item by
+    item, about 40 times slower than one pickle of it."""
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+_unpack = pickle.loads
+
+
+class Partition:
+    """One part of the visited set, on a worker: the states it owns (in the
+    model's internal form, interned by this worker's copy of the model) with
+    their global ids, and the frontier it expands next."""
+
+    def __init__(self, model, index: int, count: int):
+        self.model, self.index, self.count = model, index, count
+        self.decode = getattr(model, "decode", _identity)
+        self.encode = getattr(model, "encode", _identity)
+        self.describe = getattr(model, "step", _identity)
+        self.seen: dict = {}  # state -> global id
+        self.frontier: list = []  # (global id, state), ascending ids
+        self.new: list = []  # states said new by the last resolve, by token
+        self._hashes: dict = {}  # id(field of a readable state) -> its hash (see owner)
+
+    def seed(self, pairs: bytes) -> int:
+        """Own the initial states ``(id, readable state)``: the first frontier."""
+        for j, r in _unpack(pairs):
+            s = self.encode(r)
+            self.seen[s] = j
+            self.frontier.append((j, s))
+        return len(self.frontier)
+
+    def expand(self) -> bytes:
+        """Expand the frontier: per partition, the successors it owns as
+        ``(i, k, step, readable state)``; and the ids without successors."""
+        out: list[list] = [[] for _ in range(self.count)]
+        terminal = []
+        decode, describe, count, memo = self.decode, self.describe, self.count, self._hashes
+        for i, s in self.frontier:
+            succ = self.model.successors(s)
+            if not succ:
+                terminal.append(i)
+            for k, (label, t) in enumerate(succ):
+                r = decode(t)
+                out[owner(r, count, memo)].append((i, k, describe(label), r))
+        self.frontier = []
+        return _pack((out, terminal))
+
+    def resolve(self, states: bytes) -> bytes:
+        """For each readable state (in order of discovery): its id if seen
+        before, else ``-1 - token`` (the same token for the same new state)."""
+        self.new = []
+        tokens: dict = {}
+        out = []
+        seen = self.seen
+        for r in _unpack(states):
+            s = self.encode(r)
+            j = seen.get(s)
+            if j is None:
+                j = tokens.get(s)
+                if j is None:
+                    j = tokens[s] = -1 - len(self.new)
+                    self.new.append(s)
+            out.append(j)
+        return _pack(out)
+
+    def assign(self, ids: bytes) -> int:
+        """Record the ids given to the new states (token -> id); those not
+        given one (the state budget ran out) are forgotten.  The next frontier."""
+        for token, j in sorted(_unpack(ids).items(), key=lambda kv: kv[1]):
+            s = self.new[token]
+            self.seen[s] = j
+            self.frontier.append((j, s))
+        self.new = []
+        return len(self.frontier)
+
+
+def _client():
+    """A client of the cluster ``TCPCHECK_DASK_SCHEDULER`` names, else of a local
+    cluster of ``TCPCHECK_DASK_WORKERS`` processes; and what to close after."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError("--engine dask needs Dask: pip install 'dask[distributed]==2026.8.0'") from None
+
+    address = os.environ.get("TCPCHECK_DASK_SCHEDULER")
+    if address:
+        wait = os.environ.get("TCPCHECK_DASK_TIMEOUT", "30")
+        try:
+            client = Client(address, timeout=float(wait))
+        except (OSError, ValueError, TypeError) as exc:  # TimeoutError is an OSError
+            raise InputError(f"cannot reach the Dask scheduler at {address} (TCPCHECK_DASK_SCHEDULER) "
+                             f"within {wait} s: {exc}".rstrip(": ")) from None
+        return client, [client]
+    workers = int(os.environ.get("TCPCHECK_DASK_WORKERS", "2"))
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=40)
+    client = Client(cluster)
+    return client, [client, cluster]
+
+
+def explore(model, max_states: int | None = None,
+            progress: Callable[[Exploration], None] | None = None,
+            stop: Callable[[Exploration], str | None] | None = None,
+            interruptible: bool = False,
+            observe: Callable[[Exploration], str | None] | None = None,
+            client=None, partitions: int | None = None, partition=Partition,
+            **_ignored) -> Exploration:
+    """Explore ``model`` breadth-first on a Dask cluster, with the contract of
+    :func:`tcpcheck.model.explorer.explore` (the same exploration, state for
+    state).  ``client`` is a ``dask.distributed.Client`` (default: see the
+    module's docstring); ``partitions`` the number of parts of the visited
+    set (default: one per worker); ``partition`` the class of the actors that
+    hold them.  ``progress``, ``stop`` and ``observe`` are called after each
+    level."""
+    closing = []
+    if client is None:
+        client, closing = _client()
+    try:
+        count = partitions or max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
+        parts = [client.submit(partition, model, p, count, actor=True, pure=False) for p in range(count)]
+        parts = [f.result() for f in parts]
+        return _search(model, parts, count, max_states, progress, stop, interruptible, observe)
+    finally:
+        for c in closing:
+            c.close()
+
+
+def _search(model, parts, count, max_states, progress, stop, interruptible, observe) -> Exploration:
+    x = Exploration()
+    x.decode = getattr(model, "decode", x.decode)
+    x.describe = getattr(model, "step", x.describe)
+    x.attributes = getattr(model, "edge_attributes", x.attributes)
+    encode = getattr(model, "encode", _identity)
+    decode = x.decode
+    intern_step = getattr(model, "_step", _identity)  # readable step -> the model's label
+    label_index: dict = {}
+    started = time.perf_counter()
+    limit = max_states if max_states is not None else float("inf")
+
+    # the initial states, numbered as given, each to its owner
+    seeds: list[list] = [[] for _ in range(count)]
+    index: dict = {}
+    for s in model.initial_states():
+        if s not in index:
+            index[s] = len(x.states)
+            r = decode(s)
+            seeds[owner(r, count)].append((index[s], r))
+            x.states.append(s)
+            x.parent.append(-1)
+            x.via.append(-1)
+            x.depth.append(0)
+    for f in [part.seed(_pack(seeds[q])) for q, part in enumerate(parts)]:
+        f.result()
+    level_start = 0
+    try:
+        if observe is not None and (why := observe(x)) is not None:
+            x.complete, x.stopped = False, why
+            x.seconds = time.perf_counter() - started
+            return x
+        while level_start < len(x.states):
+            level_end = len(x.states)
+            x.expanded = level_start
+            expansions = [_unpack(f.result()) for f in [part.expand() for part in parts]]
+            terminal = sorted(i for _, t in expansions for i in t)
+            # what each owner is asked, in order of discovery
+            asked: list[list] = []
+            for q in range(count):
+                entries = [e for out, _ in expansions for e in out[q]]
+                entries.sort(key=lambda e: (e[0], e[1]))
+                asked.append(entries)
+            marks = [_unpack(f.result()) for f in [parts[q].resolve(_pack([e[3] for e in asked[q]]))
+                                                   for q in range(count)]]
+            # every successor in order of discovery: (i, k, step, readable, owner, mark)
+            found = sorted(((*e, q, m) for q in range(count) for e, m in zip(asked[q], marks[q])),
+                           key=lambda f: (f[0], f[1]))
+            given: list[dict] = [{} for _ in range(count)]
+            cut = None  # the state whose expansion the state budget stopped
+            for i, k, step, r, q, m in found:
+                if cut is not None and i > cut:
+                    break
+                label = intern_step(step)
+                kk = label_index.get(label)
+                if kk is None:
+                    kk = label_index[label] = len(x.labels)
+                    x.labels.append(label)
+                if m >= 0:
+                    j = m
+                else:
+                    j = given[q].get(-1 - m)
+                    if j is None:
+                        if len(x.states) >= limit:
+                            x.complete, x.stopped = False, "max-states"
+                            cut = i
+                            continue
+                        j = given[q][-1 - m] = len(x.states)
+                        x.states.append(encode(r))
+                        x.parent.append(i)
+                        x.via.append(kk)
+                        x.depth.append(x.depth[i] + 1)
+                x.src.append(i)
+                x.dst.append(j)
+                x.lab.append(kk)
+            x.terminal += [i for i in terminal if cut is None or i <= cut]
+            for f in [parts[q].assign(_pack(given[q])) for q in range(count)]:
+                f.result()
+            if cut is not None:
+                x.expanded = cut + 1
+                break
+            x.expanded = level_start = level_end
+            x.seconds = time.perf_counter() - started
+            for check in (observe, stop):
+                why = check(x) if check is not None and level_start < len(x.states) else None
+                if why is not None:
+                    x.complete, x.stopped = False, why
+                    break
+            if not x.complete:
+                break
+            if progress is not None:
+                progress(x)
+    except KeyboardInterrupt:
+        if not interruptible:
+            raise
+        x._cut(level_start)
+        x.complete, x.stopped = False, "interrupted"
+    x.seconds = time.perf_counter() - started
+    return x
