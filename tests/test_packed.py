@@ -187,3 +187,56 @@ def test_check_engine_on_the_command_line(capsys):
     out = capsys.readouterr().out
     a, b = out[:len(out) // 2], out[len(out) // 2:]
     assert "28,817" in out and a.count("violated") == b.count("violated")
+
+
+# --- bench --scale (model/scale_bench.py) ---------------------------------------------------
+
+def _scale_validator():
+    import json
+    from importlib.resources import files
+
+    import jsonschema
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    from tcpcheck.model.interface import schemas
+
+    mine = json.loads(files("tcpcheck.model").joinpath("schemas", "bench-scale.schema.json").read_text())
+    registry = Registry().with_resources((uri, DRAFT202012.create_resource(s))
+                                         for uri, s in {**schemas(), mine["$id"]: mine}.items())
+    return jsonschema.Draft202012Validator(mine, registry=registry)
+
+
+def test_scale_bench_json(capsys):
+    import json
+
+    from tcpcheck.model.scale_bench import bench_scale
+
+    assert bench_scale(["packed", "bfs"], names=["default", "dup-cap2"], as_json=True) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert list(_scale_validator().iter_errors(doc)) == []
+    assert [(r["engine"], r["config"], r["states"], r["transitions"], r["complete"]) for r in doc["rows"]] == [
+        ("packed", "default", 28_817, 116_481, True), ("packed", "dup-cap2", 435_243, 2_582_990, True),
+        ("bfs", "default", 28_817, 116_481, True), ("bfs", "dup-cap2", 435_243, 2_582_990, True)]
+    s = doc["summary"]["packed"]
+    assert (s["largest"], s["largest_states"], s["fitted_runs"], s["time_exponent"]) == ("dup-cap2", 435_243, 1, None)
+    broken = dict(doc, rows=[dict(doc["rows"][0], states=-1)])
+    assert [list(e.path) for e in _scale_validator().iter_errors(broken)] == [["rows", 0, "states"]]
+
+
+def test_scale_bench_budget_stops_the_series(capsys):
+    from tcpcheck.model.scale_bench import bench_scale
+
+    assert bench_scale(["packed"], max_seconds=0.0001, names=["dup-cap2", "dup-cap2-retx2"]) == 0
+    out = capsys.readouterr().out
+    assert "stopped: max-seconds" in out and "dup-cap2-retx2" not in out
+    assert "packed: largest configuration completed within 0.0001 s, 8 GiB: none" in out
+    assert "time not enough runs, memory not enough runs" in out
+
+
+def test_scale_series_sizes():
+    from tcpcheck.model.scale_bench import SERIES, series
+
+    assert tuple(series()) == SERIES
+    y = packed.explore(build(series()["dup-cap2-retx2"][1]))
+    assert (len(y.states), y.transitions) == (871_790, 5_145_502)

@@ -1,0 +1,165 @@
+"""``tcpcheck bench --scale``: how far each search engine goes, and how it grows.
+
+Growing configurations (:data:`SERIES`, from the default preset's 28,817
+states to about 45 million) are explored by each engine of
+:data:`engines.ENGINES`, each run in a fresh process so that its peak
+resident memory is its own, under a budget of seconds and resident memory
+(``--max-seconds``, ``--max-memory``: issue 13 asks for 10 minutes and 8 GB).
+Each row says states, transitions, seconds, peak MiB, states per second and
+bytes per state (the peak above the process's resident memory before the
+search, per state); an engine that runs out of its budget on one
+configuration is not given the larger ones.  At the end: the largest
+configuration each engine completed, and the growth exponents of its time
+and memory against the states, fitted by least squares on a log-log scale
+over its completed runs of at least :data:`FIT_FROM` states (1.0 is linear).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import multiprocessing
+import resource
+import time
+
+import numpy as np
+
+from .config import Config
+from .interface import stamp
+
+__all__ = ["SERIES", "bench_scale", "series", "fit_exponent"]
+
+#: The configurations of the series, by name, smallest first (states: as the engines count them).
+SERIES = ("default", "dup-cap2", "dup-cap2-retx2", "dup-cap2-data2", "dup-cap2-data2-retx2", "dup-cap2-data3")
+
+#: The smallest run a growth exponent is fitted on (below it fixed costs dominate).
+FIT_FROM = 100_000
+
+
+def series() -> dict[str, tuple[str, Config]]:
+    """name -> (what it is, configuration), for :data:`SERIES`."""
+    from .config import preset
+
+    base = preset("default")
+
+    def each(cfg, name, **endpoint):
+        return dataclasses.replace(cfg, name=name, A=dataclasses.replace(cfg.A, **endpoint),
+                                   B=dataclasses.replace(cfg.B, **endpoint))
+    dup = dataclasses.replace(base, name="dup-cap2", duplication=True, capacity=2)
+    return {
+        "default": ("preset default", base),
+        "dup-cap2": ("default, capacity 2, the network also duplicates", dup),
+        "dup-cap2-retx2": ("as dup-cap2, two retransmissions each", each(dup, "dup-cap2-retx2", retransmissions=2)),
+        "dup-cap2-data2": ("as dup-cap2, two data segments each", each(dup, "dup-cap2-data2", data=2)),
+        "dup-cap2-data2-retx2": ("as dup-cap2, two data segments and two retransmissions each",
+                                 each(dup, "dup-cap2-data2-retx2", data=2, retransmissions=2)),
+        "dup-cap2-data3": ("as dup-cap2, three data segments each", each(dup, "dup-cap2-data3", data=3)),
+    }
+
+
+def _run(engine: str, config: Config, max_seconds: float | None, max_memory: int | None) -> dict:
+    """One search in this (fresh) process, under the budget."""
+    from .checker import Budget, build, resident_memory
+    from .engines import explore_function
+
+    start = resident_memory()
+    model = build(config)
+    t0 = time.perf_counter()
+    x = explore_function(engine)(model, stop=Budget(t0, max_seconds, max_memory).exceeded)
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    n = len(x.states)
+    return {"engine": engine, "config": config.name, "states": n, "transitions": x.transitions,
+            "complete": x.complete, "stopped": x.stopped, "seconds": seconds,
+            "peak_mib": peak / 2 ** 20, "start_mib": start / 2 ** 20,
+            "states_per_second": n / seconds if seconds > 0 else 0.0,
+            "bytes_per_state": (peak - start) / n if n else 0.0}
+
+
+def _fresh(engine: str, config: Config, max_seconds: float | None, max_memory: int | None) -> dict:
+    """:func:`_run` in a fresh process, killed if it outlives its budget by far."""
+    ctx = multiprocessing.get_context("spawn")
+    pool = ctx.Pool(1)
+    try:
+        wait = None if max_seconds is None else 2 * max_seconds + 60
+        return pool.apply_async(_run, (engine, config, max_seconds, max_memory)).get(wait)
+    except multiprocessing.TimeoutError:
+        return {"engine": engine, "config": config.name, "states": 0, "transitions": 0, "complete": False,
+                "stopped": "killed", "seconds": wait, "peak_mib": 0.0, "start_mib": 0.0,
+                "states_per_second": 0.0, "bytes_per_state": 0.0}
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def fit_exponent(states, values) -> float | None:
+    """The slope of log(values) against log(states) by least squares (1.0: linear
+    growth); None with fewer than two distinct sizes.
+
+    >>> round(fit_exponent([1e5, 1e6, 1e7], [2.0, 20.0, 200.0]), 3)
+    1.0
+    >>> round(fit_exponent([1e5, 1e6], [1.0, 100.0]), 3)
+    2.0
+    """
+    s, v = np.asarray(states, dtype=float), np.asarray(values, dtype=float)
+    ok = (s > 0) & (v > 0)
+    if len(np.unique(s[ok])) < 2:
+        return None
+    return float(np.polyfit(np.log(s[ok]), np.log(v[ok]), 1)[0])
+
+
+def bench_scale(engines: list[str] | None = None, max_seconds: float | None = 600.0,
+                max_memory: int | None = 8 * 2 ** 30, names: list[str] | None = None,
+                as_json: bool = False) -> int:
+    """Run the series with each engine and print it; returns the exit code (0)."""
+    from .engines import ENGINES
+
+    engines = list(engines or ENGINES)
+    table = series()
+    names = list(names or SERIES)
+    budget = (f"{max_seconds:g} s" if max_seconds else "no time limit") + ", " + \
+        (f"{max_memory / 2 ** 30:g} GiB" if max_memory else "no memory limit")
+    rows, summary = [], {}
+    if not as_json:
+        print(f"tcpcheck bench --scale: engines {', '.join(engines)}; budget {budget} per run; "
+              "each run in a fresh process")
+        print(f"{'engine':<7} {'configuration':<21} {'states':>11} {'transitions':>12} {'seconds':>8} "
+              f"{'peak MiB':>9} {'states/s':>9} {'B/state':>8}  result")
+    for engine in engines:
+        done = []
+        for name in names:
+            cfg = table[name][1]
+            r = _fresh(engine, cfg, max_seconds, max_memory)
+            rows.append(r)
+            if not as_json:
+                result = "complete" if r["complete"] else f"stopped: {r['stopped']}"
+                print(f"{engine:<7} {name:<21} {r['states']:>11,} {r['transitions']:>12,} {r['seconds']:>8.1f} "
+                      f"{r['peak_mib']:>9.0f} {r['states_per_second']:>9,.0f} {r['bytes_per_state']:>8.0f}  "
+                      f"{result}", flush=True)
+            if not r["complete"]:
+                break  # the larger configurations would not complete either
+            done.append(r)
+        fit = [r for r in done if r["states"] >= FIT_FROM]
+        summary[engine] = {
+            "largest": done[-1]["config"] if done else None,
+            "largest_states": done[-1]["states"] if done else 0,
+            "time_exponent": fit_exponent([r["states"] for r in fit], [r["seconds"] for r in fit]),
+            "memory_exponent": fit_exponent([r["states"] for r in fit],
+                                            [r["peak_mib"] - r["start_mib"] for r in fit]),
+            "fitted_runs": len(fit)}
+    out = stamp("bench-scale", {"engines": engines, "configurations": names, "max_seconds": max_seconds,
+                                "max_memory": max_memory, "rows": rows, "summary": summary})
+    if as_json:
+        print(json.dumps(out, indent=2))
+        return 0
+    print("(B/state: peak resident memory above the process's own before the search, per state)")
+    for engine, s in summary.items():
+        largest = f"{s['largest']} ({s['largest_states']:,} states)" if s["largest"] else "none"
+        print(f"{engine}: largest configuration completed within {budget}: {largest}")
+
+        def said(e):
+            return "not enough runs" if e is None else f"{e:.2f}"
+        print(f"{engine}: growth against states (log-log fit over {s['fitted_runs']} runs of at least "
+              f"{FIT_FROM:,} states; 1.00 is linear): time {said(s['time_exponent'])}, "
+              f"memory {said(s['memory_exponent'])}")
+    return 0
