@@ -133,6 +133,9 @@ def outputs(tmp_path_factory):
     captures = Path(__file__).with_name("captures")
     run("conform deviates", "conform", "conform", str(captures / "abort-linger0.pcap"), "--json")
     run("conform conforms", "conform", "conform", str(captures / "lost-final-ack.pcap"), "--json")
+    scripts = Path(__file__).with_name("packetdrill")
+    run("packetdrill fails", "packetdrill", "conform", str(scripts / "wrong-state.pkt"), "--json")
+    run("packetdrill directory", "packetdrill", "conform", str(scripts), "--json")
     # export writes bytes: to a file, as a user would for a graph tool
     for name, argv in (("export node-link", ["--preset", "seed", "--format", "json"]),
                        ("export counterexamples", ["--mutant", "last-ack-silent", "--counterexamples"])):
@@ -147,7 +150,7 @@ CASES = ["check seed", "check fin-no-seq", "bench", "bench check", "prove unknow
          "prove invariant", "experiment", "experiment mutant", "experiments", "grade json",
          "grade json not gradable", "grade questions", "grade gradescope", "grade gradescope not gradable", "grade prairielearn",
          "grade prairielearn not gradable", "export node-link", "export counterexamples", "conform deviates",
-         "conform conforms"]
+         "conform conforms", "packetdrill fails", "packetdrill directory"]
 
 #: the kinds tests/test_explore.py validates (the answers of explore's JSON API)
 EXPLORE_KINDS = {"explore-session", "explore-texts", "explore-run", "explore-reach", "explore-check"}
@@ -155,7 +158,7 @@ EXPLORE_KINDS = {"explore-session", "explore-texts", "explore-run", "explore-rea
 
 def test_every_kind_is_tried(outputs):
     assert {k for k in KINDS} == {"check", "bench", "bench-check", "prove", "prove-bench", "experiment", "experiments", "grade",
-                                  "gradescope", "prairielearn", "export", "conform"} | EXPLORE_KINDS
+                                  "gradescope", "prairielearn", "export", "conform", "packetdrill"} | EXPLORE_KINDS
     assert {kind for kind, _, _ in outputs.values()} == set(KINDS) - EXPLORE_KINDS
 
 
@@ -276,7 +279,8 @@ def _segment_as_string(doc):
 WRONG_VERDICTS = {"check": ("verdict", "passes"), "prove": ("verdict", "maybe"), "prove-bench": ("verdict", "maybe"),
                   "experiment": ("verdict", "true"), "experiments": ("verdict", "confirmed!"),
                   "grade": ("status", "ok"), "gradescope": ("status", "error"),
-                  "export": ("verdict", "holds"), "conform": ("verdict", "passes")}  # export lists the violated properties only
+                  "export": ("verdict", "holds"), "conform": ("verdict", "passes"),
+                  "packetdrill": ("verdict", "conforms")}  # export lists the violated properties only
 
 
 def _wrong_verdict(doc, kind):
@@ -289,10 +293,10 @@ def _wrong_verdict(doc, kind):
 BREAKS = [(c, "no schema_version") for c in CASES if not c.startswith("grade prairielearn")]
 BREAKS += [(c, "a segment as a string") for c in ("check fin-no-seq", "prove classification", "prove invariant",
                                                    "experiment", "grade json", "export counterexamples",
-                                                   "conform deviates")]
+                                                   "conform deviates", "packetdrill directory")]
 BREAKS += [(c, "a wrong verdict") for c in ("check seed", "prove unknown", "prove bench", "experiment",
                                             "experiments", "grade json", "grade gradescope",
-                                            "export counterexamples", "conform deviates")]
+                                            "export counterexamples", "conform deviates", "packetdrill fails")]
 
 
 @pytest.mark.parametrize("name, how", BREAKS)

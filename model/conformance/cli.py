@@ -30,6 +30,14 @@ Each TCP connection in it (by 4-tuple and SYN) is followed on its own through th
 table: for each segment, the row that explains it, the event (an arrival, or a user
 call or timeout inferred from the trace) and both endpoints' possible states after it.
 
+FILE may also be a packetdrill script (.pkt) or a directory of them: the script's local
+endpoint is the model's; its < lines arrive, its system calls are the user calls (listen:
+passive OPEN, connect: active OPEN, write: SEND, shutdown(SHUT_WR)/close: CLOSE, close after
+SO_LINGER 0: ABORT), its > lines must be what the model sends and tcpi_state assertions (and
+FreeBSD's sockstat | grep -c STATE idiom) are state checks.  Verdicts: passes, fails at line
+N (with the model's answer), or nothing checked; lines outside the model (timing, options,
+windows, shell commands) are listed as skipped, never counted as passes.
+
 verdicts:
   conforms      every segment is explained by a row of the table
   deviates      at segment N the sender did what no row allows there; the report
@@ -54,6 +62,8 @@ examples:
   tcpcheck conform capture.pcapng --vantage a --json > result.json
   tcpcheck conform trace.json --rules my.rules --lang zh
   tcpcheck conform capture.pcap --in-flight 16        (a path with many segments crossing)
+  tcpcheck conform handshake.pkt                      (a packetdrill script)
+  tcpcheck conform tcp-testsuite/state-event-engine --matrix   (FreeBSD's 11 x 8 table)
   python -m tcpcheck.model.conformance.make_captures OUTDIR   (real Linux captures, as root)
 
 exit codes:
@@ -61,7 +71,8 @@ exit codes:
   1    a connection deviates
   2    bad input (a capture or trace that cannot be read, a bad rule table, an option)
   3    internal error
-  4    no connection deviates, but one is incomplete"""
+  4    no connection deviates, but one is incomplete
+       (packetdrill: 0 every script passes, 1 one fails, 2 one cannot be read, 4 one checks nothing)"""
 
 EPILOG = EPILOG.replace("{in_flight}", str(IN_FLIGHT)).replace("{extra}", str(EXTRA_LOSSES)).replace(
     "{msl:g}", f"{MSL:g}")
@@ -99,7 +110,13 @@ def _count(least: int):
 
 
 def cmd_conform(args) -> int:
-    trace, results, table, where, why = check_file(args.file, args.rules, args.vantage, args.in_flight,
+    from ..profiles import chosen_rules
+    from .packetdrill import cmd_packetdrill, is_packetdrill
+
+    if args.matrix or is_packetdrill(args.file):
+        return cmd_packetdrill(args)
+
+    trace, results, table, where, why = check_file(args.file, chosen_rules(args), args.vantage, args.in_flight,
                                                    args.extra_losses)
     if args.json:
         json.dump(json_report(trace, results, table, where, why), sys.stdout, indent=2, ensure_ascii=False)
@@ -121,8 +138,12 @@ def register(sub) -> None:
                     "where a stack did something no row allows.",
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG)
     c.add_argument("file", metavar="FILE", help="a pcap or pcapng capture, or a JSON trace")
-    c.add_argument("--rules", metavar="FILE",
-                   help=f"a rule table to check against instead of the reference one ({REFERENCE.name})")
+    from ..profiles import add_profile_option
+
+    table_src = c.add_mutually_exclusive_group()
+    table_src.add_argument("--rules", metavar="FILE",
+                           help=f"a rule table to check against instead of the reference one ({REFERENCE.name})")
+    add_profile_option(table_src)
     c.add_argument("--vantage", choices=VANTAGES, default=None,
                    help="where the capture was taken: " + "; ".join(f"{k}: {v}" for k, v in VANTAGE_TEXT.items())
                         .replace("%", "%%"))
@@ -133,6 +154,11 @@ def register(sub) -> None:
     c.add_argument("--extra-losses", metavar="K", type=_count(0), default=None,
                    help=f"keep, after each segment, only the explanations that assume at most K unseen "
                         f"losses more than the fewest (default {EXTRA_LOSSES})")
-    c.add_argument("--json", action="store_true", help="print one JSON object (kind conform)")
+    c.add_argument("--json", action="store_true", help="print one JSON object (kind conform; packetdrill for scripts)")
+    c.add_argument("--define", metavar="NAME", action="append",
+                   help="packetdrill scripts: keep the lines of #ifdef NAME (repeat for more names)")
+    c.add_argument("--matrix", action="store_true",
+                   help="FILE is FreeBSD tcp-testsuite's state-event-engine directory: print the table of "
+                        "agreement, states x kinds of arriving segment (defines FreeBSD unless --define)")
     add_lang_option(c)
     c.set_defaults(func=cmd_conform)
