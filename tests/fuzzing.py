@@ -762,6 +762,36 @@ def capture_case(draw) -> Case:
     return Case("capture", ("conform", "{tmp}/c.pcap", *opts), (("c.pcap", data),))  # named by packet
 
 
+@functools.cache
+def _script_seeds() -> tuple[bytes, ...]:
+    return tuple(p.read_bytes() for p in sorted((ROOT / "tests" / "packetdrill").glob("*.pkt")))
+
+
+#: words of packetdrill's grammar to put where others were
+_SCRIPT_WORDS = [b"S", b"S.", b"F.", b"R", b"R.", b"P.", b".", b"<", b">", b"+0", b"+0.1", b"*", b"0:0(0)",
+                 b"1:1001(1000)", b"ack 4294967295", b"win 0", b"<mss 1460,nop>", b"socket(..., SOCK_STREAM, IPPROTO_TCP) = 3",
+                 b"close(3) = 0", b"%{", b"}%", b"`", b"#ifdef", b"#endif", b"tcpi_state", b"TCP_ESTABLISHED",
+                 b"setsockopt(3, SOL_SOCKET, SO_LINGER, {onoff=1, linger=0}, 8) = 0"]
+
+
+@st.composite
+def packetdrill_case(draw) -> Case:
+    """``conform`` on one of our packetdrill scripts, with lines and words mutated."""
+    data = draw(st.sampled_from(_script_seeds()))
+    for _ in range(draw(st.integers(0, 3))):
+        lines = data.split(b"\n")
+        i = draw(st.integers(0, len(lines) - 1))
+        words = lines[i].split(b" ")
+        j = draw(st.integers(0, len(words) - 1))
+        words[j] = draw(st.sampled_from(_SCRIPT_WORDS))
+        lines[i] = b" ".join(words)
+        data = b"\n".join(lines)
+    if draw(st.integers(0, 2)) == 0:
+        data = draw(mutate_text(data))
+    opts = draw(st.sampled_from([(), ("--json",), ("--lang", "zh"), ("--define", "FreeBSD")]))
+    return Case("packetdrill", ("conform", "{tmp}/s.pkt", *opts), (("s.pkt", data),), lined=("s.pkt",))
+
+
 # --- assignment and answer files --------------------------------------------------------------------
 
 @functools.cache
@@ -919,6 +949,7 @@ KINDS = {
     "answers": answers_case(),
     "options": options_case(),
     "capture": capture_case(),
+    "packetdrill": packetdrill_case(),
 }
 
 

@@ -67,6 +67,7 @@ test_fuzz_assignment_files = _fuzz("assignment")
 test_fuzz_answer_files = _fuzz("answers")
 test_fuzz_option_values = _fuzz("options")
 test_fuzz_captures = _fuzz("capture")
+test_fuzz_packetdrill_scripts = _fuzz("packetdrill")
 
 
 @settings(settings.get_profile("ci"), max_examples=3)
