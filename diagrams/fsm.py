@@ -57,7 +57,7 @@ from ..model.tcb import STATES
 from .i18n import edge_label, event_label, phrase
 from .render import font_for
 
-__all__ = ["fsm_dot", "CLIENT_PATH", "SERVER_PATH", "ACTIVE_CLOSE", "PASSIVE_CLOSE", "FIGURE5_EVENTS"]
+__all__ = ["fsm_dot", "fsm_diff_dot", "CLIENT_PATH", "SERVER_PATH", "ACTIVE_CLOSE", "PASSIVE_CLOSE", "FIGURE5_EVENTS"]
 
 #: The client's normal path: the (state, event) pairs an active opener that
 #: closes first goes through.  Whatever the table says these do is drawn thick.
@@ -83,6 +83,8 @@ FIGURE5_EVENTS = (
 )
 
 _CLIENT, _SERVER, _OTHER = "client", "server", "other"
+# the kinds of arrow of a difference diagram (fsm_diff_dot)
+_ONLY_A, _ONLY_B, _BOTH = "only_a", "only_b", "both"
 _PATH_OF = {**{k: _CLIENT for k in CLIENT_PATH}, **{k: _SERVER for k in SERVER_PATH}}
 
 #: Edge styles: (style, penwidth, arrowsize).
@@ -90,7 +92,14 @@ _STYLES = {
     _CLIENT: ("solid", "3", "1.1"),
     _SERVER: ("dashed", "3", "1.1"),
     _OTHER: ("solid", "1", "0.8"),
+    _ONLY_A: ("dashed", "2.5", "1"),
+    _ONLY_B: ("solid", "2.5", "1"),
+    _BOTH: ("solid", "1", "0.7"),
 }
+
+#: Colours of a difference diagram's arrows (the others are black): the first table's
+#: rows red and dashed, the second's blue and solid, the Figure 5 context they share grey.
+_COLOURS = {_ONLY_A: "#c0392b", _ONLY_B: "#1f5fbf", _BOTH: "gray60"}
 
 
 class _Transition(NamedTuple):
@@ -356,7 +365,7 @@ def _edges(ts: list[_Transition], layout: _Layout, lang: str):
         dst = layout.closed[t.src] if t.dst == "CLOSED" else t.dst
         arrows.setdefault((t.src, dst, t.kind), []).append(t)
     place = {s: i for i, s in enumerate((*STATES, *_ENDS))}
-    kinds = {_CLIENT: 0, _SERVER: 1, _OTHER: 2}
+    kinds = {_CLIENT: 0, _SERVER: 1, _OTHER: 2, _BOTH: 3, _ONLY_A: 4, _ONLY_B: 5}
 
     laid = []
     for src, dst, kind in arrows:
@@ -405,6 +414,8 @@ def _edges(ts: list[_Transition], layout: _Layout, lang: str):
         which = "xlabel" if (src, dst) in layout.xlabels or grouped or len(members) > 1 else "label"
         style, pen, arrow = _STYLES[kind]
         attrs = [f'{which}="{label}"', f"style={style}", f"penwidth={pen}", f"arrowsize={arrow}"]
+        if kind in _COLOURS:
+            attrs += [f'color="{_COLOURS[kind]}"', f'fontcolor="{_COLOURS[kind]}"']
         if len(ways) > 1:
             attrs.append("dir=both")
         elif src != tail:
@@ -422,7 +433,7 @@ def _edges(ts: list[_Transition], layout: _Layout, lang: str):
     return edges, key
 
 
-def fsm_dot(table: RuleTable, full: bool = False, lang: str = "en") -> str:
+def fsm_dot(table: RuleTable, full: bool = False, lang: str = "en", _diff=None) -> str:
     """DOT source for the endpoint state diagram of ``table``.
 
     ``full=False`` draws the transitions of RFC 9293 Figure 5 and its notes 1
@@ -433,9 +444,9 @@ def fsm_dot(table: RuleTable, full: bool = False, lang: str = "en") -> str:
     """
     phrase("other transitions", lang)  # rejects an unknown language early
     font = _q(font_for(lang))
-    layout = _FULL if full else _DEFAULT
-    ts = _collapse_qualifiers(sorted(set(_transitions(table, full)),
-                                     key=lambda t: (*t[:5], t.qualifier or "")))
+    layout = _FULL if full or _diff else _DEFAULT
+    ts = _diff[1] if _diff else _collapse_qualifiers(sorted(set(_transitions(table, full)),
+                                                            key=lambda t: (*t[:5], t.qualifier or "")))
     edges, key = _edges(ts, layout, lang)
     drawn = {(a, b) for a, b, _ in edges}
     # the states, and the CLOSED boxes at the bottom that some arrow ends at
@@ -461,8 +472,10 @@ def fsm_dot(table: RuleTable, full: bool = False, lang: str = "en") -> str:
         fill = "gray88" if label == "CLOSED" else "white"  # every CLOSED box grey: one state
         return f"{indent}{_q(at[where])} [label={_q(label)}, group=c{where[1]}, fillcolor={fill}];"
 
+    title = (phrase("TCP state diagram ({table})", lang).format(table=table.name) if not _diff else
+             phrase("TCP state diagram: {a} and {b}", lang).format(a=_diff[0][0], b=_diff[0][1]))
     out = [
-        f"digraph {_q(phrase('TCP state diagram ({table})', lang).format(table=table.name))} {{",
+        f"digraph {_q(title)} {{",
         f"  graph [fontname={font}, fontsize=10, rankdir=TB, newrank=true, nodesep=0.5, ranksep=0.6];",
         f'  node [fontname={font}, fontsize=12, shape=box, style="rounded,filled", width=1.45, height=0.45];',
         f"  edge [fontname={font}, fontsize=10];",
@@ -500,21 +513,51 @@ def fsm_dot(table: RuleTable, full: bool = False, lang: str = "en") -> str:
     out += [f"  {_q(a)} -> {_q(b)} [{', '.join(attrs)}];" for a, b, attrs in edges]
 
     out += ["", "  // the legend, and the key to the event lists named by a letter"]
-    out.append(f"  graph [labelloc=b, labeljust=r, label=<{_legend(lang, key)}>];")
+    out.append(f"  graph [labelloc=b, labeljust=r, label=<{_legend(lang, key, _diff and _diff[0])}>];")
     out.append("}")
     return "\n".join(out) + "\n"
 
 
-def _legend(lang: str, key: dict[str, str]) -> str:
+def _rows(table: RuleTable) -> set[_Transition]:
+    """Every row of ``table`` as an arrow, a qualified pair that does the same as one."""
+    return set(_collapse_qualifiers(sorted({_single(r)._replace(kind=_OTHER) for r in table.rules},
+                                           key=lambda t: (*t[:5], t.qualifier or ""))))
+
+
+def fsm_diff_dot(a: RuleTable, b: RuleTable, lang: str = "en") -> str:
+    """DOT source for the difference of two rule tables, on the full diagram's grid.
+
+    A row of ``a`` that ``b`` does not have (the same state, qualifier, event,
+    actions and next state) is a red dashed arrow, a row only ``b`` has a blue
+    solid one; a row only one table has may be for an event the other does not
+    name (a refinement, events.REFINEMENTS, or the FIN_WAIT_2 timeout).  For
+    orientation, the transitions of Figure 5 that both draw are thin grey
+    arrows.  A legend names the two tables.  The same tables give the same text.
+    """
+    ra, rb = _rows(a), _rows(b)
+    shared = set(_transitions(a, False)) & set(_transitions(b, False))
+    ts = ([t._replace(kind=_BOTH) for t in shared if t._replace(kind=_OTHER) in rb]
+          + [t._replace(kind=_ONLY_A) for t in ra - rb] + [t._replace(kind=_ONLY_B) for t in rb - ra])
+    ts = sorted(set(ts), key=lambda t: (*t[:5], t.qualifier or ""))
+    return fsm_dot(a, lang=lang, _diff=((a.name, b.name), ts))
+
+
+def _legend(lang: str, key: dict[str, str], diff: tuple[str, str] | None = None) -> str:
     """An HTML-like table: a sample line and what it means for each kind of
     arrow, then the event lists that arrows name by a letter."""
     cells = []
-    for kind, text in ((_CLIENT, phrase("client's normal path", lang)),
-                       (_SERVER, phrase("server's normal path", lang)),
-                       (_OTHER, phrase("other transitions", lang))):
+    kinds = (((_ONLY_A, phrase("only in {table}", lang).format(table=diff[0])),
+              (_ONLY_B, phrase("only in {table}", lang).format(table=diff[1])),
+              (_BOTH, phrase("in both (Figure 5)", lang))) if diff else
+             ((_CLIENT, phrase("client's normal path", lang)),
+              (_SERVER, phrase("server's normal path", lang)),
+              (_OTHER, phrase("other transitions", lang))))
+    for kind, text in kinds:
         style, pen, _ = _STYLES[kind]
-        cells.append(f'<TD WIDTH="40" HEIGHT="8" BORDER="{pen}" SIDES="B" STYLE="{style}"></TD>'
-                     f'<TD ALIGN="LEFT">{_html(text)}</TD>')
+        colour = f' COLOR="{_COLOURS[kind]}"' if kind in _COLOURS else ""
+        font = (f'<FONT COLOR="{_COLOURS[kind]}">{_html(text)}</FONT>' if kind in _COLOURS else _html(text))
+        cells.append(f'<TD WIDTH="40" HEIGHT="8" BORDER="{pen}" SIDES="B" STYLE="{style}"{colour}></TD>'
+                     f'<TD ALIGN="LEFT">{font}</TD>')
     rows = ['<TR><TD><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="6" CELLPADDING="0"><TR>'
             + "<TD></TD>".join(cells) + "</TR></TABLE></TD></TR>"]
     for heads, mark in key.items():

@@ -103,10 +103,10 @@ def snd_rst_ack_abort(D, t, seg, params):
 def create_tcb_above_snd_nxt(D, t, seg, params):
     """create TCB, ISS = SND.NXT+65537: a new connection from TIME-WAIT (RFC 9293 3.6.1,
     MAY-2 (1): its ISS larger than any sequence number the old incarnation used).  Linux's
-    tcp_timewait_state_process() sets the new ISN to tw_snd_nxt + 65535 + 2.  The SYN's
-    IRS and RCV.NXT, recorded by the event, are kept; the TCB is the listener's (passive)."""
+    tcp_timewait_state_process() sets the new ISN to tw_snd_nxt + 65535 + 2.  It records the
+    SYN (IRS <- SEG.SEQ, RCV.NXT <- SEG.SEQ+1); the TCB is the listener's (passive)."""
     iss = D.add(t.snd_nxt, 65537)
-    return TCB(t.state, iss, t.irs, iss, iss, t.rcv_nxt, True, params.retransmissions), None
+    return TCB(t.state, iss, seg.seq, iss, iss, D.add(seg.seq, 1), True, params.retransmissions), None
 
 
 def snd_rst_seg_ack(D, t, seg, params):
@@ -181,7 +181,8 @@ ACTIONS: dict[str, Callable] = {
 #: The actions that read the arriving segment (SEG.SEQ, SEG.ACK, SEG.LEN): they answer a
 #: segment, so a rule may name them only for an arrival event, never for a user call or a
 #: timeout, where there is no segment (the rule table's loader refuses such a row).
-READS_SEGMENT = ("snd <SEQ=SEG.ACK><CTL=RST>", "snd <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>")
+READS_SEGMENT = ("snd <SEQ=SEG.ACK><CTL=RST>", "snd <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>",
+                 "create TCB, ISS = SND.NXT+65537")
 
 #: Actions that only make sense on one event (the loader refuses them elsewhere): the new
 #: connection from TIME-WAIT needs the SYN its event recorded and the old SND.NXT.

@@ -156,12 +156,6 @@ def _take_text(D, t: TCB, s: Segment) -> TCB:
     return t._replace(rcv_nxt=D.add(t.rcv_nxt, s.len))
 
 
-def _record_syn_above(D, t: TCB, s: Segment) -> TCB:
-    """A new connection's SYN: IRS <- SEG.SEQ, RCV.NXT <- SEG.SEQ+1 (the TCB's
-    SND.NXT still says where the old incarnation ended, for its new ISS)."""
-    return _record_syn(D, t, s)
-
-
 def _take_ack_of_syn(D, t: TCB, s: Segment) -> TCB:
     """SND.UNA <- SEG.ACK: the crossing SYN,ACK acknowledges our SYN."""
     return t._replace(snd_una=s.ack)
@@ -296,13 +290,20 @@ def _syn_above_rcv_nxt(D, t, s, w):
 
 
 def _retransmitted_syn(D, t, s, w):
-    """The peer's SYN again: SEG.SEQ = IRS (= RCV.NXT-1 in SYN-RECEIVED), no ACK, no RST."""
-    return D.And(s.SYN, D.Not(s.ACK), D.Not(s.RST), D.Not(s.FIN), D.eq(D.add(s.seq, 1), t.rcv_nxt))
+    """The peer's SYN again: SEG.SEQ = IRS (= RCV.NXT-1 in SYN-RECEIVED), no ACK, no RST,
+    no text.  (Linux takes one with text too and drops the text; here a SYN with text
+    that reaches into the window stays RFC 9293's 'rcv SYN', so the events still
+    partition the segments: proved by tcpcheck prove --profile linux, SEG1.)"""
+    return D.And(s.SYN, D.Not(s.ACK), D.Not(s.RST), D.Not(s.FIN), D.eq(s.len, 0),
+                 D.eq(D.add(s.seq, 1), t.rcv_nxt))
 
 
 def _crossing_syn_ack(D, t, s, w):
-    """The peer's SYN,ACK of a simultaneous open: SEG.SEQ = IRS, SEG.ACK = SND.NXT, no text."""
-    return D.And(s.SYN, s.ACK, D.Not(s.RST), D.Not(s.FIN), D.eq(s.len, 0),
+    """The peer's SYN,ACK of a simultaneous open: at an actively opened endpoint,
+    SEG.SEQ = IRS, SEG.ACK = SND.NXT, no text.  (A passive SYN-RECEIVED is Linux's
+    request socket, whose tcp_check_req() finds the segment out of the window: for
+    it the segment stays RFC 9293's unacceptable one.)"""
+    return D.And(D.Not(t.passive), s.SYN, s.ACK, D.Not(s.RST), D.Not(s.FIN), D.eq(s.len, 0),
                  D.eq(D.add(s.seq, 1), t.rcv_nxt), D.eq(s.ack, t.snd_nxt))
 
 
@@ -313,8 +314,10 @@ REFINEMENTS: tuple[Refinement, ...] = (
     # net/ipv4/tcp_minisocks.c returns TCP_TW_SYN for a SYN without RST or ACK
     # whose SEG.SEQ is after the TIME-WAIT socket's RCV.NXT (or whose timestamp is
     # newer), and tcp_v4_rcv() gives it to the listener.  Within the window it is
-    # RFC 9293's 'rcv SYN', beyond it 'rcv unacceptable segment'.
-    Refinement(_E("rcv SYN above RCV.NXT", ["TIME_WAIT"], CONTROL, _syn_above_rcv_nxt, _record_syn_above,
+    # RFC 9293's 'rcv SYN', beyond it 'rcv unacceptable segment'.  It has no effect
+    # of its own: the new connection's action records the SYN (actions.py), so a
+    # row that only acknowledges it leaves the TIME-WAIT TCB as it was.
+    Refinement(_E("rcv SYN above RCV.NXT", ["TIME_WAIT"], CONTROL, _syn_above_rcv_nxt,
                   ref="3.6.1 (MAY-2); RFC 6191"),
                ("rcv unacceptable segment", "rcv SYN")),
     # The peer's SYN again in SYN-RECEIVED (its SYN,ACK was lost or is slow): out of

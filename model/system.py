@@ -309,10 +309,10 @@ class Model:
         elif before.state == "TIME_WAIT" and t.state == "SYN_RCVD":
             # a new connection from TIME-WAIT (linux.rules, RFC 9293 3.6.1 MAY-2): the listener
             # accepts it, so the application's next incarnation, already opened, has it; an
-            # application with no OPEN left accepts it but never sends or closes on it
+            # application with no OPEN left accepts it, sends nothing and closes it
             k = app.incarnation + 1
             app = (self._reopen[i][k]._replace(open="") if k < len(self._reopen[i])
-                   else APP_DONE)
+                   else App("", 0, True, False, app.incarnation))
         return self._tcb(t), self._app(app)
 
     def _local_ids(self, i: int, tcb: int, app: int, timers: int) -> tuple:

@@ -336,3 +336,62 @@ def test_chinese_event_lists_write_the_verb_once_with_a_chinese_comma(table):
     assert ("FIN_WAIT_1", "TIME_WAIT", "收到 FIN、对 FIN 的 ACK / 发送 ACK") in zh.edges()
     assert ("CLOSED", "SYN_SENT", "主动打开 / 创建 TCB、发送 SYN") in zh.edges()
     assert ("CLOSED", "SYN_SENT", "active OPEN / create TCB, snd SYN") in Diagram(fsm_dot(table)).edges()
+
+
+# --- the difference of two tables (diagram fsm --diff) -------------------------------------
+
+def _diff_edges(dot: str) -> list[tuple[str, str, str, str]]:
+    """(tail, head, colour, label) of every drawn arrow of a difference diagram."""
+    out = []
+    for m in re.finditer(r'^  "([^"]+)" -> "([^"]+)" \[(x?label)="([^"]*)".*?color="([^"]+)"', dot, re.M):
+        out.append((m.group(1), m.group(2), m.group(5), " | ".join(x.strip() for x in m.group(4).split("\\n"))))
+    return out
+
+
+def test_the_diff_of_rfc9293_and_linux_is_pinned():
+    from tcpcheck.diagrams.fsm import fsm_diff_dot
+    from tcpcheck.model.profiles import profile_table
+
+    dot = fsm_diff_dot(profile_table("rfc9293"), profile_table("linux"))
+    red, blue = "#c0392b", "#1f5fbf"
+    changed = [e for e in _diff_edges(dot) if e[2] != "gray60"]
+    rst_ack = "snd <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>"
+    assert changed == [
+        ("CLOSED", "SYN_RCVD", red, "ABORT / snd RST, delete TCB | user timeout / delete TCB"),
+        ("CLOSED", "SYN_RCVD", blue, f"ABORT / {rst_ack}, delete TCB | user timeout [active] / delete TCB"),
+        ("LISTEN", "SYN_RCVD", blue, "user timeout [passive] / return to LISTEN"),
+        ("SYN_RCVD", "SYN_RCVD", blue, "rcv retransmitted SYN [active] / snd ACK | "
+                                       "rcv retransmitted SYN [passive] / snd SYN,ACK"),
+        ("SYN_RCVD", "ESTABLISHED", blue, "rcv crossing SYN,ACK / snd ACK"),
+        ("SYN_RCVD", "TIME_WAIT", blue, "rcv SYN above RCV.NXT [passive] / create TCB, ISS = SND.NXT+65537, "
+                                        "snd SYN,ACK"),
+        ("ESTABLISHED", "CLOSED_end_centre", red, "ABORT / snd RST, delete TCB"),
+        ("ESTABLISHED", "CLOSED_end_centre", blue, f"ABORT / {rst_ack}, delete TCB"),
+        ("FIN_WAIT_1", "CLOSED_end_left", red, "ABORT / snd RST, delete TCB"),
+        ("FIN_WAIT_1", "CLOSED_end_left", blue, f"ABORT / {rst_ack}, delete TCB"),
+        ("FIN_WAIT_2", "CLOSED_end_left", red, "ABORT / snd RST, delete TCB"),
+        ("FIN_WAIT_2", "CLOSED_end_left", blue, f"ABORT / {rst_ack}, delete TCB | FIN_WAIT_2 timeout / delete TCB"),
+        ("TIME_WAIT", "TIME_WAIT", blue, "rcv SYN above RCV.NXT [active] / snd ACK"),
+        ("CLOSE_WAIT", "CLOSED_end_right", red, "ABORT / snd RST, delete TCB"),
+        ("CLOSE_WAIT", "CLOSED_end_right", blue, f"ABORT / {rst_ack}, delete TCB"),
+    ]
+    # the arrows that go up are given to dot the other way round (dir=back): SYN_RCVD -> CLOSED ...
+    assert len([e for e in _diff_edges(dot) if e[2] == "gray60"]) == 20
+    assert 'only in rfc9293.rules' in dot and 'only in linux.rules' in dot and 'in both (Figure 5)' in dot
+    assert dot.startswith('digraph "TCP state diagram: rfc9293.rules and linux.rules" {')
+    assert fsm_diff_dot(profile_table("rfc9293"), profile_table("linux")) == dot  # deterministic
+
+
+def test_the_diff_of_a_table_with_itself_has_only_context():
+    from tcpcheck.diagrams.fsm import fsm_diff_dot
+
+    table = load_table(REFERENCE)
+    assert {e[2] for e in _diff_edges(fsm_diff_dot(table, table))} == {"gray60"}
+
+
+def test_diagram_fsm_diff_renders(tmp_path):
+    from tcpcheck.model.cli import main
+
+    out = tmp_path / "diff.png"
+    assert main(["diagram", "fsm", "--diff", "rfc9293", "linux", "-o", str(out)]) == 0
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
