@@ -19,7 +19,7 @@ from ..table import REFERENCE, load_table
 from .capture_files import read_trace
 from .follow import EXTRA_LOSSES, IN_FLIGHT, MSL, follow
 from .report import VANTAGE_TEXT, exit_code, json_report, text_report
-from .trace import VANTAGES, split
+from .trace import VANTAGES, TraceError, read_states, split
 
 __all__ = ["register", "check_file", "choose_vantage"]
 
@@ -55,13 +55,28 @@ seen after it (--in-flight N, default {in_flight}), and within an MSL ({msl:g} s
 3.4.1); after each segment, explanations assuming more than K unseen losses beyond the
 fewest are dropped (--extra-losses K, default {extra}).  Without them, a long run of
 segments one side never had to receive (the ACKs of a bulk transfer) would keep every
-order of arrival open.  The report prints the bounds it used.
+order of arrival open.  The report prints the bounds it used.  No user timeout is inferred
+sooner than R2 = 100 s into a connection (RFC 9293 3.8.3: "at least 100 seconds").
+
+a reset that no row of its sender sends, and that its receiver must ignore (out of the
+window; in SYN-SENT without an acceptable ACK), is followed as a stray one (spoofed, or
+from an older connection on the same ports): it arrives and is ignored, never a reset.
+
+recorded states (--states FILE): what the endpoints' own stacks said (ss, a log) after
+some packets, as JSON in the format of tests/captures/*.json:
+  {"A": "10.0.0.1:40000", "B": "10.0.0.2:80",       (which connection; optional with one)
+   "checkpoints": [{"after": 3, "A": "ESTABLISHED", "B": "ESTABLISHED", "note": "..."},
+                   {"after": 9, "A": "TIME-WAIT", "B": "CLOSED"}]}
+"after" is a packet number (from 1, as Wireshark counts); a state may be left out.  A
+recorded state that no world the trace allows has there (segments in flight arriving
+or lost) makes the connection deviate at that packet.
 
 examples:
   tcpcheck conform capture.pcap
   tcpcheck conform capture.pcapng --vantage a --json > result.json
   tcpcheck conform trace.json --rules my.rules --lang zh
   tcpcheck conform capture.pcap --in-flight 16        (a path with many segments crossing)
+  tcpcheck conform capture.pcap --states ss.json      (compare the states ss recorded)
   tcpcheck conform handshake.pkt                      (a packetdrill script)
   tcpcheck conform tcp-testsuite/state-event-engine --matrix   (FreeBSD's 11 x 8 table)
   python -m tcpcheck.model.conformance.make_captures OUTDIR   (real Linux captures, as root)
@@ -88,13 +103,51 @@ def choose_vantage(requested: str | None, trace) -> tuple[str, str]:
                       "assumes the least", "conform")
 
 
-def check_file(path, rules=None, vantage=None, in_flight=None, extra_losses=None):
-    """(trace, results, table, vantage, why) of checking the trace at ``path``."""
+def check_file(path, rules=None, vantage=None, in_flight=None, extra_losses=None, states=None):
+    """(trace, results, table, vantage, why) of checking the trace at ``path``; with
+    ``states`` (a ``--states`` file), its recorded states are compared at its checkpoints."""
     table = load_table(rules) if rules else load_table(REFERENCE)
     trace = read_trace(path)
     where, why = choose_vantage(vantage, trace)
-    results = [follow(c, table, where, trace.checkpoints, in_flight, extra_losses) for c in split(trace.segments)]
+    conns = split(trace.segments)
+    recorded = recorded_states(read_states(states), trace, conns) if states else {}
+    results = [follow(c, table, where, trace.checkpoints + recorded.get(k, ()), in_flight, extra_losses)
+               for k, c in enumerate(conns)]
     return trace, results, table, where, why
+
+
+def recorded_states(states, trace, conns) -> dict:
+    """{connection index: checkpoints} of a ``--states`` file (trace.States) for the
+    connections of ``trace``: the one its endpoints name (A and B as the file says them),
+    or the only one.  A checkpoint outside that connection is bad input (FILE:LINE)."""
+    if states.a is not None:
+        found = [(k, c) for k, c in enumerate(conns) if {c.a, c.b} == {states.a, states.b}]
+        if not found:
+            raise TraceError(f"{states.path}:1: no connection between {states.a[0]}:{states.a[1]} and "
+                             f"{states.b[0]}:{states.b[1]} in {trace.path}")
+    elif len(conns) == 1:
+        found = [(0, conns[0])]
+    else:
+        raise TraceError(f"{states.path}:1: {trace.path} has {len(conns)} connections: name the one the states "
+                         f"are of with \"A\" and \"B\" (ADDRESS:PORT)")
+    out: dict = {}
+    for after, st, line in states.checkpoints:
+        where = f"{states.path}:{line}"
+        if after > trace.packets:
+            raise TraceError(f"{where}: 'after': packet {after} is not in {trace.path} (it has {trace.packets} "
+                             f"packets)")
+        for k, c in found:
+            first, last = c.segments[0].number, c.segments[-1].number
+            if first <= after <= last:
+                swap = states.a is not None and c.a != states.a
+                out.setdefault(k, []).append(
+                    (after, {("B" if side == "A" else "A") if swap else side: v for side, v in st.items()}, line))
+                break
+        else:
+            first, last = found[0][1].segments[0].number, found[-1][1].segments[-1].number
+            raise TraceError(f"{where}: 'after': packet {after} is outside the connection (packets {first} to "
+                             f"{last})")
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _count(least: int):
@@ -117,7 +170,7 @@ def cmd_conform(args) -> int:
         return cmd_packetdrill(args)
 
     trace, results, table, where, why = check_file(args.file, chosen_rules(args), args.vantage, args.in_flight,
-                                                   args.extra_losses)
+                                                   args.extra_losses, args.states)
     if args.json:
         json.dump(json_report(trace, results, table, where, why), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -154,6 +207,10 @@ def register(sub) -> None:
     c.add_argument("--extra-losses", metavar="K", type=_count(0), default=None,
                    help=f"keep, after each segment, only the explanations that assume at most K unseen "
                         f"losses more than the fewest (default {EXTRA_LOSSES})")
+    c.add_argument("--states", metavar="FILE",
+                   help="states recorded during the capture (JSON: {\"checkpoints\": [{\"after\": PACKET, \"A\": "
+                        "STATE, \"B\": STATE}]}, the format of tests/captures/*.json): each is compared with the "
+                        "states the trace allows there, and one it does not allow makes the connection deviate")
     c.add_argument("--json", action="store_true", help="print one JSON object (kind conform; packetdrill for scripts)")
     c.add_argument("--define", metavar="NAME", action="append",
                    help="packetdrill scripts: keep the lines of #ifdef NAME (repeat for more names)")

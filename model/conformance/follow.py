@@ -61,7 +61,7 @@ from ..table import RuleTable
 from ..tcb import CLOSED_TCB, FIN_SENT, HALF, MASK, TCB, Concrete, Segment, describe_segment, seg_len
 from .trace import Connection, Observed, to_segment
 
-__all__ = ["follow", "Result", "Row", "Deviation", "FINISHED", "SIDES", "BUDGET", "IN_FLIGHT", "EXTRA_LOSSES", "MSL", "R2", "Reason"]
+__all__ = ["follow", "Result", "Mismatch", "Row", "Deviation", "FINISHED", "SIDES", "BUDGET", "IN_FLIGHT", "EXTRA_LOSSES", "MSL", "R2", "Reason"]
 
 D = Concrete
 SIDES = ("A", "B")
@@ -185,6 +185,18 @@ class Deviation(NamedTuple):
     allowed: tuple  # (what the row is, segment it would send, rule ids) per row that could fire
 
 
+class Mismatch(NamedTuple):
+    """A recorded state (a checkpoint of the trace or of ``--states``) that no world the
+    trace allows has there: after packet ``after`` (the connection's segment ``index``),
+    ``side`` was recorded in ``recorded``; the trace allows only ``inferred``."""
+
+    after: int
+    index: int
+    side: str
+    recorded: str
+    inferred: tuple
+
+
 class Result(NamedTuple):
     conn: Connection
     verdict: str  # "conforms", "deviates", "incomplete"
@@ -197,6 +209,14 @@ class Result(NamedTuple):
     vantage: str
     notes: tuple
     bounds: tuple = (IN_FLIGHT, EXTRA_LOSSES)  # (in_flight, extra_losses) it was followed with
+    mismatches: tuple = ()  # Mismatch of each recorded state the trace does not allow
+
+    @property
+    def deviates_at(self) -> int | None:
+        """The index of the first segment after which the connection deviates: a segment no
+        row allows, or a recorded state no world has."""
+        at = [m.index for m in self.mismatches] + ([self.deviation.index] if self.deviation else [])
+        return min(at) if at else None
 
 
 def _parts(seg: Segment) -> tuple:
@@ -494,7 +514,7 @@ class _Follower:
                 for w, node in worlds.values():
                     for c, cn in self._closure(w, node, who, j):
                         for w2, recs in self._stray(c, who, j):
-                            _add(nxt, w2, _Node(recs[1], [_Node(recs[0], [cn])], w2))
+                            _add(nxt, w2, _Node(recs[1], [_Node(recs[0], [cn], w2)], w2))
             if not nxt:
                 dev = self._deviation(worlds, j)
                 return (*self._finish(worlds, dev), dev)
@@ -522,6 +542,22 @@ class _Follower:
                     break
             if not moved:
                 out.append((x, n))
+        return out
+
+    def _passing(self, w: World, now: int) -> list:
+        """Every world ``w`` passes through as the segments in flight arrive or are lost."""
+        out, stack, seen = [], [w], set()
+        while stack:
+            x = stack.pop()
+            if x in seen:
+                continue
+            seen.add(x)
+            out.append(x)
+            for frm in (0, 1):
+                if x.flights[frm]:
+                    stack.append(self._deliver(x, 1 - frm, now)[0])
+                    if self._losable(frm):
+                        stack.append(self._lose(x, frm)[0])
         return out
 
     def _finish(self, worlds: dict, deviation: Deviation | None):
@@ -876,10 +912,15 @@ def _result(f: _Follower, conn, kept, reach, dev, vantage, checkpoints, reasons,
     for n in reach:
         if isinstance(n.record, Send) and n.world is not None:
             by_index.setdefault(n.record.index, []).append(n)
-    number_to_index = {o.number: i for i, o in enumerate(conn.segments)}
-    for after, _states in checkpoints:
-        i = number_to_index.get(after)
-        if i is None:
+    numbers = [o.number for o in conn.segments]
+    mismatches = []
+    for point in checkpoints:
+        after, recorded = point[0], point[1]
+        if not numbers[0] <= after <= numbers[-1]:
+            continue  # before or after the connection (another on the same ports, perhaps)
+        i = bisect.bisect_right(numbers, after) - 1  # the connection's last segment at or before it
+        if dev is not None and i >= dev.index:
+            points.append((after, {side: () for side in SIDES}))  # not followed past its deviation
             continue
         found = {side: set() for side in SIDES}
         for n in by_index.get(i, ()):
@@ -887,6 +928,18 @@ def _result(f: _Follower, conn, kept, reach, dev, vantage, checkpoints, reasons,
                 for k, side in enumerate(SIDES):
                     found[side].add(w.tcbs[k].state)
         points.append((after, {side: tuple(sorted(v)) for side, v in found.items()}))
+        # a state was recorded while segments may still have been in flight, or were lost:
+        # every state an endpoint passes through as they arrive or are lost is allowed there
+        allowed = {side: set() for side in SIDES}
+        for n in by_index.get(i, ()):
+            for w in f._passing(n.world, i + 1):
+                for k, side in enumerate(SIDES):
+                    allowed[side].add(w.tcbs[k].state)
+        for side in SIDES:
+            if side in recorded and recorded[side] not in allowed[side]:
+                mismatches.append(Mismatch(after, i, side, recorded[side], tuple(sorted(allowed[side]))))
+    if mismatches:
+        verdict = "deviates"
     return Result(conn, verdict, tuple(reasons), tuple(rows), dev,
                   tuple(sorted(inferred, key=lambda x: (x[2], x[0], x[1]))), final, tuple(points),
-                  vantage, tuple(notes), (f.in_flight, f.extra_losses))
+                  vantage, tuple(notes), (f.in_flight, f.extra_losses), tuple(mismatches))

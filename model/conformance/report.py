@@ -67,8 +67,12 @@ def _where(table: RuleTable, ids) -> str:
 def _verdict(r: Result, _) -> str:
     if r.verdict == "deviates":
         d = r.deviation
-        return _("deviates at segment {n} (packet {packet})").format(
-            n=d.index + 1, packet=r.conn.segments[d.index].number)
+        if d is not None and d.index == r.deviates_at:
+            return _("deviates at segment {n} (packet {packet})").format(
+                n=d.index + 1, packet=r.conn.segments[d.index].number)
+        m = min(r.mismatches, key=lambda m: (m.index, m.after))
+        return _("deviates after segment {n} (packet {packet}): a state recorded there is not one the trace "
+                 "allows").format(n=m.index + 1, packet=m.after)
     return _(r.verdict, context="conform")
 
 
@@ -177,6 +181,11 @@ def _connection(i: int, r: Result, table: RuleTable, _) -> list[str]:
     if r.final:
         out.append("  " + _("at the end: {states}").format(states=_(", ", context="phrase").join(
             f"{side} {' / '.join(r.final[side])}" for side in SIDES)))
+    for m in r.mismatches:
+        out.append("  " + _("recorded after packet {packet} ({time:.6f} s): {side} {recorded}; the trace allows "
+                            "{side} only {states} there").format(
+            packet=m.after, time=conn.segments[m.index].time - t0, side=m.side, recorded=m.recorded,
+            states=" / ".join(m.inferred) or "?"))
     for after, states in r.checkpoints:
         out.append("  " + _("after packet {n}, once every segment sent has arrived: {states}").format(
             n=after, states=_(", ", context="phrase").join(f"{side} {' / '.join(states[side]) or '?'}" for side in SIDES)))
@@ -250,6 +259,9 @@ def json_report(trace: Trace, results: list[Result], table: RuleTable, vantage: 
             "final": {k: list(v) for k, v in r.final.items()},
             "checkpoints": [{"after_packet": after, "states": {k: list(v) for k, v in st.items()}}
                             for after, st in r.checkpoints],
+            "mismatches": [{"after_packet": m.after, "number": m.index + 1, "endpoint": m.side,
+                            "time": r.conn.segments[m.index].time, "recorded": m.recorded,
+                            "allowed": list(m.inferred)} for m in r.mismatches],
         })
     counts = {v: sum(r.verdict == v for r in results) for v in ("conforms", "deviates", "incomplete")}
     return stamp("conform", {

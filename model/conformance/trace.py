@@ -26,7 +26,7 @@ from ..errors import InputError, read_input
 from ..tcb import MASK, Segment
 
 __all__ = ["TraceError", "Observed", "Connection", "Trace", "split", "relative", "to_segment",
-           "read_json_trace", "FLAG_NAMES", "VANTAGES", "JSON_FORMAT", "MAX_JSON_BYTES"]
+           "read_json_trace", "read_states", "States", "FLAG_NAMES", "VANTAGES", "JSON_FORMAT", "MAX_JSON_BYTES"]
 
 #: The control bits of a TCP header, in the order a display lists them.
 FLAG_NAMES = ("SYN", "FIN", "RST", "PSH", "ACK", "URG", "ECE", "CWR")
@@ -285,3 +285,107 @@ def read_json_trace(path: str | Path) -> Trace:
             states[k] = st
         checkpoints.append((c["after"], states))
     return Trace(str(p), tuple(out), len(out), (), "JSON trace", vantage, tuple(checkpoints))
+
+
+# --- recorded states: checkpoints for a capture (--states FILE) -----------------------
+
+class States(NamedTuple):
+    """Recorded states read from a ``--states`` file: ``checkpoints`` are (after packet
+    number, {"A": state, "B": state}, line); ``a``/``b`` the endpoints it names, or None."""
+
+    path: str
+    checkpoints: tuple
+    a: tuple | None = None
+    b: tuple | None = None
+
+
+_CHECKPOINT_KEYS = {"after", "A", "B", "note"}
+
+
+def _element_lines(text: str, key: str) -> list[int]:
+    """The line on which each element of the top-level array ``key`` of a JSON document
+    (already known to be valid) starts."""
+    import re
+
+    m = re.search(r'"%s"\s*:\s*\[' % re.escape(key), text)
+    if m is None:
+        return []
+    dec, pos, lines = json.JSONDecoder(), m.end(), []
+    while True:
+        while pos < len(text) and text[pos] in " \t\r\n,":
+            pos += 1
+        if pos >= len(text) or text[pos] == "]":
+            return lines
+        lines.append(text.count("\n", 0, pos) + 1)
+        _, pos = dec.raw_decode(text, pos)
+
+
+def _endpoint(value, where: str) -> tuple[str, int]:
+    host, _, port = str(value).rpartition(":")
+    if not host or not port.isdigit() or int(port) > 65535:
+        raise TraceError(f"{where}: an endpoint is ADDRESS:PORT, such as \"10.0.0.1:40000\", not {json.dumps(value)}")
+    return host.strip("[]"), int(port)
+
+
+def read_states(path: str | Path) -> States:
+    """Read a ``--states`` file: the states each endpoint was recorded in (by ``ss``, a
+    debugger, the stack's own log) after some packets of the capture, in the format of the
+    checkpoints kept beside the fixtures in tests/captures/::
+
+        {"A": "10.0.0.1:40000", "B": "10.0.0.2:80",          (optional: which connection)
+         "checkpoints": [
+           {"after": 3, "A": "ESTABLISHED", "B": "ESTABLISHED", "note": "connected"},
+           {"after": 9, "A": "TIME_WAIT", "B": "CLOSED"}]}
+
+    ``after`` is a packet number of the capture (as Wireshark numbers them, from 1); the
+    states are RFC 9293's names (``TIME-WAIT``, ``SYN-RECEIVED`` and ``ss``'s ``ESTAB``,
+    ``TIME-WAIT``, ``SYN-RECV``, ``FIN-WAIT-2`` ... are accepted); ``note`` is for people.
+    A checkpoint may name one endpoint only.  Other fields (``scenario``, ``vantage``, ...)
+    are ignored, so a fixture's metadata file is a states file.  Bad input raises
+    :class:`TraceError` as ``FILE:LINE: what was expected``."""
+    from ..errors import closest
+    from ..table import canonical_state
+    from ..tcb import STATES
+
+    p = Path(path)
+    text = read_input(p, "the states file", TraceError, limit=MAX_JSON_BYTES)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TraceError(f"{p}:{exc.lineno}: not JSON: {exc.msg} (column {exc.colno})") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("checkpoints"), list) or not doc["checkpoints"]:
+        raise TraceError(f"{p}:1: a states file is an object with a non-empty list \"checkpoints\": "
+                         f"[{{\"after\": PACKET, \"A\": STATE, \"B\": STATE}}, ...]")
+    ends = [_endpoint(doc[k], f"{p}:1: '{k}'") if k in doc else None for k in ("A", "B")]
+    if (ends[0] is None) != (ends[1] is None):
+        raise TraceError(f"{p}:1: name both endpoints A and B, or neither")
+    lines = _element_lines(text, "checkpoints")
+    out = []
+    for j, c in enumerate(doc["checkpoints"], 1):
+        line = lines[j - 1] if j <= len(lines) else 1
+        where = f"{p}:{line}: checkpoint {j}"
+        if not isinstance(c, dict):
+            raise TraceError(f"{where}: expected an object {{\"after\": PACKET, \"A\": STATE, \"B\": STATE}}")
+        extra = sorted(set(c) - _CHECKPOINT_KEYS)
+        if extra:
+            hint = closest(extra[0], _CHECKPOINT_KEYS)
+            raise TraceError(f"{where}: unknown field '{extra[0]}'" + (f" (did you mean '{hint}'?)" if hint else "")
+                             + f"; the fields are {', '.join(sorted(_CHECKPOINT_KEYS))}")
+        after = c.get("after")
+        if isinstance(after, bool) or not isinstance(after, int) or after < 1:
+            raise TraceError(f"{where}: 'after' must be a packet number (1 or more), not {json.dumps(after)}")
+        states = {}
+        for k in ("A", "B"):
+            if k not in c:
+                continue
+            st = canonical_state(str(c[k]).replace("SYN-RECV", "SYN-RECEIVED").replace("SYN_RECV", "SYN_RCVD")
+                                 if isinstance(c[k], str) else "")
+            if st is None:
+                hint = closest(str(c[k]).upper().replace("-", "_"), STATES) if isinstance(c[k], str) else None
+                raise TraceError(f"{where}: '{k}' must be a state such as ESTABLISHED, not {json.dumps(c[k])}"
+                                 + (f" (did you mean {hint}?)" if hint else ""))
+            states[k] = st
+        if not states:
+            raise TraceError(f"{where}: name the state of A, of B, or of both")
+        out.append((after, states, line))
+    return States(str(p), tuple(out), ends[0], ends[1])
