@@ -66,12 +66,32 @@ def test_the_text_is_deterministic_and_says_what_it_is():
     first = a.splitlines()[0]
     assert first.startswith("/* tcpcheck: default: 28817 states (SPIN: pan -DNOREDUCE -DSAFETY")
     assert "active proctype tcp()" in a and "end:" in a
+    # the reactions are tables (pan's constant data), not one option per reaction
+    assert "static const unsigned char A_RNEXT_0[" in a
+    assert len([line for line in a.splitlines() if line.startswith("  :: d_step")]) == 2 * 2 + 22 + 23 + 45
+
+
+def test_the_tables_are_closed_and_number_every_local_state(tmp_path):
+    """The local states (TCB, application) in the tables are closed under every event of
+    their endpoint, so they hold every one the search meets (on default: exactly those)."""
+    from tcpcheck.model.checker import build
+    from tcpcheck.model.explorer import explore
+
+    p = promela(preset("default"), count=False)
+    m = build(preset("default"))
+    x = explore(m)
+    met = [{(s[0], s[2]) for s in x.states}, {(s[1], s[3]) for s in x.states}]
+    for i in (0, 1):
+        seen = {(m._tcb.items[t], m._app.items[a]) for t, a in met[i]}
+        mine = {(p.model._tcb.items[t], p.model._app.items[a]) for t, a in p.locals[i]}
+        assert seen == mine and len(mine) == [80, 83][i]
+    assert {c: len(ids) for c, ids in p.segments.items()} == {"ab": 22, "ba": 23}
 
 
 def test_a_channel_that_never_drops_is_another_model(tmp_path):
-    """Broken: a full channel blocks the sender instead of dropping its segment."""
+    """Broken: a full channel takes the segment anyway (no capacity)."""
     p = promela(preset("default"))
-    broken = p.replace(":: else -> skip fi", "fi")
+    broken = p.replace(" && now.nab < 2)", ")")
     assert broken != p
     n, _ = spin(broken, tmp_path)
     assert n != p.states
@@ -81,8 +101,30 @@ def test_a_timer_that_ignores_the_network_is_caught(tmp_path):
     """Broken: the retransmission timer and 2MSL may expire with segments in flight."""
     p = promela(preset("reliable"))
     broken = re.sub(r"#define TIMERS_A .*", "#define TIMERS_A 3", p)
+    assert broken != p
     n, errors = spin(broken, tmp_path)
     assert (n, errors) != (p.states, 0)
+
+
+def test_a_timer_that_sees_one_direction_only_is_caught(tmp_path):
+    """Broken: A's timers look only at the channel A sends on, not at the one towards it."""
+    p = promela(preset("default"))
+    broken = re.sub(r"#define TIMERS_A \(\(now.nab == 0 && now.nba == 0\)", "#define TIMERS_A ((now.nab == 0)", p)
+    assert broken != p
+    n, errors = spin(broken, tmp_path)
+    assert errors == 0 and n != p.states
+
+
+def test_a_timer_table_read_for_the_wrong_endpoint_is_caught(tmp_path):
+    """Broken: when 2MSL outlasts the peer's retransmissions, A's 2MSL asks whether A
+    itself, not its peer, has nothing left to retransmit (the table of the other endpoint)."""
+    cfg = mutant_config("no-time-wait")  # its configuration, with the reference table
+    assert cfg.time_wait_outlasts_rto
+    p = promela(cfg)
+    assert spin(p, tmp_path) == (p.states, 0)
+    broken = p.replace("B_QUIET(B_TCB(now.lB))", "A_QUIET(A_TCB(now.lA))", 1)
+    assert broken != p
+    assert spin(broken, tmp_path)[0] != p.states
 
 
 def test_a_duplicate_in_the_wrong_place_is_another_model(tmp_path):
@@ -93,6 +135,6 @@ def test_a_duplicate_in_the_wrong_place_is_another_model(tmp_path):
     assert (n, errors) == (p.states, 0)
     # duplicating slot 0 of three writes the copy into slot 1 after moving slot 1 to slot 2;
     # broken, the copy overwrites the slot after the last one in use
-    broken = p.replace("ab_2 = ab_1; ab_1 = ab_0; nab++", "ab_2 = ab_0; nab++")
+    broken = p.replace("now.ab[2] = now.ab[1]; now.ab[1] = now.ab[0]; now.nab++;", "now.ab[2] = now.ab[0]; now.nab++;")
     assert broken != p
     assert spin(broken, tmp_path)[0] != p.states
