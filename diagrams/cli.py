@@ -115,8 +115,25 @@ def _emit(args, dot_source: str) -> int:
 def cmd_fsm(args) -> int:
     from .fsm import fsm_dot
 
+    from tcpcheck.model.profiles import PROFILES, chosen_rules, profile_table
+
     args.lang = language(args.lang)
-    table = load_table(args.rules) if args.rules else load_table()
+    if args.diff:  # two profile names or rule table files (tcpcheck.model.profiles)
+        from .fsm import fsm_diff_dot
+
+        from pathlib import Path
+
+        from tcpcheck.model.errors import InputError, closest
+
+        for x in args.diff:
+            if x not in PROFILES and not Path(x).exists():
+                hint = closest(x, PROFILES)
+                raise InputError(f"--diff: '{x}' is neither a profile ({', '.join(PROFILES)}) nor a rule table file"
+                                 + (f"; did you mean '{hint}'?" if hint else ""))
+        a, b = (profile_table(x) if x in PROFILES else load_table(x) for x in args.diff)
+        return _emit(args, fsm_diff_dot(a, b, lang=args.lang))
+    rules = chosen_rules(args)
+    table = load_table(rules) if rules else load_table()
     return _emit(args, fsm_dot(table, full=args.full, lang=args.lang))
 
 
@@ -411,6 +428,175 @@ def validate_trace(p: Path, steps: list[dict], model, cycle_from: int | None = N
     return next(iter(runs.values()))[0]
 
 
+# --- a connection of a capture (tcpcheck conform's follower) -----------------------
+
+def _verdict_text(r, lang: str) -> str:
+    """A connection's verdict as ``tcpcheck conform`` says it (its catalogue entries)."""
+    from tcpcheck.model.i18n import translator
+
+    _ = translator(lang)
+    if r.verdict == "deviates":
+        return _("deviates at segment {n} (packet {packet})").format(
+            n=r.deviation.index + 1, packet=r.conn.segments[r.deviation.index].number)
+    return _(r.verdict, context="conform")
+
+
+def choose_connection(path, results, number: int | None):
+    """The connection ``number`` (from 1) of a capture's ``results``; without a
+    number, its only one.  A DiagramError lists them otherwise."""
+    listing = "; ".join(f"{i} {r.conn.name()} ({_verdict_text(r, 'en')}, {len(r.conn.segments)} segments)"
+                        for i, r in enumerate(results, 1))
+    if not results:
+        raise DiagramError(f"{path}: holds no TCP connection to draw")
+    if number is None:
+        if len(results) > 1:
+            raise DiagramError(f"{path}: holds {len(results)} connections; choose one with --connection N: "
+                               f"{listing}")
+        number = 1
+    if not 1 <= number <= len(results):
+        raise DiagramError(f"--connection {number}: {path} holds {len(results)} connection"
+                           f"{'s' if len(results) > 1 else ''} (1-{len(results)}): {listing}")
+    return number, results[number - 1]
+
+
+def _after_call(table, state: str, event: str) -> str:
+    """The state a user call or timeout the follower inferred leads to, as the
+    table's row for it says (``state`` when no single row says)."""
+    to = {r.to for r in table.rules if r.state == state and r.event == event}
+    if len(to) != 1:
+        return state
+    return state if next(iter(to)) == "same" else next(iter(to))
+
+
+def capture_trace(r, table) -> tuple[list[dict], int | None]:
+    """The steps of a followed connection ``r`` (a :class:`~tcpcheck.model.
+    conformance.follow.Result`) in :func:`~tcpcheck.model.report.trace_json`'s
+    shape, for :func:`~.msc.msc_dot`, and the number of the deviating segment
+    (None when none deviates).
+
+    Segments are sent in the order they were captured, by the user call, the
+    timeout or the arrival the follower explains them by (a reply is sent at
+    the step its cause arrives); each arrives at the step just before its
+    receiver's next own step, or at the end.  One every explanation loses is
+    lost there, and so is one some explanations lose when its receiver's next
+    segment is a retransmission (a lost final ACK).  The states beside the lifelines are the follower's: the set
+    of states an endpoint may be in (``ESTABLISHED / FIN_WAIT_1``).  SEQ and
+    ACK are relative to each side's first sequence number, as in the report.
+    A deviating connection ends with the segment no row allows."""
+    from tcpcheck.model.conformance.trace import rel, relative, to_segment
+    from tcpcheck.model.events import CALLS, TIMERS
+
+    conn = r.conn
+    base = relative(conn)
+    peer = {"A": "B", "B": "A"}
+    state = {w: "?" if conn.starts_mid else "CLOSED" for w in "AB"}
+    steps = [{"step": 0, "A": {"state": state["A"]}, "B": {"state": state["B"]}}]
+    last = len(r.rows) if r.deviation is None else r.deviation.index + 1
+    text = {}
+    for row in r.rows[:last]:
+        o = row.obs
+        seg = to_segment(o._replace(seq=rel(o.seq, base.get(row.who)), ack=rel(o.ack, base.get(peer[row.who]))))
+        text[row.index] = describe_segment(seg)
+    pending = {"A": [], "B": []}  # rows on their way to each receiver, oldest first
+    lost = set()  # drawn lost: what every explanation loses, or some do and its receiver then retransmits
+    for row in r.rows[:last]:
+        later = next((x for x in r.rows[row.index + 1:last] if x.who == peer[row.who]), None)
+        if row.lost and (not row.arrived or later is not None and {h for h, _r, _c in later.explained}
+                         == {"retransmission timeout"}):
+            lost.add(row.index)
+
+    def add(actor, kind, event, segment=None, sent=()) -> dict:
+        st = {"step": len(steps), "actor": actor, "kind": kind, "event": event, "segment": segment,
+              "sent": list(sent), "dropped": [], "A": {"state": state["A"]}, "B": {"state": state["B"]}}
+        steps.append(st)
+        return st
+
+    def arrive(row) -> dict | None:
+        who = peer[row.who]
+        if row.index in lost:
+            return add(None, "lose", f"{row.who}->{who}", text[row.index])
+        if not row.arrived:  # before a deviation, no explanation has it arrive yet: in flight
+            return None
+        events = list(dict.fromkeys(e for e, _rules, _s in row.received))
+        state[who] = " / ".join(dict.fromkeys(s for _e, _rules, s in row.received)) or state[who]
+        return add(who, "rcv", events[0] if events else "", text[row.index])
+
+    def flush(who, upto=None) -> dict | None:
+        """Deliver what is on its way to ``who``; with ``upto``, up to that row, its step returned."""
+        while pending[who]:
+            row = pending[who].pop(0)
+            st = arrive(row)
+            if row.index == upto:
+                return st
+        return None
+
+    inferred = {}
+    for who, event, before in r.inferred:
+        inferred.setdefault(before, []).append((who, event))
+    for row in r.rows[:last]:
+        hows = {how for how, _rules, _cause in row.explained}
+        for who, event in inferred.get(row.index, []):
+            if who == row.who and event in hows:
+                continue  # the call that sent this segment
+            flush(who)
+            state[who] = _after_call(table, state[who], event)
+            add(who, "call" if event in CALLS else "timer", event)
+        who = row.who
+        replies = [cause for how, _rules, cause in row.explained if how == "reply" and cause is not None]
+        cause = next((c for c in replies if any(p.index == c for p in pending[who])), None)
+        if cause is not None:  # sent at the step its cause arrives
+            st = flush(who, cause)
+            state[who] = " / ".join(row.sender_states) or state[who]
+            st[who] = {"state": state[who]}
+            st["sent"].append(text[row.index])
+        else:
+            flush(who)
+            state[who] = " / ".join(row.sender_states) or state[who]
+            how = next(iter(sorted(hows)), "")
+            kind = "call" if how in CALLS else "timer" if how in TIMERS else "send"
+            add(who, kind, how if kind != "send" else "", sent=[text[row.index]])
+        if r.deviation is None or row.index != r.deviation.index:
+            pending[peer[who]].append(row)
+    if r.deviation is None:
+        for who, event in inferred.get(len(r.rows), []):
+            flush(who)
+            state[who] = _after_call(table, state[who], event)
+            add(who, "call" if event in CALLS else "timer", event)
+    while pending["A"] or pending["B"]:  # what is still on its way arrives (the deviating segment is not)
+        first = min((w for w in "AB" if pending[w]), key=lambda w: pending[w][0].index)
+        arrive(pending[first].pop(0))
+    deviating = None
+    if r.deviation is not None:
+        deviating = sum(len(st.get("sent", ())) for st in steps)  # the last sent, as the seed note numbers them
+    return steps, deviating
+
+
+def capture_chart(path, connection: int | None = None, rules=None, vantage: str | None = None,
+                  lang: str = "en") -> tuple[str, str]:
+    """(DOT, title) of the chart of one connection of a capture (or of a JSON
+    trace ``tcpcheck conform`` reads), followed through ``rules`` (default the
+    reference table) from ``vantage`` as ``tcpcheck conform`` follows it."""
+    from tcpcheck.model.conformance.cli import check_file
+    from .msc import msc_dot
+
+    trace, results, table, _where, _why = check_file(path, rules, vantage)
+    number, r = choose_connection(path, results, connection)
+    steps, deviating = capture_trace(r, table)
+    if len(steps) > MAX_TRACE_STEPS + 1:
+        raise DiagramError(f"--connection {number}: {path} has {len(steps) - 1:,} steps to draw; the limit is "
+                           f"{MAX_TRACE_STEPS:,}")
+    title = phrase("{file}, connection {i} ({name}): {verdict}; SEQ and ACK relative to each side's first",
+                   lang).format(file=Path(trace.path).name, i=number, name=r.conn.name(),
+                                verdict=_verdict_text(r, lang))
+    a, b = r.conn.name().split(" -> ")
+    names = {"A": f"A {a}", "B": f"B {b}"}
+    if not r.conn.starts_mid and not any(o.SYN and not o.ACK for o in r.conn.segments if r.conn.sender(o) == "B"):
+        roles = {"A": phrase("client", lang), "B": phrase("server", lang)}  # A opened, B answered
+        names = {w: phrase("{endpoint} ({role})", lang).format(endpoint=w, role=roles[w]) + " " + addr
+                 for w, addr in (("A", a), ("B", b))}
+    return msc_dot(steps, title=title, lang=lang, names=names, deviating=deviating), title
+
+
 def _stuck(model, end) -> bool:
     """Whether a run that ends in the readable state ``end`` waits there for
     ever: nothing can happen any more, and it is not an acceptable end."""
@@ -435,10 +621,26 @@ def cmd_trace(args) -> int:
         for name, sc in SCENARIOS.items():
             print(f"{name:<20} {sc.description}")
         return 0
-    chosen = [x for x in (args.scenario, args.counterexample, args.file) if x]
+    chosen = [x for x in (args.scenario, args.counterexample, args.file, args.capture) if x]
     if len(chosen) != 1:
         raise DiagramError("give exactly one of: a SCENARIO name (see --list), "
-                           "--counterexample PROPERTY, or --file TRACE.json")
+                           "--counterexample PROPERTY, --file TRACE.json or --capture FILE")
+    if args.capture:
+        from tcpcheck.model.profiles import chosen_rules
+
+        if args.profile and args.rules:
+            raise DiagramError("--profile and --rules both name a rule table: give one of them")
+        wrong = [o for o, v in (("--preset", args.preset), ("--config", args.config), ("--mutant", args.mutant),
+                                ("--property", args.property), ("--max-states", args.max_states)) if v]
+        if wrong:
+            raise DiagramError(f"{wrong[0]}: not with --capture (a capture is followed through a rule table, "
+                               f"--rules or --profile, not a configuration)")
+        dot, _title = capture_chart(args.capture, args.connection, chosen_rules(args), args.vantage, args.lang)
+        return _emit(args, dot)
+    wrong = [o for o, v in (("--connection", args.connection), ("--vantage", args.vantage),
+                            ("--profile", args.profile)) if v]
+    if wrong:
+        raise DiagramError(f"{wrong[0]}: only with --capture FILE")
     cycle_from = None
     if args.scenario:
         cfg, table, path = scenario_path(args.scenario)  # UnknownName: an InputError with a 'did you mean'
@@ -498,8 +700,19 @@ def register(sub) -> None:
                                   "server's thick and dashed. By default the transitions of RFC 9293 "
                                   "Figure 5 and its notes; --full adds RST, ABORT, timeouts and "
                                   "retransmissions.",
-                      epilog="example: tcpcheck diagram fsm -o fsm.png")
-    f.add_argument("--rules", metavar="FILE", help="a rule table instead of the reference one")
+                      epilog="examples:\n  tcpcheck diagram fsm -o fsm.png\n"
+                             "  tcpcheck diagram fsm --profile linux --full -o linux.svg\n"
+                             "  tcpcheck diagram fsm --diff rfc9293 linux -o diff.png",
+                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    from tcpcheck.model.profiles import add_profile_option
+
+    fsrc = f.add_mutually_exclusive_group()
+    fsrc.add_argument("--rules", metavar="FILE", help="a rule table instead of the reference one")
+    add_profile_option(fsrc)
+    fsrc.add_argument("--diff", nargs=2, metavar=("A", "B"),
+                      help="draw the difference of two tables, each a profile name or a rule table file: "
+                           "rows only in A red and dashed, only in B blue, the Figure 5 transitions "
+                           "both have grey")
     f.add_argument("--full", action="store_true", help="also RST, ABORT, timeouts and retransmissions")
     _output_options(f)
     f.set_defaults(func=cmd_fsm)
@@ -522,7 +735,8 @@ def register(sub) -> None:
     _output_options(s)
     s.set_defaults(func=cmd_states)
 
-    t = ds.add_parser("trace", help="a message sequence chart of a scenario, counterexample or trace file",
+    t = ds.add_parser("trace", help="a message sequence chart of a scenario, counterexample, trace file or "
+                                    "a connection of a capture",
                       description="A message sequence chart: two lifelines, states where they change, "
                                   "segments as slanted arrows numbered in the order they are sent "
                                   "(as the seed note numbers segments 1-7), with flags, SEQ and ACK; "
@@ -543,9 +757,19 @@ def register(sub) -> None:
                              "  tcpcheck diagram trace seed -o seed.svg\n"
                              '  tcpcheck diagram trace --counterexample "deadlock freedom" -o cex.png\n'
                              "  tcpcheck check --json > r.json; tcpcheck diagram trace --file r.json -o r.svg\n"
-                             "  tcpcheck diagram trace --file mine.json --preset seed -o mine.png\n\n"
+                             "  tcpcheck diagram trace --file mine.json --preset seed -o mine.png\n"
+                             "  tcpcheck diagram trace --capture tests/captures/abort-linger0.pcap -o abort.svg\n"
+                             "  tcpcheck diagram trace --capture many.pcapng --connection 2 --profile linux\n\n"
+                             "--capture FILE draws one connection of a pcap or pcapng capture (or of a JSON\n"
+                             "trace 'tcpcheck conform' reads), followed as 'tcpcheck conform' follows it\n"
+                             "(--rules or --profile, --vantage): each segment sent by the user call,\n"
+                             "timeout or arrival that explains it, the states both ends may be in, SEQ and\n"
+                             "ACK relative to each side's first; a connection that deviates is drawn up to\n"
+                             "the segment no row allows, marked red, with the verdict in the title. A\n"
+                             "capture with several connections needs --connection N (the error lists them).\n\n"
                              "exit codes: 0 drawn, 2 bad input (a trace that is not a run of the model,\n"
-                             "a --format the extension of -o contradicts), 3 internal error",
+                             "a file that is not a capture, a --connection it does not hold, a --format\n"
+                             "the extension of -o contradicts), 3 internal error",
                       formatter_class=argparse.RawDescriptionHelpFormatter)
     t.add_argument("scenario", nargs="?", metavar="SCENARIO", help=f"a named scenario: {', '.join(SCENARIOS)}")
     t.add_argument("--list", action="store_true", help="list the named scenarios")
@@ -555,6 +779,16 @@ def register(sub) -> None:
                    help="a trace file: the output of 'tcpcheck check --json', or a list of its steps "
                         f"(at most {MAX_TRACE_STEPS:,})")
     t.add_argument("--property", metavar="NAME", help="with --file: which property's trace to draw")
+    t.add_argument("--capture", metavar="FILE",
+                   help="a pcap or pcapng capture (or a JSON trace of 'tcpcheck conform'): draw one of its "
+                        "connections with the states tcpcheck conform infers")
+    t.add_argument("--connection", type=positive, metavar="N",
+                   help="with --capture: which connection to draw, from 1 (needed when it holds several)")
+    from tcpcheck.model.conformance.trace import VANTAGES
+
+    t.add_argument("--vantage", choices=VANTAGES, default=None,
+                   help="with --capture: where it was taken, a, b or path (see 'tcpcheck conform --help')")
+    add_profile_option(t)
     _source_options(t)
     _output_options(t)
     t.set_defaults(func=cmd_trace)

@@ -434,7 +434,7 @@ def _tag(f: _Flight) -> str:
 
 
 def msc_dot(trace: list[dict], title: str = "", lang: str = "en", names: dict | None = None,
-            cycle_from: int | None = None, stuck: bool = False) -> str:
+            cycle_from: int | None = None, stuck: bool = False, deviating: int | None = None) -> str:
     """DOT source of the message sequence chart of ``trace``.
 
     ``trace`` is what :func:`~tcpcheck.model.report.trace_json` returns (only
@@ -449,7 +449,10 @@ def msc_dot(trace: list[dict], title: str = "", lang: str = "en", names: dict | 
     state of step ``cycle_from``): those steps are framed and marked so.
     ``stuck`` says the run can go no further and should have (a deadlock,
     a liveness counterexample that stops): each endpoint not CLOSED at the
-    end waits "for ever" at the foot of its lifeline.
+    end waits "for ever" at the foot of its lifeline.  ``deviating`` is the
+    number of a segment no row of the table allows (a capture's deviation,
+    drawn by ``diagram trace --capture``): its arrow is red and thick, of class
+    ``deviation``, and marked "no row allows this segment" where it ends.
 
     >>> dot = msc_dot([{"step": 0, "A": {"state": "CLOSED"}, "B": {"state": "LISTEN"}},
     ...                {"step": 1, "actor": "A", "kind": "call", "event": "active OPEN",
@@ -559,12 +562,15 @@ def msc_dot(trace: list[dict], title: str = "", lang: str = "en", names: dict | 
     # right by their point; then the labels of dropped segments, which must
     # sit near their sender; then the others, on or beside their arrows.
     marks: dict[int, tuple[Box, str, str]] = {}
+    bad = {f.n for f in flights if deviating is not None and f.number == deviating and f.origin == "send"}
     for f in flights:
         if f.end in ("lost", "in-flight"):
             word = phrase("lost", lang) if f.end == "lost" else phrase("in flight", lang)
+            if f.n in bad:
+                word = phrase("no row allows this segment", lang)
             w, h = _width(word, FS_SMALL) + 6, FS_SMALL * 1.3 + 2
             box = placer.around(*f.p1, w, h, CROSS + 3 if f.end == "lost" else 5)
-            marks[f.n] = (box, word, RED if f.end == "lost" else INK[f.way])
+            marks[f.n] = (box, word, RED if f.end == "lost" or f.n in bad else INK[f.way])
     line_h = FS_SEG * 1.25 + 3
     labels: dict[int, tuple[Box, str, float]] = {}
     leaders: dict[int, Line] = {}
@@ -660,12 +666,13 @@ def msc_dot(trace: list[dict], title: str = "", lang: str = "en", names: dict | 
     dot.raw("// segments")
     for f in flights:
         src, dst = f.ends
-        ink = INK[f.way]
-        klass = f"{'duplicate ' if f.origin == 'duplicate' else ''}segment {src}-{dst} {f.end}"
+        ink = RED if f.n in bad else INK[f.way]
+        klass = (f"{'duplicate ' if f.origin == 'duplicate' else ''}segment {src}-{dst} {f.end}"
+                 + (" deviation" if f.n in bad else ""))
         dot.raw(f"// {f.n}: {f.way} {segment_label(f.seg)}, {f.origin} at step {f.start}, "
                 f"{f.end}{'' if f.stop is None else f' at step {f.stop}'}")
         dot.stroke(f"seg{f.n}", f.p0, f.p1, id=f'"seg{f.n}"', **{"class": _q(klass)},
-                   tooltip=_q(segment_label(f.seg)), color=_q(ink), penwidth=1.5,
+                   tooltip=_q(segment_label(f.seg)), color=_q(ink), penwidth=3 if f.n in bad else 1.5,
                    arrowhead={"received": "normal", "in-flight": "empty"}.get(f.end, "none"), arrowsize=0.9,
                    **({"style": "dashed"} if f.origin == "duplicate" else {}))
         if f.origin == "duplicate":

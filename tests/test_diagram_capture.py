@@ -1,0 +1,171 @@
+"""``diagram trace --capture FILE``: a real connection drawn as a message sequence chart.
+
+The captures are tests/captures/*.pcap (real Linux connections, made by
+model/conformance/make_captures.py).  Each connection is followed by
+``tcpcheck conform``'s follower; the steps the chart is drawn from are pinned
+exactly (who, what, the segments in relative numbers, both ends' states), the
+deviating segment of a deviating capture is marked, the verdict is in the
+title, in English and Chinese; bad input is exit 2 with one line.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tcpcheck.diagrams.cli import DiagramError, capture_chart, capture_trace, choose_connection
+from tcpcheck.diagrams.msc import msc_dot
+from tcpcheck.model.cli import main
+from tcpcheck.model.conformance.cli import check_file
+
+from test_i18n_commands import english_words
+
+CAPTURES = Path(__file__).parent / "captures"
+
+
+def steps_of(name: str, connection: int = 1) -> tuple[list[tuple], int | None]:
+    _trace, results, table, _w, _why = check_file(CAPTURES / f"{name}.pcap")
+    steps, deviating = capture_trace(results[connection - 1], table)
+    assert steps[0] == {"step": 0, "A": {"state": "CLOSED"}, "B": {"state": "CLOSED"}}
+    return [(st["actor"], st["kind"], st["event"], st["segment"], st["sent"], st["A"]["state"], st["B"]["state"])
+            for st in steps[1:]], deviating
+
+
+def draw(capsys, *argv) -> str:
+    code = main(["diagram", "trace", *map(str, argv), "--format", "dot"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out
+
+
+def usage_error(capsys, argv, message: str) -> None:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    assert (code, out) == (2, "")
+    assert err == f"tcpcheck: error: {message}\n"
+
+
+CLOSE_BY_CLIENT = [
+    ("B", "call", "passive OPEN", None, [], "CLOSED", "LISTEN"),
+    ("A", "call", "active OPEN", None, ["<SEQ=0><CTL=SYN>"], "SYN_SENT", "LISTEN"),
+    ("B", "rcv", "rcv SYN", "<SEQ=0><CTL=SYN>", ["<SEQ=0><ACK=1><CTL=SYN,ACK>"], "SYN_SENT", "SYN_RCVD"),
+    ("A", "rcv", "rcv SYN,ACK", "<SEQ=0><ACK=1><CTL=SYN,ACK>", ["<SEQ=1><ACK=1><CTL=ACK>"], "ESTABLISHED", "SYN_RCVD"),
+    ("A", "call", "SEND", None, ["<SEQ=1><ACK=1><CTL=ACK><DATA=5>"], "ESTABLISHED", "SYN_RCVD"),
+    ("B", "rcv", "rcv ACK of SYN", "<SEQ=1><ACK=1><CTL=ACK>", [], "ESTABLISHED", "ESTABLISHED"),
+    ("B", "rcv", "rcv ACK; rcv data", "<SEQ=1><ACK=1><CTL=ACK><DATA=5>", ["<SEQ=1><ACK=6><CTL=ACK>"], "ESTABLISHED",
+     "ESTABLISHED"),
+    # A may have closed before B's ACK arrived: the follower keeps both
+    ("A", "rcv", "rcv ACK", "<SEQ=1><ACK=6><CTL=ACK>", [], "ESTABLISHED / FIN_WAIT_1", "ESTABLISHED"),
+    ("A", "call", "CLOSE", None, ["<SEQ=6><ACK=1><CTL=FIN,ACK>"], "FIN_WAIT_1", "ESTABLISHED"),
+    ("B", "rcv", "rcv ACK; rcv FIN", "<SEQ=6><ACK=1><CTL=FIN,ACK>", ["<SEQ=1><ACK=7><CTL=ACK>"], "FIN_WAIT_1",
+     "CLOSE_WAIT"),
+    ("B", "call", "CLOSE", None, ["<SEQ=1><ACK=7><CTL=FIN,ACK>"], "FIN_WAIT_1", "LAST_ACK"),
+    ("A", "rcv", "rcv ACK of FIN", "<SEQ=1><ACK=7><CTL=ACK>", [], "FIN_WAIT_2", "LAST_ACK"),
+    ("A", "rcv", "rcv ACK; rcv FIN", "<SEQ=1><ACK=7><CTL=FIN,ACK>", ["<SEQ=7><ACK=2><CTL=ACK>"], "TIME_WAIT",
+     "LAST_ACK"),
+    ("B", "rcv", "rcv ACK of FIN", "<SEQ=7><ACK=2><CTL=ACK>", [], "TIME_WAIT", "CLOSED"),
+]
+
+
+def test_a_conforming_connection_is_drawn_as_the_follower_explains_it():
+    assert steps_of("close-by-client") == (CLOSE_BY_CLIENT, None)
+
+
+def test_a_lost_final_ack_is_drawn_lost_before_the_retransmitted_fin():
+    steps, deviating = steps_of("lost-final-ack")
+    assert deviating is None
+    assert steps[-4:] == [
+        (None, "lose", "A->B", "<SEQ=2><ACK=2><CTL=ACK>", [], "TIME_WAIT", "LAST_ACK"),
+        ("B", "timer", "retransmission timeout", None, ["<SEQ=1><ACK=2><CTL=FIN,ACK>"], "TIME_WAIT", "LAST_ACK"),
+        ("A", "rcv", "rcv retransmitted FIN", "<SEQ=1><ACK=2><CTL=FIN,ACK>", ["<SEQ=2><ACK=2><CTL=ACK>"],
+         "TIME_WAIT", "LAST_ACK"),
+        ("B", "rcv", "rcv ACK of FIN", "<SEQ=2><ACK=2><CTL=ACK>", [], "TIME_WAIT", "CLOSED")]
+
+
+def test_a_deviating_connection_is_drawn_up_to_the_segment_no_row_allows():
+    steps, deviating = steps_of("abort-linger0")
+    assert deviating == 4  # Linux's RST,ACK of an abort with linger 0: segment 4 (packet 4)
+    assert steps == [
+        ("B", "call", "passive OPEN", None, [], "CLOSED", "LISTEN"),
+        ("A", "call", "active OPEN", None, ["<SEQ=0><CTL=SYN>"], "SYN_SENT", "LISTEN"),
+        ("B", "rcv", "rcv SYN", "<SEQ=0><CTL=SYN>", ["<SEQ=0><ACK=1><CTL=SYN,ACK>"], "SYN_SENT", "SYN_RCVD"),
+        ("A", "rcv", "rcv SYN,ACK", "<SEQ=0><ACK=1><CTL=SYN,ACK>", ["<SEQ=1><ACK=1><CTL=ACK>"], "ESTABLISHED",
+         "SYN_RCVD"),
+        ("A", "send", "", None, ["<SEQ=1><ACK=1><CTL=RST,ACK>"], "ESTABLISHED", "SYN_RCVD")]
+    dot, title = capture_chart(CAPTURES / "abort-linger0.pcap")
+    assert title == ("abort-linger0.pcap, connection 1 (10.77.0.1:40004 -> 10.77.0.2:5001): deviates at segment 4 "
+                     "(packet 4); SEQ and ACK relative to each side's first")
+    edges = re.findall(r'id="(seg\d+)", class="([^"]*)"', dot)
+    assert edges == [("seg1", "segment A-B received"), ("seg2", "segment B-A received"),
+                     ("seg3", "segment A-B in-flight"), ("seg4", "segment A-B in-flight deviation")]
+    assert "no row allows this segment" in dot and 'color="#c62828", penwidth=3' in dot
+    assert "<b>A (client)</b>" not in dot and "<b>A (client) 10.77.0.1:40004</b>" in dot
+
+
+def test_the_deviation_mark_is_drawn_only_when_asked():
+    steps = [{"step": 0, "A": {"state": "CLOSED"}, "B": {"state": "LISTEN"}},
+             {"step": 1, "actor": "A", "kind": "call", "event": "active OPEN", "segment": None,
+              "sent": ["<SEQ=100><CTL=SYN>"], "dropped": []}]
+    assert "deviation" not in msc_dot(steps) and "no row allows" not in msc_dot(steps)
+    assert 'class="segment A-B in-flight deviation"' in msc_dot(steps, deviating=1)
+    assert "deviation" not in msc_dot(steps, deviating=2)
+
+
+def test_every_capture_draws(capsys):
+    for pcap in sorted(CAPTURES.glob("*.pcap")):
+        argv = ["--capture", pcap] + (["--connection", "2"] if pcap.stem == "time-wait-reuse" else [])
+        dot = draw(capsys, *argv)
+        assert dot.startswith("digraph msc {") and f"{pcap.name}, connection " in dot, pcap
+
+
+def test_the_chart_in_chinese(capsys):
+    dot = draw(capsys, "--capture", CAPTURES / "reset-unread.pcap", "--lang", "zh")
+    title = re.search(r'label="([^"]*)", labelloc=t', dot).group(1).replace("\n", "")
+    assert title == ("reset-unread.pcap，第 1 个连接（10.77.0.1:40006 -> 10.77.0.2:5001）：在第 6 个报文段（第 6 个"
+                     "分组）处偏离；SEQ 和 ACK 相对于各方的第一个序号")
+    assert "没有规则允许这个报文段" in dot and "A（客户端） 10.77.0.1:40006" in dot
+    labels = [html for html in re.findall(r'label=(?:"([^"]*)"|<(.*?)>\])', dot) for html in html if html]
+    words = english_words([re.sub(r"<[^>]*>", " ", x).replace("\\l", " ").replace("\\r", " ") for x in labels])
+    assert [w for w in words if not re.fullmatch(r"reset-unread\.pcap|DATA|b|i", w)] == []
+
+
+def test_a_capture_with_several_connections_needs_a_number(capsys):
+    two = ("1 10.77.0.1:40012 -> 10.77.0.2:5001 (conforms, 7 segments); "
+           "2 10.77.0.1:40012 -> 10.77.0.2:5001 (conforms, 7 segments)")
+    f = CAPTURES / "time-wait-reuse.pcap"
+    usage_error(capsys, ["diagram", "trace", "--capture", f],
+                f"{f}: holds 2 connections; choose one with --connection N: {two}")
+    usage_error(capsys, ["diagram", "trace", "--capture", f, "--connection", "3"],
+                f"--connection 3: {f} holds 2 connections (1-2): {two}")
+    one = draw(capsys, "--capture", f, "--connection", "1")
+    assert "connection 1 (" in one and one != draw(capsys, "--capture", f, "--connection", "2")
+
+
+def test_bad_input_is_exit_2(capsys, tmp_path):
+    junk = tmp_path / "junk.pcap"
+    junk.write_text("not a capture\n", encoding="utf-8")
+    usage_error(capsys, ["diagram", "trace", "--capture", junk],
+                f"{junk}: neither a pcap/pcapng capture nor a JSON trace (it starts with 6e6f7420)")
+    f = CAPTURES / "refused.pcap"
+    usage_error(capsys, ["diagram", "trace", "--capture", f, "--connection", "2"],
+                f"--connection 2: {f} holds 1 connection (1-1): 1 10.77.0.1:40005 -> 10.77.0.2:5001 "
+                f"(conforms, 2 segments)")
+    usage_error(capsys, ["diagram", "trace", "--capture", f, "--preset", "seed"],
+                "--preset: not with --capture (a capture is followed through a rule table, --rules or --profile, "
+                "not a configuration)")
+    usage_error(capsys, ["diagram", "trace", "seed", "--connection", "1"], "--connection: only with --capture FILE")
+    usage_error(capsys, ["diagram", "trace", "seed", "--capture", f],
+                "give exactly one of: a SCENARIO name (see --list), --counterexample PROPERTY, --file TRACE.json "
+                "or --capture FILE")
+    with pytest.raises(DiagramError, match="holds no TCP connection"):
+        choose_connection("empty.pcap", [], None)
+
+
+def test_the_profile_and_vantage_are_conform_s(capsys):
+    f = CAPTURES / "abort-linger0.pcap"
+    assert "deviates at segment 4" in draw(capsys, "--capture", f, "--vantage", "a")
+    linux = draw(capsys, "--capture", f, "--profile", "linux")
+    assert "): conforms; SEQ" in " ".join(linux.split())  # Linux's table sends RST,ACK on ABORT
+    assert "deviation" not in linux
