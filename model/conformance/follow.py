@@ -308,6 +308,14 @@ class _Follower:
                 syn_ws[w] = o.option("wscale")
         if syn_ws[0] is not None and syn_ws[1] is not None:
             scale = [min(int(syn_ws[0]), 14), min(int(syn_ws[1]), 14)]
+        elif self.conn.starts_mid:
+            # a SYN that said the scale was not captured: the largest (RFC 7323 2.3), unless the
+            # other side's SYN,ACK says there was none (it carries the option only if the SYN did)
+            seen = [any(o.SYN for o, w in zip(self.obs, self.who) if w == k) for k in (0, 1)]
+            if not any(seen):
+                scale = [14, 14]
+            elif any(syn_ws):
+                scale = [min(int(syn_ws[k]), 14) if seen[k] else 14 for k in (0, 1)]
         cur = [None, None]
         out = []
         for o, w in zip(self.obs, self.who):
@@ -428,14 +436,16 @@ class _Follower:
         owed = w.owed[who]
         for i, (seg, rule, cause) in enumerate(owed):
             if _same(seg, s):
-                found.append((t, i, owed[i + 1:], w.ack_owed[who], "reply", (rule,), cause))
+                found.append((t, i, owed[i + 1:], w.ack_owed[who], "reply" if cause is not None else
+                              "before the capture", (rule,) if rule is not None else (), cause))
                 break
         pure_ack = s.ACK and not (s.SYN or s.FIN or s.RST or s.len)
         if pure_ack and s.seq == t.snd_nxt and s.ack == t.rcv_nxt and t.state != "CLOSED":
             if w.ack_owed[who] is not None:
                 rule, cause = w.ack_owed[who]
-                found.append((t, len(owed), (), None, "late ACK" if cause != self._last_in(who, j) else "reply",
-                              (rule,), cause))
+                how = "before the capture" if cause is None else "late ACK" if cause != self._last_in(who, j) \
+                    else "reply"
+                found.append((t, len(owed), (), None, how, (rule,) if rule is not None else (), cause))
             elif j and self._window_changed(who, j):
                 found.append((t, len(owed), (), None, "window update", (), None))
         for after, event, rules in self._own_steps(t, who, j):
@@ -492,8 +502,41 @@ class _Follower:
 
     # --- the whole connection ---------------------------------------------------------
 
+    def _mid_worlds(self) -> list:
+        """The worlds a connection whose first segments were not captured may start in: both
+        endpoints synchronized (ESTABLISHED, or one's FIN sent and acknowledged) with nothing in
+        flight, SND.UNA = SND.NXT and RCV.NXT taken from the first segment (its SEQ and ACK; a
+        first segment without ACK takes the other side's first SEQ), and either side may owe an
+        ACK for what came before; or, when the first segment is a SYN,ACK, its sender in
+        SYN_RCVD owing it and the other side in SYN_SENT."""
+        s, x = self.segs[0], self.who[0]
+        y = 1 - x
+        first_y = next((self.segs[i] for i, w in enumerate(self.who) if w == y), None)
+        theirs = s.ack if s.ACK else first_y.seq if first_y is not None else 0
+        out = []
+        if s.SYN and s.ACK and not s.RST:
+            rule = self.table.lookup("LISTEN", "rcv SYN", True)
+            tx = TCB("SYN_RCVD", s.seq, D.sub(s.ack, 1), s.seq, D.add(s.seq, 1), s.ack, True, BUDGET)
+            ty = TCB("SYN_SENT", D.sub(s.ack, 1), 0, D.sub(s.ack, 1), s.ack, 0, False, BUDGET)
+            owed = ((s, rule.id if rule is not None else None, None),)
+            tcbs, owes = ((tx, ty), (owed, ())) if x == 0 else ((ty, tx), ((), owed))
+            out.append(World(tcbs, ((), ()), owes, (None, None), 0))
+            return out
+        for sx, sy in (("ESTABLISHED", "ESTABLISHED"), ("FIN_WAIT_2", "CLOSE_WAIT"), ("CLOSE_WAIT", "FIN_WAIT_2")):
+            tx = TCB(sx, D.sub(s.seq, 1), D.sub(theirs, 1), s.seq, s.seq, theirs, False, BUDGET)
+            ty = TCB(sy, D.sub(theirs, 1), D.sub(s.seq, 1), theirs, theirs, s.seq, False, BUDGET)
+            tcbs = (tx, ty) if x == 0 else (ty, tx)
+            out.append(World(tcbs, ((), ()), ((), ()), ((None, None), (None, None)), 0))
+        return out
+
     def run(self):
         start = _Node(None, [])
+        if self.conn.starts_mid:
+            worlds = {}
+            for w in self._mid_worlds():
+                worlds[w[:4]] = (w, start)
+            self.initial = list(worlds.values())
+            return self._run(worlds)
         init_a = World((CLOSED_TCB, CLOSED_TCB), ((), ()), ((), ()), (None, None), 0)
         worlds = {init_a[:4]: (init_a, start)}
         listen = self.table.lookup("CLOSED", "passive OPEN", False)
@@ -502,6 +545,9 @@ class _Follower:
             w = init_a._replace(tcbs=(CLOSED_TCB, b))
             worlds[w[:4]] = (w, _Node(Silent(1, "passive OPEN", listen.id, 0, b.state), [start]))
         self.initial = list(worlds.values())
+        return self._run(worlds)
+
+    def _run(self, worlds: dict):
         self.peak = len(worlds)  # the most worlds kept after a segment
         for j in range(len(self.obs)):
             who = self.who[j]
@@ -584,10 +630,11 @@ class _Follower:
             for c, _ in self._closure(w, node, who, j):
                 t = c.tcbs[who]
                 for seg, rule, cause in c.owed[who]:
-                    allowed.setdefault(("reply", describe_segment(seg)), set()).add(rule)
+                    allowed.setdefault(("reply", describe_segment(seg)), set()).update({rule} - {None})
                 if c.ack_owed[who] is not None:
                     allowed.setdefault(("reply", describe_segment(
-                        Segment(False, True, False, False, t.snd_nxt, t.rcv_nxt))), set()).add(c.ack_owed[who][0])
+                        Segment(False, True, False, False, t.snd_nxt, t.rcv_nxt))), set()).update(
+                        {c.ack_owed[who][0]} - {None})
                 for event in _CALLS + ("retransmission timeout",):
                     rule = self.table.lookup(t.state, event, t.passive)
                     if rule is None:
@@ -859,11 +906,22 @@ def follow(conn: Connection, table: RuleTable, vantage: str = "path", checkpoint
     reasons, notes = [], []
     if conn.starts_mid:
         o = conn.segments[0]
-        reasons.append(Reason(N_("the capture starts in the middle of the connection (its first segment, "
-                                 "packet {packet}, is not a SYN): it is not followed"), {"packet": o.number}))
-        rows = tuple(Row(i, o, conn.sender(o), (), (), (), False, False) for i, o in enumerate(conn.segments))
-        return Result(conn, "incomplete", tuple(reasons), rows, None, (), {}, (), vantage, (),
-                      (in_flight, extra_losses))
+        reasons.append(Reason(N_("the capture starts in the middle of the connection: its first segment, "
+                                 "packet {packet}, is not a SYN"), {"packet": o.number}))
+        first = next((x for x in conn.segments if x.src != o.src), None)
+        if o.SYN and o.ACK and not o.RST:
+            notes.append(Reason(N_("assumed at the start: {x} in SYN_RCVD owing this SYN,ACK to the SYN before the "
+                                   "capture, {y} in SYN_SENT, nothing else in flight"),
+                                {"x": conn.sender(o), "y": "B" if conn.sender(o) == "A" else "A"}))
+        else:
+            notes.append(Reason(N_("assumed at the start: both endpoints synchronized (ESTABLISHED, or one in "
+                                   "FIN_WAIT_2 and the other in CLOSE_WAIT), nothing in flight, either may owe an "
+                                   "ACK; {x}'s SND.NXT = {seq} and RCV.NXT = {ack} from packet {packet}, and {y}'s "
+                                   "the other way round; windows scaled by 2^14, the most (the SYNs that said the "
+                                   "scale were not captured)"),
+                                {"x": conn.sender(o), "y": "B" if conn.sender(o) == "A" else "A", "seq": o.seq,
+                                 "ack": o.ack if o.ACK else first.seq if first is not None else 0,
+                                 "packet": o.number}))
     f = _Follower(conn, table, vantage, in_flight, extra_losses)
     kept, reach, dev = f.run()
     return _result(f, conn, kept, reach, dev, vantage, checkpoints, reasons, notes)
@@ -897,7 +955,7 @@ def _result(f: _Follower, conn, kept, reach, dev, vantage, checkpoints, reasons,
     if dev is not None:
         verdict = "deviates"
     else:
-        verdict = "conforms"
+        verdict = "incomplete" if conn.starts_mid else "conforms"
         if conn.truncated:
             o = next(o for o in conn.segments if o.cut)
             verdict = "incomplete"

@@ -81,6 +81,8 @@ def _sent(row, table, _) -> str:
     for how, rules, cause in row.explained:
         if how in ("reply", "late ACK"):
             what = _("reply to #{n}").format(n=cause + 1) if how == "reply" else _("late ACK for #{n}").format(n=cause + 1)
+        elif how == "before the capture":
+            what = _("owed for a segment before the capture")
         elif how == "window update":
             what = _("window update (outside the model)")
         elif how == "stray":
@@ -147,6 +149,8 @@ def _connection(i: int, r: Result, table: RuleTable, _) -> list[str]:
         verdict=_verdict(r, _))]
     for reason in r.reasons:
         out.append("  " + _("incomplete: {reason}").format(reason=say_reason(reason, _)))
+    for note in r.notes:
+        out.append("  " + say_reason(note, _))
     head = ["#", _("pkt"), _("time"), _("dir"), _("flags"), _("seq rel (abs)"), _("ack rel (abs)"), _("len"),
             _("win"), _("sent as [rule line]"), _("received as [rule line]"), "A", "B"]
     rows = []
@@ -248,7 +252,7 @@ def json_report(trace: Trace, results: list[Result], table: RuleTable, vantage: 
         d = r.deviation
         conns.append({
             "A": r.conn.name().split(" -> ")[0], "B": r.conn.name().split(" -> ")[1],
-            "verdict": r.verdict, "reasons": [str(x) for x in r.reasons],
+            "verdict": r.verdict, "reasons": [str(x) for x in r.reasons], "assumed": [str(x) for x in r.notes],
             "deviation": None if d is None else {
                 "number": d.index + 1, "packet": r.conn.segments[d.index].number, "from": d.who,
                 "segment": segment_json(to_segment(r.conn.segments[d.index])), "states": list(d.states),
