@@ -34,7 +34,8 @@ from .i18n import phrase, property_name
 from .render import FORMATS, DotMissing, render
 from .states import TooLarge, states_dot
 
-__all__ = ["register", "DiagramError", "validate_trace", "output_format"]
+__all__ = ["register", "DiagramError", "validate_trace", "output_format", "capture_chart", "capture_trace",
+           "choose_connection", "verdict_text"]
 
 
 class DiagramError(InputError):
@@ -430,7 +431,7 @@ def validate_trace(p: Path, steps: list[dict], model, cycle_from: int | None = N
 
 # --- a connection of a capture (tcpcheck conform's follower) -----------------------
 
-def _verdict_text(r, lang: str) -> str:
+def verdict_text(r, lang: str) -> str:
     """A connection's verdict as ``tcpcheck conform`` says it (its catalogue entries)."""
     from tcpcheck.model.i18n import translator
 
@@ -444,8 +445,8 @@ def _verdict_text(r, lang: str) -> str:
 def choose_connection(path, results, number: int | None):
     """The connection ``number`` (from 1) of a capture's ``results``; without a
     number, its only one.  A DiagramError lists them otherwise."""
-    listing = "; ".join(f"{i} {r.conn.name()} ({_verdict_text(r, 'en')}, {len(r.conn.segments)} segments)"
-                        for i, r in enumerate(results, 1))
+    listing = "; ".join(f"{i} {r.conn.name()} ({verdict_text(r, 'en')}, {len(r.conn.segments)} segment"
+                        f"{'s' if len(r.conn.segments) != 1 else ''})" for i, r in enumerate(results, 1))
     if not results:
         raise DiagramError(f"{path}: holds no TCP connection to draw")
     if number is None:
@@ -587,7 +588,7 @@ def capture_chart(path, connection: int | None = None, rules=None, vantage: str 
                            f"{MAX_TRACE_STEPS:,}")
     title = phrase("{file}, connection {i} ({name}): {verdict}; SEQ and ACK relative to each side's first",
                    lang).format(file=Path(trace.path).name, i=number, name=r.conn.name(),
-                                verdict=_verdict_text(r, lang))
+                                verdict=verdict_text(r, lang))
     a, b = r.conn.name().split(" -> ")
     names = {"A": f"A {a}", "B": f"B {b}"}
     if not r.conn.starts_mid and not any(o.SYN and not o.ACK for o in r.conn.segments if r.conn.sender(o) == "B"):

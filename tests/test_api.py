@@ -211,3 +211,78 @@ def test_the_state_graph_is_the_command_lines_own_fair_cycles_included(capsys):
     assert main(["diagram", "states", "--mutant", "fin-no-seq", "--quotient", "--format", "dot"]) == 0
     drawn = capsys.readouterr().out
     assert tcpcheck.diagram.states(mutant="fin-no-seq", quotient=True).dot == drawn
+
+
+# --- tcpcheck.conform and charts of captures (issue 12) -------------------------------
+
+CAPTURES = __import__("pathlib").Path(__file__).parent / "captures"
+
+
+def _cli(*argv):
+    import contextlib
+    import io
+
+    from tcpcheck.model.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(list(map(str, argv)))
+    return code, out.getvalue()
+
+
+def test_conform_gives_what_the_command_reports():
+    import json
+
+    f = CAPTURES / "abort-linger0.pcap"
+    c = tcpcheck.conform(f)
+    assert isinstance(c, tcpcheck.Conformance)
+    assert (c.exit_code, c.vantage, c.rules.name) == (1, "path", "rfc9293.rules")
+    r = c.connections[0]
+    assert (r.verdict, r.deviation.index, r.deviation.who, len(r.rows)) == ("deviates", 3, "A", 4)
+    assert c.verdicts() == ["deviates at segment 4 (packet 4)"]
+    code, out = _cli("conform", f)
+    assert code == c.exit_code and out == c.text() + "\n"
+    code, out = _cli("conform", f, "--json")
+    assert json.loads(out) == c.json()
+    code, out = _cli("conform", f, "--lang", "zh")
+    assert out == c.text("zh") + "\n" and "偏离" in out
+    assert repr(c).splitlines()[0] == "abort-linger0.pcap: 1 connection(s)"
+    assert "<td>deviates at segment 4 (packet 4)</td>" in c._repr_html_()
+
+
+def test_conform_with_a_profile_and_a_vantage():
+    f = CAPTURES / "abort-linger0.pcap"
+    linux = tcpcheck.conform(f, rules="linux")
+    assert (linux.exit_code, linux.rules.name, linux.verdicts()) == (0, "linux.rules", ["conforms"])
+    assert tcpcheck.conform(f, vantage="a").vantage == "a"
+    two = tcpcheck.conform(CAPTURES / "time-wait-reuse.pcap")
+    assert [len(r.conn.segments) for r in two.connections] == [7, 7] and two.exit_code == 0
+
+
+def test_conform_refuses_what_it_cannot_read(tmp_path):
+    junk = tmp_path / "junk.pcap"
+    junk.write_text("junk", encoding="utf-8")
+    with pytest.raises(InputError, match=r"junk\.pcap: neither a pcap/pcapng capture nor a JSON trace"):
+        tcpcheck.conform(junk)
+    with pytest.raises(ValueError, match="vantage must be 'a', 'b' or 'path', not 'c'"):
+        tcpcheck.conform(CAPTURES / "refused.pcap", vantage="c")
+    with pytest.raises(TypeError, match="rules: a rule table file or a profile name"):
+        tcpcheck.conform(CAPTURES / "refused.pcap", rules=3)
+
+
+def test_the_chart_of_a_capture_is_the_command_lines(tmp_path):
+    f = CAPTURES / "time-wait-reuse.pcap"
+    d = tcpcheck.diagram.trace(capture=f, connection=2)
+    code, _ = _cli("diagram", "trace", "--capture", f, "--connection", "2", "-o", tmp_path / "c2.dot")
+    out = (tmp_path / "c2.dot").read_text(encoding="utf-8")
+    assert code == 0 and d.dot == out
+    assert d.title.startswith("time-wait-reuse.pcap, connection 2 (10.77.0.1:40012 -> 10.77.0.2:5001): conforms")
+    assert tcpcheck.conform(f).chart(2).dot == out
+    with pytest.raises(InputError, match="holds 2 connections; choose one with --connection N"):
+        tcpcheck.diagram.trace(capture=f)
+    with pytest.raises(InputError, match="a capture is followed through rules=..., not a configuration"):
+        tcpcheck.diagram.trace(capture=f, preset="seed")
+    with pytest.raises(InputError, match="connection=... and vantage=... are for capture=..."):
+        tcpcheck.diagram.trace("seed", connection=1)
+    zh = tcpcheck.conform(CAPTURES / "abort-linger0.pcap").chart(lang="zh")
+    assert zh.title.startswith("abort-linger0.pcap，第 1 个连接") and "没有规则允许这个报文段" in zh.dot

@@ -32,7 +32,9 @@ What there is:
   ``graph()``); :func:`compare` -> a :class:`Table` of several checks' verdicts;
 * :func:`prove` -> :class:`ProofResult` (z3, imported only then);
 * ``tcpcheck.diagram.fsm``, ``.states``, ``.trace`` -> :class:`Diagram`;
-* :func:`grade` -> :class:`Grade`, one submission against an assignment.
+* :func:`grade` -> :class:`Grade`, one submission against an assignment;
+* :func:`conform` -> :class:`Conformance`, a capture's connections checked
+  against a rule table (``tcpcheck conform``), each drawn by ``chart(n)``.
 
 Importing tcpcheck is cheap: the command line imports it first, so nothing
 here is loaded (no networkx, z3 or graphviz) until it is used.
@@ -43,7 +45,8 @@ from __future__ import annotations
 import importlib
 
 __all__ = ["preset", "presets", "config", "rules", "mutant", "mutants", "check", "compare", "prove",
-           "grade", "diagram", "CheckResult", "Run", "ProofResult", "Grade", "Table", "Diagram"]
+           "grade", "conform", "diagram", "CheckResult", "Run", "ProofResult", "Grade", "Conformance", "Table",
+           "Diagram"]
 
 #: where each public name lives (imported when first used)
 _WHERE = {
@@ -52,6 +55,7 @@ _WHERE = {
     "check": "checking", "compare": "checking", "CheckResult": "checking", "Run": "checking",
     "prove": "proving", "ProofResult": "proving",
     "grade": "grading", "Grade": "grading",
+    "conform": "conforming", "Conformance": "conforming",
     "Table": "display", "Diagram": "display",
 }
 

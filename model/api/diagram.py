@@ -13,6 +13,10 @@ True
 "the seed note's segments 1-7: three-way handshake, then the client closes first and the server after it"
 >>> "SYN_RCVD" in trace("seed").dot
 True
+
+A connection of a capture (``tcpcheck diagram trace --capture``) is drawn
+the same way: ``trace(capture="mine.pcap", connection=2)``; see
+:func:`tcpcheck.conform`, whose results draw themselves with ``chart()``.
 """
 
 from __future__ import annotations
@@ -63,12 +67,16 @@ def states(result=None, *, config=None, preset: str | None = None, rules=None, m
 
 def trace(scenario: str | None = None, *, run=None, file: str | Path | None = None, property: str | None = None,
           config=None, preset: str | None = None, rules=None, mutant: str | None = None,
+          capture: str | Path | None = None, connection: int | None = None, vantage: str | None = None,
           lang: str = "en") -> Diagram:
     """A message sequence chart: of a named ``scenario`` (``tcpcheck diagram trace
-    --list``), of a :class:`~tcpcheck.checking.Run` (``result.run(name)``), or
-    of a trace ``file`` (``check --json`` or ``export --counterexamples``
-    output, ``property`` choosing the run; checked against the model first, in
-    the configuration it records unless one is given)."""
+    --list``), of a :class:`~tcpcheck.checking.Run` (``result.run(name)``), of
+    a trace ``file`` (``check --json`` or ``export --counterexamples`` output,
+    ``property`` choosing the run; checked against the model first, in the
+    configuration it records unless one is given), or of one ``connection``
+    (from 1; needed when there are several) of a ``capture`` (pcap, pcapng or
+    a JSON trace of ``tcpcheck conform``) followed through ``rules`` (a file or
+    a profile name) from ``vantage``, as ``diagram trace --capture`` draws it."""
     from tcpcheck.diagrams import cli as d
     from tcpcheck.diagrams.i18n import phrase
     from tcpcheck.diagrams.msc import msc_dot
@@ -79,8 +87,17 @@ def trace(scenario: str | None = None, *, run=None, file: str | Path | None = No
 
     from .sources import resolve
 
-    if sum(x is not None for x in (scenario, run, file)) != 1:
-        raise d.DiagramError("give exactly one of: a scenario name, run=..., or file=...")
+    if sum(x is not None for x in (scenario, run, file, capture)) != 1:
+        raise d.DiagramError("give exactly one of: a scenario name, run=..., file=... or capture=...")
+    if capture is not None:
+        from .conforming import _rules_path
+
+        if any(x is not None for x in (config, preset, mutant, property)):
+            raise d.DiagramError("capture=...: a capture is followed through rules=..., not a configuration")
+        dot, title = d.capture_chart(capture, connection, _rules_path(rules), vantage, lang)
+        return Diagram(dot, title)
+    if connection is not None or vantage is not None:
+        raise d.DiagramError("connection=... and vantage=... are for capture=...")
     cycle_from = None
     if scenario is not None:
         if scenario not in SCENARIOS:
