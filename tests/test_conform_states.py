@@ -58,17 +58,25 @@ def test_a_recorded_state_the_trace_does_not_allow_deviates_there(tmp_path, caps
          "recorded": "ESTABLISHED", "allowed": ["CLOSE_WAIT"]}])
 
 
-def test_a_state_while_a_segment_is_in_flight_is_allowed(tmp_path, capsys):
-    """Recorded right after packet 7 (A's ACK of B's data, still on its way), B may be
-    in CLOSE_WAIT; after packet 8 (B's FIN) B is in LAST_ACK, and A in FIN_WAIT_2 while
-    the FIN travels or TIME_WAIT once it arrived."""
-    p = states_file(tmp_path, [{"after": 8, "A": "FIN_WAIT_2", "B": "LAST_ACK"},
-                               {"after": 8, "A": "TIME_WAIT"}])
+def test_a_checkpoint_is_a_quiet_point_that_keeps_the_worlds_agreeing_with_it(tmp_path, capsys):
+    """States are recorded with the network quiet: after packet 8 (B's FIN) A is in TIME_WAIT
+    if the FIN arrived, FIN_WAIT_2 if it was lost.  Recorded FIN_WAIT_2 keeps only the loss,
+    and then A's ACK of the FIN (packet 9) has no row; recorded TIME_WAIT conforms."""
+    p = states_file(tmp_path, [{"after": 8, "A": "TIME_WAIT", "B": "LAST_ACK"}])
     assert run(capsys, HALF_CLOSE, "--states", p)[0] == 0
+    p = states_file(tmp_path, [{"after": 8, "A": "FIN_WAIT_2"}])
+    code, out, _ = run(capsys, HALF_CLOSE, "--states", p)
+    assert code == 1 and "connection 1: 10.77.0.1:40003 -> 10.77.0.2:5001: deviates at segment 9 (packet 9) " \
+                         "(9 segments)" in out.splitlines()
     p = states_file(tmp_path, [{"after": 8, "A": "CLOSE_WAIT"}])
     code, out, _ = run(capsys, HALF_CLOSE, "--states", p)
     assert code == 1 and "  recorded after packet 8 (0.856817 s): A CLOSE_WAIT; the trace allows A only " \
                          "FIN_WAIT_2 / TIME_WAIT there" in out.splitlines()
+    # two states each allowed, but not together: A's FIN_WAIT_2 means B's FIN was lost, yet B CLOSED
+    p = states_file(tmp_path, [{"after": 9, "A": "FIN_WAIT_2", "B": "CLOSED"}])
+    code, out, _ = run(capsys, HALF_CLOSE, "--states", p)
+    assert code == 1 and "  recorded after packet 9 (0.856879 s): A FIN_WAIT_2; the trace allows A only " \
+                         "TIME_WAIT there" in out.splitlines()
 
 
 def test_the_endpoints_may_be_named_in_either_order(tmp_path, capsys):

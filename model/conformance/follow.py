@@ -205,7 +205,7 @@ class Result(NamedTuple):
     deviation: Deviation | None
     inferred: tuple  # (who, event, before segment index), sorted
     final: dict  # side -> possible states at the end
-    checkpoints: tuple  # (after packet number, {side: states once everything sent has arrived})
+    checkpoints: tuple  # (after packet number, {side: states with the network quiet, agreeing with the record})
     vantage: str
     notes: tuple
     bounds: tuple = (IN_FLIGHT, EXTRA_LOSSES)  # (in_flight, extra_losses) it was followed with
@@ -278,6 +278,9 @@ class _Follower:
         self._silents: dict = {}
         self._steps: dict = {}
         self.memo = _memo(table)
+        self.points: dict = {}  # segment index -> [(after packet, recorded states)] of the checkpoints there
+        self.mismatches: list = []
+        self.point_states: dict = {}  # (segment index, after packet) -> {side: states} at each checkpoint met
 
     def _oldest(self, n: int) -> list:
         """For each index j, the oldest segment of the other side that may still be in flight
@@ -566,8 +569,51 @@ class _Follower:
                 return (*self._finish(worlds, dev), dev)
             fewest = min(w.lost for w, _ in nxt.values())
             worlds = {k: v for k, v in nxt.items() if v[0].lost <= fewest + self.extra_losses}
+            for after, recorded in self.points.get(j, ()):
+                worlds = self._checkpoint(worlds, j, after, recorded)
             self.peak = max(self.peak, len(worlds))
         return (*self._finish(worlds, None), None)
+
+    def _checkpoint(self, worlds: dict, j: int, after: int, recorded: dict) -> dict:
+        """A checkpoint after segment ``j``: the states were recorded with the network quiet,
+        every segment sent having arrived or been lost, so only the worlds that settle so and
+        agree with ``recorded`` are kept.  When none does, the recorded state is a
+        :class:`Mismatch` and the worlds are kept as they were."""
+        settled: dict = {}
+        for w, node in worlds.values():
+            for x, n in self._quiet(w, node, j + 1):
+                _add(settled, x, n)
+        agree = {k: v for k, v in settled.items()
+                 if all(v[0].tcbs[SIDES.index(side)].state == st for side, st in recorded.items())}
+        allowed = {side: tuple(sorted({v[0].tcbs[k].state for v in settled.values()})) for k, side in enumerate(SIDES)}
+        if not agree:
+            # a state no world has, or (each allowed alone) the first side's
+            bad = [side for side, st in recorded.items() if st not in allowed[side]] or list(recorded)[:1]
+            self.mismatches.extend(Mismatch(after, j, side, recorded[side], allowed[side]) for side in bad)
+        self.point_states[(j, after)] = {side: tuple(sorted({v[0].tcbs[k].state for v in (agree or settled).values()}))
+                                         for k, side in enumerate(SIDES)}
+        return agree or worlds
+
+    def _quiet(self, w: World, node: _Node, now: int) -> list:
+        """Every way the segments in flight each way end (arrive, or are lost where they may
+        be), in every order: (world, node) with nothing in flight."""
+        out, stack, seen = [], [(w, node)], set()
+        while stack:
+            x, n = stack.pop()
+            if x in seen:
+                continue
+            seen.add(x)
+            if not x.flights[0] and not x.flights[1]:
+                out.append((x, n))
+                continue
+            for frm in (0, 1):
+                if x.flights[frm]:
+                    y, rec = self._deliver(x, 1 - frm, now)
+                    stack.append((y, _Node(rec, [n], y)))
+                    if self._losable(frm):
+                        y, rec = self._lose(x, frm)
+                        stack.append((y, _Node(rec, [n], y)))
+        return out
 
     def _settle(self, w: World, node: _Node, now: int, lossy: bool = True):
         """Every way the segments still in flight end: they arrive (or, when ``lossy``,
@@ -588,22 +634,6 @@ class _Follower:
                     break
             if not moved:
                 out.append((x, n))
-        return out
-
-    def _passing(self, w: World, now: int) -> list:
-        """Every world ``w`` passes through as the segments in flight arrive or are lost."""
-        out, stack, seen = [], [w], set()
-        while stack:
-            x = stack.pop()
-            if x in seen:
-                continue
-            seen.add(x)
-            out.append(x)
-            for frm in (0, 1):
-                if x.flights[frm]:
-                    stack.append(self._deliver(x, 1 - frm, now)[0])
-                    if self._losable(frm):
-                        stack.append(self._lose(x, frm)[0])
         return out
 
     def _finish(self, worlds: dict, deviation: Deviation | None):
@@ -923,6 +953,11 @@ def follow(conn: Connection, table: RuleTable, vantage: str = "path", checkpoint
                                  "ack": o.ack if o.ACK else first.seq if first is not None else 0,
                                  "packet": o.number}))
     f = _Follower(conn, table, vantage, in_flight, extra_losses)
+    numbers = [o.number for o in conn.segments]
+    for point in checkpoints:
+        after, recorded = point[0], point[1]
+        if numbers[0] <= after <= numbers[-1]:  # else before or after the connection (another on these ports)
+            f.points.setdefault(bisect.bisect_right(numbers, after) - 1, []).append((after, dict(recorded)))
     kept, reach, dev = f.run()
     return _result(f, conn, kept, reach, dev, vantage, checkpoints, reasons, notes)
 
@@ -965,37 +1000,9 @@ def _result(f: _Follower, conn, kept, reach, dev, vantage, checkpoints, reasons,
             verdict = "incomplete"
             states = ", ".join(f"{side} {' or '.join(final[side])}" for side in SIDES)
             reasons.append(Reason(N_("the capture ends before the connection does ({states})"), {"states": states}))
-    points = []
-    by_index = {}
-    for n in reach:
-        if isinstance(n.record, Send) and n.world is not None:
-            by_index.setdefault(n.record.index, []).append(n)
-    numbers = [o.number for o in conn.segments]
-    mismatches = []
-    for point in checkpoints:
-        after, recorded = point[0], point[1]
-        if not numbers[0] <= after <= numbers[-1]:
-            continue  # before or after the connection (another on the same ports, perhaps)
-        i = bisect.bisect_right(numbers, after) - 1  # the connection's last segment at or before it
-        if dev is not None and i >= dev.index:
-            points.append((after, {side: () for side in SIDES}))  # not followed past its deviation
-            continue
-        found = {side: set() for side in SIDES}
-        for n in by_index.get(i, ()):
-            for w, _ in f._settle(n.world, n, i + 1, lossy=False):
-                for k, side in enumerate(SIDES):
-                    found[side].add(w.tcbs[k].state)
-        points.append((after, {side: tuple(sorted(v)) for side, v in found.items()}))
-        # a state was recorded while segments may still have been in flight, or were lost:
-        # every state an endpoint passes through as they arrive or are lost is allowed there
-        allowed = {side: set() for side in SIDES}
-        for n in by_index.get(i, ()):
-            for w in f._passing(n.world, i + 1):
-                for k, side in enumerate(SIDES):
-                    allowed[side].add(w.tcbs[k].state)
-        for side in SIDES:
-            if side in recorded and recorded[side] not in allowed[side]:
-                mismatches.append(Mismatch(after, i, side, recorded[side], tuple(sorted(allowed[side]))))
+    mismatches = [m for m in f.mismatches if dev is None or m.index < dev.index]
+    points = [(after, f.point_states.get((i, after), {side: () for side in SIDES}))
+              for i in sorted(f.points) for after, _ in f.points[i]]
     if mismatches:
         verdict = "deviates"
     return Result(conn, verdict, tuple(reasons), tuple(rows), dev,

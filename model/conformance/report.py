@@ -191,7 +191,8 @@ def _connection(i: int, r: Result, table: RuleTable, _) -> list[str]:
             packet=m.after, time=conn.segments[m.index].time - t0, side=m.side, recorded=m.recorded,
             states=" / ".join(m.inferred) or "?"))
     for after, states in r.checkpoints:
-        out.append("  " + _("after packet {n}, once every segment sent has arrived: {states}").format(
+        out.append("  " + _("after packet {n}, with the network quiet (every segment sent arrived or lost): "
+                            "{states}").format(
             n=after, states=_(", ", context="phrase").join(f"{side} {' / '.join(states[side]) or '?'}" for side in SIDES)))
     return out
 
