@@ -57,12 +57,15 @@ With ``checks=True`` the model also checks tcpcheck's safety properties
 (``tcpcheck check --engine spin``, model/spin.py), from more tables: the
 invariants INV1-INV4 (one bit each, per pair of TCBs and per pair and
 segment in flight, by :func:`model.invariants.checker` itself), each an
-option ``INV_k fails -> assert(false)`` enabled only in a state that breaks
-it; STEP1 as an assertion in the arrival of a segment whose reaction moves
-LAST_ACK to CLOSED on a reset; and deadlock freedom as ``timeout ->
-assert(acceptable end)`` (SPIN's ``timeout`` is executable exactly when no
-other option is).  None of them adds a state.  :attr:`Promela.where` says
-which line is which step or check, so that SPIN's trail can be read back.
+option enabled only in a state that breaks it; STEP1 in the arrival of a
+segment whose reaction moves LAST_ACK to CLOSED on a reset; and deadlock
+freedom as an option guarded by SPIN's ``timeout`` (executable exactly when
+no other option is) that fails unless the state is an acceptable end.  None
+of them adds a state.  Each fails with pan's ``uerror("tcpcheck: ID
+violated")``; the bits of :data:`CHECK_BITS` in the environment variable
+``TCPCHECK_SKIP`` turn checks off without compiling again (to look for the
+next violation).  :attr:`Promela.where` says which line is which step or
+check, so that SPIN's trail can be read back.
 
 ``tcpcheck export --format promela`` prints it.
 """
@@ -77,7 +80,11 @@ from .system import Model
 from .table import RuleTable
 from .tcb import Concrete, describe_segment
 
-__all__ = ["promela", "Promela", "ENDS"]
+__all__ = ["promela", "Promela", "ENDS", "CHECK_BITS"]
+
+#: The properties the generated model checks (``checks=True``), each with its bit of
+#: the environment variable ``TCPCHECK_SKIP`` that turns it off when pan runs.
+CHECK_BITS = {**{inv.id: k for k, inv in enumerate(CHECKED)}, "STEP1": len(CHECKED), "DEAD1": len(CHECKED) + 1}
 
 #: The two endpoints: (name, local variable, outgoing channel, incoming channel).
 ENDS = (("A", "lA", "ab", "ba"), ("B", "lB", "ba", "ab"))
@@ -384,11 +391,27 @@ class _Writer:
         decl = [t for t in tables if not t.startswith("#")] + ["c_decl {", "typedef int tcpcheck_macros;  /* SPIN calls a block of macros alone empty */"] + [t for t in tables if t.startswith("#")] + [
             f"#define TIMERS_A {self.timers(0)}", f"#define TIMERS_B {self.timers(1)}"] + self.push_macros()
         if self.checks:
+            # SPIN runs cpp over the model and refuses a c_expr with an assignment or a call,
+            # so the environment is read once, before the search
+            decl += ["extern char *getenv(const char *); extern int atoi(const char *);",
+                     "static int tcpcheck_skip;",
+                     "__attribute__((constructor)) static void tcpcheck_read_skip(void) "
+                     "{ char *s = getenv(\"TCPCHECK_SKIP\"); tcpcheck_skip = s ? atoi(s) : 0; }",
+                     "/* SKIP(b): bit b of the environment's TCPCHECK_SKIP: a check not to make, by CHECK_BITS */",
+                     "#define SKIP(b) ((tcpcheck_skip >> (b)) & 1)"]
             decl.append(f"#define INVARIANTS_BROKEN ({self._invariant_bits()})")
             decl.append("#define ACCEPTABLE_END (now.nab == 0 && now.nba == 0 && A_END(A_TCB(now.lA)) "
                         "&& B_END(B_TCB(now.lB)))")
         decl.append("}")
         self.guards, self.options = [], []
+        if self.checks:  # first: SPIN tries the options in order, so a violation is found in the first
+            # state of its depth-first path that has it
+            for k, inv in enumerate(CHECKED):
+                self._option(f"!SKIP({CHECK_BITS[inv.id]}) && ((INVARIANTS_BROKEN) & {1 << k})",
+                             f"uerror(\"tcpcheck: {inv.id} violated\");",
+                             ("check", inv.id))
+            self.options.append((f"  :: d_step {{ timeout -> c_code {{ if (!SKIP({CHECK_BITS['DEAD1']}) && !(ACCEPTABLE_END)) "
+                                 "uerror(\"tcpcheck: DEAD1 violated\"); } }", ("check", "DEAD1")))
         w = self.width
         for who, var, c_out, c_in in ENDS:
             row = f"now.{var} * 4 + TIMERS_{who}"
@@ -405,7 +428,8 @@ class _Writer:
                 arrivals = [(f"now.n{c_in} > 0", f"now.{var} * {ns} + now.{c_in}[0] - 1",
                              self._remove_at(c_in, 0), 0)]
             for guard, index, take, k in arrivals:
-                step1 = f" if ({who}_STEP1(r)) uerror(\"tcpcheck: STEP1 violated\");" if self.checks else ""
+                step1 = (f" if (!SKIP({CHECK_BITS['STEP1']}) && {who}_STEP1(r)) uerror(\"tcpcheck: STEP1 violated\");"
+                         if self.checks else "")
                 self._option(guard, f"int r = {index}; {take}{step1} {self._sends(who, 'RSENT', c_out)} "
                                     f"now.{var} = {who}_RNEXT(r);", (who, "rcv", k))
         for c in ("ab", "ba"):
@@ -415,12 +439,6 @@ class _Writer:
             if self.cfg.duplication:
                 for g, e, k in self.duplications(c):
                     self._option(g, e, ("network", "duplicate", c, k))
-        if self.checks:
-            for k, inv in enumerate(CHECKED):
-                self._option(f"(INVARIANTS_BROKEN) & {1 << k}", f"uerror(\"tcpcheck: {inv.id} violated\");",
-                             ("check", inv.id))
-            self.options.append(("  :: d_step { timeout -> c_code { if (!(ACCEPTABLE_END)) "
-                                 "uerror(\"tcpcheck: DEAD1 violated\"); } }", ("check", "DEAD1")))
         self.lines = head + vars_ + decl[:-1] + self.guards + ["}", "", "active proctype tcp()", "{", "end:", "  do"]
         for text, what in self.options:
             self.lines.append(text)

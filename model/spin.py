@@ -1,0 +1,564 @@
+"""SPIN beside tcpcheck (issue 13): ``tcpcheck bench --vs spin`` and ``tcpcheck check --engine spin``.
+
+Both run SPIN 6.5.2 (Debian's ``spin``, with ``gcc``) on the Promela that
+:mod:`model.promela` generates from the configuration and the rule table:
+``spin -a``, then pan compiled with ``-O2 -DNOREDUCE -DSAFETY`` (no partial
+order reduction, so that SPIN stores every state tcpcheck does; safety only).
+
+* :func:`bench` runs tcpcheck's search (in a fresh process, with the engine
+  asked for) and pan on the same configurations in one run, and prints the
+  states (which must be equal), seconds, states/s, peak memory and bytes per
+  state side by side, with the ratios of issue 13's targets.  pan's hash
+  table is sized to the states (``-w``: the next power of two above twice
+  their number), as SPIN's manual advises, so its memory is not a default's.
+* :func:`check` decides the safety properties SPIN can check on the
+  generated model (the invariants INV1-INV4, the step property STEP1 and
+  deadlock freedom DEAD1), with ``-DNCORE=N`` (SPIN's multi-core search) and
+  ``-DBITSTATE`` (a bit per hashed state: memory for spaces that do not fit,
+  at the price of coverage) when asked.  pan stops at its first violation:
+  that property is violated, its trail is replayed (``pan -r -v``) and read
+  back, step by step, into the model's own states and steps (each step of
+  the trail is matched with the successor tcpcheck's model has with the same
+  state after it), then pan runs again without that check, until a run
+  finds nothing.  The trail is SPIN's depth-first path, not necessarily the
+  shortest (``tcpcheck check --engine bfs`` gives the shortest).  The
+  reachability and liveness properties are not checked by this engine and
+  are reported so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+from .config import Config
+from .errors import InputError
+from .interface import stamp
+
+__all__ = ["bench", "check", "require_tools", "Pan", "SPIN_CHECKS", "SpinCheck"]
+
+#: pan's compilation: no partial order reduction (every state stored), safety properties only.
+PAN_FLAGS = ("-O2", "-DNOREDUCE", "-DSAFETY")
+
+#: The properties ``check --engine spin`` decides, by id.
+SPIN_CHECKS = ("INV1", "INV2", "INV3", "INV4", "STEP1", "DEAD1")
+
+INSTALL_HINT = "Debian/Ubuntu: apt-get install spin gcc"
+
+
+def require_tools() -> None:
+    """Raise InputError (exit 2) unless ``spin`` and ``gcc`` are on PATH."""
+    missing = [t for t in ("spin", "gcc") if shutil.which(t) is None]
+    if missing:
+        raise InputError(f"SPIN needs {' and '.join(missing)} on PATH, which {'is' if len(missing) == 1 else 'are'} "
+                         f"not there ({INSTALL_HINT})")
+
+
+def spin_version() -> str:
+    out = subprocess.run(["spin", "-V"], capture_output=True, text=True).stdout.strip()
+    m = re.search(r"Spin Version ([\d.]+)", out)
+    return m.group(1) if m else out
+
+
+class Pan(NamedTuple):
+    """What one run of pan reported."""
+
+    states: int
+    transitions: int
+    depth: int
+    vector: int  # bytes of SPIN's state vector
+    memory_mib: float | None  # pan's "total actual memory usage"
+    peak_mib: float  # the process's peak resident memory (getrusage of the child)
+    seconds: float  # pan's own "elapsed time"
+    errors: int
+    message: str | None  # the first error, e.g. "tcpcheck: INV1 violated"
+    output: str
+    hash_bits: int | None
+    max_depth: int  # the -m it ran with
+
+
+def _run(cmd, cwd, env=None) -> str:
+    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}): {(p.stderr or p.stdout).strip()[:500]}")
+    return p.stdout
+
+
+def compile_pan(text: str, folder: Path, defines=(), optimise: str = "-O2") -> dict:
+    """Write ``text`` to FOLDER/model.pml, generate pan.c (``spin -a``) and compile pan;
+    returns the seconds of each."""
+    (folder / "model.pml").write_text(text)
+    t0 = time.perf_counter()
+    _run(["spin", "-a", "model.pml"], folder)
+    t1 = time.perf_counter()
+    flags = [optimise] + [f for f in PAN_FLAGS if f != "-O2"] + list(defines)
+    _run(["gcc", *flags, "-o", "pan", "pan.c"], folder)
+    return {"spin": t1 - t0, "gcc": time.perf_counter() - t1, "flags": flags}
+
+
+def _number(pattern: str, text: str, kind=int, default=None):
+    m = re.search(pattern, text)
+    return kind(m.group(1)) if m else default
+
+
+def run_pan(folder: Path, hash_bits: int | None = None, skip: int = 0, args=()) -> Pan:
+    """Run FOLDER/pan (its search depth raised until it suffices), as a child
+    whose peak memory is measured; ``skip``: the TCPCHECK_SKIP bits."""
+    env = dict(os.environ, TCPCHECK_SKIP=str(skip))
+    depth = 100_000
+    while True:
+        cmd = ["./pan", f"-m{depth}"] + ([f"-w{hash_bits}"] if hash_bits else []) + list(args)
+        for old in folder.glob("*trail"):
+            old.unlink()
+        with open(folder / "pan.out", "w") as out:
+            child = subprocess.Popen(cmd, cwd=folder, stdout=out, stderr=subprocess.STDOUT, env=env)
+            _, status, usage = os.wait4(child.pid, 0)
+            child.returncode = os.waitstatus_to_exitcode(status)
+        text = (folder / "pan.out").read_text()
+        if "max search depth too small" in text and depth < 1 << 30:
+            depth *= 10
+            continue
+        break
+    if "states, stored" not in text:
+        raise RuntimeError(f"pan did not finish: {text.strip()[-500:]}")
+    message = re.search(r"pan:1: (.*?) \(at depth \d+\)", text)
+    return Pan(states=_number(r"(\d+) states, stored", text),
+               transitions=_number(r"(\d+) transitions", text, default=0),
+               depth=_number(r"depth reached (\d+)", text, default=0),
+               vector=_number(r"State-vector (\d+) byte", text, default=0),
+               memory_mib=_number(r"([\d.]+)\s+total actual memory usage", text, float),
+               peak_mib=usage.ru_maxrss / 1024,
+               seconds=_number(r"elapsed time ([\d.e+-]+) seconds", text, float, 0.0),
+               errors=_number(r"errors: (\d+)", text, default=0),
+               message=message.group(1) if message else None, output=text,
+               hash_bits=hash_bits, max_depth=depth)
+
+
+def hash_bits_for(states: int) -> int:
+    """pan's -w for about ``states`` states: the next power of two above twice as many."""
+    return max(10, math.ceil(math.log2(max(states, 1) * 2)))
+
+
+# --- the benchmark ------------------------------------------------------------------------
+
+
+def _tcpcheck_row(config: Config, engine: str) -> dict:
+    """tcpcheck's bare search of ``config`` with ``engine`` (run in a fresh process)."""
+    from .bench import _peak_mib, _start_mib
+    from .checker import build
+    from .engines import explore_function
+
+    start = _start_mib()
+    x = explore_function(engine)(build(config))
+    return {"states": len(x.states), "transitions": x.transitions, "seconds": x.seconds,
+            "start_mib": start, "peak_mib": _peak_mib()}
+
+
+def _configs(names) -> list[tuple[str, str, Config]]:
+    from .bench import SCALE_NAMES, _scale
+    from .config import PRESETS, preset
+
+    scale = _scale()
+    out = []
+    for name in names or SCALE_NAMES:
+        if name in scale:
+            out.append((name, *scale[name]))
+        elif name in PRESETS:
+            out.append((name, f"preset {name}", preset(name)))
+        else:
+            from .errors import closest
+            hint = closest(name, list(scale) + list(PRESETS))
+            raise InputError(f"bench --vs spin: no configuration '{name}'"
+                             + (f"; did you mean '{hint}'?" if hint else "")
+                             + f" (the scale series: {', '.join(SCALE_NAMES)}; or a preset)")
+    return out
+
+
+#: Issue 13's targets: tcpcheck's states/s at least SPIN's, its bytes per state at most SPIN's state vector.
+SPEED_TARGET = 1.0
+
+
+def bench(names: list[str] | None = None, engine: str = "bfs", as_json: bool = False, cores: int = 1) -> int:
+    """tcpcheck's search and SPIN's on each configuration (the scale series of
+    ``bench --check``, or ``names``: its names or presets), in one run; prints
+    them side by side with the ratios; returns 0, or 1 when a count differs."""
+    from .bench import _fresh
+    from .promela import promela
+
+    require_tools()
+    rows, differ = [], []
+    for name, what, cfg in _configs(names):
+        ours = _fresh(_tcpcheck_row, cfg, engine)
+        n = ours["states"]
+        t0 = time.perf_counter()
+        text = promela(cfg, count=False)
+        generate = time.perf_counter() - t0
+        with tempfile.TemporaryDirectory(prefix="tcpcheck-spin-") as tmp:
+            folder = Path(tmp)
+            built = compile_pan(text, folder, [f"-DNCORE={cores}"] if cores > 1 else [])
+            pan = run_pan(folder, hash_bits_for(n))
+        ours_bps = (ours["peak_mib"] - ours["start_mib"]) * 2 ** 20 / n
+        spin_bps = pan.peak_mib * 2 ** 20 / pan.states
+        row = {"config": name, "what": what, "states": n, "equal": pan.states == n,
+               "tcpcheck": {"engine": engine, "seconds": ours["seconds"], "states_per_second": n / ours["seconds"],
+                            "peak_mib": ours["peak_mib"], "start_mib": ours["start_mib"], "bytes_per_state": ours_bps,
+                            "transitions": ours["transitions"]},
+               "spin": {"states": pan.states, "transitions": pan.transitions, "seconds": pan.seconds,
+                        "states_per_second": pan.states / pan.seconds if pan.seconds else None,
+                        "peak_mib": pan.peak_mib, "pan_memory_mib": pan.memory_mib,
+                        "state_vector_bytes": pan.vector, "bytes_per_state": spin_bps,
+                        "hash_bits": pan.hash_bits, "cores": cores, "generate_seconds": generate,
+                        "compile_seconds": built["spin"] + built["gcc"], "flags": built["flags"]}}
+        s = row["spin"]
+        row["speed_ratio"] = (row["tcpcheck"]["states_per_second"] / s["states_per_second"]
+                              if s["states_per_second"] else None)
+        row["memory_ratio"] = ours_bps / pan.vector if pan.vector else None
+        row["target_met"] = {"speed": row["speed_ratio"] is not None and row["speed_ratio"] >= SPEED_TARGET,
+                             "memory": pan.vector > 0 and ours_bps <= pan.vector}
+        rows.append(row)
+        if not row["equal"]:
+            differ.append(name)
+        if not as_json:
+            if len(rows) == 1:
+                print(f"tcpcheck bench --vs spin: tcpcheck's search (engine {engine}, a fresh process) and SPIN "
+                      f"{spin_version()} (pan {' '.join(built['flags'])}, {cores} core{'s' if cores > 1 else ''}) "
+                      "on the same configurations, in one run")
+                print(f"{'':<24} {'':>9} | {'tcpcheck':^35} | {'SPIN':^44} | {'ratios':^13}")
+                print(f"{'configuration':<24} {'states':>9} | {'s':>6} {'states/s':>9} {'peak MiB':>8} {'B/state':>8}"
+                      f" | {'s':>6} {'states/s':>9} {'peak MiB':>8} {'vector':>6} {'B/state':>8}"
+                      f" | {'speed':>6} {'memory':>6}")
+            sps = f"{s['states_per_second']:>9,.0f}" if s["states_per_second"] else f"{'-':>9}"
+            print(f"{name:<24} {n:>9,} | {ours['seconds']:>6.2f} {n / ours['seconds']:>9,.0f} "
+                  f"{ours['peak_mib']:>8.1f} {ours_bps:>8.0f} | {pan.seconds:>6.2f} {sps} {pan.peak_mib:>8.1f} "
+                  f"{pan.vector:>6} {spin_bps:>8.0f} | "
+                  + (f"{row['speed_ratio']:>5.2f}x" if row["speed_ratio"] is not None else f"{'-':>6}")
+                  + f" {row['memory_ratio']:>5.2f}x", flush=True)
+            if not row["equal"]:
+                print(f"  the counts DIFFER: tcpcheck {n:,} states, SPIN {pan.states:,}", flush=True)
+    out = stamp("bench-spin", {"engine": engine, "spin_version": spin_version(), "cores": cores, "rows": rows,
+                               "targets": {"speed_ratio": SPEED_TARGET, "bytes_per_state": "state_vector_bytes"},
+                               "counts_equal": not differ})
+    if as_json:
+        print(json.dumps(out, indent=2))
+        return 1 if differ else 0
+    print("(tcpcheck's seconds are its search's; SPIN's are pan's search alone, after generating the Promela and "
+          "compiling pan, which took "
+          + ", ".join(f"{r['spin']['generate_seconds'] + r['spin']['compile_seconds']:.1f} s" for r in rows)
+          + ". Peak MiB: resident memory; tcpcheck's B/state is its peak above its start, per state, SPIN's its "
+          "peak per state, with a hash table sized to the states (-w); vector: SPIN's state vector in bytes.)")
+    for r in rows:
+        met = r["target_met"]
+        speed = f"{r['speed_ratio']:.2f}" if r["speed_ratio"] is not None else "unmeasured"
+        print(f"target at {r['config']}: tcpcheck's states/s at least SPIN's: {'met' if met['speed'] else 'NOT met'} "
+              f"(ratio {speed}); bytes/state at most SPIN's state vector: {'met' if met['memory'] else 'NOT met'} "
+              f"({r['tcpcheck']['bytes_per_state']:.0f} B against {r['spin']['state_vector_bytes']} B)")
+    if differ:
+        print(f"tcpcheck bench --vs spin: the state counts differ on {', '.join(differ)}: the generated Promela "
+              "is not the same model", file=sys.stderr)
+        return 1
+    return 0
+
+
+# --- the engine -----------------------------------------------------------------------------
+
+
+class SpinCheck(NamedTuple):
+    """What ``check --engine spin`` found."""
+
+    config: Config
+    table: object
+    verdicts: list  # properties.Verdict, in PROPERTIES' order; those not checked have verdict "not checked"
+    exploration: object  # an Exploration holding the counterexamples' states and steps (see _Trail)
+    pan: Pan  # the last run: the whole search
+    runs: int
+    cores: int
+    bitstate: bool
+    seconds: dict
+    flags: list
+
+
+class _Trail:
+    """Reads pan's replayed trail (``pan -r -v``) into the model's states and steps,
+    kept in one :class:`~tcpcheck.model.explorer.Exploration` (each trail a path
+    from state 0, the initial state)."""
+
+    def __init__(self, p, x):
+        self.p, self.m, self.x = p, p.model, x
+
+    def _state(self, values: dict) -> tuple:
+        """The model's internal state of SPIN's valuation."""
+        p, m = self.p, self.m
+        ta, pa = p.locals[0][values["lA"]]
+        tb, pb = p.locals[1][values["lB"]]
+        flights = []
+        for c in ("ab", "ba"):
+            seg = {k: s for s, k in p.segments[c].items()}
+            v = values[c]
+            if p.bag:
+                f = tuple(seg[k + 1] for k in range(len(v)) for _ in range(v[k]))
+            else:
+                f = tuple(seg[q] for q in v[:values[f"n{c}"]])
+            flights.append(m._flight(f))
+        s = (ta, tb, pa, pb, flights[0], flights[1])
+        return s if m.loss_budget is None else s + (values["lost"],)
+
+    def read(self, output: str) -> tuple[list[int], list[int], str]:
+        """The state ids and label ids of the trail in ``output`` (added to the
+        exploration), and the error pan ended it with."""
+        values = {k: (list(v) if isinstance(v, list) else v) for k, v in self.p.initial.items()}
+        steps: list[tuple[int, dict]] = []
+        line = None
+        for text in output.splitlines():
+            if "pan:1:" in text or "trail ends" in text:
+                break  # after it, pan shows the state it stopped in, perhaps halfway through a step
+            m = re.match(r"\s*\d+: proc\s+\d+ \(tcp\).*\[D_STEP(\d+)\]", text)
+            if m:
+                if line is not None:
+                    steps.append((line, dict(values)))
+                line = int(m.group(1))
+                values = {k: (list(v) if isinstance(v, list) else v) for k, v in values.items()}
+                continue
+            m = re.match(r"\s+(?:byte|short|int)\s+(\w+)(?:\[(\d+)\])?:\s+(-?\d+)", text)
+            if m:
+                name, index, v = m.group(1), m.group(2), int(m.group(3))
+                if index is None:
+                    values[name] = v
+                else:
+                    values[name][int(index)] = v
+        if line is not None:
+            steps.append((line, dict(values)))
+        error = re.search(r"pan:1: (.*?) \(at depth", output)
+        x, m = self.x, self.m
+        s = m.initial_states()[0]
+        ids = [self._add(s, -1, -1)]
+        labels: list[int] = []
+        for line, vals in steps:
+            what = self.p.where.get(line)
+            target = self._state(vals)
+            if what is None or what[0] == "check":
+                raise RuntimeError(f"SPIN's trail takes line {line} of the Promela, which is no step of the model")
+            actor, kind = what[0], what[1]
+            for label, t in m.successors(s):
+                st = m.step(label)
+                if t == target and st.actor == actor and (st.kind == kind or (kind == "call" and st.kind == "timer")):
+                    break
+            else:
+                raise RuntimeError(f"SPIN's trail step {len(labels) + 1} (line {line}) is no step of the model")
+            k = self._label(label)
+            ids.append(self._add(t, ids[-1], k))
+            labels.append(k)
+            s = t
+        return ids, labels, error.group(1) if error else ""
+
+    def _label(self, label) -> int:
+        self.x.labels.append(label)
+        return len(self.x.labels) - 1
+
+    def _add(self, s, parent: int, via: int) -> int:
+        x = self.x
+        x.states.append(s)
+        x.parent.append(parent)
+        x.via.append(via)
+        x.depth.append(0 if parent < 0 else x.depth[parent] + 1)
+        if parent >= 0:
+            x.src.append(parent)
+            x.dst.append(len(x.states) - 1)
+            x.lab.append(via)
+        return len(x.states) - 1
+
+
+def _verdict(prop, trail: _Trail, ids, labels):
+    """The Verdict of ``prop``, violated at the end of the trail ``ids``/``labels``."""
+    from .liveness import Lasso
+    from .properties import REASONS, Text, Verdict
+
+    head = (prop.name, prop.kind, prop.statement)
+    x, model = trail.x, trail.m
+    last = x.state(ids[-1])
+    if prop.kind == "invariant":
+        return Verdict(*head, "violated", ids[-1], prop.test(last), id=prop.id)
+    if prop.kind == "deadlock":
+        why = Text("stuck", REASONS["stuck"], a=last.A.state, b=last.B.state, n=len(last.net_AB) + len(last.net_BA))
+        return Verdict(*head, "violated", ids[-1], why, id=prop.id)
+    # a step property: pan stopped inside the violating step; it is the first such step from the last state
+    s = x.states[ids[-1]]
+    for label, t in model.successors(s):
+        why = prop.test(last, model.step(label), model.decode(t))
+        if why is not None:
+            k = trail._label(label)
+            tid = trail._add(t, ids[-1], k)
+            return Verdict(*head, "violated", None, why, Lasso(ids + [tid], [], labels + [k], []), id=prop.id)
+    raise RuntimeError(f"SPIN reports {prop.id} violated, but no step from the trail's last state violates it")
+
+
+def check(config: Config, table=None, cores: int = 1, bitstate: bool = False, hash_bits: int | None = None,
+          keep: str | None = None) -> SpinCheck:
+    """Check SPIN's properties (:data:`SPIN_CHECKS`) of ``config`` with ``table``
+    through SPIN: one pan, run until no check it still makes fails."""
+    from .checker import build
+    from .explorer import Exploration
+    from .promela import CHECK_BITS, promela
+    from .properties import PROPERTIES, Verdict
+
+    require_tools()
+    t0 = time.perf_counter()
+    model = build(config, table)
+    p = promela(config, count=False, checks=True, model=model)
+    t1 = time.perf_counter()
+    x = Exploration()
+    x.decode, x.describe = model.decode, model.step
+    x.attributes = model.edge_attributes
+    by_id = {prop.id: prop for prop in PROPERTIES}
+    decided: dict[str, Verdict] = {}
+    defines = ([f"-DNCORE={cores}"] if cores > 1 else []) + (["-DBITSTATE"] if bitstate else [])
+    if hash_bits is None:
+        hash_bits = 27 if bitstate else 24  # bitstate: 2^27 bits, 16 MiB; else pan's default table
+    folder = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="tcpcheck-spin-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    runs = 0
+    search = 0.0
+    try:
+        built = compile_pan(p, folder, defines)
+        t2 = time.perf_counter()
+        while True:
+            skip = sum(1 << CHECK_BITS[i] for i in decided)
+            pan = run_pan(folder, hash_bits, skip)
+            runs += 1
+            search += pan.seconds
+            m = re.match(r"tcpcheck: (\w+) violated", pan.message or "")
+            if pan.errors == 0 or m is None:
+                if pan.errors:
+                    raise RuntimeError(f"pan reports an error that is none of tcpcheck's: {pan.message}")
+                break
+            pid = m.group(1)
+            env = dict(os.environ, TCPCHECK_SKIP=str(skip))
+            trail = subprocess.run(["./pan", "-r", "-v", f"-m{pan.max_depth}"], cwd=folder, capture_output=True,
+                                   text=True, env=env).stdout
+            reader = _Trail(p, x)
+            ids, labels, _ = reader.read(trail)
+            decided[pid] = _verdict(by_id[pid], reader, ids, labels)
+        t3 = time.perf_counter()
+    finally:
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
+    verdicts = []
+    for prop in PROPERTIES:
+        if prop.id in decided:
+            verdicts.append(decided[prop.id])
+        elif prop.id in SPIN_CHECKS:
+            verdicts.append(Verdict(prop.name, prop.kind, prop.statement, "holds", None, "", id=prop.id))
+        else:
+            verdicts.append(Verdict(prop.name, prop.kind, prop.statement, "not checked", None, "", id=prop.id))
+    return SpinCheck(config, model.table, verdicts, x, pan, runs, cores, bitstate,
+                     {"generate": t1 - t0, "compile": built["spin"] + built["gcc"], "search": search,
+                      "total": t3 - t0, "searches": t3 - t2}, built["flags"])
+
+
+NOT_CHECKED = "not checked by this engine"
+
+
+def _coverage(r: SpinCheck) -> str:
+    if r.bitstate:
+        return (f"bitstate (-DBITSTATE, 2^{r.pan.hash_bits} bits): each state is one bit at a few hashed places, "
+                "so two states may share their bits and the second is never explored; states may be missed, so a "
+                "'holds' is not a proof, while a violation found is a real run of the model")
+    return "exhaustive: every reachable state was stored and explored"
+
+
+def exit_code(r: SpinCheck) -> int:
+    return 1 if any(v.verdict == "violated" for v in r.verdicts) else 0
+
+
+def lines(r: SpinCheck, note: str = "") -> list[str]:
+    """The text report of ``check --engine spin``."""
+    from .properties import path_of
+    from .report import describe_config, trace_lines
+
+    cfg, pan = r.config, r.pan
+    out = [f"tcpcheck: TCP connection management (RFC 9293), configuration '{cfg.name}', engine spin"]
+    if note:
+        out.append("  " + note)
+    out += ["  " + line for line in describe_config(cfg)]
+    out.append(f"  rules: {r.table.name} ({len(r.table.rules)} rules)")
+    out.append("")
+    out.append(f"SPIN {spin_version()} (pan {' '.join(r.flags)}"
+               + (f", {r.cores} cores" if r.cores > 1 else "") + f") stored {pan.states:,} states and "
+               f"{pan.transitions:,} transitions, depth {pan.depth:,} (its depth-first stack); state vector "
+               f"{pan.vector} bytes, {pan.memory_mib or 0:,.1f} MiB.")
+    out.append(f"  Coverage: {_coverage(r)}.")
+    out.append(f"  Time: {r.seconds['total']:.2f} s in all: generating the Promela {r.seconds['generate']:.2f} s, "
+               f"compiling pan {r.seconds['compile']:.2f} s, {r.runs} search{'es' if r.runs > 1 else ''} "
+               f"{r.seconds['search']:.2f} s (pan stops at a violation; it runs again without that check).")
+    out.append("")
+    out.append("Properties:")
+    for v in r.verdicts:
+        mark = {"violated": "VIOLATED", "holds": "holds", "not checked": "-"}[v.verdict]
+        extra = f": {v.detail}" if v.verdict == "violated" and v.detail else ""
+        if v.verdict == "not checked":
+            extra = f": {NOT_CHECKED}"
+        out.append(f"  {mark:<8}  {v.kind:<12}  {v.name} [{v.id}]{extra}")
+    for v in r.verdicts:
+        if v.verdict != "violated":
+            continue
+        path = path_of(r.exploration, v)
+        out.append("")
+        out.append(f"Counterexample to '{v.name}' ({len(path) - 1} steps; SPIN's trail, read back into the model: "
+                   f"a depth-first path, not necessarily the shortest): {v.detail}")
+        out += trace_lines(path, r.table)
+    out.append("")
+    checked = [v for v in r.verdicts if v.verdict != "not checked"]
+    bad = [v for v in checked if v.verdict == "violated"]
+    rest = len(r.verdicts) - len(checked)
+    tail = (f"; {rest} not checked by this engine (reachability and liveness: tcpcheck check --engine bfs "
+            "checks them)")
+    if bad:
+        out.append(f"Result: {len(bad)} of {len(checked)} checked properties violated{tail}.")
+    elif r.bitstate:
+        out.append(f"Result: no violation found among {len(checked)} properties in a partial (bitstate) search, "
+                   f"which is not a proof{tail}.")
+    else:
+        out.append(f"Result: all {len(checked)} checked properties hold{tail}.")
+    return out
+
+
+def result_json(r: SpinCheck) -> dict:
+    """``check --engine spin --json``: kind ``check-spin`` (schema check-spin.schema.json);
+    ``diagram trace --file`` draws its counterexamples."""
+    from .properties import path_of
+    from .report import trace_json
+
+    props = []
+    for v in r.verdicts:
+        item = {"id": v.id, "name": v.name, "kind": v.kind, "statement": v.statement, "verdict": v.verdict}
+        if v.verdict == "not checked":
+            item["detail"] = NOT_CHECKED
+        elif v.detail:
+            item["detail"] = str(v.detail)
+        if v.verdict == "violated":
+            item["counterexample"] = trace_json(path_of(r.exploration, v), r.table)
+            item["shortest"] = False  # SPIN's depth-first trail; not known to be the shortest
+        props.append(item)
+    pan = r.pan
+    return stamp("check-spin", {
+        "config": dataclasses.asdict(r.config),
+        "rules": r.table.name,
+        "engine": {"name": "spin", "spin_version": spin_version(), "flags": r.flags, "cores": r.cores,
+                   "bitstate": r.bitstate, "hash_bits": pan.hash_bits},
+        "coverage": "bitstate" if r.bitstate else "exhaustive",
+        "coverage_note": _coverage(r),
+        "states": pan.states, "transitions": pan.transitions, "depth": pan.depth,
+        "state_vector_bytes": pan.vector, "memory_mib": pan.memory_mib,
+        "runs": r.runs, "timings": {k: round(s, 3) for k, s in r.seconds.items()},
+        "properties": props,
+        "exit_code": exit_code(r),
+    })
