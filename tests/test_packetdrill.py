@@ -194,10 +194,13 @@ def test_a_directory_runs_every_script_one_line_each_and_a_total(tmp_path):
     code, out, _ = tcpcheck("conform", str(HERE))
     lines = out.splitlines()
     assert code == 1
-    assert lines[-1] == "total: 10 script(s): 8 pass, 2 fail, 0 check nothing"
+    assert lines[-1] == "total: 20 script(s): 14 pass, 6 fail, 0 check nothing"
     assert lines[0] == "challenge-ack.pkt: passes (7 checked, 1 skipped)"
-    assert lines[-2].startswith("wrong-state.pkt: fails at line 8: expected state CLOSE_WAIT; the model is in "
+    assert lines[-4].startswith("wrong-state.pkt: fails at line 8: expected state CLOSE_WAIT; the model is in "
                                 "ESTABLISHED")
+    assert [x.split(":")[0] for x in lines if ": fails at line" in x] == [
+        "wrong-segment.pkt", "wrong-segmentation.pkt", "wrong-so-error.pkt", "wrong-state.pkt", "wrong-time-wait.pkt",
+        "wrong-user-timeout.pkt"]
     # one unreadable script in a directory is reported on its line, and the run exits 2
     for f in HERE.glob("*.pkt"):
         (tmp_path / f.name).write_text(f.read_text())
@@ -206,7 +209,7 @@ def test_a_directory_runs_every_script_one_line_each_and_a_total(tmp_path):
     assert code == 2
     assert out.splitlines()[-2] == (f"error: {tmp_path / 'zz-bad.pkt'}:1: expected TCP flags made of S F R P . U E W "
                                     f"(such as S., F. or R) after '<', not 'Q'")
-    assert out.splitlines()[-1] == "total: 11 script(s): 8 pass, 2 fail, 0 check nothing, 1 cannot be read"
+    assert out.splitlines()[-1] == "total: 21 script(s): 14 pass, 6 fail, 0 check nothing, 1 cannot be read"
 
 
 def test_the_text_of_one_script():
@@ -263,3 +266,134 @@ def test_the_matrix_reads_its_cells_from_the_directory_names(tmp_path):
     code, out, _ = tcpcheck("conform", "--matrix", str(tmp_path))
     assert "| FIN_WAIT_1 | - | - | - | - | - | - | - | 0/1 |" in out.splitlines()
     assert tcpcheck("conform", "--matrix", str(HERE / "wrong-state.pkt"))[0] == 2
+
+
+# --- SO_ERROR: whether a reset (or a refusal) deleted the model's TCB -------------------------
+
+def test_so_error_after_a_reset_is_econnreset_read_once():
+    o = run("so-error-reset.pkt")
+    assert (o.verdict, o.checked) == ("passes", 6)
+    assert [(s.line.number, s.note, s.state) for s in o.steps if s.what == "error"] == [
+        (8, "0", "ESTABLISHED"), (11, "ECONNRESET", "CLOSED"), (12, "0", "CLOSED")]
+
+
+def test_so_error_after_a_refusal_is_econnrefused():
+    o = run("so-error-refused.pkt")
+    assert (o.verdict, o.checked) == ("passes", 5)
+    assert [(s.line.number, s.note) for s in o.steps if s.what == "error"] == [(11, "ECONNREFUSED")]
+
+
+def test_a_challenge_ack_is_no_reset_for_so_error():
+    o = run("wrong-so-error.pkt")
+    assert (o.verdict, o.failure.line.number, o.failure.expected) == ("fails", 10, "SO_ERROR ECONNRESET")
+    assert o.failure.model == "reports 0: no event signalled an error (in ESTABLISHED)"
+
+
+def test_so_error_names_the_reset_and_the_rfc_signal(tmp_path):
+    # the same reset as so-error-reset.pkt, with the wrong error expected
+    p = tmp_path / "refused.pkt"
+    p.write_text((HERE / "so-error-reset.pkt").read_text().replace("[ECONNRESET]", "[ECONNREFUSED]"))
+    o = run_script(read_script(p), RFC)
+    assert (o.verdict, o.failure.line.number) == ("fails", 11)
+    assert o.failure.model == ('reports ECONNRESET: the event of line 9 in ESTABLISHED deleted its TCB, and RFC '
+                               '9293 signals "connection reset" there')
+    # an errno no event of the model signals is skipped, never passed
+    p.write_text((HERE / "so-error-reset.pkt").read_text().replace("[ECONNRESET]", "[EPIPE]"))
+    o = run_script(read_script(p), RFC)
+    assert (11, "getsockopt SO_ERROR EPIPE: an error no event of the model signals") in [
+        (n, why) for n, _, why in o.skipped]
+
+
+@pytest.mark.parametrize("state, passive, error", [
+    ("SYN_SENT", False, "ECONNRESET"), ("SYN_RCVD", False, "ECONNREFUSED"), ("SYN_RCVD", True, None),
+    ("ESTABLISHED", False, "ECONNRESET"), ("CLOSE_WAIT", True, "ECONNRESET"), ("CLOSING", False, None),
+    ("LAST_ACK", False, None), ("TIME_WAIT", False, None)])
+def test_the_error_a_reset_signals_is_the_rfcs(state, passive, error):
+    from tcpcheck.model.conformance.packetdrill import _reset_error
+    assert _reset_error(state, passive) == error
+
+
+# --- timeouts inferred from the script's clock -----------------------------------------------
+
+def test_time_wait_ends_after_2msl():
+    o = run("time-wait-2msl.pkt")
+    assert (o.verdict, o.checked) == ("passes", 9)
+    timeout = next(s for s in o.steps if s.what == "timeout")
+    assert (timeout.line.number, timeout.state, RFC.rules[timeout.rules[0]].event) == (15, "CLOSED", "timeout 2MSL")
+    assert timeout.note == ("2MSL timeout inferred: TIME_WAIT since line 11, 240 s before this line "
+                            "(2MSL = 240 s, RFC 9293 3.10.8)")
+    assert [(s.line.number, s.state) for s in o.steps if s.what == "state"] == [
+        (13, "TIME_WAIT"), (14, "TIME_WAIT"), (15, "CLOSED")]
+    reset = next(s for s in o.steps if s.line.number == 17 and s.what == "arrival")
+    assert reset.shown == ("R. 256:256(0) ack 1001",)
+
+
+def test_a_retransmitted_fin_restarts_the_2msl_timer():
+    o = run("wrong-time-wait.pkt")
+    assert (o.verdict, o.failure.line.number, o.failure.expected) == ("fails", 14, "state CLOSED")
+    assert o.failure.model.startswith("is in TIME_WAIT (after line 13, by rfc9293.rules:61 ")
+    assert not any(s.what == "timeout" for s in o.steps)
+
+
+def test_the_user_timeout_aborts_unacknowledged_data():
+    o = run("user-timeout.pkt")
+    assert (o.verdict, o.checked) == ("passes", 7)
+    assert [(s.line.number, s.what, RFC.rules[s.rules[0]].event) for s in o.steps if s.what == "timeout"] == [
+        (11, "timeout", "retransmission timeout"), (13, "timeout", "user timeout")]
+    assert o.steps[-3].note == ("user timeout inferred: sequence space unacknowledged for 3 s (the user timeout, "
+                                "3 s: TCP_USER_TIMEOUT; RFC 9293 3.10.8)")
+    assert (o.steps[-1].note, o.steps[-1].state) == ("ETIMEDOUT", "CLOSED")
+
+
+def test_acknowledged_data_restarts_the_user_timeout(tmp_path):
+    o = run("wrong-user-timeout.pkt")
+    assert (o.verdict, o.failure.line.number, o.failure.model[:17]) == ("fails", 14, "is in ESTABLISHED")
+    # without the ACK of line 11 the first write's octets have waited 4 s at line 14: aborted
+    p = tmp_path / "no-ack.pkt"
+    p.write_text((HERE / "wrong-user-timeout.pkt").read_text().replace(
+        "+2    < . 1:1(0) ack 11 win 32792", "+2    %{ assert tcpi_state == TCP_ESTABLISHED }%"))
+    o = run_script(read_script(p), RFC)
+    assert (o.verdict, [(s.line.number, s.state) for s in o.steps if s.what == "timeout"]) == ("passes", [(14, "CLOSED")])
+
+
+def test_no_timeout_without_its_row(tmp_path):
+    # a table without TIME_WAIT's timeout row keeps the endpoint in TIME_WAIT for ever
+    rules = tmp_path / "no2msl.rules"
+    rules.write_text("\n".join(line for line in REFERENCE.read_text().splitlines()
+                               if not line.startswith("TIME_WAIT    | timeout 2MSL")) + "\n")
+    o = run("time-wait-2msl.pkt", load_table(rules))
+    assert (o.verdict, o.failure.line.number, o.failure.model[:15]) == ("fails", 15, "is in TIME_WAIT")
+
+
+# --- a write larger than the MSS is cut into segments -------------------------------------------
+
+def test_a_write_is_cut_to_the_peers_mss():
+    o = run("segmentation.pkt")
+    assert (o.verdict, o.checked) == ("passes", 6)
+    write = next(s for s in o.steps if s.line.number == 8)
+    assert write.shown == (". 1:1001(1000) ack 1", ". 1001:2001(1000) ack 1", ". 2001:2501(500) ack 1")
+    assert write.note == ("SEND: 2500 octets sent as 3 segments of at most 1000 (the MSS of the peer's SYN, "
+                          "line 6, RFC 9293 3.7.1)")
+
+
+def test_without_an_mss_option_the_mss_is_536():
+    o = run("segmentation-default.pkt")
+    assert (o.verdict, o.checked) == ("passes", 4)
+    write = next(s for s in o.steps if s.line.number == 9)
+    assert write.shown == (". 1:537(536) ack 1", ". 537:601(64) ack 1")
+    assert write.note.endswith("of at most 536 (the MSS by default: the peer's SYN has no MSS option, RFC 9293 3.7.1)")
+
+
+def test_over_ipv6_the_default_mss_is_1220(tmp_path):
+    p = tmp_path / "v6.pkt"
+    p.write_text((HERE / "segmentation-default.pkt").read_text().replace("ipv4", "ipv6")
+                 .replace("600) = 600", "1300) = 1300").replace("1:537(536)", "1:1221(1220)")
+                 .replace("537:601(64)", "1221:1301(80)"))
+    assert run_script(read_script(p), RFC).verdict == "passes"
+
+
+def test_one_segment_larger_than_the_mss_is_not_what_the_model_sends():
+    o = run("wrong-segmentation.pkt")
+    assert (o.verdict, o.failure.line.number, o.failure.expected) == ("fails", 8, "> P. 1:2501(2500) ack 1")
+    assert o.failure.model.startswith("sends . 1:1001(1000) ack 1 <SEQ=4294967041><ACK=1><CTL=ACK><DATA=1000> "
+                                      "(in reply to line 7, ")

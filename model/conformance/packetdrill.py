@@ -56,13 +56,17 @@ import re
 from pathlib import Path
 from typing import NamedTuple
 
+import wcwidth
+
 from ..actions import ACTIONS, Params, fire
 from ..errors import InputError, read_input
+from ..i18n import N_, translator
 from ..interface import segment_json, stamp
+from ..report import _pad
 from ..system import process
 from ..table import RuleTable, canonical_state
 from ..tcb import CLOSED_TCB, HALF, MASK, STATES, SYNCHRONIZED, Concrete, Segment, describe_segment, seg_len
-from .follow import BUDGET, _actions_for, _parts, _retransmits
+from .follow import BUDGET, MSL, _actions_for, _parts, _retransmits
 
 __all__ = ["ScriptError", "Packet", "Line", "Script", "Step", "Failure", "Outcome", "LOCAL_ISS",
            "read_script", "run_script", "run_path", "text_report", "json_report", "exit_code",
@@ -102,6 +106,59 @@ class ScriptError(InputError):
     """A script that cannot be read: ``FILE:LINE: what was expected``."""
 
 
+class Said(str):
+    """English prose kept in data (why a line is skipped, the model's answer, a step's note):
+    the English text itself, and the template (context ``packetdrill``) and values that
+    say it in another language (:func:`say`).  A value may itself be :class:`Said`."""
+
+    def __new__(cls, template: str, **values):
+        self = super().__new__(cls, template.format(**values))
+        self.template, self.values = template, values
+        return self
+
+    def __reduce__(self):
+        return (_said, (self.template, self.values))
+
+
+def _said(template, values):
+    return Said(template, **values)
+
+
+class RuleText(str):
+    """A row as an edge of Figure 5 (``Rule.describe``), said with the catalogue's events
+    and actions in another language."""
+
+    def __new__(cls, rule):
+        self = super().__new__(cls, rule.describe())
+        self.rule = rule
+        return self
+
+    def __reduce__(self):
+        return (RuleText, (self.rule,))
+
+    def said(self, _) -> str:
+        r = self.rule
+        if _.lang == "en":
+            return str(self)
+        q = f"[{_(r.qualifier + ' OPEN', 'event')}]" if r.qualifier else ""
+        acts = [_("send {segment}", context="packetdrill").format(segment=a[4:]) if a.startswith("snd <")
+                else _(a, "action") for a in r.actions]
+        act = " / " + _("; ", context="phrase").join(acts) if acts else ""
+        return f"{r.state}{q} --{_(r.event, 'event')}{act}--> {r.to}"
+
+
+def say(text, _) -> str:
+    """``text`` in the language of the translator ``_``: a :class:`Said` from its template,
+    anything else as it is (segments, states, script text)."""
+    if isinstance(text, Said):
+        return _(text.template, context="packetdrill").format(**{k: say(v, _) for k, v in text.values.items()})
+    if isinstance(text, RuleText):
+        return text.said(_)
+    if isinstance(text, _Event):
+        return _(text, context="event")
+    return text
+
+
 class Packet(NamedTuple):
     """A ``<`` or ``>`` line's TCP segment, as written (script numbers)."""
 
@@ -136,6 +193,7 @@ class Line(NamedTuple):
     negate: bool = False  # "state": the endpoint must not be in it
     reason: str | None = None  # "skip": why the model does not run it
     unchecked: tuple = ()  # features of the line that are not checked (win, options, time, ...)
+    at: tuple | None = None  # the line's time: (relative, seconds), seconds the least of a range; None: '*' or none
 
 
 class Script(NamedTuple):
@@ -256,7 +314,7 @@ def _packet(direction: str, rest: str, where: str) -> Packet | str:
     if not words:
         raise ScriptError(f"{where}: expected TCP flags (S, S., ., P., F., R, R.) after '{direction}'")
     if words[0].lower() in ("udp", "udplite", "icmp", "sctp"):
-        return f"a {words[0].upper()} packet: the model is TCP only"
+        return Said(N_("a {protocol} packet: the model is TCP only", "packetdrill"), protocol=words[0].upper())
     flags = words[0]
     if any(ch not in _FLAG_BITS for ch in flags):
         raise ScriptError(f"{where}: expected TCP flags made of S F R P . U E W (such as S., F. or R) "
@@ -312,16 +370,26 @@ def _unchecked_fields(p: Packet) -> tuple:
     return tuple(out)
 
 
+_RECEIVE = N_("{call}(): RECEIVE is not modelled (data handed to the application)", "packetdrill")
 _SKIP_CALLS = {
-    "read": "RECEIVE is not modelled (data handed to the application)",
-    "recv": "RECEIVE is not modelled (data handed to the application)",
-    "recvfrom": "RECEIVE is not modelled (data handed to the application)",
-    "recvmsg": "RECEIVE is not modelled (data handed to the application)",
-    "readv": "RECEIVE is not modelled (data handed to the application)",
-    "socket": "no RFC 9293 call of its own (the TCB is created by OPEN: listen or connect)",
-    "bind": "no RFC 9293 call of its own (part of the passive OPEN at listen)",
+    "read": _RECEIVE, "recv": _RECEIVE, "recvfrom": _RECEIVE, "recvmsg": _RECEIVE, "readv": _RECEIVE,
+    "socket": N_("{call}(): no RFC 9293 call of its own (the TCB is created by OPEN: listen or connect)",
+                 "packetdrill"),
+    "bind": N_("{call}(): no RFC 9293 call of its own (part of the passive OPEN at listen)", "packetdrill"),
 }
+
+#: The errors SO_ERROR reports and the RFC 9293 signal each stands for (None: no error).
+SO_ERRORS = {"0": None, "ECONNRESET": "connection reset", "ECONNREFUSED": "connection refused",
+             "ETIMEDOUT": "connection aborted due to user timeout"}
+
+#: The user timeout when the script sets none (TCP_USER_TIMEOUT): "the present global
+#: default is five minutes" (RFC 9293 3.9.1, OPEN).
+USER_TIMEOUT = 300.0
+
+#: The MSS assumed when the peer's SYN carries no MSS option (RFC 9293 3.7.1): IPv4, IPv6.
+DEFAULT_MSS = {"ipv4": 536, "ipv6": 1220}
 _SEND_CALLS = ("write", "send", "sendto", "sendmsg", "writev")
+_SENDS = N_("sends {segment}", "packetdrill")
 
 
 def _call_line(number: int, text: str, body: str, where: str, unchecked: tuple) -> Line:
@@ -332,7 +400,7 @@ def _call_line(number: int, text: str, body: str, where: str, unchecked: tuple) 
     name, args, ret = m.group(1), _split_args(m.group(2)), m.group(3).strip()
     mk = lambda kind, **kw: Line(number, text, kind, call=name, args=args, ret=ret, unchecked=unchecked, **kw)
     if name in _SKIP_CALLS:
-        return mk("skip", reason=f"{name}(): {_SKIP_CALLS[name]}")
+        return mk("skip", reason=Said(_SKIP_CALLS[name], call=name))
     if name in ("listen", "connect", "close", "shutdown", "accept") or name in _SEND_CALLS:
         if not args:
             raise ScriptError(f"{where}: {name}() needs a socket (file descriptor) as its first argument")
@@ -341,7 +409,8 @@ def _call_line(number: int, text: str, body: str, where: str, unchecked: tuple) 
             if len(args) < 2 or args[1] not in ("SHUT_RD", "SHUT_WR", "SHUT_RDWR"):
                 raise ScriptError(f"{where}: expected shutdown(FD, SHUT_WR), SHUT_RD or SHUT_RDWR")
             if args[1] == "SHUT_RD":
-                return mk("skip", reason="shutdown(SHUT_RD): closing the receiving half is not modelled")
+                return mk("skip", reason=Said(N_("shutdown(SHUT_RD): closing the receiving half is not modelled",
+                                                 "packetdrill")))
         return mk("call")
     if name == "setsockopt":
         if len(args) >= 4 and args[2] == "SO_LINGER":
@@ -349,16 +418,26 @@ def _call_line(number: int, text: str, body: str, where: str, unchecked: tuple) 
             if lin is None:
                 raise ScriptError(f"{where}: expected SO_LINGER's value as {{onoff=1, linger=0}}, not '{args[3]}'")
             return mk("call")
+        if len(args) >= 4 and args[2] == "TCP_USER_TIMEOUT":
+            _number(args[3].strip("[] "), where, "TCP_USER_TIMEOUT's value (milliseconds, as in [3000])", MASK)
+            return mk("call")
         opt = args[2] if len(args) >= 3 else "?"
-        return mk("skip", reason=f"setsockopt {opt}: a socket option outside the model")
+        return mk("skip", reason=Said(N_("setsockopt {option}: a socket option outside the model", "packetdrill"),
+                                      option=opt))
     if name == "getsockopt":
         joined = ", ".join(args)
         m2 = re.search(r"tcpi_state\s*=\s*([A-Za-z_0-9]+)", joined)
         if "TCP_INFO" in joined and m2:
             return _state_line(number, text, m2.group(1), where, False, unchecked)
+        if len(args) >= 4 and args[2] == "SO_ERROR":
+            value = args[3].strip("[] ")
+            if value not in SO_ERRORS:
+                return mk("skip", reason=Said(N_("getsockopt SO_ERROR {error}: an error no event of the model "
+                                                 "signals", "packetdrill"), error=value))
+            return mk("error", state=value)
         opt = args[2] if len(args) >= 3 else "?"
-        return mk("skip", reason=f"getsockopt {opt}: outside the model")
-    return mk("skip", reason=f"{name}(): a system call outside the model")
+        return mk("skip", reason=Said(N_("getsockopt {option}: outside the model", "packetdrill"), option=opt))
+    return mk("skip", reason=Said(N_("{call}(): a system call outside the model", "packetdrill"), call=name))
 
 
 def _state_line(number, text, name, where, negate, unchecked) -> Line:
@@ -418,15 +497,16 @@ def read_script(path: str | Path, defines=()) -> Script:
             continue
         if not all(s[0] for s in stack):
             names = " and ".join(f"{s[3]}" for s in stack if not s[0])
-            lines.append(Line(number, text, "skip", reason=f"in a branch of #ifdef {names} that is not defined "
-                                                           f"(--define)"))
+            lines.append(Line(number, text, "skip", reason=Said(N_("in a branch of #ifdef {names} that is not "
+                                                                   "defined (--define)", "packetdrill"), names=names)))
             continue
         if text.startswith("--"):
             opt = text.split("=", 1)[0]
-            why = "a timing tolerance: timing is not modelled" if "tolerance" in opt else \
-                "IP version: the model is the same on IPv4 and IPv6" if opt == "--ip_version" else \
-                "a packetdrill option outside the model"
-            lines.append(Line(number, text, "skip", reason=f"{opt}: {why}"))
+            why = N_("{option}: a timing tolerance: timing is not modelled", "packetdrill") if "tolerance" in opt \
+                else N_("{option}: IP version: the model is the same on IPv4 and IPv6 (but for the default MSS)",
+                        "packetdrill") if opt == "--ip_version" else \
+                N_("{option}: a packetdrill option outside the model", "packetdrill")
+            lines.append(Line(number, text, "skip", reason=Said(why, option=opt)))
             continue
         m = _TIME.match(text)
         if m is None:
@@ -434,6 +514,8 @@ def read_script(path: str | Path, defines=()) -> Script:
                               f"0.1~0.2), not '{text.split()[0]}'")
         time, rest = m.group(1), text[m.end():].strip()
         unchecked = ("time", "timing range") if "~" in time else ("time",)
+        start = len(lines)
+        at = None if time == "*" else (time.startswith("+"), float(time.lstrip("+").split("~")[0]))
         if not rest:
             raise ScriptError(f"{where}: expected a packet (< or >), a system call, a `shell command` or "
                               f"%{{ python }}% after the time '{time}'")
@@ -453,7 +535,8 @@ def read_script(path: str | Path, defines=()) -> Script:
                 lines.append(Line(number, text, "state", state=canonical_state(st.group(1)),
                                   negate=st.group(2) == "0", unchecked=unchecked))
             else:
-                lines.append(Line(number, text, "skip", reason="a shell command: outside the model"))
+                lines.append(Line(number, text, "skip", reason=Said(N_("a shell command: outside the model",
+                                                                       "packetdrill"))))
         elif rest.startswith("%{"):
             body = rest[2:]
             closed = "}%" in body
@@ -464,6 +547,8 @@ def read_script(path: str | Path, defines=()) -> Script:
             lines.extend(_python(number, text, body, where, stack, defined))
         else:
             lines.append(_call_line(number, text, rest, where, unchecked))
+        if at is not None and len(lines) > start:  # the first line of the time carries it (once: '+' adds)
+            lines[start] = lines[start]._replace(at=at)
     if python is not None:
         raise ScriptError(f"{p}:{python[0]}: the python block %{{ is not closed by }}%")
     if in_comment:
@@ -486,7 +571,8 @@ def _python(number, text, body, where, stack, defined) -> list[Line]:
         if m:
             out.append(_state_line(number, text, m.group(1), where, False, ("time",)))
         else:
-            out.append(Line(number, text, "skip", reason="python code in %{ }%: outside the model"))
+            out.append(Line(number, text, "skip", reason=Said(N_("python code in %{{ }}%: outside the model",
+                                                                 "packetdrill"))))
     return out
 
 
@@ -535,6 +621,17 @@ class _Runner:
         self.skipped: list = []
         self.checked = 0
         self.not_checked: dict = {}
+        self.now = 0.0  # the script's clock (seconds; a range's least time)
+        self.time_wait = None  # (time, line) TIME_WAIT was entered or its 2MSL timer restarted
+        self.unacked = None  # (time, SND.UNA) since when sent sequence space waits for its ACK
+        self.user_timeout = None  # TCP_USER_TIMEOUT, seconds
+        self.error = None  # (errno name, line, state) of the error SO_ERROR will report
+        self.mss = None  # (MSS, where it comes from) for the segments of a write
+        version = "ipv4"
+        for line in script.lines:
+            if line.kind == "skip" and line.text.replace(" ", "").startswith("--ip_version="):
+                version = "ipv6" if "ipv6" in line.text else "ipv4"
+        self.default_mss = DEFAULT_MSS[version]
 
     # --- helpers
     def _state(self) -> str:
@@ -567,7 +664,7 @@ class _Runner:
 
     def _where(self, rule_id) -> str:
         r = self.table.rules[rule_id]
-        return f"{r.where} ({r.describe()})"
+        return Said(N_("{where} ({rule})", "packetdrill"), where=r.where, rule=RuleText(r))
 
     # --- the lines
     def _skip(self, line: Line, reason: str | None = None):
@@ -582,6 +679,10 @@ class _Runner:
         seg = p.segment(p.seq + self.numbers.remote(syn), (p.ack or 0) + self.numbers.local(syn))
         if syn and p.options is not None:
             self.wscale[1] = _wscale(p.options)
+            mss = re.search(r"\bmss\s+(\d+)", p.options)
+            if mss and int(mss.group(1)):
+                self.mss = (int(mss.group(1)), line.number)
+        before, passive = self.tcb.state, self.tcb.passive
         rules, sent = [], []
         # a segment with data and a FIN is processed as its text, then its FIN (as follow.py does),
         # where there is a text stage: in a synchronized state
@@ -592,6 +693,9 @@ class _Runner:
             for out, rid in zip(r.sent, r.senders):
                 self.queue.append((out, line.number, rid))
                 sent.append(out)
+        if self.tcb.state == "CLOSED" and before != "CLOSED" and (seg.RST or any(x.RST for x in sent)):
+            error = _reset_error(before, passive)
+            self.error = (error, line.number, before) if error else None
         self.steps.append(Step(line, "arrival", tuple(rules), self._state(), tuple(sent),
                                shown=tuple(self._script(x) for x in sent)))
 
@@ -606,8 +710,8 @@ class _Runner:
                 self.queue = self.queue[i + 1:]
                 note = ""
                 if covered:
-                    note = "the model's ACK of line(s) " + ", ".join(str(o) for _, o, _ in covered) + \
-                           " delayed and covered by this segment (RFC 9293 3.8.6.3)"
+                    note = Said(N_("the model's ACK of line(s) {lines} delayed and covered by this segment "
+                                   "(RFC 9293 3.8.6.3)", "packetdrill"), lines=", ".join(str(o) for _, o, _ in covered))
                 self._sent(line, seg, syn)
                 self.steps.append(Step(line, "sent", (rid,), self._state(), (seg,), note))
                 return None
@@ -616,16 +720,19 @@ class _Runner:
                 break
         if self.queue:
             seg, origin, rid = self.queue[0]
-            return Failure(line, f"> {expected}", f"sends {self._show(seg)} (in reply to line {origin}, by "
-                                                  f"{self._where(rid)})", self._state(), (rid,))
+            return Failure(line, f"> {expected}", Said(N_("{answer} (in reply to line {line}, by {rule})", "packetdrill"),
+                                                       answer=Said(_SENDS, segment=self._show(seg)), line=origin,
+                                                       rule=self._where(rid)), self._state(), (rid,))
         timed = self._retransmission(p)
         if timed is not None:
             rule, seg = timed
             self._sent(line, seg, syn)
             self.steps.append(Step(line, "timeout", (rule.id,), self._state(), (seg,),
-                                   "retransmission timeout inferred (the timer is not modelled)"))
+                                   Said(N_("retransmission timeout inferred (the timer is not modelled)",
+                                           "packetdrill"))))
             return None
-        return Failure(line, f"> {expected}", f"sends nothing here (in {self._state()})", self._state(), ())
+        return Failure(line, f"> {expected}", Said(N_("sends nothing here (in {state})", "packetdrill"),
+                                                   state=self._state()), self._state(), ())
 
     def _pure_ack(self, seg: Segment) -> bool:
         return seg.ACK and not (seg.SYN or seg.FIN or seg.RST or seg.len)
@@ -685,22 +792,106 @@ class _Runner:
         self.steps.append(Step(line, "state", (), now))
         if ok:
             return None
-        expected = f"not {line.state}" if line.negate else line.state
+        expected = Said(N_("state not {state}", "packetdrill") if line.negate else N_("state {state}", "packetdrill"),
+                        state=line.state)
         last = next((s for s in reversed(self.steps) if s.rules), None)
-        because = f" (after line {last.line.number}, by {self._where(last.rules[-1])})" if last else ""
-        return Failure(line, f"state {expected}", f"is in {now}{because}", now, last.rules[-1:] if last else ())
+        answer = Said(N_("is in {state}", "packetdrill"), state=now)
+        if last:
+            answer = Said(N_("{answer} (after line {line}, by {rule})", "packetdrill"), answer=answer,
+                          line=last.line.number, rule=self._where(last.rules[-1]))
+        return Failure(line, expected, answer, now, last.rules[-1:] if last else ())
+
+    def _error_check(self, line: Line):
+        """``getsockopt(SO_ERROR)``: the error the model's endpoint signalled (RFC 9293's "connection
+        reset", "connection refused", "connection aborted due to user timeout"), or 0; reading it
+        clears it, as SO_ERROR does."""
+        self.checked += 1
+        now = self._state()
+        error, self.error = self.error, None
+        got = error[0] if error else "0"
+        self.steps.append(Step(line, "error", (), now, note=got))
+        if got == line.state:
+            return None
+        if error:
+            answer = Said(N_("reports {error}: the event of line {line} in {state} deleted its TCB, and RFC 9293 "
+                             "signals \"{signal}\" there", "packetdrill"),
+                          error=got, line=error[1], state=error[2], signal=SO_ERRORS[got])
+        else:
+            answer = Said(N_("reports 0: no event signalled an error (in {state})", "packetdrill"), state=now)
+        return Failure(line, Said(N_("SO_ERROR {error}", "packetdrill"), error=line.state), answer, now, ())
+
+    # --- timeouts and the clock
+    def _clock(self, line: Line) -> None:
+        if line.at is not None:
+            relative, t = line.at
+            self.now = round(self.now + t if relative else t, 6)  # microseconds, as packetdrill counts
+
+    def _timeouts(self, line: Line) -> None:
+        """Infer the 2MSL and user timeouts that have expired by ``line``'s time, each only where
+        the table has a row for it in the endpoint's state."""
+        t = self.tcb
+        if t.state == "TIME_WAIT" and self.time_wait and round(self.now - self.time_wait[0], 6) >= 2 * MSL:
+            rule = self.table.lookup(t.state, "timeout 2MSL", t.passive)
+            if rule is not None:
+                since, origin = self.time_wait
+                self.tcb, sent = fire(D, ACTIONS, rule, t, None, self.params)
+                self.time_wait = None
+                self.steps.append(Step(line, "timeout", (rule.id,), self._state(), tuple(sent), Said(
+                    N_("2MSL timeout inferred: TIME_WAIT since line {line}, {seconds:g} s before this line "
+                       "(2MSL = {limit:g} s, RFC 9293 3.10.8)", "packetdrill"),
+                    line=origin, seconds=round(self.now - since, 6), limit=2 * MSL)))
+                return
+        limit = USER_TIMEOUT if self.user_timeout is None else self.user_timeout
+        if self.unacked and round(self.now - self.unacked[0], 6) >= limit:
+            rule = self.table.lookup(t.state, "user timeout", t.passive)
+            if rule is not None:
+                before = t.state
+                self.tcb, sent = fire(D, ACTIONS, rule, t, None, self.params)
+                if self.tcb.state == "CLOSED":
+                    self.queue = []  # the retransmission queue is flushed with the TCB
+                if self.tcb.state == "CLOSED":
+                    self.error = ("ETIMEDOUT", line.number, before)
+                why = N_("the default (RFC 9293 3.9.1)", "packetdrill") if self.user_timeout is None else \
+                    N_("TCP_USER_TIMEOUT", "packetdrill")
+                self.steps.append(Step(line, "timeout", (rule.id,), self._state(), tuple(sent), Said(
+                    N_("user timeout inferred: sequence space unacknowledged for {seconds:g} s (the user timeout, "
+                       "{limit:g} s: {why}; RFC 9293 3.10.8)", "packetdrill"),
+                    seconds=round(self.now - self.unacked[0], 6), limit=limit, why=Said(why))))
+                self.unacked = None
+
+    def _after(self, line: Line, first: int) -> None:
+        """Start or restart the timers the steps from ``first`` on leave running."""
+        t = self.tcb
+        if t.state != "TIME_WAIT":
+            self.time_wait = None
+        elif self.time_wait is None or any(self.table.rules[i].event == "rcv retransmitted FIN"
+                                           for s in self.steps[first:] for i in s.rules):
+            self.time_wait = (self.now, line.number)
+        if t.state == "CLOSED" or t.snd_una == t.snd_nxt:
+            self.unacked = None
+        elif self.unacked is None or self.unacked[1] != t.snd_una:
+            self.unacked = (self.now, t.snd_una)
 
     def _call(self, line: Line):
         name, args = line.call, line.args
         fd = int(args[0], 0)
+        if name == "setsockopt" and args[2] == "TCP_USER_TIMEOUT":
+            ms = int(args[3].strip("[] "), 0)
+            self.user_timeout = ms / 1000 if ms else None  # 0: the system's default again
+            self.steps.append(Step(line, "call", (), self._state(), note=Said(
+                N_("TCP_USER_TIMEOUT: the user timeout is {seconds:g} s (RFC 9293 3.9.1, OPEN's timeout)",
+                   "packetdrill"), seconds=USER_TIMEOUT if self.user_timeout is None else self.user_timeout)))
+            return None
         if name == "setsockopt":
             onoff, linger = re.findall(r"=\s*(\d+)", args[3])
             (self.linger0.add if int(onoff) and not int(linger) else self.linger0.discard)(fd)
-            self.steps.append(Step(line, "call", (), self._state(), note="SO_LINGER 0: close will ABORT"))
+            self.steps.append(Step(line, "call", (), self._state(), note=Said(N_("SO_LINGER 0: close will ABORT",
+                                                                                "packetdrill"))))
             return None
         if name in ("listen", "connect"):
             if self.conn_fd is not None or self.listener_fd is not None:
-                return self._skip(line, f"{name}(): a second connection (the model follows the script's first)")
+                return self._skip(line, Said(N_("{call}(): a second connection (the model follows the script's first)",
+                                                "packetdrill"), call=name))
             if name == "listen":
                 self.listener_fd = fd
             self.conn_fd = fd
@@ -708,17 +899,19 @@ class _Runner:
         elif name == "accept":
             ret = line.ret.split()[0]
             if fd != self.listener_fd or not ret.isdigit():
-                return self._skip(line, "accept(): not on the listener, or no connection returned")
+                return self._skip(line, Said(N_("accept(): not on the listener, or no connection returned",
+                                                "packetdrill")))
             self.conn_fd = int(ret)
-            self.steps.append(Step(line, "call", (), self._state(),
-                                   note=f"accept(): socket {ret} is the connection (the listener's TCB in the "
-                                        f"model; no RFC 9293 call)"))
+            self.steps.append(Step(line, "call", (), self._state(), note=Said(
+                N_("accept(): socket {socket} is the connection (the listener's TCB in the model; no RFC 9293 call)",
+                   "packetdrill"), socket=ret)))
             return None
         elif fd != self.conn_fd and fd != self.listener_fd:
-            return self._skip(line, f"{name}(): socket {fd} is not the connection's")
+            return self._skip(line, Said(N_("{call}(): socket {socket} is not the connection's", "packetdrill"),
+                                         call=name, socket=fd))
         elif name == "close" and fd == self.listener_fd and self.conn_fd != fd:
-            return self._skip(line, "close(): closes the listener; the accepted connection "
-                                    f"(socket {self.conn_fd}) goes on")
+            return self._skip(line, Said(N_("close(): closes the listener; the accepted connection (socket {socket}) "
+                                            "goes on", "packetdrill"), socket=self.conn_fd))
         elif name in _SEND_CALLS:
             event = "SEND"
         elif name == "shutdown":
@@ -730,18 +923,61 @@ class _Runner:
             ret = line.ret.split()[0]
             octets = int(ret) if ret.isdigit() else (int(args[2]) if len(args) > 2 and args[2].isdigit() else 0)
             if not octets:
-                return self._skip(line, f"{name}(): no octets sent")
+                return self._skip(line, Said(N_("{call}(): no octets sent", "packetdrill"), call=name))
         before = self._state()
         rule, sent = self._fire(event, octets)
         if rule is None:
-            self.steps.append(Step(line, "call", (), before, note=f"{event}: no row in {before}, nothing happens "
-                                                                  f"(an error to the application, RFC 9293 3.10)"))
+            self.steps.append(Step(line, "call", (), before, note=Said(
+                N_("{event}: no row in {state}, nothing happens (an error to the application, RFC 9293 3.10)",
+                   "packetdrill"), event=_Event(event), state=before)))
             return None
+        note = event
+        if any(seg.len > self._mss()[0] for seg in sent):
+            mss, origin = self._mss()
+            sent = tuple(piece for seg in sent for piece in _segments(seg, mss))
+            note = Said(N_("{event}: {octets} octets sent as {count} segments of at most {mss} (the MSS {origin}, "
+                           "RFC 9293 3.7.1)", "packetdrill"), event=_Event(event), octets=octets, count=len(sent),
+                        mss=mss, origin=origin)
         for seg in sent:
             self.queue.append((seg, line.number, rule.id))
-        self.steps.append(Step(line, "call", (rule.id,), self._state(), sent, event,
+        self.steps.append(Step(line, "call", (rule.id,), self._state(), sent, note,
                                tuple(self._script(x) for x in sent)))
         return None
+
+    def _mss(self):
+        """The MSS a write is cut to, and where it comes from."""
+        if self.mss is not None:
+            return self.mss[0], Said(N_("of the peer's SYN, line {line}", "packetdrill"), line=self.mss[1])
+        return self.default_mss, Said(N_("by default: the peer's SYN has no MSS option", "packetdrill"))
+
+
+class _Event(str):
+    """An event's name, said through the catalogue's ``event`` context."""
+
+
+def _segments(seg: Segment, mss: int) -> tuple:
+    """``seg`` as a stack sends it: its octets in segments of at most ``mss``, a FIN on the last."""
+    if seg.len <= mss or seg.SYN or seg.RST:
+        return (seg,)
+    out, n = [], 0
+    while n < seg.len:
+        k = min(mss, seg.len - n)
+        last = n + k == seg.len
+        out.append(seg._replace(seq=(seg.seq + n) & MASK, len=k, FIN=seg.FIN and last))
+        n += k
+    return tuple(out)
+
+
+def _reset_error(state: str, passive: bool) -> str | None:
+    """The error an arrival that deleted the TCB in ``state`` signals to the user, as SO_ERROR
+    names it (RFC 9293 3.10.7.3, 3.10.7.4: "connection reset" in SYN-SENT, ESTABLISHED,
+    FIN-WAIT-1, FIN-WAIT-2 and CLOSE-WAIT, "connection refused" in SYN-RECEIVED from an active
+    OPEN; nothing in CLOSING, LAST-ACK and TIME-WAIT, where the application has closed)."""
+    if state == "SYN_RCVD":
+        return None if passive else "ECONNREFUSED"
+    if state in ("SYN_SENT", "ESTABLISHED", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSE_WAIT"):
+        return "ECONNRESET"
+    return None
 
 
 def _wscale(options: str):
@@ -758,10 +994,16 @@ def run_script(script: Script, table: RuleTable) -> Outcome:
         if line.kind != "skip":
             for f in line.unchecked:
                 r.not_checked.setdefault(f, []).append(line.number)
-        handler = {"in": r._in, "out": r._out, "call": r._call, "state": r._state_check, "skip": r._skip}[line.kind]
+        handler = {"in": r._in, "out": r._out, "call": r._call, "state": r._state_check, "error": r._error_check,
+                   "skip": r._skip}[line.kind]
+        r._clock(line)
+        first = len(r.steps)
+        if line.kind != "skip":
+            r._timeouts(line)
         failure = handler(line)
         if failure is not None:
             break
+        r._after(line, first)
     # the skipped lines after a failure are listed too: they are the script's, whether run or not
     later = {n for n, _, _ in r.skipped}
     if failure is not None:
@@ -831,27 +1073,41 @@ def _ranges(numbers) -> str:
     return ", ".join(out)
 
 
-def summary(o: Outcome, name: str | None = None) -> str:
+def summary(o: Outcome, name: str | None = None, lang: str = "en") -> str:
     """One line: the script and its verdict."""
+    _ = translator(lang)
     name = name or o.path
-    counts = f"{o.checked} checked, {len(o.skipped)} skipped"
+    counts = _("{checked} checked, {skipped} skipped", context="packetdrill").format(
+        checked=o.checked, skipped=len(o.skipped))
     if o.failure is None:
-        return f"{name}: {o.verdict} ({counts})"
+        return _("{name}: {verdict} ({counts})", context="packetdrill").format(
+            name=name, verdict=_(o.verdict, context="packetdrill"), counts=counts)
     f = o.failure
-    return f"{name}: fails at line {f.line.number}: expected {f.expected}; the model {f.model} ({counts})"
+    return _("{name}: fails at line {line}: expected {expected}; the model {model} ({counts})",
+             context="packetdrill").format(name=name, line=f.line.number, expected=say(f.expected, _),
+                                           model=say(f.model, _), counts=counts)
 
 
-def text_report(outcomes, table: RuleTable, root: str | None = None) -> list[str]:
+#: The verdicts, as the report says them (context ``packetdrill``).
+VERDICTS = (N_("passes", "packetdrill"), N_("fails", "packetdrill"), N_("nothing checked", "packetdrill"))
+
+#: The features of a line that are not checked, as the report names them.
+FEATURES = {f: N_(f, "packetdrill") for f in ("time", "timing range", "win", "options", "urgent data",
+                                                 "return values")}
+
+
+def text_report(outcomes, table: RuleTable, root: str | None = None, lang: str = "en") -> list[str]:
     """The text of a run: a script in full, or a directory one line a script and a total."""
+    _ = translator(lang)
     if len(outcomes) == 1 and root is None:
-        return _full(outcomes[0], table)
+        return _full(outcomes[0], table, _)
     out = []
     for o in outcomes:
         if isinstance(o, ScriptError):
-            out.append(f"error: {o}")
+            out.append(_("error: {message}", context="packetdrill").format(message=o))
             continue
-        out.append(summary(o, _relative(o.path, root)))
-    out.append(_total(outcomes))
+        out.append(summary(o, _relative(o.path, root), lang))
+    out.append(_total(outcomes, _))
     return out
 
 
@@ -874,46 +1130,75 @@ def _relative(path: str, root: str | None) -> str:
         return path
 
 
-def _total(outcomes) -> str:
+def _total(outcomes, _) -> str:
     ok = [o for o in outcomes if not isinstance(o, ScriptError)]
     n = {v: sum(o.verdict == v for o in ok) for v in ("passes", "fails", "nothing checked")}
     bad = len(outcomes) - len(ok)
-    return (f"total: {len(outcomes)} script(s): {n['passes']} pass, {n['fails']} fail, "
-            f"{n['nothing checked']} check nothing" + (f", {bad} cannot be read" if bad else ""))
+    text = _("total: {n} script(s): {passes} pass, {fails} fail, {nothing} check nothing", context="packetdrill").format(
+        n=len(outcomes), passes=n["passes"], fails=n["fails"], nothing=n["nothing checked"])
+    if bad:
+        text += _(", {n} cannot be read", context="packetdrill").format(n=bad)
+    return text
 
 
-def _full(o: Outcome, table: RuleTable) -> list[str]:
-    out = [f"{o.path}: {o.verdict}, against {o.table}" + (f" (defined: {', '.join(o.defines)})" if o.defines else "")]
-    out.append(f"  the model's endpoint is the script's local one; its ISS is {LOCAL_ISS} "
-               f"(script numbers as packetdrill writes them, then RFC 9293 notation)")
+#: What each kind of step is called in the text (context ``packetdrill``).
+_WHAT = {"arrival": N_("arrives", "packetdrill"), "sent": N_("sent", "packetdrill"),
+         "call": N_("call", "packetdrill"), "state": N_("state", "packetdrill"),
+         "error": N_("SO_ERROR", "packetdrill"), "timeout": N_("timeout", "packetdrill")}
+
+
+def _full(o: Outcome, table: RuleTable, _) -> list[str]:
+    head = _("{file}: {verdict}, against {rules}", context="packetdrill").format(
+        file=o.path, verdict=_(o.verdict, context="packetdrill"), rules=o.table)
+    if o.defines:
+        head += _(" (defined: {names})", context="packetdrill").format(names=", ".join(o.defines))
+    out = [head, "  " + _("the model's endpoint is the script's local one; its ISS is {iss} (script numbers as "
+                          "packetdrill writes them, then RFC 9293 notation)", context="packetdrill").format(iss=LOCAL_ISS)]
+    rows = []
     for s in o.steps:
         if s.what == "skip":
             continue
-        what = {"arrival": "arrives", "sent": "sent", "call": "call", "state": "state", "timeout": "sent"}[s.what]
+        what = "sent" if s.what == "timeout" and s.sent else s.what
         rules = "; ".join(table.rules[i].where for i in s.rules)
-        sent = ", ".join(f"{t} {describe_segment(x)}" for t, x in zip(s.shown, s.sent))
-        bits = [f"line {s.line.number:>3}  {what:<8} {_body(s.line.text)}"]
+        sent = _(", ", context="phrase").join(f"{t} {describe_segment(x)}" for t, x in zip(s.shown, s.sent))
+        body = "" if s.what == "timeout" and not s.sent else _body(s.line.text)
         tail = f"-> {s.state}"
         if rules:
             tail += f"  [{rules}]"
         if sent:
-            tail += f"  sends {sent}"
-        if s.note and s.what != "call" or s.what == "call" and s.note and not s.rules:
-            tail += f"  ({s.note})"
-        out.append("  " + bits[0] + "  " + tail)
+            tail += "  " + _("sends {segments}", context="packetdrill").format(segments=sent)
+        if s.note and (isinstance(s.note, Said) or not s.rules and s.what not in ("call", "error")):
+            tail += f"  ({say(s.note, _)})"
+        elif s.what == "error":
+            tail += "  (" + _("reports {error}", context="packetdrill").format(error=s.note) + ")"
+        rows.append((_("line {n}", context="packetdrill").format(n=s.line.number), _(_WHAT[what], context="packetdrill"),
+                     body, tail))
+    # columns by display width (a CJK character takes two), as the capture report pads them
+    w = [max([wcwidth.width(r[i]) for r in rows] + [0]) for i in range(3)]
+    for r in rows:
+        out.append("  " + "  ".join([_pad(r[0], w[0]), _pad(r[1], w[1])] + [x for x in r[2:] if x]))
     if o.failure is not None:
         f = o.failure
-        out.append(f"  fails at line {f.line.number}: {_body(f.line.text)}")
-        out.append(f"    the script expects {f.expected}; the model {f.model}")
+        out.append("  " + _("fails at line {line}: {text}", context="packetdrill").format(
+            line=f.line.number, text=_body(f.line.text)))
+        out.append("    " + _("the script expects {expected}; the model {model}", context="packetdrill").format(
+            expected=say(f.expected, _), model=say(f.model, _)))
     if o.unchecked:
-        out.append("  unchecked (sent after the script's last expectation, as packetdrill leaves them):")
-        out += [f"    {s} {rfc} (in reply to line {line})" for s, rfc, line, _ in o.unchecked]
+        out.append("  " + _("unchecked (sent after the script's last expectation, as packetdrill leaves them):",
+                            context="packetdrill"))
+        out += ["    " + _("{segment} {rfc} (in reply to line {line})", context="packetdrill").format(
+            segment=s, rfc=rfc, line=line) for s, rfc, line, _r in o.unchecked]
     if o.skipped:
-        out.append(f"  skipped ({len(o.skipped)} line(s), outside the model; never counted as passes):")
-        out += [f"    line {n}: {_clip(_body(text))}: {reason}" for n, text, reason in o.skipped]
+        out.append("  " + _("skipped ({n} line(s), outside the model; never counted as passes):",
+                            context="packetdrill").format(n=len(o.skipped)))
+        out += [f"    " + _("line {n}: {text}: {reason}", context="packetdrill").format(
+            n=n, text=_clip(_body(text)), reason=say(reason, _)) for n, text, reason in o.skipped]
     if o.not_checked:
-        out.append("  not checked on the lines run: " + "; ".join(
-            f"{k} (line{'s' if len(v) > 1 else ''} {_ranges(v)})" for k, v in o.not_checked.items()))
+        parts = [_("{feature} (lines {lines})", context="packetdrill").format(
+            feature=_(FEATURES[k], context="packetdrill") if k in FEATURES else k, lines=_ranges(v))
+            for k, v in o.not_checked.items()]
+        out.append("  " + _("not checked on the lines run: {features}", context="packetdrill").format(
+            features=_("; ", context="phrase").join(parts)))
     return out
 
 
@@ -993,16 +1278,22 @@ def matrix(outcomes, root: str | Path) -> dict:
             f = o.failure
             disagree.append({"script": str(rel), "state": state, "kind": kind, "verdict": o.verdict,
                              "line": f.line.number if f else None, "expected": f.expected if f else None,
-                             "model": f.model.split(" (in reply")[0].split(" (after line")[0] if f else None})
+                             "model": _answer(f.model) if f else None})
     return {"rules": outcomes[0].table if outcomes else "", "defines": list(outcomes[0].defines) if outcomes else [],
             "states": list(MATRIX_STATES), "kinds": list(KINDS),
             "cells": {s: {k: {"agree": a, "scripts": n} for k, (a, n) in row.items()} for s, row in cells.items()},
             "disagreements": disagree}
 
 
-def matrix_markdown(doc: dict) -> list[str]:
+def _answer(model):
+    """The model's answer without the line and row behind it (as the matrix lists it)."""
+    return model.values["answer"] if isinstance(model, Said) and "answer" in model.values else model
+
+
+def matrix_markdown(doc: dict, lang: str = "en") -> list[str]:
     """The matrix as a Markdown table: ``agree/scripts`` per cell, ``-`` where the suite has none."""
-    head = "| state | " + " | ".join(_KIND_TITLES[k] for k in doc["kinds"]) + " |"
+    head = "| " + translator(lang)("state", context="packetdrill") + " | " + \
+        " | ".join(_KIND_TITLES[k] for k in doc["kinds"]) + " |"
     out = [head, "|:--|" + ":-:|" * len(doc["kinds"])]
     for s in doc["states"]:
         row = []
@@ -1043,21 +1334,28 @@ def cmd_packetdrill(args) -> int:
         json.dump(json_report(outcomes, table, root, doc), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        lines = text_report(outcomes, table, root)
+        from ..i18n import language
+
+        lang = language(args.lang)
+        lines = text_report(outcomes, table, root, lang)
         if doc is not None:
-            lines = matrix_text(doc) + [""] + lines
+            lines = matrix_text(doc, lang) + [""] + lines
         print("\n".join(lines))
     return exit_code(outcomes)
 
 
-def matrix_text(doc: dict) -> list[str]:
+def matrix_text(doc: dict, lang: str = "en") -> list[str]:
     """The matrix and its disagreements, as text (Markdown)."""
-    out = [f"FreeBSD tcp-testsuite state-event-engine against {doc['rules']} (defined: "
-           f"{', '.join(doc['defines']) or 'nothing'}): scripts the model passes / scripts", ""]
-    out += matrix_markdown(doc)
+    _ = translator(lang)
+    out = [_("FreeBSD tcp-testsuite state-event-engine against {rules} (defined: {names}): scripts the model "
+             "passes / scripts", context="packetdrill").format(
+        rules=doc["rules"], names=", ".join(doc["defines"]) or _("nothing", context="packetdrill")), ""]
+    out += matrix_markdown(doc, lang)
     if doc["disagreements"]:
-        out += ["", "disagreements (the first line where the model differs):"]
+        out += ["", _("disagreements (the first line where the model differs):", context="packetdrill")]
         for d in doc["disagreements"]:
-            where = f"line {d['line']}: expected {d['expected']}; the model {d['model']}" if d["line"] else d["verdict"]
+            where = _("line {line}: expected {expected}; the model {model}", context="packetdrill").format(
+                line=d["line"], expected=say(d["expected"], _), model=say(d["model"], _)) if d["line"] \
+                else _(d["verdict"], context="packetdrill")
             out.append(f"  {d['script']}: {where}")
     return out
