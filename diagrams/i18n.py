@@ -24,6 +24,7 @@ SHORT_ACTIONS = {
     "snd <SEQ=SND.NXT><CTL=RST>": "snd RST",
     "snd <SEQ=SEG.ACK><CTL=RST>": "snd RST",
     "snd <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>": "snd RST,ACK",
+    "snd <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>": "snd RST,ACK",  # linux.rules' ABORT
 }
 
 #: English wording of phrases whose key is a short name: ``phrase("dropped")``.

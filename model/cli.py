@@ -37,12 +37,14 @@ from importlib.metadata import PackageNotFoundError, entry_points, version
 
 from .config import PRESETS, load_config
 from .config import preset as _preset
-from .engines import DEFAULT, ENGINES
+from .engines import CHECK_ENGINES, DEFAULT, ENGINES
 from .engines import help_text as engines_help
 from .errors import InputError, closest
 from .i18n import add_lang_option, language
 from .mutants import MUTANTS, apply_mutant, mutant_config
 from .mutants import mutant as _mutant
+from .profiles import add_profile_option, chosen_rules
+from .profiles import help_text as profiles_help
 from .table import REFERENCE, load_table
 
 __all__ = ["main", "config_from", "positive", "size", "seconds"]
@@ -158,6 +160,7 @@ def config_from(args=None, *, config=None, preset=None, rules=None, mutant=None)
 
     if args is not None:
         config, preset, rules, mutant = (getattr(args, k, None) for k in ("config", "preset", "rules", "mutant"))
+        rules = chosen_rules(args)  # --profile NAME is the shipped table's file (model/profiles.py)
     if config is not None and preset is not None:
         raise InputError("give a config or a preset, not both")
     if mutant is not None:
@@ -248,6 +251,11 @@ def cmd_check(args) -> int:
 
     started = time.perf_counter()
     cfg, table = config_from(args)
+    if args.engine in CHECK_ENGINES:  # SPIN (model/spin.py) runs the whole check itself
+        from .spin import cmd_check as spin_check
+        return spin_check(args, cfg, table)
+    if args.spin_cores != 1 or args.bitstate:
+        raise InputError("--spin-cores and --bitstate are options of --engine spin")
     max_memory = default_max_memory() if args.max_memory is None else (args.max_memory or None)
     progress = _Progress(started) if sys.stderr.isatty() and not args.quiet else None
     try:
@@ -292,6 +300,13 @@ def cmd_mutants(args) -> int:
 def cmd_bench(args) -> int:
     from .bench import bench, bench_check
 
+    if args.scale:  # each engine over growing configurations, under a budget
+        from .scale_bench import bench_scale
+        return bench_scale(args.engine, args.max_seconds, args.max_memory, as_json=args.json)
+    if args.vs is not None:  # tcpcheck's search beside SPIN's (model/spin.py)
+        from .spin import bench as bench_spin
+        names = args.configs or ([args.preset] if args.preset else None)
+        return bench_spin(names, engine=(args.engine or [DEFAULT])[-1], as_json=args.json)
     if args.check:  # the scale series, or the one preset named
         return bench_check(as_json=args.json, configs=[_preset(args.preset)] if args.preset else None)
     return bench(_preset(args.preset or "default"), args.capacities, as_json=args.json)
@@ -317,7 +332,10 @@ def parser() -> argparse.ArgumentParser:
                "'tcpcheck check --preset seed' for the seed note's exchange. "
                "Exit codes: 0 all properties hold, 1 one is violated, 2 bad input, "
                "3 internal error, 4 unknown (a budget of the run ran out: --max-states, --max-memory, "
-               "--max-seconds), 130 interrupted (Ctrl-C).")
+               "--max-seconds), 130 interrupted (Ctrl-C). "
+               "Languages: --lang zh (or a Chinese locale) makes every command's output Chinese; "
+               "--help texts and error messages stay English in every language, so that they can be "
+               "searched for and quoted in bug reports.")
     top.add_argument("--version", action="version", version=f"tcpcheck {_version()}",
                      help="print the version and exit")
     sub = top.add_subparsers(dest="command", metavar="COMMAND")
@@ -333,25 +351,30 @@ def parser() -> argparse.ArgumentParser:
                "A configuration file is TOML: a preset to start from and overrides, e.g.\n"
                '  preset = "default"\n  [network]\n  capacity = 3\n  duplication = true\n'
                "  [A]\n  iss = 4294967295\n  data = 0\n"
-               "Keys: rules, rcv_wnd, iss_step (both endpoints);\n"
+               "Keys: rules or profile, rcv_wnd, iss_step (both endpoints);\n"
                "[network] capacity, loss, duplication, reordering, loss_budget;\n"
                "[timers] time_wait_outlasts_rto, time_wait_waits_for_network;\n"
                "[A] and [B] open, opened, opens, iss, iss_step, data, retransmissions, close_in,\n"
                "abort, foreign_socket.\n\n"
                "mutants (--mutant NAME; 'tcpcheck mutants' shows their configurations):\n"
                + _mutants_text() + "\n\n"
+               "profiles (--profile NAME, or profile = \"NAME\" in a configuration file):\n"
+               + profiles_help() + "\n\n"
                "engines (--engine NAME; each finds the same states, so the verdicts are the same):\n"
                + engines_help() + "\n\n"
                "examples:\n  tcpcheck check\n  tcpcheck check --preset seed\n"
                "  tcpcheck check --config my.toml --json > result.json\n"
                "  tcpcheck check --mutant no-time-wait\n"
+               "  tcpcheck check --profile linux\n"
                "  tcpcheck check --config big.toml --max-memory 4G --max-seconds 600\n"
                "  tcpcheck check -q\n\n" + CHECK_BUDGETS_TEXT)
     src = c.add_mutually_exclusive_group()
     src.add_argument("--preset", metavar="NAME", help="a built-in configuration (default: default)")
     src.add_argument("--config", metavar="FILE", help="a TOML configuration file")
-    c.add_argument("--rules", metavar="FILE",
-                   help=f"a rule table to check instead of the reference one ({REFERENCE.name})")
+    table_src = c.add_mutually_exclusive_group()
+    table_src.add_argument("--rules", metavar="FILE",
+                           help=f"a rule table to check instead of the reference one ({REFERENCE.name})")
+    add_profile_option(table_src)
     c.add_argument("--mutant", metavar="NAME",
                    help="check a named broken variant of the model instead (in its own configuration "
                         "unless --preset or --config is given)")
@@ -376,9 +399,14 @@ def parser() -> argparse.ArgumentParser:
                    help="stop the search at the first violated invariant, step property or deadlock, as "
                         "SPIN and TLC can (its counterexample is still a shortest one); the properties "
                         "not yet decided are then unknown")
-    c.add_argument("--engine", choices=sorted(ENGINES), default=DEFAULT, metavar="NAME",
-                   help="the search engine, one of: " + ", ".join(sorted(ENGINES))
+    c.add_argument("--engine", choices=sorted({**ENGINES, **CHECK_ENGINES}), default=DEFAULT, metavar="NAME",
+                   help="the search engine, one of: " + ", ".join(sorted({**ENGINES, **CHECK_ENGINES}))
                         + " (default: %(default)s; listed below)")
+    c.add_argument("--spin-cores", type=positive, default=1, metavar="N",
+                   help="with --engine spin: SPIN's multi-core search on N cores (pan -DNCORE=N; default 1)")
+    c.add_argument("--bitstate", action="store_true",
+                   help="with --engine spin: SPIN's bitstate search (pan -DBITSTATE, -w27: 16 MiB of bits): "
+                        "far less memory, but states may be missed, so a 'holds' is not a proof")
     add_lang_option(c)
     c.set_defaults(func=cmd_check)
 
@@ -410,6 +438,27 @@ def parser() -> argparse.ArgumentParser:
                    help="instead, the whole check beside the bare search on the default configuration and "
                         "two larger ones (435,243 and 871,790 states), each in a fresh process, with the time "
                         "and memory ratios (schema: bench-check.schema.json)")
+    b.add_argument("--scale", action="store_true",
+                   help="instead, each search engine over growing configurations (28,817 to about 45 million "
+                        "states), each run in a fresh process under --max-seconds and --max-memory: the largest "
+                        "each completes, and the growth exponents of time and memory against states "
+                        "(schema: bench-scale.schema.json)")
+    b.add_argument("--engine", action="append", choices=sorted(ENGINES), metavar="NAME",
+                   help="with --scale, the engine to run (repeat for several; default: all, "
+                        + ", ".join(sorted(ENGINES)) + ")")
+    b.add_argument("--max-seconds", type=seconds, default=600.0, metavar="S",
+                   help="with --scale, the seconds one run may take (default: 600)")
+    b.add_argument("--max-memory", type=size, default=8 * 2 ** 30, metavar="SIZE",
+                   help="with --scale, the resident memory one run may reach, e.g. 8G (default: 8G)")
+    b.add_argument("--vs", choices=["spin"], metavar="spin",
+                   help="instead, tcpcheck's search (the last --engine, default bfs) beside SPIN's on the generated "
+                        "Promela (pan -O2 -DNOREDUCE -DSAFETY), on the same configurations (--configs, --preset; "
+                        "default the --check series): states (must be equal: exit 1 otherwise), seconds, states/s, "
+                        "peak memory, bytes/state and SPIN's state vector, and the ratios (schema: "
+                        "bench-spin.schema.json); needs spin and gcc")
+    b.add_argument("--configs", type=lambda t: [n for n in t.split(",") if n], metavar="LIST",
+                   help="with --vs spin, the configurations, comma-separated: default, default-dup-cap2, "
+                        "default-dup-cap2-retx2 or presets")
     b.add_argument("--json", action="store_true",
                    help="print the rows as one JSON object (schema: bench.schema.json in tcpcheck/model/schemas)")
     b.set_defaults(func=cmd_bench)

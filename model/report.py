@@ -32,8 +32,9 @@ from . import interface
 from .checker import Result
 from .config import PRESETS
 from .i18n import N_, property_name, say, translator
-from .properties import FAIRNESS, Verdict, path_of
 from .mutants import MUTANTS
+from .profiles import profile_of
+from .properties import FAIRNESS, Verdict, path_of
 from .scenarios import SCENARIOS
 from .system import State, Step
 from .table import RuleTable, load_table
@@ -41,7 +42,7 @@ from .tcb import MOD, STATES, describe_segment
 
 __all__ = ["Known", "known_consequence", "counts", "not_meant", "trace_lines", "trace_json",
            "summary_lines", "result_json", "exit_code", "describe_config", "check_note", "config_name",
-           "presets_lines", "mutants_lines"]
+           "presets_lines", "mutants_lines", "wrap"]
 
 #: the width prose is wrapped to when the terminal's is not known (and COLUMNS is not set)
 DEFAULT_WIDTH = 80
@@ -200,7 +201,8 @@ def _source(result: Result) -> list[str]:
     rows, _ = _reference()
     if [(r.state, r.qualifier, r.event, r.actions, r.to) for r in result.table.rules] != rows \
             and not _mutant_of(cfg) and cfg.rules is None:
-        args += ["--rules", result.table.name]
+        profile = profile_of(result.table)
+        args += ["--profile", profile] if profile else ["--rules", result.table.name]
     if _mutant_of(cfg):
         args += ["--mutant", _mutant_of(cfg)]
     return [_quote(a) for a in args]
@@ -376,6 +378,16 @@ def _wrap_cjk(text: str, width: int, first: str, rest: str) -> list[str]:
     return lines
 
 
+def wrap(text: str, width: int, first: str = "", rest: str = "", lang: str = "en") -> list[str]:
+    """``text`` in lines of at most ``width`` terminal columns, the first begun
+    by ``first`` and the others by ``rest``: English wrapped at spaces
+    (:mod:`textwrap`), Chinese also between ideographs (:func:`_wrap_cjk`)."""
+    if lang == "en":
+        return textwrap.wrap(text, width, initial_indent=first, subsequent_indent=rest,
+                             break_long_words=False, break_on_hyphens=False)
+    return _wrap_cjk(text, width, first, rest)
+
+
 class _Writer:
     """Lines of prose wrapped to a width with hanging indents; tables as they are.
 
@@ -386,13 +398,7 @@ class _Writer:
         self.width, self.lang, self.lines = width, lang, []
 
     def say(self, text: str, indent: int = 0, hang: int = 4) -> None:
-        first, rest = " " * indent, " " * (indent + hang)
-        if self.lang == "en":
-            lines = textwrap.wrap(text, self.width, initial_indent=first, subsequent_indent=rest,
-                                  break_long_words=False, break_on_hyphens=False)
-        else:
-            lines = _wrap_cjk(text, self.width, first, rest)
-        self.lines += lines or [""]
+        self.lines += wrap(text, self.width, " " * indent, " " * (indent + hang), self.lang) or [""]
 
     def raw(self, *lines: str) -> None:
         self.lines += lines

@@ -171,6 +171,9 @@ def _pad(text: str, width: int) -> str:
 
 
 def cmd_prove(args) -> int:
+    from tcpcheck.model.profiles import chosen_rules
+
+    args.rules = chosen_rules(args)  # --profile NAME: the shipped table's file
     if args.mutant:
         cfg, table = apply_mutant(args.mutant, mutant_config(args.mutant),
                                   load_table(args.rules) if args.rules else None)
@@ -349,6 +352,7 @@ def register(sub) -> None:
                     "Exit codes: 0 all proved, 1 one refuted, 4 one unknown (a solver timeout,\n"
                     "never counted as proved), 2 bad input, 3 internal error, 130 interrupted.",
         epilog="examples:\n  tcpcheck prove\n  tcpcheck prove --mutant fin-no-seq\n"
+               "  tcpcheck prove --profile linux\n"
                "  tcpcheck prove --rules my.rules --json\n  tcpcheck prove --bench")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object (schema: prove.schema.json in tcpcheck/model/schemas): "
@@ -362,7 +366,11 @@ def register(sub) -> None:
     p.add_argument("--bench", action="store_true",
                    help="time the proofs one obligation at a time (the baseline), then --jobs at a time, "
                         "and print both, their ratio and the 60 s target")
-    p.add_argument("--rules", metavar="FILE", help="prove a rule table of your own instead of RFC 9293's")
+    from tcpcheck.model.profiles import add_profile_option
+
+    table_src = p.add_mutually_exclusive_group()
+    table_src.add_argument("--rules", metavar="FILE", help="prove a rule table of your own instead of RFC 9293's")
+    add_profile_option(table_src)
     p.add_argument("--mutant", metavar="NAME", help="prove a named broken variant (see 'tcpcheck mutants')")
     add_lang_option(p)
     p.set_defaults(func=cmd_prove)

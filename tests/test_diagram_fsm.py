@@ -355,7 +355,7 @@ def test_the_diff_of_rfc9293_and_linux_is_pinned():
     dot = fsm_diff_dot(profile_table("rfc9293"), profile_table("linux"))
     red, blue = "#c0392b", "#1f5fbf"
     changed = [e for e in _diff_edges(dot) if e[2] != "gray60"]
-    rst_ack = "snd <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>"
+    rst_ack = "snd RST,ACK"  # linux.rules' ABORT, <SEQ=SND.NXT><ACK=RCV.NXT><CTL=RST,ACK>, drawn short
     assert changed == [
         ("CLOSED", "SYN_RCVD", red, "ABORT / snd RST, delete TCB | user timeout / delete TCB"),
         ("CLOSED", "SYN_RCVD", blue, f"ABORT / {rst_ack}, delete TCB | user timeout [active] / delete TCB"),

@@ -36,7 +36,7 @@ from tcpcheck.diagrams import experiments
 from tcpcheck.model import i18n
 from tcpcheck.model.actions import ACTIONS
 from tcpcheck.model.config import PRESETS
-from tcpcheck.model.events import ARRIVALS, CALLS, TIMERS
+from tcpcheck.model.events import ARRIVALS, CALLS, REFINEMENTS, TIMERS
 from tcpcheck.model.experiments import EXPERIMENTS, FINDINGS
 from tcpcheck.model.i18n import canonical_property, language, property_name, translator
 from tcpcheck.model.liveness import FAIRNESS
@@ -165,7 +165,7 @@ def extract(paths) -> tuple[set[tuple[str | None, str]], list[str]]:
 def vocabulary() -> set[tuple[str | None, str]]:
     """The messages the model's data asks for: what the diagrams and reports say
     through event_label, action_label, property_name, say ... with a variable."""
-    out = {("event", e) for e in (*CALLS, *TIMERS, *(a.name for a in ARRIVALS))}
+    out = {("event", e) for e in (*CALLS, *TIMERS, *(a.name for a in ARRIVALS), *(r.event.name for r in REFINEMENTS))}
     out |= {("action", diagram_i18n.SHORT_ACTIONS.get(a, a)) for a in ACTIONS}
     out |= {("property", p.name) for p in PROPERTIES if not p.name.endswith(" is reachable")}
     out.add(("property", i18n.REACHABLE))
