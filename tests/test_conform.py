@@ -440,3 +440,29 @@ def test_the_bounds_are_options_and_in_the_json(tmp_path, capsys):
         run(capsys, crossing(tmp_path), "--in-flight", "0")
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and err.endswith("argument --in-flight: expected a whole number from 1, not 0\n")
+
+
+# --- a port pair reused: the new SYN reaches the old connection's TIME_WAIT ---------------
+
+def test_a_new_connection_on_a_port_pair_starts_where_the_old_one_left_its_endpoints():
+    """time-wait-reuse: B closed first and is in TIME_WAIT when A connects again from the same
+    port with a higher ISN.  The second connection starts with B's TIME_WAIT TCB, so the SYN
+    is processed there: the linux table opens the new connection from TIME_WAIT (RFC 6191);
+    RFC 9293's TIME_WAIT only acknowledges it (3.10.7.4 first), so B's SYN,ACK deviates."""
+    from tcpcheck.model.profiles import profile_path, profile_table
+
+    path = CAPTURES / "time-wait-reuse.pcap"
+    _, (old, new), _, _, _ = check_file(path)
+    assert (old.verdict, old.final, new.verdict, new.deviation.index + 1, new.deviation.who,
+            new.deviation.states) == ("conforms", {"A": ("CLOSED",), "B": ("TIME_WAIT",)}, "deviates", 2, "B",
+                                      ("TIME_WAIT",))
+    assert [a[:2] for a in new.deviation.allowed] == [("ABORT", "nothing"),
+                                                      ("reply", f"<SEQ={old.conn.segments[-1].seq}><ACK="
+                                                                f"{old.conn.segments[-1].ack}><CTL=ACK>")]
+    linux = profile_table("linux")
+    _, results, _, _, _ = check_file(path, rules=profile_path("linux"))
+    assert [r.verdict for r in results] == ["conforms", "conforms"]
+    events, rules, state = results[1].rows[0].received[0]
+    assert (events, linux.rules[rules[0]].state, state) == ("rcv SYN above RCV.NXT", "TIME_WAIT", "SYN_RCVD")
+    # followed alone, the second connection starts from CLOSED/LISTEN and conforms under both
+    assert follow(new.conn, TABLE, "path").verdict == "conforms"

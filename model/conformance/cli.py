@@ -17,7 +17,7 @@ import sys
 from ..i18n import N_, add_lang_option, language
 from ..table import REFERENCE, load_table
 from .capture_files import read_trace
-from .follow import EXTRA_LOSSES, IN_FLIGHT, MSL, follow
+from .follow import EXTRA_LOSSES, IN_FLIGHT, MSL, follow_all
 from .report import VANTAGE_TEXT, exit_code, json_report, text_report
 from .trace import VANTAGES, TraceError, read_states, split
 
@@ -111,8 +111,7 @@ def check_file(path, rules=None, vantage=None, in_flight=None, extra_losses=None
     where, why = choose_vantage(vantage, trace)
     conns = split(trace.segments)
     recorded = recorded_states(read_states(states), trace, conns) if states else {}
-    results = [follow(c, table, where, trace.checkpoints + recorded.get(k, ()), in_flight, extra_losses)
-               for k, c in enumerate(conns)]
+    results = follow_all(conns, table, where, trace.checkpoints, in_flight, extra_losses, recorded)
     return trace, results, table, where, why
 
 

@@ -61,7 +61,7 @@ from ..table import RuleTable
 from ..tcb import CLOSED_TCB, FIN_SENT, HALF, MASK, TCB, Concrete, Segment, describe_segment, seg_len
 from .trace import Connection, Observed, to_segment
 
-__all__ = ["follow", "Result", "Mismatch", "Row", "Deviation", "FINISHED", "SIDES", "BUDGET", "IN_FLIGHT", "EXTRA_LOSSES", "MSL", "R2", "Reason"]
+__all__ = ["follow", "follow_all", "Result", "Mismatch", "Row", "Deviation", "FINISHED", "SIDES", "BUDGET", "IN_FLIGHT", "EXTRA_LOSSES", "MSL", "R2", "Reason"]
 
 D = Concrete
 SIDES = ("A", "B")
@@ -210,6 +210,7 @@ class Result(NamedTuple):
     notes: tuple
     bounds: tuple = (IN_FLIGHT, EXTRA_LOSSES)  # (in_flight, extra_losses) it was followed with
     mismatches: tuple = ()  # Mismatch of each recorded state the trace does not allow
+    tcbs: tuple = ()  # (A's TCB, B's TCB) of each world kept at the end
 
     @property
     def deviates_at(self) -> int | None:
@@ -532,8 +533,35 @@ class _Follower:
             out.append(World(tcbs, ((), ()), ((), ()), ((None, None), (None, None)), 0))
         return out
 
-    def run(self):
+    def _worlds_after(self, before) -> dict:
+        """The worlds a connection on the port pair of ``before`` (the Result of the one before
+        it) starts in: each endpoint as that one left it, unless CLOSED (then CLOSED, and B
+        may have OPENed passively again); an endpoint in TIME_WAIT gets the new SYN there."""
         start = _Node(None, [])
+        same = before.conn.a == self.conn.a
+        listen = self.table.lookup("CLOSED", "passive OPEN", False)
+        worlds: dict = {}
+        for pair in before.tcbs:
+            pair = pair if same else pair[::-1]
+            options = []
+            for k, t in enumerate(pair):
+                here = [(t, None)] if t.state != "CLOSED" else [(CLOSED_TCB, None)]
+                if t.state == "CLOSED" and k == 1 and listen is not None:
+                    b, _ = fire(D, ACTIONS, listen, CLOSED_TCB, None, self.params[1])
+                    here.append((b, listen.id))
+                options.append(here)
+            for (ta, _ra), (tb, rb) in ((x, y) for x in options[0] for y in options[1]):
+                w = World((ta, tb), ((), ()), ((), ()), (None, None), 0)
+                node = start if rb is None else _Node(Silent(1, "passive OPEN", rb, 0, tb.state), [start])
+                worlds.setdefault(w[:4], (w, node))
+        return worlds
+
+    def run(self, before=None):
+        start = _Node(None, [])
+        if before is not None and before.tcbs:
+            worlds = self._worlds_after(before)
+            self.initial = list(worlds.values())
+            return self._run(worlds)
         if self.conn.starts_mid:
             worlds = {}
             for w in self._mid_worlds():
@@ -924,8 +952,25 @@ def _reachable(nodes) -> list:
     return out
 
 
+def follow_all(conns, table: RuleTable, vantage: str = "path", checkpoints=(), in_flight: int | None = None,
+               extra_losses: int | None = None, extra: dict | None = None) -> list[Result]:
+    """:func:`follow` each connection of ``conns`` (trace.split's, in order); a connection on
+    the port pair of an earlier one that did not deviate starts where that one left its
+    endpoints (a new SYN reaching TIME_WAIT).  ``extra`` adds checkpoints per connection index."""
+    out: list = []
+    last: dict = {}
+    for k, c in enumerate(conns):
+        key = frozenset((c.a, c.b))
+        prev = last.get(key)
+        r = follow(c, table, vantage, tuple(checkpoints) + tuple((extra or {}).get(k, ())), in_flight,
+                   extra_losses, before=prev if prev is not None and prev.deviation is None else None)
+        last[key] = r
+        out.append(r)
+    return out
+
+
 def follow(conn: Connection, table: RuleTable, vantage: str = "path", checkpoints=(),
-           in_flight: int | None = None, extra_losses: int | None = None) -> Result:
+           in_flight: int | None = None, extra_losses: int | None = None, before: Result | None = None) -> Result:
     """Follow ``conn`` through ``table`` as seen from ``vantage`` ("a", "b" or "path"); a
     segment seen arrives or is lost before its receiver has sent ``in_flight`` segments
     seen after it (:data:`IN_FLIGHT` by default), and within an :data:`MSL`; after each
@@ -958,7 +1003,7 @@ def follow(conn: Connection, table: RuleTable, vantage: str = "path", checkpoint
         after, recorded = point[0], point[1]
         if numbers[0] <= after <= numbers[-1]:  # else before or after the connection (another on these ports)
             f.points.setdefault(bisect.bisect_right(numbers, after) - 1, []).append((after, dict(recorded)))
-    kept, reach, dev = f.run()
+    kept, reach, dev = f.run(before)
     return _result(f, conn, kept, reach, dev, vantage, checkpoints, reasons, notes)
 
 
@@ -1007,4 +1052,5 @@ def _result(f: _Follower, conn, kept, reach, dev, vantage, checkpoints, reasons,
         verdict = "deviates"
     return Result(conn, verdict, tuple(reasons), tuple(rows), dev,
                   tuple(sorted(inferred, key=lambda x: (x[2], x[0], x[1]))), final, tuple(points),
-                  vantage, tuple(notes), (f.in_flight, f.extra_losses), tuple(mismatches))
+                  vantage, tuple(notes), (f.in_flight, f.extra_losses), tuple(mismatches),
+                  tuple(sorted({w.tcbs for w, _ in kept})))
