@@ -478,7 +478,8 @@ def capture_trace(r, table) -> tuple[list[dict], int | None]:
     Segments are sent in the order they were captured, by the user call, the
     timeout or the arrival the follower explains them by (a reply is sent at
     the step its cause arrives); each arrives at the step just before its
-    receiver's next own step, or at the end.  One every explanation loses is
+    receiver's next own step (or after it, when no explanation of that step
+    follows from the arrival), or at the end.  One every explanation loses is
     lost there, and so is one some explanations lose when its receiver's next
     segment is a retransmission (a lost final ACK).  The states beside the lifelines are the follower's: the set
     of states an endpoint may be in (``ESTABLISHED / FIN_WAIT_1``).  SEQ and
@@ -531,9 +532,16 @@ def capture_trace(r, table) -> tuple[list[dict], int | None]:
                 return st
         return None
 
+    def before(p, j) -> bool:
+        """Whether ``p`` can arrive before ``j`` is sent: from a state ``p`` leaves
+        its receiver in, what explains ``j`` leads to a state ``j``'s sender may be in."""
+        hows = [h for h, _rules, _cause in j.explained] or [""]
+        return not p.received or any(_after_call(table, s, h) in j.sender_states
+                                     for _e, _rules, s in p.received for h in hows)
+
     inferred = {}
-    for who, event, before in r.inferred:
-        inferred.setdefault(before, []).append((who, event))
+    for who, event, at in r.inferred:
+        inferred.setdefault(at, []).append((who, event))
     for row in r.rows[:last]:
         hows = {how for how, _rules, _cause in row.explained}
         for who, event in inferred.get(row.index, []):
@@ -551,9 +559,13 @@ def capture_trace(r, table) -> tuple[list[dict], int | None]:
             st[who] = {"state": state[who]}
             st["sent"].append(text[row.index])
         else:
-            flush(who)
+            # what is on its way arrives first, unless no explanation of this segment follows from it
+            # (a simultaneous open: B sent its SYN before A's arrived)
+            while pending[who] and (pending[who][0].index in lost or before(pending[who][0], row)):
+                arrive(pending[who].pop(0))
+            how = next((h for h, _rules, _cause in row.explained
+                        if _after_call(table, state[who], h) in row.sender_states), next(iter(sorted(hows)), ""))
             state[who] = " / ".join(row.sender_states) or state[who]
-            how = next(iter(sorted(hows)), "")
             kind = "call" if how in CALLS else "timer" if how in TIMERS else "send"
             add(who, kind, how if kind != "send" else "", sent=[text[row.index]])
         if r.deviation is None or row.index != r.deviation.index:

@@ -132,9 +132,12 @@ def test_the_chart_in_chinese(capsys):
 
 
 def test_a_capture_with_several_connections_needs_a_number(capsys):
-    two = ("1 10.77.0.1:40012 -> 10.77.0.2:5001 (conforms, 7 segments); "
-           "2 10.77.0.1:40012 -> 10.77.0.2:5001 (conforms, 7 segments)")
+    from tcpcheck.diagrams.cli import verdict_text
+
     f = CAPTURES / "time-wait-reuse.pcap"
+    verdicts = [verdict_text(r, "en") for r in check_file(f)[1]]  # the follower's (tests/test_conformance pins them)
+    two = (f"1 10.77.0.1:40012 -> 10.77.0.2:5001 ({verdicts[0]}, 7 segments); "
+           f"2 10.77.0.1:40012 -> 10.77.0.2:5001 ({verdicts[1]}, 7 segments)")
     usage_error(capsys, ["diagram", "trace", "--capture", f],
                 f"{f}: holds 2 connections; choose one with --connection N: {two}")
     usage_error(capsys, ["diagram", "trace", "--capture", f, "--connection", "3"],
