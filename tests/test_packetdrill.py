@@ -13,6 +13,7 @@ import contextlib
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -341,7 +342,7 @@ def test_the_user_timeout_aborts_unacknowledged_data():
     assert [(s.line.number, s.what, RFC.rules[s.rules[0]].event) for s in o.steps if s.what == "timeout"] == [
         (11, "timeout", "retransmission timeout"), (13, "timeout", "user timeout")]
     assert o.steps[-3].note == ("user timeout inferred: sequence space unacknowledged for 3 s (the user timeout, "
-                                "3 s: TCP_USER_TIMEOUT; RFC 9293 3.10.8)")
+                                "3 s: set by TCP_USER_TIMEOUT; RFC 9293 3.10.8)")
     assert (o.steps[-1].note, o.steps[-1].state) == ("ETIMEDOUT", "CLOSED")
 
 
@@ -397,3 +398,99 @@ def test_one_segment_larger_than_the_mss_is_not_what_the_model_sends():
     assert (o.verdict, o.failure.line.number, o.failure.expected) == ("fails", 8, "> P. 1:2501(2500) ack 1")
     assert o.failure.model.startswith("sends . 1:1001(1000) ack 1 <SEQ=4294967041><ACK=1><CTL=ACK><DATA=1000> "
                                       "(in reply to line 7, ")
+
+
+# --- Chinese (--lang zh): every word from the catalogue, the columns by display width ------------
+
+def chinese(*argv) -> list[str]:
+    code, out, err = tcpcheck("conform", *argv, "--lang", "zh")
+    assert err == ""
+    return out.splitlines()
+
+
+def english_left(lines: list[str], *paths) -> list[str]:
+    """The English words of Chinese output outside what stays as written: the script's own lines,
+    segments in packetdrill's and the RFC's notation, file names, system calls and tool names."""
+    from test_i18n_commands import english_words
+
+    texts = sorted({line.text for p in paths for line in read_script(p).lines}, key=len, reverse=True)
+    kept = []
+    for line in lines:
+        for t in texts:
+            line = line.replace(t.split(None, 1)[-1] if t[:1] in "+0123456789*" else t, " ")
+        line = re.sub(r"\S+\.pkt|[SFRP.]+ \d+:\d+\(\d+\)(?: ack \d+)?|\b\w+\(\)", " ", line)
+        kept.append(line)
+    names = {"packetdrill", "python", "shell", "listen", "connect", "close", "tcp-testsuite", "state-event-engine",
+             "FreeBSD", "rfc9293.rules", "SO_ERROR", "TCP_USER_TIMEOUT", "SO_LINGER", "getsockopt", "setsockopt",
+             "SYN-ACK", "SYN-FIN", "FIN-ACK", "RST-ACK"}  # the suite's kinds of segment, as its directories say
+    return [w for w in english_words(kept) if w not in names]
+
+
+def test_one_script_in_chinese():
+    lines = chinese(str(HERE / "user-timeout.pkt"))
+    assert lines[0] == f"{HERE / 'user-timeout.pkt'}：通过，对照 rfc9293.rules"
+    assert lines[1] == ("  模型的端点即脚本的本地端点；其 ISS 为 4294967040（先按 packetdrill 的写法给出脚本中的序号，"
+                        "再给出 RFC 9293 记法）")
+    assert lines[11] == ("  第 13 行  超时    -> CLOSED  [rfc9293.rules:34]  （推断出用户超时：序号空间已有 3 秒未被确认"
+                         "（用户超时 3 秒：由 TCP_USER_TIMEOUT 设定；RFC 9293 3.10.8））")
+    assert lines[13] == "  第 14 行  错误    getsockopt(3, SOL_SOCKET, SO_ERROR, [ETIMEDOUT], [4]) = 0  -> CLOSED  （报告 ETIMEDOUT）"
+    assert lines[-1] == "  已运行的行中未检查：时间（第 4-14 行）；窗口（第 6-7 行）；PSH（第 10-11 行）；返回值（第 4-5、9 行）"
+    assert english_left(lines, HERE / "user-timeout.pkt") == []
+
+
+def test_a_failing_script_in_chinese_names_the_rule_in_chinese():
+    lines = chinese(str(HERE / "wrong-segment.pkt"))
+    assert lines[-5:-3] == [
+        "  在第 11 行失败：> F. 1:1(0) ack 2",
+        "    脚本期望 > F. 1:1(0) ack 2；模型发送 . 2:2(0) ack 2 <SEQ=4294967042><ACK=2><CTL=ACK>（回应第 10 行，"
+        "由 rfc9293.rules:87（FIN_WAIT_1 --收到 FIN / 发送 ACK--> CLOSING））"]
+    assert english_left(lines, HERE / "wrong-segment.pkt") == []
+
+
+def test_the_step_table_is_aligned_by_display_columns():
+    import wcwidth
+
+    for lang in ("zh", "en"):
+        code, out, _ = tcpcheck("conform", str(HERE / "time-wait-2msl.pkt"), "--lang", lang)
+        rows = [x for x in out.splitlines() if re.match(r"  (line|第) ", x)]
+        assert len(rows) == 15
+        # the script's text (or the arrow of a timeout) starts at one display column on every row
+        starts = {wcwidth.width(x[:[m.start() for m in re.finditer(r"\S+(?: \S+)*", x)][2]]) for x in rows}
+        assert starts == {20}, (lang, starts)
+    # padded by characters (str.ljust), "调用" and "已发送" would end at different columns
+    assert wcwidth.width("调用".ljust(3)) != wcwidth.width("已发送".ljust(3))
+
+
+def test_every_script_of_the_directory_in_chinese():
+    lines = chinese(str(HERE))
+    assert lines[0] == "challenge-ack.pkt：通过（检查 7 项，跳过 1 行）"
+    assert lines[-1] == "合计：20 个脚本：14 个通过，6 个失败，0 个未检查任何内容"
+    assert "wrong-so-error.pkt：在第 10 行失败：期望 SO_ERROR 为 ECONNRESET；模型报告 0：没有事件报告错误（处于 " \
+           "ESTABLISHED）（检查 4 项，跳过 1 行）" in lines
+    assert english_left(lines, *HERE.glob("*.pkt")) == []
+
+
+def test_every_skip_reason_is_said_in_chinese():
+    from tcpcheck.model.conformance.packetdrill import say
+    from tcpcheck.model.i18n import translator
+
+    zh = translator("zh")
+    reasons = [why for p in sorted(HERE.glob("*.pkt")) for _n, _t, why in run(p.name).skipped]
+    assert len(reasons) == 36
+    assert [w for r in reasons for w in [say(r, zh)] if w == r] == []
+    assert say(run("skipped.pkt").skipped[0][2], zh) == "--tolerance_usecs：时间容差：时间未建模"
+
+
+def test_the_matrix_in_chinese(tmp_path):
+    cell = tmp_path / "rcv-rst-established"
+    cell.mkdir()
+    (cell / "a.pkt").write_text((HERE / "wrong-so-error.pkt").read_text())
+    (cell / "b.pkt").write_text((HERE / "so-error-reset.pkt").read_text())
+    lines = chinese("--matrix", str(tmp_path))
+    assert lines[:4] == [
+        "FreeBSD tcp-testsuite 的 state-event-engine 对照 rfc9293.rules（已定义：FreeBSD）：模型通过的脚本数 / 脚本数", "",
+        "| 状态 | SYN | SYN-ACK | SYN-FIN | ACK | FIN | FIN-ACK | RST | RST-ACK |", "|:--|:-:|:-:|:-:|:-:|:-:|:-:|:-:|:-:|"]
+    assert "| ESTABLISHED | - | - | - | - | - | - | 1/2 | - |" in lines
+    assert lines[lines.index("不一致之处（模型首次不同的行）：") + 1] == (
+        "  rcv-rst-established/a.pkt：第 10 行：期望 SO_ERROR 为 ECONNRESET；模型报告 0：没有事件报告错误（处于 ESTABLISHED）")
+    assert english_left(lines, cell / "a.pkt", cell / "b.pkt") == []

@@ -852,7 +852,7 @@ class _Runner:
                 if self.tcb.state == "CLOSED":
                     self.error = ("ETIMEDOUT", line.number, before)
                 why = N_("the default (RFC 9293 3.9.1)", "packetdrill") if self.user_timeout is None else \
-                    N_("TCP_USER_TIMEOUT", "packetdrill")
+                    N_("set by TCP_USER_TIMEOUT", "packetdrill")
                 self.steps.append(Step(line, "timeout", (rule.id,), self._state(), tuple(sent), Said(
                     N_("user timeout inferred: sequence space unacknowledged for {seconds:g} s (the user timeout, "
                        "{limit:g} s: {why}; RFC 9293 3.10.8)", "packetdrill"),
@@ -1058,7 +1058,7 @@ def exit_code(outcomes) -> int:
 
 # --- reports --------------------------------------------------------------------------------
 
-def _ranges(numbers) -> str:
+def _ranges(numbers, sep: str = ", ") -> str:
     """1, 2, 3, 5 -> '1-3, 5'."""
     out, run = [], []
     for n in sorted(numbers):
@@ -1070,7 +1070,7 @@ def _ranges(numbers) -> str:
         run = [n]
     if run:
         out.append(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]))
-    return ", ".join(out)
+    return sep.join(out)
 
 
 def summary(o: Outcome, name: str | None = None, lang: str = "en") -> str:
@@ -1092,8 +1092,9 @@ def summary(o: Outcome, name: str | None = None, lang: str = "en") -> str:
 VERDICTS = (N_("passes", "packetdrill"), N_("fails", "packetdrill"), N_("nothing checked", "packetdrill"))
 
 #: The features of a line that are not checked, as the report names them.
-FEATURES = {f: N_(f, "packetdrill") for f in ("time", "timing range", "win", "options", "urgent data",
-                                                 "return values")}
+FEATURES = {"time": N_("time", "packetdrill"), "timing range": N_("timing range", "packetdrill"),
+            "win": N_("win", "packetdrill"), "options": N_("options", "packetdrill"),
+            "urgent data": N_("urgent data", "packetdrill"), "return values": N_("return values", "packetdrill")}
 
 
 def text_report(outcomes, table: RuleTable, root: str | None = None, lang: str = "en") -> list[str]:
@@ -1144,7 +1145,7 @@ def _total(outcomes, _) -> str:
 #: What each kind of step is called in the text (context ``packetdrill``).
 _WHAT = {"arrival": N_("arrives", "packetdrill"), "sent": N_("sent", "packetdrill"),
          "call": N_("call", "packetdrill"), "state": N_("state", "packetdrill"),
-         "error": N_("SO_ERROR", "packetdrill"), "timeout": N_("timeout", "packetdrill")}
+         "error": N_("error", "packetdrill"), "timeout": N_("timeout", "packetdrill")}
 
 
 def _full(o: Outcome, table: RuleTable, _) -> list[str]:
@@ -1168,9 +1169,10 @@ def _full(o: Outcome, table: RuleTable, _) -> list[str]:
         if sent:
             tail += "  " + _("sends {segments}", context="packetdrill").format(segments=sent)
         if s.note and (isinstance(s.note, Said) or not s.rules and s.what not in ("call", "error")):
-            tail += f"  ({say(s.note, _)})"
+            tail += "  " + _("({note})", context="packetdrill").format(note=say(s.note, _))
         elif s.what == "error":
-            tail += "  (" + _("reports {error}", context="packetdrill").format(error=s.note) + ")"
+            tail += "  " + _("({note})", context="packetdrill").format(
+                note=_("reports {error}", context="packetdrill").format(error=s.note))
         rows.append((_("line {n}", context="packetdrill").format(n=s.line.number), _(_WHAT[what], context="packetdrill"),
                      body, tail))
     # columns by display width (a CJK character takes two), as the capture report pads them
@@ -1195,7 +1197,8 @@ def _full(o: Outcome, table: RuleTable, _) -> list[str]:
             n=n, text=_clip(_body(text)), reason=say(reason, _)) for n, text, reason in o.skipped]
     if o.not_checked:
         parts = [_("{feature} (lines {lines})", context="packetdrill").format(
-            feature=_(FEATURES[k], context="packetdrill") if k in FEATURES else k, lines=_ranges(v))
+            feature=_(FEATURES[k], context="packetdrill") if k in FEATURES else k,
+            lines=_ranges(v, _(", ", context="phrase")))
             for k, v in o.not_checked.items()]
         out.append("  " + _("not checked on the lines run: {features}", context="packetdrill").format(
             features=_("; ", context="phrase").join(parts)))
@@ -1357,5 +1360,5 @@ def matrix_text(doc: dict, lang: str = "en") -> list[str]:
             where = _("line {line}: expected {expected}; the model {model}", context="packetdrill").format(
                 line=d["line"], expected=say(d["expected"], _), model=say(d["model"], _)) if d["line"] \
                 else _(d["verdict"], context="packetdrill")
-            out.append(f"  {d['script']}: {where}")
+            out.append("  " + _("{script}: {where}", context="packetdrill").format(script=d["script"], where=where))
     return out
