@@ -1,6 +1,6 @@
 """``tcpcheck conform``: check real TCP traces against a rule table.
 
-    tcpcheck conform FILE [--rules FILE] [--vantage a|b|path] [--json] [--lang en|zh]
+    tcpcheck conform FILE [--rules FILE] [--vantage a|b|path] [--states FILE] [--json] [--lang en|zh]
 
 Plugged into the main command line through the ``tcpcheck.commands`` entry
 point.  Exit codes: 0 every connection conforms; 1 a connection deviates; 2

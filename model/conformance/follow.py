@@ -42,6 +42,21 @@ copy of the transitions:
   its receiver has arrived, before the receiver sent anything seen after it.
   Among the worlds that explain the whole trace, those that lose the fewest
   segments are kept: a loss is assumed only where the trace needs it.
+* A reset no row of its sender sends, that its receiver must ignore (out of
+  the window; in SYN-SENT without an acceptable ACK), is a stray one (spoofed,
+  or from an older connection): it arrives and is ignored, never a reset.  No
+  user timeout is inferred sooner than :data:`R2` into a connection.
+* A checkpoint (a JSON trace's, or ``--states``) is a quiet point: what was
+  sent before it has arrived or been lost, and only the worlds agreeing with
+  the recorded states are kept; a recorded state none has is a
+  :class:`Mismatch`.
+* A capture that starts mid-connection starts from every state its first
+  segments allow (:meth:`_Follower._mid_worlds`, said in the report); a
+  connection on the port pair of an earlier one starts where that one left
+  its endpoints (:func:`follow_all`: a new SYN reaching TIME-WAIT).
+* Speed: an endpoint's steps are remembered up to a shift of both sequence
+  spaces (:class:`_Memo`), so connections that do the same thing are
+  followed once.
 
 Urgent data, options and windows beyond acceptability are read and shown,
 not checked.  Must not import proofs/ or diagrams/.
