@@ -67,9 +67,10 @@ some packets, as JSON in the format of tests/captures/*.json:
   {"A": "10.0.0.1:40000", "B": "10.0.0.2:80",       (which connection; optional with one)
    "checkpoints": [{"after": 3, "A": "ESTABLISHED", "B": "ESTABLISHED", "note": "..."},
                    {"after": 9, "A": "TIME-WAIT", "B": "CLOSED"}]}
-"after" is a packet number (from 1, as Wireshark counts); a state may be left out.  A
-recorded state that no world the trace allows has there (segments in flight arriving
-or lost) makes the connection deviate at that packet.
+"after" is a packet number (from 1, as Wireshark counts); a state may be left out.  The
+states are taken as recorded with the network quiet (each segment sent before has arrived
+or been lost): the explanations that disagree are dropped, and a recorded state no
+explanation has makes the connection deviate at that packet.
 
 examples:
   tcpcheck conform capture.pcap
@@ -208,8 +209,8 @@ def register(sub) -> None:
                         f"losses more than the fewest (default {EXTRA_LOSSES})")
     c.add_argument("--states", metavar="FILE",
                    help="states recorded during the capture (JSON: {\"checkpoints\": [{\"after\": PACKET, \"A\": "
-                        "STATE, \"B\": STATE}]}, the format of tests/captures/*.json): each is compared with the "
-                        "states the trace allows there, and one it does not allow makes the connection deviate")
+                        "STATE, \"B\": STATE}]}, the format of tests/captures/*.json), each taken with the network "
+                        "quiet: one the trace does not allow there makes the connection deviate")
     c.add_argument("--json", action="store_true", help="print one JSON object (kind conform; packetdrill for scripts)")
     c.add_argument("--define", metavar="NAME", action="append",
                    help="packetdrill scripts: keep the lines of #ifdef NAME (repeat for more names)")
