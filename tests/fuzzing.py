@@ -892,7 +892,8 @@ def subcommands() -> dict:
 
 
 def _pool(action) -> list[str]:
-    meta = (action.metavar or action.dest or "").upper()
+    meta = action.metavar or action.dest or ""
+    meta = " ".join(meta).upper() if isinstance(meta, tuple) else meta.upper()  # --diff A B
     choices = list(action.choices) if action.choices else []
     if "SECOND" in meta or meta in ("N", "NUMBER", "COUNT"):
         pool = NUMBERS

@@ -13,7 +13,7 @@ MODULES = ["tcpcheck.model.events", "tcpcheck.model.explorer", "tcpcheck.model.c
 
 #: the Python API, ``tcpcheck.*`` (model/api/)
 API_MODULES = ["tcpcheck", "tcpcheck.sources", "tcpcheck.checking", "tcpcheck.display", "tcpcheck.diagram",
-               "tcpcheck.proving", "tcpcheck.grading"]
+               "tcpcheck.proving", "tcpcheck.grading", "tcpcheck.conforming"]
 
 #: the commands that are for other tools and for the browser
 EXPORT_EXPLORE_MODULES = ["tcpcheck.model.export", "tcpcheck.model.explore", "tcpcheck.model.explore.session",
