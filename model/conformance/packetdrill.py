@@ -36,6 +36,21 @@ How a script maps onto the model:
   packetdrill leaves it unchecked.
 * The receive window is the one the script's ``>`` lines advertise (the
   model chooses none): the right edge SEG.ACK + SEG.WND of the last one.
+* ``getsockopt(FD, SOL_SOCKET, SO_ERROR, [E], ...)`` is a check, like a state
+  check: E is the error the model's endpoint signalled since it was last read,
+  from the event that deleted its TCB and the signal RFC 9293 gives there
+  (:func:`_reset_error`: "connection reset" is ECONNRESET, "connection refused"
+  ECONNREFUSED, "connection aborted due to user timeout" ETIMEDOUT), or 0.
+* Timeouts are inferred from the script's clock (its times; a range's least),
+  each only where the table has a row for it: TIME_WAIT's 2MSL timeout once 2MSL
+  (:data:`~.follow.MSL` twice) has passed since TIME_WAIT was entered or a
+  retransmitted FIN restarted it, and the user timeout once sequence space has
+  waited for its ACK as long as ``TCP_USER_TIMEOUT`` (else :data:`USER_TIMEOUT`).
+* A write larger than the MSS is sent as several segments: the MSS option of the
+  peer's SYN, else :data:`DEFAULT_MSS` (536 over IPv4, 1220 over IPv6, RFC 9293
+  3.7.1); the sender's window and options are not subtracted.
+* The report speaks English or Chinese (``--lang``): prose kept in data is a
+  :class:`Said` (the English, and the template and values to say it again).
 * ``#ifdef NAME`` / ``#ifndef`` / ``#else`` / ``#endif`` (FreeBSD's
   tcp-testsuite keeps a STANDARD and a FreeBSD branch) keep the lines of the
   names defined (``--define``).  FreeBSD's idiom
@@ -70,7 +85,8 @@ from .follow import BUDGET, MSL, _actions_for, _parts, _retransmits
 
 __all__ = ["ScriptError", "Packet", "Line", "Script", "Step", "Failure", "Outcome", "LOCAL_ISS",
            "read_script", "run_script", "run_path", "text_report", "json_report", "exit_code",
-           "matrix", "matrix_markdown", "KINDS", "MATRIX_STATES", "TCPI_STATES", "MAX_BYTES"]
+           "matrix", "matrix_markdown", "matrix_text", "KINDS", "MATRIX_STATES", "TCPI_STATES", "MAX_BYTES", "Said", "say",
+           "SO_ERRORS", "USER_TIMEOUT", "DEFAULT_MSS"]
 
 D = Concrete
 
