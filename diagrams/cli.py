@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from tcpcheck.model.checker import build, run
-from tcpcheck.model.cli import _config_from, positive
+from tcpcheck.model.cli import config_from, positive
 from tcpcheck.model.config import PRESETS
 from tcpcheck.model.errors import InputError, closest, output_folder, read_input, unknown, write_output
 from tcpcheck.model.i18n import add_lang_option, canonical_property, language
@@ -63,7 +63,7 @@ def _source_options(p) -> None:
 
 def _config(args):
     """The configuration and table chosen, exactly as 'tcpcheck check' chooses them."""
-    return _config_from(args)
+    return config_from(args)
 
 
 def _names(cfg, lang: str) -> dict:
@@ -638,11 +638,11 @@ def cmd_trace(args) -> int:
     if len(chosen) != 1:
         raise DiagramError("give exactly one of: a SCENARIO name (see --list), "
                            "--counterexample PROPERTY, --file TRACE.json or --capture FILE")
+    if args.profile and args.rules:
+        raise DiagramError("--profile and --rules both name a rule table: give one of them")
     if args.capture:
         from tcpcheck.model.profiles import chosen_rules
 
-        if args.profile and args.rules:
-            raise DiagramError("--profile and --rules both name a rule table: give one of them")
         wrong = [o for o, v in (("--preset", args.preset), ("--config", args.config), ("--mutant", args.mutant),
                                 ("--property", args.property), ("--max-states", args.max_states)) if v]
         if wrong:
@@ -650,8 +650,7 @@ def cmd_trace(args) -> int:
                                f"--rules or --profile, not a configuration)")
         dot, _title = capture_chart(args.capture, args.connection, chosen_rules(args), args.vantage, args.lang)
         return _emit(args, dot)
-    wrong = [o for o, v in (("--connection", args.connection), ("--vantage", args.vantage),
-                            ("--profile", args.profile)) if v]
+    wrong = [o for o, v in (("--connection", args.connection), ("--vantage", args.vantage)) if v]
     if wrong:
         raise DiagramError(f"{wrong[0]}: only with --capture FILE")
     cycle_from = None

@@ -180,9 +180,6 @@ def config_from(args=None, *, config=None, preset=None, rules=None, mutant=None)
     return cfg, table
 
 
-#: the former private name, kept while diagrams/cli.py still imports it
-_config_from = config_from
-
 
 def size(text: str) -> int:
     """An argparse type: a memory size such as 512M, 4G or 1.5GiB (K, M, G and T
@@ -360,11 +357,13 @@ def parser() -> argparse.ArgumentParser:
                + _mutants_text() + "\n\n"
                "profiles (--profile NAME, or profile = \"NAME\" in a configuration file):\n"
                + profiles_help() + "\n\n"
-               "engines (--engine NAME; each finds the same states, so the verdicts are the same):\n"
+               "engines (--engine NAME; each finds the same states, so the verdicts are the same; spin decides\n"
+               "the safety properties only, and its counterexamples are SPIN's depth-first trails):\n"
                + engines_help() + "\n\n"
                "examples:\n  tcpcheck check\n  tcpcheck check --preset seed\n"
                "  tcpcheck check --config my.toml --json > result.json\n"
                "  tcpcheck check --mutant no-time-wait\n"
+               "  tcpcheck check --engine spin --mutant fin-no-seq --spin-cores 2\n"
                "  tcpcheck check --profile linux\n"
                "  tcpcheck check --config big.toml --max-memory 4G --max-seconds 600\n"
                "  tcpcheck check -q\n\n" + CHECK_BUDGETS_TEXT)

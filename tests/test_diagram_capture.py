@@ -172,3 +172,14 @@ def test_the_profile_and_vantage_are_conform_s(capsys):
     linux = draw(capsys, "--capture", f, "--profile", "linux")
     assert "): conforms; SEQ" in " ".join(linux.split())  # Linux's table sends RST,ACK on ABORT
     assert "deviation" not in linux
+
+
+def test_a_counterexample_is_drawn_on_the_profile_named(capsys):
+    """--profile works for counterexamples too: under linux the passive closer is
+    reset because FIN_WAIT_2 timed out (a Linux timer RFC 9293 does not have)."""
+    linux = draw(capsys, "--profile", "linux", "--counterexample", "the passive closer is never reset")
+    rfc = draw(capsys, "--profile", "rfc9293", "--counterexample", "the passive closer is never reset")
+    assert "FIN_WAIT_2 timeout" in linux and "FIN_WAIT_2 timeout" not in rfc
+    assert "user timeout" in rfc
+    usage_error(capsys, ["diagram", "trace", "seed", "--profile", "linux", "--rules", "x.rules"],
+                "--profile and --rules both name a rule table: give one of them")
