@@ -423,13 +423,16 @@ class _Follower:
         out = []
         # fewest losses first: a world reached again with more losses than before is not
         # explored again (one reached with as many is: its history is another explanation)
+        # (popped in order of losses, the first of equal worlds but their losses has the fewest;
+        # one with as many is the same world)
         stack = [(w.lost, 0, w, node, False)]
-        seen, fewest = set(), {}
+        seen = set()
         count = 0
+        pop, push = heapq.heappop, heapq.heappush
         while stack:
-            _lost, _, x, n, silent_done = heapq.heappop(stack)
-            key = (x, silent_done)
-            if key in seen or fewest.setdefault((x[:4], silent_done), x.lost) < x.lost:
+            _lost, _, x, n, silent_done = pop(stack)
+            key = (x[:4], silent_done)
+            if key in seen:
                 continue
             seen.add(key)
             pending = x.flights[frm]
@@ -444,7 +447,7 @@ class _Follower:
                 steps.extend((y, rec, True) for y, rec in self._silent(x, who, now))
             for y, rec, done in steps:
                 count += 1
-                heapq.heappush(stack, (y.lost, count, y, _Node(rec, [n]), done))
+                push(stack, (y.lost, count, y, _Node(rec, [n]), done))
         return out
 
     def _emits(self, w: World, who: int, j: int):
