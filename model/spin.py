@@ -562,3 +562,20 @@ def result_json(r: SpinCheck) -> dict:
         "properties": props,
         "exit_code": exit_code(r),
     })
+
+
+def cmd_check(args, config: Config, table) -> int:
+    """``tcpcheck check --engine spin``: the check through SPIN, its report or JSON; the exit code."""
+    from .report import check_note
+
+    if args.max_states is not None or args.stop_at_first:
+        raise InputError("--engine spin searches every state (or, with --bitstate, a bit per state) and "
+                         "stops at each violation by itself: --max-states and --stop-at-first are for the "
+                         "tcpcheck engines")
+    r = check(config, table, cores=args.spin_cores, bitstate=args.bitstate)
+    if args.json:
+        json.dump(result_json(r), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print("\n".join(lines(r, check_note(config, args.mutant))))
+    return exit_code(r)
