@@ -256,6 +256,13 @@ def test_the_matrix_regenerates_from_the_snapshot():
         assert doc == FIXTURE["profiles"][name]
 
 
+@pytest.mark.skipif(not SUITE, reason="set TCPCHECK_FREEBSD_SUITE to a tcp-testsuite state-event-engine directory")
+def test_the_whole_matrix_in_chinese():
+    lines = chinese("--matrix", SUITE)
+    assert len(lines) == 789
+    assert english_left(lines, *sorted(Path(SUITE).rglob("*.pkt"))) == []
+
+
 def test_the_matrix_reads_its_cells_from_the_directory_names(tmp_path):
     cell = tmp_path / "rcv-rst-ack-fin-wait-1"
     cell.mkdir()
@@ -420,7 +427,7 @@ def english_left(lines: list[str], *paths) -> list[str]:
     for line in lines:
         for t in texts:
             line = line.replace(t.split(None, 1)[-1] if t[:1] in "+0123456789*" else t, " ")
-        line = re.sub(r"\S+\.pkt|[SFRP.]+ \d+:\d+\(\d+\)(?: ack \d+)?|\b\w+\(\)", " ", line)
+        line = re.sub(r"\S+\.pkt|[SFRP.]+ (?:\d+:\d+|\.\.\.)\(\d+\)(?: ack \d+)?|\b\w+\(\)", " ", line)
         kept.append(line)
     names = {"packetdrill", "python", "shell", "listen", "connect", "close", "tcp-testsuite", "state-event-engine",
              "FreeBSD", "rfc9293.rules", "SO_ERROR", "TCP_USER_TIMEOUT", "SO_LINGER", "getsockopt", "setsockopt",
@@ -438,6 +445,9 @@ def test_one_script_in_chinese():
     assert lines[13] == "  第 14 行  错误    getsockopt(3, SOL_SOCKET, SO_ERROR, [ETIMEDOUT], [4]) = 0  -> CLOSED  （报告 ETIMEDOUT）"
     assert lines[-1] == "  已运行的行中未检查：时间（第 4-14 行）；窗口（第 6-7 行）；PSH（第 10-11 行）；返回值（第 4-5、9 行）"
     assert english_left(lines, HERE / "user-timeout.pkt") == []
+    # the check finds the English of the English report
+    english = tcpcheck("conform", str(HERE / "user-timeout.pkt"))[1].splitlines()
+    assert {"inferred", "timeout", "skipped", "checked"} <= set(english_left(english, HERE / "user-timeout.pkt"))
 
 
 def test_a_failing_script_in_chinese_names_the_rule_in_chinese():

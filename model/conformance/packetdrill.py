@@ -395,8 +395,9 @@ _SKIP_CALLS = {
 }
 
 #: The errors SO_ERROR reports and the RFC 9293 signal each stands for (None: no error).
-SO_ERRORS = {"0": None, "ECONNRESET": "connection reset", "ECONNREFUSED": "connection refused",
-             "ETIMEDOUT": "connection aborted due to user timeout"}
+SO_ERRORS = {"0": None, "ECONNRESET": Said(N_("connection reset", "packetdrill")),
+             "ECONNREFUSED": Said(N_("connection refused", "packetdrill")),
+             "ETIMEDOUT": Said(N_("connection aborted due to user timeout", "packetdrill"))}
 
 #: The user timeout when the script sets none (TCP_USER_TIMEOUT): "the present global
 #: default is five minutes" (RFC 9293 3.9.1, OPEN).
