@@ -18,6 +18,7 @@ file and the packet: exit 2, never a traceback.
 from __future__ import annotations
 
 import os
+import socket
 import struct
 from pathlib import Path
 
@@ -69,6 +70,8 @@ def _loop(buf: bytes):
 
 
 def _options(raw: bytes) -> tuple:
+    if not raw:
+        return ()
     out = []
     for item in dpkt.tcp.parse_opts(raw):
         if item is None:
@@ -94,11 +97,27 @@ def _options(raw: bytes) -> tuple:
     return tuple(out)
 
 
-def _addr(ip, v6: bool) -> tuple[str, str]:
-    import socket
+_ADDRESSES: dict = {}
 
-    fam = socket.AF_INET6 if v6 else socket.AF_INET
-    return socket.inet_ntop(fam, ip.src), socket.inet_ntop(fam, ip.dst)
+
+def _address(raw: bytes) -> str:
+    """An IPv4 or IPv6 address in its usual text (remembered: a capture repeats a few)."""
+    text = _ADDRESSES.get(raw)
+    if text is None:
+        if len(_ADDRESSES) > 65536:
+            _ADDRESSES.clear()
+        text = _ADDRESSES[raw] = socket.inet_ntop(socket.AF_INET6 if len(raw) == 16 else socket.AF_INET, raw)
+    return text
+
+
+def _addr(ip, v6: bool) -> tuple[str, str]:
+    return _address(ip.src), _address(ip.dst)
+
+
+#: The control bits of each value of the flags octet, by name.
+_FLAGS = tuple(frozenset(n for n, bit in (("FIN", 1), ("SYN", 2), ("RST", 4), ("PSH", 8), ("ACK", 16),
+                                          ("URG", 32), ("ECE", 64), ("CWR", 128)) if fl & bit)
+               for fl in range(256))
 
 
 class _Counting:
@@ -205,9 +224,7 @@ def _segment(p, number, ts, buf, decode, skipped) -> Observed | None:
     if length < 0:
         raise TraceError(f"{p}: packet {number}: its IP length is shorter than its headers")
     cut = len(tcp.data) < length
-    fl = tcp.flags
-    flags = frozenset(n for n, bit in (("FIN", 1), ("SYN", 2), ("RST", 4), ("PSH", 8), ("ACK", 16),
-                                       ("URG", 32), ("ECE", 64), ("CWR", 128)) if fl & bit)
+    flags = _FLAGS[tcp.flags & 0xFF]
     src, dst = _addr(ip, v6)
     return Observed(number, ts, (src, tcp.sport), (dst, tcp.dport), flags, tcp.seq, tcp.ack, length,
                     tcp.win, tcp.urp, _options(tcp.opts), cut)
