@@ -864,9 +864,8 @@ class _Runner:
             if rule is not None:
                 before = t.state
                 self.tcb, sent = fire(D, ACTIONS, rule, t, None, self.params)
-                if self.tcb.state == "CLOSED":
+                if self.tcb.state == "CLOSED":  # "connection aborted due to user timeout" (RFC 9293 3.10.8)
                     self.queue = []  # the retransmission queue is flushed with the TCB
-                if self.tcb.state == "CLOSED":
                     self.error = ("ETIMEDOUT", line.number, before)
                 why = N_("the default (RFC 9293 3.9.1)", "packetdrill") if self.user_timeout is None else \
                     N_("set by TCP_USER_TIMEOUT", "packetdrill")
