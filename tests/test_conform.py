@@ -334,6 +334,7 @@ def test_an_unknown_link_type_exits_2(tmp_path, capsys):
     ('{"format": "tcpcheck-trace", "segments": [{"from": "A", "seq": 1, "flags": ["SYM"]}]}',
      "{p}: segment 1: unknown flag 'SYM'; the flags are SYN, FIN, RST, PSH, ACK, URG, ECE, CWR"),
     ('{"segments": []}', '{p}: a JSON trace is an object with "format": "tcpcheck-trace"'),
+    ('{"format": "tcpcheck-trace", "segments": ' + "[" * 100000, "{p}:1: nested too deeply to be a trace"),
     ('garbage', "{p}: neither a pcap/pcapng capture nor a JSON trace (it starts with 67617262)"),
 ])
 def test_a_malformed_json_trace_exits_2_with_its_line_or_segment(tmp_path, capsys, text, message):

@@ -112,6 +112,9 @@ def test_in_chinese(tmp_path, capsys):
     ('{"checkpoints": [\n {"after": 3, "A": "CLOSED"},\n]}', "{p}:3: not JSON: Expecting value (column 1)"),
     ('{"A": "10.0.0.1:1", "B": "10.0.0.2:2", "checkpoints": [{"after": 3, "A": "CLOSED"}]}',
      "{p}:1: no connection between 10.0.0.1:1 and 10.0.0.2:2 in {capture}"),
+    ("[" * 100000, "{p}:1: nested too deeply to be a states file"),
+    ('[1, 2]', '{p}:1: a states file is an object with a non-empty list "checkpoints": '
+               '[{{"after": PACKET, "A": STATE, "B": STATE}}, ...]'),
     ('{"A": "10.0.0.1", "B": "10.0.0.2:2", "checkpoints": [{"after": 3, "A": "CLOSED"}]}',
      "{p}:1: 'A': an endpoint is ADDRESS:PORT, such as \"10.0.0.1:40000\", not \"10.0.0.1\""),
 ])
@@ -142,3 +145,10 @@ def test_a_states_file_for_a_capture_of_many_connections_names_one(tmp_path, cap
                     A="10.77.0.1:40003", B="10.77.0.2:5001")
     code, out, _ = run(capsys, two, "--states", p)
     assert code == 0 and "total: 2 connections: 2 conform, 0 deviate, 0 incomplete" in out.splitlines()
+
+
+def test_a_states_file_that_cannot_be_read_exits_2(tmp_path, capsys):
+    assert run(capsys, HALF_CLOSE, "--states", tmp_path) == (
+        2, "", f"tcpcheck: error: {tmp_path}: cannot read the states file: Is a directory\n")
+    assert run(capsys, HALF_CLOSE, "--states", tmp_path / "none.json") == (
+        2, "", f"tcpcheck: error: {tmp_path / 'none.json'}: cannot read the states file: No such file or directory\n")

@@ -201,6 +201,9 @@ def read_json_trace(path: str | Path) -> Trace:
                        "len": 0, "window": 65535, "time": 0.0}, ...],
          "checkpoints": [{"after": 3, "A": "ESTABLISHED", "B": "ESTABLISHED"}]}   (optional)
 
+    A checkpoint gives the states after segment ``after`` with the network quiet (every
+    segment sent before it arrived or was lost), as ``--states`` files do.
+
     ``len``, ``window``, ``time`` and ``ack`` may be left out (0, 65535, the
     segment's number, 0).  Segments are numbered from 1 in the order listed.
     """
@@ -210,6 +213,8 @@ def read_json_trace(path: str | Path) -> Trace:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise TraceError(f"{p}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+    except RecursionError:
+        raise TraceError(f"{p}:1: nested too deeply to be a trace") from None
     if not isinstance(doc, dict) or doc.get("format") != JSON_FORMAT:
         raise TraceError(f"{p}: a JSON trace is an object with \"format\": \"{JSON_FORMAT}\"")
     if doc.get("version", 1) != 1:
@@ -353,6 +358,8 @@ def read_states(path: str | Path) -> States:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise TraceError(f"{p}:{exc.lineno}: not JSON: {exc.msg} (column {exc.colno})") from None
+    except RecursionError:
+        raise TraceError(f"{p}:1: nested too deeply to be a states file") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("checkpoints"), list) or not doc["checkpoints"]:
         raise TraceError(f"{p}:1: a states file is an object with a non-empty list \"checkpoints\": "
                          f"[{{\"after\": PACKET, \"A\": STATE, \"B\": STATE}}, ...]")
