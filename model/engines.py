@@ -23,6 +23,15 @@ ENGINES = {
                                         "successors memoised per component and vectorised (millions of states)"),
 }
 
+#: Engines of ``check --engine NAME`` that run the whole check themselves (their module's
+#: ``check``), not an ``explore`` for checker.py's properties: name -> (module, line for --help).
+#: They are not in :data:`ENGINES`, which lists the searches (bench --scale runs those).
+CHECK_ENGINES = {
+    "spin": ("tcpcheck.model.spin", "SPIN on the generated Promela (needs spin and gcc): the safety "
+                                    "properties only (INV1-4, STEP1, DEAD1), not reachability nor liveness; "
+                                    "--spin-cores N, --bitstate"),
+}
+
 DEFAULT = "bfs"
 
 
@@ -38,4 +47,4 @@ def explore_function(name: str):
 
 def help_text() -> str:
     """The engines, a line each, for ``--help``."""
-    return "\n".join(f"  {name:<8} {line}" for name, (_, line) in ENGINES.items())
+    return "\n".join(f"  {name:<8} {line}" for name, (_, line) in {**ENGINES, **CHECK_ENGINES}.items())

@@ -34,7 +34,7 @@ SCHEMA_VERSION = 1
 #: ``/api/reach``, ``/api/check``)
 KINDS = ("check", "bench", "bench-check", "prove", "prove-bench", "experiment", "experiments", "grade",
          "gradescope", "prairielearn", "export", "explore-session", "explore-texts", "explore-run",
-         "explore-reach", "explore-check", "conform", "packetdrill", "bench-scale")
+         "explore-reach", "explore-check", "conform", "packetdrill", "bench-scale", "bench-spin", "check-spin")
 
 #: the schemas' ``$id`` is this plus the file name: a name, not an address to fetch
 #: (the files ship in the package; read them with :func:`schema`)

@@ -99,6 +99,8 @@ def outputs(tmp_path_factory):
     run("check fin-no-seq", "check", "check", "--mutant", "fin-no-seq", "--json")
     run("bench", "bench", "bench", "--preset", "seed", "--capacities", "1", "--json")
     run("bench check", "bench-check", "bench", "--check", "--preset", "seed", "--json")
+    run("bench vs spin", "bench-spin", "bench", "--vs", "spin", "--configs", "seed", "--json")
+    run("check spin", "check-spin", "check", "--engine", "spin", "--mutant", "fin-no-seq", "--json")
     run("prove unknown", "prove", "prove", "--json", "--jobs", "2", "--timeout", "0.001")
     run("prove bench", "prove-bench", "prove", "--bench", "--json", "--jobs", "2", "--timeout", "0.001")
     # the whole prove takes minutes on a mutant: its refutations here are the real command's
@@ -150,7 +152,7 @@ CASES = ["check seed", "check fin-no-seq", "bench", "bench check", "prove unknow
          "prove invariant", "experiment", "experiment mutant", "experiments", "grade json",
          "grade json not gradable", "grade questions", "grade gradescope", "grade gradescope not gradable", "grade prairielearn",
          "grade prairielearn not gradable", "export node-link", "export counterexamples", "conform deviates",
-         "conform conforms", "packetdrill fails", "packetdrill directory"]
+         "conform conforms", "packetdrill fails", "packetdrill directory", "bench vs spin", "check spin"]
 
 #: the kinds tests/test_explore.py validates (the answers of explore's JSON API)
 EXPLORE_KINDS = {"explore-session", "explore-texts", "explore-run", "explore-reach", "explore-check"}
@@ -158,7 +160,8 @@ EXPLORE_KINDS = {"explore-session", "explore-texts", "explore-run", "explore-rea
 
 def test_every_kind_is_tried(outputs):
     assert {k for k in KINDS} == {"check", "bench", "bench-check", "prove", "prove-bench", "experiment", "experiments", "grade",
-                                  "gradescope", "prairielearn", "export", "conform", "packetdrill", "bench-scale"} | EXPLORE_KINDS
+                                  "gradescope", "prairielearn", "export", "conform", "packetdrill", "bench-scale",
+                                  "bench-spin", "check-spin"} | EXPLORE_KINDS
     # bench --scale runs for minutes: tests/test_packed.py validates its rows against the schema
     assert {kind for kind, _, _ in outputs.values()} == set(KINDS) - EXPLORE_KINDS - {"bench-scale"}
 
@@ -281,7 +284,7 @@ WRONG_VERDICTS = {"check": ("verdict", "passes"), "prove": ("verdict", "maybe"),
                   "experiment": ("verdict", "true"), "experiments": ("verdict", "confirmed!"),
                   "grade": ("status", "ok"), "gradescope": ("status", "error"),
                   "export": ("verdict", "holds"), "conform": ("verdict", "passes"),
-                  "packetdrill": ("verdict", "conforms")}  # export lists the violated properties only
+                  "packetdrill": ("verdict", "conforms"), "check-spin": ("verdict", "unknown")}  # export lists the violated properties only
 
 
 def _wrong_verdict(doc, kind):
@@ -294,10 +297,11 @@ def _wrong_verdict(doc, kind):
 BREAKS = [(c, "no schema_version") for c in CASES if not c.startswith("grade prairielearn")]
 BREAKS += [(c, "a segment as a string") for c in ("check fin-no-seq", "prove classification", "prove invariant",
                                                    "experiment", "grade json", "export counterexamples",
-                                                   "conform deviates", "packetdrill directory")]
+                                                   "conform deviates", "packetdrill directory", "check spin")]
 BREAKS += [(c, "a wrong verdict") for c in ("check seed", "prove unknown", "prove bench", "experiment",
                                             "experiments", "grade json", "grade gradescope",
-                                            "export counterexamples", "conform deviates", "packetdrill fails")]
+                                            "export counterexamples", "conform deviates", "packetdrill fails",
+                                            "check spin")]
 
 
 @pytest.mark.parametrize("name, how", BREAKS)
