@@ -24,7 +24,15 @@ edges and terminal states), built for millions of states:
   computed once per combination, through the model's own memoised pieces,
   and kept in numpy tables keyed by the packed combination; a chunk of up to
   32,768 states of the queue is then expanded with a few dozen numpy
-  operations, in exactly the order of :meth:`Model.successors`.  Every chunk
+  operations, in exactly the order of :meth:`Model.successors`.  Where a
+  step's segments are put in flight, the key is the channel and the
+  segments (not the step): far fewer combinations for the model to compute.
+* **A compiled kernel** for the hash tables (gcc through ctypes, built once
+  into the cache folder: a few milliseconds to load, where numba takes a
+  second to start): the visited set is probed and grown by one C loop over
+  a chunk's successors in order, which is the breadth-first order itself.
+  Without gcc the same steps run as numpy passes (sorting the chunk's new
+  states by first occurrence), with the same result.  Every chunk
   compares some of its states' successors with :meth:`Model.successors`
   itself, so a change in the model that this engine does not follow stops
   the search with an error instead of giving different counts.
@@ -59,6 +67,147 @@ _ONE = np.uint64(1)
 _HEADROOM = True  # give the bit fields the room left in 64 bits (the tests turn it off to repack often)
 
 
+# --- the compiled kernel (C through ctypes), with numpy passes as its fallback ---------
+
+_KERNEL_C = r"""
+#include <stdint.h>
+#define GOLDEN 0x9E3779B97F4A7C15ULL
+
+/* The number of each key (-1 if absent): one linear probe per key. */
+void find(const int32_t *table, uint64_t mask, int shift, const uint64_t *stored,
+          const uint64_t *keys, int64_t m, int64_t *out) {
+    for (int64_t j = 0; j < m; j++) {
+        uint64_t k = keys[j], s = (k * GOLDEN) >> shift;
+        for (;;) {
+            int32_t i = table[s];
+            if (i < 0 || stored[i] == k) { out[j] = i; break; }
+            s = (s + 1) & mask;
+        }
+    }
+}
+
+/* Put the numbers lo .. hi-1 of the stored keys in the table. */
+void insert(int32_t *table, uint64_t mask, int shift, const uint64_t *stored, int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; i++) {
+        uint64_t s = (stored[i] * GOLDEN) >> shift;
+        while (table[s] >= 0) s = (s + 1) & mask;
+        table[s] = (int32_t)i;
+    }
+}
+
+/* The breadth-first search's step over a chunk's m successors, in order: each
+   one's state id in ids; a state not seen before is stored at the end
+   (stored[n], stored[n + 1], ...), put in the table, and the successor that
+   found it noted in first, up to room new states.  At the (room+1)-th new
+   state the rest of its row is only looked up (-1 where unknown) and the rows
+   after it are left.  Returns the new states; res[0]: successors done,
+   res[1]: the row cut, or -1. */
+int64_t visit(int32_t *table, uint64_t mask, int shift, uint64_t *stored, int64_t n,
+              const uint64_t *succ, const int64_t *rows, int64_t m, int64_t room,
+              int64_t *ids, int64_t *first, int64_t *res) {
+    int64_t added = 0, cut = -1, j;
+    for (j = 0; j < m; j++) {
+        if (cut >= 0 && rows[j] != cut) break;
+        uint64_t k = succ[j], s = (k * GOLDEN) >> shift;
+        for (;;) {
+            int32_t i = table[s];
+            if (i < 0) {
+                if (cut < 0 && added == room) cut = rows[j];
+                if (cut >= 0) ids[j] = -1;
+                else {
+                    int64_t id = n + added;
+                    stored[id] = k;
+                    table[s] = (int32_t)id;
+                    ids[j] = id;
+                    first[added++] = j;
+                }
+                break;
+            }
+            if (stored[i] == k) { ids[j] = i; break; }
+            s = (s + 1) & mask;
+        }
+    }
+    res[0] = j;
+    res[1] = cut;
+    return added;
+}
+"""
+
+#: "c" when the compiled kernel is used, "numpy" without it (no gcc); the tests set it to compare both.
+KERNEL = "c"
+_lib = None  # the loaded kernel, False when it cannot be built
+
+
+def _kernel():
+    """The compiled kernel (ctypes), built with gcc the first time and kept in
+    the cache folder (``$TCPCHECK_CACHE``, else ``$XDG_CACHE_HOME/tcpcheck``
+    or ``~/.cache/tcpcheck``; ``off``: a temporary folder); None when
+    :data:`KERNEL` is "numpy" or gcc is missing or fails (the numpy passes run)."""
+    global _lib
+    if KERNEL != "c":
+        return None
+    if _lib is None:
+        _lib = _build() or False
+    return _lib or None
+
+
+def _build():
+    import ctypes
+    import hashlib
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if cc is None:
+        return None
+    where = os.environ.get("TCPCHECK_CACHE")
+    if where != "off":
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        where = where or os.path.join(base, "tcpcheck")
+    name = f"packed-kernel-{hashlib.sha256(_KERNEL_C.encode()).hexdigest()[:16]}.so"
+    path = os.path.join(where, name) if where != "off" else None
+    if path is not None and os.path.exists(path):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:  # a damaged file: built again
+            lib = None
+    else:
+        lib = None
+    if lib is None:
+        tmp = tempfile.mkdtemp(prefix="tcpcheck-kernel-")
+        try:
+            src, out = os.path.join(tmp, "kernel.c"), os.path.join(tmp, name)
+            with open(src, "w") as f:
+                f.write(_KERNEL_C)
+            if subprocess.run([cc, "-O2", "-shared", "-fPIC", "-o", out, src], capture_output=True).returncode:
+                return None
+            lib = ctypes.CDLL(out)
+            if path is not None:
+                try:
+                    os.makedirs(where, exist_ok=True)
+                    os.replace(out, path)  # atomic: concurrent builds leave one whole file
+                except OSError:
+                    pass
+        except OSError:
+            return None
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)  # a loaded library stays mapped
+    p, i64, u64, i32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_uint64, ctypes.c_int
+    lib.find.argtypes = [p, u64, i32, p, p, i64, p]
+    lib.find.restype = None
+    lib.insert.argtypes = [p, u64, i32, p, i64, i64]
+    lib.insert.restype = None
+    lib.visit.argtypes = [p, u64, i32, p, i64, p, p, i64, i64, p, p, p]
+    lib.visit.restype = i64
+    return lib
+
+
+def _ptr(a: np.ndarray) -> int:
+    return a.ctypes.data
+
+
 class _Grow:
     """A numpy array that grows at its end (capacity doubling)."""
 
@@ -75,6 +224,13 @@ class _Grow:
             self.a = bigger
         self.a[self.n:end] = values
         self.n = end
+
+    def reserve(self, n: int) -> None:
+        """Capacity for at least ``n`` values."""
+        if n > len(self.a):
+            bigger = np.empty(max(n, 2 * len(self.a)), dtype=self.a.dtype)
+            bigger[:self.n] = self.a[:self.n]
+            self.a = bigger
 
     def view(self) -> np.ndarray:
         return self.a[:self.n]
@@ -94,7 +250,7 @@ class _Index:
         self._alloc(10)
 
     def _alloc(self, bits: int) -> None:
-        self.mask = (1 << bits) - 1
+        self.mask = np.uint64((1 << bits) - 1)
         self.shift = np.uint64(64 - bits)
         self.table = np.full(1 << bits, -1, dtype=np.int32)
 
@@ -104,6 +260,13 @@ class _Index:
     def find(self, keys: np.ndarray) -> np.ndarray:
         """The number of each key, -1 for a key not added."""
         stored, table, mask = self.keys.a, self.table, self.mask
+        lib = _kernel()
+        if lib is not None:
+            keys = np.ascontiguousarray(keys, dtype=np.uint64)
+            out = np.empty(len(keys), dtype=np.int64)
+            lib.find(_ptr(table), int(mask), int(self.shift), _ptr(stored), _ptr(keys), len(keys), _ptr(out))
+            return out
+        mask = np.int64(mask)
         slot = self._home(keys)
         ids = table[slot]
         out = ids.astype(np.int64)
@@ -123,31 +286,44 @@ class _Index:
         """Add ``keys`` (distinct, none added before); their numbers."""
         first = self.keys.n
         self.keys.extend(keys)
-        ids = np.arange(first, self.keys.n, dtype=np.int64)
         if 2 * self.keys.n > len(self.table):
             self.rehash()
         else:
-            self._insert(ids)
-        return ids
+            self._insert(first, self.keys.n)
+        return np.arange(first, self.keys.n, dtype=np.int64)
 
-    def rehash(self) -> None:
-        """Build the table again for all the keys (after they grew or were repacked)."""
+    def reserve(self, n: int) -> None:
+        """Room for ``n`` keys in all (the table at most half full then)."""
+        self.keys.reserve(n)
+        if 2 * n > len(self.table):
+            self.rehash(n)
+
+    def rehash(self, room: int = 0) -> None:
+        """Build the table again for all the keys (after they grew or were
+        repacked), big enough for ``room`` keys."""
         bits = 10
-        while (1 << bits) < 2 * self.keys.n:
+        while (1 << bits) < 2 * max(room, self.keys.n):
             bits += 1
         self._alloc(bits)
         for lo in range(0, self.keys.n, 1 << 22):
-            self._insert(np.arange(lo, min(self.keys.n, lo + (1 << 22)), dtype=np.int64))
+            self._insert(lo, min(self.keys.n, lo + (1 << 22)))
 
-    def _insert(self, ids: np.ndarray) -> None:
-        slot = self._home(self.keys.a[ids])
+    def _insert(self, lo: int, hi: int) -> None:
+        """Put the numbers lo .. hi-1 in the table."""
         table = self.table
+        lib = _kernel()
+        if lib is not None:
+            lib.insert(_ptr(table), int(self.mask), int(self.shift), _ptr(self.keys.a), lo, hi)
+            return
+        ids = np.arange(lo, hi, dtype=np.int64)
+        slot = self._home(self.keys.a[ids])
+        mask = np.int64(self.mask)
         while ids.size:
             free = table[slot] < 0
             table[slot[free]] = ids[free]  # several claims of one slot: the last one wins
             won = np.zeros(len(ids), dtype=bool)
             won[free] = table[slot[free]] == ids[free]
-            ids, slot = ids[~won], (slot[~won] + 1) & self.mask
+            ids, slot = ids[~won], (slot[~won] + 1) & mask
 
 
 class _Memo:
@@ -162,6 +338,19 @@ class _Memo:
 
     def spread(self, keys: np.ndarray):
         """For each key its rows: (which key, the rows' columns), keys in order."""
+        s = self._numbers(keys)
+        start, count = self.start.a[s], self.count.a[s]
+        which, at = _spread(start, count)
+        return which, [c.a[at] for c in self.cols]
+
+    def each(self, keys: np.ndarray) -> list:
+        """The columns of each key's one row (for a function of one row per key)."""
+        s = self._numbers(keys)  # first: it may grow the arrays
+        at = self.start.a[s]
+        return [c.a[at] for c in self.cols]
+
+    def _numbers(self, keys: np.ndarray) -> np.ndarray:
+        """The number of each key, its rows computed if it is new."""
         s = self.index.find(keys)
         miss = s < 0
         if miss.any():
@@ -181,9 +370,7 @@ class _Memo:
                     c.extend(col)
             ids = self.index.add(new)
             s[miss] = ids[np.searchsorted(new, keys[miss])]
-        start, count = self.start.a[s], self.count.a[s]
-        which, at = _spread(start, count)
-        return which, [c.a[at] for c in self.cols]
+        return s
 
 
 def _spread(start: np.ndarray, count: np.ndarray):
@@ -243,11 +430,21 @@ class _Engine:
         self.local = _Memo(3, lambda k: list(m._local_ids(k >> 62, (k >> 34) & 0xFFFFFFF, (k >> 4) & 0x3FFFFFFF,
                                                           k & 3)))
         self.send = _Memo(2, lambda k: [m._send(k >> 32, k & 0xFFFFFFFF)])
+        # a channel after the segments of a step are put in it depends on the segments alone: (channel,
+        # segments) -> (channel, whether a full channel dropped any); ``send`` then relabels the rare drops
+        self.sent_of = np.zeros(0, dtype=np.int64)  # step -> its segments' id
+        self.sent_ids: dict = {}  # segments -> (id, a step that sends them)
+        self.sent_step: list = []
+        self.push = _Memo(2, lambda k: [self._push(k >> 32, self.sent_step[k & 0xFFFFFFFF])])
         self.deliveries = _Memo(2, lambda k: [(self._seg(seg), rest)
                                               for seg, rest in m._network(k >> 1, ("A->B", "B->A")[k & 1])[0]])
         self.faults = _Memo(2, lambda k: list(m._network(k >> 1, ("A->B", "B->A")[k & 1])[1]))
         self.receive = _Memo(3, lambda k: [m._receive_ids(k >> 62, (k >> 41) & 0x1FFFFF, (k >> 21) & 0xFFFFF,
                                                           self.seg_items[k & 0x1FFFFF])])
+
+    def _push(self, flight: int, step: int) -> tuple[int, int]:
+        f, label = self.m._send(flight, step)
+        return f, int(label != step)
 
     def _seg(self, seg) -> int:
         i = self.segs.get(seg)
@@ -309,10 +506,24 @@ class _Engine:
         if ns > len(self.is_lose):
             more = np.array([m._step.items[k].kind == "lose" for k in range(len(self.is_lose), ns)], dtype=bool)
             self.is_lose = np.concatenate([self.is_lose, more])
+            ids = []
+            for k in range(len(self.sent_of), ns):  # the segments of each step; the first step (one that
+                step = m._step.items[k]              # no full channel relabelled) stands for them
+                if step.sent not in self.sent_ids and not step.dropped:
+                    self.sent_ids[step.sent] = len(self.sent_step)
+                    self.sent_step.append(k)
+                ids.append(self.sent_ids.get(step.sent, -1))  # -1: a relabelled step, never sent again
+            self.sent_of = np.concatenate([self.sent_of, np.array(ids, dtype=np.int64)])
 
     def _sent(self, flight: np.ndarray, step: np.ndarray):
-        _, (f, st) = self.send.spread((flight.astype(np.uint64) << np.uint64(32)) | step.astype(np.uint64))
-        return f, st
+        self._tables()
+        f, dropped = self.push.each((flight.astype(np.uint64) << np.uint64(32))
+                                    | self.sent_of[step].astype(np.uint64))
+        d = np.flatnonzero(dropped)
+        if len(d):
+            step = step.copy()
+            f[d], step[d] = self.send.each((flight[d].astype(np.uint64) << np.uint64(32)) | step[d].astype(np.uint64))
+        return f, step
 
     def expand(self, packed: np.ndarray):
         """The successors of ``packed`` states, in :meth:`Model.successors`'s order:
@@ -441,6 +652,46 @@ class PackedExploration(Exploration):
         self.expanded = expanded
 
 
+def _visit(visited: _Index, succ: np.ndarray, rows: np.ndarray, room: int):
+    """A chunk's successors looked up in (and new ones added to) the visited
+    set, by the compiled kernel if there is one: (the id of each successor kept, the index of
+    the successor that found each new state, the row cut by the state budget
+    or -1)."""
+    lib = _kernel()
+    if lib is None:
+        return _visit_numpy(visited, succ, rows, room)
+    n = visited.keys.n
+    visited.reserve(n + min(room, len(succ)))
+    succ = np.ascontiguousarray(succ, dtype=np.uint64)
+    rows = np.ascontiguousarray(rows, dtype=np.int64)
+    ids = np.empty(len(succ), dtype=np.int64)
+    first = np.empty(max(1, min(room, len(succ))), dtype=np.int64)
+    res = np.empty(2, dtype=np.int64)
+    added = lib.visit(_ptr(visited.table), int(visited.mask), int(visited.shift), _ptr(visited.keys.a), n,
+                      _ptr(succ), _ptr(rows), len(succ), room, _ptr(ids), _ptr(first), _ptr(res))
+    visited.keys.n = n + added
+    return ids[:res[0]], first[:added], int(res[1])
+
+
+def _visit_numpy(visited: _Index, succ: np.ndarray, rows: np.ndarray, room: int):
+    """:func:`_visit` in numpy passes (without the compiled kernel)."""
+    ids = visited.find(succ)
+    miss = np.flatnonzero(ids < 0)
+    new, first, inv = np.unique(succ[miss], return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty(len(new), dtype=np.int64)
+    rank[order] = np.arange(len(new))
+    base = visited.keys.n
+    ids[miss] = base + rank[inv.reshape(-1)]
+    cut = -1
+    if len(new) > room:  # the (room+1)-th new state: its row is the last one expanded
+        cut = int(rows[miss[first[order[room]]]])
+        order = order[:room]
+        ids = np.where(ids < base + room, ids, -1)[:np.searchsorted(rows, cut, side="right")]
+    visited.add(new[order])
+    return ids, miss[first[order]], cut
+
+
 def _append(arr: array, values: np.ndarray) -> None:
     arr.frombytes(np.ascontiguousarray(values, dtype=np.int32).tobytes())
 
@@ -501,20 +752,13 @@ def explore(model, max_states: int | None = None,
             picks = np.arange(min(n, 256)) if i == 0 else np.unique(np.linspace(0, n - 1, min(n, verify_every))
                                                                      .astype(np.int64))
             e.verify(comps, picks, rows, succ, labels)
-            ids = e.visited.find(succ)
-            miss = np.flatnonzero(ids < 0)
-            new, first, inv = np.unique(succ[miss], return_index=True, return_inverse=True)
-            order = np.argsort(first, kind="stable")
-            rank = np.empty(len(new), dtype=np.int64)
-            rank[order] = np.arange(len(new))
             base = e.states.n
-            ids[miss] = base + rank[inv.reshape(-1)]
             room = limit - base
-            last_row = n - 1
-            if len(new) > room:  # the state budget runs out inside this chunk, at the (room+1)-th new state
-                last_row = int(rows[miss[first[order[room]]]])
+            ids, at, last_row = _visit(e.visited, succ, rows, room)
+            if last_row >= 0:  # the state budget ran out inside this chunk, at the (room+1)-th new state
                 x.complete, x.stopped = False, "max-states"
-                order = order[:room]
+            else:
+                last_row = n - 1
             # label ids in the order the steps are first seen (those of every expanded state)
             seen = labels if last_row == n - 1 else labels[rows <= last_row]
             top = int(seen.max()) + 1 if len(seen) else 0
@@ -527,14 +771,12 @@ def explore(model, max_states: int | None = None,
                 kmap[u] = np.arange(len(x.labels), len(x.labels) + len(u))
                 x.labels.extend(u.tolist())
             # the new states, in id order, each with the step that found it first
-            at = miss[first[order]]
             depth = np.frombuffer(x.depth, dtype=np.int32)[i:hi].astype(np.int64)
-            e.visited.add(new[order])
             _append(x.parent, i + rows[at])
             _append(x.via, kmap[labels[at]])
             _append(x.depth, depth[rows[at]] + 1)
-            if last_row < n - 1 or len(new) > room:  # edges to states beyond the budget are not kept
-                keep = (rows <= last_row) & (ids < base + room)
+            if not x.complete:  # edges to states beyond the budget are not kept
+                keep = np.flatnonzero(ids >= 0)
                 rows, ids, labels = rows[keep], ids[keep], labels[keep]
             _append(x.src, i + rows)
             _append(x.dst, ids)

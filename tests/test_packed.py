@@ -240,3 +240,79 @@ def test_scale_series_sizes():
     assert tuple(series()) == SERIES
     y = packed.explore(build(series()["dup-cap2-retx2"][1]))
     assert (len(y.states), y.transitions) == (871_790, 5_145_502)
+
+
+# --- the compiled kernel (C through ctypes) and its numpy fallback -------------------------
+
+def _raw(y):
+    """Everything a packed exploration holds, as plain lists (fast to compare)."""
+    return (y.states.packed().tolist(), list(y.labels), list(y.parent), list(y.via), list(y.depth), list(y.src),
+            list(y.dst), list(y.lab), list(y.terminal), y.expanded, y.complete, y.stopped)
+
+
+@pytest.fixture
+def kernel(monkeypatch, tmp_path):
+    """Run with the kernel built afresh in a folder of the test's own, or
+    without it (``kernel("numpy")``)."""
+    monkeypatch.setenv("TCPCHECK_CACHE", str(tmp_path))
+    monkeypatch.setattr(packed, "_lib", None)
+
+    def use(which: str):
+        monkeypatch.setattr(packed, "KERNEL", which)
+        monkeypatch.setattr(packed, "_lib", None)
+        assert (packed._kernel() is not None) == (which == "c")
+    return use
+
+
+def test_the_kernel_is_built_and_kept(kernel, tmp_path, monkeypatch):
+    kernel("c")
+    (so,) = tmp_path.glob("packed-kernel-*.so")
+    assert so.stat().st_size > 0
+    so.write_bytes(b"not a shared library")  # a damaged file is built again
+    monkeypatch.setattr(packed, "_lib", None)
+    assert packed._kernel() is not None and so.read_bytes()[:4] == b"\x7fELF"
+    monkeypatch.setenv("TCPCHECK_CACHE", "off")  # no cache: built in a temporary folder, nothing kept
+    so.unlink()
+    monkeypatch.setattr(packed, "_lib", None)
+    assert packed._kernel() is not None and not list(tmp_path.iterdir())
+
+
+def test_without_gcc_the_numpy_passes_run(kernel, monkeypatch):
+    import shutil
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(packed, "_lib", None)
+    assert packed._kernel() is None
+    y = packed.explore(build(preset("default")))
+    assert (len(y.states), y.transitions, len(y.terminal), y.max_depth) == (28_817, 116_481, 17, 21)
+
+
+KERNEL_CASES = [("default", preset("default"), {}),
+                ("duplicating", preset("duplicating"), {"chunk": 512}),
+                ("loss budget 1", dataclasses.replace(preset("default"), loss_budget=1), {"chunk": 3000}),
+                ("budget 9,999", preset("duplicating"), {"max_states": 9_999, "chunk": 700}),
+                ("budget 28,816", preset("default"), {"max_states": 28_816})]
+
+
+@pytest.mark.parametrize("name,cfg,kw", KERNEL_CASES, ids=[c[0] for c in KERNEL_CASES])
+def test_kernel_and_numpy_passes_agree(kernel, name, cfg, kw):
+    kernel("numpy")
+    slow = _raw(packed.explore(build(cfg), **kw))
+    kernel("c")
+    assert _raw(packed.explore(build(cfg), **kw)) == slow
+
+
+@pytest.mark.parametrize("limit", [1, 37, 4097, 28_817])
+def test_state_budget_without_the_kernel(kernel, limit):
+    kernel("numpy")
+    _same(bfs(build(preset("default")), max_states=limit), packed.explore(build(preset("default")),
+                                                                         max_states=limit))
+
+
+def test_a_broken_kernel_changes_the_counts(kernel, monkeypatch):
+    """A kernel that forgets to put new states in the table counts some twice:
+    the comparisons above would catch it."""
+    monkeypatch.setattr(packed, "_KERNEL_C", packed._KERNEL_C.replace("table[s] = (int32_t)id;", ""))
+    kernel("c")
+    y = packed.explore(build(preset("reliable")), max_states=50_000)
+    x = bfs(build(preset("reliable")))
+    assert len(y.states) > len(x.states)
