@@ -429,13 +429,16 @@ class _Engine:
         m = model
         self.local = _Memo(3, lambda k: list(m._local_ids(k >> 62, (k >> 34) & 0xFFFFFFF, (k >> 4) & 0x3FFFFFFF,
                                                           k & 3)))
-        self.send = _Memo(2, lambda k: [m._send(k >> 32, k & 0xFFFFFFFF)])
         # a channel after the segments of a step are put in it depends on the segments alone: (channel,
-        # segments) -> (channel, whether a full channel dropped any); ``send`` then relabels the rare drops
+        # segments) -> (channel, the segments a full channel dropped); a step that lost some is relabelled
         self.sent_of = np.zeros(0, dtype=np.int64)  # step -> its segments' id
-        self.sent_ids: dict = {}  # segments -> (id, a step that sends them)
-        self.sent_step: list = []
+        self.sent_ids: dict = {}  # segments -> id
+        self.sent_step: list = []  # id -> a step that sends them
+        self.dropped_ids: dict = {(): 0}  # segments dropped -> id
+        self.dropped_items: list = [()]
         self.push = _Memo(2, lambda k: [self._push(k >> 32, self.sent_step[k & 0xFFFFFFFF])])
+        self.relabel = _Memo(1, lambda k: [(m._step(m._step.items[k >> 32]._replace(
+            dropped=self.dropped_items[k & 0xFFFFFFFF])),)])
         self.deliveries = _Memo(2, lambda k: [(self._seg(seg), rest)
                                               for seg, rest in m._network(k >> 1, ("A->B", "B->A")[k & 1])[0]])
         self.faults = _Memo(2, lambda k: list(m._network(k >> 1, ("A->B", "B->A")[k & 1])[1]))
@@ -444,7 +447,12 @@ class _Engine:
 
     def _push(self, flight: int, step: int) -> tuple[int, int]:
         f, label = self.m._send(flight, step)
-        return f, int(label != step)
+        dropped = self.m._step.items[label].dropped
+        i = self.dropped_ids.get(dropped)
+        if i is None:
+            i = self.dropped_ids[dropped] = len(self.dropped_items)
+            self.dropped_items.append(dropped)
+        return f, i
 
     def _seg(self, seg) -> int:
         i = self.segs.get(seg)
@@ -522,7 +530,8 @@ class _Engine:
         d = np.flatnonzero(dropped)
         if len(d):
             step = step.copy()
-            f[d], step[d] = self.send.each((flight[d].astype(np.uint64) << np.uint64(32)) | step[d].astype(np.uint64))
+            (step[d],) = self.relabel.each((step[d].astype(np.uint64) << np.uint64(32))
+                                           | dropped[d].astype(np.uint64))
         return f, step
 
     def expand(self, packed: np.ndarray):
