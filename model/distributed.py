@@ -204,7 +204,7 @@ def _search(model, parts, count, max_states, progress, stop, interruptible, obse
     x.attributes = getattr(model, "edge_attributes", x.attributes)
     encode = getattr(model, "encode", _identity)
     decode = x.decode
-    intern_step = getattr(model, "_step", _identity)  # readable step -> the model's label
+    intern_step = getattr(model, "step_ids", _identity)  # readable step -> the model's label
     label_index: dict = {}
     started = time.perf_counter()
     limit = max_states if max_states is not None else float("inf")

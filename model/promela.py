@@ -119,7 +119,7 @@ def _closure(m: Model):
     pair of lists in the order first met."""
     s0 = m.initial_states()[0]
     locs = [[(s0[0], s0[2])], [(s0[1], s0[3])]]
-    segs = [list(m._flight.items[s0[4]]), list(m._flight.items[s0[5]])]
+    segs = [list(m.flight_ids.items[s0[4]]), list(m.flight_ids.items[s0[5]])]
     seen_l = [set(locs[0]), set(locs[1])]
     seen_s = [set(segs[0]), set(segs[1])]
     done_local = [0, 0]  # how many of locs[i] have had their local steps taken
@@ -143,14 +143,14 @@ def _closure(m: Model):
                 done_local[i] += 1
                 changed = True
                 for timers in range(4):
-                    for st, t2, p2 in m._local_ids(i, t, p, timers):
+                    for st, t2, p2 in m.local_reactions(i, t, p, timers):
                         add(i, (t2, p2), m.step(st).sent)
             for loc in list(locs[i]):
                 for q in list(segs[1 - i]):
                     if (loc, q) not in done_rcv[i]:
                         done_rcv[i].add((loc, q))
                         changed = True
-                        st, t2, p2 = m._receive_ids(i, loc[0], loc[1], q)
+                        st, t2, p2 = m.reaction(i, loc[0], loc[1], q)
                         add(i, (t2, p2), m.step(st).sent)
     return locs, segs
 
@@ -251,9 +251,9 @@ class _Writer:
         """The endpoints' reaction tables (``width``: the most calls and timeouts
         a local state has; ``maxs``: the most segments one step sends)."""
         m = self.model
-        local = {(i, t, p, tm): m._local_ids(i, t, p, tm) for i in (0, 1) for t, p in self.locs[i]
+        local = {(i, t, p, tm): m.local_reactions(i, t, p, tm) for i in (0, 1) for t, p in self.locs[i]
                  for tm in range(4)}
-        rcv = {(i, t, p, q): m._receive_ids(i, t, p, q) for i, (_, _, _, c_in) in enumerate(ENDS)
+        rcv = {(i, t, p, q): m.reaction(i, t, p, q) for i, (_, _, _, c_in) in enumerate(ENDS)
                for t, p in self.locs[i] for q in self.seg_id[c_in]}
         self.width = max(1, max(map(len, local.values()), default=1))
         self.maxs = max(1, max((len(m.step(st).sent) for steps in local.values() for st, _, _ in steps),
@@ -280,7 +280,7 @@ class _Writer:
                     st, t2, p2 = rcv[(i, t, p, q)]
                     rnext.append(ids[(t2, p2)])
                     rsent += sent(st)
-                    rstep.append(int(_reset_in_last_ack(m._tcb.items[t], q, m._tcb.items[t2])))
+                    rstep.append(int(_reset_in_last_ack(m.tcb_ids.items[t], q, m.tcb_ids.items[t2])))
             out += [*_c_array(f"{who}_LN", n), *_c_array(f"{who}_LNEXT", nxt), *_c_array(f"{who}_LSENT", lsent),
                     *_c_array(f"{who}_RNEXT", rnext), *_c_array(f"{who}_RSENT", rsent)]
             if self.checks:
@@ -296,9 +296,9 @@ class _Writer:
         out = []
         for i, (who, _, _, _) in enumerate(ENDS):
             out += _c_array(f"{who}_TCB", [tix[i][t] for t, _ in self.locs[i]])
-            out += _c_array(f"{who}_QUIET", [int(m._nothing_to_retransmit(t)) for t in self.tcbs[i]])
+            out += _c_array(f"{who}_QUIET", [int(m.nothing_to_retransmit(t)) for t in self.tcbs[i]])
             if self.checks:
-                T = m._tcb.items
+                T = m.tcb_ids.items
                 out += _c_array(f"{who}_END", [int(T[t].state == "CLOSED"
                                                    or (T[t].state == "LISTEN" and T[t].passive))
                                                for t in self.tcbs[i]])
@@ -309,7 +309,7 @@ class _Writer:
     def _invariant_tables(self) -> list[str]:
         """Bit k-1 for INVk: broken by the pair of TCBs (INV_PAIR), or by a segment
         in flight from A (INV_AB) or from B (INV_BA) with that pair."""
-        T = self.model._tcb.items
+        T = self.model.tcb_ids.items
         checks = [checker(Concrete, inv) for inv in CHECKED]
         pair, ab, ba = [], [], []
         segs_ab = sorted(self.seg_id["ab"], key=self.seg_id["ab"].get)
@@ -334,7 +334,7 @@ class _Writer:
         retransmission timer may expire, plus 2 when 2MSL may."""
         quiet = "(now.nab == 0 && now.nba == 0)"
         cfg = self.cfg
-        if not self.model._timer_switches:
+        if not self.model.timer_switches:
             return f"({quiet} ? 3 : 0)"
         peer, peer_var = ("B", "lB") if i == 0 else ("A", "lA")
         nothing = f"{peer}_QUIET({peer}_TCB(now.{peer_var}))"
@@ -377,14 +377,14 @@ class _Writer:
                     f"{c}#{k} {describe_segment(s)}" for c in ("ab", "ba") for s, k in self.seg_id[c].items())
                 + " */",
                 "/* local states (lA, lB): " + "; ".join(
-                    f"{who}{n} {m._tcb.items[t].state}" for i, (who, _, _, _) in enumerate(ENDS)
+                    f"{who}{n} {m.tcb_ids.items[t].state}" for i, (who, _, _, _) in enumerate(ENDS)
                     for n, (t, _) in enumerate(self.locs[i])) + " */"]
         tables = self.tables() + self.tcb_tables()
         kind = "byte" if max(len(self.locs[0]), len(self.locs[1])) <= 256 else "short"
         la, lb = self.loc_id[0][(s0[0], s0[2])], self.loc_id[1][(s0[1], s0[3])]
         self.initial.update(lA=la, lB=lb)
         vars_ = [f"{kind} lA = {la};", f"{kind} lB = {lb};"]
-        vars_ += self._chan_vars("ab", m._flight.items[s0[4]]) + self._chan_vars("ba", m._flight.items[s0[5]])
+        vars_ += self._chan_vars("ab", m.flight_ids.items[s0[4]]) + self._chan_vars("ba", m.flight_ids.items[s0[5]])
         if self.budget is not None:
             vars_.append(f"byte lost = {s0[6]};")
             self.initial["lost"] = s0[6]

@@ -308,7 +308,7 @@ class _Trail:
                 f = tuple(seg[k + 1] for k in range(len(v)) for _ in range(v[k]))
             else:
                 f = tuple(seg[q] for q in v[:values[f"n{c}"]])
-            flights.append(m._flight(f))
+            flights.append(m.flight_ids(f))
         s = (ta, tb, pa, pb, flights[0], flights[1])
         return s if m.loss_budget is None else s + (values["lost"],)
 

@@ -180,16 +180,16 @@ class Model:
             tuple(App(e.open, e.data, True, e.abort, k) for k in range(e.opens))
             if e.open != "none" else () for e in (getattr(config, w) for w in ENDPOINTS))
         self.loss_budget = config.loss_budget if config.loss else None
-        self._timer_switches = config.time_wait_outlasts_rto or not config.time_wait_waits_for_network
+        self.timer_switches = config.time_wait_outlasts_rto or not config.time_wait_waits_for_network
         self._peer_quiet: dict = {}
         self.send_in_listen = tuple(getattr(config, w).foreign_socket for w in ENDPOINTS)
         self.close_in = tuple(None if getattr(config, w).close_in is None
                               else frozenset(getattr(config, w).close_in) for w in ENDPOINTS)
-        self._tcb = Interner()
-        self._app = Interner()
-        self._flight = Interner()
-        self._step = Interner()
-        self._empty = self._flight(())
+        self.tcb_ids = Interner()
+        self.app_ids = Interner()
+        self.flight_ids = Interner()
+        self.step_ids = Interner()
+        self.empty_flight = self.flight_ids(())
         self._rcv: dict = {}
         self._local: dict = {}
         self._emit: dict = {}
@@ -201,23 +201,23 @@ class Model:
 
     def decode(self, s: tuple) -> State:
         """The readable form of an internal state."""
-        t, a, f = self._tcb.items, self._app.items, self._flight.items
+        t, a, f = self.tcb_ids.items, self.app_ids.items, self.flight_ids.items
         return State(t[s[0]], t[s[1]], a[s[2]], a[s[3]], f[s[4]], f[s[5]], *s[6:])
 
     def encode(self, s: State) -> tuple:
         """The internal form of a readable state."""
-        out = (self._tcb(s.A), self._tcb(s.B), self._app(s.app_A), self._app(s.app_B),
-               self._flight(s.net_AB), self._flight(s.net_BA))
+        out = (self.tcb_ids(s.A), self.tcb_ids(s.B), self.app_ids(s.app_A), self.app_ids(s.app_B),
+               self.flight_ids(s.net_AB), self.flight_ids(s.net_BA))
         return out if self.loss_budget is None else out + (s.lost,)
 
     def step(self, label: int) -> Step:
         """The readable form of a transition label."""
-        return self._step.items[label]
+        return self.step_ids.items[label]
 
     def edge_attributes(self, label: int) -> dict:
         """What a graph edge says: who, what kind, the event, the rules that
         fired (as in the table), and the segments received and sent."""
-        st = self._step.items[label]
+        st = self.step_ids.items[label]
         return {"actor": st.actor, "kind": st.kind, "event": st.event,
                 "rules": [self.table.rules[r].describe() for r in st.rules],
                 "segment": describe_segment(st.segment) if st.segment else None,
@@ -296,6 +296,12 @@ class Model:
         return steps
 
     # --- memoized pieces over interned components -------------------------------
+    #
+    # What the faster engines build on (model/packed.py's packed states, model/promela.py's
+    # look-up tables, model/distributed.py's partitions): the interners ``tcb_ids``,
+    # ``app_ids``, ``flight_ids`` and ``step_ids`` (call one to intern a value, read its
+    # ``items`` for the value of an id), and each piece of a state's successors, memoized per
+    # combination of the component ids it reads.
 
     def _settle(self, i: int, before: TCB, t: TCB, app: App) -> tuple[int, int]:
         """Intern an endpoint's new TCB and application.  An application whose
@@ -313,77 +319,77 @@ class Model:
             k = app.incarnation + 1
             app = (self._reopen[i][k]._replace(open="") if k < len(self._reopen[i])
                    else App("", 0, True, False, app.incarnation))
-        return self._tcb(t), self._app(app)
+        return self.tcb_ids(t), self.app_ids(app)
 
-    def _local_ids(self, i: int, tcb: int, app: int, timers: int) -> tuple:
+    def local_reactions(self, i: int, tcb: int, app: int, timers: int) -> tuple:
         """Memoized local steps; ``timers`` is 1 when the retransmission timer
         may expire, plus 2 when 2MSL may."""
         key = (i, tcb, app, timers)
         hit = self._local.get(key)
         if hit is None:
-            before = self._tcb.items[tcb]
-            hit = tuple((self._step(step), *self._settle(i, before, t, new_app))
+            before = self.tcb_ids.items[tcb]
+            hit = tuple((self.step_ids(step), *self._settle(i, before, t, new_app))
                         for step, t, new_app in self.local_steps(
-                            i, before, self._app.items[app], bool(timers & 1), bool(timers & 2)))
+                            i, before, self.app_ids.items[app], bool(timers & 1), bool(timers & 2)))
             self._local[key] = hit
         return hit
 
-    def _receive_ids(self, i: int, tcb: int, app: int, seg: Segment) -> tuple:
+    def reaction(self, i: int, tcb: int, app: int, seg: Segment) -> tuple:
         key = (i, tcb, app, seg)
         hit = self._rcv.get(key)
         if hit is None:
-            a, before = self._app.items[app], self._tcb.items[tcb]
+            a, before = self.app_ids.items[app], self.tcb_ids.items[tcb]
             t, outs, rules, events = self.receive(i, before, seg, a.incarnation)
             step = Step(ENDPOINTS[i], "rcv", events, seg, rules, outs)
-            hit = self._rcv[key] = (self._step(step), *self._settle(i, before, t, a))
+            hit = self._rcv[key] = (self.step_ids(step), *self._settle(i, before, t, a))
         return hit
 
-    def _nothing_to_retransmit(self, tcb: int) -> bool:
+    def nothing_to_retransmit(self, tcb: int) -> bool:
         """Whether an endpoint with this TCB will never retransmit again: it has no
         connection (CLOSED, LISTEN), nothing unacknowledged, or no retransmissions left."""
         hit = self._peer_quiet.get(tcb)
         if hit is None:
-            t = self._tcb.items[tcb]
+            t = self.tcb_ids.items[tcb]
             hit = self._peer_quiet[tcb] = (t.state in ("CLOSED", "LISTEN") or t.snd_una == t.snd_nxt
                                            or t.budget == 0)
         return hit
 
-    def _timers(self, quiet: bool, peer: int) -> int:
-        """Which timers of an endpoint may expire (see :meth:`_local_ids`) under
+    def timers(self, quiet: bool, peer: int) -> int:
+        """Which timers of an endpoint may expire (see :meth:`local_reactions`) under
         the configuration's timer switches, given its peer's TCB."""
         cfg = self.config
         msl = (quiet or not cfg.time_wait_waits_for_network) and (
-            not cfg.time_wait_outlasts_rto or self._nothing_to_retransmit(peer))
+            not cfg.time_wait_outlasts_rto or self.nothing_to_retransmit(peer))
         return (1 if quiet else 0) | (2 if msl else 0)
 
-    def _send(self, flight: int, step: int) -> tuple[int, int]:
+    def send(self, flight: int, step: int) -> tuple[int, int]:
         """Put the segments of ``step`` in flight; the step records any a full channel drops."""
         key = (flight, step)
         hit = self._emit.get(key)
         if hit is None:
-            label = self._step.items[step]
-            segs = self._flight.items[flight]
+            label = self.step_ids.items[step]
+            segs = self.flight_ids.items[flight]
             dropped = ()
             for seg in label.sent:
                 segs, lost = self.channel.push(segs, seg)
                 if lost:
                     dropped += (seg,)
             if dropped:
-                step = self._step(label._replace(dropped=dropped))
-            hit = self._emit[key] = (self._flight(segs), step)
+                step = self.step_ids(label._replace(dropped=dropped))
+            hit = self._emit[key] = (self.flight_ids(segs), step)
         return hit
 
-    def _network(self, flight: int, direction: str) -> tuple:
+    def network(self, flight: int, direction: str) -> tuple:
         """What the network can do to a channel: deliveries as (segment, new
         flight), then losses and duplications as (label, new flight)."""
         key = (flight, direction)
         hit = self._net.get(key)
         if hit is None:
-            segs = self._flight.items[flight]
+            segs = self.flight_ids.items[flight]
             ch = self.channel
-            deliveries = tuple((seg, self._flight(rest)) for seg, rest in ch.deliveries(segs))
+            deliveries = tuple((seg, self.flight_ids(rest)) for seg, rest in ch.deliveries(segs))
             faults = tuple(
-                (self._step(Step("network", kind, direction, seg, (), ())), self._flight(rest))
+                (self.step_ids(Step("network", kind, direction, seg, (), ())), self.flight_ids(rest))
                 for kind, gen in (("lose", ch.losses), ("duplicate", ch.duplications))
                 for seg, rest in gen(segs))
             hit = self._net[key] = (deliveries, faults)
@@ -391,30 +397,38 @@ class Model:
 
     # --- the whole system --------------------------------------------------------
 
+    # the former private names, which model/packed.py still reads (to go once it reads the above)
+    _local_ids, _receive_ids, _send, _network, _timers = local_reactions, reaction, send, network, timers
+    _tcb = property(lambda self: self.tcb_ids)
+    _app = property(lambda self: self.app_ids)
+    _flight = property(lambda self: self.flight_ids)
+    _step = property(lambda self: self.step_ids)
+    _empty = property(lambda self: self.empty_flight)
+
     def successors(self, s: tuple) -> list[tuple[int, tuple]]:
         """Every step from internal state ``s`` as (label, state), in a fixed order."""
         A, B, pA, pB, ab, ba = s
         out = []
-        send = self._send
-        quiet = ab == self._empty and ba == self._empty
-        if self._timer_switches:
-            timers_A, timers_B = self._timers(quiet, B), self._timers(quiet, A)
+        send = self.send
+        quiet = ab == self.empty_flight and ba == self.empty_flight
+        if self.timer_switches:
+            timers_A, timers_B = self.timers(quiet, B), self.timers(quiet, A)
         else:
             timers_A = timers_B = 3 if quiet else 0
-        for step, t, p in self._local_ids(0, A, pA, timers_A):
+        for step, t, p in self.local_reactions(0, A, pA, timers_A):
             f, step = send(ab, step)
             out.append((step, (t, B, p, pB, f, ba)))
-        for step, t, p in self._local_ids(1, B, pB, timers_B):
+        for step, t, p in self.local_reactions(1, B, pB, timers_B):
             f, step = send(ba, step)
             out.append((step, (A, t, pA, p, ab, f)))
-        deliver_ab, faults_ab = self._network(ab, "A->B")
-        deliver_ba, faults_ba = self._network(ba, "B->A")
+        deliver_ab, faults_ab = self.network(ab, "A->B")
+        deliver_ba, faults_ba = self.network(ba, "B->A")
         for seg, rest in deliver_ab:
-            step, t, p = self._receive_ids(1, B, pB, seg)
+            step, t, p = self.reaction(1, B, pB, seg)
             f, step = send(ba, step)
             out.append((step, (A, t, pA, p, rest, f)))
         for seg, rest in deliver_ba:
-            step, t, p = self._receive_ids(0, A, pA, seg)
+            step, t, p = self.reaction(0, A, pA, seg)
             f, step = send(ab, step)
             out.append((step, (t, B, p, pB, f, rest)))
         for step, rest in faults_ab:
@@ -430,7 +444,7 @@ class Model:
         spent = lost >= self.loss_budget
         out = []
         for label, t in Model.successors(self, s[:6]):
-            if self._step.items[label].kind == "lose":
+            if self.step_ids.items[label].kind == "lose":
                 if not spent:
                     out.append((label, t + (lost + 1,)))
             else:

@@ -82,8 +82,8 @@ def test_the_tables_are_closed_and_number_every_local_state(tmp_path):
     x = explore(m)
     met = [{(s[0], s[2]) for s in x.states}, {(s[1], s[3]) for s in x.states}]
     for i in (0, 1):
-        seen = {(m._tcb.items[t], m._app.items[a]) for t, a in met[i]}
-        mine = {(p.model._tcb.items[t], p.model._app.items[a]) for t, a in p.locals[i]}
+        seen = {(m.tcb_ids.items[t], m.app_ids.items[a]) for t, a in met[i]}
+        mine = {(p.model.tcb_ids.items[t], p.model.app_ids.items[a]) for t, a in p.locals[i]}
         assert seen == mine and len(mine) == [80, 83][i]
     assert {c: len(ids) for c, ids in p.segments.items()} == {"ab": 22, "ba": 23}
 
