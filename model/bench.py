@@ -11,10 +11,15 @@ Targets (from the project's issue): the default configuration explored in
 under 2 seconds, at least 100,000 states per second.
 
 :func:`bench_check` (``tcpcheck bench --check``) sets the whole check beside
-the bare search on the same configurations (:data:`SCALE`), each run in a
+the bare search on the same configurations (:data:`SCALE_NAMES`), each run in a
 fresh process of its own: seconds, peak resident memory and bytes per state
-of each, and their ratios.  Issue 13's target: the check within 1.5x of the
-search's time and memory.
+of each, and their ratios.  Both are timed the same way, from building the
+model to the end (the search: building and exploring; the check: building,
+exploring with the properties on the fly, and the liveness analysis).  The
+time ratio is that of CPU seconds: each run is one single-threaded process,
+so its CPU time is what it would take alone on a core, while wall-clock
+seconds on a shared machine also count the other processes (both are printed).
+Issue 13's target: the check within 1.5x of the search's time and memory.
 """
 
 from __future__ import annotations
@@ -54,14 +59,17 @@ def _start_mib() -> float:
 
 
 def _search_row(config: Config) -> dict:
-    """The bare search of ``config``: explore() and nothing else."""
+    """The bare search of ``config``: build the model and explore() it, nothing else."""
+    import time
+
     from .checker import build
     from .explorer import explore
 
     start = _start_mib()
+    t0, c0 = time.perf_counter(), time.process_time()
     x = explore(build(config))
-    return {"states": len(x.states), "transitions": x.transitions, "seconds": x.seconds,
-            "start_mib": start, "peak_mib": _peak_mib()}
+    return {"states": len(x.states), "transitions": x.transitions, "seconds": time.perf_counter() - t0,
+            "cpu_seconds": time.process_time() - c0, "start_mib": start, "peak_mib": _peak_mib()}
 
 
 def _check_row(config: Config) -> dict:
@@ -71,10 +79,11 @@ def _check_row(config: Config) -> dict:
     from .checker import run
 
     start = _start_mib()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     r = run(config, started=t0)
     return {"states": len(r.exploration.states), "transitions": r.exploration.transitions,
-            "seconds": r.timings["total"], "search_seconds": r.timings["search"],
+            "seconds": r.timings["total"], "cpu_seconds": time.process_time() - c0,
+            "search_seconds": r.timings["search"],
             "property_seconds": r.timings["properties"], "start_mib": start, "peak_mib": _peak_mib(),
             "verdicts": {v.id: v.verdict for v in r.verdicts}}
 
@@ -116,32 +125,42 @@ def bench_check(names: list[str] | None = None, as_json: bool = False,
         n = search["states"]
         row = {"config": name, "what": what, "states": n, "transitions": search["transitions"],
                "search": search, "check": check,
-               "time_ratio": check["seconds"] / search["seconds"],
+               "time_ratio": check["cpu_seconds"] / search["cpu_seconds"],
+               "wall_ratio": check["seconds"] / search["seconds"],
                "memory_ratio": check["peak_mib"] / search["peak_mib"],
                "search_bytes_per_state": (search["peak_mib"] - search["start_mib"]) * 2 ** 20 / n,
                "check_bytes_per_state": (check["peak_mib"] - check["start_mib"]) * 2 ** 20 / n}
+        row["met"] = _met(row) == "met"
         rows.append(row)
         if not as_json:
             if len(rows) == 1:
                 print("tcpcheck bench --check: the whole check (search and every property) beside the "
                       "bare search, each in a fresh process")
-                print(f"{'configuration':<24} {'states':>9} {'search s':>9} {'check s':>8} {'ratio':>6} "
-                      f"{'search MiB':>11} {'check MiB':>10} {'ratio':>6} {'B/state':>8} {'B/state':>8}")
-            print(f"{name:<24} {n:>9,} {search['seconds']:>9.2f} {check['seconds']:>8.2f} "
-                  f"{row['time_ratio']:>5.2f}x {search['peak_mib']:>11.1f} {check['peak_mib']:>10.1f} "
-                  f"{row['memory_ratio']:>5.2f}x {row['search_bytes_per_state']:>8.0f} "
+                print(f"{'':<24} {'':>9} {'CPU seconds':^22} {'wall seconds':^22} {'peak resident MiB':^27}")
+                print(f"{'configuration':<24} {'states':>9} {'search':>7} {'check':>7} {'ratio':>6} "
+                      f"{'search':>7} {'check':>7} {'ratio':>6} {'search':>8} {'check':>8} {'ratio':>9} "
+                      f"{'B/state':>8} {'B/state':>8}")
+            print(f"{name:<24} {n:>9,} {search['cpu_seconds']:>7.2f} {check['cpu_seconds']:>7.2f} "
+                  f"{row['time_ratio']:>5.2f}x {search['seconds']:>7.2f} {check['seconds']:>7.2f} "
+                  f"{row['wall_ratio']:>5.2f}x {search['peak_mib']:>8.1f} {check['peak_mib']:>8.1f} "
+                  f"{row['memory_ratio']:>8.2f}x {row['search_bytes_per_state']:>8.0f} "
                   f"{row['check_bytes_per_state']:>8.0f}", flush=True)
     out = stamp("bench-check", {"rows": rows, "target": CHECK_TARGET})
     if as_json:
         print(json.dumps(out, indent=2))
         return 0
-    print("(B/state: peak resident memory above the process's own at the start, per state; "
-          "search, then check)")
+    print("(each from building the model to the end; the time ratio is of CPU seconds, as each run is one "
+          "single-threaded process; B/state: peak resident memory above the process's own at the start, "
+          "per state, search then check)")
     for r in rows:
-        met = "met" if r["time_ratio"] <= CHECK_TARGET and r["memory_ratio"] <= CHECK_TARGET else "NOT met"
         print(f"target at {r['config']}: check within {CHECK_TARGET}x of the search's time and memory: "
-              f"{met} ({r['time_ratio']:.2f}x, {r['memory_ratio']:.2f}x)")
+              f"{_met(r)} ({r['time_ratio']:.2f}x CPU time, {r['memory_ratio']:.2f}x memory)")
     return 0
+
+
+def _met(row: dict) -> str:
+    """Whether a row of :func:`bench_check` meets the target: "met" or "NOT met"."""
+    return "met" if row["time_ratio"] <= CHECK_TARGET and row["memory_ratio"] <= CHECK_TARGET else "NOT met"
 
 
 class _Synthetic:

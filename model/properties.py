@@ -140,10 +140,12 @@ def _invariant(inv: Invariant) -> Callable:
         why = check(s.A, s.B, s.net_AB, s.net_BA)
         return None if why is None else _why(why[0], **why[1])
     # the same test as a conjunction of parts, each on fewer fields (far fewer values
-    # than whole states): the pair facts, and the segment facts of each direction
-    test.parts = ((("A", "B"), lambda s: check(s.A, s.B, (), ()) is None),
-                  (("A", "B", "net_AB"), lambda s: check(s.A, s.B, s.net_AB, ()) is None),
-                  (("A", "B", "net_BA"), lambda s: check(s.A, s.B, (), s.net_BA) is None))
+    # than whole states): the pair facts, and (if it has any) the segment facts of each
+    # segment in flight in each direction, which read both TCBs and that one segment
+    test.parts = ((("A", "B"), lambda s: check(s.A, s.B, (), ()) is None),)
+    if any(f.runs and f.part == "segment" for f in inv.facts):
+        test.parts += ((("A", "B", "net_AB"), lambda s, seg: check(s.A, s.B, (seg,), ()) is None, "net_AB"),
+                       (("A", "B", "net_BA"), lambda s, seg: check(s.A, s.B, (), (seg,)) is None, "net_BA"))
     return test
 
 
@@ -254,12 +256,22 @@ def on_the_fly(p: Property) -> bool:
 class _Group:
     """The state tests that read the same fields: their answers remembered per
     combination of those fields' values (an outcome number; the outcomes are
-    interned), and for each state the bits of its liveness predicates."""
+    interned), and for each state the bits of its liveness predicates.
+
+    A test ``each`` segment of a field (see :func:`_parts`) is asked once per
+    segment and combination of the group's other fields, its answers
+    remembered in ``each_memo``: a new combination of channel contents is
+    mostly made of segments already seen beside the same two TCBs."""
 
     def __init__(self, fields, index):
         self.fields = fields
         self.key = None if index is None else operator.itemgetter(*index)
-        self.tests: list = []  # (what, name, fine): what is "invariant", "reach", "pred" or "seen"
+        self.tests: list = []  # (what, name, fine, each): what is "invariant", "reach", "pred" or "seen"
+        self.each: str | None = None  # the field whose segments the "each" tests take one by one
+        self.each_tests: list[int] = []  # their positions in tests
+        self.each_memo: dict = {}  # (the other fields' values, segment) -> each "each" test's answer
+        self.segments: dict = {}  # value of the "each" field -> its segments
+        self.all_fine: tuple | None = None  # when every test is an "each" one (and a layout): all true
         self.memo: dict = {}
         self.outcomes: list[tuple] = []  # outcome -> each test's answer: whether it is fine
         self.outcome_ids: dict = {}
@@ -270,10 +282,13 @@ class _Group:
 
 
 def _parts(test, fine=None) -> tuple:
-    """A state test as (fields, fine) parts, whose conjunction it is (each
-    ``fine(state)`` true when that part holds): its own ``parts`` (see
-    :func:`_invariant`), else ``fine`` (default: the test) on what it reads."""
-    return getattr(test, "parts", None) or ((getattr(test, "reads", None), fine or test),)
+    """A state test as (fields, fine, each) parts, whose conjunction it is: its
+    own ``parts`` (see :func:`_invariant`), else ``fine`` (default: the test) on
+    what it reads.  A part holds when ``fine(state)`` is true or, when ``each``
+    names a field (a channel's contents), when ``fine(state, segment)`` is true
+    of every segment of that field."""
+    parts = getattr(test, "parts", None) or ((getattr(test, "reads", None), fine or test),)
+    return tuple((part + (None,))[:3] for part in parts)
 
 
 class Monitor:
@@ -318,47 +333,119 @@ class Monitor:
             if p.kind in ("invariant", "reachability"):
                 what = "invariant" if p.kind == "invariant" else "reach"
                 parts = (_parts(p.test, lambda s, t=p.test: t(s) is None) if what == "invariant"
-                         else ((_fields(p.test), p.test),))
-                for fields, fine in parts:
-                    self._group(fields).tests.append((what, p.name, fine))
+                         else ((_fields(p.test), p.test, None),))
+                for fields, fine, each in parts:
+                    self._add(self._group(fields, each=each), (what, p.name, fine, each))
             elif p.kind == "liveness":
                 self._live[p.name] = [tuple(self._predicate(f) for f in pair) for pair in p.test]
         if layout is not None:
-            self._group(("A", "B")).tests.append(("seen", None, _endpoint_states))
+            self._group(("A", "B")).tests.append(("seen", None, _endpoint_states, None))
+            for g in self._groups.values():
+                if g.each is not None and len(g.fields) > 1 and len(g.each_tests) == len(g.tests):
+                    g.all_fine = (True,) * len(g.tests)
 
-    def _group(self, fields, pred: bool = False) -> _Group:
+    @staticmethod
+    def _add(g: _Group, test: tuple) -> None:
+        if test[3] is not None:
+            g.each_tests.append(len(g.tests))
+        g.tests.append(test)
+
+    def _group(self, fields, pred: bool = False, each: str | None = None) -> _Group:
         """The group of the tests that read ``fields`` (None: everything), or of
         one or two fields that include them (they have few values); with room for
-        one more liveness predicate when ``pred``."""
+        one more liveness predicate when ``pred``; for a test of ``each`` segment
+        of that field, one whose "each" tests take the same field."""
         if self.layout is None or fields is None:
             fields = None
         else:
             fields = tuple(sorted(fields, key=self.layout.index))
         for (have, _), g in self._groups.items():
-            if (have == fields or (fields is not None and have is not None and len(have) <= 2
-                                   and set(fields) <= set(have))) and (not pred or g.preds < 8):
+            if ((have == fields or (fields is not None and have is not None and len(have) <= 2
+                                    and set(fields) <= set(have))) and (not pred or g.preds < 8)
+                    and (each is None or g.each in (None, each))):
+                if each is not None:
+                    g.each = each
                 return g
         index = None if fields is None else tuple(self.layout.index(f) for f in fields)
         g = self._groups[(fields, len(self._groups))] = _Group(fields, index)
+        g.each = each
         return g
 
     def _predicate(self, f) -> list[tuple[_Group, int]]:
         """Where the bits of liveness predicate ``f`` (the conjunction of its parts) go."""
         out = []
-        for fields, fine in _parts(f):
-            g = self._group(fields, pred=True)
-            g.tests.append(("pred", g.preds, fine))
+        for fields, fine, each in _parts(f):
+            g = self._group(fields, pred=True, each=each)
+            self._add(g, ("pred", g.preds, fine, each))
             out.append((g, g.preds))
             g.preds += 1
         return out
 
     # --- while the search runs ------------------------------------------------------
 
-    def _outcome(self, g: _Group, s) -> int:
-        """The outcome number of readable state ``s`` in group ``g``."""
+    def _each(self, g: _Group, s, key) -> list[bool]:
+        """The answers of ``g``'s "each" tests on readable state ``s`` (``key``:
+        its values of the group's fields, None without a layout): each true
+        when true of every segment of the field."""
+        tests = [g.tests[i][2] for i in g.each_tests]
+        answers = [True] * len(tests)
+        if key is None:
+            for seg in getattr(s, g.each):
+                answers = [a and bool(fine(s, seg)) for a, fine in zip(answers, tests)]
+            return answers
+        at = g.fields.index(g.each)
+        others = key[:at] + key[at + 1:] if isinstance(key, tuple) else ()
+        memo = g.each_memo
+        for seg in getattr(s, g.each):
+            k = (others, seg)
+            hit = memo.get(k)
+            if hit is None:
+                hit = memo[k] = tuple(bool(fine(s, seg)) for fine in tests)
+            answers = [a and h for a, h in zip(answers, hit)]
+        return answers
+
+    def _outcome_by_segments(self, g: _Group, raw, key: tuple, decode) -> int:
+        """:meth:`_outcome` of internal state ``raw`` (``key``: its values of the
+        group's fields) in a group of "each" tests alone: from the segments of
+        its channel (remembered per channel value) and the answers on each
+        segment beside the other fields' values, decoding ``raw`` only when one
+        of them is not yet known."""
+        at = g.fields.index(g.each)
+        channel, others = key[at], key[:at] + key[at + 1:]
+        s = None
+        segments = g.segments.get(channel)
+        if segments is None:
+            s = decode(raw)
+            segments = g.segments[channel] = getattr(s, g.each)
+        memo, fine = g.each_memo, g.all_fine
+        out = fine
+        for seg in segments:
+            hit = memo.get((others, seg))
+            if hit is None:
+                if s is None:
+                    s = decode(raw)
+                hit = memo[(others, seg)] = tuple(bool(t[2](s, seg)) for t in g.tests)
+            if hit != fine:
+                out = tuple(map(operator.and_, out, hit))
+        k = g.outcome_ids.get(out)
+        return self._new_outcome(g, out) if k is None else k
+
+    def _new_outcome(self, g: _Group, out: tuple) -> int:
+        k = g.outcome_ids[out] = len(g.outcomes)
+        g.outcomes.append(out)
+        g.alert.append(self._alerts(g, out))
+        g.bits.append(sum(1 << t[1] for t, o in zip(g.tests, out) if t[0] == "pred" and o))
+        return k
+
+    def _outcome(self, g: _Group, s, key=None) -> int:
+        """The outcome number of readable state ``s`` in group ``g`` (``key``:
+        its values of the group's fields, when the group has them)."""
         out = []
-        for what, _, fine in g.tests:
-            if what == "invariant":
+        each = iter(self._each(g, s, key)) if g.each_tests else None
+        for what, _, fine, by_segment in g.tests:
+            if by_segment is not None:
+                out.append(next(each))
+            elif what == "invariant":
                 out.append(bool(fine(s)))
             elif what == "reach":
                 out.append(fine(s) is not None)
@@ -370,16 +457,11 @@ class Monitor:
                 self.reached["B"].add(s.B.state)
         out = tuple(out)
         k = g.outcome_ids.get(out)
-        if k is None:
-            k = g.outcome_ids[out] = len(g.outcomes)
-            g.outcomes.append(out)
-            g.alert.append(self._alerts(g, out))
-            g.bits.append(sum(1 << t[1] for t, o in zip(g.tests, out) if t[0] == "pred" and o))
-        return k
+        return self._new_outcome(g, out) if k is None else k
 
     def _alerts(self, g: _Group, out: tuple) -> bool:
         return any(not o and what in ("invariant", "reach") and name not in self.decided
-                   for (what, name, _), o in zip(g.tests, out))
+                   for (what, name, _, _), o in zip(g.tests, out))
 
     def feed(self, x: Exploration) -> str | None:
         """Check what ``x`` found since the last call; ``"violation"`` when asked
@@ -395,6 +477,7 @@ class Monitor:
                     rids = [self._outcome(g, decode(t)) for t in new]
                 else:
                     memo = g.memo
+                    segmented = g.all_fine is not None
                     keys = list(map(g.key, new))
                     rids = list(map(memo.get, keys))
                     if None in rids:
@@ -402,13 +485,18 @@ class Monitor:
                             if r is None:
                                 r = memo.get(keys[i])
                                 if r is None:
-                                    r = memo[keys[i]] = self._outcome(g, decode(new[i]))
+                                    r = memo[keys[i]] = (
+                                        self._outcome_by_segments(g, new[i], keys[i], decode) if segmented
+                                        else self._outcome(g, decode(new[i]), keys[i]))
                                 rids[i] = r
                         if len(memo) > _MEMO:
                             memo.clear()
+                        if len(g.each_memo) > _MEMO:
+                            g.each_memo.clear()
+                            g.segments.clear()
                 if any(map(g.alert.__getitem__, rids)):
                     for i in itertools.compress(range(len(rids)), map(g.alert.__getitem__, rids)):
-                        for (what, name, _), o in zip(g.tests, g.outcomes[rids[i]]):
+                        for (what, name, _, _), o in zip(g.tests, g.outcomes[rids[i]]):
                             if not o and what in ("invariant", "reach") and name not in self.decided:
                                 first.setdefault(name, n0 + i)  # ascending i: the first in this group
                                 first[name] = min(first[name], n0 + i)

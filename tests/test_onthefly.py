@@ -18,7 +18,7 @@ from tcpcheck.model.config import PRESETS, preset
 from tcpcheck.model.explorer import explore
 from tcpcheck.model.liveness import leads_to
 from tcpcheck.model.mutants import MUTANTS, apply_mutant, mutant_config
-from tcpcheck.model.properties import (PROPERTIES, Monitor, Property, acceptable_end, check_properties,
+from tcpcheck.model.properties import (PROPERTIES, Monitor, Property, _parts, acceptable_end, check_properties,
                                        on_the_fly, reads)
 from tcpcheck.model.system import State
 
@@ -113,8 +113,14 @@ def test_the_invariants_parts_are_the_whole_test():
             continue
         for i in range(0, len(x.states), 7):
             s = x.state(i)
-            assert all(fine(s) for _, fine in p.test.parts) == (p.test(s) is None)
+            holds = [fine(s) if each is None else all(fine(s, seg) for seg in getattr(s, each))
+                     for _, fine, each in _parts(p.test)]
+            assert all(holds) == (p.test(s) is None)
     assert len(acceptable_end.parts) == 2
+    # INV1 alone has segment facts: its parts are the pair facts and one per segment of each direction
+    assert [[(fields, each) for fields, _, each in _parts(p.test)] for p in PROPERTIES if p.kind == "invariant"] == [
+        [(("A", "B"), None), (("A", "B", "net_AB"), "net_AB"), (("A", "B", "net_BA"), "net_BA")],
+        [(("A", "B"), None)], [(("A", "B"), None)], [(("A", "B"), None)]]
 
 
 @pytest.mark.parametrize("name", ["default", "short-time-wait", "two-way-handshake"])
@@ -154,3 +160,43 @@ def test_the_monitor_without_a_layout_decodes_every_state():
     assert all(g.key is None for g in plain._groups.values())
     # with the layout, each group remembers far fewer answers than there are states
     assert max(len(g.memo) for g in fast._groups.values()) < len(x.states) // 3
+
+
+
+def test_a_part_over_each_segment_is_asked_once_per_segment_beside_the_same_tcbs():
+    """A part that holds when it holds of every segment of a channel (as an invariant's
+    segment facts are) is asked once per (A, B, segment), not once per channel contents,
+    and gives the plain definition's verdict at the same first state."""
+    asked = []
+
+    def ok(s, seg):
+        return not (seg.FIN and s.B.state == "ESTABLISHED")
+
+    def fine(s, seg):  # the part, as the monitor asks it
+        asked.append((s.A, s.B, seg))
+        return ok(s, seg)
+
+    def whole(s):
+        return None if all(ok(s, seg) for seg in s.net_AB) else "a FIN in flight to an ESTABLISHED B"
+    test = reads("A", "B", "net_AB")(whole)
+    test.parts = ((("A", "B", "net_AB"), fine, "net_AB"),)
+    p = Property("no FIN to an ESTABLISHED B", "invariant", "...", test, "X1")
+    r = run(preset("default"), properties=(p,))
+    assert len(asked) == len(set(asked)) > 0  # never the same (A, B, segment) twice
+    plain = oracle(r.exploration, p._replace(test=lambda s: whole(s)))
+    assert plain[0] == "violated"
+    assert (r.verdicts[0].verdict, r.verdicts[0].state) == plain
+
+
+def test_a_part_over_each_segment_that_reads_more_than_it_names_gets_a_wrong_answer():
+    """The broken input of the per-segment memo: a part that also reads B's channel while
+    naming A's segments beside the two TCBs is remembered from the first state with that
+    (A, B, segment), so the state that breaks it goes unseen."""
+    def lying(s, seg):  # no reset first in flight to A while A has a segment in flight
+        return not (s.net_BA and s.net_BA[0].RST)
+    liar = reads("A", "B", "net_AB")(lambda s: None if all(lying(s, seg) for seg in s.net_AB) else "no")
+    liar.parts = ((("A", "B", "net_AB"), lying, "net_AB"),)
+    q = Property("liar", "invariant", "...", liar, "X2")
+    r = run(preset("default"), properties=(q,))
+    assert oracle(r.exploration, q) == ("violated", 2897)
+    assert (r.verdicts[0].verdict, r.verdicts[0].state) == ("holds", None)
