@@ -31,7 +31,7 @@ import dpkt
 import pytest
 
 from tcpcheck.model.conformance.capture_files import read_trace
-from tcpcheck.model.conformance.follow import follow
+from tcpcheck.model.conformance.follow import follow, follow_all
 from tcpcheck.model.conformance.make_captures import SCENARIOS, checkpoints
 from tcpcheck.model.conformance.trace import split
 from tcpcheck.model.profiles import PROFILES, profile_table
@@ -55,17 +55,11 @@ RFC9293 = {
     "syn-rcvd-held": [("conforms", None)],
     "syn-retransmitted": [("conforms", None)],
     "synack-retransmitted": [("conforms", None)],
-    "time-wait-reuse": [("conforms", None), ("conforms", None)],
+    "time-wait-reuse": [("conforms", None), ("deviates", 2)],
 }
 
 #: (profile, capture, checkpoint number) -> why the inferred states differ from the kernel's
-CHECKPOINTS_NOT_FOLLOWED = {
-    (profile, "syn-rcvd-held", 0): (
-        "follow.py: a checkpoint's states are those once every segment in flight has arrived "
-        "(_result settles with lossy=False), but the kernel was quiet at packet 3 with A's ACK "
-        "lost, so B was still in SYN_RCVD; a checkpoint should be a quiet point (each segment "
-        "before it arrived or was lost before any segment after it)")
-    for profile in TABLES}
+CHECKPOINTS_NOT_FOLLOWED: dict = {}
 
 
 def meta(name: str) -> dict:
@@ -78,7 +72,7 @@ def followed(name: str, profile: str) -> tuple:
     capture's checkpoints."""
     m = meta(name)
     conns = split(read_trace(CAPTURES / f"{name}.pcap").segments)
-    return tuple(follow(c, TABLES[profile], m["vantage"], checkpoints(m)) for c in conns)
+    return tuple(follow_all(conns, TABLES[profile], m["vantage"], checkpoints(m)))
 
 
 def at_checkpoints(m: dict, results) -> list:
@@ -149,8 +143,8 @@ def checkpoint_cases() -> list:
 @pytest.mark.parametrize("profile, name, k", checkpoint_cases())
 def test_the_inferred_states_are_the_kernels_at_each_checkpoint(profile, name, k):
     _, after, kernel, inferred = at_checkpoints(meta(name), followed(name, profile))[k]
-    deviation = next((at for _, at in RFC9293[name] if at is not None), None) if profile == "rfc9293" else None
-    if deviation is not None and after >= deviation:  # one connection: packet numbers are segment numbers
+    (r,) = [r for r in followed(name, profile) if any(o.number == after for o in r.conn.segments)]
+    if r.deviation is not None and after >= r.conn.segments[r.deviation.index].number:
         assert inferred == {"A": (), "B": ()}  # the connection is not followed past its deviation
     else:
         assert inferred == kernel, (after, meta(name)["checkpoints"][k]["note"])
@@ -202,11 +196,6 @@ def test_syn_rcvd_held_the_server_retransmits_its_synack_from_syn_rcvd():
         assert [state for _, _, state in row5.received] == ["ESTABLISHED"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "follow.py keeps only the explanations with the fewest losses and takes checkpoints "
-    "after the fact: #3 merely delayed past B's retransmission (no loss) is preferred to #3 "
-    "lost, though the kernel's checkpoint at packet 3, taken with the network quiet, shows B "
-    "in SYN_RCVD; with checkpoints as quiet points only the loss explains the capture"))
 @pytest.mark.parametrize("profile", TABLES)
 def test_syn_rcvd_held_the_lost_ack_is_lost_and_the_second_ack_ends_syn_rcvd(profile):
     t = TABLES[profile]
@@ -260,10 +249,6 @@ def test_time_wait_reuse_a_new_syn_above_the_old_sequence_space():
     assert 0 < (syn.seq - last_acked) % 2**32 < 2**31
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "trace.split starts a new connection for a SYN with a new ISN on a reused port pair, "
-    "and follow begins it from CLOSED/LISTEN: the SYN is never given to B's TIME_WAIT, so "
-    "the linux row 'TIME_WAIT[passive] | rcv SYN above RCV.NXT' is not tested by a capture"))
 def test_time_wait_reuse_the_new_syn_arrives_in_time_wait_under_linux():
     t = TABLES["linux"]
     results = followed("time-wait-reuse", "linux")
