@@ -48,8 +48,10 @@ at exactly the state where the explorer stops.  A model that is not a
 
 from __future__ import annotations
 
+import os
 import time
 from array import array
+from concurrent.futures import ThreadPoolExecutor
 from bisect import bisect_left
 from typing import Callable
 
@@ -419,6 +421,7 @@ class _Engine:
         self.ncomp = 6 if self.budget is None else 7
         self.states = _Grow(np.uint64, 1 << 12)
         self.visited = _Index(self.states)
+        self.busy: _Visit | None = None  # a visit running in the other thread
         self.layout = None
         self._relayout(force=True)
         self.empty = model._empty
@@ -479,6 +482,8 @@ class _Engine:
         if need > 64:
             raise OverflowError(f"the packed engine needs {need} bits for a state, more than 64 "
                                 f"({nt} TCBs, {na} applications, {nf} channel contents)")
+        if self.busy is not None:  # a chunk's visit still running stores states: let it finish first
+            self.busy.result()
         spare = 64 - need if _HEADROOM else 0
         grow = [0, 0, 0]
         while spare >= 2:  # the room left goes to the fields that fill up, in turn
@@ -661,25 +666,45 @@ class PackedExploration(Exploration):
         self.expanded = expanded
 
 
-def _visit(visited: _Index, succ: np.ndarray, rows: np.ndarray, room: int):
+class _Visit:
+    """A chunk's visit of the visited set (:func:`_visit`), perhaps still
+    running in the other thread; ``result()`` waits for it (once or more)."""
+
+    def __init__(self, run, finish, pool=None):
+        self._finish = finish
+        self._future = pool.submit(run) if pool is not None else None
+        self._value = None if pool is not None else finish(run())
+
+    def result(self):
+        if self._future is not None:
+            self._value = self._finish(self._future.result())
+            self._future = None
+        return self._value
+
+
+def _visit(visited: _Index, succ: np.ndarray, rows: np.ndarray, room: int, pool=None) -> _Visit:
     """A chunk's successors looked up in (and new ones added to) the visited
-    set, by the compiled kernel if there is one: (the id of each successor kept, the index of
-    the successor that found each new state, the row cut by the state budget
-    or -1)."""
+    set, by the compiled kernel if there is one (in ``pool``'s thread if one is
+    given: the kernel runs without Python's lock); its result is (the id of
+    each successor kept, the index of the successor that found each new
+    state, the row cut by the state budget or -1)."""
     lib = _kernel()
     if lib is None:
-        return _visit_numpy(visited, succ, rows, room)
+        return _Visit(lambda: _visit_numpy(visited, succ, rows, room), lambda r: r)
     n = visited.keys.n
-    visited.reserve(n + min(room, len(succ)))
+    visited.reserve(n + min(room, len(succ)))  # here, not in the thread: it may move the arrays
     succ = np.ascontiguousarray(succ, dtype=np.uint64)
     rows = np.ascontiguousarray(rows, dtype=np.int64)
     ids = np.empty(len(succ), dtype=np.int64)
     first = np.empty(max(1, min(room, len(succ))), dtype=np.int64)
     res = np.empty(2, dtype=np.int64)
-    added = lib.visit(_ptr(visited.table), int(visited.mask), int(visited.shift), _ptr(visited.keys.a), n,
-                      _ptr(succ), _ptr(rows), len(succ), room, _ptr(ids), _ptr(first), _ptr(res))
-    visited.keys.n = n + added
-    return ids[:res[0]], first[:added], int(res[1])
+    args = (_ptr(visited.table), int(visited.mask), int(visited.shift), _ptr(visited.keys.a), n,
+            _ptr(succ), _ptr(rows), len(succ), room, _ptr(ids), _ptr(first), _ptr(res))
+
+    def finish(added):
+        visited.keys.n = n + added
+        return ids[:res[0]], first[:added], int(res[1])
+    return _Visit(lambda: lib.visit(*args), finish, pool)
 
 
 def _visit_numpy(visited: _Index, succ: np.ndarray, rows: np.ndarray, room: int):
@@ -701,6 +726,18 @@ def _visit_numpy(visited: _Index, succ: np.ndarray, rows: np.ndarray, room: int)
     return ids, miss[first[order]], cut
 
 
+def _expand_chunk(e: _Engine, lo: int, hi: int, verify_every: int):
+    """The queue's states lo .. hi-1 expanded (and some verified): (hi, their
+    components, and the successors' rows, packed states and labels, the
+    successors of each)."""
+    comps, rows, succ, labels, per_row = e.expand(e.states.a[lo:hi].copy())
+    n = hi - lo
+    picks = np.arange(min(n, 256)) if lo == 0 else np.unique(np.linspace(0, n - 1, min(n, verify_every))
+                                                              .astype(np.int64))
+    e.verify(comps, picks, rows, succ, labels)
+    return hi, comps, rows, succ, labels, per_row
+
+
 def _append(arr: array, values: np.ndarray) -> None:
     arr.frombytes(np.ascontiguousarray(values, dtype=np.int32).tobytes())
 
@@ -711,14 +748,18 @@ def explore(model, max_states: int | None = None,
             stop: Callable[[Exploration], str | None] | None = None,
             interruptible: bool = False,
             observe: Callable[[Exploration], str | None] | None = None,
-            observe_every: int = 64, chunk: int = CHUNK, verify_every: int = 16) -> Exploration:
+            observe_every: int = 64, chunk: int = CHUNK, verify_every: int = 16,
+            cores: int | None = None) -> Exploration:
     """Explore ``model`` breadth-first with packed states: the contract of
     :func:`tcpcheck.model.explorer.explore` (the same states, ids, parents,
     labels, depths, edges and terminal states), except that ``stop``,
     ``observe`` and ``progress`` are asked between chunks of ``chunk``
     expansions (``observe_every`` is not used).  ``verify_every`` states of
     each chunk (and the first 256 of the search) have their successors
-    compared with :meth:`Model.successors`.
+    compared with :meth:`Model.successors`.  With ``cores`` of 2 or more
+    (default: 2 when the machine has them) and the compiled kernel, the
+    kernel visits a chunk's successors in a second thread while the next
+    chunk is expanded: the same search, chunk for chunk.
 
     >>> from tcpcheck.model.checker import build
     >>> from tcpcheck.model.config import preset
@@ -749,21 +790,27 @@ def explore(model, max_states: int | None = None,
     _append(x.depth, np.zeros(len(init)))
     limit = max_states if max_states is not None else 1 << 62
     kmap = np.full(0, -1, dtype=np.int64)  # model label -> label id (numbered as first seen)
+    if cores is None:
+        cores = min(2, os.cpu_count() or 1)
+    pool = ThreadPoolExecutor(1, thread_name_prefix="tcpcheck-visit") if cores > 1 and _kernel() else None
     i = 0
     try:
         if observe is not None and (why := observe(x)) is not None:
             x.complete, x.stopped = False, why
+        job = None
         while x.complete and i < e.states.n:
-            hi = min(e.states.n, i + chunk)
-            packed = e.states.a[i:hi].copy()
-            comps, rows, succ, labels, per_row = e.expand(packed)
+            if job is None:
+                job = _expand_chunk(e, i, min(e.states.n, i + chunk), verify_every)
+            hi, comps, rows, succ, labels, per_row = job
             n = hi - i
-            picks = np.arange(min(n, 256)) if i == 0 else np.unique(np.linspace(0, n - 1, min(n, verify_every))
-                                                                     .astype(np.int64))
-            e.verify(comps, picks, rows, succ, labels)
             base = e.states.n
             room = limit - base
-            ids, at, last_row = _visit(e.visited, succ, rows, room)
+            e.busy = _visit(e.visited, succ, rows, room, pool)
+            # while the kernel visits this chunk in the other thread, the next one is expanded here, if
+            # the queue already holds the whole of it (so that the chunks are those of the one-thread search)
+            job = _expand_chunk(e, hi, hi + chunk, verify_every) if pool is not None and base >= hi + chunk else None
+            ids, at, last_row = e.busy.result()
+            e.busy = None
             if last_row >= 0:  # the state budget ran out inside this chunk, at the (room+1)-th new state
                 x.complete, x.stopped = False, "max-states"
             else:
@@ -811,10 +858,15 @@ def explore(model, max_states: int | None = None,
                 next_report = now + progress_every
         x.expanded = i
     except KeyboardInterrupt:
+        if e.busy is not None:
+            e.busy.result()
         if not interruptible:
             raise
         x._cut(i)
         x.complete, x.stopped = False, "interrupted"
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
     e.visited.table = None  # the search is over: the hash table is not needed any more
     e.states.trim()
     x.seconds = time.perf_counter() - started

@@ -316,3 +316,51 @@ def test_a_broken_kernel_changes_the_counts(kernel, monkeypatch):
     y = packed.explore(build(preset("reliable")), max_states=50_000)
     x = bfs(build(preset("reliable")))
     assert len(y.states) > len(x.states)
+
+
+@pytest.mark.parametrize("name,cfg,kw", KERNEL_CASES + [("dup chunks 100", preset("duplicating"), {"chunk": 100})],
+                         ids=[c[0] for c in KERNEL_CASES] + ["dup chunks 100"])
+def test_two_cores_search_as_one(name, cfg, kw):
+    """The kernel visiting a chunk in a second thread while the next one is
+    expanded: the same search, state for state and chunk for chunk."""
+    seen = {}
+    for cores in (1, 2):
+        looks = []
+        y = packed.explore(build(cfg), cores=cores, observe=lambda x: looks.append((len(x.states), x.expanded)),
+                           **kw)
+        seen[cores] = (_raw(y), looks)
+    assert seen[2] == seen[1]
+
+
+def test_two_cores_wait_for_the_visit_before_repacking(monkeypatch):
+    """Fields widened while the other thread still stores a chunk's states:
+    the repacking waits for it (else some states would keep the old layout)."""
+    monkeypatch.setattr(packed, "_HEADROOM", False)
+    cfg = dataclasses.replace(preset("default"), loss_budget=2)
+    repacked_while_busy = []
+    relayout = packed._Engine._relayout
+
+    def watching(self, force=False):
+        busy, before = self.busy is not None and self.busy._future is not None, self.layout
+        relayout(self, force)
+        if busy and self.layout is not before:
+            repacked_while_busy.append(self.busy._future is None)  # the visit was waited for
+    monkeypatch.setattr(packed._Engine, "_relayout", watching)
+    _same(bfs(build(cfg)), packed.explore(build(cfg), chunk=64, cores=2))
+    assert repacked_while_busy and all(repacked_while_busy)
+
+
+def test_two_cores_stop_and_interrupt_like_one():
+    cfg = preset("default")
+    ys = [packed.explore(build(cfg), stop=lambda x: "enough" if x.expanded >= 8192 else None, chunk=1024,
+                         cores=c) for c in (1, 2)]
+    assert _raw(ys[0]) == _raw(ys[1]) and ys[1].stopped == "enough"
+    calls = []
+
+    def observe(x):
+        calls.append(x.expanded)
+        if len(calls) == 12:
+            raise KeyboardInterrupt
+    y = packed.explore(build(cfg), observe=observe, chunk=1000, interruptible=True, cores=2)
+    assert (y.stopped, y.complete, y.expanded) == ("interrupted", False, calls[-1])
+    assert len(y.parent) == len(y.via) == len(y.depth) == len(y.states) > y.expanded
