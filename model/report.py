@@ -40,7 +40,7 @@ from .system import State, Step
 from .table import RuleTable, load_table
 from .tcb import MOD, STATES, describe_segment
 
-__all__ = ["Known", "known_consequence", "counts", "not_meant", "trace_lines", "trace_json",
+__all__ = ["Known", "pad", "known_consequence", "counts", "not_meant", "trace_lines", "trace_json",
            "summary_lines", "result_json", "exit_code", "describe_config", "check_note", "config_name",
            "presets_lines", "mutants_lines", "wrap"]
 
@@ -71,7 +71,7 @@ def _peer(actor: str) -> str:
     return "B" if actor == "A" else "A"
 
 
-def _pad(text: str, width: int) -> str:
+def pad(text: str, width: int) -> str:
     """``text`` padded to ``width`` columns of a terminal (a CJK character takes two)."""
     return text + " " * (width - wcwidth.width(text))
 
@@ -88,11 +88,11 @@ def trace_lines(path: list[tuple[Step | None, State]], table: RuleTable, lang: s
     whats = [_what(step, table, lang) for step, _s in path[1:]]
     width = max([wcwidth.width(w) for w in whats] + [20]) + 2
     s0 = path[0][1]
-    lines = [f"   0. {_pad(_('initial state', 'trace'), width)} A {s0.A.state} | B {s0.B.state}"]
+    lines = [f"   0. {pad(_('initial state', 'trace'), width)} A {s0.A.state} | B {s0.B.state}"]
     prev = s0
     for n, ((step, s), what) in enumerate(zip(path[1:], whats), 1):
         states = f"A {_change(prev.A.state, s.A.state)} | B {_change(prev.B.state, s.B.state)}"
-        lines.append(f"{n:>4}. {_pad(what, width)} {states}")
+        lines.append(f"{n:>4}. {pad(what, width)} {states}")
         for seg in step.sent:
             note = "   " + _("(dropped: the channel is full)", "trace") if seg in step.dropped else ""
             lines.append(f"          {step.actor} --> {_peer(step.actor)}  {describe_segment(seg)}{note}")
@@ -481,7 +481,7 @@ _MARKS = {"holds": N_("holds", "verdict"), "violated": N_("VIOLATED", "verdict")
 
 def _mark(result: Result, v: Verdict, _) -> str:
     which = "info" if not_meant(result, v) and v.verdict != "holds" else v.verdict
-    return _pad(_(_MARKS[which], "verdict"), 8)
+    return pad(_(_MARKS[which], "verdict"), 8)
 
 
 def _where(config, _) -> str:
@@ -511,7 +511,7 @@ def _verdict_line(result: Result, v: Verdict, known: Known | None, quiet: bool, 
     if seconds is not None:
         extra += _("  [{seconds} s]").format(seconds=f"{seconds:.2f}")
     ident = f" [{v.id}]" if getattr(v, "id", "") else ""
-    return f"  {_mark(result, v, _)}  {_pad(_(v.kind, 'kind'), 12)}  {property_name(v.name, lang)}{ident}{extra}"
+    return f"  {_mark(result, v, _)}  {pad(_(v.kind, 'kind'), 12)}  {property_name(v.name, lang)}{ident}{extra}"
 
 
 def _rules_by_event(result: Result, ids, _) -> list[str]:

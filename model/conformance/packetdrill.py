@@ -77,7 +77,7 @@ from ..actions import ACTIONS, Params, fire
 from ..errors import InputError, read_input
 from ..i18n import N_, translator
 from ..interface import segment_json, stamp
-from ..report import _pad
+from ..report import pad
 from ..system import process
 from ..table import RuleTable, canonical_state
 from ..tcb import CLOSED_TCB, HALF, MASK, STATES, SYNCHRONIZED, Concrete, Segment, describe_segment, seg_len
@@ -1194,7 +1194,7 @@ def _full(o: Outcome, table: RuleTable, _) -> list[str]:
     # columns by display width (a CJK character takes two), as the capture report pads them
     w = [max([wcwidth.width(r[i]) for r in rows] + [0]) for i in range(3)]
     for r in rows:
-        out.append("  " + "  ".join([_pad(r[0], w[0]), _pad(r[1], w[1])] + [x for x in r[2:] if x]))
+        out.append("  " + "  ".join([pad(r[0], w[0]), pad(r[1], w[1])] + [x for x in r[2:] if x]))
     if o.failure is not None:
         f = o.failure
         out.append("  " + _("fails at line {line}: {text}", context="packetdrill").format(

@@ -13,7 +13,7 @@ import wcwidth
 
 from ..i18n import N_, translator
 from ..interface import segment_json, stamp
-from ..report import _pad
+from ..report import pad
 from ..table import RuleTable
 from ..tcb import describe_segment
 from .follow import EXTRA_LOSSES, IN_FLIGHT, MSL, SIDES, Result
@@ -162,9 +162,9 @@ def _connection(i: int, r: Result, table: RuleTable, _) -> list[str]:
                      f"{rel(o.seq, base.get(row.who))} ({o.seq})", ack, str(o.len), str(o.window),
                      _sent(row, table, _), _received(row, table, _), _states(row, "A", _), _states(row, "B", _)])
     widths = [max(wcwidth.width(x[k]) for x in [head] + rows) for k in range(len(head))]
-    out.append("  " + "  ".join(_pad(h, w) for h, w in zip(head, widths)).rstrip())
+    out.append("  " + "  ".join(pad(h, w) for h, w in zip(head, widths)).rstrip())
     for row, cells in zip(r.rows, rows):
-        out.append("  " + "  ".join(_pad(c, w) for c, w in zip(cells, widths)).rstrip())
+        out.append("  " + "  ".join(pad(c, w) for c, w in zip(cells, widths)).rstrip())
         extra = _options(row.obs)
         if row.obs.urgent and "URG" in row.obs.flags:
             extra = (extra + " " if extra else "") + f"urg={row.obs.urgent}"
