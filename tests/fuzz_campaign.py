@@ -37,8 +37,8 @@ HERE = Path(__file__).resolve().parent
 
 #: the share of the cases each kind gets: in-process kinds take 0.02-0.6 s a case, option
 #: values run in a subprocess each (0.5-30 s), prove takes seconds even at --timeout 0.05
-SHARES = {"config": 0.25, "rules": 0.25, "trace": 0.24, "capture": 0.09, "packetdrill": 0.06,
-          "assignment": 0.05, "answers": 0.03, "options": 0.028, "prove": 0.002}
+SHARES = {"config": 0.24, "rules": 0.24, "trace": 0.22, "capture": 0.09, "packetdrill": 0.06,
+          "states": 0.04, "assignment": 0.05, "answers": 0.03, "options": 0.028, "prove": 0.002}
 SHARD = 250
 
 

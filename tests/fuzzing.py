@@ -762,6 +762,25 @@ def capture_case(draw) -> Case:
     return Case("capture", ("conform", "{tmp}/c.pcap", *opts), (("c.pcap", data),))  # named by packet
 
 
+@st.composite
+def states_case(draw) -> Case:
+    """``conform CAPTURE --states FILE``: a fixture's own checkpoint file, mutated as JSON and as text."""
+    name = draw(st.sampled_from(sorted(p.stem for p in CAPTURES.glob("*.pcap"))))
+    doc = json.loads((CAPTURES / f"{name}.json").read_text(encoding="utf-8"))
+    if draw(st.integers(0, 4)):
+        doc = draw(mutate_json(doc))
+    try:
+        data = json.dumps(doc, indent=2).encode()
+    except ValueError:
+        data = b"{}"
+    if draw(st.integers(0, 3)) == 0:
+        data = draw(mutate_text(data))
+    capture = (CAPTURES / f"{name}.pcap").read_bytes()
+    opts = draw(st.sampled_from([(), ("--json",), ("--lang", "zh"), ("--profile", "linux")]))
+    return Case("states", ("conform", "{tmp}/c.pcap", "--states", "{tmp}/s.json", *opts),
+                (("c.pcap", capture), ("s.json", data)), lined=("s.json",))
+
+
 @functools.cache
 def _script_seeds() -> tuple[bytes, ...]:
     return tuple(p.read_bytes() for p in sorted((ROOT / "tests" / "packetdrill").glob("*.pkt")))
@@ -951,6 +970,7 @@ KINDS = {
     "options": options_case(),
     "capture": capture_case(),
     "packetdrill": packetdrill_case(),
+    "states": states_case(),
 }
 
 

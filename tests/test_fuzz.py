@@ -68,6 +68,7 @@ test_fuzz_answer_files = _fuzz("answers")
 test_fuzz_option_values = _fuzz("options")
 test_fuzz_captures = _fuzz("capture")
 test_fuzz_packetdrill_scripts = _fuzz("packetdrill")
+test_fuzz_recorded_states_files = _fuzz("states")
 
 
 @settings(settings.get_profile("ci"), max_examples=3)
