@@ -424,13 +424,13 @@ class _Engine:
         self.busy: _Visit | None = None  # a visit running in the other thread
         self.layout = None
         self._relayout(force=True)
-        self.empty = model._empty
+        self.empty = model.empty_flight
         self.segs: dict = {}  # segment -> id
         self.seg_items: list = []
         self.timers = np.zeros((2, 0), dtype=np.int64)
         self.is_lose = np.zeros(0, dtype=bool)
         m = model
-        self.local = _Memo(3, lambda k: list(m._local_ids(k >> 62, (k >> 34) & 0xFFFFFFF, (k >> 4) & 0x3FFFFFFF,
+        self.local = _Memo(3, lambda k: list(m.local_reactions(k >> 62, (k >> 34) & 0xFFFFFFF, (k >> 4) & 0x3FFFFFFF,
                                                           k & 3)))
         # a channel after the segments of a step are put in it depends on the segments alone: (channel,
         # segments) -> (channel, the segments a full channel dropped); a step that lost some is relabelled
@@ -440,17 +440,17 @@ class _Engine:
         self.dropped_ids: dict = {(): 0}  # segments dropped -> id
         self.dropped_items: list = [()]
         self.push = _Memo(2, lambda k: [self._push(k >> 32, self.sent_step[k & 0xFFFFFFFF])])
-        self.relabel = _Memo(1, lambda k: [(m._step(m._step.items[k >> 32]._replace(
+        self.relabel = _Memo(1, lambda k: [(m.step_ids(m.step_ids.items[k >> 32]._replace(
             dropped=self.dropped_items[k & 0xFFFFFFFF])),)])
         self.deliveries = _Memo(2, lambda k: [(self._seg(seg), rest)
-                                              for seg, rest in m._network(k >> 1, ("A->B", "B->A")[k & 1])[0]])
-        self.faults = _Memo(2, lambda k: list(m._network(k >> 1, ("A->B", "B->A")[k & 1])[1]))
-        self.receive = _Memo(3, lambda k: [m._receive_ids(k >> 62, (k >> 41) & 0x1FFFFF, (k >> 21) & 0xFFFFF,
+                                              for seg, rest in m.network(k >> 1, ("A->B", "B->A")[k & 1])[0]])
+        self.faults = _Memo(2, lambda k: list(m.network(k >> 1, ("A->B", "B->A")[k & 1])[1]))
+        self.receive = _Memo(3, lambda k: [m.reaction(k >> 62, (k >> 41) & 0x1FFFFF, (k >> 21) & 0xFFFFF,
                                                           self.seg_items[k & 0x1FFFFF])])
 
     def _push(self, flight: int, step: int) -> tuple[int, int]:
-        f, label = self.m._send(flight, step)
-        dropped = self.m._step.items[label].dropped
+        f, label = self.m.send(flight, step)
+        dropped = self.m.step_ids.items[label].dropped
         i = self.dropped_ids.get(dropped)
         if i is None:
             i = self.dropped_ids[dropped] = len(self.dropped_items)
@@ -468,7 +468,7 @@ class _Engine:
 
     def _needs(self) -> tuple[int, int, int]:
         m = self.m
-        return len(m._tcb.items), len(m._app.items), len(m._flight.items)
+        return len(m.tcb_ids.items), len(m.app_ids.items), len(m.flight_ids.items)
 
     def _relayout(self, force: bool = False) -> None:
         """Widen the bit fields when an interner outgrew its own, and pack every
@@ -510,18 +510,18 @@ class _Engine:
     def _tables(self) -> None:
         """Extend the tables indexed by TCB (which timers may expire) and by step (losses)."""
         m = self.m
-        nt = len(m._tcb.items)
+        nt = len(m.tcb_ids.items)
         have = self.timers.shape[1]
         if nt > have:
-            more = np.array([[m._timers(bool(q), t) for t in range(have, nt)] for q in (0, 1)], dtype=np.int64)
+            more = np.array([[m.timers(bool(q), t) for t in range(have, nt)] for q in (0, 1)], dtype=np.int64)
             self.timers = np.concatenate([self.timers, more.reshape(2, nt - have)], axis=1)
-        ns = len(m._step.items)
+        ns = len(m.step_ids.items)
         if ns > len(self.is_lose):
-            more = np.array([m._step.items[k].kind == "lose" for k in range(len(self.is_lose), ns)], dtype=bool)
+            more = np.array([m.step_ids.items[k].kind == "lose" for k in range(len(self.is_lose), ns)], dtype=bool)
             self.is_lose = np.concatenate([self.is_lose, more])
             ids = []
             for k in range(len(self.sent_of), ns):  # the segments of each step; the first step (one that
-                step = m._step.items[k]              # no full channel relabelled) stands for them
+                step = m.step_ids.items[k]              # no full channel relabelled) stands for them
                 if step.sent not in self.sent_ids and not step.dropped:
                     self.sent_ids[step.sent] = len(self.sent_step)
                     self.sent_step.append(k)
