@@ -155,10 +155,13 @@ def _scc(n: int, counts, e_dst):
     index = np.int32 if len(e_dst) < 2 ** 31 else np.int64  # as e_dst's: no copy of the indices
     indptr = np.zeros(n + 1, dtype=index)
     np.cumsum(counts, out=indptr[1:])
-    # int8 weights (scipy makes float64 ones of them; handed float64 ones over int32 indices
-    # directly, scipy 1.17.1's strong components did not return on the default preset)
-    ones = np.ones(len(e_dst), dtype=np.int8)
-    m = csr_matrix((ones, e_dst.astype(index, copy=False), indptr), shape=(n, n))
+    m = csr_matrix((np.ones(len(e_dst), dtype=np.int8), e_dst.astype(index, copy=False), indptr), shape=(n, n))
+    # scipy's strong components need each row sorted without repeated targets (with two steps
+    # between the same states, scipy 1.17.1's did not return); done here in place, on e_dst
+    m.sum_duplicates()
+    # and float64 weights, else it makes a float64 copy of the whole graph: the weights are
+    # never read, so one broadcast 1.0 stands for all of them (no memory)
+    m.data = np.broadcast_to(np.float64(1.0), (m.nnz,))
     return connected_components(m, directed=True, connection="strong")[1]
 
 
@@ -172,14 +175,21 @@ def _fair_labels(g: _Graph, nodes, should_stop=None) -> np.ndarray:
     n = len(nodes)
     src, dst, lab = g.src, g.dst, g.lab
     m = len(src)
-    comp = np.full(n, -1, dtype=np.int64)
+    comp = np.full(n, -1, dtype=np.int32 if n < 2 ** 30 else np.int64)
+    if not nodes.any():
+        return comp
     done = 0
     inside = np.empty(m, dtype=bool)  # the edges between two states of the subgraph
     for sl in _slices(m):
         inside[sl] = nodes[src[sl]] & nodes[dst[sl]]
     for fair_only in (False, True):
         _poll(should_stop)
-        edges = inside & ~g.unfair_label[lab] if fair_only else inside
+        if fair_only:
+            edges = np.empty(m, dtype=bool)
+            for sl in _slices(m):
+                edges[sl] = inside[sl] & ~g.unfair_label[lab[sl]]
+        else:
+            edges = inside
         counts = np.zeros(n, dtype=np.int64)
         loops = []
         for sl in _slices(m):
@@ -226,6 +236,49 @@ def _fair_labels(g: _Graph, nodes, should_stop=None) -> np.ndarray:
         for sl in _slices(m):
             s_sl, d_sl = src[sl], dst[sl]
             inside[sl] &= nodes[s_sl] & nodes[d_sl] & (scc[s_sl] == scc[d_sl])
+    return comp
+
+
+class _Sub(NamedTuple):
+    """The subgraph of a :class:`_Graph` on some of its states, renumbered
+    0, 1, ... in the order of their ids, with the edges between them in the
+    same order (what :func:`_fair_labels` reads of a graph)."""
+
+    src: np.ndarray
+    dst: np.ndarray
+    lab: np.ndarray
+    unfair_label: np.ndarray
+    kindbit: np.ndarray
+    bits_type: type
+    owed_bits: np.ndarray
+    terminal: np.ndarray
+
+
+def _out_edges(indptr, frontier) -> np.ndarray:
+    """The edge numbers out of the states ``frontier``, state after state."""
+    lo, hi = indptr[frontier], indptr[frontier + 1]
+    counts = hi - lo
+    total = int(counts.sum())
+    return np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total)
+
+
+def _fair_labels_of_region(g: _Graph, nodes, should_stop=None) -> np.ndarray:
+    """:func:`_fair_labels` of ``g`` on ``nodes``; on a region of less than half
+    the states, on its own subgraph (renumbered), so that the work over edges
+    is over its edges alone.  The same components either way."""
+    n = len(nodes)
+    ids = np.flatnonzero(nodes)
+    if 2 * len(ids) >= n:
+        return _fair_labels(g, nodes, should_stop)
+    e = _out_edges(g.indptr, ids)
+    e = e[nodes[g.dst[e]]]
+    local = np.full(n, -1, dtype=np.int32)
+    local[ids] = np.arange(len(ids), dtype=np.int32)
+    sub = _Sub(local[g.src[e]], local[g.dst[e]], g.lab[e], g.unfair_label, g.kindbit, g.bits_type,
+               g.owed_bits[ids], g.terminal[ids])
+    del e, local
+    comp = np.full(n, -1, dtype=np.int32 if n < 2 ** 30 else np.int64)
+    comp[ids] = _fair_labels(sub, np.ones(len(ids), dtype=bool), should_stop)
     return comp
 
 
@@ -363,20 +416,19 @@ def leads_to_masks(x: Exploration, p, q, g: _Graph | None = None, should_stop=No
     # Level by level, each level's new states in the order of their first
     # appearance among the out-edges of the level before: the order of a FIFO queue.
     src, dst, lab, indptr = g.src, g.dst, g.lab, g.indptr
+    if not len(starts):
+        return None
     seen = np.zeros(n, dtype=bool)
     seen[starts] = True
-    came_from = np.full(n, -1, dtype=np.int64)
-    came_by = np.full(n, -1, dtype=np.int64)
+    came_from = np.full(n, -1, dtype=np.int32 if n < 2 ** 31 else np.int64)
+    came_by = np.full(n, -1, dtype=np.int32)
     levels = [starts]
     frontier = starts
     while len(frontier):
         _poll(should_stop)
-        lo, hi = indptr[frontier], indptr[frontier + 1]
-        counts = hi - lo
-        total = int(counts.sum())
-        if not total:
+        e = _out_edges(indptr, frontier)
+        if not len(e):
             break
-        e = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total)
         t = dst[e]
         ok = not_q[t] & ~seen[t]
         e, t = e[ok], t[ok]
@@ -387,7 +439,8 @@ def leads_to_masks(x: Exploration, p, q, g: _Graph | None = None, should_stop=No
         came_from[t], came_by[t] = src[e], lab[e]
         levels.append(t)
         frontier = t
-    comp = _fair_labels(g, seen, should_stop)
+    del not_q
+    comp = _fair_labels_of_region(g, seen, should_stop)
     order = np.concatenate(levels)
     bad = comp[order] >= 0
     if not bad.any():

@@ -89,3 +89,30 @@ def test_the_should_stop_hook_stops_the_analysis():
     assert len(calls) == 2
     # never asked to stop, the same analysis answers
     assert leads_to(x, lambda s: True, acceptable_end, should_stop=lambda: None) is not None
+
+
+def test_a_small_region_is_analysed_on_its_own_subgraph_with_the_same_components():
+    """Below half the states the fair components are found on the region's own
+    renumbered subgraph: the same components, state for state, as on the whole
+    graph; an empty region has none (and the broken input: a region that is
+    not what was asked gives other components)."""
+    import numpy as np
+
+    from tcpcheck.model import liveness as lv
+    from tcpcheck.model.checker import build
+    from tcpcheck.model.config import preset
+    from tcpcheck.model.explorer import explore
+
+    x = explore(build(preset("default")))
+    g = lv._Graph(x)
+    n = len(x.states)
+    states = [x.state(i) for i in range(n)]
+    region = np.array([s.A.state in ("CLOSED", "FIN_WAIT_2") for s in states])
+    assert 2 * int(region.sum()) == 2 * (524 + 2792) < n
+    whole = lv._grouped(lv._fair_labels(g, region))
+    assert lv._grouped(lv._fair_labels_of_region(g, region)) == whole
+    assert len(whole) == 17  # runs that stop there, and fair cycles
+    assert lv._grouped(lv._fair_labels_of_region(g, np.zeros(n, dtype=bool))) == []
+    other = region.copy()
+    other[whole[0][0]] = False
+    assert lv._grouped(lv._fair_labels_of_region(g, other)) != whole
