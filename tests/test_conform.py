@@ -293,7 +293,46 @@ def test_a_truncated_capture_exits_2_naming_the_packet(tmp_path, capsys):
     p = tmp_path / "cut.pcap"
     p.write_bytes(data[:-10])
     assert run(capsys, p) == (2, "", f"tcpcheck: error: {p}: packet 2: the capture is cut off in the middle "
-                                     f"of this packet (the file ends early)\n")
+                                     f"of this packet (its record says 54 more bytes; the file has 44 left: the "
+                                     f"file ends early, or the record's length is corrupt)\n")
+
+
+_PCAP_HEADER = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)  # Ethernet, snap length 65535
+
+
+@pytest.mark.parametrize("records,packet,asked,left", [
+    # a record whose length field is 0xffffffff: read as far as the file goes, never allocated whole
+    (struct.pack("<IIII", 1, 0, 0xFFFFFFFF, 60) + b"\0" * 12, 1, 4294967295, 12),
+    (struct.pack("<IIII", 1, 0, 0xFFFFFFFF, 60), 1, 4294967295, 0),
+    # a record header itself cut off after 5 of its 16 bytes
+    (b"\0" * 5, 1, 16, 5),
+])
+def test_a_record_longer_than_the_file_exits_2_naming_it(tmp_path, capsys, records, packet, asked, left):
+    p = tmp_path / "huge.pcap"
+    p.write_bytes(_PCAP_HEADER + records)
+    assert run(capsys, p) == (2, "", f"tcpcheck: error: {p}: packet {packet}: the capture is cut off in the "
+                                     f"middle of this packet (its record says {asked} more bytes; the file has "
+                                     f"{left} left: the file ends early, or the record's length is corrupt)\n")
+
+
+def test_a_huge_record_after_good_packets_names_its_packet(tmp_path, capsys):
+    good = (CAPTURES / "refused.pcap").read_bytes()
+    p = tmp_path / "huge2.pcap"
+    p.write_bytes(good + struct.pack("<IIII", 9, 0, 0xFFFFFFFF, 60) + b"\0" * 40)
+    code, out, err = run(capsys, p)
+    assert (code, out) == (2, "") and err.startswith(f"tcpcheck: error: {p}: packet 3: the capture is cut off "
+                                                     f"in the middle of this packet (its record says 4294967295")
+
+
+def test_a_pcapng_block_longer_than_the_file_exits_2(tmp_path, capsys):
+    shb = struct.pack("<IIIHHq", 0x0A0D0D0A, 28, 0x1A2B3C4D, 1, 0, -1) + struct.pack("<I", 28)
+    idb = struct.pack("<IIHHI", 1, 20, 1, 0, 65535) + struct.pack("<I", 20)
+    epb = struct.pack("<II", 6, 0xFFFFFFF0) + b"\0" * 30
+    p = tmp_path / "huge.pcapng"
+    p.write_bytes(shb + idb + epb)
+    assert run(capsys, p) == (2, "", f"tcpcheck: error: {p}: packet 1: the capture is cut off in the middle "
+                                     f"of this packet (its record says {0xFFFFFFF0 - 8} more bytes; the file has "
+                                     f"30 left: the file ends early, or the record's length is corrupt)\n")
 
 
 def test_a_corrupt_packet_exits_2_naming_it(tmp_path, capsys):

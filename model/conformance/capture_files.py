@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import socket
+import stat
 import struct
 from pathlib import Path
 
@@ -121,18 +122,32 @@ _FLAGS = tuple(frozenset(n for n, bit in (("FIN", 1), ("SYN", 2), ("RST", 4), ("
 
 
 class _Counting:
-    """A file wrapper that notices a short read before the end: a record cut off."""
+    """A file wrapper that reads no more than the file holds and notices a short read: a
+    record whose length field says more than is left (cut off at the end of the file, or
+    corrupt: a length of 0xffffffff) is read as far as the file goes, never allocated whole.
+    ``short`` is (bytes asked for, bytes left) of the first short read since :meth:`reset`."""
+
+    #: the most a read from a file of unknown size (a pipe) takes at once: pcap's largest
+    #: snapshot length (libpcap's MAXIMUM_SNAPLEN) and a pcapng block's headers
+    UNSIZED = 262144 + 4096
 
     def __init__(self, f):
         self.f = f
-        self.short = False
+        self.short = None
         self.name = getattr(f, "name", "")
+        st = os.fstat(f.fileno())
+        self.size = st.st_size if stat.S_ISREG(st.st_mode) else None
 
     def read(self, n=-1):
-        data = self.f.read(n)
-        if n is not None and n > 0 and 0 < len(data) < n:
-            self.short = True
-        return data
+        left = self.UNSIZED if self.size is None else max(0, self.size - self.f.tell())
+        if n is None or n < 0 or n > left:
+            if n is not None and n > left and self.short is None:
+                self.short = (n, None if self.size is None else left)
+            n = left
+        return self.f.read(n)
+
+    def reset(self):
+        self.short = None
 
     def __getattr__(self, name):
         return getattr(self.f, name)
@@ -167,16 +182,20 @@ def read_capture(path: str | Path) -> Trace:
         number = 0
         it = iter(reader)
         while True:
+            wrapped.reset()
             try:
                 ts, buf = next(it)
             except StopIteration:
+                if wrapped.short is not None and wrapped.short[1] != 0:  # a record header begun, not ended
+                    raise TraceError(f"{p}: packet {number + 1}: {_cut(wrapped.short)}") from None
                 break
             except (ValueError, dpkt.Error, struct.error) as exc:
+                if wrapped.short is not None:
+                    raise TraceError(f"{p}: packet {number + 1}: {_cut(wrapped.short)}") from None
                 raise TraceError(f"{p}: packet {number + 1}: the capture is damaged or cut off here ({exc})") from None
             number += 1
-            if wrapped.short:
-                raise TraceError(f"{p}: packet {number}: the capture is cut off in the middle of this packet "
-                                 f"(the file ends early)")
+            if wrapped.short is not None:
+                raise TraceError(f"{p}: packet {number}: {_cut(wrapped.short)}")
             seg = _segment(p, number, float(ts), buf, decode, skipped)
             if seg is not None:
                 segments.append(seg)
@@ -185,6 +204,15 @@ def read_capture(path: str | Path) -> Trace:
         raise TraceError(f"{p}: no TCP segment in the capture ({what}; {name})")
     notes = tuple(f"{n} {kind} packet{'s' if n != 1 else ''} skipped" for kind, n in sorted(skipped.items()))
     return Trace(str(p), tuple(segments), number, notes, name)
+
+
+def _cut(short: tuple) -> str:
+    asked, left = short
+    if left is None:
+        return (f"its record says {asked} more bytes, more than a capture's record holds "
+                f"({_Counting.UNSIZED} at most): the record's length is corrupt")
+    return (f"the capture is cut off in the middle of this packet (its record says {asked} more bytes; "
+            f"the file has {left} left: the file ends early, or the record's length is corrupt)")
 
 
 def _segment(p, number, ts, buf, decode, skipped) -> Observed | None:
