@@ -276,6 +276,7 @@ class _Group:
         self.outcomes: list[tuple] = []  # outcome -> each test's answer: whether it is fine
         self.outcome_ids: dict = {}
         self.alert: list[bool] = []  # outcome -> whether it decides a property still open
+        self.alerting = False  # whether any outcome does (else a batch's outcomes need no look)
         self.bits: list[int] = []  # outcome -> its liveness predicates' bits
         self.preds = 0
         self.flags = bytearray()  # state id -> bits (only when the group has liveness predicates)
@@ -434,6 +435,7 @@ class Monitor:
         k = g.outcome_ids[out] = len(g.outcomes)
         g.outcomes.append(out)
         g.alert.append(self._alerts(g, out))
+        g.alerting = g.alerting or g.alert[-1]
         g.bits.append(sum(1 << t[1] for t, o in zip(g.tests, out) if t[0] == "pred" and o))
         return k
 
@@ -481,20 +483,19 @@ class Monitor:
                     keys = list(map(g.key, new))
                     rids = list(map(memo.get, keys))
                     if None in rids:
-                        for i, r in enumerate(rids):
+                        for i in itertools.compress(range(len(rids)), map(operator.is_, rids, _NONES)):
+                            r = memo.get(keys[i])  # a state earlier in the batch may have brought it
                             if r is None:
-                                r = memo.get(keys[i])
-                                if r is None:
-                                    r = memo[keys[i]] = (
-                                        self._outcome_by_segments(g, new[i], keys[i], decode) if segmented
-                                        else self._outcome(g, decode(new[i]), keys[i]))
-                                rids[i] = r
+                                r = memo[keys[i]] = (
+                                    self._outcome_by_segments(g, new[i], keys[i], decode) if segmented
+                                    else self._outcome(g, decode(new[i]), keys[i]))
+                            rids[i] = r
                         if len(memo) > _MEMO:
                             memo.clear()
                         if len(g.each_memo) > _MEMO:
                             g.each_memo.clear()
                             g.segments.clear()
-                if any(map(g.alert.__getitem__, rids)):
+                if g.alerting and any(map(g.alert.__getitem__, rids)):
                     for i in itertools.compress(range(len(rids)), map(g.alert.__getitem__, rids)):
                         for (what, name, _, _), o in zip(g.tests, g.outcomes[rids[i]]):
                             if not o and what in ("invariant", "reach") and name not in self.decided:
@@ -512,6 +513,7 @@ class Monitor:
             if first:
                 for g in self._groups.values():
                     g.alert = [self._alerts(g, out) for out in g.outcomes]
+                    g.alerting = any(g.alert)
             self.n_states = n1
         if self._steps:
             self._check_steps(x)
@@ -591,6 +593,8 @@ def _fields(test):
 def _endpoint_states(s: State):
     return True
 
+
+_NONES = itertools.repeat(None)
 
 #: How many answers a group remembers before it forgets them all (bounds its memory).
 _MEMO = 1 << 18
