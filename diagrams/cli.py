@@ -432,14 +432,11 @@ def validate_trace(p: Path, steps: list[dict], model, cycle_from: int | None = N
 # --- a connection of a capture (tcpcheck conform's follower) -----------------------
 
 def verdict_text(r, lang: str) -> str:
-    """A connection's verdict as ``tcpcheck conform`` says it (its catalogue entries)."""
+    """A connection's verdict as ``tcpcheck conform`` says it (conformance.report.verdict)."""
+    from tcpcheck.model.conformance.report import verdict
     from tcpcheck.model.i18n import translator
 
-    _ = translator(lang)
-    if r.verdict == "deviates":
-        return _("deviates at segment {n} (packet {packet})").format(
-            n=r.deviation.index + 1, packet=r.conn.segments[r.deviation.index].number)
-    return _(r.verdict, context="conform")
+    return verdict(r, translator(lang))
 
 
 def choose_connection(path, results, number: int | None):

@@ -267,8 +267,25 @@ def test_conform_refuses_what_it_cannot_read(tmp_path):
         tcpcheck.conform(junk)
     with pytest.raises(ValueError, match="vantage must be 'a', 'b' or 'path', not 'c'"):
         tcpcheck.conform(CAPTURES / "refused.pcap", vantage="c")
-    with pytest.raises(TypeError, match="rules: a rule table file or a profile name"):
+    with pytest.raises(TypeError, match=r"rules: a rule table \(tcpcheck.rules\(...\)\), a rule table file or a "
+                                        r"profile name \(rfc9293, linux\), not int"):
         tcpcheck.conform(CAPTURES / "refused.pcap", rules=3)
+
+
+def test_conform_takes_a_rule_table_object(tmp_path):
+    from tcpcheck.model.profiles import profile_path
+
+    f = CAPTURES / "abort-linger0.pcap"
+    mine = tmp_path / "my.rules"
+    mine.write_text(profile_path("linux").read_text(encoding="utf-8"), encoding="utf-8")
+    table = tcpcheck.rules(mine)
+    c = tcpcheck.conform(f, rules=table)
+    assert c.rules is table and (c.exit_code, c.verdicts()) == (0, ["conforms"])
+    assert c.json() == tcpcheck.conform(f, rules=mine).json()
+    assert c.chart().dot == tcpcheck.conform(f, rules=mine).chart().dot
+    # the table object is the one followed: the reference table's own object deviates where the file does
+    ref = tcpcheck.conform(f, rules=tcpcheck.rules())
+    assert (ref.exit_code, ref.verdicts()) == (1, ["deviates at segment 4 (packet 4)"])
 
 
 def test_the_chart_of_a_capture_is_the_command_lines(tmp_path):

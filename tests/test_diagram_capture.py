@@ -183,3 +183,21 @@ def test_a_counterexample_is_drawn_on_the_profile_named(capsys):
     assert "user timeout" in rfc
     usage_error(capsys, ["diagram", "trace", "seed", "--profile", "linux", "--rules", "x.rules"],
                 "--profile and --rules both name a rule table: give one of them")
+
+
+def test_the_chart_says_the_verdict_as_conform_does_a_recorded_state_mismatch_too(tmp_path):
+    """verdict_text is conform's report.verdict: a connection that deviates only at a recorded
+    state (no segment deviates, so no Deviation) is said as the report says it."""
+    import json
+
+    from tcpcheck.diagrams.cli import verdict_text
+    from tcpcheck.model.conformance.report import verdict
+    from tcpcheck.model.i18n import translator
+
+    states = tmp_path / "wrong.json"
+    states.write_text(json.dumps({"checkpoints": [{"after": 2, "A": "ESTABLISHED"}]}), encoding="utf-8")
+    r = check_file(CAPTURES / "refused.pcap", states=states)[1][0]
+    assert (r.verdict, r.deviation) == ("deviates", None)
+    assert verdict_text(r, "en") == ("deviates after segment 2 (packet 2): a state recorded there is not one the "
+                                     "trace allows")
+    assert verdict_text(r, "zh") == verdict(r, translator("zh")) != verdict_text(r, "en")

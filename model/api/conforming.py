@@ -44,23 +44,28 @@ __all__ = ["conform", "Conformance"]
 
 
 def _rules_path(rules):
-    """A rule table file, or a profile's (``"linux"``), or None for the reference."""
+    """A rule table (:func:`tcpcheck.rules`'s, kept as it is), a rule table file, or a
+    profile's (``"linux"``), or None for the reference."""
     if rules is None:
         return None
     from tcpcheck.model.profiles import PROFILES, profile_path
+    from tcpcheck.model.table import RuleTable
 
+    if isinstance(rules, RuleTable):
+        return rules
     if isinstance(rules, str) and rules in PROFILES:
         return profile_path(rules)
     if isinstance(rules, (str, Path)):
         return rules
-    raise TypeError(f"rules: a rule table file or a profile name ({', '.join(PROFILES)}), not {type(rules).__name__}")
+    raise TypeError(f"rules: a rule table (tcpcheck.rules(...)), a rule table file or a profile name "
+                    f"({', '.join(PROFILES)}), not {type(rules).__name__}")
 
 
 def conform(path, rules=None, vantage: str | None = None, in_flight: int | None = None,
             extra_losses: int | None = None) -> "Conformance":
     """Check every TCP connection of the capture (pcap, pcapng) or JSON trace at
-    ``path`` against ``rules`` (a rule table file or a profile name such as
-    ``"linux"``; default the reference table), from ``vantage`` (``"a"``,
+    ``path`` against ``rules`` (a rule table from :func:`tcpcheck.rules`, a rule
+    table file or a profile name such as ``"linux"``; default the reference table), from ``vantage`` (``"a"``,
     ``"b"`` or ``"path"``; default: what the trace says, else ``"path"``), as
     ``tcpcheck conform`` does; ``in_flight`` and ``extra_losses`` are its
     ``--in-flight`` and ``--extra-losses`` bounds.  A file that cannot be read

@@ -15,7 +15,7 @@ import json
 import sys
 
 from ..i18n import N_, add_lang_option, language
-from ..table import REFERENCE, load_table
+from ..table import REFERENCE, RuleTable, load_table
 from .capture_files import read_trace
 from .follow import EXTRA_LOSSES, IN_FLIGHT, MSL, follow_all
 from .report import VANTAGE_TEXT, exit_code, json_report, text_report
@@ -105,9 +105,11 @@ def choose_vantage(requested: str | None, trace) -> tuple[str, str]:
 
 
 def check_file(path, rules=None, vantage=None, in_flight=None, extra_losses=None, states=None):
-    """(trace, results, table, vantage, why) of checking the trace at ``path``; with
-    ``states`` (a ``--states`` file), its recorded states are compared at its checkpoints."""
-    table = load_table(rules) if rules else load_table(REFERENCE)
+    """(trace, results, table, vantage, why) of checking the trace at ``path`` against
+    ``rules`` (a :class:`~tcpcheck.model.table.RuleTable`, a rule table file, or None for the
+    reference table); with ``states`` (a ``--states`` file), its recorded states are compared
+    at its checkpoints."""
+    table = rules if isinstance(rules, RuleTable) else load_table(rules) if rules else load_table(REFERENCE)
     trace = read_trace(path)
     where, why = choose_vantage(vantage, trace)
     conns = split(trace.segments)

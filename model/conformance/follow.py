@@ -76,7 +76,7 @@ from ..table import RuleTable
 from ..tcb import CLOSED_TCB, FIN_SENT, HALF, MASK, TCB, Concrete, Segment, describe_segment, seg_len
 from .trace import Connection, Observed, to_segment
 
-__all__ = ["follow", "follow_all", "Result", "Mismatch", "Row", "Deviation", "FINISHED", "SIDES", "BUDGET", "IN_FLIGHT", "EXTRA_LOSSES", "MSL", "R2", "Reason"]
+__all__ = ["follow", "follow_all", "actions_for", "parts", "retransmits", "Result", "Mismatch", "Row", "Deviation", "FINISHED", "SIDES", "BUDGET", "IN_FLIGHT", "EXTRA_LOSSES", "MSL", "R2", "Reason"]
 
 D = Concrete
 SIDES = ("A", "B")
@@ -111,7 +111,7 @@ _CALLS = ("active OPEN", "SEND", "CLOSE", "ABORT")
 
 
 @functools.lru_cache(maxsize=4096)
-def _actions_for(n: int) -> dict:
+def actions_for(n: int) -> dict:
     """The action vocabulary with ``snd data`` sending ``n`` octets (the concrete variant)."""
     base = ACTIONS["snd data"]
 
@@ -235,7 +235,7 @@ class Result(NamedTuple):
         return min(at) if at else None
 
 
-def _parts(seg: Segment) -> tuple:
+def parts(seg: Segment) -> tuple:
     """A real segment as the model's segments: data and FIN, then its FIN alone."""
     if seg.FIN and seg.len and not seg.RST:
         return (seg._replace(FIN=False), seg._replace(seq=D.add(seg.seq, seg.len), len=0))
@@ -247,7 +247,7 @@ def _same(a: Segment, b: Segment) -> bool:
             and (not a.ACK or a.ack == b.ack) and a.len == b.len)
 
 
-def _retransmits(t: TCB, s: Segment) -> bool:
+def retransmits(t: TCB, s: Segment) -> bool:
     """Whether ``s`` repeats sequence space ``t`` has sent and not had acknowledged,
     as the front of its retransmission queue (actions.front_segment) describes it."""
     if s.RST or t.snd_una == t.snd_nxt:
@@ -367,7 +367,7 @@ class _Follower:
             seg = self.segs[j]
             if seg.FIN and seg.len and not seg.RST:  # two parts, the second's window after the first
                 outs, rules, events = [], [], []
-                for part in _parts(seg):
+                for part in parts(seg):
                     p = process(self.table, ACTIONS, t, part, self._window(now, to, t, part), self.params[to])
                     t = p.tcb
                     outs += zip(p.sent, p.senders)
@@ -717,7 +717,7 @@ class _Follower:
                         continue
                     params = Params(self.segs[j].seq, BUDGET) if event == "active OPEN" else self.params[who]
                     n = self.segs[j].len or 1
-                    _, sent = fire(D, _actions_for(n), rule, t, None, params)
+                    _, sent = fire(D, actions_for(n), rule, t, None, params)
                     text = "; ".join(describe_segment(x) for x in sent) or "nothing"
                     allowed.setdefault((event, text), set()).add(rule.id)
         return Deviation(j, SIDES[who], tuple(sorted(states)),
@@ -753,7 +753,7 @@ def _own_steps(table: RuleTable, t: TCB, s: Segment, params: Params, may_open: b
     steps = [(after, event, rules) for event in _CALLS
              for after, rules in _call(table, t, event, s, params, may_open)]
     rule = table.lookup(t.state, "retransmission timeout", t.passive)
-    if rule is not None and _retransmits(t, s):
+    if rule is not None and retransmits(t, s):
         after, _ = fire(D, ACTIONS, rule, t, None, params)
         # the budget is unbounded: spending one of it changes nothing (and would keep
         # apart worlds that differ only there)
@@ -771,7 +771,7 @@ def _call(table: RuleTable, t: TCB, event: str, s: Segment, params: Params, may_
     if rule is None:
         return []
     if event == "SEND" and s.FIN and s.len and "snd data" in rule.actions:
-        after, sent = fire(D, _actions_for(s.len), rule, t, None, params)
+        after, sent = fire(D, actions_for(s.len), rule, t, None, params)
         close = table.lookup(after.state, "CLOSE", after.passive)
         if close is None or len(sent) != 1:
             return []
@@ -783,7 +783,7 @@ def _call(table: RuleTable, t: TCB, event: str, s: Segment, params: Params, may_
     n = s.len if "snd data" in rule.actions else 1
     if "snd data" in rule.actions and not s.len:
         return []
-    after, sent = fire(D, _actions_for(n), rule, t, None, params)
+    after, sent = fire(D, actions_for(n), rule, t, None, params)
     if len(sent) == 1 and _same(sent[0], s):
         return [(after, (rule.id,))]
     return []

@@ -81,7 +81,7 @@ from ..report import pad
 from ..system import process
 from ..table import RuleTable, canonical_state
 from ..tcb import CLOSED_TCB, HALF, MASK, STATES, SYNCHRONIZED, Concrete, Segment, describe_segment, seg_len
-from .follow import BUDGET, MSL, _actions_for, _parts, _retransmits
+from .follow import BUDGET, MSL, actions_for, parts, retransmits
 
 __all__ = ["ScriptError", "Packet", "Line", "Script", "Step", "Failure", "Outcome", "LOCAL_ISS",
            "read_script", "run_script", "run_path", "text_report", "json_report", "exit_code",
@@ -666,7 +666,7 @@ class _Runner:
         rule = self.table.lookup(self.tcb.state, event, self.tcb.passive)
         if rule is None:
             return None, ()
-        actions = _actions_for(octets) if octets else ACTIONS
+        actions = actions_for(octets) if octets else ACTIONS
         self.tcb, sent = fire(D, actions, rule, self.tcb, None, self.params)
         return rule, tuple(sent)
 
@@ -703,7 +703,7 @@ class _Runner:
         rules, sent = [], []
         # a segment with data and a FIN is processed as its text, then its FIN (as follow.py does),
         # where there is a text stage: in a synchronized state
-        for part in _parts(seg) if self.tcb.state in SYNCHRONIZED else (seg,):
+        for part in parts(seg) if self.tcb.state in SYNCHRONIZED else (seg,):
             r = process(self.table, ACTIONS, self.tcb, part, self._wnd(part), self.params)
             self.tcb = r.tcb
             rules += r.rules
@@ -794,7 +794,7 @@ class _Runner:
         syn = "SYN" in p.flags
         seq = self.tcb.snd_una if p.seq is None else (p.seq + self.numbers.local(syn)) & MASK
         want = p.segment(seq, (p.ack or 0) + self.numbers.remote(syn))
-        if not _retransmits(self.tcb, want):
+        if not retransmits(self.tcb, want):
             return None
         after, sent = fire(D, ACTIONS, rule, self.tcb, None, self.params)
         if len(sent) != 1 or not (sent[0].SYN or sent[0].FIN or sent[0].len):

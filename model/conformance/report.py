@@ -19,7 +19,7 @@ from ..tcb import describe_segment
 from .follow import EXTRA_LOSSES, IN_FLIGHT, MSL, SIDES, Result
 from .trace import FLAG_NAMES, Trace, rel, relative, to_segment
 
-__all__ = ["text_report", "json_report", "VANTAGE_TEXT", "VERDICTS", "BOUNDS_TEXT", "exit_code", "say_reason"]
+__all__ = ["text_report", "json_report", "VANTAGE_TEXT", "VERDICTS", "BOUNDS_TEXT", "exit_code", "say_reason", "verdict"]
 
 #: What each vantage point means, as the report says it.
 VANTAGE_TEXT = {
@@ -64,7 +64,9 @@ def _where(table: RuleTable, ids) -> str:
     return ", ".join(table.rules[i].where.rsplit(":", 1)[-1] for i in ids)
 
 
-def _verdict(r: Result, _) -> str:
+def verdict(r: Result, _) -> str:
+    """A connection's verdict as the report says it, in the language of ``_``: at the segment no
+    row allows, or after the first checkpoint whose recorded state the trace does not allow."""
     if r.verdict == "deviates":
         d = r.deviation
         if d is not None and d.index == r.deviates_at:
@@ -126,7 +128,7 @@ def text_report(trace: Trace, results: list[Result], table: RuleTable, vantage: 
     out.append("")
     for i, r in enumerate(results, 1):
         out.append(_("connection {i}: {name}: {verdict} ({n} segments)").format(
-            i=i, name=r.conn.name(), verdict=_verdict(r, _), n=len(r.conn.segments)))
+            i=i, name=r.conn.name(), verdict=verdict(r, _), n=len(r.conn.segments)))
     if len(results) > 1:
         counts = {v: sum(r.verdict == v for r in results) for v in ("conforms", "deviates", "incomplete")}
         out.append(_("total: {n} connections: {ok} conform, {bad} deviate, {inc} incomplete").format(
@@ -146,7 +148,7 @@ def _connection(i: int, r: Result, table: RuleTable, _) -> list[str]:
     t0 = conn.segments[0].time
     out = [_("connection {i}: {name} (A = {a}, B = {b}): {verdict}").format(
         i=i, name=conn.name(), a=conn.name().split(" -> ")[0], b=conn.name().split(" -> ")[1],
-        verdict=_verdict(r, _))]
+        verdict=verdict(r, _))]
     for reason in r.reasons:
         out.append("  " + _("incomplete: {reason}").format(reason=say_reason(reason, _)))
     for note in r.notes:
