@@ -36,7 +36,8 @@ copy of the transitions:
   or a window update (a pure ACK changing only the window: outside the
   model, shown as such).  Before it, the sender may have processed segments
   in flight to it, and taken one silent step the table has a row for (CLOSE
-  or ABORT that send nothing, the 2MSL timeout, the user timeout).
+  or ABORT that send nothing, the 2MSL timeout, the user timeout, linux's
+  FIN_WAIT_2 timeout).
 * The vantage point decides what may be lost: a segment seen at its sender
   (or on the path) may still be lost before its receiver; a segment seen at
   its receiver has arrived, before the receiver sent anything seen after it.
@@ -106,7 +107,10 @@ R2 = 100.0
 #: States in which a connection has ended for its endpoint (TIME-WAIT only waits).
 FINISHED = ("CLOSED", "LISTEN", "TIME_WAIT")
 
-_SILENT = ("CLOSE", "ABORT", "timeout 2MSL", "user timeout")
+#: The silent steps the follower may infer, each only where the table has a row for it in the
+#: endpoint's state: "FIN_WAIT_2 timeout" is linux.rules' (an orphaned FIN_WAIT_2 ends after
+#: net.ipv4.tcp_fin_timeout, a setting, so no least time is assumed); rfc9293.rules has none.
+_SILENT = ("CLOSE", "ABORT", "timeout 2MSL", "user timeout", "FIN_WAIT_2 timeout")
 _CALLS = ("active OPEN", "SEND", "CLOSE", "ABORT")
 
 
@@ -296,7 +300,7 @@ class _Follower:
         self.memo = _memo(table)
         self.points: dict = {}  # segment index -> [(after packet, recorded states)] of the checkpoints there
         self.mismatches: list = []
-        self.point_states: dict = {}  # (segment index, after packet) -> {side: states} at each checkpoint met
+        self.point_states: dict = {}  # (segment index, k) -> {side: states} at its k-th checkpoint met
 
     def _oldest(self, n: int) -> list:
         """For each index j, the oldest segment of the other side that may still be in flight
@@ -615,29 +619,51 @@ class _Follower:
                 return (*self._finish(worlds, dev), dev)
             fewest = min(w.lost for w, _ in nxt.values())
             worlds = {k: v for k, v in nxt.items() if v[0].lost <= fewest + self.extra_losses}
-            for after, recorded in self.points.get(j, ()):
-                worlds = self._checkpoint(worlds, j, after, recorded)
+            for k, (after, recorded) in enumerate(self.points.get(j, ())):
+                worlds = self._checkpoint(worlds, j, k, after, recorded)
             self.peak = max(self.peak, len(worlds))
         return (*self._finish(worlds, None), None)
 
-    def _checkpoint(self, worlds: dict, j: int, after: int, recorded: dict) -> dict:
-        """A checkpoint after segment ``j``: the states were recorded with the network quiet,
+    def _checkpoint(self, worlds: dict, j: int, k: int, after: int, recorded: dict) -> dict:
+        """Checkpoint ``k`` after segment ``j``: the states were recorded with the network quiet,
         every segment sent having arrived or been lost, so only the worlds that settle so and
-        agree with ``recorded`` are kept.  When none does, the recorded state is a
-        :class:`Mismatch` and the worlds are kept as they were."""
+        agree with ``recorded`` are kept.  Where none does and a segment follows, an endpoint
+        whose recorded state differs may have taken one silent step the table has a row for
+        before the record (a timer that expired while nothing was sent: linux's FIN_WAIT_2
+        timeout between two checkpoints at one packet), assumed only where the record needs it.
+        When still none does, the recorded state is a :class:`Mismatch` and the worlds are kept
+        as they were."""
         settled: dict = {}
         for w, node in worlds.values():
             for x, n in self._quiet(w, node, j + 1):
                 _add(settled, x, n)
-        agree = {k: v for k, v in settled.items()
-                 if all(v[0].tcbs[SIDES.index(side)].state == st for side, st in recorded.items())}
-        allowed = {side: tuple(sorted({v[0].tcbs[k].state for v in settled.values()})) for k, side in enumerate(SIDES)}
+
+        def agreeing(candidates):
+            return {key: v for key, v in candidates.items()
+                    if all(v[0].tcbs[SIDES.index(side)].state == st for side, st in recorded.items())}
+
+        agree = agreeing(settled)
+        allowed = {side: tuple(sorted({v[0].tcbs[i].state for v in settled.values()})) for i, side in enumerate(SIDES)}
+        if not agree and j + 1 < len(self.obs):
+            stepped: dict = {}
+            for x, n in settled.values():
+                ways = [(x, n)]
+                for i, side in enumerate(SIDES):  # each side recorded in another state takes its step
+                    if side in recorded:
+                        ways = [way for y, m in ways for way in (
+                            [(y, m)] if y.tcbs[i].state == recorded[side] else
+                            [(z, _Node(rec, [m], z)) for z, rec in self._silent(y, i, j + 1)])]
+                for y, m in ways:
+                    _add(stepped, y, m)
+            agree = agreeing(stepped)
+            for i, side in enumerate(SIDES):
+                allowed[side] = tuple(sorted(set(allowed[side]) | {v[0].tcbs[i].state for v in stepped.values()}))
         if not agree:
             # a state no world has, or (each allowed alone) the first side's
             bad = [side for side, st in recorded.items() if st not in allowed[side]] or list(recorded)[:1]
             self.mismatches.extend(Mismatch(after, j, side, recorded[side], allowed[side]) for side in bad)
-        self.point_states[(j, after)] = {side: tuple(sorted({v[0].tcbs[k].state for v in (agree or settled).values()}))
-                                         for k, side in enumerate(SIDES)}
+        self.point_states[(j, k)] = {side: tuple(sorted({v[0].tcbs[i].state for v in (agree or settled).values()}))
+                                     for i, side in enumerate(SIDES)}
         return agree or worlds
 
     def _quiet(self, w: World, node: _Node, now: int) -> list:
@@ -1064,8 +1090,8 @@ def _result(f: _Follower, conn, kept, reach, dev, vantage, checkpoints, reasons,
             states = ", ".join(f"{side} {' or '.join(final[side])}" for side in SIDES)
             reasons.append(Reason(N_("the capture ends before the connection does ({states})"), {"states": states}))
     mismatches = [m for m in f.mismatches if dev is None or m.index < dev.index]
-    points = [(after, f.point_states.get((i, after), {side: () for side in SIDES}))
-              for i in sorted(f.points) for after, _ in f.points[i]]
+    points = [(after, f.point_states.get((i, k), {side: () for side in SIDES}))
+              for i in sorted(f.points) for k, (after, _) in enumerate(f.points[i])]
     if mismatches:
         verdict = "deviates"
     return Result(conn, verdict, tuple(reasons), tuple(rows), dev,

@@ -481,10 +481,29 @@ def simultaneous_open(r: Run):
     r.checkpoint("both closed")
 
 
+def fin_wait_2_timeout(r: Run):
+    """A closes (an orphaned FIN_WAIT_2, net.ipv4.tcp_fin_timeout 2 s in A's namespace) while
+    B stays in CLOSE_WAIT past the timeout: A's socket is deleted, and B's FIN, sent after,
+    is answered with a reset."""
+    _run("ip", "netns", "exec", NS[0], "sysctl", "-qw", f"net.ipv4.tcp_fin_timeout={FIN_TIMEOUT}")
+    c, s = _open(r)
+    c.close()
+    r.checkpoint("A closed: orphaned FIN_WAIT_2")
+    time.sleep(FIN_TIMEOUT + 1.5)
+    r.checkpoint("A's FIN_WAIT_2 timed out, B in CLOSE_WAIT")
+    s.close()
+    r.checkpoint("B's FIN answered with a reset")
+
+
+#: net.ipv4.tcp_fin_timeout in A's namespace for fin-wait-2-timeout, in seconds (Linux's
+#: default is 60; it waits at least 3.5 retransmission timeouts, 0.7 s on a fast link).
+FIN_TIMEOUT = 2
+
+
 SCENARIOS = {f.__name__.replace("_", "-"): f for f in (
     close_by_client, close_by_server, half_close, abort_linger0, refused, reset_unread,
     simultaneous_close, lost_final_ack, syn_retransmitted, synack_retransmitted, syn_rcvd_held,
-    time_wait_reuse, fin_with_data, simultaneous_open)}
+    time_wait_reuse, fin_with_data, simultaneous_open, fin_wait_2_timeout)}
 
 
 def _cleanup():
