@@ -27,12 +27,16 @@ edges and terminal states), built for millions of states:
   operations, in exactly the order of :meth:`Model.successors`.  Where a
   step's segments are put in flight, the key is the channel and the
   segments (not the step): far fewer combinations for the model to compute.
-* **A compiled kernel** for the hash tables (gcc through ctypes, built once
-  into the cache folder: a few milliseconds to load, where numba takes a
-  second to start): the visited set is probed and grown by one C loop over
-  a chunk's successors in order, which is the breadth-first order itself.
-  Without gcc the same steps run as numpy passes (sorting the chunk's new
-  states by first occurrence), with the same result.  Every chunk
+* **A compiled kernel** (C, compiled by gcc once into the cache folder and
+  loaded through ctypes: a few milliseconds, where numba takes a second to
+  start).  It expands a chunk state by state in :meth:`Model.successors`'s
+  order, reading the memo tables directly; where an entry is missing it
+  notes it and stops, the model computes the entries, and it goes on where
+  it stopped.  It then probes and grows the visited set in one loop over
+  the chunk's successors in order, which is the breadth-first order itself;
+  with two cores that visit runs in a second thread (the kernel does not
+  hold Python's lock) while the next chunk is expanded.  Without gcc the
+  same steps run as numpy passes, with the same result.  Every chunk
   compares some of its states' successors with :meth:`Model.successors`
   itself, so a change in the model that this engine does not follow stops
   the search with an error instead of giving different counts.
@@ -66,6 +70,8 @@ __all__ = ["explore", "PackedExploration", "CHUNK"]
 CHUNK = 1 << 15
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
 _ONE = np.uint64(1)
+_ROOM = 8  # successors per state the kernel's expansion first makes room for (it grows when they are more)
+_MISSES = 4096  # memo entries the kernel's expansion notes missing before the model computes them
 _HEADROOM = True  # give the bit fields the room left in 64 bits (the tests turn it off to repack often)
 
 
@@ -132,6 +138,132 @@ int64_t visit(int32_t *table, uint64_t mask, int shift, uint64_t *stored, int64_
     res[0] = j;
     res[1] = cut;
     return added;
+}
+
+/* --- a chunk's expansion, in the order of Model.successors ---------------------------------- */
+
+/* One memo table of packed.py's _Memo: its index (open addressing) and its rows. */
+typedef struct {
+    const int32_t *table; uint64_t mask; uint64_t shift; const uint64_t *keys;
+    const int64_t *start; const int64_t *count; const int64_t *col[3]; int64_t unused;
+} memo_t;
+
+/* Everything the expansion reads, laid out as 8-byte words (packed.py fills it). */
+typedef struct {
+    memo_t memo[6];            /* local, push, relabel, deliveries, faults, receive */
+    const int64_t *timers;     /* timers[quiet * nt + peer's TCB] */
+    int64_t nt;
+    const uint8_t *is_lose;    /* by step */
+    const int64_t *sent_of;    /* by step: the id of its segments */
+    int64_t empty, budget, ncomp;  /* budget < 0: no loss budget */
+    uint64_t shift[7], mask[7];
+} ctx_t;
+
+static int64_t look(const memo_t *m, uint64_t k) {
+    uint64_t s = (k * GOLDEN) >> m->shift;
+    for (;;) {
+        int32_t i = m->table[s];
+        if (i < 0) return -1;
+        if (m->keys[i] == k) return i;
+        s = (s + 1) & m->mask;
+    }
+}
+
+/* The segments of step put in flight: 0 with the memo and key missing. */
+static int put(const ctx_t *c, int64_t flight, int64_t step, int64_t *f, int64_t *label,
+               int64_t *mm, uint64_t *mk) {
+    uint64_t k = ((uint64_t)flight << 32) | (uint64_t)c->sent_of[step];
+    int64_t i = look(&c->memo[1], k);
+    if (i < 0) { *mm = 1; *mk = k; return 0; }
+    int64_t at = c->memo[1].start[i], d = c->memo[1].col[1][at];
+    *f = c->memo[1].col[0][at];
+    if (d == 0) { *label = step; return 1; }
+    k = ((uint64_t)step << 32) | (uint64_t)d;
+    i = look(&c->memo[2], k);
+    if (i < 0) { *mm = 2; *mk = k; return 0; }
+    *label = c->memo[2].col[0][c->memo[2].start[i]];
+    return 1;
+}
+
+/* Expand states r .. n-1 of packed (output from position j on).  Returns 0 when
+   done (res[0]: successors in all), 1 when memo entries are missing (up to
+   max_miss of them in miss_memo/miss_key, res[1] of them; resume at row res[2],
+   position res[0]), 2 when the output is full (resume likewise). */
+int64_t expand(const ctx_t *c, const uint64_t *packed, int64_t n, int64_t r, int64_t j,
+               uint64_t *succ, int64_t *rows, int64_t *labels, int64_t *per_row, int64_t cap,
+               int64_t *miss_memo, uint64_t *miss_key, int64_t max_miss, int64_t *res) {
+    int64_t nmiss = 0, fail_r = -1, fail_j = 0, mm = 0;
+    uint64_t mk = 0;
+    const int64_t nc = c->ncomp;
+    for (; r < n; r++) {
+        int64_t s[7], t[7], j_row = j, f, lbl;
+        uint64_t p = packed[r];
+        for (int q = 0; q < nc; q++) s[q] = (int64_t)((p >> c->shift[q]) & c->mask[q]);
+        const int quiet = s[4] == c->empty && s[5] == c->empty;
+#define MISS(m_, k_) do { if (nmiss < max_miss) { miss_memo[nmiss] = (m_); miss_key[nmiss] = (k_); nmiss++; } \
+                          if (fail_r < 0) { fail_r = r; fail_j = j_row; } goto next; } while (0)
+#define EMIT(l_) do { if (fail_r < 0) { \
+            if (j >= cap) { res[0] = j_row; res[2] = r; return 2; } \
+            uint64_t v = 0; for (int q = 0; q < nc; q++) v |= (uint64_t)t[q] << c->shift[q]; \
+            succ[j] = v; rows[j] = r; labels[j] = (l_); j++; } } while (0)
+        for (int i = 0; i < 2; i++) {  /* each endpoint's calls and timers */
+            const memo_t *m = &c->memo[0];
+            uint64_t k = ((uint64_t)i << 62) | ((uint64_t)s[i] << 34) | ((uint64_t)s[2 + i] << 4)
+                         | (uint64_t)c->timers[quiet * c->nt + s[1 - i]];
+            int64_t id = look(m, k);
+            if (id < 0) MISS(0, k);
+            for (int64_t a = m->start[id], e = a + m->count[id]; a < e; a++) {
+                if (!put(c, s[4 + i], m->col[0][a], &f, &lbl, &mm, &mk)) MISS(mm, mk);
+                for (int q = 0; q < nc; q++) t[q] = s[q];
+                t[i] = m->col[1][a]; t[2 + i] = m->col[2][a]; t[4 + i] = f;
+                EMIT(lbl);
+            }
+        }
+        for (int i = 0; i < 2; i++) {  /* A->B arrives at B, B->A at A */
+            const memo_t *m = &c->memo[3], *rc = &c->memo[5];
+            const int who = 1 - i, into = 5 - i;
+            uint64_t k = ((uint64_t)s[4 + i] << 1) | (uint64_t)i;
+            int64_t id = look(m, k);
+            if (id < 0) MISS(3, k);
+            for (int64_t a = m->start[id], e = a + m->count[id]; a < e; a++) {
+                uint64_t k2 = ((uint64_t)who << 62) | ((uint64_t)s[who] << 41) | ((uint64_t)s[2 + who] << 21)
+                              | (uint64_t)m->col[0][a];
+                int64_t id2 = look(rc, k2);
+                if (id2 < 0) MISS(5, k2);
+                int64_t at = rc->start[id2];
+                if (!put(c, s[into], rc->col[0][at], &f, &lbl, &mm, &mk)) MISS(mm, mk);
+                for (int q = 0; q < nc; q++) t[q] = s[q];
+                t[who] = rc->col[1][at]; t[2 + who] = rc->col[2][at]; t[4 + i] = m->col[1][a]; t[into] = f;
+                EMIT(lbl);
+            }
+        }
+        for (int i = 0; i < 2; i++) {  /* the network's losses and duplications */
+            const memo_t *m = &c->memo[4];
+            uint64_t k = ((uint64_t)s[4 + i] << 1) | (uint64_t)i;
+            int64_t id = look(m, k);
+            if (id < 0) MISS(4, k);
+            for (int64_t a = m->start[id], e = a + m->count[id]; a < e; a++) {
+                int64_t label = m->col[0][a];
+                for (int q = 0; q < nc; q++) t[q] = s[q];
+                t[4 + i] = m->col[1][a];
+                if (c->budget >= 0) {
+                    int lose = c->is_lose[label];
+                    if (lose && s[6] >= c->budget) continue;
+                    t[6] = s[6] + lose;
+                }
+                EMIT(label);
+            }
+        }
+        if (fail_r < 0) per_row[r] = j - j_row;
+      next:
+        if (nmiss >= max_miss) break;
+#undef MISS
+#undef EMIT
+    }
+    res[1] = nmiss;
+    if (fail_r >= 0) { res[0] = fail_j; res[2] = fail_r; return 1; }
+    res[0] = j;
+    return 0;
 }
 """
 
@@ -203,6 +335,8 @@ def _build():
     lib.insert.restype = None
     lib.visit.argtypes = [p, u64, i32, p, i64, p, p, i64, i64, p, p, p]
     lib.visit.restype = i64
+    lib.expand.argtypes = [p, p, i64, i64, i64, p, p, p, p, i64, p, p, i64, p]
+    lib.expand.restype = i64
     return lib
 
 
@@ -539,9 +673,68 @@ class _Engine:
                                            | dropped[d].astype(np.uint64))
         return f, step
 
+    def _context(self) -> np.ndarray:
+        """What the kernel's expansion reads (its ``ctx_t``): the memo tables'
+        addresses (they move as they grow: taken again before each call), the
+        per-TCB and per-step tables, and the layout."""
+        words = []
+        for memo in (self.local, self.push, self.relabel, self.deliveries, self.faults, self.receive):
+            ix = memo.index
+            cols = [_ptr(c.a) for c in memo.cols] + [0] * (3 - len(memo.cols))
+            words += [_ptr(ix.table), int(ix.mask), int(ix.shift), _ptr(ix.keys.a), _ptr(memo.start.a),
+                      _ptr(memo.count.a), *cols, 0]
+        self._keep = (np.ascontiguousarray(self.timers), self.is_lose.view(np.uint8), self.sent_of)
+        shifts = [int(x) for x in self.layout.shifts] + [0] * (7 - len(self.layout.shifts))
+        masks = [int(x) for x in self.layout.masks] + [0] * (7 - len(self.layout.masks))
+        words += [_ptr(self._keep[0]), self.timers.shape[1], _ptr(self._keep[1]), _ptr(self._keep[2]),
+                  self.empty, -1 if self.budget is None else self.budget, self.ncomp, *shifts, *masks]
+        return np.array([w & 0xFFFFFFFFFFFFFFFF for w in words], dtype=np.uint64)
+
     def expand(self, packed: np.ndarray):
         """The successors of ``packed`` states, in :meth:`Model.successors`'s order:
-        (row of the state, packed successor, model label) for each step."""
+        (the states' components, and for each step the row of its state, the
+        packed successor and the model's label; the steps of each state)."""
+        lib = _kernel()
+        if lib is not None:
+            return self._expand_c(lib, packed)
+        return self._expand_numpy(packed)
+
+    def _expand_c(self, lib, packed: np.ndarray):
+        """:meth:`expand` by the kernel: it stops at memo entries not computed
+        yet, which are computed here (by the model), and goes on where it stopped."""
+        memos = (self.local, self.push, self.relabel, self.deliveries, self.faults, self.receive)
+        n = len(packed)
+        packed = np.ascontiguousarray(packed, dtype=np.uint64)
+        cap = _ROOM * n + 16
+        succ, rows, labels = np.empty(cap, np.uint64), np.empty(cap, np.int64), np.empty(cap, np.int64)
+        per_row = np.zeros(n, dtype=np.int64)
+        miss_memo, miss_key, res = np.empty(_MISSES, np.int64), np.empty(_MISSES, np.uint64), np.zeros(3, np.int64)
+        r = j = 0
+        while True:
+            self._tables()
+            ctx = self._context()
+            status = lib.expand(_ptr(ctx), _ptr(packed), n, r, j, _ptr(succ), _ptr(rows), _ptr(labels),
+                                _ptr(per_row), cap, _ptr(miss_memo), _ptr(miss_key), len(miss_memo), _ptr(res))
+            if status == 0:
+                j = int(res[0])
+                break
+            r, j = int(res[2]), int(res[0])
+            if status == 2:  # the output is full: room for twice as many
+                cap *= 2
+                succ, rows, labels = (np.concatenate([a[:j], np.empty(cap - j, a.dtype)]) for a in (succ, rows, labels))
+                continue
+            found = miss_memo[:res[1]]
+            for m in np.unique(found).tolist():
+                memos[m]._numbers(np.unique(miss_key[:res[1]][found == m]))
+            old = self.layout
+            self._relayout()  # new TCBs, applications or channel contents may need wider fields
+            if self.layout is not old:  # this chunk's states are repacked, and it is expanded again
+                packed = self.layout.pack(old.unpack(packed))
+                r = j = 0
+        return self.layout.unpack(packed), rows[:j], succ[:j], labels[:j], per_row
+
+    def _expand_numpy(self, packed: np.ndarray):
+        """:meth:`expand` in numpy passes (without the kernel)."""
         self._tables()
         c = self.layout.unpack(packed)
         A, B, pA, pB, ab, ba = c[:6]

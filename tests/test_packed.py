@@ -245,9 +245,11 @@ def test_scale_series_sizes():
 # --- the compiled kernel (C through ctypes) and its numpy fallback -------------------------
 
 def _raw(y):
-    """Everything a packed exploration holds, as plain lists (fast to compare)."""
-    return (y.states.packed().tolist(), list(y.labels), list(y.parent), list(y.via), list(y.depth), list(y.src),
-            list(y.dst), list(y.lab), list(y.terminal), y.expanded, y.complete, y.stopped)
+    """Everything an exploration holds, as plain lists; states and steps
+    decoded (the model's ids for them depend on the order of its memo misses)."""
+    return ([y.state(i) for i in range(len(y.states))], [y.label(k) for k in range(len(y.labels))], list(y.parent),
+            list(y.via), list(y.depth), list(y.src), list(y.dst), list(y.lab), list(y.terminal), y.expanded,
+            y.complete, y.stopped)
 
 
 @pytest.fixture
@@ -364,3 +366,25 @@ def test_two_cores_stop_and_interrupt_like_one():
     y = packed.explore(build(cfg), observe=observe, chunk=1000, interruptible=True, cores=2)
     assert (y.stopped, y.complete, y.expanded) == ("interrupted", False, calls[-1])
     assert len(y.parent) == len(y.via) == len(y.depth) == len(y.states) > y.expanded
+
+
+@pytest.mark.parametrize("room,misses", [(0, 1), (1, 7), (0, 4096)])
+def test_kernel_expansion_resumes_where_it_stopped(monkeypatch, room, misses):
+    """The kernel's expansion stops when its output is full and at memo
+    entries the model has not computed yet, and goes on where it stopped:
+    with room for no successor and one missing entry at a time, the same search."""
+    monkeypatch.setattr(packed, "_ROOM", room)
+    monkeypatch.setattr(packed, "_MISSES", misses)
+    for cfg in (preset("default"), dataclasses.replace(preset("default"), loss_budget=1)):
+        _same(bfs(build(cfg)), packed.explore(build(cfg), chunk=2000))
+
+
+def test_a_broken_kernel_expansion_is_caught(kernel, monkeypatch):
+    """An expansion that gives an endpoint's new TCB to its peer is stopped by
+    the comparison with Model.successors that every chunk makes."""
+    broken = packed._KERNEL_C.replace("t[i] = m->col[1][a];", "t[1 - i] = m->col[1][a];")
+    assert broken != packed._KERNEL_C
+    monkeypatch.setattr(packed, "_KERNEL_C", broken)
+    kernel("c")
+    with pytest.raises(RuntimeError, match="disagrees with Model.successors at state"):
+        packed.explore(build(preset("default")))
