@@ -28,6 +28,7 @@ order reduction, so that SPIN stores every state tcpcheck does; safety only).
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import json
 import math
@@ -87,22 +88,41 @@ class Pan(NamedTuple):
     max_depth: int  # the -m it ran with
 
 
+class PanError(InputError):
+    """SPIN could not do what it was asked (exit 2): pan did not compile, ran
+    out of memory, or ended without finishing its search.  ``folder`` holds
+    pan's files, kept for a look."""
+
+    def __init__(self, message: str, folder: Path | None = None):
+        super().__init__(message + (f" (pan's files are kept in {folder})" if folder is not None else ""))
+        self.folder = folder
+
+
+def _tail(text: str, n: int = 6) -> str:
+    """The last ``n`` lines of ``text`` that say something, joined with " | "."""
+    return " | ".join([line.strip() for line in text.splitlines() if line.strip()][-n:])
+
+
 def _run(cmd, cwd, env=None) -> str:
     p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     if p.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({p.returncode}): {(p.stderr or p.stdout).strip()[:500]}")
+        what = "spin could not generate pan.c from the Promela" if cmd[0] == "spin" else "gcc could not compile pan"
+        raise PanError(f"{what}: '{' '.join(cmd)}' exited with {p.returncode}: {_tail(p.stderr or p.stdout)}",
+                       Path(cwd))
     return p.stdout
 
 
-def compile_pan(text: str, folder: Path, defines=(), optimise: str = "-O2") -> dict:
-    """Write ``text`` to FOLDER/model.pml, generate pan.c (``spin -a``) and compile pan;
-    returns the seconds of each."""
-    (folder / "model.pml").write_text(text)
+def compile_pan(text: str | None, folder: Path, defines=(), optimise: str = "-O2", name: str = "pan") -> dict:
+    """Write ``text`` to FOLDER/model.pml and generate pan.c (``spin -a``), unless
+    ``text`` is None (pan.c is there), then compile it to FOLDER/``name``; returns
+    the seconds of each and gcc's flags.  Raises :class:`PanError` when either fails."""
     t0 = time.perf_counter()
-    _run(["spin", "-a", "model.pml"], folder)
+    if text is not None:
+        (folder / "model.pml").write_text(text)
+        _run(["spin", "-a", "model.pml"], folder)
     t1 = time.perf_counter()
     flags = [optimise] + [f for f in PAN_FLAGS if f != "-O2"] + list(defines)
-    _run(["gcc", *flags, "-o", "pan", "pan.c"], folder)
+    _run(["gcc", *flags, "-o", name, "pan.c"], folder)
     return {"spin": t1 - t0, "gcc": time.perf_counter() - t1, "flags": flags}
 
 
@@ -129,8 +149,7 @@ def run_pan(folder: Path, hash_bits: int | None = None, skip: int = 0, args=()) 
             depth *= 10
             continue
         break
-    if "states, stored" not in text:
-        raise RuntimeError(f"pan did not finish: {text.strip()[-500:]}")
+    _finished(text, child.returncode)
     message = re.search(r"pan:1: (.*?) \(at depth \d+\)", text)
     return Pan(states=_number(r"(\d+) states, stored", text),
                transitions=_number(r"(\d+) transitions", text, default=0),
@@ -142,6 +161,21 @@ def run_pan(folder: Path, hash_bits: int | None = None, skip: int = 0, args=()) 
                errors=_number(r"errors: (\d+)", text, default=0),
                message=message.group(1) if message else None, output=text,
                hash_bits=hash_bits, max_depth=depth)
+
+
+def _finished(text: str, code: int) -> None:
+    """Raise :class:`PanError` unless pan's output ``text`` is that of a search it
+    finished, or stopped at an error: out of memory, it prints its statistics and
+    "Search not completed" without an error, which is no verdict."""
+    memory = re.search(r"pan: (reached -DMEMLIM bound|out of memory)", text)
+    if memory:
+        used = _number(r"([\d.e+]+) bytes more needed", text, float)
+        more = f", {used / 2 ** 20:,.0f} MiB more needed" if used else ""
+        raise PanError(f"SPIN ran out of memory ({memory.group(1)}{more}): give it more (--max-memory), "
+                       "or search with a bit per state (--bitstate)")
+    stopped_at_error = _number(r"errors: (\d+)", text, default=0) > 0  # pan says "not completed" then too
+    if "states, stored" not in text or "Search not completed" in text and not stopped_at_error:
+        raise PanError(f"pan ended without finishing its search (exit {code}): {_tail(text)}")
 
 
 def hash_bits_for(states: int) -> int:
@@ -272,6 +306,25 @@ def bench(names: list[str] | None = None, engine: str = "bfs", as_json: bool = F
 # --- the engine -----------------------------------------------------------------------------
 
 
+class Trail(NamedTuple):
+    """How a violated property's counterexample was found.
+
+    ``search`` is ``"iterative"`` (pan ``-i`` on a pan compiled with
+    ``-DREACH``: after each error it lowers its depth bound below that
+    error's and searches on, revisiting a state reached by a shorter path,
+    until no error is left within the bound) or ``"depth-first"`` (pan's
+    first trail, when shortening is off); ``complete``: that iterative search
+    ran to its end within its budget; ``shortest``: the run is known to be a
+    shortest one, which it is when the iterative search completed on an
+    exhaustive (not bitstate) search: pan then searched every shorter run."""
+
+    steps: int
+    search: str
+    complete: bool
+    shortest: bool
+    seconds: float  # the shortening's seconds (0 for a depth-first trail)
+
+
 class SpinCheck(NamedTuple):
     """What ``check --engine spin`` found."""
 
@@ -285,6 +338,19 @@ class SpinCheck(NamedTuple):
     bitstate: bool
     seconds: dict
     flags: list
+    trails: dict = {}  # property id -> Trail, for each violated one
+    shorten_seconds: float = 0.0  # the budget of each shortening (0: none)
+
+    @property
+    def result(self):
+        """A :class:`~tcpcheck.model.checker.Result` of the properties SPIN decides
+        (and the states of their counterexamples), for what reports of a check
+        say (:func:`tcpcheck.model.report.summary_lines`, ``known_consequence``)."""
+        from .checker import Result
+
+        checked = [v for v in self.verdicts if v.verdict != "not checked"]
+        return Result(self.config, self.table, self.exploration, checked,
+                      timings={"search": self.seconds["search"], "total": self.seconds["total"]})
 
 
 class _Trail:
@@ -294,6 +360,10 @@ class _Trail:
 
     def __init__(self, p, x):
         self.p, self.m, self.x = p, p.model, x
+        # the same step from the same state is the same node, so that two trails that are
+        # one run are one path (and the report says "the same run as ... above")
+        self.nodes: dict[tuple, int] = {}
+        self.label_ids: dict = {}
 
     def _state(self, values: dict) -> tuple:
         """The model's internal state of SPIN's valuation."""
@@ -346,14 +416,14 @@ class _Trail:
             what = self.p.where.get(line)
             target = self._state(vals)
             if what is None or what[0] == "check":
-                raise RuntimeError(f"SPIN's trail takes line {line} of the Promela, which is no step of the model")
+                raise TrailError(f"SPIN's trail takes line {line} of the Promela, which is no step of the model")
             actor, kind = what[0], what[1]
             for label, t in m.successors(s):
                 st = m.step(label)
                 if t == target and st.actor == actor and (st.kind == kind or (kind == "call" and st.kind == "timer")):
                     break
             else:
-                raise RuntimeError(f"SPIN's trail step {len(labels) + 1} (line {line}) is no step of the model")
+                raise TrailError(f"SPIN's trail step {len(labels) + 1} (line {line}) is no step of the model")
             k = self._label(label)
             ids.append(self._add(t, ids[-1], k))
             labels.append(k)
@@ -361,19 +431,25 @@ class _Trail:
         return ids, labels, error.group(1) if error else ""
 
     def _label(self, label) -> int:
-        self.x.labels.append(label)
-        return len(self.x.labels) - 1
+        if label not in self.label_ids:
+            self.x.labels.append(label)
+            self.label_ids[label] = len(self.x.labels) - 1
+        return self.label_ids[label]
 
     def _add(self, s, parent: int, via: int) -> int:
+        if (s, parent, via) in self.nodes:
+            return self.nodes[s, parent, via]
+        self.nodes[s, parent, via] = len(self.x.states)
         x = self.x
         x.states.append(s)
         x.parent.append(parent)
         x.via.append(via)
         x.depth.append(0 if parent < 0 else x.depth[parent] + 1)
-        if parent >= 0:
-            x.src.append(parent)
-            x.dst.append(len(x.states) - 1)
-            x.lab.append(via)
+        if parent >= 0:  # the edges stay sorted by their source, as the Exploration's look-ups need
+            k = bisect.bisect_right(x.src, parent)
+            x.src.insert(k, parent)
+            x.dst.insert(k, len(x.states) - 1)
+            x.lab.insert(k, via)
         return len(x.states) - 1
 
 
@@ -398,17 +474,70 @@ def _verdict(prop, trail: _Trail, ids, labels):
             k = trail._label(label)
             tid = trail._add(t, ids[-1], k)
             return Verdict(*head, "violated", None, why, Lasso(ids + [tid], [], labels + [k], []), id=prop.id)
-    raise RuntimeError(f"SPIN reports {prop.id} violated, but no step from the trail's last state violates it")
+    raise TrailError(f"SPIN reports {prop.id} violated, but no step from the trail's last state violates it")
+
+
+#: pan ``-i``'s budget, in seconds, to shorten one violated property's trail
+#: (``check(shorten_seconds=...)``); when it runs out, the shortest trail pan
+#: had found by then is kept and said to be not known to be the shortest.
+SHORTEN_SECONDS = 60.0
+
+
+class TrailError(RuntimeError):
+    """SPIN's trail is no run of tcpcheck's model: the generated Promela and the
+    model disagree, a bug of tcpcheck (exit 3, "internal error"), not of the input."""
+
+
+def _replay(folder: Path, binary: str, skip: int, depth: int) -> str:
+    """pan's trail in FOLDER, replayed (``pan -r -v``) by ``binary``."""
+    env = dict(os.environ, TCPCHECK_SKIP=str(skip))
+    p = subprocess.run([f"./{binary}", "-r", "-v", f"-m{depth}"], cwd=folder, capture_output=True, text=True, env=env)
+    return p.stdout
+
+
+def _shorten(folder: Path, skip: int, depth: int, hash_bits: int, seconds: float) -> tuple[str | None, bool, float]:
+    """Run FOLDER/panr (``-DREACH``) with ``-i`` for a shorter trail, only the one
+    check ``skip`` leaves on, for at most ``seconds``; returns the replayed
+    shortest trail found (None if none), whether pan finished, and its seconds."""
+    for old in folder.glob("*trail"):
+        old.unlink()
+    env = dict(os.environ, TCPCHECK_SKIP=str(skip))
+    t0 = time.perf_counter()
+    with open(folder / "panr.out", "w") as out:
+        child = subprocess.Popen(["./panr", f"-m{depth}", f"-w{hash_bits}", "-i"], cwd=folder, stdout=out,
+                                 stderr=subprocess.STDOUT, env=env)
+        try:
+            child.wait(timeout=seconds)
+            complete = True
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+            complete = False
+    took = time.perf_counter() - t0
+    if complete:
+        _finished((folder / "panr.out").read_text(), child.returncode)
+    if not (folder / "model.pml.trail").exists():
+        return None, complete, took
+    return _replay(folder, "panr", skip, depth), complete, took
 
 
 def check(config: Config, table=None, cores: int = 1, bitstate: bool = False, hash_bits: int | None = None,
-          keep: str | None = None) -> SpinCheck:
+          keep: str | None = None, shorten_seconds: float = SHORTEN_SECONDS,
+          memory_mib: int | None = None) -> SpinCheck:
     """Check SPIN's properties (:data:`SPIN_CHECKS`) of ``config`` with ``table``
-    through SPIN: one pan, run until no check it still makes fails."""
+    through SPIN: one pan, run until no check it still makes fails.
+
+    Each violation's trail is shortened by pan ``-i`` (a second pan, compiled
+    with ``-DREACH`` and one core, making that check alone) within
+    ``shorten_seconds`` (0: pan's first, depth-first trail is kept);
+    :class:`Trail` says which trail it is.  ``memory_mib`` bounds pan's
+    memory (``-DMEMLIM``).  Raises :class:`PanError` (exit 2) when pan does
+    not compile, runs out of memory or does not finish, and
+    :class:`TrailError` (an internal error) when a trail is no run of the model."""
     from .checker import build
     from .explorer import Exploration
     from .promela import CHECK_BITS, promela
-    from .properties import PROPERTIES, Verdict
+    from .properties import PROPERTIES, Verdict, path_of
 
     require_tools()
     t0 = time.perf_counter()
@@ -420,15 +549,21 @@ def check(config: Config, table=None, cores: int = 1, bitstate: bool = False, ha
     x.attributes = model.edge_attributes
     by_id = {prop.id: prop for prop in PROPERTIES}
     decided: dict[str, Verdict] = {}
-    defines = ([f"-DNCORE={cores}"] if cores > 1 else []) + (["-DBITSTATE"] if bitstate else [])
+    trails: dict[str, Trail] = {}
+    limit = [f"-DMEMLIM={memory_mib}"] if memory_mib else []
+    defines = ([f"-DNCORE={cores}"] if cores > 1 else []) + (["-DBITSTATE"] if bitstate else []) + limit
     if hash_bits is None:
         hash_bits = 27 if bitstate else 24  # bitstate: 2^27 bits, 16 MiB; else pan's default table
     folder = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="tcpcheck-spin-"))
     folder.mkdir(parents=True, exist_ok=True)
-    runs = 0
-    search = 0.0
+    every = sum(1 << CHECK_BITS[i] for i in SPIN_CHECKS)
+    runs, search, compile_seconds, shorten = 0, 0.0, 0.0, 0.0
+    kept = False  # pan's files are kept for a look when it did not compile, or a trail is no run
     try:
         built = compile_pan(p, folder, defines)
+        compile_seconds = built["spin"] + built["gcc"]
+        reach = False
+        reader = _Trail(p, x)
         t2 = time.perf_counter()
         while True:
             skip = sum(1 << CHECK_BITS[i] for i in decided)
@@ -438,18 +573,36 @@ def check(config: Config, table=None, cores: int = 1, bitstate: bool = False, ha
             m = re.match(r"tcpcheck: (\w+) violated", pan.message or "")
             if pan.errors == 0 or m is None:
                 if pan.errors:
-                    raise RuntimeError(f"pan reports an error that is none of tcpcheck's: {pan.message}")
+                    raise TrailError(f"pan reports an error that is none of tcpcheck's: {pan.message}")
                 break
             pid = m.group(1)
-            env = dict(os.environ, TCPCHECK_SKIP=str(skip))
-            trail = subprocess.run(["./pan", "-r", "-v", f"-m{pan.max_depth}"], cwd=folder, capture_output=True,
-                                   text=True, env=env).stdout
-            reader = _Trail(p, x)
+            trail = _replay(folder, "pan", skip, pan.max_depth)
+            how = Trail(0, "depth-first", False, False, 0.0)
+            if shorten_seconds > 0:
+                if not reach:  # one core: pan's -i is a search of one process
+                    more = compile_pan(None, folder, ["-DREACH"] + (["-DBITSTATE"] if bitstate else []) + limit,
+                                       name="panr")
+                    compile_seconds += more["gcc"]
+                    reach = True
+                only = every & ~(1 << CHECK_BITS[pid])
+                shorter, complete, took = _shorten(folder, only, pan.max_depth, hash_bits, shorten_seconds)
+                shorten += took
+                if shorter is not None:
+                    trail = shorter
+                    how = Trail(0, "iterative", complete, complete and not bitstate, took)
             ids, labels, _ = reader.read(trail)
             decided[pid] = _verdict(by_id[pid], reader, ids, labels)
+            trails[pid] = how._replace(steps=len(path_of(x, decided[pid])) - 1)
         t3 = time.perf_counter()
+    except PanError as e:
+        kept = e.folder is not None
+        raise
+    except TrailError as e:
+        kept = True
+        raise TrailError(f"{e} (the generated Promela and tcpcheck's model disagree: a bug of tcpcheck; "
+                         f"pan's files are kept in {folder})") from None
     finally:
-        if not keep:
+        if not keep and not kept:
             shutil.rmtree(folder, ignore_errors=True)
     verdicts = []
     for prop in PROPERTIES:
@@ -460,83 +613,108 @@ def check(config: Config, table=None, cores: int = 1, bitstate: bool = False, ha
         else:
             verdicts.append(Verdict(prop.name, prop.kind, prop.statement, "not checked", None, "", id=prop.id))
     return SpinCheck(config, model.table, verdicts, x, pan, runs, cores, bitstate,
-                     {"generate": t1 - t0, "compile": built["spin"] + built["gcc"], "search": search,
-                      "total": t3 - t0, "searches": t3 - t2}, built["flags"])
+                     {"generate": t1 - t0, "compile": compile_seconds, "search": search, "shorten": shorten,
+                      "total": t3 - t0, "searches": t3 - t2}, built["flags"], trails, shorten_seconds)
 
 
 NOT_CHECKED = "not checked by this engine"
 
 
-def _coverage(r: SpinCheck) -> str:
+def _coverage(r: SpinCheck, lang: str = "en") -> str:
+    """What the search covered, in ``lang``."""
+    from .i18n import translator
+
+    _ = translator(lang)
     if r.bitstate:
-        return (f"bitstate (-DBITSTATE, 2^{r.pan.hash_bits} bits): each state is one bit at a few hashed places, "
-                "so two states may share their bits and the second is never explored; states may be missed, so a "
-                "'holds' is not a proof, while a violation found is a real run of the model")
-    return "exhaustive: every reachable state was stored and explored"
+        return _("bitstate (-DBITSTATE, 2^{bits} bits): each state is one bit at a few hashed places, so two "
+                 "states may share their bits and the second is never explored; states may be missed, so a "
+                 "'holds' is not a proof, while a violation found is a real run of the model").format(
+            bits=r.pan.hash_bits)
+    return _("exhaustive: every reachable state was stored and explored")
 
 
 def exit_code(r: SpinCheck) -> int:
     return 1 if any(v.verdict == "violated" for v in r.verdicts) else 0
 
 
-def lines(r: SpinCheck, note: str = "") -> list[str]:
-    """The text report of ``check --engine spin``."""
-    from .properties import path_of
-    from .report import describe_config, trace_lines
+class _Engine:
+    """What the report of ``check --engine spin`` says where check's says what
+    its exploration found: ``engine`` of :func:`tcpcheck.model.report.summary_lines`.
 
-    cfg, pan = r.config, r.pan
-    out = [f"tcpcheck: TCP connection management (RFC 9293), configuration '{cfg.name}', engine spin"]
-    if note:
-        out.append("  " + note)
-    out += ["  " + line for line in describe_config(cfg)]
-    out.append(f"  rules: {r.table.name} ({len(r.table.rules)} rules)")
-    out.append("")
-    out.append(f"SPIN {spin_version()} (pan {' '.join(r.flags)}"
-               + (f", {r.cores} cores" if r.cores > 1 else "") + f") stored {pan.states:,} states and "
-               f"{pan.transitions:,} transitions, depth {pan.depth:,} (its depth-first stack); state vector "
-               f"{pan.vector} bytes, {pan.memory_mib or 0:,.1f} MiB.")
-    out.append(f"  Coverage: {_coverage(r)}.")
-    out.append(f"  Time: {r.seconds['total']:.2f} s in all: generating the Promela {r.seconds['generate']:.2f} s, "
-               f"compiling pan {r.seconds['compile']:.2f} s, {r.runs} search{'es' if r.runs > 1 else ''} "
-               f"{r.seconds['search']:.2f} s (pan stops at a violation; it runs again without that check).")
-    out.append("")
-    out.append("Properties:")
-    for v in r.verdicts:
-        mark = {"violated": "VIOLATED", "holds": "holds", "not checked": "-"}[v.verdict]
-        extra = f": {v.detail}" if v.verdict == "violated" and v.detail else ""
-        if v.verdict == "not checked":
-            extra = f": {NOT_CHECKED}"
-        out.append(f"  {mark:<8}  {v.kind:<12}  {v.name} [{v.id}]{extra}")
-    for v in r.verdicts:
-        if v.verdict != "violated":
-            continue
-        path = path_of(r.exploration, v)
-        out.append("")
-        out.append(f"Counterexample to '{v.name}' ({len(path) - 1} steps; SPIN's trail, read back into the model: "
-                   f"a depth-first path, not necessarily the shortest): {v.detail}")
-        out += trace_lines(path, r.table)
-    out.append("")
-    checked = [v for v in r.verdicts if v.verdict != "not checked"]
-    bad = [v for v in checked if v.verdict == "violated"]
-    rest = len(r.verdicts) - len(checked)
-    tail = (f"; {rest} not checked by this engine (reachability and liveness: tcpcheck check --engine bfs "
-            "checks them)")
-    if bad:
-        out.append(f"Result: {len(bad)} of {len(checked)} checked properties violated{tail}.")
-    elif r.bitstate:
-        out.append(f"Result: no violation found among {len(checked)} properties in a partial (bitstate) search, "
-                   f"which is not a proof{tail}.")
-    else:
-        out.append(f"Result: all {len(checked)} checked properties hold{tail}.")
-    return out
+    The rest of the report (the header, the verdicts, the counterexamples,
+    the known consequences of RFC 9293, the result line and what to run
+    next) is check's own, made from :attr:`SpinCheck.result`, so that the
+    two engines' reports cannot drift apart.  SPIN does not say which
+    states each endpoint reached nor which rules fired (pan sees the
+    reactions as look-up tables), so those lines are not printed."""
+
+    def __init__(self, r: SpinCheck):
+        self.r = r
+
+    def search(self, w, _) -> None:
+        r, pan, t = self.r, self.r.pan, self.r.seconds
+        w.say(_("Engine: SPIN {version} (pan {flags}{cores}) stored {states} states and {transitions} transitions, "
+                "depth {depth} (its depth-first stack); state vector {vector} bytes, {memory} MiB.").format(
+            version=spin_version(), flags=" ".join(r.flags),
+            cores=_(", {n} cores").format(n=r.cores) if r.cores > 1 else "", states=f"{pan.states:,}",
+            transitions=f"{pan.transitions:,}", depth=f"{pan.depth:,}", vector=pan.vector,
+            memory=f"{pan.memory_mib or 0:,.1f}"))
+        w.say(_("Coverage: {coverage}.").format(coverage=_coverage(r, _.lang)), indent=2)
+        w.say(_.ngettext("Time: {total} s in all: generating the Promela {generate} s, compiling pan {compile} s, "
+                         "{n} search {search} s, shortening the trails {shorten} s.",
+                         "Time: {total} s in all: generating the Promela {generate} s, compiling pan {compile} s, "
+                         "{n} searches {search} s (pan stops at a violation, then runs again without that "
+                         "check), shortening the trails {shorten} s.", r.runs).format(
+            total=f"{t['total']:.2f}", generate=f"{t['generate']:.2f}", compile=f"{t['compile']:.2f}", n=r.runs,
+            search=f"{t['search']:.2f}", shorten=f"{t['shorten']:.2f}"), indent=2)
+        if r.trails:
+            if r.shorten_seconds > 0:
+                w.say(_("Trails: each violation's trail is shortened by pan -i (compiled with -DREACH; at most "
+                        "{seconds} s each), which searches on below the depth of each error it finds; when it "
+                        "ends, no shorter run violates the property.").format(seconds=f"{r.shorten_seconds:g}"),
+                      indent=2)
+            else:
+                w.say(_("Trails: pan's first, depth-first trails, not shortened."), indent=2)
+
+    def trail_note(self, v, _) -> str:
+        t = self.r.trails.get(v.id)
+        if t is None or t.search == "depth-first":
+            return _(", SPIN's depth-first trail, not known to be the shortest")
+        if t.shortest:
+            return _(", the shortest: pan -i searched every shorter run")
+        if not t.complete:
+            return _(", not known to be the shortest: pan -i's budget of {seconds} s ran out first").format(
+                seconds=f"{self.r.shorten_seconds:g}")
+        return _(", not known to be the shortest: a bitstate search may miss shorter runs")
+
+    def result_tail(self, _) -> str:
+        rest = sum(v.verdict == "not checked" for v in self.r.verdicts)
+        tail = _("; {n} not checked by this engine (reachability and liveness: tcpcheck check --engine bfs "
+                 "checks them)").format(n=rest) if rest else ""
+        if self.r.bitstate:
+            tail += _("; the bitstate search may have missed states, so what holds is not proved")
+        return tail
+
+
+def lines(r: SpinCheck, note: str = "", verbosity: int = 0, lang: str = "en") -> list[str]:
+    """The text report of ``check --engine spin`` in ``lang``: check's summary
+    (:func:`tcpcheck.model.report.summary_lines`) of the properties SPIN decides,
+    with SPIN's search in place of the exploration's (:class:`_Engine`)."""
+    from .report import summary_lines
+
+    return summary_lines(r.result, note, verbosity, lang, engine=_Engine(r))
 
 
 def result_json(r: SpinCheck) -> dict:
     """``check --engine spin --json``: kind ``check-spin`` (schema check-spin.schema.json);
-    ``diagram trace --file`` draws its counterexamples."""
+    ``diagram trace --file`` draws its counterexamples.  A violated property
+    has, as in check's JSON, its ``counterexample`` and, on the reference
+    model, its ``known_consequence``; and how its trail was found: ``shortest``
+    and ``trail`` (:class:`Trail`: ``steps``, ``search``, ``complete``)."""
     from .properties import path_of
-    from .report import trace_json
+    from .report import known_consequence, trace_json
 
+    result = r.result
     props = []
     for v in r.verdicts:
         item = {"id": v.id, "name": v.name, "kind": v.kind, "statement": v.statement, "verdict": v.verdict}
@@ -546,14 +724,20 @@ def result_json(r: SpinCheck) -> dict:
             item["detail"] = str(v.detail)
         if v.verdict == "violated":
             item["counterexample"] = trace_json(path_of(r.exploration, v), r.table)
-            item["shortest"] = False  # SPIN's depth-first trail; not known to be the shortest
+            t = r.trails[v.id]
+            item["shortest"] = t.shortest
+            item["trail"] = {"steps": t.steps, "search": t.search, "complete": t.complete}
+            k = known_consequence(result, v)
+            if k is not None:
+                item["known_consequence"] = {"why": k.why, "rfc": list(k.sections), "claims": list(k.claims),
+                                             "chart": k.chart}
         props.append(item)
     pan = r.pan
     return stamp("check-spin", {
         "config": dataclasses.asdict(r.config),
         "rules": r.table.name,
         "engine": {"name": "spin", "spin_version": spin_version(), "flags": r.flags, "cores": r.cores,
-                   "bitstate": r.bitstate, "hash_bits": pan.hash_bits},
+                   "bitstate": r.bitstate, "hash_bits": pan.hash_bits, "shorten_seconds": r.shorten_seconds},
         "coverage": "bitstate" if r.bitstate else "exhaustive",
         "coverage_note": _coverage(r),
         "states": pan.states, "transitions": pan.transitions, "depth": pan.depth,
@@ -565,17 +749,25 @@ def result_json(r: SpinCheck) -> dict:
 
 
 def cmd_check(args, config: Config, table) -> int:
-    """``tcpcheck check --engine spin``: the check through SPIN, its report or JSON; the exit code."""
+    """``tcpcheck check --engine spin``: the check through SPIN, its report (in
+    ``--lang``, with ``-q``/``-v``) or JSON; the exit code.  ``--max-memory``
+    (default as check's) bounds pan's memory (``-DMEMLIM``)."""
+    from .checker import default_max_memory
+    from .i18n import language
     from .report import check_note
 
     if args.max_states is not None or args.stop_at_first:
         raise InputError("--engine spin searches every state (or, with --bitstate, a bit per state) and "
                          "stops at each violation by itself: --max-states and --stop-at-first are for the "
                          "tcpcheck engines")
-    r = check(config, table, cores=args.spin_cores, bitstate=args.bitstate)
+    lang = language(args.lang)  # an unknown language is refused before SPIN runs
+    limit = default_max_memory() if args.max_memory is None else (args.max_memory or None)
+    r = check(config, table, cores=args.spin_cores, bitstate=args.bitstate,
+              memory_mib=max(1, limit // 2 ** 20) if limit else None)
     if args.json:
         json.dump(result_json(r), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print("\n".join(lines(r, check_note(config, args.mutant))))
+        verbosity = -1 if args.quiet else 1 if args.verbose else 0
+        print("\n".join(lines(r, check_note(config, args.mutant, lang), verbosity, lang)))
     return exit_code(r)
