@@ -506,3 +506,40 @@ def test_a_new_connection_on_a_port_pair_starts_where_the_old_one_left_its_endpo
     assert (events, linux.rules[rules[0]].state, state) == ("rcv SYN above RCV.NXT", "TIME_WAIT", "SYN_RCVD")
     # followed alone, the second connection starts from CLOSED/LISTEN and conforms under both
     assert follow(new.conn, TABLE, "path").verdict == "conforms"
+
+
+# --- options of the other kind of FILE are refused, not ignored -----------------------------
+
+PKT = Path(__file__).with_name("packetdrill")
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["{pkt}/close-active.pkt", "--states", "{cap}/refused.json"],
+     "--states: for a capture or JSON trace only; {pkt}/close-active.pkt is a packetdrill script, which it would "
+     "not change"),
+    (["{pkt}", "--vantage", "a", "--in-flight", "3"],
+     "--vantage and --in-flight: for a capture or JSON trace only; {pkt} is a directory of packetdrill scripts, "
+     "which they would not change"),
+    (["{pkt}", "--matrix", "--states", "{cap}/refused.json", "--extra-losses", "0"],
+     "--states and --extra-losses: for a capture or JSON trace only; --matrix runs a directory of packetdrill "
+     "scripts, which they would not change"),
+    (["{cap}/refused.pcap", "--define", "FreeBSD"],
+     "--define: for packetdrill scripts only; {cap}/refused.pcap is a capture or JSON trace, which it would not "
+     "change"),
+])
+def test_an_option_of_the_other_kind_of_file_exits_2(capsys, argv, message):
+    fill = {"pkt": PKT, "cap": CAPTURES}
+    assert run(capsys, *[a.format(**fill) for a in argv]) == (2, "", f"tcpcheck: error: {message.format(**fill)}\n")
+
+
+def test_the_options_of_each_kind_of_file_still_work(capsys):
+    assert run(capsys, CAPTURES / "refused.pcap", "--states", CAPTURES / "refused.json", "--vantage", "a")[0] == 0
+    assert run(capsys, PKT / "close-active.pkt", "--define", "Linux")[0] == 0
+
+
+def test_the_help_says_what_packetdrill_scripts_check_and_infer(capsys):
+    with pytest.raises(SystemExit):
+        main(["conform", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert ("getsockopt(SO_ERROR) values are checks; 2MSL and user timeouts are inferred from the script's times; "
+            "a write larger than the MSS is sent as several segments.") in text

@@ -59,3 +59,38 @@ def test_the_english_table_is_unchanged_in_shape(capsys):
     assert "  4  4    0.000152  A->B  FIN,ACK  1 (790812649)   1 (522358015)   0    63     CLOSE (inferred) [26]        " \
            "rcv ACK; rcv FIN [78, 86]   FIN_WAIT_1   CLOSE_WAIT" in lines
     assert "  at the end: A TIME_WAIT, B CLOSED" in lines
+
+
+ABORT = Path(__file__).with_name("captures") / "abort-linger0.pcap"
+
+
+def test_the_rows_the_table_allows_at_a_deviation_are_said_with_chinese_punctuation(capsys):
+    assert main(["conform", str(ABORT), "--lang", "zh"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index("  表允许 A 在那里发送的：")
+    assert lines[at + 1:at + 5] == [
+        "    中止：<SEQ=3821303080><CTL=RST>（rfc9293.rules:29, RFC 9293 3.10.5, note 3）",
+        "    关闭：<SEQ=3821303080><ACK=3323086557><CTL=FIN,ACK>（rfc9293.rules:26, RFC 9293 F12, 3.10.4）",
+        "    应用发送数据：<SEQ=3821303080><ACK=3323086557><CTL=ACK><DATA=1>（rfc9293.rules:22, RFC 9293 3.10.2）",
+        "    重传超时：<SEQ=3821303080><ACK=3323086557><CTL=ACK><DATA=1>（rfc9293.rules:33, RFC 9293 3.10.8, 3.8.1）"]
+    assert main(["conform", str(ABORT)]) == 1
+    english = capsys.readouterr().out.splitlines()
+    assert "    ABORT: <SEQ=3821303080><CTL=RST>  (rfc9293.rules:29, RFC 9293 3.10.5, note 3)" in english
+
+
+def test_a_row_that_would_send_nothing_says_so_in_chinese(tmp_path):
+    """linux.rules without its FIN_WAIT_2 timer: fin-wait-2-timeout's reset deviates, and
+    among the rows allowed there is linux's ABORT in TIME_WAIT (x.rules:50), which sends nothing."""
+    from tcpcheck.model.conformance.cli import check_file
+    from tcpcheck.model.conformance.report import text_report
+    from tcpcheck.model.profiles import profile_path
+    from tcpcheck.model.table import parse_table
+
+    text = profile_path("linux").read_text(encoding="utf-8").splitlines(keepends=True)
+    table = parse_table("".join(x for x in text if not x.startswith("FIN_WAIT_2   | FIN_WAIT_2 timeout")), "x.rules")
+    capture = Path(__file__).with_name("captures") / "fin-wait-2-timeout.pcap"
+    trace, results, table, where, why = check_file(capture, table)
+    zh = text_report(trace, results, table, where, why, "zh")
+    en = text_report(trace, results, table, where, why, "en")
+    assert [x for x in en if x.startswith("    ABORT: nothing")] == ["    ABORT: nothing  (x.rules:50, RFC 9293 3.10.5)"]
+    assert [x for x in zh if x.startswith("    中止：无")] == ["    中止：无（x.rules:50, RFC 9293 3.10.5）"]

@@ -14,6 +14,7 @@ import argparse
 import json
 import sys
 
+from ..errors import InputError
 from ..i18n import N_, add_lang_option, language
 from ..table import REFERENCE, RuleTable, load_table
 from .capture_files import read_trace
@@ -36,7 +37,10 @@ passive OPEN, connect: active OPEN, write: SEND, shutdown(SHUT_WR)/close: CLOSE,
 SO_LINGER 0: ABORT), its > lines must be what the model sends and tcpi_state assertions (and
 FreeBSD's sockstat | grep -c STATE idiom) are state checks.  Verdicts: passes, fails at line
 N (with the model's answer), or nothing checked; lines outside the model (timing, options,
-windows, shell commands) are listed as skipped, never counted as passes.
+windows, shell commands) are listed as skipped, never counted as passes.  getsockopt(SO_ERROR)
+values are checks; 2MSL and user timeouts are inferred from the script's times; a write larger
+than the MSS is sent as several segments.  --states, --vantage, --in-flight and --extra-losses
+are for captures and JSON traces, --define for scripts: given with the other, they are refused.
 
 verdicts:
   conforms      every segment is explained by a row of the table
@@ -92,6 +96,12 @@ exit codes:
 
 EPILOG = EPILOG.replace("{in_flight}", str(IN_FLIGHT)).replace("{extra}", str(EXTRA_LOSSES)).replace(
     "{msl:g}", f"{MSL:g}")
+
+
+#: The options of a capture or JSON trace (not of packetdrill scripts), and the other way round:
+#: given with the other kind of FILE, each is refused rather than silently ignored.
+CAPTURE_ONLY = ("states", "vantage", "in_flight", "extra_losses")
+SCRIPT_ONLY = ("define",)
 
 
 def choose_vantage(requested: str | None, trace) -> tuple[str, str]:
@@ -168,7 +178,18 @@ def cmd_conform(args) -> int:
     from ..profiles import chosen_rules
     from .packetdrill import cmd_packetdrill, is_packetdrill
 
-    if args.matrix or is_packetdrill(args.file):
+    scripts = args.matrix or is_packetdrill(args.file)
+    unused = [f"--{name.replace('_', '-')}" for name in (CAPTURE_ONLY if scripts else SCRIPT_ONLY)
+              if getattr(args, name) is not None]
+    if unused:
+        what = ("--matrix runs a directory of packetdrill scripts" if args.matrix else
+                f"{args.file} is a packetdrill script" if str(args.file).endswith(".pkt") else
+                f"{args.file} is a directory of packetdrill scripts") if scripts else \
+            f"{args.file} is a capture or JSON trace"
+        kind = "a capture or JSON trace" if scripts else "packetdrill scripts"
+        raise InputError(f"{' and '.join(unused)}: for {kind} only; {what}, which "
+                         f"{'it' if len(unused) == 1 else 'they'} would not change")
+    if scripts:
         return cmd_packetdrill(args)
 
     trace, results, table, where, why = check_file(args.file, chosen_rules(args), args.vantage, args.in_flight,

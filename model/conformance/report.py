@@ -207,9 +207,11 @@ def _deviation(r: Result, table: RuleTable, _) -> list[str]:
                                                      states=" / ".join(d.states))]
     out.append("  " + _("what the table allows {side} to send there:").format(side=d.who))
     for what, seg, rules in d.allowed:
-        srcs = "; ".join(f"{table.rules[i].where}, RFC 9293 {table.rules[i].source}" for i in rules)
+        srcs = _("; ", context="phrase").join(f"{table.rules[i].where}, RFC 9293 {table.rules[i].source}"
+                                             for i in rules)
         label = _("reply", context="conform") if what == "reply" else _(what, context="event")
-        out.append(f"    {label}: {seg}  ({srcs})")
+        out.append("    " + _("{what}: {segment}  ({sources})", context="conform").format(
+            what=label, segment=_("nothing") if seg == "nothing" else seg, sources=srcs))
     if not d.allowed:
         out.append("    " + _("nothing"))
     for row in r.rows[:d.index]:
