@@ -33,10 +33,12 @@ edges and terminal states), built for millions of states:
   order, reading the memo tables directly; where an entry is missing it
   notes it and stops, the model computes the entries, and it goes on where
   it stopped.  It then probes and grows the visited set in one loop over
-  the chunk's successors in order, which is the breadth-first order itself;
-  with two cores that visit runs in a second thread (the kernel does not
-  hold Python's lock) while the next chunk is expanded.  Without gcc the
-  same steps run as numpy passes, with the same result.  Every chunk
+  the chunk's successors in order, which is the breadth-first order itself.
+  With two cores (threads: the kernel does not hold Python's lock, and
+  they share the tables without copying) the two halves of a chunk are
+  expanded at once, and the visit of a chunk runs while the next one is
+  expanded; the chunks and the order are those of one thread.  Without gcc
+  the same steps run as numpy passes, with the same result.  Every chunk
   compares some of its states' successors with :meth:`Model.successors`
   itself, so a change in the model that this engine does not follow stops
   the search with an error instead of giving different counts.
@@ -55,8 +57,8 @@ from __future__ import annotations
 import os
 import time
 from array import array
-from concurrent.futures import ThreadPoolExecutor
 from bisect import bisect_left
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import numpy as np
@@ -71,6 +73,7 @@ CHUNK = 1 << 15
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
 _ONE = np.uint64(1)
 _ROOM = 8  # successors per state the kernel's expansion first makes room for (it grows when they are more)
+_SPLIT = 4096  # with two cores, chunks of at least this many states are expanded in two halves at once
 _MISSES = 4096  # memo entries the kernel's expansion notes missing before the model computes them
 _HEADROOM = True  # give the bit fields the room left in 64 bits (the tests turn it off to repack often)
 
@@ -546,6 +549,38 @@ def _bits(n: int) -> int:
     return max(1, (n - 1).bit_length())
 
 
+class _Part:
+    """Rows lo .. hi-1 of a chunk, expanded by the kernel (:meth:`_Engine._expand_c`)."""
+
+    def __init__(self, lo: int, hi: int):
+        self.lo, self.hi, self.r, self.j = lo, hi, lo, 0
+        self.cap = _ROOM * (hi - lo) + 16
+        self.succ, self.rows, self.labels = (np.empty(self.cap, t) for t in (np.uint64, np.int64, np.int64))
+        self.miss_memo, self.miss_key = np.empty(_MISSES, np.int64), np.empty(_MISSES, np.uint64)
+        self.res = np.zeros(3, np.int64)
+        self.status = None  # 0: done, 1: memo entries missing (go on at row r, position j)
+
+    def run(self, lib, ctx: np.ndarray, packed: np.ndarray, per_row: np.ndarray) -> None:
+        while True:
+            self.status = lib.expand(_ptr(ctx), _ptr(packed), self.hi, self.r, self.j, _ptr(self.succ),
+                                     _ptr(self.rows), _ptr(self.labels), _ptr(per_row), self.cap,
+                                     _ptr(self.miss_memo), _ptr(self.miss_key), _MISSES, _ptr(self.res))
+            if self.status == 0:
+                self.j = int(self.res[0])
+                return
+            self.r, self.j = int(self.res[2]), int(self.res[0])
+            if self.status != 2:
+                return
+            self.cap *= 2  # the output is full: room for twice as many
+            self.succ, self.rows, self.labels = (np.concatenate([a[:self.j], np.empty(self.cap - self.j, a.dtype)])
+                                                 for a in (self.succ, self.rows, self.labels))
+
+    def missing(self):
+        """The memo entries missing: (which memo, key) arrays."""
+        k = int(self.res[1])
+        return self.miss_memo[:k], self.miss_key[:k]
+
+
 class _Engine:
     """The packed search of one :class:`Model`."""
 
@@ -556,6 +591,7 @@ class _Engine:
         self.states = _Grow(np.uint64, 1 << 12)
         self.visited = _Index(self.states)
         self.busy: _Visit | None = None  # a visit running in the other thread
+        self.pool: ThreadPoolExecutor | None = None  # the other threads, with two cores
         self.layout = None
         self._relayout(force=True)
         self.empty = model.empty_flight
@@ -701,37 +737,44 @@ class _Engine:
 
     def _expand_c(self, lib, packed: np.ndarray):
         """:meth:`expand` by the kernel: it stops at memo entries not computed
-        yet, which are computed here (by the model), and goes on where it stopped."""
+        yet, which are computed here (by the model), and goes on where it
+        stopped.  With a second thread (``self.pool``) the chunk's two halves
+        are expanded at once, and the model computes what either missed."""
         memos = (self.local, self.push, self.relabel, self.deliveries, self.faults, self.receive)
         n = len(packed)
         packed = np.ascontiguousarray(packed, dtype=np.uint64)
-        cap = _ROOM * n + 16
-        succ, rows, labels = np.empty(cap, np.uint64), np.empty(cap, np.int64), np.empty(cap, np.int64)
         per_row = np.zeros(n, dtype=np.int64)
-        miss_memo, miss_key, res = np.empty(_MISSES, np.int64), np.empty(_MISSES, np.uint64), np.zeros(3, np.int64)
-        r = j = 0
+        cut = [0, n // 2, n] if self.pool is not None and n >= _SPLIT else [0, n]
+        parts = [_Part(lo, hi) for lo, hi in zip(cut, cut[1:])]
         while True:
+            todo = [q for q in parts if q.status != 0]
+            if not todo:
+                break
             self._tables()
             ctx = self._context()
-            status = lib.expand(_ptr(ctx), _ptr(packed), n, r, j, _ptr(succ), _ptr(rows), _ptr(labels),
-                                _ptr(per_row), cap, _ptr(miss_memo), _ptr(miss_key), len(miss_memo), _ptr(res))
-            if status == 0:
-                j = int(res[0])
-                break
-            r, j = int(res[2]), int(res[0])
-            if status == 2:  # the output is full: room for twice as many
-                cap *= 2
-                succ, rows, labels = (np.concatenate([a[:j], np.empty(cap - j, a.dtype)]) for a in (succ, rows, labels))
-                continue
-            found = miss_memo[:res[1]]
-            for m in np.unique(found).tolist():
-                memos[m]._numbers(np.unique(miss_key[:res[1]][found == m]))
+            others = [self.pool.submit(q.run, lib, ctx, packed, per_row) for q in todo[1:]]
+            todo[0].run(lib, ctx, packed, per_row)
+            for f in others:
+                f.result()
+            missing: dict = {}
+            for q in todo:
+                if q.status == 1:
+                    found, keys = q.missing()
+                    for m in np.unique(found).tolist():
+                        missing.setdefault(m, []).append(keys[found == m])
+            for m, keys in sorted(missing.items()):
+                memos[m]._numbers(np.unique(np.concatenate(keys)))
             old = self.layout
             self._relayout()  # new TCBs, applications or channel contents may need wider fields
             if self.layout is not old:  # this chunk's states are repacked, and it is expanded again
                 packed = self.layout.pack(old.unpack(packed))
-                r = j = 0
-        return self.layout.unpack(packed), rows[:j], succ[:j], labels[:j], per_row
+                parts = [_Part(q.lo, q.hi) for q in parts]
+        if len(parts) == 1:
+            q = parts[0]
+            return self.layout.unpack(packed), q.rows[:q.j], q.succ[:q.j], q.labels[:q.j], per_row
+        rows, succ, labels = (np.concatenate([getattr(q, name)[:q.j] for q in parts])
+                              for name in ("rows", "succ", "labels"))
+        return self.layout.unpack(packed), rows, succ, labels, per_row
 
     def _expand_numpy(self, packed: np.ndarray):
         """:meth:`expand` in numpy passes (without the kernel)."""
@@ -951,8 +994,9 @@ def explore(model, max_states: int | None = None,
     each chunk (and the first 256 of the search) have their successors
     compared with :meth:`Model.successors`.  With ``cores`` of 2 or more
     (default: 2 when the machine has them) and the compiled kernel, the
-    kernel visits a chunk's successors in a second thread while the next
-    chunk is expanded: the same search, chunk for chunk.
+    kernel expands the halves of a chunk in two threads, and visits a
+    chunk's successors while the next chunk is expanded: the same search,
+    chunk for chunk.
 
     >>> from tcpcheck.model.checker import build
     >>> from tcpcheck.model.config import preset
@@ -985,7 +1029,8 @@ def explore(model, max_states: int | None = None,
     kmap = np.full(0, -1, dtype=np.int64)  # model label -> label id (numbered as first seen)
     if cores is None:
         cores = min(2, os.cpu_count() or 1)
-    pool = ThreadPoolExecutor(1, thread_name_prefix="tcpcheck-visit") if cores > 1 and _kernel() else None
+    pool = ThreadPoolExecutor(2, thread_name_prefix="tcpcheck-packed") if cores > 1 and _kernel() else None
+    e.pool = pool
     i = 0
     try:
         if observe is not None and (why := observe(x)) is not None:

@@ -388,3 +388,23 @@ def test_a_broken_kernel_expansion_is_caught(kernel, monkeypatch):
     kernel("c")
     with pytest.raises(RuntimeError, match="disagrees with Model.successors at state"):
         packed.explore(build(preset("default")))
+
+
+@pytest.mark.parametrize("room,misses", [(0, 1), (8, 4096)])
+def test_two_halves_expanded_at_once(monkeypatch, room, misses):
+    """Every chunk of two states or more cut in two halves expanded in two
+    threads, each stopping at its own missing entries and full output: the
+    search of one thread."""
+    monkeypatch.setattr(packed, "_SPLIT", 2)
+    monkeypatch.setattr(packed, "_ROOM", room)
+    monkeypatch.setattr(packed, "_MISSES", misses)
+    halves = []
+    part = packed._Part.__init__
+
+    def counting(self, lo, hi):
+        halves.append((lo, hi))
+        part(self, lo, hi)
+    monkeypatch.setattr(packed._Part, "__init__", counting)
+    for cfg in (preset("default"), dataclasses.replace(preset("default"), loss_budget=1)):
+        _same(bfs(build(cfg)), packed.explore(build(cfg), chunk=700, cores=2))
+    assert sum(1 for lo, hi in halves if lo > 0) > 50
