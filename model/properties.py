@@ -29,6 +29,8 @@ import itertools
 import operator
 from typing import Callable, NamedTuple
 
+import numpy as np
+
 from .explorer import Exploration
 from .invariants import CHECKED, REASONS as INVARIANT_REASONS, Invariant, checker
 from .liveness import FAIRNESS, Lasso, _Graph as _LiveGraph, leads_to_masks
@@ -265,7 +267,8 @@ class _Group:
 
     def __init__(self, fields, index):
         self.fields = fields
-        self.key = None if index is None else operator.itemgetter(*index)
+        self.index = index
+        self.key = None if index is None else _Memo(len(index))
         self.tests: list = []  # (what, name, fine, each): what is "invariant", "reach", "pred" or "seen"
         self.each: str | None = None  # the field whose segments the "each" tests take one by one
         self.each_tests: list[int] = []  # their positions in tests
@@ -280,6 +283,12 @@ class _Group:
         self.bits: list[int] = []  # outcome -> its liveness predicates' bits
         self.preds = 0
         self.flags = bytearray()  # state id -> bits (only when the group has liveness predicates)
+        self.arrays = None  # (alert, bits) as numpy arrays, remade when they change
+
+    def alert_and_bits(self):
+        if self.arrays is None or len(self.arrays[0]) != len(self.alert):
+            self.arrays = (np.array(self.alert, dtype=bool), np.array(self.bits, dtype=np.uint8))
+        return self.arrays
 
 
 def _parts(test, fine=None) -> tuple:
@@ -290,6 +299,69 @@ def _parts(test, fine=None) -> tuple:
     of every segment of that field."""
     parts = getattr(test, "parts", None) or ((getattr(test, "reads", None), fine or test),)
     return tuple((part + (None,))[:3] for part in parts)
+
+
+class _Memo:
+    """Answers remembered per key, a non-negative integer that combines the
+    interned ids of a group's fields (each field its own bit field, widened when
+    an id outgrows it: the answers are then forgotten, as they are when there are
+    more than :data:`_MEMO` of them).  Looked up a whole batch at a time: a
+    direct table when the keys' range is small, else a sorted array of the keys
+    (searched for the batch's distinct keys) and a dict of those added since it
+    was last sorted."""
+
+    def __init__(self, n: int):
+        self.widths = [0] * n
+        self.clear()
+
+    def clear(self) -> None:
+        self.table = None  # outcome by key (-1: unknown), when the range is at most _DIRECT
+        self.keys = np.zeros(0, dtype=np.int64)  # else: sorted keys
+        self.vals = np.zeros(0, dtype=np.int32)  # and their outcomes
+        self.recent: dict = {}  # key -> outcome, not yet in keys
+        if sum(self.widths) <= _DIRECT_BITS:
+            self.table = np.full(1 << sum(self.widths), -1, dtype=np.int32)
+
+    def key(self, cols: list, tops: list) -> np.ndarray:
+        """The keys of a batch: ``cols`` the fields' ids, ``tops`` their largest."""
+        if any(t >> w for t, w in zip(tops, self.widths)):
+            self.widths = [max(w, t.bit_length() + 1) for t, w in zip(tops, self.widths)]
+            if sum(self.widths) > 63:
+                raise OverflowError(f"the memo's key needs {sum(self.widths)} bits, more than 63")
+            self.clear()
+        key = cols[0]
+        for c, w in zip(cols[1:], self.widths[1:]):
+            key = (key << w) | c
+        return key
+
+    def lookup(self, key: np.ndarray) -> np.ndarray:
+        """The outcome of each key (-1 where none is remembered)."""
+        if self.table is not None:
+            return self.table[key]
+        out = np.full(len(key), -1, dtype=np.int32)
+        if len(self.keys):
+            pos = np.searchsorted(self.keys, key)
+            np.minimum(pos, len(self.keys) - 1, out=pos)
+            hit = self.keys[pos] == key
+            out[hit] = self.vals[pos[hit]]
+        return out
+
+    def get(self, k: int):
+        return None if self.table is not None else self.recent.get(k)
+
+    def put(self, ks: np.ndarray, outs: np.ndarray) -> None:
+        if self.table is not None:
+            self.table[ks] = outs
+            return
+        self.recent.update(zip(ks.tolist(), outs.tolist()))
+        if len(self.recent) > max(4096, len(self.keys) >> 3):
+            k = np.concatenate([self.keys, np.fromiter(self.recent, dtype=np.int64, count=len(self.recent))])
+            v = np.concatenate([self.vals, np.fromiter(self.recent.values(), dtype=np.int32,
+                                                       count=len(self.recent))])
+            order = np.argsort(k, kind="stable")
+            self.keys, self.vals, self.recent = k[order], v[order], {}
+            if len(self.keys) > _MEMO:
+                self.clear()
 
 
 class Monitor:
@@ -330,6 +402,7 @@ class Monitor:
         self._relevant: dict[str, list[bool]] = {p.name: [] for p in self._steps}
         self._deadlock = [p for p in self.properties if p.kind == "deadlock"]
         self._graph = None
+        self._ids: list[dict] | None = None  # value -> id, for each component that is not an id
         for p in self.properties:
             if p.kind in ("invariant", "reachability"):
                 what = "invariant" if p.kind == "invariant" else "reach"
@@ -383,6 +456,27 @@ class Monitor:
         return out
 
     # --- while the search runs ------------------------------------------------------
+
+    def _columns(self, states, n0: int, n1: int) -> list:
+        """The component ids of states ``n0 .. n1-1``, one int64 array per component.
+
+        The protocol: an exploration whose ``states`` are not a list of tuples
+        (a packed engine's) gives them a method ``columns(n0, n1)`` returning this
+        list (one int64 numpy array of length ``n1 - n0`` per component, in the
+        order of the internal tuple), so that they need not be unpacked into
+        tuples to be checked.  Components that are not ints (the states of a
+        decoded exploration) are numbered here, in the order they are seen."""
+        columns = getattr(states, "columns", None)
+        if columns is not None:
+            return list(columns(n0, n1))
+        new = states[n0:n1]
+        if isinstance(new[0][0], int):
+            a = np.array(new, dtype=np.int64)
+            return [a[:, i] for i in range(a.shape[1])]
+        if self._ids is None:
+            self._ids = [{} for _ in new[0]]
+        return [np.fromiter((ids.setdefault(v, len(ids)) for v in column), dtype=np.int64, count=len(new))
+                for ids, column in zip(self._ids, zip(*new))]
 
     def _each(self, g: _Group, s, key) -> list[bool]:
         """The answers of ``g``'s "each" tests on readable state ``s`` (``key``:
@@ -465,56 +559,22 @@ class Monitor:
         return any(not o and what in ("invariant", "reach") and name not in self.decided
                    for (what, name, _, _), o in zip(g.tests, out))
 
-    def feed(self, x: Exploration) -> str | None:
+    def feed(self, x: Exploration, final: bool | None = None) -> str | None:
         """Check what ``x`` found since the last call; ``"violation"`` when asked
-        to stop at the first violation and one was found, else None."""
-        states = x.states
-        n0, n1 = self.n_states, len(states)
+        to stop at the first violation and one was found, else None.
+
+        The new states are looked at in batches of at least :data:`_BATCH`
+        while the search runs (at every call when stopping at the first
+        violation, to stop as soon as the explorer's first look finds it), and all of them once it is over (``final``; by default,
+        when ``x`` was stopped or every state of it was expanded).  Which state
+        decides a property does not depend on the batches: it is the first."""
+        if final is None:
+            final = x.stopped is not None or x.expanded >= len(x.states)
+        n0, n1 = self.n_states, len(x.states)
+        if not final and not self.stop_at_first and n1 - n0 < _BATCH:
+            return None
         if n1 > n0:
-            decode = x.decode
-            new = states[n0:n1]
-            first: dict[str, int] = {}  # property -> the first state of the batch that decides it
-            for g in self._groups.values():
-                if g.key is None:
-                    rids = [self._outcome(g, decode(t)) for t in new]
-                else:
-                    memo = g.memo
-                    segmented = g.all_fine is not None
-                    keys = list(map(g.key, new))
-                    rids = list(map(memo.get, keys))
-                    if None in rids:
-                        for i in itertools.compress(range(len(rids)), map(operator.is_, rids, _NONES)):
-                            r = memo.get(keys[i])  # a state earlier in the batch may have brought it
-                            if r is None:
-                                r = memo[keys[i]] = (
-                                    self._outcome_by_segments(g, new[i], keys[i], decode) if segmented
-                                    else self._outcome(g, decode(new[i]), keys[i]))
-                            rids[i] = r
-                        if len(memo) > _MEMO:
-                            memo.clear()
-                        if len(g.each_memo) > _MEMO:
-                            g.each_memo.clear()
-                            g.segments.clear()
-                if g.alerting and any(map(g.alert.__getitem__, rids)):
-                    for i in itertools.compress(range(len(rids)), map(g.alert.__getitem__, rids)):
-                        for (what, name, _, _), o in zip(g.tests, g.outcomes[rids[i]]):
-                            if not o and what in ("invariant", "reach") and name not in self.decided:
-                                first.setdefault(name, n0 + i)  # ascending i: the first in this group
-                                first[name] = min(first[name], n0 + i)
-                if g.preds:
-                    g.flags += bytes(map(g.bits.__getitem__, rids))
-            for name, sid in first.items():
-                p = self._by_name[name]
-                if p.kind == "invariant":
-                    v = Verdict(p.name, p.kind, p.statement, "violated", sid, p.test(x.state(sid)), id=p.id)
-                else:
-                    v = Verdict(p.name, p.kind, p.statement, "holds", sid, "", id=p.id)
-                self.decided[name] = v
-            if first:
-                for g in self._groups.values():
-                    g.alert = [self._alerts(g, out) for out in g.outcomes]
-                    g.alerting = any(g.alert)
-            self.n_states = n1
+            self._feed_states(x, n0, n1)
         if self._steps:
             self._check_steps(x)
         if self._deadlock and len(x.terminal) > self.n_terminal:
@@ -530,6 +590,67 @@ class Monitor:
         if self.stop_at_first and any(v.verdict == "violated" for v in self.decided.values()):
             return "violation"
         return None
+
+    def _feed_states(self, x: Exploration, n0: int, n1: int) -> None:
+        """Check states ``n0 .. n1-1``: each group's outcome of each state, looked up
+        for the whole batch by its key (see :class:`_Memo`), the tests asked only of
+        the first state of each key not yet remembered."""
+        states, decode = x.states, x.decode
+        cols = tops = None
+        first: dict[str, int] = {}  # property -> the first state of the batch that decides it
+        for g in self._groups.values():
+            if g.key is None:
+                rids = np.array([self._outcome(g, decode(t)) for t in states[n0:n1]], dtype=np.int32)
+            else:
+                if cols is None:
+                    cols = self._columns(states, n0, n1)
+                    tops = [int(c.max()) for c in cols]
+                memo, cs = g.key, [cols[i] for i in g.index]
+                key = memo.key(cs, [tops[i] for i in g.index])
+                rids = memo.lookup(key)
+                miss = np.flatnonzero(rids < 0)
+                if len(miss):
+                    uk, at, inverse = np.unique(key[miss], return_index=True, return_inverse=True)
+                    order = np.argsort(at)  # in id order: the first state of each key is asked
+                    firsts = miss[at[order]]
+                    segmented, get, computed = g.all_fine is not None, memo.get, []
+                    for k, i, values in zip(uk[order].tolist(), firsts.tolist(),
+                                            zip(*(c[firsts].tolist() for c in cs))):
+                        r = get(k)
+                        if r is None:
+                            r = (self._outcome_by_segments(g, states[n0 + i], values, decode) if segmented
+                                 else self._outcome(g, decode(states[n0 + i]), values))
+                        computed.append(r)
+                    outs = np.empty(len(uk), dtype=np.int32)
+                    outs[order] = computed
+                    memo.put(uk, outs)
+                    rids[miss] = outs[inverse.reshape(-1)]
+                    if len(g.each_memo) > _MEMO:
+                        g.each_memo.clear()
+                        g.segments.clear()
+            alert, bits = g.alert_and_bits()
+            if g.alerting:
+                hits = np.flatnonzero(alert[rids])
+                if len(hits):
+                    outcomes, at = np.unique(rids[hits], return_index=True)
+                    for o, i in zip(outcomes.tolist(), hits[at].tolist()):
+                        for (what, name, _, _), ok in zip(g.tests, g.outcomes[o]):
+                            if not ok and what in ("invariant", "reach") and name not in self.decided:
+                                first[name] = min(first.get(name, n0 + i), n0 + i)
+            if g.preds:
+                g.flags += bits[rids].tobytes()
+        for name, sid in first.items():
+            p = self._by_name[name]
+            if p.kind == "invariant":
+                v = Verdict(p.name, p.kind, p.statement, "violated", sid, p.test(x.state(sid)), id=p.id)
+            else:
+                v = Verdict(p.name, p.kind, p.statement, "holds", sid, "", id=p.id)
+            self.decided[name] = v
+        if first:
+            for g in self._groups.values():
+                g.alert = [self._alerts(g, out) for out in g.outcomes]
+                g.alerting, g.arrays = any(g.alert), None
+        self.n_states = n1
 
     def _check_steps(self, x: Exploration) -> None:
         e0, e1 = self.n_edges, len(x.src)
@@ -567,6 +688,8 @@ class Monitor:
         """The verdict of ``p`` (one of this monitor's properties) once ``x`` has been fed.
         ``should_stop`` is handed to the liveness analysis (see :func:`liveness.leads_to`)."""
         head = (p.name, p.kind, p.statement)
+        if self.n_states < len(x.states):
+            self.feed(x, final=True)
         if p.name in self.decided:
             return self.decided[p.name]
         if p.kind == "reachability":
@@ -594,10 +717,15 @@ def _endpoint_states(s: State):
     return True
 
 
-_NONES = itertools.repeat(None)
-
 #: How many answers a group remembers before it forgets them all (bounds its memory).
 _MEMO = 1 << 18
+
+#: A memo whose keys fit in this many bits is a direct table (4 bytes an entry).
+_DIRECT_BITS = 20
+
+#: The fewest new states :meth:`Monitor.feed` looks at together while the search runs
+#: (each batch costs a few dozen numpy calls), unless it is to stop at the first violation.
+_BATCH = 8192
 
 
 def _layout_of(x: Exploration) -> tuple[str, ...] | None:
