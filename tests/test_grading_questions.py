@@ -617,6 +617,8 @@ def test_unknown_question_ids_and_keys_are_warnings_with_did_you_mean(template):
     ('A = "FIN_WAIT_1"\n', r"^ans\.toml:1: 'A' is not a question's table: write each question's answers "
                            r"under its id, e\.g\. \[q1\] then A = \"FIN_WAIT_2\"$"),
     ("# " + "x" * (64 * 1024) + "\n", r"^ans\.toml:1: the answer file is larger than 64 KiB$"),
+    # found by the fuzz campaign: an inline table nested past tomllib's depth (a RecursionError)
+    ("[q5]\nholds = " + "{a=" * 1000 + "1" + "}" * 1000 + "\n", r"^ans\.toml:1: not valid TOML: nested too deeply$"),
 ])
 def test_an_answer_file_that_cannot_be_read(text, message):
     with pytest.raises(AnswerError, match=message):

@@ -1190,6 +1190,8 @@ def parse_answers(text: str, name: str, questions: list[Question] | None = None)
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise AnswerError(f"{name}:{error_line(exc)}: not valid TOML: {exc}") from None
+    except RecursionError:  # arrays or inline tables nested past tomllib's depth
+        raise AnswerError(f"{name}:1: not valid TOML: nested too deeply") from None
     lines = TomlLines(text)
     for key, value in data.items():
         if not isinstance(value, dict):
