@@ -457,52 +457,39 @@ def choose_connection(path, results, number: int | None):
     return number, results[number - 1]
 
 
-def _after_call(table, state: str, event: str) -> str:
-    """The state a user call or timeout the follower inferred leads to, as the
-    table's row for it says (``state`` when no single row says)."""
-    to = {r.to for r in table.rules if r.state == state and r.event == event}
-    if len(to) != 1:
-        return state
-    return state if next(iter(to)) == "same" else next(iter(to))
-
-
 def capture_trace(r, table) -> tuple[list[dict], int | None]:
     """The steps of a followed connection ``r`` (a :class:`~tcpcheck.model.
     conformance.follow.Result`) in :func:`~tcpcheck.model.report.trace_json`'s
     shape, for :func:`~.msc.msc_dot`, and the number of the deviating segment
     (None when none deviates).
 
-    Segments are sent in the order they were captured, by the user call, the
-    timeout or the arrival the follower explains them by (a reply is sent at
-    the step its cause arrives); each arrives at the step just before its
-    receiver's next own step (or after it, when no explanation of that step
-    follows from the arrival), or at the end.  One every explanation loses is
-    lost there, and so is one some explanations lose when its receiver's next
-    segment is a retransmission (a lost final ACK).  The states beside the lifelines are the follower's: the set
-    of states an endpoint may be in (``ESTABLISHED / FIN_WAIT_1``).  SEQ and
-    ACK are relative to each side's first sequence number, as in the report.
-    A deviating connection ends with the segment no row allows."""
+    What is drawn is one real run: ``r.run``, one explanation of the whole
+    connection that the follower kept (``tcpcheck conform`` shows the union of
+    all of them), step by step in its order: the inferred user calls and
+    timeouts, each segment sent (a reply in the step its cause arrives, when its
+    sender did nothing in between), each arrival with the rows' events and the
+    receiver's state after it, and each loss as early as it can have happened.
+    The states beside the lifelines are that run's.  SEQ and ACK are relative to
+    each side's first sequence number, as in the report.  A deviating connection
+    ends with the segment no row allows, in flight.  ``table`` is the rule table
+    followed (kept for callers; the run already names its rows)."""
+    from tcpcheck.model.conformance.follow import Lose, Recv, Send, Silent
     from tcpcheck.model.conformance.trace import rel, relative, to_segment
     from tcpcheck.model.events import CALLS, TIMERS
 
     conn = r.conn
     base = relative(conn)
+    sides = ("A", "B")
     peer = {"A": "B", "B": "A"}
-    state = {w: "?" if conn.starts_mid else "CLOSED" for w in "AB"}
+    start = r.run.start if r.run is not None else ("?", "?")
+    state = {"A": "?" if conn.starts_mid and r.run is None else start[0],
+             "B": "?" if conn.starts_mid and r.run is None else start[1]}
     steps = [{"step": 0, "A": {"state": state["A"]}, "B": {"state": state["B"]}}]
-    last = len(r.rows) if r.deviation is None else r.deviation.index + 1
     text = {}
-    for row in r.rows[:last]:
+    for row in r.rows:
         o = row.obs
         seg = to_segment(o._replace(seq=rel(o.seq, base.get(row.who)), ack=rel(o.ack, base.get(peer[row.who]))))
         text[row.index] = describe_segment(seg)
-    pending = {"A": [], "B": []}  # rows on their way to each receiver, oldest first
-    lost = set()  # drawn lost: what every explanation loses, or some do and its receiver then retransmits
-    for row in r.rows[:last]:
-        later = next((x for x in r.rows[row.index + 1:last] if x.who == peer[row.who]), None)
-        if row.lost and (not row.arrived or later is not None and {h for h, _r, _c in later.explained}
-                         == {"retransmission timeout"}):
-            lost.add(row.index)
 
     def add(actor, kind, event, segment=None, sent=()) -> dict:
         st = {"step": len(steps), "actor": actor, "kind": kind, "event": event, "segment": segment,
@@ -510,73 +497,33 @@ def capture_trace(r, table) -> tuple[list[dict], int | None]:
         steps.append(st)
         return st
 
-    def arrive(row) -> dict | None:
-        who = peer[row.who]
-        if row.index in lost:
-            return add(None, "lose", f"{row.who}->{who}", text[row.index])
-        if not row.arrived:  # before a deviation, no explanation has it arrive yet: in flight
-            return None
-        events = list(dict.fromkeys(e for e, _rules, _s in row.received))
-        state[who] = " / ".join(dict.fromkeys(s for _e, _rules, s in row.received)) or state[who]
-        return add(who, "rcv", events[0] if events else "", text[row.index])
-
-    def flush(who, upto=None) -> dict | None:
-        """Deliver what is on its way to ``who``; with ``upto``, up to that row, its step returned."""
-        while pending[who]:
-            row = pending[who].pop(0)
-            st = arrive(row)
-            if row.index == upto:
-                return st
-        return None
-
-    def before(p, j) -> bool:
-        """Whether ``p`` can arrive before ``j`` is sent: from a state ``p`` leaves
-        its receiver in, what explains ``j`` leads to a state ``j``'s sender may be in."""
-        hows = [h for h, _rules, _cause in j.explained] or [""]
-        return not p.received or any(_after_call(table, s, h) in j.sender_states
-                                     for _e, _rules, s in p.received for h in hows)
-
-    inferred = {}
-    for who, event, at in r.inferred:
-        inferred.setdefault(at, []).append((who, event))
-    for row in r.rows[:last]:
-        hows = {how for how, _rules, _cause in row.explained}
-        for who, event in inferred.get(row.index, []):
-            if who == row.who and event in hows:
-                continue  # the call that sent this segment
-            flush(who)
-            state[who] = _after_call(table, state[who], event)
-            add(who, "call" if event in CALLS else "timer", event)
-        who = row.who
-        replies = [cause for how, _rules, cause in row.explained if how == "reply" and cause is not None]
-        cause = next((c for c in replies if any(p.index == c for p in pending[who])), None)
-        if cause is not None:  # sent at the step its cause arrives
-            st = flush(who, cause)
-            state[who] = " / ".join(row.sender_states) or state[who]
-            st[who] = {"state": state[who]}
-            st["sent"].append(text[row.index])
-        else:
-            # what is on its way arrives first, unless no explanation of this segment follows from it
-            # (a simultaneous open: B sent its SYN before A's arrived)
-            while pending[who] and (pending[who][0].index in lost or before(pending[who][0], row)):
-                arrive(pending[who].pop(0))
-            how = next((h for h, _rules, _cause in row.explained
-                        if _after_call(table, state[who], h) in row.sender_states), next(iter(sorted(hows)), ""))
-            state[who] = " / ".join(row.sender_states) or state[who]
-            kind = "call" if how in CALLS else "timer" if how in TIMERS else "send"
-            add(who, kind, how if kind != "send" else "", sent=[text[row.index]])
-        if r.deviation is None or row.index != r.deviation.index:
-            pending[peer[who]].append(row)
-    if r.deviation is None:
-        for who, event in inferred.get(len(r.rows), []):
-            flush(who)
-            state[who] = _after_call(table, state[who], event)
-            add(who, "call" if event in CALLS else "timer", event)
-    while pending["A"] or pending["B"]:  # what is still on its way arrives (the deviating segment is not)
-        first = min((w for w in "AB" if pending[w]), key=lambda w: pending[w][0].index)
-        arrive(pending[first].pop(0))
+    last = {"A": None, "B": None}  # each side's last step: (its record, its step)
+    for rec in (r.run.steps if r.run is not None else ()):
+        if isinstance(rec, Silent):
+            who = sides[rec.who]
+            state[who] = rec.state
+            last[who] = (rec, add(who, "call" if rec.event in CALLS else "timer", rec.event))
+        elif isinstance(rec, Recv):
+            who = sides[rec.who]
+            state[who] = rec.state
+            last[who] = (rec, add(who, "rcv", rec.events, text[rec.index]))
+        elif isinstance(rec, Lose):
+            frm = conn.sender(conn.segments[rec.index])
+            add(None, "lose", f"{frm}->{peer[frm]}", text[rec.index])
+        elif isinstance(rec, Send):
+            who = sides[rec.who]
+            state[who] = rec.state
+            prev = last[who]
+            if rec.how in ("reply", "late ACK") and prev is not None and isinstance(prev[0], Recv) \
+                    and prev[0].index == rec.cause:
+                prev[1][who] = {"state": state[who]}
+                prev[1]["sent"].append(text[rec.index])
+                continue
+            kind = "call" if rec.how in CALLS else "timer" if rec.how in TIMERS else "send"
+            last[who] = (rec, add(who, kind, rec.how if kind != "send" else "", sent=[text[rec.index]]))
     deviating = None
     if r.deviation is not None:
+        add(r.deviation.who, "send", "", sent=[text[r.deviation.index]])
         deviating = sum(len(st.get("sent", ())) for st in steps)  # the last sent, as the seed note numbers them
     return steps, deviating
 

@@ -335,6 +335,75 @@ def test_fin_wait_2_timeout_a_linux_table_without_the_timer_row_deviates_at_the_
         (5, "A", "CLOSED", ("FIN_WAIT_2",))]
 
 
+# --- one run of each connection (Result.run, drawn by diagram trace --capture) ---------
+
+def run_problems(r) -> list[str]:
+    """What makes ``r.run`` not a run of its connection: each segment sent once, in the order
+    captured (up to a deviating one); each arriving or lost at most once, after it was sent, in
+    the order sent each way; every state along it one the report allows there; its last states
+    among the report's final ones."""
+    from tcpcheck.model.conformance.follow import Lose, Recv, Send, Silent
+
+    problems, sent, done = [], [], set()
+    handled = {0: [], 1: []}
+    state = dict(zip("AB", r.run.start))
+    upto = len(r.rows) if r.deviation is None else r.deviation.index
+    for rec in r.run.steps:
+        row = r.rows[rec.index] if not isinstance(rec, Silent) else None
+        if isinstance(rec, Send):
+            sent.append(rec.index)
+            state["AB"[rec.who]] = rec.state
+            if rec.state not in row.sender_states:
+                problems.append(f"#{rec.index + 1} sent in {rec.state}, not {row.sender_states}")
+        elif isinstance(rec, (Recv, Lose)):
+            frm = 0 if row.who == "A" else 1
+            if rec.index not in sent or rec.index in done:
+                problems.append(f"#{rec.index + 1} handled before it was sent, or twice")
+            if handled[frm] and handled[frm][-1] > rec.index:
+                problems.append(f"#{rec.index + 1} handled after #{handled[frm][-1] + 1}, sent after it")
+            handled[frm].append(rec.index)
+            done.add(rec.index)
+            if isinstance(rec, Recv):
+                state["AB"[rec.who]] = rec.state
+                if rec.state not in {st for _e, _r, st in row.received}:
+                    problems.append(f"#{rec.index + 1} received into {rec.state}")
+            elif not row.lost:
+                problems.append(f"#{rec.index + 1} lost, which the report never loses")
+        else:
+            state["AB"[rec.who]] = rec.state
+    if sent != list(range(upto)):
+        problems.append(f"sent {sent}, not 0..{upto - 1}")
+    if r.deviation is None and any(state[side] not in r.final[side] for side in "AB"):
+        problems.append(f"ends in {state}, not {r.final}")
+    return problems
+
+
+@pytest.mark.parametrize("profile", TABLES)
+@pytest.mark.parametrize("name", NAMES)
+def test_each_connection_has_one_run_the_report_allows(profile, name):
+    for r in followed(name, profile):
+        assert r.run is not None and run_problems(r) == [], (name, profile)
+
+
+def test_a_run_out_of_order_or_in_a_state_not_allowed_is_caught():
+    """The broken inputs of run_problems: the run of close-by-client with two arrivals of one
+    direction swapped, and with an arrival's state changed."""
+    from tcpcheck.model.conformance.follow import Recv
+
+    (r,) = followed("close-by-client", "rfc9293")
+    steps = list(r.run.steps)
+    at = [k for k, x in enumerate(steps) if isinstance(x, Recv) and x.who == 0]
+    swapped = steps[:]
+    swapped[at[1]], swapped[at[2]] = steps[at[2]], steps[at[1]]
+    assert (steps[at[1]].index, steps[at[2]].index) == (4, 6)
+    assert run_problems(r._replace(run=r.run._replace(steps=tuple(swapped)))) == [
+        "#7 handled before it was sent, or twice", "#5 handled after #7, sent after it"]
+    wrong = steps[:]
+    wrong[at[0]] = steps[at[0]]._replace(state="CLOSING")
+    assert run_problems(r._replace(run=r.run._replace(steps=tuple(wrong)))) == [
+        f"#{steps[at[0]].index + 1} received into CLOSING"]
+
+
 # --- broken captures ------------------------------------------------------------------
 
 def without(tmp_path, name, *numbers) -> Path:

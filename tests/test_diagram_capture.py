@@ -52,17 +52,18 @@ CLOSE_BY_CLIENT = [
     ("A", "call", "active OPEN", None, ["<SEQ=0><CTL=SYN>"], "SYN_SENT", "LISTEN"),
     ("B", "rcv", "rcv SYN", "<SEQ=0><CTL=SYN>", ["<SEQ=0><ACK=1><CTL=SYN,ACK>"], "SYN_SENT", "SYN_RCVD"),
     ("A", "rcv", "rcv SYN,ACK", "<SEQ=0><ACK=1><CTL=SYN,ACK>", ["<SEQ=1><ACK=1><CTL=ACK>"], "ESTABLISHED", "SYN_RCVD"),
-    ("A", "call", "SEND", None, ["<SEQ=1><ACK=1><CTL=ACK><DATA=5>"], "ESTABLISHED", "SYN_RCVD"),
+    # one run, each segment arriving as soon as it can have (the report keeps the other orders:
+    # A may have closed before B's ACK arrived)
     ("B", "rcv", "rcv ACK of SYN", "<SEQ=1><ACK=1><CTL=ACK>", [], "ESTABLISHED", "ESTABLISHED"),
+    ("A", "call", "SEND", None, ["<SEQ=1><ACK=1><CTL=ACK><DATA=5>"], "ESTABLISHED", "ESTABLISHED"),
     ("B", "rcv", "rcv ACK; rcv data", "<SEQ=1><ACK=1><CTL=ACK><DATA=5>", ["<SEQ=1><ACK=6><CTL=ACK>"], "ESTABLISHED",
      "ESTABLISHED"),
-    # A may have closed before B's ACK arrived: the follower keeps both
-    ("A", "rcv", "rcv ACK", "<SEQ=1><ACK=6><CTL=ACK>", [], "ESTABLISHED / FIN_WAIT_1", "ESTABLISHED"),
+    ("A", "rcv", "rcv ACK", "<SEQ=1><ACK=6><CTL=ACK>", [], "ESTABLISHED", "ESTABLISHED"),
     ("A", "call", "CLOSE", None, ["<SEQ=6><ACK=1><CTL=FIN,ACK>"], "FIN_WAIT_1", "ESTABLISHED"),
     ("B", "rcv", "rcv ACK; rcv FIN", "<SEQ=6><ACK=1><CTL=FIN,ACK>", ["<SEQ=1><ACK=7><CTL=ACK>"], "FIN_WAIT_1",
      "CLOSE_WAIT"),
-    ("B", "call", "CLOSE", None, ["<SEQ=1><ACK=7><CTL=FIN,ACK>"], "FIN_WAIT_1", "LAST_ACK"),
-    ("A", "rcv", "rcv ACK of FIN", "<SEQ=1><ACK=7><CTL=ACK>", [], "FIN_WAIT_2", "LAST_ACK"),
+    ("A", "rcv", "rcv ACK of FIN", "<SEQ=1><ACK=7><CTL=ACK>", [], "FIN_WAIT_2", "CLOSE_WAIT"),
+    ("B", "call", "CLOSE", None, ["<SEQ=1><ACK=7><CTL=FIN,ACK>"], "FIN_WAIT_2", "LAST_ACK"),
     ("A", "rcv", "rcv ACK; rcv FIN", "<SEQ=1><ACK=7><CTL=FIN,ACK>", ["<SEQ=7><ACK=2><CTL=ACK>"], "TIME_WAIT",
      "LAST_ACK"),
     ("B", "rcv", "rcv ACK of FIN", "<SEQ=7><ACK=2><CTL=ACK>", [], "TIME_WAIT", "CLOSED"),
@@ -201,3 +202,42 @@ def test_the_chart_says_the_verdict_as_conform_does_a_recorded_state_mismatch_to
     assert verdict_text(r, "en") == ("deviates after segment 2 (packet 2): a state recorded there is not one the "
                                      "trace allows")
     assert verdict_text(r, "zh") == verdict(r, translator("zh")) != verdict_text(r, "en")
+
+
+def test_a_crossing_open_is_drawn_as_one_run_each_reply_beside_its_cause():
+    """simultaneous-open: the SYNs cross and so do the SYN,ACKs.  The run drawn is one the
+    follower kept: each SYN,ACK sent in the step its SYN arrives, each unacceptable SYN,ACK
+    answered with an ACK (rfc9293), one state per endpoint at every step (the two endpoints'
+    independent steps in one order of the many that are the same run)."""
+    steps, deviating = steps_of("simultaneous-open")
+    assert deviating is None
+    assert steps[:8] == [
+        ("A", "call", "active OPEN", None, ["<SEQ=0><CTL=SYN>"], "SYN_SENT", "CLOSED"),
+        ("B", "call", "active OPEN", None, ["<SEQ=0><CTL=SYN>"], "SYN_SENT", "SYN_SENT"),
+        ("B", "rcv", "rcv SYN", "<SEQ=0><CTL=SYN>", ["<SEQ=0><ACK=1><CTL=SYN,ACK>"], "SYN_SENT", "SYN_RCVD"),
+        ("A", "rcv", "rcv SYN", "<SEQ=0><CTL=SYN>", ["<SEQ=0><ACK=1><CTL=SYN,ACK>"], "SYN_RCVD", "SYN_RCVD"),
+        ("B", "rcv", "rcv unacceptable segment", "<SEQ=0><ACK=1><CTL=SYN,ACK>", ["<SEQ=1><ACK=1><CTL=ACK>"],
+         "SYN_RCVD", "SYN_RCVD"),
+        ("A", "rcv", "rcv unacceptable segment", "<SEQ=0><ACK=1><CTL=SYN,ACK>", ["<SEQ=1><ACK=1><CTL=ACK>"],
+         "SYN_RCVD", "SYN_RCVD"),
+        ("B", "rcv", "rcv ACK of SYN", "<SEQ=1><ACK=1><CTL=ACK>", [], "SYN_RCVD", "ESTABLISHED"),
+        ("A", "rcv", "rcv ACK of SYN", "<SEQ=1><ACK=1><CTL=ACK>", [], "ESTABLISHED", "ESTABLISHED")]
+    assert all(" / " not in a and " / " not in b for *_, a, b in steps)
+
+
+def test_the_fin_wait_2_timer_is_drawn_where_linux_deletes_the_socket(capsys):
+    from tcpcheck.model.profiles import profile_table
+
+    _trace, results, table, _w, _why = check_file(CAPTURES / "fin-wait-2-timeout.pcap", profile_table("linux"))
+    steps, deviating = capture_trace(results[0], table)
+    got = [(st["actor"], st["kind"], st["event"], st["segment"], st["sent"], st["A"]["state"], st["B"]["state"])
+           for st in steps[1:]]
+    # the timer is drawn as soon as it can have fired, before B's late CLOSE (4.3 s after)
+    assert deviating is None and got[-5:] == [
+        ("A", "rcv", "rcv ACK of FIN", "<SEQ=1><ACK=2><CTL=ACK>", [], "FIN_WAIT_2", "CLOSE_WAIT"),
+        ("A", "timer", "FIN_WAIT_2 timeout", None, [], "CLOSED", "CLOSE_WAIT"),
+        ("B", "call", "CLOSE", None, ["<SEQ=1><ACK=2><CTL=FIN,ACK>"], "CLOSED", "LAST_ACK"),
+        ("A", "rcv", "rcv segment with ACK", "<SEQ=1><ACK=2><CTL=FIN,ACK>", ["<SEQ=2><CTL=RST>"], "CLOSED",
+         "LAST_ACK"),
+        ("B", "rcv", "rcv RST", "<SEQ=2><CTL=RST>", [], "CLOSED", "CLOSED")]
+    assert "FIN_WAIT_2 timeout" in draw(capsys, "--capture", CAPTURES / "fin-wait-2-timeout.pcap", "--profile", "linux")

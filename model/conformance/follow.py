@@ -55,6 +55,10 @@ copy of the transitions:
   segments allow (:meth:`_Follower._mid_worlds`, said in the report); a
   connection on the port pair of an earlier one starts where that one left
   its endpoints (:func:`follow_all`: a new SYN reaching TIME-WAIT).
+* One run (:class:`Run`, ``Result.run``): of the explanations kept, the one closest to the
+  order the trace shows (replies sent as their cause arrives, arrivals, losses and silent
+  steps as soon as they can have happened), step by step with one state per endpoint: what
+  ``diagram trace --capture`` draws.  The report shows the union of every explanation.
 * Speed: an endpoint's steps are remembered up to a shift of both sequence
   spaces (:class:`_Memo`), so connections that do the same thing are
   followed once.
@@ -77,7 +81,8 @@ from ..table import RuleTable
 from ..tcb import CLOSED_TCB, FIN_SENT, HALF, MASK, TCB, Concrete, Segment, describe_segment, seg_len
 from .trace import Connection, Observed, to_segment
 
-__all__ = ["follow", "follow_all", "actions_for", "parts", "retransmits", "Result", "Mismatch", "Row", "Deviation", "FINISHED", "SIDES", "BUDGET", "IN_FLIGHT", "EXTRA_LOSSES", "MSL", "R2", "Reason"]
+__all__ = ["follow", "follow_all", "actions_for", "parts", "retransmits", "Result", "Run", "Send", "Recv", "Lose",
+           "Silent", "Mismatch", "Row", "Deviation", "FINISHED", "SIDES", "BUDGET", "IN_FLIGHT", "EXTRA_LOSSES", "MSL", "R2", "Reason"]
 
 D = Concrete
 SIDES = ("A", "B")
@@ -216,6 +221,17 @@ class Mismatch(NamedTuple):
     inferred: tuple
 
 
+class Run(NamedTuple):
+    """One explanation of a whole connection: a single run of the two endpoints that the
+    trace allows (of the fewest unseen events), where the report shows the union of all.
+    ``start`` is both endpoints' states before it, ``steps`` its :class:`Send`,
+    :class:`Recv`, :class:`Lose` and :class:`Silent` records in the order they happen
+    (a deviating connection's run stops before the segment no row allows)."""
+
+    start: tuple  # (A's state, B's state)
+    steps: tuple
+
+
 class Result(NamedTuple):
     conn: Connection
     verdict: str  # "conforms", "deviates", "incomplete"
@@ -230,6 +246,7 @@ class Result(NamedTuple):
     bounds: tuple = (IN_FLIGHT, EXTRA_LOSSES)  # (in_flight, extra_losses) it was followed with
     mismatches: tuple = ()  # Mismatch of each recorded state the trace does not allow
     tcbs: tuple = ()  # (A's TCB, B's TCB) of each world kept at the end
+    run: Run | None = None  # one explanation of the whole connection (the first world kept)
 
     @property
     def deviates_at(self) -> int | None:
@@ -559,7 +576,6 @@ class _Follower:
         """The worlds a connection on the port pair of ``before`` (the Result of the one before
         it) starts in: each endpoint as that one left it, unless CLOSED (then CLOSED, and B
         may have OPENed passively again); an endpoint in TIME_WAIT gets the new SYN there."""
-        start = _Node(None, [])
         same = before.conn.a == self.conn.a
         listen = self.table.lookup("CLOSED", "passive OPEN", False)
         worlds: dict = {}
@@ -574,12 +590,14 @@ class _Follower:
                 options.append(here)
             for (ta, _ra), (tb, rb) in ((x, y) for x in options[0] for y in options[1]):
                 w = World((ta, tb), ((), ()), ((), ()), (None, None), 0)
-                node = start if rb is None else _Node(Silent(1, "passive OPEN", rb, 0, tb.state), [start])
+                root = _Node(None, [], w if rb is None else w._replace(tcbs=(ta, CLOSED_TCB)))
+                node = root if rb is None else _Node(Silent(1, "passive OPEN", rb, 0, tb.state), [root])
                 worlds.setdefault(w[:4], (w, node))
         return worlds
 
     def run(self, before=None):
-        start = _Node(None, [])
+        """(the worlds kept at the end, the nodes of their histories, the Deviation or None).
+        The root of each history (a node without parents) holds its initial world."""
         if before is not None and before.tcbs:
             worlds = self._worlds_after(before)
             self.initial = list(worlds.values())
@@ -587,10 +605,11 @@ class _Follower:
         if self.conn.starts_mid:
             worlds = {}
             for w in self._mid_worlds():
-                worlds[w[:4]] = (w, start)
+                worlds[w[:4]] = (w, _Node(None, [], w))
             self.initial = list(worlds.values())
             return self._run(worlds)
         init_a = World((CLOSED_TCB, CLOSED_TCB), ((), ()), ((), ()), (None, None), 0)
+        start = _Node(None, [], init_a)
         worlds = {init_a[:4]: (init_a, start)}
         listen = self.table.lookup("CLOSED", "passive OPEN", False)
         if listen is not None:
@@ -984,6 +1003,78 @@ def _add(worlds: dict, w: World, node: _Node) -> None:
             worlds[key] = (w, _Node(None, [old, node]))
 
 
+def _one_run(node: _Node) -> Run:
+    """The history of one world, from the node it was reached by back to its root.  At a node
+    reached several ways (each a whole history of its own), the way closest to the order
+    the trace shows: the fewest replies not sent as soon as their cause arrived, then the
+    fewest segments sent after one before it arrives, summed (the first of equal ways)."""
+    best: dict = {}  # id(node) -> ((late replies, lateness of arrivals), Sends on the way, parent chosen)
+    chain, n = [node], node
+    while len(n.parents) == 1:
+        n = n.parents[0]
+        chain.append(n)
+    if not n.parents:  # reached one way only (the common case): nothing to choose
+        for child, parent in zip(chain, chain[1:] + [None]):
+            best[id(child)] = (None, None, parent)
+    stack = [] if best else [(node, False)]
+    while stack:
+        n, ready = stack.pop()
+        if id(n) in best:
+            continue
+        if not ready:
+            stack.append((n, True))
+            stack.extend((p, False) for p in n.parents if id(p) not in best)
+            continue
+        choice = min(n.parents, key=lambda p: best[id(p)][0]) if n.parents else None
+        (gaps, late), sends = best[id(choice)][:2] if choice is not None else ((0, 0), 0)
+        r = n.record
+        if isinstance(r, Send):
+            sends += 1
+            cause = choice.record if choice is not None else None
+            if r.how in ("reply", "late ACK") and not (isinstance(cause, Recv) and cause.index == r.cause):
+                gaps += 1
+        elif isinstance(r, Recv):
+            late += sends - 1 - r.index
+        best[id(n)] = ((gaps, late), sends, choice)
+    steps = []
+    while True:
+        if node.record is not None:
+            steps.append(node.record)
+        if best[id(node)][2] is None:
+            break
+        node = best[id(node)][2]
+    start = tuple(t.state for t in node.world.tcbs) if node.world is not None else ("CLOSED", "CLOSED")
+    steps.reverse()
+    # what nobody saw is placed as early as it can have happened (the follower takes an
+    # arrival, a loss or a silent step only when it must, before the endpoint's next send):
+    # an arrival or a loss just after the segment was sent and the ones sent before it the same
+    # way have arrived or been lost, and an arrival or a silent step (a timer, a call that sends
+    # nothing) after the endpoint's own steps before it.  That is the same run: the other
+    # endpoint's steps and the losses neither read nor change an endpoint's TCB.
+    sender: dict = {}
+    out: list = []
+    for rec in steps:
+        if isinstance(rec, Send):
+            sender[rec.index] = rec.who
+            out.append(rec)
+            continue
+        at = len(out)
+        while at and not _blocks(out[at - 1], rec, sender):
+            at -= 1
+        out.insert(at, rec)
+    return Run(start, tuple(out))
+
+
+def _blocks(x, rec, sender: dict) -> bool:
+    """Whether the record ``rec`` (an arrival, a loss or a silent step) must come after ``x``."""
+    own = not isinstance(rec, Lose) and isinstance(x, (Send, Recv, Silent)) and x.who == rec.who
+    if isinstance(rec, Silent):
+        return own
+    flight = (isinstance(x, Send) and x.index == rec.index) or (
+        isinstance(x, (Recv, Lose)) and x.index < rec.index and sender.get(x.index) == sender.get(rec.index))
+    return flight or (isinstance(rec, Recv) and own)
+
+
 def _reachable(nodes) -> list:
     seen, out, stack = set(), [], list(nodes)
     while stack:
@@ -1097,4 +1188,4 @@ def _result(f: _Follower, conn, kept, reach, dev, vantage, checkpoints, reasons,
     return Result(conn, verdict, tuple(reasons), tuple(rows), dev,
                   tuple(sorted(inferred, key=lambda x: (x[2], x[0], x[1]))), final, tuple(points),
                   vantage, tuple(notes), (f.in_flight, f.extra_losses), tuple(mismatches),
-                  tuple(sorted({w.tcbs for w, _ in kept})))
+                  tuple(sorted({w.tcbs for w, _ in kept})), _one_run(kept[0][1]) if kept else None)
