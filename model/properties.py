@@ -273,7 +273,10 @@ class _Group:
         self.each: str | None = None  # the field whose segments the "each" tests take one by one
         self.each_tests: list[int] = []  # their positions in tests
         self.each_memo: dict = {}  # (the other fields' values, segment) -> each "each" test's answer
-        self.segments: dict = {}  # value of the "each" field -> its segments
+        self.segments: dict = {}  # value of the "each" field -> its segments (numbers, in a layout's group)
+        self.segment_ids: dict = {}  # segment -> its number (in a layout's group of "each" tests alone)
+        self.segment_items: list = []  # number -> segment
+        self.seg_memo = _Memo(len(index)) if index is not None else None  # (other fields, segment number) -> mask
         self.all_fine: tuple | None = None  # when every test is an "each" one (and a layout): all true
         self.memo: dict = {}
         self.outcomes: list[tuple] = []  # outcome -> each test's answer: whether it is fine
@@ -325,14 +328,33 @@ class _Memo:
     def key(self, cols: list, tops: list) -> np.ndarray:
         """The keys of a batch: ``cols`` the fields' ids, ``tops`` their largest."""
         if any(t >> w for t, w in zip(tops, self.widths)):
+            keys, vals = self.items()
+            fields, at = [], sum(self.widths)
+            for w in self.widths:  # the remembered keys, split into their fields' ids
+                at -= w
+                fields.append((keys >> at) & ((1 << w) - 1))
             self.widths = [max(w, t.bit_length() + 1) for t, w in zip(tops, self.widths)]
             if sum(self.widths) > 63:
                 raise OverflowError(f"the memo's key needs {sum(self.widths)} bits, more than 63")
             self.clear()
+            if len(keys):
+                self.put(self._combine(fields), vals)  # remembered under their new keys
+        return self._combine(cols)
+
+    def _combine(self, cols: list) -> np.ndarray:
         key = cols[0]
         for c, w in zip(cols[1:], self.widths[1:]):
             key = (key << w) | c
         return key
+
+    def items(self) -> tuple[np.ndarray, np.ndarray]:
+        """The keys remembered and their outcomes."""
+        if self.table is not None:
+            keys = np.flatnonzero(self.table >= 0)
+            return keys, self.table[keys]
+        k = np.fromiter(self.recent, dtype=np.int64, count=len(self.recent))
+        v = np.fromiter(self.recent.values(), dtype=np.int32, count=len(self.recent))
+        return np.concatenate([self.keys, k]), np.concatenate([self.vals, v])
 
     def lookup(self, key: np.ndarray) -> np.ndarray:
         """The outcome of each key (-1 where none is remembered)."""
@@ -344,10 +366,12 @@ class _Memo:
             np.minimum(pos, len(self.keys) - 1, out=pos)
             hit = self.keys[pos] == key
             out[hit] = self.vals[pos[hit]]
+        if self.recent:
+            miss = np.flatnonzero(out < 0)
+            if len(miss):
+                get = self.recent.get
+                out[miss] = [get(k, -1) for k in key[miss].tolist()]
         return out
-
-    def get(self, k: int):
-        return None if self.table is not None else self.recent.get(k)
 
     def put(self, ks: np.ndarray, outs: np.ndarray) -> None:
         if self.table is not None:
@@ -355,9 +379,7 @@ class _Memo:
             return
         self.recent.update(zip(ks.tolist(), outs.tolist()))
         if len(self.recent) > max(4096, len(self.keys) >> 3):
-            k = np.concatenate([self.keys, np.fromiter(self.recent, dtype=np.int64, count=len(self.recent))])
-            v = np.concatenate([self.vals, np.fromiter(self.recent.values(), dtype=np.int32,
-                                                       count=len(self.recent))])
+            k, v = self.items()
             order = np.argsort(k, kind="stable")
             self.keys, self.vals, self.recent = k[order], v[order], {}
             if len(self.keys) > _MEMO:
@@ -499,31 +521,54 @@ class Monitor:
             answers = [a and h for a, h in zip(answers, hit)]
         return answers
 
-    def _outcome_by_segments(self, g: _Group, raw, key: tuple, decode) -> int:
-        """:meth:`_outcome` of internal state ``raw`` (``key``: its values of the
-        group's fields) in a group of "each" tests alone: from the segments of
-        its channel (remembered per channel value) and the answers on each
-        segment beside the other fields' values, decoding ``raw`` only when one
-        of them is not yet known."""
+    def _outcomes_by_segments(self, g: _Group, states, n0: int, firsts: np.ndarray, cs: list,
+                              decode) -> np.ndarray:
+        """The outcomes, in a group of "each" tests alone, of the batch's states
+        ``firsts`` (each the first of its key; ``cs``: the batch's ids of the
+        group's fields): from the segments of each one's channel (remembered per
+        channel, as segment numbers) and the answers on each segment beside the
+        other fields' ids (remembered in ``g.seg_memo`` as a bit mask of the
+        tests that hold), a state decoded only where one of them is not yet known."""
         at = g.fields.index(g.each)
-        channel, others = key[at], key[:at] + key[at + 1:]
-        s = None
-        segments = g.segments.get(channel)
-        if segments is None:
-            s = decode(raw)
-            segments = g.segments[channel] = getattr(s, g.each)
-        memo, fine = g.each_memo, g.all_fine
-        out = fine
-        for seg in segments:
-            hit = memo.get((others, seg))
-            if hit is None:
-                if s is None:
-                    s = decode(raw)
-                hit = memo[(others, seg)] = tuple(bool(t[2](s, seg)) for t in g.tests)
-            if hit != fine:
-                out = tuple(map(operator.and_, out, hit))
-        k = g.outcome_ids.get(out)
-        return self._new_outcome(g, out) if k is None else k
+        chans = cs[at][firsts].tolist()
+        segments, numbers, items = g.segments, g.segment_ids, g.segment_items
+        for i, ch in zip(firsts.tolist(), chans):
+            if ch not in segments:
+                segs = getattr(decode(states[n0 + i]), g.each)
+                for seg in segs:
+                    if seg not in numbers:
+                        numbers[seg] = len(items)
+                        items.append(seg)
+                segments[ch] = np.array([numbers[seg] for seg in segs], dtype=np.int64)
+        lists = [segments[ch] for ch in chans]
+        counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        owner = np.repeat(np.arange(len(lists)), counts)  # the state each segment is in
+        full = (1 << len(g.tests)) - 1
+        masks = np.full(len(lists), full, dtype=np.int32)
+        if len(owner):
+            segs = np.concatenate(lists)
+            rows = firsts[owner]
+            fields = [c[rows] for j, c in enumerate(cs) if j != at] + [segs]
+            key = g.seg_memo.key(fields, [int(f.max()) for f in fields])
+            answers = g.seg_memo.lookup(key)
+            miss = np.flatnonzero(answers < 0)
+            if len(miss):
+                uk, first, inverse = np.unique(key[miss], return_index=True, return_inverse=True)
+                new = np.empty(len(uk), dtype=np.int32)
+                for j in np.argsort(first).tolist():  # in id order: asked of the first state with it
+                    m = miss[first[j]]
+                    st, seg = decode(states[n0 + int(rows[m])]), items[int(segs[m])]
+                    new[j] = sum(1 << t for t, test in enumerate(g.tests) if test[2](st, seg))
+                g.seg_memo.put(uk, new)
+                answers[miss] = new[inverse.reshape(-1)]
+            np.bitwise_and.at(masks, owner, answers)
+        distinct, inverse = np.unique(masks, return_inverse=True)
+        ids = []
+        for mask in distinct.tolist():
+            o = tuple(bool(mask >> t & 1) for t in range(len(g.tests)))
+            k = g.outcome_ids.get(o)
+            ids.append(self._new_outcome(g, o) if k is None else k)
+        return np.array(ids, dtype=np.int32)[inverse.reshape(-1)]
 
     def _new_outcome(self, g: _Group, out: tuple) -> int:
         k = g.outcome_ids[out] = len(g.outcomes)
@@ -613,21 +658,17 @@ class Monitor:
                     uk, at, inverse = np.unique(key[miss], return_index=True, return_inverse=True)
                     order = np.argsort(at)  # in id order: the first state of each key is asked
                     firsts = miss[at[order]]
-                    segmented, get, computed = g.all_fine is not None, memo.get, []
-                    for k, i, values in zip(uk[order].tolist(), firsts.tolist(),
-                                            zip(*(c[firsts].tolist() for c in cs))):
-                        r = get(k)
-                        if r is None:
-                            r = (self._outcome_by_segments(g, states[n0 + i], values, decode) if segmented
-                                 else self._outcome(g, decode(states[n0 + i]), values))
-                        computed.append(r)
+                    if g.all_fine is not None:
+                        computed = self._outcomes_by_segments(g, states, n0, firsts, cs, decode)
+                    else:
+                        computed = [self._outcome(g, decode(states[n0 + i]), values) for i, values
+                                    in zip(firsts.tolist(), zip(*(c[firsts].tolist() for c in cs)))]
                     outs = np.empty(len(uk), dtype=np.int32)
                     outs[order] = computed
                     memo.put(uk, outs)
                     rids[miss] = outs[inverse.reshape(-1)]
                     if len(g.each_memo) > _MEMO:
                         g.each_memo.clear()
-                        g.segments.clear()
             alert, bits = g.alert_and_bits()
             if g.alerting:
                 hits = np.flatnonzero(alert[rids])
