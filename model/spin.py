@@ -539,10 +539,20 @@ def check(config: Config, table=None, cores: int = 1, bitstate: bool = False, ha
     from .promela import CHECK_BITS, promela
     from .properties import PROPERTIES, Verdict, path_of
 
+    from .events import ClassificationError
+
     require_tools()
     t0 = time.perf_counter()
     model = build(config, table)
-    p = promela(config, count=False, checks=True, model=model)
+    try:
+        p = promela(config, count=False, checks=True, model=model)
+    except ClassificationError as e:
+        # promela tabulates each endpoint's reaction to every segment in every local state the
+        # endpoint can reach on its own, more than the composition reaches: a table whose
+        # classification is ambiguous only in such a state is checked by the tcpcheck engines
+        raise InputError(f"the Promela cannot be generated for this rule table: {e} (in a local state that "
+                         "the engine's reaction tables hold but no run may reach); tcpcheck check --engine bfs "
+                         "checks it") from None
     t1 = time.perf_counter()
     x = Exploration()
     x.decode, x.describe = model.decode, model.step
@@ -587,9 +597,10 @@ def check(config: Config, table=None, cores: int = 1, bitstate: bool = False, ha
                 only = every & ~(1 << CHECK_BITS[pid])
                 shorter, complete, took = _shorten(folder, only, pan.max_depth, hash_bits, shorten_seconds)
                 shorten += took
-                if shorter is not None:
+                if shorter is not None:  # else (its budget ran out before a trail) pan's first is kept
                     trail = shorter
-                    how = Trail(0, "iterative", complete, complete and not bitstate, took)
+                how = Trail(0, "iterative", complete and shorter is not None,
+                            complete and shorter is not None and not bitstate, took)
             ids, labels, _ = reader.read(trail)
             decided[pid] = _verdict(by_id[pid], reader, ids, labels)
             trails[pid] = how._replace(steps=len(path_of(x, decided[pid])) - 1)

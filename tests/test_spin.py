@@ -63,12 +63,12 @@ def test_a_mutant_whose_invariant_spin_refutes_gives_a_run_of_the_model():
     assert {k: _verdicts(r)[k] for k in CHECKED} == {k: _verdicts(bfs)[k] for k in CHECKED} == {
         "INV1": "violated", "INV2": "violated", "INV3": "holds", "INV4": "holds", "STEP1": "holds", "DEAD1": "holds"}
     assert r.pan.states == len(bfs.exploration.states) == 30 and r.runs == 3
-    # SPIN's trail (depth first, 7 steps) is not BFS's shortest (6 steps, to another violating state),
-    # but it is a run of the model
-    assert len(path_of(r.exploration, v["INV1"])) - 1 == 7
+    # pan -i shortens SPIN's trail to BFS's length (6 steps), and pan proved it the shortest
+    assert r.trails["INV1"] == r.trails["INV1"]._replace(steps=6, search="iterative", complete=True, shortest=True)
+    assert len(path_of(r.exploration, v["INV1"])) - 1 == 6
     assert len(path_of(bfs.exploration, next(x for x in bfs.verdicts if x.id == "INV1"))) - 1 == 6
     assert _is_a_run(r, v["INV1"]) == [
-        ("A", "call", "active OPEN"), ("B", "rcv", "rcv SYN"), ("A", "rcv", "rcv SYN,ACK"), ("A", "call", "CLOSE"),
+        ("A", "call", "active OPEN"), ("B", "rcv", "rcv SYN"), ("A", "rcv", "rcv SYN,ACK"),
         ("B", "rcv", "rcv ACK of SYN"), ("B", "call", "CLOSE"), ("A", "rcv", "rcv ACK; rcv FIN")]
     assert v["INV1"].detail == "A.RCV.NXT=302 acknowledges beyond B.SND.NXT=301"
     assert v["INV1"].detail == next(p for p in __import__("tcpcheck.model.properties", fromlist=["x"]).PROPERTIES
@@ -78,8 +78,8 @@ def test_a_mutant_whose_invariant_spin_refutes_gives_a_run_of_the_model():
 
 
 @needs_spin
-def test_the_step_property_and_the_deadlock_on_default():
-    r = spin.check(preset("default"))
+def test_the_step_property_and_the_deadlock_on_default(default_spin):
+    r = default_spin
     assert r.pan.states == 28817 and r.runs == 3
     assert {k: _verdicts(r)[k] for k in CHECKED} == {
         "INV1": "holds", "INV2": "holds", "INV3": "holds", "INV4": "holds", "STEP1": "violated", "DEAD1": "violated"}
@@ -89,9 +89,9 @@ def test_the_step_property_and_the_deadlock_on_default():
     end = path_of(r.exploration, v["DEAD1"])[-1][1]
     assert not m.successors(m.encode(end))  # a state without successors ...
     assert str(v["DEAD1"].detail).startswith("stuck with ")  # ... and not an acceptable end
-    assert dead and str(v["STEP1"].detail).endswith("is reset by <SEQ=302><CTL=RST>")
+    assert dead and str(v["STEP1"].detail) == "B in LAST_ACK is reset by <SEQ=0><CTL=RST>"
     last = path_of(r.exploration, v["STEP1"])[-1]
-    assert last[0].kind == "rcv" and last[0].segment.RST and last[1].A.state == "CLOSED"
+    assert last[0].kind == "rcv" and last[0].segment.RST and last[1].B.state == "CLOSED"
     _is_a_run(r, v["STEP1"])
 
 
@@ -105,6 +105,11 @@ def test_two_cores_and_bitstate_give_the_same_verdicts():
     assert {k: _verdicts(one)[k] for k in ("INV1", "INV4")} == {"INV1": "violated", "INV4": "violated"}
     assert one.pan.states == two.pan.states == bits.pan.states == 232
     assert "-DNCORE=2" in two.flags and "-DBITSTATE" in bits.flags
+    # pan -i finished on each, but on a bitstate search that is no proof of the shortest
+    assert [(one.trails[k].shortest, two.trails[k].shortest, bits.trails[k].shortest) for k in ("INV1", "INV4")] == [
+        (True, True, False), (True, True, False)]
+    assert "(4 steps, not known to be the shortest: a bitstate search may miss shorter runs)" in \
+        "\n".join(spin.lines(bits)).replace("\n    ", " ")
     for r in (two, bits):
         for v in r.verdicts:
             if v.verdict == "violated":
@@ -120,7 +125,9 @@ def test_the_command_prints_json_that_diagram_trace_draws(tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert doc["kind"] == "check-spin" and doc["coverage"] == "exhaustive" and doc["states"] == 165
     props = {p["id"]: p for p in doc["properties"]}
-    assert props["STEP1"]["verdict"] == "violated" and props["STEP1"]["shortest"] is False
+    assert props["STEP1"]["verdict"] == "violated" and props["STEP1"]["shortest"] is True
+    assert props["STEP1"]["trail"] == {"steps": 13, "search": "iterative", "complete": True}
+    assert "known_consequence" not in props["STEP1"]  # a mutant: not the reference model
     assert props["LIVE1"] == {**props["LIVE1"], "verdict": "not checked", "detail": "not checked by this engine"}
     steps = props["STEP1"]["counterexample"]
     assert steps[-1]["kind"] == "rcv" and steps[-1]["B"]["state"] == "CLOSED"
@@ -132,8 +139,10 @@ def test_the_command_prints_json_that_diagram_trace_draws(tmp_path, capsys):
     capsys.readouterr()
     assert main(["check", "--engine", "spin", "--mutant", "no-time-wait"]) == 1
     out = capsys.readouterr().out
-    assert "Result: 1 of 6 checked properties violated; 13 not checked by this engine" in out
-    assert "a depth-first path, not necessarily the shortest" in out
+    assert ("Result: 1 of 6 properties violated; 13 not checked by this engine (reachability and liveness: "
+            "tcpcheck check --engine bfs checks them).") in " ".join(out.split())
+    assert ("Counterexample to 'the passive closer is never reset' (13 steps, the shortest: pan -i searched every "
+            "shorter run)") in " ".join(out.split())
 
 
 def test_options_of_the_spin_engine_are_refused_elsewhere(capsys):
@@ -196,3 +205,273 @@ def test_bench_fails_when_the_counts_differ(monkeypatch, capsys):
     captured = capsys.readouterr()
     assert "the counts DIFFER: tcpcheck 307 states, SPIN " in captured.out
     assert "the state counts differ on reliable" in captured.err
+
+
+# --- the report is check's: known consequences, the same lines, Chinese -----------------------------
+
+
+@pytest.fixture(scope="module")
+def default_spin():
+    return spin.check(preset("default"))
+
+
+def _unwrapped(lines) -> str:
+    return " ".join(" ".join(lines).split())
+
+
+@needs_spin
+def test_on_default_spin_labels_the_known_consequences_as_check_does(default_spin, monkeypatch):
+    from tcpcheck.model.report import known_consequence, result_json, summary_lines
+
+    monkeypatch.setenv("COLUMNS", "80")
+    r, bfs = default_spin, run(preset("default"))
+    assert {k: (t.steps, t.shortest) for k, t in r.trails.items()} == {"STEP1": (14, True), "DEAD1": (12, True)}
+    ours = {v.id: known_consequence(r.result, v) for v in r.result.verdicts}
+    theirs = {v.id: known_consequence(bfs, v) for v in bfs.verdicts}
+    assert {k for k, v in ours.items() if v} == {"STEP1", "DEAD1"}
+    assert {k for k, v in theirs.items() if v} == {"STEP1", "DEAD1", "LIVE1"}
+    # the same sections, claims and chart commands as check's (the why is read off each engine's own run)
+    assert [(ours[k].sections, ours[k].claims, ours[k].chart) for k in ("STEP1", "DEAD1")] == [
+        (theirs[k].sections, theirs[k].claims, theirs[k].chart) for k in ("STEP1", "DEAD1")] == [
+        (("3.10.8", "3.10.7.1", "3.10.7.4"), ("C15",),
+         'tcpcheck diagram trace --counterexample "the passive closer is never reset" '
+         "-o the-passive-closer-is-never-reset.svg"),
+        (("3.10.8",), ("C11",), 'tcpcheck diagram trace --counterexample "deadlock freedom" -o deadlock-freedom.svg')]
+    text = spin.lines(r)
+    assert ("Result: 2 of 6 properties violated, all known consequences of RFC 9293 itself, not mistakes of the "
+            "model or of the table; 13 not checked by this engine (reachability and liveness: tcpcheck check "
+            "--engine bfs checks them):") in _unwrapped(text)
+    charts = [line for line in text if line.startswith("    chart: ")]
+    assert charts == [line for line in summary_lines(bfs) if line.startswith("    chart: ")][:2]
+    assert text[text.index("What to run next:"):] == summary_lines(bfs)[summary_lines(bfs).index("What to run next:"):]
+    doc = spin.result_json(r)
+    props = {p["id"]: p for p in doc["properties"]}
+    assert props["DEAD1"]["known_consequence"] == {
+        k: v for k, v in next(p for p in result_json(bfs)["properties"] if p["id"] == "DEAD1")[
+            "known_consequence"].items()}
+    assert props["STEP1"]["known_consequence"]["chart"] == theirs["STEP1"].chart
+
+
+@needs_spin
+def test_the_verdict_and_counterexample_lines_are_checks_own():
+    """The two engines' reports cannot drift: SPIN's verdict lines, trace and TCBs are
+    printed by check's code, so they are check's lines where the runs agree."""
+    from tcpcheck.model.report import summary_lines
+
+    cfg, table = _mutant("fin-no-seq")
+    ours, theirs = spin.lines(spin.check(cfg, table)), summary_lines(run(cfg, table))
+    start, head = ours.index("Properties:"), ours.index("")
+    assert head > 5 and ours[:head] == theirs[:head]  # the header and the configuration
+    listed = [line for line in ours[start:start + 12] if "  holds  " in line or "VIOLATED" in line]
+    assert len(listed) == 6
+    for line in listed:  # the runs differ (two shortest ones), so a violation's reason may too
+        assert line in theirs if "holds" in line else any(t.startswith(line.split(":")[0] + ":") for t in theirs)
+    first = ours.index(next(x for x in ours if x.startswith("   0. ")))
+    assert ours[first:first + 3] == theirs[theirs.index(ours[first]):][:3]  # the trace's start, drawn alike
+
+
+FIN_NO_SEQ_ZH = """\
+性质：
+  被违反    不变式        不确认未发送的数据 [INV1]：A.RCV.NXT=302 确认了超出
+                          B.SND.NXT=301 的序列号
+  被违反    不变式        RCV.NXT 在对端已发送的范围内 [INV2]：A.RCV.NXT=302 不
+                          在 [B.ISS+1, B.SND.NXT] = [301, 301] 之内
+  成立      不变式        SND.UNA 在 [ISS, SND.NXT] 之内 [INV3]
+  成立      不变式        只凭对端当前连接的 SYN 进入 ESTABLISHED [INV4]
+  成立      单步性质      被动关闭方从不被复位 [STEP1]
+  成立      死锁          无死锁 [DEAD1]
+
+“不确认未发送的数据”的反例（6 步，最短：pan -i 搜索过每个更短的运行）：
+    A.RCV.NXT=302 确认了超出 B.SND.NXT=301 的序列号
+   0. 初始状态                                                            A CLOSED | B LISTEN
+   1. A：主动打开                                                         A CLOSED -> SYN_SENT | B LISTEN
+          A --> B  <SEQ=4294967294><CTL=SYN>"""
+
+FIN_NO_SEQ_ZH_END = """\
+“RCV.NXT 在对端已发送的范围内”的反例：A.RCV.NXT=302 不在 [B.ISS+1, B.SND.NXT] =
+    [301, 301] 之内；与上面“不确认未发送的数据”的反例是同一个运行。
+
+结果：6 个性质中有 2 个被违反；另有 13 个性质此引擎不检查（可达性和活性：由
+    “tcpcheck check --engine bfs”检查）。
+
+接下来可以运行：
+  把“不确认未发送的数据”的反例画成消息序列图："""
+
+#: program names said as they are in Chinese too
+SPIN_NAMES = {"pan", "Promela", "MiB"}
+
+
+def _spin_english(lines):
+    from test_i18n_commands import english_words
+
+    return [w for w in english_words(lines) if w not in SPIN_NAMES]
+
+
+@needs_spin
+@pytest.mark.parametrize("how", ["--lang", "locale"])
+def test_the_report_is_chinese_with_lang_zh_or_a_chinese_locale(how, monkeypatch, capsys):
+    monkeypatch.setenv("COLUMNS", "80")
+    argv = ["check", "--engine", "spin", "--mutant", "fin-no-seq"]
+    if how == "--lang":
+        argv += ["--lang", "zh"]
+    else:
+        monkeypatch.setenv("LC_ALL", "")
+        monkeypatch.setenv("LC_MESSAGES", "")
+        monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert main(argv) == 1
+    out = capsys.readouterr().out
+    assert FIN_NO_SEQ_ZH in out and FIN_NO_SEQ_ZH_END in out
+    lines = out.splitlines()
+    assert lines[0] == "tcpcheck：TCP 连接管理（RFC 9293），配置“变体 fin-no-seq 的演示配置（基于预设"
+    assert any(line.startswith("引擎：SPIN ") for line in lines)
+    assert "  覆盖：穷尽搜索：每个可达状态都被存储并探索过。" in lines
+    assert _spin_english(lines) == []
+
+
+@needs_spin
+def test_the_word_check_finds_the_english_of_the_english_report(monkeypatch):
+    """Broken on purpose: the English report, read by the same check, is full of English."""
+    cfg, table = _mutant("fin-no-seq")
+    r = spin.check(cfg, table)
+    assert {"Engine", "stored", "Coverage", "shortest", "searched", "engine"} <= set(_spin_english(spin.lines(r)))
+    zh = spin.lines(r, lang="zh")
+    assert _spin_english(zh) == []
+    # and an English sentence left in the Chinese report is found
+    assert _spin_english(zh + ["  Trails: not shortened."]) == ["Trails", "not", "shortened"]
+
+
+@needs_spin
+def test_bitstate_and_the_quiet_report_in_chinese():
+    cfg, table = _mutant("two-way-handshake")
+    r = spin.check(cfg, table, bitstate=True)
+    quiet = spin.lines(r, verbosity=-1, lang="zh")
+    assert len(quiet) > 6 and _spin_english(quiet) == []
+    assert "；位状态搜索可能遗漏了状态，所以成立的性质并未得到证明。" in "".join(x.strip() for x in quiet)
+    full = "".join(x.strip() for x in spin.lines(r, lang="zh"))
+    assert "（4 步，不知是否最短：位状态搜索可能遗漏更短的运行）" in full and "位状态搜索（-DBITSTATE，2^27 位）" in full
+
+
+# --- the shortest trails -------------------------------------------------------------------------
+
+
+@needs_spin
+def test_trails_have_bfs_length_on_two_mutants_and_say_so():
+    from tcpcheck.model.report import summary_lines
+
+    for name, pid, steps in (("fin-no-seq", "INV1", 6), ("no-time-wait", "STEP1", 13)):
+        cfg, table = _mutant(name)
+        r, bfs = spin.check(cfg, table), run(cfg, table)
+        v = next(x for x in bfs.verdicts if x.id == pid)
+        assert len(path_of(bfs.exploration, v)) - 1 == steps
+        assert r.trails[pid] == r.trails[pid]._replace(steps=steps, search="iterative", complete=True, shortest=True)
+        mine = next(x for x in r.verdicts if x.id == pid)
+        assert len(path_of(r.exploration, mine)) - 1 == steps
+        _is_a_run(r, mine)
+        assert f"({steps} steps, the shortest: pan -i searched every shorter run)" in _unwrapped(spin.lines(r))
+        assert "the shortest" not in _unwrapped(summary_lines(bfs))  # check's own report does not say it
+
+
+@needs_spin
+def test_without_shortening_or_out_of_budget_the_trail_is_not_known_to_be_shortest():
+    cfg, table = _mutant("fin-no-seq")
+    first = spin.check(cfg, table, shorten_seconds=0)
+    assert first.trails["INV1"] == first.trails["INV1"]._replace(steps=7, search="depth-first", complete=False,
+                                                                 shortest=False)
+    assert ("(7 steps, SPIN's depth-first trail, not known to be the shortest)" in _unwrapped(spin.lines(first)))
+    assert "Trails: pan's first, depth-first trails, not shortened." in _unwrapped(spin.lines(first))
+    # a budget that runs out before pan -i can start: pan's first trail, said to be not known shortest
+    late = spin.check(cfg, table, shorten_seconds=1e-9)
+    assert (late.trails["INV1"].steps, late.trails["INV1"].complete, late.trails["INV1"].shortest) == (7, False, False)
+    assert "(7 steps, not known to be the shortest: pan -i's budget of 1e-09 s ran out first)" in _unwrapped(
+        spin.lines(late))
+    doc = spin.result_json(late)
+    inv1 = next(p for p in doc["properties"] if p["id"] == "INV1")
+    assert (inv1["shortest"], inv1["trail"]) == (False, {"steps": 7, "search": "iterative", "complete": False})
+    _is_a_run(late, next(v for v in late.verdicts if v.id == "INV1"))
+
+
+# --- every error a clear exit 2; a trail that is no run an internal error ---------------------------
+
+
+def _kept(err: str) -> None:
+    import re
+
+    m = re.search(r"pan's files are kept in (\S+?)\)", err)
+    assert m and os.path.isdir(m.group(1))
+    shutil.rmtree(m.group(1))
+
+
+@needs_spin
+def test_gcc_failing_on_pan_is_exit_2_and_keeps_the_files(monkeypatch, capsys):
+    monkeypatch.setattr(spin, "PAN_FLAGS", ("-O2", "-DNOREDUCE", "-DSAFETY", "-fno-such-option-at-all"))
+    assert main(["check", "--engine", "spin", "--preset", "seed"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tcpcheck: error: gcc could not compile pan: 'gcc -O2 -DNOREDUCE -DSAFETY "
+                          "-fno-such-option-at-all -DMEMLIM=")
+    assert "fno-such-option-at-all" in err.split("exited with 1: ")[1] and err.count("\n") == 1
+    _kept(err)
+
+
+@needs_spin
+def test_spin_refusing_the_promela_is_exit_2(monkeypatch, capsys):
+    from tcpcheck.model import promela as promela_module
+
+    real = promela_module.promela
+
+    def broken(*args, **kw):
+        p = real(*args, **kw)
+        q = promela_module.Promela(p + "\nthis is not Promela\n")
+        q.__dict__.update(p.__dict__)
+        return q
+
+    monkeypatch.setattr(promela_module, "promela", broken)
+    assert main(["check", "--engine", "spin", "--preset", "seed"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tcpcheck: error: spin could not generate pan.c from the Promela: 'spin -a model.pml' "
+                          "exited with ")
+    assert "syntax error" in err
+    _kept(err)
+
+
+@needs_spin
+def test_pan_out_of_memory_is_exit_2_and_no_verdict(capsys):
+    assert main(["check", "--engine", "spin", "--preset", "seed", "--max-memory", "20M"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == ("tcpcheck: error: SPIN ran out of memory (reached -DMEMLIM bound, 128 MiB more needed): "
+                            "give it more (--max-memory), or search with a bit per state (--bitstate)\n")
+    # with enough memory the same check runs, and finds no violation in seed
+    assert main(["check", "--engine", "spin", "--preset", "seed", "--max-memory", "1G", "-q"]) == 0
+    assert "-DMEMLIM" not in capsys.readouterr().out  # -q: the verdicts only
+
+
+def test_an_unfinished_search_is_no_verdict():
+    """pan's output when it ran out of memory, or stopped for another reason, is refused;
+    a search that stopped at an error is one it finished."""
+    oom = "pan: reached -DMEMLIM bound\n\t1.34218e+08 bytes more needed\nWarning: Search not completed\n" \
+          "State-vector 0 byte, depth reached 0, errors: 0\n        0 states, stored\n"
+    with pytest.raises(spin.PanError, match=r"^SPIN ran out of memory \(reached -DMEMLIM bound, 128 MiB more"):
+        spin._finished(oom, 0)
+    with pytest.raises(spin.PanError, match=r"^pan ended without finishing its search \(exit -9\): "):
+        spin._finished("pan: elapsed time 1\n", -9)
+    with pytest.raises(spin.PanError, match="without finishing"):
+        spin._finished("Warning: Search not completed\nerrors: 0\n  5 states, stored\n", 0)
+    spin._finished("Warning: Search not completed\nerrors: 1\n  8 states, stored\n", 0)  # stopped at an error
+
+
+@needs_spin
+def test_a_trail_that_is_no_run_of_the_model_is_an_internal_error(monkeypatch, capsys):
+    monkeypatch.setattr(spin._Trail, "_state", lambda self, values: ("no", "such", "state"))
+    assert main(["check", "--engine", "spin", "--mutant", "fin-no-seq"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("tcpcheck: internal error: TrailError: SPIN's trail step 1 (line ")
+    assert "is no step of the model (the generated Promela and tcpcheck's model disagree: a bug of tcpcheck; " in err
+    _kept(err)
+
+
+@needs_spin
+def test_a_table_whose_promela_cannot_be_tabulated_is_exit_2(capsys):
+    assert main(["check", "--engine", "spin", "--mutant", "ack-check-forgets-snd-nxt"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tcpcheck: error: the Promela cannot be generated for this rule table: ESTABLISHED: ")
+    assert err.endswith("tcpcheck check --engine bfs checks it\n")
