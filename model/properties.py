@@ -25,8 +25,6 @@ templates of :data:`REASONS`, so that a report can say it in another language
 
 from __future__ import annotations
 
-import itertools
-import operator
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -703,7 +701,8 @@ class Monitor:
             relevant = self._relevant[p.name]
             while len(relevant) < len(x.labels):
                 relevant.append(bool(p.test.when(x.label(len(relevant)))) if hasattr(p.test, "when") else True)
-            for j in itertools.compress(range(e0, e1), map(relevant.__getitem__, x.lab[e0:e1])):
+            asked = np.flatnonzero(np.array(relevant, dtype=bool)[np.asarray(x.lab[e0:e1])]) + e0
+            for j in asked.tolist():
                 u, v, k = x.src[j], x.dst[j], x.lab[j]
                 why = p.test(x.state(u), x.label(k), x.state(v))
                 if why is not None:
