@@ -145,7 +145,8 @@ class Exploration:
         of edges to a common length, and no edge or terminal of that state or
         later (it counts as not expanded; states already found from it stay)."""
         n = min(len(self.states), len(self.parent), len(self.via), len(self.depth))
-        for a in (self.states, self.parent, self.via, self.depth):
+        self._truncate_states(n)
+        for a in (self.parent, self.via, self.depth):
             del a[n:]
         m = min(len(self.src), len(self.dst), len(self.lab))
         m = bisect_left(self.src, expanded, 0, m)
@@ -154,6 +155,10 @@ class Exploration:
         while self.terminal and self.terminal[-1] >= expanded:
             self.terminal.pop()
         self.expanded = expanded
+
+    def _truncate_states(self, n: int) -> None:
+        """Keep the first ``n`` states (an engine that stores them otherwise says how)."""
+        del self.states[n:]
 
     def graph(self) -> nx.DiGraph:
         """The reachable-state graph: nodes are state ids (attribute ``state``).

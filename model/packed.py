@@ -57,7 +57,6 @@ from __future__ import annotations
 import os
 import time
 from array import array
-from bisect import bisect_left
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
@@ -888,18 +887,8 @@ class PackedExploration(Exploration):
     def max_depth(self) -> int:
         return int(np.frombuffer(self.depth, dtype=np.int32).max()) if len(self.depth) else 0
 
-    def _cut(self, expanded: int) -> None:
-        n = min(len(self.states), len(self.parent), len(self.via), len(self.depth))
+    def _truncate_states(self, n: int) -> None:
         self._engine.states.n = n
-        for a in (self.parent, self.via, self.depth):
-            del a[n:]
-        m = min(len(self.src), len(self.dst), len(self.lab))
-        m = bisect_left(self.src, expanded, 0, m)
-        for a in (self.src, self.dst, self.lab):
-            del a[m:]
-        while self.terminal and self.terminal[-1] >= expanded:
-            self.terminal.pop()
-        self.expanded = expanded
 
 
 class _Visit:

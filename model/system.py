@@ -397,14 +397,6 @@ class Model:
 
     # --- the whole system --------------------------------------------------------
 
-    # the former private names, which model/packed.py still reads (to go once it reads the above)
-    _local_ids, _receive_ids, _send, _network, _timers = local_reactions, reaction, send, network, timers
-    _tcb = property(lambda self: self.tcb_ids)
-    _app = property(lambda self: self.app_ids)
-    _flight = property(lambda self: self.flight_ids)
-    _step = property(lambda self: self.step_ids)
-    _empty = property(lambda self: self.empty_flight)
-
     def successors(self, s: tuple) -> list[tuple[int, tuple]]:
         """Every step from internal state ``s`` as (label, state), in a fixed order."""
         A, B, pA, pB, ab, ba = s
