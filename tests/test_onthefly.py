@@ -271,3 +271,32 @@ def test_keys_where_two_fields_collide_get_wrong_answers(monkeypatch):
               if (r.verdict, r.state) != (w.verdict, w.state)]
     # CLOSE_WAIT's witness is found late (state 66, not 58), and LIVE2 is said violated where it holds
     assert differ == [("REACH-CLOSE_WAIT", "holds", 58, "holds", 66), ("LIVE2", "holds", None, "violated", None)]
+
+
+class _ColumnStates:
+    """States kept as columns, as a packed engine keeps them: a tuple only when one state is
+    read, and ``columns(n0, n1)`` (the Monitor's protocol) for a batch; a slice is refused."""
+
+    def __init__(self, states):
+        import numpy as np
+        self.cols = [np.array(c, dtype=np.int64) for c in zip(*states)]
+
+    def __len__(self):
+        return len(self.cols[0])
+
+    def __getitem__(self, i):
+        assert not isinstance(i, slice), "the monitor unpacked a batch of states"
+        return tuple(int(c[i]) for c in self.cols)
+
+    def columns(self, n0, n1):
+        return [c[n0:n1] for c in self.cols]
+
+
+@pytest.mark.parametrize("name", ["default", "short-time-wait"])
+def test_states_that_give_their_columns_are_checked_from_them(name):
+    import copy
+    cfg, table = (preset(name), None) if name in PRESETS else apply_mutant(name, mutant_config(name))
+    x = explore(build(cfg, table))
+    y = copy.copy(x)
+    y.states = _ColumnStates(x.states)
+    assert _verdicts_in_batches(y, 4096) == _verdicts_in_batches(x, 4096) == run(cfg, table).verdicts
