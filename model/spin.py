@@ -20,10 +20,21 @@ order reduction, so that SPIN stores every state tcpcheck does; safety only).
   back, step by step, into the model's own states and steps (each step of
   the trail is matched with the successor tcpcheck's model has with the same
   state after it), then pan runs again without that check, until a run
-  finds nothing.  The trail is SPIN's depth-first path, not necessarily the
-  shortest (``tcpcheck check --engine bfs`` gives the shortest).  The
-  reachability and liveness properties are not checked by this engine and
-  are reported so.
+  finds nothing.  pan's first trail is a depth-first path; each is
+  shortened by pan ``-i`` (on a second pan compiled with ``-DREACH``, so
+  that a state reached again by a shorter path is searched again) within
+  :data:`SHORTEN_SECONDS`, and is known to be a shortest run when that
+  search ends (:class:`Trail`).  The reachability and liveness properties
+  are not checked by this engine and are reported so.
+
+  The report is check's own (:func:`tcpcheck.model.report.summary_lines`
+  on :attr:`SpinCheck.result`, with SPIN's search said by :class:`_Engine`):
+  the same verdict lines, counterexamples, known consequences of RFC 9293,
+  result line and what to run next, in English or Chinese.  Errors are
+  English, as everywhere: pan that does not compile, runs out of memory
+  (``-DMEMLIM``, from ``--max-memory``) or does not finish is exit 2
+  (:class:`PanError`); a trail that is no run of the model is a bug of
+  tcpcheck, an internal error (exit 3, :class:`TrailError`).
 """
 
 from __future__ import annotations
@@ -408,7 +419,7 @@ class _Trail:
         if line is not None:
             steps.append((line, dict(values)))
         error = re.search(r"pan:1: (.*?) \(at depth", output)
-        x, m = self.x, self.m
+        m = self.m
         s = m.initial_states()[0]
         ids = [self._add(s, -1, -1)]
         labels: list[int] = []
