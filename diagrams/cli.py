@@ -545,6 +545,8 @@ def capture_chart(path, connection: int | None = None, rules=None, vantage: str 
     title = phrase("{file}, connection {i} ({name}): {verdict}; SEQ and ACK relative to each side's first",
                    lang).format(file=Path(trace.path).name, i=number, name=r.conn.name(),
                                 verdict=verdict_text(r, lang))
+    if _several_runs(r):
+        title += phrase("; one run of several the capture allows", lang)
     a, b = r.conn.name().split(" -> ")
     names = {"A": f"A {a}", "B": f"B {b}"}
     if not r.conn.starts_mid and not any(o.SYN and not o.ACK for o in r.conn.segments if r.conn.sender(o) == "B"):
@@ -552,6 +554,14 @@ def capture_chart(path, connection: int | None = None, rules=None, vantage: str 
         names = {w: phrase("{endpoint} ({role})", lang).format(endpoint=w, role=roles[w]) + " " + addr
                  for w, addr in (("A", a), ("B", b))}
     return msc_dot(steps, title=title, lang=lang, names=names, deviating=deviating), title
+
+
+def _several_runs(r) -> bool:
+    """Whether the capture allows more than one explanation of connection ``r``
+    (the chart draws one): a segment sent or received in more than one state or
+    way, or both lost and arrived in the explanations kept."""
+    return any(len(set(row.sender_states)) > 1 or len({st for *_, st in row.received}) > 1
+               or len(row.explained) > 1 or (row.lost and row.arrived) for row in r.rows)
 
 
 def _stuck(model, end) -> bool:

@@ -526,7 +526,8 @@ def _rules_by_event(result: Result, ids, _) -> list[str]:
             for event, states in by_event.items()]
 
 
-def _counterexamples(result: Result, w: _Writer, _) -> None:
+def _counterexamples(result: Result, w: _Writer, _, note=None) -> None:
+    """Each violation's run; ``note(v, _)``, when given, is said after its count of steps."""
     x, table, lang = result.exploration, result.table, _.lang
     shown: dict[tuple, str] = {}  # runs already printed, by their state and step ids
     for v in result.verdicts:
@@ -548,6 +549,8 @@ def _counterexamples(result: Result, w: _Writer, _) -> None:
             continue
         shown[run_ids] = v.name
         extra = _(", then a cycle of {n} steps").format(n=len(cycle) - 1) if cycle else ""
+        if note is not None:
+            extra += note(v, _)
         w.say(_("Counterexample to '{name}' ({n} steps{cycle}): {detail}").format(
             name=name, n=len(stem) - 1, cycle=extra, detail=detail))
         w.raw(*trace_lines(x.walk(stem, stem_labels), table, lang))
@@ -563,8 +566,9 @@ def _counterexamples(result: Result, w: _Writer, _) -> None:
                 w.say(_("{who}: {fields}").format(who=who, fields=fields), indent=6)
 
 
-def _result_text(result: Result, known: dict, _, listed: bool = True) -> str:
-    """The result line; ``listed``: the known consequences are listed after it."""
+def _result_text(result: Result, known: dict, _, listed: bool = True, more: str = "") -> str:
+    """The result line; ``listed``: the known consequences are listed after it;
+    ``more`` is said after its counts."""
     counted = [v for v in result.verdicts if counts(result, v)]
     bad = [v for v in counted if v.verdict == "violated"]
     unknown = [v for v in counted if v.verdict == "unknown"]
@@ -579,6 +583,7 @@ def _result_text(result: Result, known: dict, _, listed: bool = True) -> str:
             tail = _.ngettext("; {states} is not reached yet, and not meant to be in {where}",
                               "; {states} are not reached yet, and not meant to be in {where}", len(info))
         tail = tail.format(**facts)
+    tail += more
     if bad:
         k = sum(v.name in known for v in bad)
         note = ""
@@ -762,7 +767,8 @@ def mutants_lines(lang: str = "en") -> list[str]:
     return lines
 
 
-def summary_lines(result: Result, preset_note: str = "", verbosity: int = 0, lang: str = "en") -> list[str]:
+def summary_lines(result: Result, preset_note: str = "", verbosity: int = 0, lang: str = "en",
+                  engine=None) -> list[str]:
     """The human summary of a check in ``lang``, wrapped to the terminal's width.
 
     ``verbosity`` -1 (``-q``): one line per verdict and the result line; 0:
@@ -770,7 +776,17 @@ def summary_lines(result: Result, preset_note: str = "", verbosity: int = 0, lan
     coverage in a line, counterexamples, the known consequences of RFC 9293
     and what to run next; 1 (``-v``): also each property's time and which
     rules fired and which did not.  ``preset_note`` is said as it is: give
-    :func:`check_note`'s, in the same language."""
+    :func:`check_note`'s, in the same language.
+
+    ``engine``: an engine that decides the properties itself (``check
+    --engine spin``, :mod:`tcpcheck.model.spin`), whose ``result`` holds only
+    the properties it decides and the states of their counterexamples; it
+    says what the exploration's lines would: ``engine.search(w, _)`` writes
+    its search (in place of the states explored, the times, the states each
+    endpoint reaches and the rule coverage, which it does not know),
+    ``engine.trail_note(v, _)`` is said after a counterexample's count of
+    steps (whether it is known to be the shortest), and
+    ``engine.result_tail(_)`` after the result line's counts."""
     x, cfg, table = result.exploration, result.config, result.table
     _ = translator(lang)
     w = _Writer(_width(), lang)
@@ -779,7 +795,8 @@ def summary_lines(result: Result, preset_note: str = "", verbosity: int = 0, lan
     if verbosity < 0:
         for v in result.verdicts:
             w.say(_verdict_line(result, v, known.get(v.name), True, _), hang=26)
-        w.say(_result_text(result, known, _, listed=False))  # the reasons are not listed
+        more = engine.result_tail(_) if engine is not None else ""
+        w.say(_result_text(result, known, _, listed=False, more=more))  # the reasons are not listed
         return w.lines
     w.say(_("tcpcheck: TCP connection management (RFC 9293), configuration '{name}'").format(
         name=_config_name(cfg.name, _)))
@@ -791,46 +808,50 @@ def summary_lines(result: Result, preset_note: str = "", verbosity: int = 0, lan
         table=_config_name(table.name, _), n=len(table.rules)), indent=2)
     w.blank()
     stopped = _stopped(result)
-    if stopped is None:
-        status = _("complete")
+    if engine is not None:
+        engine.search(w, _)
     else:
-        what, fix = _STOPS.get(stopped, _STOPS["max-states"])
-        status = _("INCOMPLETE: stopped at {what}, {n} states expanded").format(what=_(what), n=f"{x.expanded:,}")
-    w.say(_("Explored {states} states and {transitions} transitions to depth {depth}; {status}.").format(
-        states=f"{len(x.states):,}", transitions=f"{x.transitions:,}", depth=x.max_depth, status=status))
-    w.say(_time_text(result, _), indent=2)
-    for who in ("A", "B"):
-        w.say(_reach_text(result, who, stopped is None, _), indent=2)
+        if stopped is None:
+            status = _("complete")
+        else:
+            what, fix = _STOPS.get(stopped, _STOPS["max-states"])
+            status = _("INCOMPLETE: stopped at {what}, {n} states expanded").format(what=_(what), n=f"{x.expanded:,}")
+        w.say(_("Explored {states} states and {transitions} transitions to depth {depth}; {status}.").format(
+            states=f"{len(x.states):,}", transitions=f"{x.transitions:,}", depth=x.max_depth, status=status))
+        w.say(_time_text(result, _), indent=2)
+        for who in ("A", "B"):
+            w.say(_reach_text(result, who, stopped is None, _), indent=2)
     w.blank()
     w.raw(_("Properties:"))
     for v in result.verdicts:
         w.say(_verdict_line(result, v, known.get(v.name), False, _,
                             seconds.get(v.name) if verbosity > 0 else None), hang=26)
-    w.blank()
-    fired, dead = result.fired, result.dead
-    facts = {"fired": len(fired), "total": len(table.rules), "dead": len(dead)}
-    if stopped is None:
-        head = _("Rule coverage: {fired} of {total} rules fire; {dead} never do in this configuration").format(**facts)
-    else:
-        head = _("Rule coverage so far: {fired} of {total} rules fired; {dead} not yet seen, as the exploration "
-                 "is incomplete").format(**facts)
-    if verbosity > 0:
-        w.say(_("{head}:").format(head=head))
-        w.say(_("fired:"), indent=2)
-        for line in _rules_by_event(result, fired, _):
-            w.say(line, indent=4, hang=4)
-        w.say(_("never fire:") if stopped is None else _("not yet seen:"), indent=2)
-        for line in _rules_by_event(result, dead, _):
-            w.say(line, indent=4, hang=4)
-    else:
-        w.say(_("{head} (-v lists them).").format(head=head) if dead else _("{head}.").format(head=head))
+    if engine is None:  # an engine that decides the properties itself does not know the rules fired
+        w.blank()
+        fired, dead = result.fired, result.dead
+        facts = {"fired": len(fired), "total": len(table.rules), "dead": len(dead)}
+        if stopped is None:
+            head = _("Rule coverage: {fired} of {total} rules fire; {dead} never do in this configuration").format(**facts)
+        else:
+            head = _("Rule coverage so far: {fired} of {total} rules fired; {dead} not yet seen, as the exploration "
+                     "is incomplete").format(**facts)
+        if verbosity > 0:
+            w.say(_("{head}:").format(head=head))
+            w.say(_("fired:"), indent=2)
+            for line in _rules_by_event(result, fired, _):
+                w.say(line, indent=4, hang=4)
+            w.say(_("never fire:") if stopped is None else _("not yet seen:"), indent=2)
+            for line in _rules_by_event(result, dead, _):
+                w.say(line, indent=4, hang=4)
+        else:
+            w.say(_("{head} (-v lists them).").format(head=head) if dead else _("{head}.").format(head=head))
     if any(v.kind == "liveness" for v in result.verdicts):
         w.blank()
         w.say(_("Liveness is checked under these fairness assumptions: {assumptions}.").format(
             assumptions=_("; ", "trace").join(_(f, "fairness") for f in FAIRNESS)))
-    _counterexamples(result, w, _)
+    _counterexamples(result, w, _, engine.trail_note if engine is not None else None)
     w.blank()
-    w.say(_result_text(result, known, _))
+    w.say(_result_text(result, known, _, more=engine.result_tail(_) if engine is not None else ""))
     _known_lines(result, known, w, _)
     _next_lines(result, known, w, _)
     return w.lines

@@ -241,3 +241,13 @@ def test_the_fin_wait_2_timer_is_drawn_where_linux_deletes_the_socket(capsys):
          "LAST_ACK"),
         ("B", "rcv", "rcv RST", "<SEQ=2><CTL=RST>", [], "CLOSED", "CLOSED")]
     assert "FIN_WAIT_2 timeout" in draw(capsys, "--capture", CAPTURES / "fin-wait-2-timeout.pcap", "--profile", "linux")
+
+
+@pytest.mark.parametrize("name, vantage, several", [
+    ("close-by-client", "a", False), ("close-by-client", "path", True), ("refused", "path", False),
+    ("syn-retransmitted", "b", False), ("syn-retransmitted", "a", True)])
+def test_the_title_says_when_the_chart_is_one_run_of_several(capsys, name, vantage, several):
+    """Seen at A, a normal close has one explanation; seen on the path its last ACK
+    may be lost or arrive, and the chart draws one of those runs: the title says so."""
+    dot = draw(capsys, "--capture", CAPTURES / f"{name}.pcap", "--vantage", vantage)
+    assert ("one run of several" in dot) is several  # the title is wrapped after that
