@@ -778,10 +778,10 @@ def cmd_check(args, config: Config, table) -> int:
     from .i18n import language
     from .report import check_note
 
-    if args.max_states is not None or args.stop_at_first:
+    if args.max_states is not None or args.stop_at_first or args.max_seconds is not None:
         raise InputError("--engine spin searches every state (or, with --bitstate, a bit per state) and "
-                         "stops at each violation by itself: --max-states and --stop-at-first are for the "
-                         "tcpcheck engines")
+                         "stops at each violation by itself, bounded by --max-memory only: --max-states, "
+                         "--max-seconds and --stop-at-first are for the tcpcheck engines")
     lang = language(args.lang)  # an unknown language is refused before SPIN runs
     limit = default_max_memory() if args.max_memory is None else (args.max_memory or None)
     r = check(config, table, cores=args.spin_cores, bitstate=args.bitstate,

@@ -148,8 +148,10 @@ def test_the_command_prints_json_that_diagram_trace_draws(tmp_path, capsys):
 def test_options_of_the_spin_engine_are_refused_elsewhere(capsys):
     assert main(["check", "--preset", "seed", "--bitstate"]) == 2
     assert "--spin-cores and --bitstate are options of --engine spin" in capsys.readouterr().err
-    assert main(["check", "--preset", "seed", "--engine", "spin", "--max-states", "5"]) == 2
-    assert "--max-states and --stop-at-first are for the tcpcheck engines" in capsys.readouterr().err
+    for option in (["--max-states", "5"], ["--max-seconds", "60"], ["--stop-at-first"]):
+        assert main(["check", "--preset", "seed", "--engine", "spin", *option]) == 2
+        assert ("bounded by --max-memory only: --max-states, --max-seconds and --stop-at-first are for the "
+                "tcpcheck engines") in capsys.readouterr().err
 
 
 def test_without_spin_or_gcc_on_path_exit_2_with_an_install_hint(monkeypatch, tmp_path, capsys):
