@@ -498,6 +498,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tcpcheck: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except MemoryError:  # a limit of the process (ulimit -v, a container) below --max-memory's
+        print("tcpcheck: out of memory before the run was done: nothing is decided; give a smaller "
+              "configuration, or a --max-memory below the memory this process may really use", file=sys.stderr)
+        return EXIT_UNKNOWN
     except BrokenPipeError:  # a command that has no result to keep (check and prove keep theirs)
         _quiet_stdout()
         return EXIT_OK

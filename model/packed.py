@@ -1091,6 +1091,11 @@ def explore(model, max_states: int | None = None,
             raise
         x._cut(i)
         x.complete, x.stopped = False, "interrupted"
+    except MemoryError:  # a table could not grow (a limit such as ulimit -v): stopped as --max-memory stops
+        if e.busy is not None:
+            e.busy.result()
+        x._cut(i)
+        x.complete, x.stopped = False, "max-memory"
     finally:
         if pool is not None:
             pool.shutdown(wait=True)

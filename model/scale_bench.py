@@ -80,13 +80,16 @@ def _fresh(engine: str, config: Config, max_seconds: float | None, max_memory: i
     """:func:`_run` in a fresh process, killed if it outlives its budget by far."""
     ctx = multiprocessing.get_context("spawn")
     pool = ctx.Pool(1)
+    wait = None if max_seconds is None else 2 * max_seconds + 60
+    failed = {"engine": engine, "config": config.name, "states": 0, "transitions": 0, "complete": False,
+              "seconds": wait or 0.0, "peak_mib": 0.0, "start_mib": 0.0, "states_per_second": 0.0,
+              "bytes_per_state": 0.0}
     try:
-        wait = None if max_seconds is None else 2 * max_seconds + 60
         return pool.apply_async(_run, (engine, config, max_seconds, max_memory)).get(wait)
     except multiprocessing.TimeoutError:
-        return {"engine": engine, "config": config.name, "states": 0, "transitions": 0, "complete": False,
-                "stopped": "killed", "seconds": wait, "peak_mib": 0.0, "start_mib": 0.0,
-                "states_per_second": 0.0, "bytes_per_state": 0.0}
+        return {**failed, "stopped": "killed"}
+    except MemoryError:  # the process's own limit (ulimit -v, a container) came before the budget's
+        return {**failed, "stopped": "max-memory"}
     finally:
         pool.terminate()
         pool.join()

@@ -215,6 +215,11 @@ def run_in_subprocess(case: Case, tmp: str) -> Outcome:
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                             env=env, cwd=tmp, start_new_session=True)
     try:
+        if case.interrupt_after is not None:  # a user's Ctrl-C: SIGINT to the command's process group
+            try:
+                out, err = proc.communicate(timeout=case.interrupt_after)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGINT)
         out, err = proc.communicate(timeout=case.budget)
         code = proc.returncode
         where = ""
@@ -956,8 +961,18 @@ def options_case(draw) -> Case:
     if path[0] == "prove":
         argv += ["--jobs", "1"] if "--jobs" not in argv else []
         argv += ["--timeout", "0.05"] if "--timeout" not in argv else []
+    if path[0] == "bench":  # budgets: the benchmarks' own configurations run for minutes by design
+        if "--scale" in argv:
+            argv += ["--max-seconds", "5"] if "--max-seconds" not in argv else []
+            argv += ["--max-memory", "1G"] if "--max-memory" not in argv else []
+        if "--vs" in argv and "--configs" not in argv:
+            argv += ["--configs", "seed"]
+        if "--check" in argv and "--preset" not in argv:
+            argv += ["--preset", "seed"]
     files = (("t.rules", REFERENCE_TEXT.encode()), ("c.toml", b'preset = "seed"\n'), ("file", b"x\n"))
-    return Case("options", tuple(argv), files, (), 120.0, options=True, isolated=True)
+    # explore serves until Ctrl-C (on any free port): a user's Ctrl-C after 3 s ends it, exit 130
+    interrupt = 3.0 if path[0] == "explore" else None
+    return Case("options", tuple(argv), files, (), 120.0, options=True, isolated=True, interrupt_after=interrupt)
 
 
 #: every kind of input, with the strategy of its cases

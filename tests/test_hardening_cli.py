@@ -225,3 +225,18 @@ def test_presets_and_mutants_speak_the_language_asked_for(capsys, monkeypatch):
     assert capsys.readouterr().out.splitlines()[1] == "    网络：每个方向容量 2，丢失、乱序；RCV.WND=4"
     assert main(["presets", "--lang", "en"]) == 0
     assert capsys.readouterr().out.splitlines()[1] == "    network: capacity 2 per direction, loss, reordering; RCV.WND=4"
+
+
+def test_running_out_of_memory_is_an_undecided_run_not_an_internal_error(monkeypatch, capsys):
+    """A MemoryError (a ulimit or container below --max-memory's default; the fuzz campaign
+    found one in bench --scale under a 4 GB limit) is exit 4 with a sentence, not exit 3."""
+    import tcpcheck.model.checker as checker
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError("Unable to allocate 512. MiB")
+
+    monkeypatch.setattr(checker, "run", out_of_memory)
+    assert main(["check", "--preset", "seed"]) == 4
+    err = capsys.readouterr().err
+    assert err.startswith("tcpcheck: out of memory before the run was done: nothing is decided")
+    assert "internal error" not in err
