@@ -408,3 +408,70 @@ def test_two_halves_expanded_at_once(monkeypatch, room, misses):
     for cfg in (preset("default"), dataclasses.replace(preset("default"), loss_budget=1)):
         _same(bfs(build(cfg)), packed.explore(build(cfg), chunk=700, cores=2))
     assert sum(1 for lo, hi in halves if lo > 0) > 50
+
+
+# --- a search without edges (explore(..., edges=False), as SPIN's safety run keeps none) -----
+
+
+def _same_without_edges(x, y) -> None:
+    """``y`` (no edges) agrees with ``x`` (edges) on everything but the edges."""
+    assert (x.has_edges, y.has_edges) == (True, False)
+    assert [y.state(i) for i in range(len(y.states))] == [x.state(i) for i in range(len(x.states))]
+    assert y.labels == x.labels
+    for name in ("parent", "via", "depth"):
+        assert getattr(y, name) == getattr(x, name), name
+    assert (y.terminal, y.expanded, y.complete, y.stopped, y.max_depth, y.transitions) == \
+        (x.terminal, x.expanded, x.complete, x.stopped, x.max_depth, x.transitions)
+
+
+@pytest.mark.parametrize("engine", ["bfs", "packed"])
+@pytest.mark.parametrize("limit", [None, 1, 37, 4097, 28_816])
+def test_without_edges_the_same_states_and_parents(engine, limit):
+    f = explore_function(engine)
+    x = f(build(preset("default")), max_states=limit)
+    y = f(build(preset("default")), max_states=limit, edges=False)
+    _same_without_edges(x, y)
+    if limit is None:
+        assert (len(y.states), y.transitions, len(y.terminal), y.max_depth) == (28_817, 116_481, 17, 21)
+    else:
+        assert (len(y.states), y.stopped) == (limit, "max-states")
+    # an invariant's counterexample needs only the parents: the same run, step for step
+    assert y.path(28_816 if limit is None else limit - 1) == x.path(28_816 if limit is None else limit - 1)
+
+
+@pytest.mark.parametrize("engine", ["bfs", "packed"])
+def test_edge_readers_refuse_an_exploration_without_edges(engine):
+    from tcpcheck.model.explorer import EdgesNotKept
+    from tcpcheck.model.export import state_graph
+
+    y = explore_function(engine)(build(preset("default")), edges=False)
+    readers = {"graph": y.graph, "labels_between": lambda: y.labels_between(0, 1),
+               "walk with labels": lambda: y.walk([0, 1], [y.via[1]]),
+               "walk off the tree": lambda: y.walk([1, 0]), "len(src)": lambda: len(y.src),
+               "dst[0]": lambda: y.dst[0], "zip(lab)": lambda: list(zip(y.lab)),
+               "export": lambda: state_graph(y, build(preset("default")).table)}
+    for name, read in readers.items():
+        with pytest.raises(EdgesNotKept, match=r"kept no edges \(explore\(\.\.\., edges=False\)"):
+            read()
+    # along the shortest-path tree a walk needs no edge
+    assert y.walk([0, 1]) == y.path(1)
+
+
+def test_without_edges_on_the_duplicating_preset_in_small_chunks():
+    cfg = preset("duplicating")
+    x = packed.explore(build(cfg), chunk=512)
+    y = packed.explore(build(cfg), chunk=512, edges=False)
+    _same_without_edges(x, y)
+    assert len(y.states) == len(x.states) and y.transitions == len(x.src)
+
+
+def test_without_edges_an_interrupt_leaves_a_consistent_exploration():
+    calls = []
+
+    def observe(x):
+        calls.append(x.expanded)
+        if len(calls) == 12:
+            raise KeyboardInterrupt
+    y = packed.explore(build(preset("default")), observe=observe, chunk=1000, interruptible=True, edges=False)
+    assert (y.stopped, y.complete, y.expanded, y.has_edges) == ("interrupted", False, calls[-1], False)
+    assert len(y.parent) == len(y.via) == len(y.depth) == len(y.states) > y.expanded > 1000
