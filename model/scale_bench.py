@@ -12,6 +12,11 @@ configuration is not given the larger ones.  At the end: the largest
 configuration each engine completed, and the growth exponents of its time
 and memory against the states, fitted by least squares on a log-log scale
 over its completed runs of at least :data:`FIT_FROM` states (1.0 is linear).
+
+With ``no_edges`` (``bench --scale --no-edges``) each engine that can search
+without edges (``explore(..., edges=False)``, as SPIN's safety run keeps
+none) runs the series a second time that way, as ``ENGINE/no-edges``: the
+same states, 12 bytes less per transition.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import numpy as np
 from .config import Config
 from .interface import stamp
 
-__all__ = ["SERIES", "bench_scale", "series", "fit_exponent"]
+__all__ = ["SERIES", "bench_scale", "can_search_without_edges", "series", "fit_exponent"]
 
 #: The configurations of the series, by name, smallest first (states: as the engines count them).
 SERIES = ("default", "dup-cap2", "dup-cap2-retx2", "dup-cap2-data2", "dup-cap2-data2-retx2", "dup-cap2-data3")
@@ -57,35 +62,38 @@ def series() -> dict[str, tuple[str, Config]]:
     }
 
 
-def _run(engine: str, config: Config, max_seconds: float | None, max_memory: int | None) -> dict:
-    """One search in this (fresh) process, under the budget."""
+def _run(engine: str, config: Config, max_seconds: float | None, max_memory: int | None,
+         edges: bool = True) -> dict:
+    """One search in this (fresh) process, under the budget, keeping edges or not."""
     from .checker import Budget, build, resident_memory
     from .engines import explore_function
 
     start = resident_memory()
     model = build(config)
     t0 = time.perf_counter()
-    x = explore_function(engine)(model, stop=Budget(t0, max_seconds, max_memory).exceeded)
+    x = explore_function(engine)(model, stop=Budget(t0, max_seconds, max_memory).exceeded,
+                                 **({} if edges else {"edges": False}))
     seconds = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
     n = len(x.states)
-    return {"engine": engine, "config": config.name, "states": n, "transitions": x.transitions,
+    return {"engine": engine, "edges": edges, "config": config.name, "states": n, "transitions": x.transitions,
             "complete": x.complete, "stopped": x.stopped, "seconds": seconds,
             "peak_mib": peak / 2 ** 20, "start_mib": start / 2 ** 20,
             "states_per_second": n / seconds if seconds > 0 else 0.0,
             "bytes_per_state": (peak - start) / n if n else 0.0}
 
 
-def _fresh(engine: str, config: Config, max_seconds: float | None, max_memory: int | None) -> dict:
+def _fresh(engine: str, config: Config, max_seconds: float | None, max_memory: int | None,
+           edges: bool = True) -> dict:
     """:func:`_run` in a fresh process, killed if it outlives its budget by far."""
     ctx = multiprocessing.get_context("spawn")
     pool = ctx.Pool(1)
     wait = None if max_seconds is None else 2 * max_seconds + 60
-    failed = {"engine": engine, "config": config.name, "states": 0, "transitions": 0, "complete": False,
+    failed = {"engine": engine, "edges": edges, "config": config.name, "states": 0, "transitions": 0, "complete": False,
               "seconds": wait or 0.0, "peak_mib": 0.0, "start_mib": 0.0, "states_per_second": 0.0,
               "bytes_per_state": 0.0}
     try:
-        return pool.apply_async(_run, (engine, config, max_seconds, max_memory)).get(wait)
+        return pool.apply_async(_run, (engine, config, max_seconds, max_memory, edges)).get(wait)
     except multiprocessing.TimeoutError:
         return {**failed, "stopped": "killed"}
     except MemoryError:  # the process's own limit (ulimit -v, a container) came before the budget's
@@ -93,6 +101,24 @@ def _fresh(engine: str, config: Config, max_seconds: float | None, max_memory: i
     finally:
         pool.terminate()
         pool.join()
+
+
+def can_search_without_edges(engine: str) -> bool:
+    """Whether ``engine``'s explore has ``edges=False`` (bfs and packed do).
+
+    >>> can_search_without_edges("packed"), can_search_without_edges("dask")
+    (True, False)
+    """
+    import inspect
+
+    from .engines import explore_function
+
+    return "edges" in inspect.signature(explore_function(engine)).parameters
+
+
+def _name(engine: str, edges: bool) -> str:
+    """A run's name in the table and summary: the engine, or ENGINE/no-edges."""
+    return engine if edges else f"{engine}/no-edges"
 
 
 def fit_exponent(states, values) -> float | None:
@@ -113,49 +139,58 @@ def fit_exponent(states, values) -> float | None:
 
 def bench_scale(engines: list[str] | None = None, max_seconds: float | None = 600.0,
                 max_memory: int | None = 8 * 2 ** 30, names: list[str] | None = None,
-                as_json: bool = False) -> int:
-    """Run the series with each engine and print it; returns the exit code (0)."""
+                as_json: bool = False, no_edges: bool = False) -> int:
+    """Run the series with each engine (and, with ``no_edges``, each that can
+    without edges too) and print it; returns the exit code (0)."""
     from .engines import ENGINES
 
     engines = list(engines or ENGINES)
+    runs = [(e, True) for e in engines]  # (engine, edges), each a series of its own
+    if no_edges:
+        runs = [r for e in engines for r in [(e, True)] + ([(e, False)] if can_search_without_edges(e) else [])]
     table = series()
     names = list(names or SERIES)
     budget = (f"{max_seconds:g} s" if max_seconds else "no time limit") + ", " + \
         (f"{max_memory / 2 ** 30:g} GiB" if max_memory else "no memory limit")
     rows, summary = [], {}
+    width = max([7] + [len(_name(*r)) for r in runs])
     if not as_json:
         print(f"tcpcheck bench --scale: engines {', '.join(engines)}; budget {budget} per run; "
               "each run in a fresh process")
-        print(f"{'engine':<7} {'configuration':<21} {'states':>11} {'transitions':>12} {'seconds':>8} "
+        print(f"{'engine':<{width}} {'configuration':<21} {'states':>11} {'transitions':>12} {'seconds':>8} "
               f"{'peak MiB':>9} {'states/s':>9} {'B/state':>8}  result")
-    for engine in engines:
+    for engine, edges in runs:
         done = []
         for name in names:
             cfg = table[name][1]
-            r = _fresh(engine, cfg, max_seconds, max_memory)
+            r = _fresh(engine, cfg, max_seconds, max_memory, edges)
             rows.append(r)
             if not as_json:
                 result = "complete" if r["complete"] else f"stopped: {r['stopped']}"
-                print(f"{engine:<7} {name:<21} {r['states']:>11,} {r['transitions']:>12,} {r['seconds']:>8.1f} "
+                print(f"{_name(engine, edges):<{width}} {name:<21} {r['states']:>11,} {r['transitions']:>12,} "
+                      f"{r['seconds']:>8.1f} "
                       f"{r['peak_mib']:>9.0f} {r['states_per_second']:>9,.0f} {r['bytes_per_state']:>8.0f}  "
                       f"{result}", flush=True)
             if not r["complete"]:
                 break  # the larger configurations would not complete either
             done.append(r)
         fit = [r for r in done if r["states"] >= FIT_FROM]
-        summary[engine] = {
+        summary[_name(engine, edges)] = {
             "largest": done[-1]["config"] if done else None,
             "largest_states": done[-1]["states"] if done else 0,
             "time_exponent": fit_exponent([r["states"] for r in fit], [r["seconds"] for r in fit]),
             "memory_exponent": fit_exponent([r["states"] for r in fit],
                                             [r["peak_mib"] - r["start_mib"] for r in fit]),
             "fitted_runs": len(fit)}
-    out = stamp("bench-scale", {"engines": engines, "configurations": names, "max_seconds": max_seconds,
+    out = stamp("bench-scale", {"engines": engines, "no_edges": no_edges, "configurations": names,
+                                "max_seconds": max_seconds,
                                 "max_memory": max_memory, "rows": rows, "summary": summary})
     if as_json:
         print(json.dumps(out, indent=2))
         return 0
-    print("(B/state: peak resident memory above the process's own before the search, per state)")
+    print("(B/state: peak resident memory above the process's own before the search, per state"
+          + ("; ENGINE/no-edges: the search that keeps no edges, as SPIN's safety run keeps none)" if no_edges
+             else ")"))
     for engine, s in summary.items():
         largest = f"{s['largest']} ({s['largest_states']:,} states)" if s["largest"] else "none"
         print(f"{engine}: largest configuration completed within {budget}: {largest}")

@@ -475,3 +475,25 @@ def test_without_edges_an_interrupt_leaves_a_consistent_exploration():
     y = packed.explore(build(preset("default")), observe=observe, chunk=1000, interruptible=True, edges=False)
     assert (y.stopped, y.complete, y.expanded, y.has_edges) == ("interrupted", False, calls[-1], False)
     assert len(y.parent) == len(y.via) == len(y.depth) == len(y.states) > y.expanded > 1000
+
+
+def test_scale_bench_runs_the_series_without_edges_too(capsys):
+    import json
+
+    from tcpcheck.model.scale_bench import bench_scale, can_search_without_edges
+
+    assert bench_scale(["packed", "bfs"], names=["default"], as_json=True, no_edges=True) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert list(_scale_validator().iter_errors(doc)) == []
+    assert [(r["engine"], r["edges"], r["states"], r["transitions"], r["complete"]) for r in doc["rows"]] == [
+        ("packed", True, 28_817, 116_481, True), ("packed", False, 28_817, 116_481, True),
+        ("bfs", True, 28_817, 116_481, True), ("bfs", False, 28_817, 116_481, True)]
+    assert list(doc["summary"]) == ["packed", "packed/no-edges", "bfs", "bfs/no-edges"] and doc["no_edges"] is True
+    assert (can_search_without_edges("packed"), can_search_without_edges("dask")) == (True, False)
+    assert bench_scale(["packed"], names=["default"], no_edges=True) == 0
+    out = capsys.readouterr().out
+    assert "\npacked/no-edges default                    28,817      116,481 " in out
+    assert "packed/no-edges: largest configuration completed within 600 s, 8 GiB: default (28,817 states)" in out
+    assert "ENGINE/no-edges: the search that keeps no edges, as SPIN's safety run keeps none)" in out
+    broken = dict(doc, rows=[dict(doc["rows"][1], edges="no")])
+    assert [list(e.path) for e in _scale_validator().iter_errors(broken)] == [["rows", 0, "edges"]]
