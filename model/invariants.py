@@ -375,7 +375,9 @@ def checker(D, inv: Invariant, cache: int = 1 << 16) -> Callable:
     """:func:`violation` of ``inv`` as a function of the two TCBs and the segments in
     flight, ``(A, B, A to B, B to A) -> reason or None``, for the checker: its facts
     read only TCBs and segments, and many states share them, so the answers of each
-    side and segment are remembered (up to ``cache`` of each)."""
+    side and segment are remembered (up to ``cache`` of each).  Its ``segment(x, y, s,
+    X, Y)`` is the facts of one segment ``s`` from ``x`` (TCB ``X``) to ``y`` (TCB
+    ``Y``) alone, not remembered."""
     pair = lru_cache(cache)(lambda x, X, y, Y: _pair_why(D, inv, x, Side(X, None, None), y, Side(Y, None, None)))
     seg = lru_cache(cache)(lambda x, y, s, X, Y: _segment_why(D, inv, x, y, s, Side(X, None, None),
                                                               Side(Y, None, None)))
@@ -397,6 +399,9 @@ def checker(D, inv: Invariant, cache: int = 1 << 16) -> Callable:
                 if why is not None:
                     return why
         return why
+    # one segment's facts alone, not remembered: for a caller that remembers its answers
+    # itself and checks the pair facts apart (the on-the-fly checker's segment parts)
+    check.segment = lambda x, y, s, X, Y: _segment_why(D, inv, x, y, s, Side(X, None, None), Side(Y, None, None))
     return check
 
 

@@ -144,8 +144,10 @@ def _invariant(inv: Invariant) -> Callable:
     # segment in flight in each direction, which read both TCBs and that one segment
     test.parts = ((("A", "B"), lambda s: check(s.A, s.B, (), ()) is None),)
     if any(f.runs and f.part == "segment" for f in inv.facts):
-        test.parts += ((("A", "B", "net_AB"), lambda s, seg: check(s.A, s.B, (seg,), ()) is None, "net_AB"),
-                       (("A", "B", "net_BA"), lambda s, seg: check(s.A, s.B, (), (seg,)) is None, "net_BA"))
+        # (a segment part need not repeat the pair facts: they are a part of their own)
+        segment = check.segment
+        test.parts += ((("A", "B", "net_AB"), lambda s, seg: segment("A", "B", seg, s.A, s.B) is None, "net_AB"),
+                       (("A", "B", "net_BA"), lambda s, seg: segment("B", "A", seg, s.B, s.A) is None, "net_BA"))
     return test
 
 
@@ -358,18 +360,19 @@ class _Memo:
         """The outcome of each key (-1 where none is remembered)."""
         if self.table is not None:
             return self.table[key]
-        out = np.full(len(key), -1, dtype=np.int32)
+        # the batch's distinct keys, sorted: far fewer, and searched for in order (cache-friendly)
+        distinct, inverse = np.unique(key, return_inverse=True)
+        out = np.full(len(distinct), -1, dtype=np.int32)
         if len(self.keys):
-            pos = np.searchsorted(self.keys, key)
+            pos = np.searchsorted(self.keys, distinct)
             np.minimum(pos, len(self.keys) - 1, out=pos)
-            hit = self.keys[pos] == key
+            hit = self.keys[pos] == distinct
             out[hit] = self.vals[pos[hit]]
         if self.recent:
+            get = self.recent.get
             miss = np.flatnonzero(out < 0)
-            if len(miss):
-                get = self.recent.get
-                out[miss] = [get(k, -1) for k in key[miss].tolist()]
-        return out
+            out[miss] = [get(k, -1) for k in distinct[miss].tolist()]
+        return out[inverse.reshape(-1)]
 
     def put(self, ks: np.ndarray, outs: np.ndarray) -> None:
         if self.table is not None:
@@ -519,20 +522,19 @@ class Monitor:
             answers = [a and h for a, h in zip(answers, hit)]
         return answers
 
-    def _outcomes_by_segments(self, g: _Group, states, n0: int, firsts: np.ndarray, cs: list,
-                              decode) -> np.ndarray:
+    def _outcomes_by_segments(self, g: _Group, raws, firsts: np.ndarray, cs: list, decode) -> np.ndarray:
         """The outcomes, in a group of "each" tests alone, of the batch's states
-        ``firsts`` (each the first of its key; ``cs``: the batch's ids of the
-        group's fields): from the segments of each one's channel (remembered per
+        ``firsts`` (each the first of its key; ``raws(rows)``: those internal
+        states; ``cs``: the batch's ids of the group's fields): from the segments of each one's channel (remembered per
         channel, as segment numbers) and the answers on each segment beside the
         other fields' ids (remembered in ``g.seg_memo`` as a bit mask of the
         tests that hold), a state decoded only where one of them is not yet known."""
         at = g.fields.index(g.each)
         chans = cs[at][firsts].tolist()
         segments, numbers, items = g.segments, g.segment_ids, g.segment_items
-        for i, ch in zip(firsts.tolist(), chans):
+        for raw, ch in zip(raws(firsts), chans):
             if ch not in segments:
-                segs = getattr(decode(states[n0 + i]), g.each)
+                segs = getattr(decode(raw), g.each)
                 for seg in segs:
                     if seg not in numbers:
                         numbers[seg] = len(items)
@@ -553,10 +555,15 @@ class Monitor:
             if len(miss):
                 uk, first, inverse = np.unique(key[miss], return_index=True, return_inverse=True)
                 new = np.empty(len(uk), dtype=np.int32)
-                for j in np.argsort(first).tolist():  # in id order: asked of the first state with it
-                    m = miss[first[j]]
-                    st, seg = decode(states[n0 + int(rows[m])]), items[int(segs[m])]
-                    new[j] = sum(1 << t for t, test in enumerate(g.tests) if test[2](st, seg))
+                tests, decoded = [(1 << t, test[2]) for t, test in enumerate(g.tests)], {}
+                order = np.argsort(first)  # in id order: asked of the first state with it
+                picked = miss[first[order]]
+                for j, raw, number in zip(order.tolist(), raws(rows[picked]), segs[picked].tolist()):
+                    st = decoded.get(raw)
+                    if st is None:
+                        st = decoded[raw] = decode(raw)
+                    seg = items[number]
+                    new[j] = sum(bit for bit, fine in tests if fine(st, seg))
                 g.seg_memo.put(uk, new)
                 answers[miss] = new[inverse.reshape(-1)]
             np.bitwise_and.at(masks, owner, answers)
@@ -648,6 +655,12 @@ class Monitor:
                 if cols is None:
                     cols = self._columns(states, n0, n1)
                     tops = [int(c.max()) for c in cols]
+                    if self._ids is None:  # internal states made from the columns: a packed one is not unpacked
+                        def raws(rows, cols=cols):
+                            return _rows(cols, rows)
+                    else:  # the columns number the states' values: the states themselves
+                        def raws(rows):
+                            return [states[n0 + i] for i in rows.tolist()]
                 memo, cs = g.key, [cols[i] for i in g.index]
                 key = memo.key(cs, [tops[i] for i in g.index])
                 rids = memo.lookup(key)
@@ -657,10 +670,10 @@ class Monitor:
                     order = np.argsort(at)  # in id order: the first state of each key is asked
                     firsts = miss[at[order]]
                     if g.all_fine is not None:
-                        computed = self._outcomes_by_segments(g, states, n0, firsts, cs, decode)
+                        computed = self._outcomes_by_segments(g, raws, firsts, cs, decode)
                     else:
-                        computed = [self._outcome(g, decode(states[n0 + i]), values) for i, values
-                                    in zip(firsts.tolist(), zip(*(c[firsts].tolist() for c in cs)))]
+                        computed = [self._outcome(g, decode(raw), values) for raw, values
+                                    in zip(raws(firsts), _rows(cs, firsts))]
                     outs = np.empty(len(uk), dtype=np.int32)
                     outs[order] = computed
                     memo.put(uk, outs)
@@ -746,6 +759,11 @@ class Monitor:
                 return Verdict(*head, "violated", None,
                                _why("never-gets-there", how=how, a=end.A.state, b=end.B.state), lasso, id=p.id)
         return Verdict(*head, "holds", None, "", id=p.id)
+
+
+def _rows(cols: list, rows: np.ndarray) -> list[tuple]:
+    """Rows ``rows`` of columns ``cols`` as tuples of ints: internal states, or a group's values."""
+    return list(zip(*(c[rows].tolist() for c in cols)))
 
 
 def _fields(test):
