@@ -67,6 +67,14 @@ violated")``; the bits of :data:`CHECK_BITS` in the environment variable
 next violation).  :attr:`Promela.where` says which line is which step or
 check, so that SPIN's trail can be read back.
 
+A (local state, segment) pair whose reaction the rule table does not decide
+(its classification is ambiguous: :class:`model.events.ClassificationError`)
+is tabulated as no change, flagged in ``A_RAMBIG``/``B_RAMBIG``; arriving
+there prints ``tcpcheck: ambiguous WHO R`` and fails with pan's
+``uerror("tcpcheck: ambiguous reaction")``.  The tables hold local states no
+run of the composition may reach, so a table ambiguous only there is still
+checked; :attr:`Promela.ambiguous` maps ``(WHO, R)`` to the error's text.
+
 ``tcpcheck export --format promela`` prints it.
 """
 
@@ -74,17 +82,21 @@ from __future__ import annotations
 
 from .checker import build
 from .config import Config
+from .events import ClassificationError
 from .explorer import explore
 from .invariants import CHECKED, checker
 from .system import Model
 from .table import RuleTable
 from .tcb import Concrete, describe_segment
 
-__all__ = ["promela", "Promela", "ENDS", "CHECK_BITS"]
+__all__ = ["promela", "Promela", "ENDS", "CHECK_BITS", "AMBIGUOUS"]
 
 #: The properties the generated model checks (``checks=True``), each with its bit of
 #: the environment variable ``TCPCHECK_SKIP`` that turns it off when pan runs.
 CHECK_BITS = {**{inv.id: k for k, inv in enumerate(CHECKED)}, "STEP1": len(CHECKED), "DEAD1": len(CHECKED) + 1}
+
+#: pan's error message where an endpoint reaches a reaction the rule table does not decide.
+AMBIGUOUS = "tcpcheck: ambiguous reaction"
 
 #: The two endpoints: (name, local variable, outgoing channel, incoming channel).
 ENDS = (("A", "lA", "ab", "ba"), ("B", "lB", "ba", "ab"))
@@ -101,7 +113,8 @@ class Promela(str):
     option on it is, ``(actor, kind)`` with kind "call" (a user call or
     timeout), "rcv", "lose", "duplicate", or ``("check", property id)``;
     ``initial``: the initial value of each variable, by name (an array's as a
-    list)."""
+    list); ``ambiguous``: (endpoint, row of its reaction tables) -> the
+    :class:`ClassificationError`'s text, for each pair the table does not decide."""
 
     states: int | None
     model: Model
@@ -110,13 +123,23 @@ class Promela(str):
     bag: bool
     where: dict
     initial: dict
+    ambiguous: dict
+
+
+def _reaction(m: Model, i: int, t: int, p: int, q):
+    """:meth:`Model.reaction`, or the ClassificationError's text when the rule
+    table does not decide it (a string in place of the (step, TCB, App) triple)."""
+    try:
+        return m.reaction(i, t, p, q)
+    except ClassificationError as e:
+        return str(e)
 
 
 def _closure(m: Model):
     """Every local state (TCB, App) each endpoint can reach by any of its
     events, and every segment each can send, from the initial state: the
-    fixpoint over the endpoints alone.  Returns (locals, segments), each a
-    pair of lists in the order first met."""
+    fixpoint over the endpoints alone (an ambiguous reaction leads nowhere).
+    Returns (locals, segments), each a pair of lists in the order first met."""
     s0 = m.initial_states()[0]
     locs = [[(s0[0], s0[2])], [(s0[1], s0[3])]]
     segs = [list(m.flight_ids.items[s0[4]]), list(m.flight_ids.items[s0[5]])]
@@ -150,8 +173,9 @@ def _closure(m: Model):
                     if (loc, q) not in done_rcv[i]:
                         done_rcv[i].add((loc, q))
                         changed = True
-                        st, t2, p2 = m.reaction(i, loc[0], loc[1], q)
-                        add(i, (t2, p2), m.step(st).sent)
+                        r = _reaction(m, i, loc[0], loc[1], q)
+                        if not isinstance(r, str):
+                            add(i, (r[1], r[2]), m.step(r[0]).sent)
     return locs, segs
 
 
@@ -195,6 +219,7 @@ class _Writer:
         self.lines: list[str] = []
         self.where: dict[int, tuple] = {}
         self.initial: dict = {}
+        self.ambiguous: dict[tuple[str, int], str] = {}
 
     # --- channels (C, on pan's state vector ``now``) ---------------------------------
 
@@ -253,11 +278,12 @@ class _Writer:
         m = self.model
         local = {(i, t, p, tm): m.local_reactions(i, t, p, tm) for i in (0, 1) for t, p in self.locs[i]
                  for tm in range(4)}
-        rcv = {(i, t, p, q): m.reaction(i, t, p, q) for i, (_, _, _, c_in) in enumerate(ENDS)
+        rcv = {(i, t, p, q): _reaction(m, i, t, p, q) for i, (_, _, _, c_in) in enumerate(ENDS)
                for t, p in self.locs[i] for q in self.seg_id[c_in]}
         self.width = max(1, max(map(len, local.values()), default=1))
         self.maxs = max(1, max((len(m.step(st).sent) for steps in local.values() for st, _, _ in steps),
-                               default=1), max((len(m.step(h[0]).sent) for h in rcv.values()), default=1))
+                               default=1), max((len(m.step(h[0]).sent) for h in rcv.values()
+                                                if not isinstance(h, str)), default=1))
         out = []
         for i, (who, _, c_out, c_in) in enumerate(ENDS):
             ids, out_ids = self.loc_id[i], self.seg_id[c_out]
@@ -274,15 +300,26 @@ class _Writer:
                     for k in range(self.width):
                         nxt.append(ids[steps[k][1:]] if k < len(steps) else 0)
                         lsent += sent(steps[k][0]) if k < len(steps) else [0] * self.maxs
-            rnext, rsent, rstep = [], [], []
+            rnext, rsent, rstep, rambig = [], [], [], []
             for t, p in self.locs[i]:
                 for q in sorted(self.seg_id[c_in], key=self.seg_id[c_in].get):
-                    st, t2, p2 = rcv[(i, t, p, q)]
+                    h = rcv[(i, t, p, q)]
+                    if isinstance(h, str):  # undecided: no change, and pan's uerror if it is reached
+                        self.ambiguous[(who, len(rnext))] = h
+                        rambig.append(1)
+                        rnext.append(ids[(t, p)])
+                        rsent += [0] * self.maxs
+                        rstep.append(0)
+                        continue
+                    st, t2, p2 = h
+                    rambig.append(0)
                     rnext.append(ids[(t2, p2)])
                     rsent += sent(st)
                     rstep.append(int(_reset_in_last_ack(m.tcb_ids.items[t], q, m.tcb_ids.items[t2])))
             out += [*_c_array(f"{who}_LN", n), *_c_array(f"{who}_LNEXT", nxt), *_c_array(f"{who}_LSENT", lsent),
                     *_c_array(f"{who}_RNEXT", rnext), *_c_array(f"{who}_RSENT", rsent)]
+            if any(rambig):
+                out += _c_array(f"{who}_RAMBIG", rambig)
             if self.checks:
                 out += _c_array(f"{who}_STEP1", rstep)
         return out
@@ -427,10 +464,12 @@ class _Writer:
             else:
                 arrivals = [(f"now.n{c_in} > 0", f"now.{var} * {ns} + now.{c_in}[0] - 1",
                              self._remove_at(c_in, 0), 0)]
+            ambiguous = (f" if ({who}_RAMBIG(r)) {{ printf(\"tcpcheck: ambiguous {who} %d\\n\", r); "
+                         f"uerror(\"{AMBIGUOUS}\"); }}" if any(w == who for w, _ in self.ambiguous) else "")
             for guard, index, take, k in arrivals:
                 step1 = (f" if (!SKIP({CHECK_BITS['STEP1']}) && {who}_STEP1(r)) uerror(\"tcpcheck: STEP1 violated\");"
                          if self.checks else "")
-                self._option(guard, f"int r = {index}; {take}{step1} {self._sends(who, 'RSENT', c_out)} "
+                self._option(guard, f"int r = {index};{ambiguous} {take}{step1} {self._sends(who, 'RSENT', c_out)} "
                                     f"now.{var} = {who}_RNEXT(r);", (who, "rcv", k))
         for c in ("ab", "ba"):
             if self.cfg.loss:
@@ -477,5 +516,5 @@ def promela(config: Config, table: RuleTable | None = None, *, checks: bool = Fa
     out.states, out.model, out.bag = states, model, w.bag
     out.locals = tuple(tuple(ls) for ls in w.locs)
     out.segments = {c: dict(ids) for c, ids in w.seg_id.items()}
-    out.where, out.initial = dict(w.where), dict(w.initial)
+    out.where, out.initial, out.ambiguous = dict(w.where), dict(w.initial), dict(w.ambiguous)
     return out

@@ -138,3 +138,41 @@ def test_a_duplicate_in_the_wrong_place_is_another_model(tmp_path):
     broken = p.replace("now.ab[2] = now.ab[1]; now.ab[1] = now.ab[0]; now.nab++;", "now.ab[2] = now.ab[0]; now.nab++;")
     assert broken != p
     assert spin(broken, tmp_path)[0] != p.states
+
+
+def test_an_undecided_reaction_is_tabulated_as_an_error(tmp_path):
+    """ack-check-forgets-snd-nxt's table leaves 10 pairs undecided, all in local
+    states no run reaches: each is flagged (A_RAMBIG) and SPIN counts the same states."""
+    cfg, table = apply_mutant("ack-check-forgets-snd-nxt", mutant_config("ack-check-forgets-snd-nxt"))
+    p = promela(cfg, table)
+    assert (p.states, len(p.ambiguous), sorted({who for who, _ in p.ambiguous})) == (14, 10, ["A", "B"])
+    assert p.ambiguous[("A", 34)] == ("ESTABLISHED: segment Segment(SYN=False, ACK=True, FIN=False, RST=False, "
+                                      "seq=301, ack=0, len=0) matches rcv unacceptable ACK, rcv ACK at stage control")
+    assert sum(line.startswith("c_decl { static const unsigned char A_RAMBIG_0[") for line in p.splitlines()) == 1
+    assert 'uerror("tcpcheck: ambiguous reaction")' in p
+    assert spin(p, tmp_path) == (14, 0)
+    # the reference table decides every pair: no flag table, no test in the arrivals
+    q = promela(preset("seed"))
+    assert q.ambiguous == {} and "RAMBIG" not in q and "ambiguous" not in q
+
+
+def test_a_reached_undecided_reaction_fails_in_pan(tmp_path):
+    """A hand-made table (rcv ACK takes every ACK) leaves pairs undecided that
+    runs of default reach: pan stops there with the error and says which pair."""
+    from tcpcheck.model.events import PLAIN_ACK_STATES
+    from tcpcheck.model.table import REFERENCE, load_table
+
+    ref = load_table(REFERENCE)
+    table = ref.with_arrivals(tuple(e._replace(guard=lambda D, t, s, wnd: s.ACK)
+                                    if e.name == "rcv ACK" and e.states == PLAIN_ACK_STATES else e
+                                    for e in ref.arrivals), "rcv ACK takes every ACK")
+    p = promela(preset("default"), table, count=False)
+    assert len(p.ambiguous) > 0
+    (tmp_path / "model.pml").write_text(p)
+    subprocess.run(["spin", "-a", "model.pml"], cwd=tmp_path, check=True, capture_output=True)
+    subprocess.run(["gcc", "-O0", "-DNOREDUCE", "-DSAFETY", "-o", "pan", "pan.c"], cwd=tmp_path,
+                   check=True, capture_output=True)
+    out = subprocess.run(["./pan", "-m100000"], cwd=tmp_path, capture_output=True, text=True).stdout
+    assert "pan:1: tcpcheck: ambiguous reaction (at depth " in out and "errors: 1" in out
+    who, row = re.search(r"tcpcheck: ambiguous ([AB]) (\d+)", out).groups()
+    assert p.ambiguous[(who, int(row))].startswith("TIME_WAIT: segment Segment(SYN=False, ACK=True, FIN=True")

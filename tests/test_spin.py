@@ -181,10 +181,20 @@ def test_bench_vs_spin_counts_the_same_and_prints_the_ratios(capsys):
     for r in doc["rows"]:
         assert r["spin"]["flags"] == ["-O2", "-DNOREDUCE", "-DSAFETY"] and r["spin"]["state_vector_bytes"] > 0
         assert r["memory_ratio"] == pytest.approx(r["tcpcheck"]["bytes_per_state"] / r["spin"]["state_vector_bytes"])
+        # bfs searches without edges for the comparison (SPIN's safety run keeps none), with edges beside it
+        assert (r["tcpcheck"]["edges"], r["tcpcheck"]["transitions"]) == (False, r["tcpcheck_with_edges"]["transitions"])
+        assert r["memory_ratio_with_edges"] == pytest.approx(
+            r["tcpcheck_with_edges"]["bytes_per_state"] / r["spin"]["state_vector_bytes"])
+        assert r["memory_ratio_to_spin_total"] == pytest.approx(
+            r["tcpcheck"]["bytes_per_state"] / r["spin"]["bytes_per_state"])
+    assert doc["compared_without_edges"] is True
+    assert [r["tcpcheck"]["transitions"] for r in doc["rows"]] == [15, 572]
     assert main(["bench", "--vs", "spin", "--configs", "seed"]) == 0
     out = capsys.readouterr().out
     assert "target at seed: tcpcheck's states/s at least SPIN's: " in out
     assert "bytes/state at most SPIN's state vector: " in out
+    assert "tcpcheck's search (engine bfs, without edges, as SPIN's safety run keeps none; a fresh process)" in out
+    assert " B without edges against 20 B; " in out and " B with edges: NOT met; SPIN's own total " in out
 
 
 @needs_spin
@@ -472,8 +482,47 @@ def test_a_trail_that_is_no_run_of_the_model_is_an_internal_error(monkeypatch, c
 
 
 @needs_spin
-def test_a_table_whose_promela_cannot_be_tabulated_is_exit_2(capsys):
-    assert main(["check", "--engine", "spin", "--mutant", "ack-check-forgets-snd-nxt"]) == 2
-    err = capsys.readouterr().err
-    assert err.startswith("tcpcheck: error: the Promela cannot be generated for this rule table: ESTABLISHED: ")
-    assert err.endswith("tcpcheck check --engine bfs checks it\n")
+def test_a_table_ambiguous_only_where_no_run_goes_is_checked(capsys):
+    """ack-check-forgets-snd-nxt leaves 10 (local state, segment) pairs of the
+    reaction tables undecided, none of them reachable: the bfs engine's verdicts."""
+    cfg, table = apply_mutant("ack-check-forgets-snd-nxt", mutant_config("ack-check-forgets-snd-nxt"))
+    r, q = run(cfg, table), spin.check(cfg, table)
+    assert [(v.id, v.verdict) for v in q.result.verdicts if v.id in spin.SPIN_CHECKS] == \
+        [(v.id, v.verdict) for v in r.verdicts if v.id in spin.SPIN_CHECKS] == \
+        [("INV1", "holds"), ("INV2", "holds"), ("INV3", "holds"), ("INV4", "holds"), ("STEP1", "holds"),
+         ("DEAD1", "holds")]
+    assert main(["check", "--engine", "spin", "--mutant", "ack-check-forgets-snd-nxt"]) == 0
+    assert "holds     deadlock      deadlock freedom [DEAD1]" in capsys.readouterr().out
+
+
+def _takes_every_ack():
+    """A hand-made table: in ESTABLISHED and the like, rcv ACK takes every segment with ACK on, so
+    that rcv ACK and rcv unacceptable segment both apply to an old duplicate (reachable on default)."""
+    from tcpcheck.model.events import PLAIN_ACK_STATES
+    from tcpcheck.model.table import REFERENCE, load_table
+
+    ref = load_table(REFERENCE)
+    return ref.with_arrivals(tuple(e._replace(guard=lambda D, t, s, wnd: s.ACK)
+                                   if e.name == "rcv ACK" and e.states == PLAIN_ACK_STATES else e
+                                   for e in ref.arrivals), "rcv ACK takes every ACK")
+
+
+@needs_spin
+def test_a_reached_ambiguous_reaction_is_an_error():
+    from tcpcheck.model.errors import InputError
+    from tcpcheck.model.events import ClassificationError
+    from tcpcheck.model.explorer import explore
+
+    table = _takes_every_ack()
+    with pytest.raises(ClassificationError, match="matches rcv unacceptable segment, rcv ACK at stage control"):
+        explore(build(preset("default"), table))  # the bfs engine meets it too
+    with pytest.raises(InputError) as e:
+        spin.check(preset("default"), table)
+    # SPIN's depth-first search meets another undecided pair first: the one its trail reached
+    assert str(e.value) == ("the rule table does not decide a reaction that a run reaches: TIME_WAIT: segment "
+                            "Segment(SYN=False, ACK=True, FIN=True, RST=False, seq=0, ack=302, len=0) matches rcv "
+                            "retransmitted FIN, rcv ACK at stage control (SPIN's search reached it; no event, or "
+                            "more than one, applies)")
+    # where no run goes (seed: 14 states) the same table is checked
+    assert [v.verdict for v in spin.check(preset("seed"), table).result.verdicts
+            if v.id in spin.SPIN_CHECKS] == ["holds"] * 6
