@@ -406,7 +406,12 @@ class Monitor:
     parts, like an invariant's pair and segment facts) is asked once per
     combination of the values of the fields it reads, and its answer
     remembered: states are decoded only where some answer is not yet known.
-    Without it, every state is decoded and each test asked.
+    Without it, every state is decoded and each test asked.  With it, a batch
+    of new states is handled with numpy (:meth:`_feed_states`): each group's
+    key per state is one int64 (:class:`_Memo`), looked up for the whole
+    batch; the states come as columns of component ids (:meth:`_columns`: an
+    exploration whose ``states`` has ``columns(n0, n1)`` gives them so, and is
+    never unpacked a batch at a time).
     ``stop_at_first``: :meth:`feed` says ``"violation"`` as soon as an
     invariant, step property or deadlock is violated.
     """
