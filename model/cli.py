@@ -299,7 +299,8 @@ def cmd_bench(args) -> int:
 
     if args.scale:  # each engine over growing configurations, under a budget
         from .scale_bench import bench_scale
-        return bench_scale(args.engine, args.max_seconds, args.max_memory, as_json=args.json)
+        return bench_scale(args.engine, args.max_seconds, args.max_memory, as_json=args.json,
+                           no_edges=args.no_edges)
     if args.vs is not None:  # tcpcheck's search beside SPIN's (model/spin.py)
         from .spin import bench as bench_spin
         names = args.configs or ([args.preset] if args.preset else None)
@@ -449,6 +450,10 @@ def parser() -> argparse.ArgumentParser:
                    help="with --scale, the seconds one run may take (default: 600)")
     b.add_argument("--max-memory", type=size, default=8 * 2 ** 30, metavar="SIZE",
                    help="with --scale, the resident memory one run may reach, e.g. 8G (default: 8G)")
+    b.add_argument("--no-edges", action="store_true",
+                   help="with --scale, also run each engine that can without edges (ENGINE/no-edges rows: "
+                        "states and parents only, as SPIN's safety run keeps no edges; bench --vs spin compares "
+                        "that search always)")
     b.add_argument("--vs", choices=["spin"], metavar="spin",
                    help="instead, tcpcheck's search (the last --engine, default bfs) beside SPIN's on the generated "
                         "Promela (pan -O2 -DNOREDUCE -DSAFETY), on the same configurations (--configs, --preset; "
@@ -457,7 +462,7 @@ def parser() -> argparse.ArgumentParser:
                         "bench-spin.schema.json); needs spin and gcc")
     b.add_argument("--configs", type=lambda t: [n for n in t.split(",") if n], metavar="LIST",
                    help="with --vs spin, the configurations, comma-separated: default, default-dup-cap2, "
-                        "default-dup-cap2-retx2 or presets")
+                        "default-dup-cap2-retx2, bench --scale's series (dup-cap2-data2, ...) or presets")
     b.add_argument("--json", action="store_true",
                    help="print the rows as one JSON object (schema: bench.schema.json in tcpcheck/model/schemas)")
     b.set_defaults(func=cmd_bench)

@@ -23,7 +23,24 @@ from typing import Callable
 
 import networkx as nx
 
-__all__ = ["Exploration", "explore", "find_path"]
+__all__ = ["Exploration", "EdgesNotKept", "explore", "find_path"]
+
+
+class EdgesNotKept(RuntimeError):
+    """An edge was read from an exploration that kept none (``explore(...,
+    edges=False)``, the search SPIN's safety run is: states and parents only)."""
+
+
+class _NoEdges:
+    """``src``, ``dst`` and ``lab`` of an exploration without edges: any read
+    raises :class:`EdgesNotKept`, saying what needs them."""
+
+    def _refuse(self, *_):
+        raise EdgesNotKept("this exploration kept no edges (explore(..., edges=False), as SPIN's safety run "
+                           "keeps none): liveness, the step properties, graph(), walk() and export need a "
+                           "search that keeps them (the default)")
+
+    __len__ = __iter__ = __getitem__ = __contains__ = __buffer__ = append = frombytes = _refuse
 
 
 def _identity(s):
@@ -42,6 +59,8 @@ class Exploration:
         self.dst = array("i")
         self.lab = array("i")
         self.labels: list = []  # label id -> label
+        self.has_edges = True  # False: a search without edges (src, dst, lab refuse to be read)
+        self.n_transitions = 0  # the steps found, when there are no edges to count
         self.expanded = 0  # states whose successors were computed
         self.terminal: list[int] = []  # expanded states without successors
         self.complete = True
@@ -61,7 +80,7 @@ class Exploration:
 
     @property
     def transitions(self) -> int:
-        return len(self.src)
+        return len(self.src) if self.has_edges else self.n_transitions
 
     @property
     def max_depth(self) -> int:
@@ -148,10 +167,11 @@ class Exploration:
         self._truncate_states(n)
         for a in (self.parent, self.via, self.depth):
             del a[n:]
-        m = min(len(self.src), len(self.dst), len(self.lab))
-        m = bisect_left(self.src, expanded, 0, m)
-        for a in (self.src, self.dst, self.lab):
-            del a[m:]
+        if self.has_edges:
+            m = min(len(self.src), len(self.dst), len(self.lab))
+            m = bisect_left(self.src, expanded, 0, m)
+            for a in (self.src, self.dst, self.lab):
+                del a[m:]
         while self.terminal and self.terminal[-1] >= expanded:
             self.terminal.pop()
         self.expanded = expanded
@@ -180,8 +200,13 @@ def explore(model, max_states: int | None = None,
             stop: Callable[[Exploration], str | None] | None = None,
             interruptible: bool = False,
             observe: Callable[[Exploration], str | None] | None = None,
-            observe_every: int = 64) -> Exploration:
+            observe_every: int = 64, edges: bool = True) -> Exploration:
     """Explore ``model`` breadth-first, stopping cleanly after ``max_states`` states.
+
+    With ``edges=False`` no edge is kept (as SPIN's safety run keeps none):
+    the same states, parents, steps and depths, ``x.has_edges`` False,
+    ``x.transitions`` counted, and any read of ``x.src``/``dst``/``lab``
+    raises :class:`EdgesNotKept`.
 
     ``progress(x)`` is called about every ``progress_every`` seconds.
     ``stop(x)`` is asked every 4,096 expansions whether to stop: a reason
@@ -205,6 +230,9 @@ def explore(model, max_states: int | None = None,
     >>> x = explore(Counter(), max_states=2)
     >>> len(x.states), x.expanded, x.complete, x.stopped
     (2, 2, False, 'max-states')
+    >>> x = explore(Counter(), edges=False)
+    >>> len(x.states), x.transitions, list(x.parent), x.has_edges
+    (3, 2, [-1, 0, 1], False)
     """
     x = Exploration()
     x.decode = getattr(model, "decode", x.decode)
@@ -213,6 +241,9 @@ def explore(model, max_states: int | None = None,
     index: dict = {}
     label_index: dict = {}
     states, parent, via, depth = x.states, x.parent, x.via, x.depth
+    if not edges:
+        x.has_edges, x.src = False, _NoEdges()
+        x.dst = x.lab = x.src
     src, dst, lab = x.src, x.dst, x.lab
     started = time.perf_counter()
     next_report = started + progress_every
@@ -251,9 +282,12 @@ def explore(model, max_states: int | None = None,
                     parent.append(i)
                     via.append(k)
                     depth.append(d)
-                src.append(i)
-                dst.append(j)
-                lab.append(k)
+                if edges:
+                    src.append(i)
+                    dst.append(j)
+                    lab.append(k)
+                else:
+                    x.n_transitions += 1
             i += 1
             if not x.complete:
                 break

@@ -873,6 +873,12 @@ class PackedStates:
         for lo in range(0, len(self), 1 << 16):
             yield from self[lo:lo + (1 << 16)]
 
+    def columns(self, lo: int, hi: int) -> list[np.ndarray]:
+        """The component ids of states lo .. hi-1, one int64 array per component:
+        the properties' monitor reads a batch this way without building tuples
+        (the protocol of :meth:`tcpcheck.model.properties.Monitor`)."""
+        return self._e.layout.unpack(self._e.states.a[lo:hi])
+
     def packed(self) -> np.ndarray:
         """The packed states (a read-only numpy view, no copy)."""
         v = self._e.states.view()

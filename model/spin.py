@@ -197,23 +197,29 @@ def hash_bits_for(states: int) -> int:
 # --- the benchmark ------------------------------------------------------------------------
 
 
-def _tcpcheck_row(config: Config, engine: str) -> dict:
-    """tcpcheck's bare search of ``config`` with ``engine`` (run in a fresh process)."""
+def _tcpcheck_row(config: Config, engine: str, edges: bool = True) -> dict:
+    """tcpcheck's bare search of ``config`` with ``engine`` (run in a fresh
+    process), keeping its edges or not (as SPIN's safety run keeps none)."""
     from .bench import _peak_mib, _start_mib
     from .checker import build
     from .engines import explore_function
 
     start = _start_mib()
-    x = explore_function(engine)(build(config))
-    return {"states": len(x.states), "transitions": x.transitions, "seconds": x.seconds,
-            "start_mib": start, "peak_mib": _peak_mib()}
+    x = explore_function(engine)(build(config), **({} if edges else {"edges": False}))
+    n = len(x.states)
+    peak = _peak_mib()
+    return {"states": n, "transitions": x.transitions, "seconds": x.seconds, "edges": x.has_edges,
+            "states_per_second": n / x.seconds if x.seconds else 0.0,
+            "start_mib": start, "peak_mib": peak, "bytes_per_state": (peak - start) * 2 ** 20 / n}
 
 
 def _configs(names) -> list[tuple[str, str, Config]]:
     from .bench import SCALE_NAMES, _scale
     from .config import PRESETS, preset
 
-    scale = _scale()
+    from .scale_bench import series
+
+    scale = {**_scale(), **{k: v for k, v in series().items() if k != "default"}}  # and bench --scale's series
     out = []
     for name in names or SCALE_NAMES:
         if name in scale:
@@ -225,7 +231,8 @@ def _configs(names) -> list[tuple[str, str, Config]]:
             hint = closest(name, list(scale) + list(PRESETS))
             raise InputError(f"bench --vs spin: no configuration '{name}'"
                              + (f"; did you mean '{hint}'?" if hint else "")
-                             + f" (the scale series: {', '.join(SCALE_NAMES)}; or a preset)")
+                             + f" (the scale series: {', '.join(SCALE_NAMES)}; bench --scale's: "
+                             + f"{', '.join(n for n in series() if n != 'default')}; or a preset)")
     return out
 
 
@@ -239,11 +246,16 @@ def bench(names: list[str] | None = None, engine: str = "bfs", as_json: bool = F
     them side by side with the ratios; returns 0, or 1 when a count differs."""
     from .bench import _fresh
     from .promela import promela
+    from .scale_bench import can_search_without_edges
 
     require_tools()
     rows, differ = [], []
+    edgeless = can_search_without_edges(engine)
     for name, what, cfg in _configs(names):
-        ours = _fresh(_tcpcheck_row, cfg, engine)
+        # compared with SPIN's safety run, which stores states and no edges: the search without edges
+        # (where the engine has one); the search with edges (what check runs) beside it
+        with_edges = _fresh(_tcpcheck_row, cfg, engine)
+        ours = _fresh(_tcpcheck_row, cfg, engine, False) if edgeless else with_edges
         n = ours["states"]
         t0 = time.perf_counter()
         text = promela(cfg, count=False)
@@ -252,12 +264,14 @@ def bench(names: list[str] | None = None, engine: str = "bfs", as_json: bool = F
             folder = Path(tmp)
             built = compile_pan(text, folder, [f"-DNCORE={cores}"] if cores > 1 else [])
             pan = run_pan(folder, hash_bits_for(n))
-        ours_bps = (ours["peak_mib"] - ours["start_mib"]) * 2 ** 20 / n
+        ours_bps = ours["bytes_per_state"]
         spin_bps = pan.peak_mib * 2 ** 20 / pan.states
-        row = {"config": name, "what": what, "states": n, "equal": pan.states == n,
-               "tcpcheck": {"engine": engine, "seconds": ours["seconds"], "states_per_second": n / ours["seconds"],
-                            "peak_mib": ours["peak_mib"], "start_mib": ours["start_mib"], "bytes_per_state": ours_bps,
-                            "transitions": ours["transitions"]},
+        row = {"config": name, "what": what, "states": n, "equal": pan.states == n == with_edges["states"],
+               "tcpcheck": {"engine": engine, **{k: ours[k] for k in (
+                   "seconds", "states_per_second", "peak_mib", "start_mib", "bytes_per_state", "transitions",
+                   "edges")}},
+               "tcpcheck_with_edges": {k: with_edges[k] for k in (
+                   "seconds", "states_per_second", "peak_mib", "start_mib", "bytes_per_state", "transitions")},
                "spin": {"states": pan.states, "transitions": pan.transitions, "seconds": pan.seconds,
                         "states_per_second": pan.states / pan.seconds if pan.seconds else None,
                         "peak_mib": pan.peak_mib, "pan_memory_mib": pan.memory_mib,
@@ -268,29 +282,38 @@ def bench(names: list[str] | None = None, engine: str = "bfs", as_json: bool = F
         row["speed_ratio"] = (row["tcpcheck"]["states_per_second"] / s["states_per_second"]
                               if s["states_per_second"] else None)
         row["memory_ratio"] = ours_bps / pan.vector if pan.vector else None
+        row["memory_ratio_with_edges"] = with_edges["bytes_per_state"] / pan.vector if pan.vector else None
+        row["memory_ratio_to_spin_total"] = ours_bps / spin_bps if spin_bps else None
         row["target_met"] = {"speed": row["speed_ratio"] is not None and row["speed_ratio"] >= SPEED_TARGET,
-                             "memory": pan.vector > 0 and ours_bps <= pan.vector}
+                             "memory": pan.vector > 0 and ours_bps <= pan.vector,
+                             "memory_with_edges": pan.vector > 0 and with_edges["bytes_per_state"] <= pan.vector}
         rows.append(row)
         if not row["equal"]:
             differ.append(name)
         if not as_json:
             if len(rows) == 1:
-                print(f"tcpcheck bench --vs spin: tcpcheck's search (engine {engine}, a fresh process) and SPIN "
-                      f"{spin_version()} (pan {' '.join(built['flags'])}, {cores} core{'s' if cores > 1 else ''}) "
-                      "on the same configurations, in one run")
-                print(f"{'':<24} {'':>9} | {'tcpcheck':^35} | {'SPIN':^44} | {'ratios':^13}")
+                kept = "without edges, as SPIN's safety run keeps none" if edgeless else \
+                    f"with edges: engine {engine} has no search without them"
+                print(f"tcpcheck bench --vs spin: tcpcheck's search (engine {engine}, {kept}; a fresh process) "
+                      f"and SPIN {spin_version()} (pan {' '.join(built['flags'])}, {cores} core"
+                      f"{'s' if cores > 1 else ''}) on the same configurations, in one run; beside it tcpcheck's "
+                      "search with edges, as check runs it")
+                print(f"{'':<24} {'':>9} | {'tcpcheck, no edges' if edgeless else 'tcpcheck':^35} | "
+                      f"{'with edges':^15} | {'SPIN':^44} | {'ratios':^20}")
                 print(f"{'configuration':<24} {'states':>9} | {'s':>6} {'states/s':>9} {'peak MiB':>8} {'B/state':>8}"
-                      f" | {'s':>6} {'states/s':>9} {'peak MiB':>8} {'vector':>6} {'B/state':>8}"
-                      f" | {'speed':>6} {'memory':>6}")
+                      f" | {'s':>6} {'B/state':>8} | {'s':>6} {'states/s':>9} {'peak MiB':>8} {'vector':>6} "
+                      f"{'B/state':>8} | {'speed':>6} {'vector':>6} {'total':>6}")
             sps = f"{s['states_per_second']:>9,.0f}" if s["states_per_second"] else f"{'-':>9}"
-            print(f"{name:<24} {n:>9,} | {ours['seconds']:>6.2f} {n / ours['seconds']:>9,.0f} "
-                  f"{ours['peak_mib']:>8.1f} {ours_bps:>8.0f} | {pan.seconds:>6.2f} {sps} {pan.peak_mib:>8.1f} "
+            print(f"{name:<24} {n:>9,} | {ours['seconds']:>6.2f} {ours['states_per_second']:>9,.0f} "
+                  f"{ours['peak_mib']:>8.1f} {ours_bps:>8.0f} | {with_edges['seconds']:>6.2f} "
+                  f"{with_edges['bytes_per_state']:>8.0f} | {pan.seconds:>6.2f} {sps} {pan.peak_mib:>8.1f} "
                   f"{pan.vector:>6} {spin_bps:>8.0f} | "
                   + (f"{row['speed_ratio']:>5.2f}x" if row["speed_ratio"] is not None else f"{'-':>6}")
-                  + f" {row['memory_ratio']:>5.2f}x", flush=True)
+                  + f" {row['memory_ratio']:>5.2f}x {row['memory_ratio_to_spin_total']:>5.2f}x", flush=True)
             if not row["equal"]:
                 print(f"  the counts DIFFER: tcpcheck {n:,} states, SPIN {pan.states:,}", flush=True)
     out = stamp("bench-spin", {"engine": engine, "spin_version": spin_version(), "cores": cores, "rows": rows,
+                               "compared_without_edges": edgeless,
                                "targets": {"speed_ratio": SPEED_TARGET, "bytes_per_state": "state_vector_bytes"},
                                "counts_equal": not differ})
     if as_json:
@@ -300,13 +323,18 @@ def bench(names: list[str] | None = None, engine: str = "bfs", as_json: bool = F
           "compiling pan, which took "
           + ", ".join(f"{r['spin']['generate_seconds'] + r['spin']['compile_seconds']:.1f} s" for r in rows)
           + ". Peak MiB: resident memory; tcpcheck's B/state is its peak above its start, per state, SPIN's its "
-          "peak per state, with a hash table sized to the states (-w); vector: SPIN's state vector in bytes.)")
+          "peak per state, with a hash table sized to the states (-w); vector: SPIN's state vector in bytes; "
+          "ratios: tcpcheck's states/s over SPIN's, its B/state over SPIN's vector and over SPIN's B/state. "
+          "A small configuration's B/state is mostly fixed costs.)")
     for r in rows:
         met = r["target_met"]
         speed = f"{r['speed_ratio']:.2f}" if r["speed_ratio"] is not None else "unmeasured"
         print(f"target at {r['config']}: tcpcheck's states/s at least SPIN's: {'met' if met['speed'] else 'NOT met'} "
               f"(ratio {speed}); bytes/state at most SPIN's state vector: {'met' if met['memory'] else 'NOT met'} "
-              f"({r['tcpcheck']['bytes_per_state']:.0f} B against {r['spin']['state_vector_bytes']} B)")
+              f"({r['tcpcheck']['bytes_per_state']:.0f} B {'without' if edgeless else 'with'} edges against "
+              f"{r['spin']['state_vector_bytes']} B; {r['tcpcheck_with_edges']['bytes_per_state']:.0f} B with "
+              f"edges: {'met' if met['memory_with_edges'] else 'NOT met'}; SPIN's own total "
+              f"{r['spin']['bytes_per_state']:.0f} B)")
     if differ:
         print(f"tcpcheck bench --vs spin: the state counts differ on {', '.join(differ)}: the generated Promela "
               "is not the same model", file=sys.stderr)
@@ -547,23 +575,15 @@ def check(config: Config, table=None, cores: int = 1, bitstate: bool = False, ha
     :class:`TrailError` (an internal error) when a trail is no run of the model."""
     from .checker import build
     from .explorer import Exploration
-    from .promela import CHECK_BITS, promela
+    from .promela import AMBIGUOUS, CHECK_BITS, promela
     from .properties import PROPERTIES, Verdict, path_of
-
-    from .events import ClassificationError
 
     require_tools()
     t0 = time.perf_counter()
     model = build(config, table)
-    try:
-        p = promela(config, count=False, checks=True, model=model)
-    except ClassificationError as e:
-        # promela tabulates each endpoint's reaction to every segment in every local state the
-        # endpoint can reach on its own, more than the composition reaches: a table whose
-        # classification is ambiguous only in such a state is checked by the tcpcheck engines
-        raise InputError(f"the Promela cannot be generated for this rule table: {e} (in a local state that "
-                         "the engine's reaction tables hold but no run may reach); tcpcheck check --engine bfs "
-                         "checks it") from None
+    # a (local state, segment) pair the table does not decide is a reaction that fails if reached
+    # (the tables hold local states no run may reach: a table ambiguous only there is checked)
+    p = promela(config, count=False, checks=True, model=model)
     t1 = time.perf_counter()
     x = Exploration()
     x.decode, x.describe = model.decode, model.step
@@ -591,6 +611,11 @@ def check(config: Config, table=None, cores: int = 1, bitstate: bool = False, ha
             pan = run_pan(folder, hash_bits, skip)
             runs += 1
             search += pan.seconds
+            if pan.message == AMBIGUOUS:
+                hit = re.search(r"tcpcheck: ambiguous ([AB]) (\d+)", pan.output)
+                what = p.ambiguous.get((hit.group(1), int(hit.group(2)))) if hit else None
+                raise InputError(f"the rule table does not decide a reaction that a run reaches: {what} "
+                                 "(SPIN's search reached it; no event, or more than one, applies)")
             m = re.match(r"tcpcheck: (\w+) violated", pan.message or "")
             if pan.errors == 0 or m is None:
                 if pan.errors:

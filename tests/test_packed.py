@@ -497,3 +497,16 @@ def test_scale_bench_runs_the_series_without_edges_too(capsys):
     assert "ENGINE/no-edges: the search that keeps no edges, as SPIN's safety run keeps none)" in out
     broken = dict(doc, rows=[dict(doc["rows"][1], edges="no")])
     assert [list(e.path) for e in _scale_validator().iter_errors(broken)] == [["rows", 0, "edges"]]
+
+
+def test_the_states_give_the_monitor_their_columns_without_tuples():
+    """PackedStates.columns (the properties' monitor's protocol) is the unpacked
+    states field by field, over any range, and the check reads it with the same
+    verdicts as the explorer's."""
+    x = packed.explore(build(preset("default")))
+    tuples = x.states[:]
+    for lo, hi in ((0, len(tuples)), (5, 6), (100, 4196), (len(tuples) - 3, len(tuples))):
+        cols = x.states.columns(lo, hi)
+        assert [list(map(int, c)) for c in cols] == [list(f) for f in zip(*tuples[lo:hi])]
+    verdicts = lambda r: [(v.name, v.verdict, v.state) for v in r.verdicts]  # noqa: E731
+    assert verdicts(run(preset("default"), engine="packed")) == verdicts(run(preset("default")))
