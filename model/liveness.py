@@ -94,6 +94,7 @@ class Lasso(NamedTuple):
 
 def _arrays(x: Exploration):
     """The exploration's edge arrays as numpy views (no copy): src, dst, lab."""
+    len(x.src)  # an exploration that kept no edges says so here (EdgesNotKept), not in numpy
     return (np.frombuffer(x.src, dtype=np.int32), np.frombuffer(x.dst, dtype=np.int32),
             np.frombuffer(x.lab, dtype=np.int32))
 

@@ -116,3 +116,18 @@ def test_a_small_region_is_analysed_on_its_own_subgraph_with_the_same_components
     other = region.copy()
     other[whole[0][0]] = False
     assert lv._grouped(lv._fair_labels_of_region(g, other)) != whole
+
+
+def test_liveness_on_an_exploration_without_edges_says_it_needs_them():
+    """A search that kept no edges (explore(..., edges=False), SPIN's safety run) cannot
+    decide liveness: the analysis refuses it with EdgesNotKept, not a numpy TypeError."""
+    import pytest
+
+    from tcpcheck.model.checker import build
+    from tcpcheck.model.config import preset
+    from tcpcheck.model.explorer import EdgesNotKept
+
+    x = explore(build(preset("seed")), edges=False)
+    with pytest.raises(EdgesNotKept, match="liveness, the step properties"):
+        leads_to(x, lambda s: True, lambda s: False)
+    assert leads_to(explore(build(preset("seed"))), lambda s: True, lambda s: True) is None
