@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import signal
 import tempfile
 from collections import deque
 
@@ -25,6 +26,13 @@ os.environ["TCPCHECK_CACHE"] = "off"
 # to a temporary folder, not a .hypothesis/ beside the project's top level
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY",
                       os.path.join(tempfile.gettempdir(), f"tcpcheck-hypothesis-{os.getuid()}"))
+
+# The tests that press Ctrl-C on a command send SIGINT to a child process.  A suite started in
+# the background of a shell without job control (`cmd &`, nohup) inherits SIGINT ignored, and so
+# would every child (Python keeps an ignored SIGINT ignored): the signal would never arrive and
+# the child would run on.  A handler here is reset to the default in each child at exec.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 REFERENCE_TEXT = REFERENCE.read_text(encoding="utf-8")
 A_ISS = 4294967294  # the default client's ISS (2**32 - 2)
