@@ -270,7 +270,12 @@ def test_the_kernel_is_built_and_kept(kernel, tmp_path, monkeypatch):
     kernel("c")
     (so,) = tmp_path.glob("packed-kernel-*.so")
     assert so.stat().st_size > 0
-    so.write_bytes(b"not a shared library")  # a damaged file is built again
+    # a damaged file is built again; it is damaged by replacing it, as a crashed writer would
+    # leave it: writing into the file itself would change the pages this process has mapped
+    # (a bus error later, in whichever test calls the kernel next)
+    bad = so.with_name("damaged.tmp")
+    bad.write_bytes(b"not a shared library")
+    bad.replace(so)
     monkeypatch.setattr(packed, "_lib", None)
     assert packed._kernel() is not None and so.read_bytes()[:4] == b"\x7fELF"
     monkeypatch.setenv("TCPCHECK_CACHE", "off")  # no cache: built in a temporary folder, nothing kept

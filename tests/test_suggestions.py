@@ -9,7 +9,7 @@ import pytest
 from tcpcheck.model.config import ConfigError, parse_config
 
 NETWORK = "expected capacity, loss, duplication, reordering or loss_budget"
-TOP = "expected one of A, B, iss_step, network, preset, rcv_wnd, rules, timers"
+TOP = "expected one of A, B, iss_step, network, preset, profile, rcv_wnd, rules, timers"
 ENDPOINT = ("expected one of abort, close_in, data, foreign_socket, iss, iss_step, open, opened, opens, "
             "reaches, retransmissions")
 
