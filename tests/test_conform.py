@@ -339,7 +339,7 @@ def test_an_unknown_link_type_exits_2(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("text,message", [
-    ('{"format": "tcpcheck-trace",\n "segments": [}', "{p}:2:15: not JSON: Expecting value"),
+    ('{"format": "tcpcheck-trace",\n "segments": [}', "{p}:2: not JSON: Expecting value (column 15)"),
     ('{"format": "tcpcheck-trace", "segments": [{"from": "C", "seq": 1}]}',
      "{p}: segment 1: 'from' must be \"A\" or \"B\", not \"C\""),
     ('{"format": "tcpcheck-trace", "segments": [{"from": "A", "seq": -1}]}',

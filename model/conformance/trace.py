@@ -191,6 +191,20 @@ def _u32(v, where: str, what: str) -> int:
     return v
 
 
+
+def _json(p: Path, what: str) -> tuple:
+    """The JSON document of file ``p`` (a ``what``: "trace", "states file") and
+    its text, or :class:`TraceError` at its line (``FILE:LINE: not JSON: ...
+    (column C)``)."""
+    text = read_input(p, f"the {what}", TraceError, limit=MAX_JSON_BYTES)
+    try:
+        return json.loads(text), text
+    except json.JSONDecodeError as exc:
+        raise TraceError(f"{p}:{exc.lineno}: not JSON: {exc.msg} (column {exc.colno})") from None
+    except RecursionError:
+        raise TraceError(f"{p}:1: nested too deeply to be a {what}") from None
+
+
 def read_json_trace(path: str | Path) -> Trace:
     """Read a JSON trace::
 
@@ -208,13 +222,7 @@ def read_json_trace(path: str | Path) -> Trace:
     segment's number, 0).  Segments are numbered from 1 in the order listed.
     """
     p = Path(path)
-    text = read_input(p, "the trace", TraceError, limit=MAX_JSON_BYTES)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TraceError(f"{p}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
-    except RecursionError:
-        raise TraceError(f"{p}:1: nested too deeply to be a trace") from None
+    doc, _ = _json(p, "trace")
     if not isinstance(doc, dict) or doc.get("format") != JSON_FORMAT:
         raise TraceError(f"{p}: a JSON trace is an object with \"format\": \"{JSON_FORMAT}\"")
     if doc.get("version", 1) != 1:
@@ -353,13 +361,7 @@ def read_states(path: str | Path) -> States:
     from ..tcb import STATES
 
     p = Path(path)
-    text = read_input(p, "the states file", TraceError, limit=MAX_JSON_BYTES)
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise TraceError(f"{p}:{exc.lineno}: not JSON: {exc.msg} (column {exc.colno})") from None
-    except RecursionError:
-        raise TraceError(f"{p}:1: nested too deeply to be a states file") from None
+    doc, text = _json(p, "states file")
     if not isinstance(doc, dict) or not isinstance(doc.get("checkpoints"), list) or not doc["checkpoints"]:
         raise TraceError(f"{p}:1: a states file is an object with a non-empty list \"checkpoints\": "
                          f"[{{\"after\": PACKET, \"A\": STATE, \"B\": STATE}}, ...]")
