@@ -205,7 +205,8 @@ def _fair_labels(g: _Graph, nodes, should_stop=None) -> np.ndarray:
         scc_n = int(scc.max()) + 1 if n else 0
         size = np.bincount(scc[nodes], minlength=scc_n)
         cyclic = size > 1
-        cyclic[scc[np.concatenate(loops)]] = True  # a state with a step to itself
+        if loops:  # a state with a step to itself (no slices at all: no edges)
+            cyclic[scc[np.concatenate(loops)]] = True
         # every step between two states of a component (losses and duplications too)
         unfair_in = np.zeros(scc_n, dtype=bool)
         taken = np.zeros(scc_n, dtype=g.bits_type)

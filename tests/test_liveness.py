@@ -131,3 +131,20 @@ def test_liveness_on_an_exploration_without_edges_says_it_needs_them():
     with pytest.raises(EdgesNotKept, match="liveness, the step properties"):
         leads_to(x, lambda s: True, lambda s: False)
     assert leads_to(explore(build(preset("seed"))), lambda s: True, lambda s: True) is None
+
+
+def test_an_exploration_without_a_single_step_is_analysed():
+    """A table under which nothing can happen (one state, no step: the fuzz campaign made
+    one) has no edges at all; its one state is a run that stops, a lasso without a cycle."""
+    class Still:
+        def initial_states(self):
+            return [0]
+
+        def successors(self, s):
+            return []
+
+    x = explore(Still())
+    assert (len(x.states), x.transitions) == (1, 0)
+    lasso = leads_to(x, lambda s: True, lambda s: False)
+    assert (lasso.stem, lasso.cycle) == ([0], [])
+    assert leads_to(x, lambda s: True, lambda s: True) is None
