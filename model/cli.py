@@ -444,8 +444,8 @@ def parser() -> argparse.ArgumentParser:
                         "each completes, and the growth exponents of time and memory against states "
                         "(schema: bench-scale.schema.json)")
     b.add_argument("--engine", action="append", choices=sorted(ENGINES), metavar="NAME",
-                   help="with --scale, the engine to run (repeat for several; default: all, "
-                        + ", ".join(sorted(ENGINES)) + ")")
+                   help="with --scale, the engine to run (repeat for several; default: bfs and packed; "
+                        "one of " + ", ".join(sorted(ENGINES)) + ")")
     b.add_argument("--max-seconds", type=seconds, default=600.0, metavar="S",
                    help="with --scale, the seconds one run may take (default: 600)")
     b.add_argument("--max-memory", type=size, default=8 * 2 ** 30, metavar="SIZE",

@@ -163,9 +163,15 @@ def _client():
             raise InputError(f"cannot reach the Dask scheduler at {address} (TCPCHECK_DASK_SCHEDULER) "
                              f"within {wait} s: {exc}".rstrip(": ")) from None
         return client, [client]
-    workers = int(os.environ.get("TCPCHECK_DASK_WORKERS", "2"))
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           dashboard_address=None, silence_logs=40)
+    workers = os.environ.get("TCPCHECK_DASK_WORKERS", "2")
+    if not workers.isdigit() or int(workers) < 1:
+        raise InputError(f"TCPCHECK_DASK_WORKERS={workers!r}: expected a number of worker processes, at least 1")
+    try:
+        cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
+                               dashboard_address=None, silence_logs=40)
+    except (RuntimeError, OSError, TimeoutError) as exc:  # e.g. "Nanny failed to start" under a memory limit
+        raise InputError(f"cannot start a local Dask cluster of {workers} worker process(es): {exc}; "
+                         "or point TCPCHECK_DASK_SCHEDULER at a running one") from None
     client = Client(cluster)
     return client, [client, cluster]
 

@@ -213,7 +213,10 @@ def run_in_subprocess(case: Case, tmp: str) -> Outcome:
     env = {**os.environ, "TCPCHECK_DEBUG": "1", "TCPCHECK_CACHE": "off"}
     started = time.monotonic()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                            env=env, cwd=tmp, start_new_session=True)
+                            env=env, cwd=tmp, start_new_session=True,
+                            # a campaign started in the background inherits SIGINT ignored: the
+                            # command gets it back, so that the Ctrl-C a case presses arrives
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         if case.interrupt_after is not None:  # a user's Ctrl-C: SIGINT to the command's process group
             try:

@@ -135,3 +135,23 @@ def test_an_unreachable_scheduler_is_a_clear_error():
     assert p.stderr.startswith("tcpcheck: error: cannot reach the Dask scheduler at tcp://127.0.0.1:9 "
                                "(TCPCHECK_DASK_SCHEDULER)")
     assert "Traceback" not in p.stderr
+
+
+def test_a_local_cluster_that_cannot_start_is_a_clear_error(monkeypatch):
+    """Found by the fuzz campaign under its memory limit: dask's "Nanny failed to start"
+    is exit 2 with what to do, not an internal error; so is a bad worker count."""
+    import dask.distributed
+
+    from tcpcheck.model.errors import InputError
+
+    def fails(**kwargs):
+        raise RuntimeError("Nanny failed to start.")
+
+    monkeypatch.setattr(dask.distributed, "LocalCluster", fails)
+    monkeypatch.delenv("TCPCHECK_DASK_SCHEDULER", raising=False)
+    with pytest.raises(InputError, match=r"^cannot start a local Dask cluster of 2 worker process\(es\): "
+                                         r"Nanny failed to start\.; or point TCPCHECK_DASK_SCHEDULER"):
+        distributed._client()
+    monkeypatch.setenv("TCPCHECK_DASK_WORKERS", "two")
+    with pytest.raises(InputError, match=r"^TCPCHECK_DASK_WORKERS='two': expected a number"):
+        distributed._client()
