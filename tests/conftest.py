@@ -11,7 +11,6 @@ import dataclasses
 import functools
 import os
 import signal
-import tempfile
 from collections import deque
 
 from tcpcheck.model.actions import ACTIONS
@@ -22,10 +21,6 @@ from tcpcheck.model.table import REFERENCE, parse_table
 # The grader's cache of the reference's side stays off: every test computes what it checks
 # (tests/test_grading_cli.py turns it on in a folder of its own).
 os.environ["TCPCHECK_CACHE"] = "off"
-# hypothesis (the fuzz suite) keeps caches of its own (constants collected from the code); they go
-# to a temporary folder, not a .hypothesis/ beside the project's top level
-os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY",
-                      os.path.join(tempfile.gettempdir(), f"tcpcheck-hypothesis-{os.getuid()}"))
 
 # The tests that press Ctrl-C on a command send SIGINT to a child process.  A suite started in
 # the background of a shell without job control (`cmd &`, nohup) inherits SIGINT ignored, and so

@@ -47,7 +47,13 @@ import time
 import traceback
 from pathlib import Path
 
-from hypothesis import strategies as st
+# hypothesis keeps caches of its own (constants collected from the code); they go to a temporary
+# folder, not a .hypothesis/ beside the project's top level, for the CI tests and the campaign alike
+# (it reads the variable when it is imported: hence here, before the import)
+os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY",
+                      os.path.join(tempfile.gettempdir(), f"tcpcheck-hypothesis-{os.getuid()}"))
+
+from hypothesis import strategies as st  # noqa: E402
 
 from tcpcheck.model import cli as cli_module
 from tcpcheck.model.actions import ACTIONS

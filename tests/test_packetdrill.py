@@ -11,8 +11,6 @@ in tests/packetdrill/freebsd-matrix.json and the README's table must say the sam
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import re
@@ -20,10 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from tcpcheck.model.cli import main
 from tcpcheck.model.conformance.packetdrill import (LOCAL_ISS, ScriptError, matrix, matrix_markdown, read_script,
                                                     run_path, run_script)
 from tcpcheck.model.table import LINUX, REFERENCE, load_table
+
+from test_i18n_more import run as tcpcheck  # main(argv) in-process: (exit code, stdout, stderr)
 
 HERE = Path(__file__).with_name("packetdrill")
 RFC = load_table(REFERENCE)
@@ -32,15 +31,6 @@ RFC = load_table(REFERENCE)
 def run(name: str, table=RFC, defines=()):
     return run_script(read_script(HERE / name, defines), table)
 
-
-def tcpcheck(*argv) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main(list(argv))
-        except SystemExit as exc:
-            code = exc.code
-    return code, out.getvalue(), err.getvalue()
 
 
 # --- the scripts that pass, each with its exact steps ------------------------------------
