@@ -5,7 +5,9 @@
 * each checked fact fails on a deliberately broken state, with its exact reason;
 * a fact that rests on the proofs' one-incarnation assumption is proved, not
   checked: a state of a second incarnation breaks it and the checker says nothing;
-* on integers and on bit-vectors every fact gives the same answer.
+* on integers and on bit-vectors every fact gives the same answer;
+* the checked facts written out as Python (what the checker asks on integers)
+  answer as the facts do, and a wrongly written-out operation is caught.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import random
 import pytest
 import z3
 
-from tcpcheck.model.invariants import CHECKED, INVARIANTS, REASONS, Side, holds_in, violation
+from tcpcheck.model import invariants as invariants_module
+from tcpcheck.model.invariants import CHECKED, INVARIANTS, REASONS, Side, compiled, holds_in, violation
 from tcpcheck.model.properties import PROPERTIES
 from tcpcheck.model.system import APP_DONE, State
 from tcpcheck.model.tcb import STATES, TCB, Concrete, Segment
@@ -90,3 +93,61 @@ def test_every_fact_means_the_same_on_integers_and_bit_vectors():
             args = (X, Y) if f.part == "pair" else (s, X, Y)
             want = bool(f.holds(Concrete, *args))
             assert z3.is_true(z3.simplify(Symbolic.And(f.holds(Symbolic, *args)))) == want, (f.holds.__name__, args)
+
+
+# --- the compiled facts (invariants.compiled: what the checker asks on integers) ----------
+
+_NUMBERS = (0, 1, 2, 100, 101, 300, 301, 302, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 2, 2 ** 32 - 1)
+
+
+def _random_tcb(rng):
+    return TCB(rng.choice(STATES), *(rng.choice(_NUMBERS) for _ in range(5)), rng.random() < 0.5, rng.randint(0, 2))
+
+
+def _random_segment(rng):
+    return Segment(*(rng.random() < 0.5 for _ in range(4)), rng.choice(_NUMBERS), rng.choice(_NUMBERS),
+                   rng.randint(0, 1))
+
+
+def _disagreements(n: int = 3000, seed: int = 7) -> list:
+    """Where a checked fact compiled (alone, and each invariant's facts together)
+    answers otherwise than the fact evaluated call by call on Concrete."""
+    rng, out = random.Random(seed), []
+    facts = [f for inv in CHECKED for f in inv.facts if f.runs]
+    groups = [[f] for f in facts] + [[f for f in inv.facts if f.runs and f.part == part]
+                                     for inv in CHECKED for part in ("pair", "segment")]
+    groups = [g for g in groups if g]
+    fns = [(g, compiled(g, g[0].part)) for g in groups]
+    for _ in range(n):
+        X, Y, s = _random_tcb(rng), _random_tcb(rng), _random_segment(rng)
+        x, y = Side(X, None, None), Side(Y, None, None)
+        for g, fn in fns:
+            if g[0].part == "pair":
+                want, got = all(f.holds(Concrete, x, y) for f in g), fn(X, Y)
+            else:
+                want, got = all(f.holds(Concrete, s, x, y) for f in g), fn(s, X, Y)
+            if want != got or type(got) is not bool:
+                out.append((g[0].why, X, Y, s, want, got))
+    return out
+
+
+def test_the_compiled_facts_answer_as_the_facts_do_on_integers():
+    assert _disagreements() == []
+    # both answers occur, for every fact (the random states reach both sides of each)
+    rng = random.Random(7)
+    for f in (f for inv in CHECKED for f in inv.facts if f.runs):
+        fn = compiled([f], f.part)
+        answers = {fn(_random_tcb(rng), _random_tcb(rng)) if f.part == "pair"
+                   else fn(_random_segment(rng), _random_tcb(rng), _random_tcb(rng)) for _ in range(400)}
+        assert answers == {True, False}, f.why
+
+
+def test_a_wrongly_written_out_operation_is_caught(monkeypatch):
+    # unsigned =< written out as < : the comparison of the two answers must see it
+    monkeypatch.setattr(invariants_module._Source, "ule", staticmethod(lambda a, b: f"({a} < {b})"))
+    found = _disagreements(n=500)
+    assert found and {why for why, *_ in found} >= {"acks-beyond-sent", "snd-una-outside", "ack-in-flight-beyond-sent"}
+    # serial order off by one at the half-way point
+    monkeypatch.undo()
+    monkeypatch.setattr(invariants_module._Source, "sub", staticmethod(lambda a, b: f"(({a} - {b}) & {2 ** 31 - 1})"))
+    assert _disagreements(n=500)
