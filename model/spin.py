@@ -197,20 +197,49 @@ def hash_bits_for(states: int) -> int:
 # --- the benchmark ------------------------------------------------------------------------
 
 
-def _tcpcheck_row(config: Config, engine: str, edges: bool = True) -> dict:
+def _tcpcheck_row(config: Config, engine: str, edges: bool = True, cores: int = 1) -> dict:
     """tcpcheck's bare search of ``config`` with ``engine`` (run in a fresh
-    process), keeping its edges or not (as SPIN's safety run keeps none)."""
+    process), keeping its edges or not (as SPIN's safety run keeps none), on
+    ``cores`` cores when the engine's explore takes them (bfs is one thread):
+    the search's seconds, and from the rule table to the count (build() and
+    the search); the cores the search used, as the exploration records them;
+    its store's bytes (None for an engine that does not say them)."""
     from .bench import _peak_mib, _start_mib
     from .checker import build
     from .engines import explore_function
+    from .explorer import explore as bfs
 
     start = _start_mib()
-    x = explore_function(engine)(build(config), **({} if edges else {"edges": False}))
+    t0 = time.perf_counter()
+    model = build(config)
+    t1 = time.perf_counter()
+    explore = explore_function(engine)
+    x = explore(model, **({} if edges else {"edges": False}), **({"cores": cores} if _takes_cores(engine) else {}))
+    t2 = time.perf_counter()
     n = len(x.states)
     peak = _peak_mib()
+    stored = x.stored_bytes() if hasattr(x, "stored_bytes") else None
     return {"states": n, "transitions": x.transitions, "seconds": x.seconds, "edges": x.has_edges,
             "states_per_second": n / x.seconds if x.seconds else 0.0,
-            "start_mib": start, "peak_mib": peak, "bytes_per_state": (peak - start) * 2 ** 20 / n}
+            "cores": getattr(x, "cores", 1 if explore is bfs else None),
+            "build_seconds": t1 - t0, "total_seconds": t2 - t0,
+            "total_states_per_second": n / (t2 - t0),
+            "start_mib": start, "peak_mib": peak, "bytes_per_state": (peak - start) * 2 ** 20 / n,
+            "stored_bytes": stored, "stored_bytes_per_state": stored / n if stored is not None else None,
+            "store": getattr(x, "store", None)}
+
+
+def _takes_cores(engine: str) -> bool:
+    """Whether ``engine``'s explore takes ``cores`` (packed does; bfs is one thread).
+
+    >>> _takes_cores("packed"), _takes_cores("bfs")
+    (True, False)
+    """
+    import inspect
+
+    from .engines import explore_function
+
+    return "cores" in inspect.signature(explore_function(engine)).parameters
 
 
 def _configs(names) -> list[tuple[str, str, Config]]:
@@ -236,26 +265,53 @@ def _configs(names) -> list[tuple[str, str, Config]]:
     return out
 
 
-#: Issue 13's targets: tcpcheck's states/s at least SPIN's, its bytes per state at most SPIN's state vector.
+#: Issue 13's targets: tcpcheck's states/s at least SPIN's (the search alone, and from the rule table to the
+#: count), its stored bytes per state at most SPIN's state vector.
 SPEED_TARGET = 1.0
+
+#: The fields of tcpcheck's rows that bench --vs spin reports (of :func:`_tcpcheck_row`).
+_OURS = ("seconds", "states_per_second", "cores", "build_seconds", "total_seconds", "total_states_per_second",
+         "peak_mib", "start_mib", "bytes_per_state", "stored_bytes", "stored_bytes_per_state", "store",
+         "transitions")
+
+
+def _cores(n: int) -> str:
+    return f"{n} core{'s' if n != 1 else ''}"
+
+
+def _ratio(r: float | None, width: int = 5) -> str:
+    return (f"{r:>{width}.2f}x" if r < 100 else f"{r:>{width}.0f}x") if r is not None else f"{'-':>{width + 1}}"
+
+
+def _met(ok: bool | None) -> str:
+    return "unmeasured" if ok is None else "met" if ok else "NOT met"
 
 
 def bench(names: list[str] | None = None, engine: str = "bfs", as_json: bool = False, cores: int = 1) -> int:
     """tcpcheck's search and SPIN's on each configuration (the scale series of
-    ``bench --check``, or ``names``: its names or presets), in one run; prints
-    them side by side with the ratios; returns 0, or 1 when a count differs."""
+    ``bench --check``, or ``names``: its names or presets), in one run, both on
+    ``cores`` cores (tcpcheck's engine with ``cores=N``, pan with -DNCORE=N
+    when N > 1); prints them side by side with the ratios, the search alone
+    and from the rule table to the count; returns 0, or 1 when a count differs."""
     from .bench import _fresh
     from .promela import promela
     from .scale_bench import can_search_without_edges
 
+    if not isinstance(cores, int) or cores < 1:
+        raise InputError(f"bench --vs spin --cores: expected a positive whole number, not '{cores}'")
+    if cores > 1 and not _takes_cores(engine):
+        raise InputError(f"bench --vs spin --cores {cores}: engine {engine} searches on one core (its explore "
+                         "takes no cores), so SPIN would run on more than tcpcheck: use --engine packed, or "
+                         "--cores 1")
     require_tools()
+    configs = _configs(names)
     rows, differ = [], []
     edgeless = can_search_without_edges(engine)
-    for name, what, cfg in _configs(names):
+    for name, what, cfg in configs:
         # compared with SPIN's safety run, which stores states and no edges: the search without edges
         # (where the engine has one); the search with edges (what check runs) beside it
-        with_edges = _fresh(_tcpcheck_row, cfg, engine)
-        ours = _fresh(_tcpcheck_row, cfg, engine, False) if edgeless else with_edges
+        with_edges = _fresh(_tcpcheck_row, cfg, engine, True, cores)
+        ours = _fresh(_tcpcheck_row, cfg, engine, False, cores) if edgeless else with_edges
         n = ours["states"]
         t0 = time.perf_counter()
         text = promela(cfg, count=False)
@@ -263,30 +319,37 @@ def bench(names: list[str] | None = None, engine: str = "bfs", as_json: bool = F
         with tempfile.TemporaryDirectory(prefix="tcpcheck-spin-") as tmp:
             folder = Path(tmp)
             built = compile_pan(text, folder, [f"-DNCORE={cores}"] if cores > 1 else [])
+            t1 = time.perf_counter()
             pan = run_pan(folder, hash_bits_for(n))
-        ours_bps = ours["bytes_per_state"]
+            pan_wall = time.perf_counter() - t1
         spin_bps = pan.peak_mib * 2 ** 20 / pan.states
+        spin_total = generate + built["spin"] + built["gcc"] + pan_wall
         row = {"config": name, "what": what, "states": n, "equal": pan.states == n == with_edges["states"],
-               "tcpcheck": {"engine": engine, **{k: ours[k] for k in (
-                   "seconds", "states_per_second", "peak_mib", "start_mib", "bytes_per_state", "transitions",
-                   "edges")}},
-               "tcpcheck_with_edges": {k: with_edges[k] for k in (
-                   "seconds", "states_per_second", "peak_mib", "start_mib", "bytes_per_state", "transitions")},
+               "tcpcheck": {"engine": engine, "edges": ours["edges"], **{k: ours[k] for k in _OURS}},
+               "tcpcheck_with_edges": {k: with_edges[k] for k in _OURS},
                "spin": {"states": pan.states, "transitions": pan.transitions, "seconds": pan.seconds,
                         "states_per_second": pan.states / pan.seconds if pan.seconds else None,
                         "peak_mib": pan.peak_mib, "pan_memory_mib": pan.memory_mib,
                         "state_vector_bytes": pan.vector, "bytes_per_state": spin_bps,
                         "hash_bits": pan.hash_bits, "cores": cores, "generate_seconds": generate,
-                        "compile_seconds": built["spin"] + built["gcc"], "flags": built["flags"]}}
-        s = row["spin"]
-        row["speed_ratio"] = (row["tcpcheck"]["states_per_second"] / s["states_per_second"]
-                              if s["states_per_second"] else None)
-        row["memory_ratio"] = ours_bps / pan.vector if pan.vector else None
-        row["memory_ratio_with_edges"] = with_edges["bytes_per_state"] / pan.vector if pan.vector else None
-        row["memory_ratio_to_spin_total"] = ours_bps / spin_bps if spin_bps else None
-        row["target_met"] = {"speed": row["speed_ratio"] is not None and row["speed_ratio"] >= SPEED_TARGET,
-                             "memory": pan.vector > 0 and ours_bps <= pan.vector,
-                             "memory_with_edges": pan.vector > 0 and with_edges["bytes_per_state"] <= pan.vector}
+                        "compile_seconds": built["spin"] + built["gcc"], "spin_a_seconds": built["spin"],
+                        "gcc_seconds": built["gcc"], "pan_wall_seconds": pan_wall,
+                        "total_seconds": spin_total, "total_states_per_second": pan.states / spin_total,
+                        "flags": built["flags"]}}
+        s, vector = row["spin"], pan.vector or None
+        stored, stored_edges = ours["stored_bytes_per_state"], with_edges["stored_bytes_per_state"]
+        row["speed_ratio"] = (ours["states_per_second"] / s["states_per_second"] if s["states_per_second"] else None)
+        row["end_to_end_ratio"] = ours["total_states_per_second"] / s["total_states_per_second"]
+        row["stored_ratio"] = stored / vector if vector and stored is not None else None
+        row["stored_ratio_with_edges"] = stored_edges / vector if vector and stored_edges is not None else None
+        row["memory_ratio"] = ours["bytes_per_state"] / vector if vector else None
+        row["memory_ratio_with_edges"] = with_edges["bytes_per_state"] / vector if vector else None
+        row["memory_ratio_to_spin_total"] = ours["bytes_per_state"] / spin_bps if spin_bps else None
+        row["target_met"] = {
+            "speed": None if row["speed_ratio"] is None else row["speed_ratio"] >= SPEED_TARGET,
+            "end_to_end": row["end_to_end_ratio"] >= SPEED_TARGET,
+            "memory": None if row["stored_ratio"] is None else row["stored_ratio"] <= 1.0,
+            "memory_with_edges": None if row["stored_ratio_with_edges"] is None else row["stored_ratio_with_edges"] <= 1.0}
         rows.append(row)
         if not row["equal"]:
             differ.append(name)
@@ -294,52 +357,89 @@ def bench(names: list[str] | None = None, engine: str = "bfs", as_json: bool = F
             if len(rows) == 1:
                 kept = "without edges, as SPIN's safety run keeps none" if edgeless else \
                     f"with edges: engine {engine} has no search without them"
-                print(f"tcpcheck bench --vs spin: tcpcheck's search (engine {engine}, {kept}; a fresh process) "
-                      f"and SPIN {spin_version()} (pan {' '.join(built['flags'])}, {cores} core"
-                      f"{'s' if cores > 1 else ''}) on the same configurations, in one run; beside it tcpcheck's "
-                      "search with edges, as check runs it")
-                print(f"{'':<24} {'':>9} | {'tcpcheck, no edges' if edgeless else 'tcpcheck':^35} | "
-                      f"{'with edges':^15} | {'SPIN':^44} | {'ratios':^20}")
+                on = (f"{_cores(ours['cores'])}" if ours["cores"] is not None else "cores it does not say") + (
+                    f", explore(cores={cores})" if _takes_cores(engine) else ", one thread")
+                print(f"tcpcheck bench --vs spin: tcpcheck's search (engine {engine}, {kept}; on {on}; a fresh "
+                      f"process) and SPIN {spin_version()} (pan {' '.join(built['flags'])}, on {_cores(cores)}"
+                      f"{'' if cores > 1 else ', no -DNCORE'}) on the same configurations, in one run; beside it "
+                      "tcpcheck's search with edges, as check runs it")
+                print(f"{'':<24} {'':>9} | {'tcpcheck, no edges' if edgeless else 'tcpcheck':^42} | "
+                      f"{'with edges':^22} | {'SPIN':^44} | {'ratios':^27}")
                 print(f"{'configuration':<24} {'states':>9} | {'s':>6} {'states/s':>9} {'peak MiB':>8} {'B/state':>8}"
-                      f" | {'s':>6} {'B/state':>8} | {'s':>6} {'states/s':>9} {'peak MiB':>8} {'vector':>6} "
-                      f"{'B/state':>8} | {'speed':>6} {'vector':>6} {'total':>6}")
+                      f" {'stored':>6} | {'s':>6} {'B/state':>8} {'stored':>6} | {'s':>6} {'states/s':>9} "
+                      f"{'peak MiB':>8} {'vector':>6} {'B/state':>8} | {'speed':>6} {'stored':>6} {'peak':>6} "
+                      f"{'total':>6}")
             sps = f"{s['states_per_second']:>9,.0f}" if s["states_per_second"] else f"{'-':>9}"
             print(f"{name:<24} {n:>9,} | {ours['seconds']:>6.2f} {ours['states_per_second']:>9,.0f} "
-                  f"{ours['peak_mib']:>8.1f} {ours_bps:>8.0f} | {with_edges['seconds']:>6.2f} "
-                  f"{with_edges['bytes_per_state']:>8.0f} | {pan.seconds:>6.2f} {sps} {pan.peak_mib:>8.1f} "
-                  f"{pan.vector:>6} {spin_bps:>8.0f} | "
-                  + (f"{row['speed_ratio']:>5.2f}x" if row["speed_ratio"] is not None else f"{'-':>6}")
-                  + f" {row['memory_ratio']:>5.2f}x {row['memory_ratio_to_spin_total']:>5.2f}x", flush=True)
+                  f"{ours['peak_mib']:>8.1f} {ours['bytes_per_state']:>8.0f} {_bytes(stored)} | "
+                  f"{with_edges['seconds']:>6.2f} {with_edges['bytes_per_state']:>8.0f} {_bytes(stored_edges)} | "
+                  f"{pan.seconds:>6.2f} {sps} {pan.peak_mib:>8.1f} {pan.vector:>6} {spin_bps:>8.0f} | "
+                  f"{_ratio(row['speed_ratio'])} {_ratio(row['stored_ratio'])} {_ratio(row['memory_ratio'])} "
+                  f"{_ratio(row['memory_ratio_to_spin_total'])}", flush=True)
             if not row["equal"]:
                 print(f"  the counts DIFFER: tcpcheck {n:,} states, SPIN {pan.states:,}", flush=True)
-    out = stamp("bench-spin", {"engine": engine, "spin_version": spin_version(), "cores": cores, "rows": rows,
+    out = stamp("bench-spin", {"engine": engine, "spin_version": spin_version(), "cores": cores,
+                               "tcpcheck_cores": rows[0]["tcpcheck"]["cores"], "rows": rows,
                                "compared_without_edges": edgeless,
-                               "targets": {"speed_ratio": SPEED_TARGET, "bytes_per_state": "state_vector_bytes"},
+                               "targets": {"speed_ratio": SPEED_TARGET, "end_to_end_ratio": SPEED_TARGET,
+                                           "bytes_per_state": "state_vector_bytes",
+                                           "judged_bytes_per_state": "stored_bytes_per_state"},
                                "counts_equal": not differ})
     if as_json:
         print(json.dumps(out, indent=2))
         return 1 if differ else 0
-    print("(tcpcheck's seconds are its search's; SPIN's are pan's search alone, after generating the Promela and "
-          "compiling pan, which took "
-          + ", ".join(f"{r['spin']['generate_seconds'] + r['spin']['compile_seconds']:.1f} s" for r in rows)
-          + ". Peak MiB: resident memory; tcpcheck's B/state is its peak above its start, per state, SPIN's its "
-          "peak per state, with a hash table sized to the states (-w); vector: SPIN's state vector in bytes; "
-          "ratios: tcpcheck's states/s over SPIN's, its B/state over SPIN's vector and over SPIN's B/state. "
-          "A small configuration's B/state is mostly fixed costs.)")
+    print("(search alone: tcpcheck's seconds are its search's, SPIN's pan's own elapsed time. stored: the bytes "
+          "the search's own store holds per state as it ends (the packed states, the visited set's hash table, "
+          "parent, via and depth, and src, dst and lab with edges; '-' for an engine that does not say them), "
+          "the counterpart of SPIN's state vector ('vector', its bytes per stored state), which the memory "
+          "target judges. B/state: tcpcheck's peak resident memory above its start, per state, which also "
+          "holds the memo tables, the interpreter and chunk buffers; SPIN's its peak per state, with a hash "
+          "table sized to the states (-w). ratios: speed: tcpcheck's states/s over SPIN's; stored and peak: "
+          "stored and peak B/state over SPIN's vector; total: peak B/state over SPIN's B/state.)")
+    print()
+    print("from the rule table to the count: tcpcheck's build() and search; SPIN's generating the Promela "
+          "(tcpcheck's Python computes the model's reactions into its tables), spin -a, gcc and pan's run")
+    print(f"{'':<24} {'tcpcheck':^34} | {'SPIN':^51} |")
+    print(f"{'configuration':<24} {'build':>6} {'search':>6} {'total':>6} {'states/s':>12} | {'Promela':>7} "
+          f"{'spin -a':>7} {'gcc':>6} {'pan':>6} {'total':>6} {'states/s':>12} | {'ratio':>6}")
     for r in rows:
-        met = r["target_met"]
-        speed = f"{r['speed_ratio']:.2f}" if r["speed_ratio"] is not None else "unmeasured"
-        print(f"target at {r['config']}: tcpcheck's states/s at least SPIN's: {'met' if met['speed'] else 'NOT met'} "
-              f"(ratio {speed}); bytes/state at most SPIN's state vector: {'met' if met['memory'] else 'NOT met'} "
-              f"({r['tcpcheck']['bytes_per_state']:.0f} B {'without' if edgeless else 'with'} edges against "
-              f"{r['spin']['state_vector_bytes']} B; {r['tcpcheck_with_edges']['bytes_per_state']:.0f} B with "
-              f"edges: {'met' if met['memory_with_edges'] else 'NOT met'}; SPIN's own total "
-              f"{r['spin']['bytes_per_state']:.0f} B)")
+        o, s = r["tcpcheck"], r["spin"]
+        print(f"{r['config']:<24} {o['build_seconds']:>6.2f} {o['total_seconds'] - o['build_seconds']:>6.2f} "
+              f"{o['total_seconds']:>6.2f} {o['total_states_per_second']:>12,.0f} | {s['generate_seconds']:>7.2f} "
+              f"{s['spin_a_seconds']:>7.2f} {s['gcc_seconds']:>6.2f} {s['pan_wall_seconds']:>6.2f} {s['total_seconds']:>6.2f} "
+              f"{s['total_states_per_second']:>12,.0f} | {_ratio(r['end_to_end_ratio'])}")
+    slower = [r for r in rows if r["target_met"]["speed"] is False]
+    if slower:
+        r = slower[0]
+        print(f"(where SPIN's search alone is quicker, as at {r['config']}: pan starts with the model's reactions "
+              f"in its tables, computed when the Promela was generated ({r['spin']['generate_seconds']:.2f} s, in "
+              f"tcpcheck's Python), where tcpcheck's search ({r['tcpcheck']['seconds']:.2f} s) computes them as it "
+              "meets them. Not counted on either side: starting Python and importing tcpcheck)")
+    for r in rows:
+        met, o, e = r["target_met"], r["tcpcheck"], r["tcpcheck_with_edges"]
+        speed = f"{r['speed_ratio']:.2f}" if r["speed_ratio"] is not None else "pan's elapsed time rounds to 0"
+        where = f"target at {r['config']} on {_cores(cores)}"
+        print(f"{where}: tcpcheck's states/s at least SPIN's, the search alone: {_met(met['speed'])} (ratio "
+              f"{speed}); from the rule table to the count: {_met(met['end_to_end'])} "
+              f"(ratio {r['end_to_end_ratio']:.2f})")
+        vector = r["spin"]["state_vector_bytes"]
+        print(f"{where}: stored bytes/state at most SPIN's state vector: {_met(met['memory'])} ("
+              + (f"{o['stored_bytes_per_state']:.0f} B {'without' if edgeless else 'with'} edges against {vector} B"
+                 if o["stored_bytes_per_state"] is not None else f"engine {engine} does not say its store's size")
+              + (f"; with edges {e['stored_bytes_per_state']:.0f} B: {_met(met['memory_with_edges'])}"
+                 if edgeless and e["stored_bytes_per_state"] is not None else "")
+              + f"); peak resident {o['bytes_per_state']:.0f} B/state, {r['memory_ratio']:.2f}x the vector and "
+              f"{r['memory_ratio_to_spin_total']:.2f}x SPIN's own total of {r['spin']['bytes_per_state']:.0f} B "
+              f"({e['bytes_per_state']:.0f} B with edges)")
     if differ:
         print(f"tcpcheck bench --vs spin: the state counts differ on {', '.join(differ)}: the generated Promela "
               "is not the same model", file=sys.stderr)
         return 1
     return 0
+
+
+def _bytes(b: float | None) -> str:
+    return f"{b:>6.0f}" if b is not None else f"{'-':>6}"
 
 
 # --- the engine -----------------------------------------------------------------------------
