@@ -896,6 +896,23 @@ class PackedExploration(Exploration):
     def _truncate_states(self, n: int) -> None:
         self._engine.states.n = n
 
+    def stored_bytes(self) -> int:
+        """The bytes the search's own store held when it ended, the sum of
+        ``self.store`` (its parts' bytes): the packed states' array (its capacity), the
+        visited set's hash table (freed just after), and the parent, via and
+        depth arrays, and src, dst and lab when edges are kept (each
+        ``array``'s allocated size, over-allocation included): the counterpart
+        of what SPIN stores, its state vector.  Not counted: the memo tables,
+        the labels and terminal lists, the interpreter.
+
+        >>> from tcpcheck.model.checker import build
+        >>> from tcpcheck.model.config import preset
+        >>> x = explore(build(preset("seed")), cores=1, edges=False)
+        >>> x.cores, sorted(x.store), x.stored_bytes() == sum(x.store.values())
+        (1, ['depth', 'parent', 'states', 'via', 'visited'], True)
+        """
+        return sum(self.store.values())
+
 
 class _Visit:
     """A chunk's visit of the visited set (:func:`_visit`), perhaps still
@@ -973,6 +990,11 @@ def _append(arr: array, values: np.ndarray) -> None:
     arr.frombytes(np.ascontiguousarray(values, dtype=np.int32).tobytes())
 
 
+def _allocated(arr: array) -> int:
+    """The bytes ``arr`` has allocated for its items (its capacity, room to grow included)."""
+    return arr.__sizeof__() - array(arr.typecode).__sizeof__()
+
+
 def explore(model, max_states: int | None = None,
             progress: Callable[[Exploration], None] | None = None,
             progress_every: float = 0.5,
@@ -993,7 +1015,9 @@ def explore(model, max_states: int | None = None,
     chunk's successors while the next chunk is expanded: the same search,
     chunk for chunk.  With ``edges=False`` no edge is kept, as SPIN's safety
     run keeps none (see the explorer's ``edges``): 12 bytes less per
-    transition, the same states, parents, steps and depths.
+    transition, the same states, parents, steps and depths.  The result
+    records the cores it searched on (``x.cores``: 1, or 2 with the threads)
+    and its store's size (:meth:`PackedExploration.stored_bytes`).
 
     >>> from tcpcheck.model.checker import build
     >>> from tcpcheck.model.config import preset
@@ -1114,6 +1138,11 @@ def explore(model, max_states: int | None = None,
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
+    x.cores = 1 if pool is None else min(cores, 2)  # the cores searched on (the threads work for two)
+    # what the search's store holds as it ends, by part, in bytes (see stored_bytes)
+    x.store = {"states": e.states.a.nbytes, "visited": e.visited.table.nbytes,
+               **{name: _allocated(getattr(x, name)) for name in ("parent", "via", "depth")
+                  + (("src", "dst", "lab") if edges else ())}}
     e.visited.table = None  # the search is over: the hash table is not needed any more
     e.states.trim()
     x.seconds = time.perf_counter() - started

@@ -9,7 +9,7 @@ import pytest
 
 MODULES = ["tcpcheck.model.events", "tcpcheck.model.explorer", "tcpcheck.model.checker", "tcpcheck.model.table",
            "tcpcheck.model.grading.cells", "tcpcheck.model.errors", "tcpcheck.model.cli", "tcpcheck.model.interface",
-           "tcpcheck.model.recorded"]
+           "tcpcheck.model.recorded", "tcpcheck.model.packed", "tcpcheck.model.invariants"]
 
 #: the Python API, ``tcpcheck.*`` (model/api/)
 API_MODULES = ["tcpcheck", "tcpcheck.sources", "tcpcheck.checking", "tcpcheck.display", "tcpcheck.diagram",
