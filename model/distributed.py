@@ -8,9 +8,11 @@ owns in its visited set and expands them with its own copy of the model.
 Per level, the coordinator (this process):
 
 1. asks every partition to expand its frontier: each successor comes back
-   with its cause, ``(i, k)`` = the k-th step of state i;
-2. hands each partition the successors it owns, in ``(i, k)`` order; the
-   partition says which it has seen (their id) and which are new;
+   with its cause, ``(i, k)`` = the k-th step of state i, and the states
+   themselves pickled per owner;
+2. hands each partition the pickles of the successors it owns, unread; the
+   partition says which it has seen (their id) and which are new, and sends
+   back the new ones (each once);
 3. numbers the new states in ``(i, k)`` order of their first discovery and
    tells each partition the ids of its new states (its next frontier).
 
@@ -19,9 +21,13 @@ Step 3 is exactly the order in which the one-process search numbers states
 so the :class:`~explorer.Exploration` built here has the same states, ids,
 parents, steps, depths and edges, and every verdict and counterexample is
 the same; tests/test_distributed.py compares the two on the presets and the
-mutants.  The coordinator keeps the whole exploration, as the properties
-need it; what the partitions spread over the cluster is the visited sets
-and the expansion.
+mutants.  The coordinator keeps the exploration the properties read, but
+compactly: the states as columns of component ids (:class:`ColumnStates`,
+4 bytes per component, 24 per state of the TCP model, where a list of
+tuples costs about 120 and a visited dict about 200 more), which the
+properties' monitor reads batch by batch as columns, and the parents, steps,
+depths and edges as integer arrays.  What the partitions spread over the
+cluster is the visited sets and the expansion.
 
 The cluster is the one ``TCPCHECK_DASK_SCHEDULER`` names (``tcp://host:8786``,
 a running ``dask scheduler`` with workers), else a local cluster of
@@ -39,12 +45,15 @@ import os
 import pickle
 import time
 import zlib
+from array import array
 from typing import Callable
+
+import numpy as np
 
 from .errors import InputError
 from .explorer import Exploration
 
-__all__ = ["explore", "Partition", "owner"]
+__all__ = ["explore", "Partition", "ColumnStates", "owner"]
 
 
 def _identity(s):
@@ -92,6 +101,7 @@ class Partition:
         self.frontier: list = []  # (global id, state), ascending ids
         self.new: list = []  # states said new by the last resolve, by token
         self._hashes: dict = {}  # id(field of a readable state) -> its hash (see owner)
+        self._steps: dict = {}  # the model's label -> its readable step
 
     def seed(self, pairs: bytes) -> int:
         """Own the initial states ``(id, readable state)``: the first frontier."""
@@ -102,38 +112,55 @@ class Partition:
         return len(self.frontier)
 
     def expand(self) -> bytes:
-        """Expand the frontier: per partition, the successors it owns as
-        ``(i, k, step, readable state)``; and the ids without successors."""
-        out: list[list] = [[] for _ in range(self.count)]
+        """Expand the frontier: per partition, the successors it owns, as their
+        causes ``(i, k, step, n)`` (the k-th step of state i leads to the n-th
+        state sent to that partition: a state met again in the level is sent
+        once) and, apart, those states, readable (one pickle per partition,
+        which the coordinator hands on without reading it); the ids without
+        successors."""
+        causes: list[list] = [[] for _ in range(self.count)]
+        states: list[list] = [[] for _ in range(self.count)]
         terminal = []
-        decode, describe, count, memo = self.decode, self.describe, self.count, self._hashes
+        decode, count, memo, steps = self.decode, self.count, self._hashes, self._steps
+        sent: dict = {}  # successor -> (its owner, its number in what that owner is sent)
         for i, s in self.frontier:
             succ = self.model.successors(s)
             if not succ:
                 terminal.append(i)
             for k, (label, t) in enumerate(succ):
-                r = decode(t)
-                out[owner(r, count, memo)].append((i, k, describe(label), r))
+                at = sent.get(t)
+                if at is None:
+                    r = decode(t)
+                    q = owner(r, count, memo)
+                    at = sent[t] = (q, len(states[q]))
+                    states[q].append(r)
+                step = steps.get(label)
+                if step is None:
+                    step = steps[label] = self.describe(label)
+                causes[at[0]].append((i, k, step, at[1]))
         self.frontier = []
-        return _pack((out, terminal))
+        return _pack((causes, [_pack(part) for part in states], [len(part) for part in states], terminal))
 
-    def resolve(self, states: bytes) -> bytes:
-        """For each readable state (in order of discovery): its id if seen
-        before, else ``-1 - token`` (the same token for the same new state)."""
+    def resolve(self, blobs: list) -> bytes:
+        """For each readable state of the pickles ``blobs`` (in their order):
+        its id if seen before, else ``-1 - token`` (the same token for the same
+        new state); and the new states, readable, by token."""
         self.new = []
         tokens: dict = {}
-        out = []
-        seen = self.seen
-        for r in _unpack(states):
-            s = self.encode(r)
-            j = seen.get(s)
-            if j is None:
-                j = tokens.get(s)
+        out, fresh = [], []
+        seen, encode = self.seen, self.encode
+        for blob in blobs:
+            for r in _unpack(blob):
+                s = encode(r)
+                j = seen.get(s)
                 if j is None:
-                    j = tokens[s] = -1 - len(self.new)
-                    self.new.append(s)
-            out.append(j)
-        return _pack(out)
+                    j = tokens.get(s)
+                    if j is None:
+                        j = tokens[s] = -1 - len(self.new)
+                        self.new.append(s)
+                        fresh.append(r)
+                out.append(j)
+        return _pack((out, fresh))
 
     def assign(self, ids: bytes) -> int:
         """Record the ids given to the new states (token -> id); those not
@@ -203,8 +230,62 @@ def explore(model, max_states: int | None = None,
             c.close()
 
 
+class ColumnStates:
+    """The states of the coordinator's exploration, by id, as one ``array('i')``
+    of component ids per component (a state of the model is a tuple of small
+    interned ids): a state is a tuple again when read (``states[i]``, slices,
+    iteration); :meth:`columns` gives a batch as numpy columns, the protocol
+    of :class:`tcpcheck.model.properties.Monitor`, without building tuples."""
+
+    def __init__(self, width: int):
+        self._cols = [array("i") for _ in range(width)]
+        self._width = width
+
+    def append(self, state: tuple) -> None:
+        for col, v in zip(self._cols, state):
+            col.append(v)
+
+    def __len__(self) -> int:
+        return len(self._cols[0])
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return list(zip(*(col[i] for col in self._cols)))
+        return tuple(col[i] for col in self._cols)
+
+    def __iter__(self):
+        return zip(*self._cols)
+
+    def columns(self, lo: int, hi: int) -> list[np.ndarray]:
+        return [np.frombuffer(col, dtype=np.int32)[lo:hi].astype(np.int64) for col in self._cols]
+
+    def truncate(self, n: int) -> None:
+        for col in self._cols:
+            del col[n:]
+
+    def nbytes(self) -> int:
+        return sum(col.buffer_info()[1] * col.itemsize for col in self._cols)
+
+
+class _Exploration(Exploration):
+    def _truncate_states(self, n: int) -> None:
+        if isinstance(self.states, ColumnStates):
+            self.states.truncate(n)
+        else:
+            del self.states[n:]
+
+
+def _compact(states) -> bool:
+    """Whether the initial states are tuples of ids small enough for :class:`ColumnStates`."""
+    return bool(states) and all(isinstance(s, tuple) and len(s) == len(states[0]) and s
+                                and all(type(v) is int and 0 <= v < 2 ** 31 for v in s) for s in states)
+
+
 def _search(model, parts, count, max_states, progress, stop, interruptible, observe) -> Exploration:
-    x = Exploration()
+    x = _Exploration()
+    initial = list(model.initial_states())
+    if _compact(initial):
+        x.states = ColumnStates(len(initial[0]))
     x.decode = getattr(model, "decode", x.decode)
     x.describe = getattr(model, "step", x.describe)
     x.attributes = getattr(model, "edge_attributes", x.attributes)
@@ -218,7 +299,7 @@ def _search(model, parts, count, max_states, progress, stop, interruptible, obse
     # the initial states, numbered as given, each to its owner
     seeds: list[list] = [[] for _ in range(count)]
     index: dict = {}
-    for s in model.initial_states():
+    for s in initial:
         if s not in index:
             index[s] = len(x.states)
             r = decode(s)
@@ -239,21 +320,23 @@ def _search(model, parts, count, max_states, progress, stop, interruptible, obse
             level_end = len(x.states)
             x.expanded = level_start
             expansions = [_unpack(f.result()) for f in [part.expand() for part in parts]]
-            terminal = sorted(i for _, t in expansions for i in t)
-            # what each owner is asked, in order of discovery
-            asked: list[list] = []
+            terminal = sorted(i for *_, t in expansions for i in t)
+            # each owner is handed the states it owns, as the expanders pickled them
+            futures = [parts[q].resolve([blobs[q] for _, blobs, _, _ in expansions]) for q in range(count)]
+            answers = [_unpack(f.result()) for f in futures]
+            # every successor in order of discovery: (i, k, step, owner, mark); the n-th state expander p
+            # sent owner q is the (offset + n)-th that q answered, and a new one's readable form is q's
+            # answer for its token
+            found = []
             for q in range(count):
-                entries = [e for out, _ in expansions for e in out[q]]
-                entries.sort(key=lambda e: (e[0], e[1]))
-                asked.append(entries)
-            marks = [_unpack(f.result()) for f in [parts[q].resolve(_pack([e[3] for e in asked[q]]))
-                                                   for q in range(count)]]
-            # every successor in order of discovery: (i, k, step, readable, owner, mark)
-            found = sorted(((*e, q, m) for q in range(count) for e, m in zip(asked[q], marks[q])),
-                           key=lambda f: (f[0], f[1]))
+                marks, offset = answers[q][0], 0
+                for causes, _, sizes, _ in expansions:
+                    found += [(i, k, step, q, marks[offset + n]) for i, k, step, n in causes[q]]
+                    offset += sizes[q]
+            found.sort(key=lambda f: (f[0], f[1]))
             given: list[dict] = [{} for _ in range(count)]
             cut = None  # the state whose expansion the state budget stopped
-            for i, k, step, r, q, m in found:
+            for i, k, step, q, m in found:
                 if cut is not None and i > cut:
                     break
                 label = intern_step(step)
@@ -271,7 +354,7 @@ def _search(model, parts, count, max_states, progress, stop, interruptible, obse
                             cut = i
                             continue
                         j = given[q][-1 - m] = len(x.states)
-                        x.states.append(encode(r))
+                        x.states.append(encode(answers[q][1][-1 - m]))
                         x.parent.append(i)
                         x.via.append(kk)
                         x.depth.append(x.depth[i] + 1)

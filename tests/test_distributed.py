@@ -70,6 +70,36 @@ def test_a_state_budget_stops_at_the_same_state(client, limit):
     assert many.stopped == "max-states" and len(many.states) == limit
 
 
+def test_the_coordinator_keeps_the_states_as_columns_and_the_properties_read_them_so(client, monkeypatch):
+    """The coordinator holds a state as 4 bytes per component (ColumnStates), and
+    check's properties read a batch as its columns: no state is made a tuple
+    again, except those a counterexample or witness is decoded from."""
+    x = distributed.explore(build(preset("default")), client=client)
+    n = len(x.states)
+    assert isinstance(x.states, distributed.ColumnStates) and n == 28817
+    cols = x.states.columns(0, n)
+    assert [c.dtype.name for c in cols] == ["int64"] * 6 and [tuple(r) for r in zip(*(c.tolist() for c in cols))] \
+        == list(x.states) == x.states[0:n]
+    assert x.states.nbytes() < 6 * 4 * n * 1.2  # (array's over-allocation)
+    read, getitem = [], distributed.ColumnStates.__getitem__
+    monkeypatch.setattr(distributed.ColumnStates, "__getitem__", lambda self, i: read.append(i) or getitem(self, i))
+    monkeypatch.setattr(distributed, "_client", lambda: (client, []))
+    r = run(preset("default"), engine="dask")
+    assert [v.verdict for v in r.verdicts] == [v.verdict for v in run(preset("default")).verdicts]
+    assert read and all(isinstance(i, int) for i in read) and len(read) < 200  # states decoded one at a time
+
+
+def test_a_model_whose_states_are_not_ids_is_kept_as_a_list(client):
+    class Counter:
+        def initial_states(self):
+            return ["s0"]
+
+        def successors(self, s):
+            return [("next", f"s{int(s[1:]) + 1}")] if s != "s5" else [("wrap", "s0")]
+    x = distributed.explore(Counter(), client=client)
+    assert x.states == ["s0", "s1", "s2", "s3", "s4", "s5"] and list(x.dst) == [1, 2, 3, 4, 5, 0]
+
+
 #: mutants of each kind: changes of the segment semantics (syn-counted-twice, syn-not-counted)
 #: and of the table, failing invariants, the step property, deadlock freedom and liveness
 SOME_MUTANTS = ["syn-counted-twice", "syn-not-counted", "last-ack-silent", "no-fin-retransmit",
