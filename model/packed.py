@@ -873,6 +873,10 @@ class PackedStates:
         for lo in range(0, len(self), 1 << 16):
             yield from self[lo:lo + (1 << 16)]
 
+    def take(self, ids: np.ndarray) -> list[tuple]:
+        """The states ``ids`` (an integer array), unpacked together."""
+        return self._e.unpack_tuples(self._e.states.a[:self._e.states.n][ids])
+
     def columns(self, lo: int, hi: int) -> list[np.ndarray]:
         """The component ids of states lo .. hi-1, one int64 array per component:
         the properties' monitor reads a batch this way without building tuples

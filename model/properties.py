@@ -720,9 +720,14 @@ class Monitor:
             while len(relevant) < len(x.labels):
                 relevant.append(bool(p.test.when(x.label(len(relevant)))) if hasattr(p.test, "when") else True)
             asked = np.flatnonzero(np.array(relevant, dtype=bool)[np.asarray(x.lab[e0:e1])]) + e0
-            for j in asked.tolist():
-                u, v, k = x.src[j], x.dst[j], x.lab[j]
-                why = p.test(x.state(u), x.label(k), x.state(v))
+            if not len(asked):
+                continue
+            src, dst = np.asarray(x.src)[asked], np.asarray(x.dst)[asked]
+            ends = np.concatenate([src, dst])
+            readable = dict(zip(ends.tolist(), map(x.decode, _take(x.states, ends))))
+            for j, u, v in zip(asked.tolist(), src.tolist(), dst.tolist()):
+                k = x.lab[j]
+                why = p.test(readable[u], x.label(k), readable[v])
                 if why is not None:
                     # the violating step itself is kept: another step may join the same two states
                     self.decided[p.name] = Verdict(p.name, p.kind, p.statement, "violated", None, why,
@@ -764,6 +769,13 @@ class Monitor:
                 return Verdict(*head, "violated", None,
                                _why("never-gets-there", how=how, a=end.A.state, b=end.B.state), lasso, id=p.id)
         return Verdict(*head, "holds", None, "", id=p.id)
+
+
+def _take(states, ids: np.ndarray) -> list:
+    """The internal states ``ids`` of an exploration's ``states``, by its
+    ``take(ids)`` when it has one (a packed store unpacks them at once)."""
+    take = getattr(states, "take", None)
+    return take(ids) if take is not None else [states[i] for i in ids.tolist()]
 
 
 def _rows(cols: list, rows: np.ndarray) -> list[tuple]:
