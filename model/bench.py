@@ -58,29 +58,35 @@ def _start_mib() -> float:
     return resident_memory() / 2 ** 20
 
 
-def _search_row(config: Config) -> dict:
-    """The bare search of ``config``: build the model and explore() it, nothing else."""
+def _one_core(engine: str) -> dict:
+    """The options that run ``engine`` on one thread (the packed engine's
+    second core would make its CPU time no measure of its work)."""
+    return {"cores": 1} if engine == "packed" else {}
+
+
+def _search_row(config: Config, engine: str = "bfs") -> dict:
+    """The bare search of ``config``: build the model and explore it with ``engine``, nothing else."""
     import time
 
     from .checker import build
-    from .explorer import explore
+    from .engines import explore_function
 
     start = _start_mib()
     t0, c0 = time.perf_counter(), time.process_time()
-    x = explore(build(config))
+    x = explore_function(engine)(build(config), **_one_core(engine))
     return {"states": len(x.states), "transitions": x.transitions, "seconds": time.perf_counter() - t0,
             "cpu_seconds": time.process_time() - c0, "start_mib": start, "peak_mib": _peak_mib()}
 
 
-def _check_row(config: Config) -> dict:
-    """The whole check of ``config``: the search with every property, as ``tcpcheck check`` runs it."""
+def _check_row(config: Config, engine: str = "bfs") -> dict:
+    """The whole check of ``config``: the search with every property, as ``tcpcheck check --engine`` runs it."""
     import time
 
     from .checker import run
 
     start = _start_mib()
     t0, c0 = time.perf_counter(), time.process_time()
-    r = run(config, started=t0)
+    r = run(config, started=t0, engine=engine, engine_options=_one_core(engine))
     return {"states": len(r.exploration.states), "transitions": r.exploration.transitions,
             "seconds": r.timings["total"], "cpu_seconds": time.process_time() - c0,
             "search_seconds": r.timings["search"],
@@ -112,26 +118,28 @@ REPEATS = 3
 
 
 def bench_check(names: list[str] | None = None, as_json: bool = False,
-                configs: list[Config] | None = None) -> int:
+                configs: list[Config] | None = None, engines: list[str] | None = None) -> int:
     """The whole check beside the bare search on each configuration of
-    :data:`SCALE_NAMES` (or ``names``, or the ``configs`` given), each in a
-    fresh process; prints the figures and the ratios, and returns the exit code (0)."""
+    :data:`SCALE_NAMES` (or ``names``, or the ``configs`` given), with each of
+    ``engines`` (default bfs) on one core, each in a fresh process; prints the
+    figures and the ratios, and returns the exit code (0)."""
     scale = _scale()
     chosen = ([(c.name, ("as given", c)) for c in configs] if configs
               else [(name, scale[name]) for name in names or SCALE_NAMES])
+    engines = list(dict.fromkeys(engines or ["bfs"]))
     rows = []
-    for name, (what, cfg) in chosen:
-        search = _fresh(_search_row, cfg)
-        check = _fresh(_check_row, cfg)
+    for (name, (what, cfg)), engine in ((c, e) for c in chosen for e in engines):
+        search = _fresh(_search_row, cfg, engine)
+        check = _fresh(_check_row, cfg, engine)
         # a run of less than a second is mostly what a process does once (first calls, numpy's
         # threads settling): each is run REPEATS times and the least CPU time kept, as timeit does
         repeats = 1 if search["cpu_seconds"] >= 1.0 else REPEATS
         for _ in range(repeats - 1):
-            search = min(search, _fresh(_search_row, cfg), key=lambda r: r["cpu_seconds"])
-            check = min(check, _fresh(_check_row, cfg), key=lambda r: r["cpu_seconds"])
+            search = min(search, _fresh(_search_row, cfg, engine), key=lambda r: r["cpu_seconds"])
+            check = min(check, _fresh(_check_row, cfg, engine), key=lambda r: r["cpu_seconds"])
         assert search["states"] == check["states"], (name, search["states"], check["states"])
         n = search["states"]
-        row = {"config": name, "what": what, "states": n, "transitions": search["transitions"],
+        row = {"config": name, "engine": engine, "what": what, "states": n, "transitions": search["transitions"],
                "search": search, "check": check, "repeats": repeats,
                "time_ratio": check["cpu_seconds"] / search["cpu_seconds"],
                "wall_ratio": check["seconds"] / search["seconds"],
@@ -143,12 +151,12 @@ def bench_check(names: list[str] | None = None, as_json: bool = False,
         if not as_json:
             if len(rows) == 1:
                 print("tcpcheck bench --check: the whole check (search and every property) beside the "
-                      "bare search, each in a fresh process")
-                print(f"{'':<24} {'':>9} {'CPU seconds':^22} {'wall seconds':^22} {'peak resident MiB':^27}")
-                print(f"{'configuration':<24} {'states':>9} {'search':>7} {'check':>7} {'ratio':>6} "
+                      "bare search, each in a fresh process on one core")
+                print(f"{'':<24} {'':>6} {'':>9} {'CPU seconds':^22} {'wall seconds':^22} {'peak resident MiB':^27}")
+                print(f"{'configuration':<24} {'engine':<6} {'states':>9} {'search':>7} {'check':>7} {'ratio':>6} "
                       f"{'search':>7} {'check':>7} {'ratio':>6} {'search':>8} {'check':>8} {'ratio':>9} "
                       f"{'B/state':>8} {'B/state':>8}")
-            print(f"{name:<24} {n:>9,} {search['cpu_seconds']:>7.2f} {check['cpu_seconds']:>7.2f} "
+            print(f"{name:<24} {engine:<6} {n:>9,} {search['cpu_seconds']:>7.2f} {check['cpu_seconds']:>7.2f} "
                   f"{row['time_ratio']:>5.2f}x {search['seconds']:>7.2f} {check['seconds']:>7.2f} "
                   f"{row['wall_ratio']:>5.2f}x {search['peak_mib']:>8.1f} {check['peak_mib']:>8.1f} "
                   f"{row['memory_ratio']:>8.2f}x {row['search_bytes_per_state']:>8.0f} "
@@ -158,11 +166,12 @@ def bench_check(names: list[str] | None = None, as_json: bool = False,
         print(json.dumps(out, indent=2))
         return 0
     print("(each from building the model to the end; the time ratio is of CPU seconds, as each run is one "
-          f"single-threaded process; a run under a second is the least of {REPEATS} fresh processes; B/state: peak resident memory above the process's own at the start, "
+          f"single-threaded process (the packed engine with cores=1); a run under a second is the least of "
+          f"{REPEATS} fresh processes; B/state: peak resident memory above the process's own at the start, "
           "per state, search then check)")
     for r in rows:
-        print(f"target at {r['config']}: check within {CHECK_TARGET}x of the search's time and memory: "
-              f"{_met(r)} ({r['time_ratio']:.2f}x CPU time, {r['memory_ratio']:.2f}x memory)")
+        print(f"target at {r['config']} ({r['engine']}): check within {CHECK_TARGET}x of the search's time and "
+              f"memory: {_met(r)} ({r['time_ratio']:.2f}x CPU time, {r['memory_ratio']:.2f}x memory)")
     return 0
 
 

@@ -267,7 +267,7 @@ def run(config: Config, table: RuleTable | None = None, max_states: int | None =
         progress=None, properties=PROPERTIES, actions: dict | None = None, *,
         max_seconds: float | None = None, max_memory: int | None = None,
         started: float | None = None, interruptible: bool = False,
-        stop_at_first: bool = False, engine: str = "bfs") -> Result:
+        stop_at_first: bool = False, engine: str = "bfs", engine_options: dict | None = None) -> Result:
     """Explore ``config`` exhaustively (up to ``max_states``) and check ``properties``.
 
     Budgets: ``max_states`` bounds the search (the properties are then
@@ -288,6 +288,8 @@ def run(config: Config, table: RuleTable | None = None, max_states: int | None =
 
     ``engine`` names the search (:data:`engines.ENGINES`); every engine finds
     the same states in the same order, so the verdicts do not depend on it.
+    ``engine_options`` go to its search as they are (e.g. ``{"cores": 1}``
+    for the packed engine).
 
     ``progress(exploration)`` is called during the search; if it has a
     method ``property(i, total, prop, seconds)``, that is called as each
@@ -309,7 +311,7 @@ def run(config: Config, table: RuleTable | None = None, max_states: int | None =
     monitor = Monitor(tuple(p for p in properties if on_the_fly(p)), layout, stop_at_first)
     search = explore if engine == "bfs" else explore_function(engine)
     x = search(model, max_states=max_states, progress=progress, stop=budget.exceeded,
-                interruptible=interruptible, observe=monitor.feed)
+                interruptible=interruptible, observe=monitor.feed, **(engine_options or {}))
     stopped = x.stopped
     t1 = time.perf_counter()
     if stopped in (None, "max-states", "violation"):

@@ -308,7 +308,8 @@ def cmd_bench(args) -> int:
         names = args.configs or ([args.preset] if args.preset else None)
         return bench_spin(names, engine=(args.engine or [DEFAULT])[-1], as_json=args.json, cores=args.cores or 1)
     if args.check:  # the scale series, or the one preset named
-        return bench_check(as_json=args.json, configs=[_preset(args.preset)] if args.preset else None)
+        return bench_check(as_json=args.json, configs=[_preset(args.preset)] if args.preset else None,
+                           engines=args.engine)
     return bench(_preset(args.preset or "default"), args.capacities, as_json=args.json)
 
 
@@ -441,15 +442,17 @@ def parser() -> argparse.ArgumentParser:
                         "(default: 1,2,3)")
     b.add_argument("--check", action="store_true",
                    help="instead, the whole check beside the bare search on the default configuration and "
-                        "two larger ones (435,243 and 871,790 states), each in a fresh process, with the time "
-                        "and memory ratios (schema: bench-check.schema.json)")
+                        "two larger ones (435,243 and 871,790 states), each in a fresh process on one core, "
+                        "with --engine's search (default bfs; repeat for several), with the time and memory "
+                        "ratios (schema: bench-check.schema.json)")
     b.add_argument("--scale", action="store_true",
                    help="instead, each search engine over growing configurations (28,817 to about 45 million "
                         "states), each run in a fresh process under --max-seconds and --max-memory: the largest "
                         "each completes, and the growth exponents of time and memory against states "
                         "(schema: bench-scale.schema.json)")
     b.add_argument("--engine", action="append", choices=sorted(ENGINES), metavar="NAME",
-                   help="with --scale, the engine to run (repeat for several; default: bfs and packed; "
+                   help="with --scale or --check, the engine to run (repeat for several; default: bfs and "
+                        "packed with --scale, bfs with --check; with --vs spin, the last one named; "
                         "one of " + ", ".join(sorted(ENGINES)) + ")")
     b.add_argument("--max-seconds", type=seconds, default=600.0, metavar="S",
                    help="with --scale, the seconds one run may take (default: 600)")

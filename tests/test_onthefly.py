@@ -322,6 +322,16 @@ def test_bench_check_repeats_a_short_run_and_keeps_the_least_cpu(monkeypatch, ca
     assert row["time_ratio"] == row["check"]["cpu_seconds"] / row["search"]["cpu_seconds"]
     assert row["met"] == (row["time_ratio"] <= 1.5 and row["memory_ratio"] <= 1.5)
 
+    assert row["engine"] == "bfs"
+
+    # another engine, on one core: the packed engine's rows beside bfs's, the same states and verdicts
+    calls.clear()
+    assert main(["bench", "--check", "--preset", "seed", "--engine", "bfs", "--engine", "packed", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [(r["engine"], r["states"], r["check"]["verdicts"]) for r in rows] == [
+        ("bfs", 14, row["check"]["verdicts"]), ("packed", 14, row["check"]["verdicts"])]
+    assert bench._one_core("packed") == {"cores": 1} and bench._one_core("bfs") == {}
+
     # a search of a second or more is run once: it is not mostly what a process does once
     def slow(fn, *args):
         calls.append(fn.__name__)

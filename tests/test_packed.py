@@ -515,3 +515,14 @@ def test_the_states_give_the_monitor_their_columns_without_tuples():
         assert [list(map(int, c)) for c in cols] == [list(f) for f in zip(*tuples[lo:hi])]
     verdicts = lambda r: [(v.name, v.verdict, v.state) for v in r.verdicts]  # noqa: E731
     assert verdicts(run(preset("default"), engine="packed")) == verdicts(run(preset("default")))
+
+
+def test_check_hands_its_engine_options_to_the_search():
+    """run(engine_options=...) reaches the engine: bench --check runs the packed engine on one core."""
+    one = run(preset("reliable"), engine="packed", engine_options={"cores": 1})
+    assert one.exploration.cores == 1
+    two = run(preset("reliable"), engine="packed", engine_options={"cores": 2})
+    assert two.exploration.cores == (2 if packed._kernel() else 1)  # threads need the compiled kernel
+    assert [v.verdict for v in one.verdicts] == [v.verdict for v in two.verdicts]
+    with pytest.raises(TypeError):
+        run(preset("reliable"), engine="packed", engine_options={"core": 1})
