@@ -302,7 +302,7 @@ def cmd_bench(args) -> int:
     if args.scale:  # each engine over growing configurations, under a budget
         from .scale_bench import bench_scale
         return bench_scale(args.engine, args.max_seconds, args.max_memory, as_json=args.json,
-                           no_edges=args.no_edges)
+                           no_edges=args.no_edges, check=args.check)
     if args.vs is not None:  # tcpcheck's search beside SPIN's (model/spin.py)
         from .spin import bench as bench_spin
         names = args.configs or ([args.preset] if args.preset else None)
@@ -444,7 +444,8 @@ def parser() -> argparse.ArgumentParser:
                    help="instead, the whole check beside the bare search on the default configuration and "
                         "two larger ones (435,243 and 871,790 states), each in a fresh process on one core, "
                         "with --engine's search (default bfs; repeat for several), with the time and memory "
-                        "ratios (schema: bench-check.schema.json)")
+                        "ratios (schema: bench-check.schema.json); with --scale, the whole check of each "
+                        "configuration of the series too (ENGINE/check rows)")
     b.add_argument("--scale", action="store_true",
                    help="instead, each search engine over growing configurations (28,817 to about 45 million "
                         "states), each run in a fresh process under --max-seconds and --max-memory: the largest "

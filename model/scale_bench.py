@@ -16,7 +16,11 @@ over its completed runs of at least :data:`FIT_FROM` states (1.0 is linear).
 With ``no_edges`` (``bench --scale --no-edges``) each engine that can search
 without edges (``explore(..., edges=False)``, as SPIN's safety run keeps
 none) runs the series a second time that way, as ``ENGINE/no-edges``: the
-same states, 12 bytes less per transition.
+same states, 12 bytes less per transition.  With ``check`` (``bench --scale
+--check``) each engine also runs the whole check of each configuration
+(``checker.run``: the search with every property, then liveness), as
+``ENGINE/check``, under the same budget: the largest configuration it
+checks completely, and its growth.
 """
 
 from __future__ import annotations
@@ -63,37 +67,46 @@ def series() -> dict[str, tuple[str, Config]]:
 
 
 def _run(engine: str, config: Config, max_seconds: float | None, max_memory: int | None,
-         edges: bool = True) -> dict:
-    """One search in this (fresh) process, under the budget, keeping edges or not."""
-    from .checker import Budget, build, resident_memory
+         edges: bool = True, check: bool = False) -> dict:
+    """One search in this (fresh) process, under the budget, keeping edges or
+    not; with ``check``, the whole check (search, properties, liveness)."""
+    from .checker import Budget, build, resident_memory, run
     from .engines import explore_function
 
     start = resident_memory()
-    model = build(config)
-    t0 = time.perf_counter()
-    x = explore_function(engine)(model, stop=Budget(t0, max_seconds, max_memory).exceeded,
-                                 **({} if edges else {"edges": False}))
+    extra = {}
+    if check:
+        t0 = time.perf_counter()
+        r = run(config, engine=engine, max_seconds=max_seconds, max_memory=max_memory, started=t0)
+        x, complete, stopped = r.exploration, r.stopped is None and r.exploration.complete, r.stopped
+        extra = {"verdicts": {v.id: v.verdict for v in r.verdicts}, "search_seconds": r.timings["search"]}
+    else:
+        model = build(config)
+        t0 = time.perf_counter()
+        x = explore_function(engine)(model, stop=Budget(t0, max_seconds, max_memory).exceeded,
+                                     **({} if edges else {"edges": False}))
+        complete, stopped = x.complete, x.stopped
     seconds = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
     n = len(x.states)
-    return {"engine": engine, "edges": edges, "config": config.name, "states": n, "transitions": x.transitions,
-            "complete": x.complete, "stopped": x.stopped, "seconds": seconds,
+    return {"engine": engine, "edges": edges, "check": check, **extra, "config": config.name, "states": n,
+            "transitions": x.transitions, "complete": complete, "stopped": stopped, "seconds": seconds,
             "peak_mib": peak / 2 ** 20, "start_mib": start / 2 ** 20,
             "states_per_second": n / seconds if seconds > 0 else 0.0,
             "bytes_per_state": (peak - start) / n if n else 0.0}
 
 
 def _fresh(engine: str, config: Config, max_seconds: float | None, max_memory: int | None,
-           edges: bool = True) -> dict:
+           edges: bool = True, check: bool = False) -> dict:
     """:func:`_run` in a fresh process, killed if it outlives its budget by far."""
     ctx = multiprocessing.get_context("spawn")
     pool = ctx.Pool(1)
     wait = None if max_seconds is None else 2 * max_seconds + 60
-    failed = {"engine": engine, "edges": edges, "config": config.name, "states": 0, "transitions": 0, "complete": False,
-              "seconds": wait or 0.0, "peak_mib": 0.0, "start_mib": 0.0, "states_per_second": 0.0,
-              "bytes_per_state": 0.0}
+    failed = {"engine": engine, "edges": edges, "check": check, "config": config.name, "states": 0,
+              "transitions": 0, "complete": False, "seconds": wait or 0.0, "peak_mib": 0.0, "start_mib": 0.0,
+              "states_per_second": 0.0, "bytes_per_state": 0.0}
     try:
-        return pool.apply_async(_run, (engine, config, max_seconds, max_memory, edges)).get(wait)
+        return pool.apply_async(_run, (engine, config, max_seconds, max_memory, edges, check)).get(wait)
     except multiprocessing.TimeoutError:
         return {**failed, "stopped": "killed"}
     except MemoryError:  # the process's own limit (ulimit -v, a container) came before the budget's
@@ -116,9 +129,9 @@ def can_search_without_edges(engine: str) -> bool:
     return "edges" in inspect.signature(explore_function(engine)).parameters
 
 
-def _name(engine: str, edges: bool) -> str:
-    """A run's name in the table and summary: the engine, or ENGINE/no-edges."""
-    return engine if edges else f"{engine}/no-edges"
+def _name(engine: str, edges: bool, check: bool = False) -> str:
+    """A run's name in the table and summary: the engine, ENGINE/no-edges or ENGINE/check."""
+    return f"{engine}/check" if check else engine if edges else f"{engine}/no-edges"
 
 
 def fit_exponent(states, values) -> float | None:
@@ -145,13 +158,17 @@ DEFAULT_ENGINES = ("bfs", "packed")
 
 def bench_scale(engines: list[str] | None = None, max_seconds: float | None = 600.0,
                 max_memory: int | None = 8 * 2 ** 30, names: list[str] | None = None,
-                as_json: bool = False, no_edges: bool = False) -> int:
+                as_json: bool = False, no_edges: bool = False, check: bool = False) -> int:
     """Run the series with each engine (and, with ``no_edges``, each that can
-    without edges too) and print it; returns the exit code (0)."""
+    without edges too; with ``check``, the whole check with each) and print
+    it; returns the exit code (0)."""
     engines = list(engines or DEFAULT_ENGINES)
-    runs = [(e, True) for e in engines]  # (engine, edges), each a series of its own
+    runs = [(e, True, False) for e in engines]  # (engine, edges, check), each a series of its own
     if no_edges:
-        runs = [r for e in engines for r in [(e, True)] + ([(e, False)] if can_search_without_edges(e) else [])]
+        runs = [r for e in engines
+                for r in [(e, True, False)] + ([(e, False, False)] if can_search_without_edges(e) else [])]
+    if check:
+        runs += [(e, True, True) for e in engines]
     table = series()
     names = list(names or SERIES)
     budget = (f"{max_seconds:g} s" if max_seconds else "no time limit") + ", " + \
@@ -163,15 +180,15 @@ def bench_scale(engines: list[str] | None = None, max_seconds: float | None = 60
               "each run in a fresh process")
         print(f"{'engine':<{width}} {'configuration':<21} {'states':>11} {'transitions':>12} {'seconds':>8} "
               f"{'peak MiB':>9} {'states/s':>9} {'B/state':>8}  result")
-    for engine, edges in runs:
+    for engine, edges, whole in runs:
         done = []
         for name in names:
             cfg = table[name][1]
-            r = _fresh(engine, cfg, max_seconds, max_memory, edges)
+            r = _fresh(engine, cfg, max_seconds, max_memory, edges, whole)
             rows.append(r)
             if not as_json:
                 result = "complete" if r["complete"] else f"stopped: {r['stopped']}"
-                print(f"{_name(engine, edges):<{width}} {name:<21} {r['states']:>11,} {r['transitions']:>12,} "
+                print(f"{_name(engine, edges, whole):<{width}} {name:<21} {r['states']:>11,} {r['transitions']:>12,} "
                       f"{r['seconds']:>8.1f} "
                       f"{r['peak_mib']:>9.0f} {r['states_per_second']:>9,.0f} {r['bytes_per_state']:>8.0f}  "
                       f"{result}", flush=True)
@@ -179,22 +196,23 @@ def bench_scale(engines: list[str] | None = None, max_seconds: float | None = 60
                 break  # the larger configurations would not complete either
             done.append(r)
         fit = [r for r in done if r["states"] >= FIT_FROM]
-        summary[_name(engine, edges)] = {
+        summary[_name(engine, edges, whole)] = {
             "largest": done[-1]["config"] if done else None,
             "largest_states": done[-1]["states"] if done else 0,
             "time_exponent": fit_exponent([r["states"] for r in fit], [r["seconds"] for r in fit]),
             "memory_exponent": fit_exponent([r["states"] for r in fit],
                                             [r["peak_mib"] - r["start_mib"] for r in fit]),
             "fitted_runs": len(fit)}
-    out = stamp("bench-scale", {"engines": engines, "no_edges": no_edges, "configurations": names,
+    out = stamp("bench-scale", {"engines": engines, "no_edges": no_edges, "check": check, "configurations": names,
                                 "max_seconds": max_seconds,
                                 "max_memory": max_memory, "rows": rows, "summary": summary})
     if as_json:
         print(json.dumps(out, indent=2))
         return 0
     print("(B/state: peak resident memory above the process's own before the search, per state"
-          + ("; ENGINE/no-edges: the search that keeps no edges, as SPIN's safety run keeps none)" if no_edges
-             else ")"))
+          + ("; ENGINE/no-edges: the search that keeps no edges, as SPIN's safety run keeps none" if no_edges
+             else "")
+          + ("; ENGINE/check: the whole check, search, properties and liveness" if check else "") + ")")
     for engine, s in summary.items():
         largest = f"{s['largest']} ({s['largest_states']:,} states)" if s["largest"] else "none"
         print(f"{engine}: largest configuration completed within {budget}: {largest}")

@@ -224,6 +224,35 @@ def test_scale_bench_json(capsys):
     assert [list(e.path) for e in _scale_validator().iter_errors(broken)] == [["rows", 0, "states"]]
 
 
+def test_scale_bench_checks_the_series_too(capsys):
+    """bench --scale --check: each engine's whole check of each configuration (ENGINE/check),
+    with the verdicts of check itself; a check out of its budget stops its series."""
+    import json
+
+    from tcpcheck.model.scale_bench import bench_scale
+
+    assert bench_scale(["packed"], names=["default", "dup-cap2"], as_json=True, check=True) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert list(_scale_validator().iter_errors(doc)) == [] and doc["check"] is True
+    assert [(r["engine"], r["check"], r["config"], r["states"], r["complete"]) for r in doc["rows"]] == [
+        ("packed", False, "default", 28_817, True), ("packed", False, "dup-cap2", 435_243, True),
+        ("packed", True, "default", 28_817, True), ("packed", True, "dup-cap2", 435_243, True)]
+    checked = doc["rows"][3]
+    assert checked["verdicts"] == {v.id: v.verdict for v in run(series_config("dup-cap2")).verdicts}
+    assert 0 < checked["search_seconds"] <= checked["seconds"]
+    assert doc["summary"]["packed/check"]["largest"] == "dup-cap2"
+    assert bench_scale(["bfs"], max_seconds=0.05, names=["dup-cap2", "dup-cap2-retx2"], check=True) == 0
+    out = capsys.readouterr().out
+    assert "bfs/check dup-cap2" in out and out.count("stopped: max-seconds") == 2 and "retx2" not in out
+    assert "bfs/check: largest configuration completed within 0.05 s, 8 GiB: none" in out
+
+
+def series_config(name):
+    from tcpcheck.model.scale_bench import series
+
+    return series()[name][1]
+
+
 def test_scale_bench_budget_stops_the_series(capsys):
     from tcpcheck.model.scale_bench import bench_scale
 
