@@ -425,16 +425,24 @@ def parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser(
         "bench", help="measure exploration speed and memory over a scale series",
-        description="Explore a preset at several channel capacities, each in a fresh process, "
-                    "and print states, transitions, seconds, states per second and peak memory; "
-                    "then the rate of a bare BFS over a synthetic graph of the same shape, "
-                    "measured in the same run, as the baseline.",
-        epilog=f"Capacities are bounded at {MAX_CAPACITY}, the model's limit: at it every preset "
-               "explores in seconds (the endpoints, not the channel, bound the segments in flight). "
-               "Examples: tcpcheck bench --check; tcpcheck bench --vs spin --engine packed (one core each); "
-               "tcpcheck bench --vs spin --engine packed --cores 2 --configs default-dup-cap2. "
-               "Exit codes: 0 measured, 1 (--vs spin) SPIN counted other states, 2 bad input, "
-               "3 internal error, 130 interrupted.")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Benchmarks, each printing figures and ratios measured in the same run:\n"
+                    "  (default)   a preset at several channel capacities, each in a fresh process: states,\n"
+                    "              transitions, seconds, states per second and peak memory, beside a bare\n"
+                    "              BFS over a synthetic graph of the same shape as the baseline\n"
+                    "  --check     the whole check beside the bare search (the time and memory ratios)\n"
+                    "  --scale     each engine over growing configurations (the largest it completes\n"
+                    "              within the budget, and the growth exponents)\n"
+                    "  --vs spin   tcpcheck's search beside SPIN's on the generated Promela",
+        epilog="examples:\n"
+               "  tcpcheck bench --check --engine bfs --engine packed\n"
+               "  tcpcheck bench --scale --check --engine packed --max-memory 20G\n"
+               "  tcpcheck bench --vs spin --engine packed                 # one core each\n"
+               "  tcpcheck bench --vs spin --engine packed --cores 2 --configs default-dup-cap2\n"
+               f"\nCapacities are bounded at {MAX_CAPACITY}, the model's limit: at it every preset explores in\n"
+               "seconds (the endpoints, not the channel, bound the segments in flight).\n"
+               "exit codes: 0 measured, 1 (--vs spin) SPIN counted other states, 2 bad input,\n"
+               "3 internal error, 130 interrupted")
     b.add_argument("--preset", metavar="NAME",
                    help="the preset to scale (default: default); with --check, the one preset to measure")
     b.add_argument("--capacities", type=_capacities, default=[1, 2, 3], metavar="LIST",
@@ -471,7 +479,7 @@ def parser() -> argparse.ArgumentParser:
                         "vector, the time from the rule table to the count, and the ratios, both on --cores "
                         "cores (schema: bench-spin.schema.json); needs spin and gcc")
     b.add_argument("--cores", type=positive, metavar="N",
-                   help="with --vs spin, the cores both run on (default 1, as issue 13's target is judged): "
+                   help="with --vs spin, the cores both run on (default 1: one core against one): "
                         "tcpcheck's engine with cores=N (packed; bfs has one thread), pan with -DNCORE=N when N > 1")
     b.add_argument("--configs", type=lambda t: [n for n in t.split(",") if n], metavar="LIST",
                    help="with --vs spin, the configurations, comma-separated: default, default-dup-cap2, "
