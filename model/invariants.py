@@ -388,6 +388,11 @@ def _src(v) -> str:
     return v if isinstance(v, str) else repr(v)
 
 
+def _written(template: str):
+    """A binary operation of :class:`_Source`: ``template`` with the operands' source."""
+    return staticmethod(lambda a, b: template.format(a=_src(a), b=_src(b)))
+
+
 class _Source:
     """A domain whose values are Python source text: a fact evaluated on it is
     the fact written out as one expression, which :func:`compiled` compiles.
@@ -395,29 +400,12 @@ class _Source:
     arithmetic modulo 2**32, the same serial order), so the compiled fact
     answers as the fact does on integers; it only leaves out the calls."""
 
-    @staticmethod
-    def add(a, b):
-        return f"(({_src(a)} + {_src(b)}) & {MASK})"
-
-    @staticmethod
-    def sub(a, b):
-        return f"(({_src(a)} - {_src(b)}) & {MASK})"
-
-    @staticmethod
-    def lt(a, b):
-        return f"(0 < (({_src(b)} - {_src(a)}) & {MASK}) < {HALF})"
-
-    @staticmethod
-    def ult(a, b):
-        return f"({_src(a)} < {_src(b)})"
-
-    @staticmethod
-    def ule(a, b):
-        return f"({_src(a)} <= {_src(b)})"
-
-    @staticmethod
-    def eq(a, b):
-        return f"({_src(a)} == {_src(b)})"
+    add = _written("(({a} + {b}) & %d)" % MASK)
+    sub = _written("(({a} - {b}) & %d)" % MASK)
+    lt = _written("(0 < (({b} - {a}) & %d) < %d)" % (MASK, HALF))  # serial order (RFC 1982)
+    ult = _written("({a} < {b})")
+    ule = _written("({a} <= {b})")
+    eq = _written("({a} == {b})")
 
     @staticmethod
     def And(*xs):
