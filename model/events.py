@@ -30,7 +30,7 @@ from __future__ import annotations
 import functools
 from typing import Callable, NamedTuple
 
-from .tcb import FIN_SENT, STATES, SYNCHRONIZED, TCB, Concrete, Segment
+from .tcb import FIN_SENT, STATES, SYNCHRONIZED, TCB, Concrete, Segment, written_out
 
 __all__ = [
     "CALLS", "TIMERS", "CONTROL", "TEXT", "Event", "ARRIVALS",
@@ -393,6 +393,18 @@ def _index(arrivals: tuple[Event, ...]) -> dict[tuple[str, str], tuple[Event, ..
             for state in STATES for stage in (CONTROL, TEXT)}
 
 
+@functools.lru_cache(maxsize=None)
+def _written_guards(arrivals: tuple[Event, ...]) -> dict[tuple[str, str], tuple[tuple[Event, Callable], ...]]:
+    """:func:`_index` with each event's guard as a function of (TCB, segment,
+    RCV.WND) on integers: written out as Python where it can be, else the
+    guard itself on ``Concrete``."""
+    def holds(e):
+        return written_out(e.guard, "t", "s", "w", name=e.name) or (
+            lambda t, s, w, guard=e.guard: bool(guard(Concrete, t, s, w)))
+    written = {e: holds(e) for e in arrivals}
+    return {key: tuple((e, written[e]) for e in events) for key, events in _index(arrivals).items()}
+
+
 def arrival_events(state: str, stage: str = CONTROL, arrivals: tuple[Event, ...] = ARRIVALS) -> tuple[Event, ...]:
     """The arrival events declared for ``state`` at ``stage``, in declaration order
     (of ``arrivals``: this module's, unless a variant of the semantics is given).
@@ -408,8 +420,13 @@ def classify(stage: str, tcb: TCB, seg: Segment, rcv_wnd: int, D=Concrete,
     """The one event that ``seg`` arriving at ``tcb`` is, at ``stage``.
 
     Raises :class:`ClassificationError` when no event or several apply.
+    On integers (``Concrete``) each guard is asked written out as Python
+    (:func:`model.tcb.written_out`), which answers as the guard does.
     """
-    found = [e for e in _index(arrivals)[(tcb.state, stage)] if e.guard(D, tcb, seg, rcv_wnd)]
+    if D is Concrete:
+        found = [e for e, holds in _written_guards(arrivals)[(tcb.state, stage)] if holds(tcb, seg, rcv_wnd)]
+    else:
+        found = [e for e in _index(arrivals)[(tcb.state, stage)] if e.guard(D, tcb, seg, rcv_wnd)]
     if len(found) != 1:
         names = ", ".join(e.name for e in found) or "none"
         raise ClassificationError(

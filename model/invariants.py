@@ -36,7 +36,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Callable, NamedTuple
 
-from .tcb import FIN_SENT, HALF, MASK, SYNCHRONIZED, Concrete
+from .tcb import FIN_SENT, SYNCHRONIZED, Concrete, written_out
 
 __all__ = ["Side", "Fact", "Invariant", "CHECKED", "INVARIANTS", "REASONS", "DATA_LIMIT", "MAX_WINDOW",
            "ASSUMPTIONS", "FIN_RECEIVED", "FIN_OUT", "has_tcb", "implies", "violation", "checker", "compiled", "holds_in",
@@ -373,65 +373,6 @@ def violation(D, inv: Invariant, A: Side, B: Side, flights) -> tuple[str, dict] 
 
 # --- the checked facts as Python code ---------------------------------------------------
 
-class _Names:
-    """A TCB or segment in a fact being written out as Python: its fields are
-    the source text that reads them (``X.rcv_nxt``)."""
-
-    def __init__(self, name: str):
-        self._name = name
-
-    def __getattr__(self, field: str) -> str:
-        return f"{self._name}.{field}"
-
-
-def _src(v) -> str:
-    return v if isinstance(v, str) else repr(v)
-
-
-def _written(template: str):
-    """A binary operation of :class:`_Source`: ``template`` with the operands' source."""
-    return staticmethod(lambda a, b: template.format(a=_src(a), b=_src(b)))
-
-
-class _Source:
-    """A domain whose values are Python source text: a fact evaluated on it is
-    the fact written out as one expression, which :func:`compiled` compiles.
-    It follows :class:`model.tcb.Concrete` operation for operation (the same
-    arithmetic modulo 2**32, the same serial order), so the compiled fact
-    answers as the fact does on integers; it only leaves out the calls."""
-
-    add = _written("(({a} + {b}) & %d)" % MASK)
-    sub = _written("(({a} - {b}) & %d)" % MASK)
-    lt = _written("(0 < (({b} - {a}) & %d) < %d)" % (MASK, HALF))  # serial order (RFC 1982)
-    ult = _written("({a} < {b})")
-    ule = _written("({a} <= {b})")
-    eq = _written("({a} == {b})")
-
-    @staticmethod
-    def And(*xs):
-        return "(" + " and ".join(map(_src, xs)) + ")" if xs else "True"
-
-    @staticmethod
-    def Or(*xs):
-        return "(" + " or ".join(map(_src, xs)) + ")" if xs else "False"
-
-    @staticmethod
-    def Not(x):
-        return f"(not {_src(x)})"
-
-    @staticmethod
-    def If(c, a, b):
-        return f"({_src(a)} if {_src(c)} else {_src(b)})"
-
-    @staticmethod
-    def in_states(t, names):
-        return f"({t.state} in {tuple(names)!r})"
-
-    @staticmethod
-    def num(flag):
-        return f"(1 if {_src(flag)} else 0)"
-
-
 def compiled(facts, part: str) -> Callable:
     """The conjunction of ``facts`` (all of one ``part``) as one compiled Python
     function on integers: ``(X, Y) -> bool`` for pair facts, ``(s, X, Y) ->
@@ -447,11 +388,10 @@ def compiled(facts, part: str) -> Callable:
     >>> pair(ok, ok), pair(ok._replace(snd_una=2), ok)
     (True, False)
     """
-    X, Y = Side(_Names("X"), None, None), Side(_Names("Y"), None, None)
-    args = "X, Y" if part == "pair" else "s, X, Y"
-    body = _Source.And(*(f.holds(_Source, X, Y) if part == "pair" else f.holds(_Source, _Names("s"), X, Y)
-                         for f in facts))
-    return eval(compile(f"lambda {args}: bool({body})", f"<{part} facts>", "eval"), {})
+    def conjunction(D, *args):
+        sides = [Side(t, None, None) for t in args[-2:]]
+        return D.And(*(f.holds(D, *args[:-2], *sides) for f in facts))
+    return written_out(conjunction, *(("X", "Y") if part == "pair" else ("s", "X", "Y")), name=f"{part} facts")
 
 
 def checker(D, inv: Invariant, cache: int = 1 << 16) -> Callable:

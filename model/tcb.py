@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 __all__ = [
     "STATES", "SYNCHRONIZED", "FIN_SENT", "MOD", "MASK", "HALF",
-    "Segment", "TCB", "CLOSED_TCB", "Concrete", "seg_len", "describe_segment",
+    "Segment", "TCB", "CLOSED_TCB", "Concrete", "Source", "written_out", "seg_len", "describe_segment",
 ]
 
 #: The eleven states of RFC 9293 section 3.3.2, in the order of Figure 5.
@@ -150,6 +150,107 @@ class Concrete:
     def num(flag):
         """A control bit as a number (0 or 1)."""
         return 1 if flag else 0
+
+
+# --- the same operations written out as Python, for speed -------------------------------
+
+def _not_in_python(self, *_):
+    raise TypeError("a domain value was used by Python itself (a truth value, ==, +, <): "
+                    "not a domain expression")
+
+
+class _Code(str):
+    """The Python source of a value of an expression being written out (see
+    :class:`Source`).  Python's own operations on it fail: an expression that
+    branches, compares or adds in Python instead of through its domain cannot
+    be written out, and says so (its text would not be its meaning)."""
+
+    __bool__ = __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = _not_in_python
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __mod__ = __rmod__ = _not_in_python
+    __contains__ = __len__ = __iter__ = _not_in_python
+    __hash__ = str.__hash__
+
+
+class _Names(_Code):
+    """An argument of an expression being written out: its own source is its
+    name, and its fields are the source that reads them (``t.rcv_nxt``)."""
+
+    def __getattr__(self, field: str) -> _Code:
+        if field.startswith("__"):
+            raise AttributeError(field)
+        return _Code(f"{self}.{field}")
+
+
+def _src(v) -> str:
+    return str.__str__(v) if isinstance(v, str) else repr(v)
+
+
+def _written(template: str):
+    """A binary operation of :class:`Source`: ``template`` with the operands' source."""
+    return staticmethod(lambda a, b: _Code(template.format(a=_src(a), b=_src(b))))
+
+
+class Source:
+    """A domain whose values are Python source text.  An expression over a
+    domain (a guard, an invariant's fact) evaluated on it is that expression
+    written out, which :func:`written_out` compiles: it follows
+    :class:`Concrete` operation for operation (the same arithmetic modulo
+    2**32, the same serial order), so the compiled function answers as the
+    expression does on integers, without the calls."""
+
+    add = _written("(({a} + {b}) & %d)" % MASK)
+    sub = _written("(({a} - {b}) & %d)" % MASK)
+    lt = _written("(0 < (({b} - {a}) & %d) < %d)" % (MASK, HALF))  # serial order (RFC 1982)
+    ult = _written("({a} < {b})")
+    ule = _written("({a} <= {b})")
+    eq = _written("({a} == {b})")
+
+    @staticmethod
+    def And(*xs):
+        return _Code("(" + " and ".join(map(_src, xs)) + ")" if xs else "True")
+
+    @staticmethod
+    def Or(*xs):
+        return _Code("(" + " or ".join(map(_src, xs)) + ")" if xs else "False")
+
+    @staticmethod
+    def Not(x):
+        return _Code(f"(not {_src(x)})")
+
+    @staticmethod
+    def If(c, a, b):
+        return _Code(f"({_src(a)} if {_src(c)} else {_src(b)})")
+
+    @staticmethod
+    def in_states(t, names):
+        return _Code(f"({t.state} in {tuple(names)!r})")
+
+    @staticmethod
+    def num(flag):
+        return _Code(f"(1 if {_src(flag)} else 0)")
+
+
+def written_out(expression, *names: str, name: str = "expression"):
+    """``expression(D, *args)``, a truth value over a domain, as one compiled
+    Python function of ``args`` (named ``names``) that answers as
+    ``bool(expression(Concrete, *args))`` does, a few times faster: the
+    expression is evaluated once on :class:`Source` and the text compiled.
+    None when it cannot be written out (it branches in Python on a domain
+    value, or uses an operation :class:`Source` does not have): evaluate it
+    on :class:`Concrete` then.
+
+    >>> f = written_out(lambda D, t, x: D.lt(t.snd_una, x), "t", "x")
+    >>> t = TCB("ESTABLISHED", snd_una=2**32 - 1)
+    >>> f(t, 0), f(t, 2**32 - 2), Concrete.lt(t.snd_una, 0)
+    (True, False, True)
+    >>> written_out(lambda D, t: 1 if t.state == "CLOSED" else 0, "t") is None
+    True
+    """
+    try:
+        body = expression(Source, *map(_Names, names))
+        return eval(compile(f"lambda {', '.join(names)}: bool({_src(body)})", f"<{name}>", "eval"), {})
+    except (TypeError, AttributeError, SyntaxError):
+        return None
 
 
 def describe_segment(seg: Segment) -> str:
