@@ -14,18 +14,25 @@ states without Q, and keeps only the components a *fair* run can stay in:
   duplications are never owed): a component in every state of which such a
   step is possible, but which has no such step inside, holds no fair run.
 
-The components are found by the Emerson-Lei refinement: decompose the
+The components are those of the Emerson-Lei refinement: decompose the
 region into strongly connected components; in a component that has loss or
 duplication edges inside, remove them and decompose that component again;
-repeat until no component changes (twice at most: without its unfair edges a
-component has none left), then keep those whose every owed step is taken
-inside or is impossible somewhere in them.  (Rejecting a whole component for
-one loss edge would miss a fair cycle that avoids it.)  Everything but the
-cycle shown runs on integer arrays over the exploration's compact edge arrays
-(``src``, ``dst``, ``lab``, read by numpy without copying): the components are
-scipy's compiled strongly connected components over CSR arrays, the region a
-level-by-level BFS whose order is exactly a FIFO queue's, the fairness test one
-bit per kind of step.  No graph object of the whole space is built.
+repeat until no component changes, then keep those whose every owed step is
+taken inside or is impossible somewhere in them.  (Rejecting a whole
+component for one loss edge would miss a fair cycle that avoids it.)  Here
+that takes one decomposition, of the region without its losses and
+duplications: a component the refinement keeps at once has none inside, so it
+is strongly connected without them too, and every other one it decomposes
+without them; a component of the region without them lies inside one of the
+whole region, so the two ways give the same components.  (Weak fairness needs
+no refinement: a part of a component that ignores an owed step ignores it
+too.)  Everything but the cycle shown runs on integer arrays over the
+exploration's compact edge arrays (``src``, ``dst``, ``lab``, read by numpy
+without copying): the components are scipy's compiled strongly connected
+components over CSR arrays, the region a breadth-first search whose order is
+exactly a FIFO queue's (level by level while it is small, else scipy's
+compiled one), the fairness test one bit per kind of step, asked only of the
+components where it decides.  No graph object of the whole space is built.
 
 A counterexample is a lasso: the path to a P-state, on to the component (or
 to the terminal state), and a cycle through the component that is itself
@@ -38,13 +45,12 @@ design.
 
 from __future__ import annotations
 
-from array import array
 from collections import deque
 from typing import Callable, NamedTuple
 
 import numpy as np
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from .explorer import Exploration
 
@@ -100,21 +106,19 @@ def _arrays(x: Exploration):
 
 
 class _Graph:
-    """The exploration's edges indexed by source (``first[u]:first[u+1]`` are
-    the edge numbers out of ``u``: the explorer stores them in source order),
-    each label's (actor, kind), and the same as integer arrays: ``kindbit``
-    (one bit per kind of step, by label), ``unfair`` (by label) and ``owed``
-    (by state: the bits of the steps a fair run must not ignore there)."""
+    """The exploration's edges indexed by source (``indptr[u]:indptr[u+1]``
+    are the edge numbers out of ``u``: the explorer stores them in source
+    order), each label's (actor, kind), and the same as integer arrays:
+    ``kindbit`` (one bit per kind of step, by label), ``unfair_label`` (by
+    label), ``loops`` (the edges from a state to itself) and ``terminal`` (by
+    state)."""
 
     def __init__(self, x: Exploration):
         self.x = x
         n = len(x.states)
         src, dst, lab = _arrays(x)
         self.src, self.dst, self.lab = src, dst, lab
-        counts = np.bincount(src, minlength=n) if len(src) else np.zeros(n, dtype=np.int64)
-        first = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(counts, out=first[1:])
-        self.indptr = first
+        self.indptr = _indptr(n, src)
         self.kind = [(step.actor, step.kind) for step in map(x.label, range(len(x.labels)))]
         self.unfair = [k[1] in UNFAIR for k in self.kind]
         kinds = sorted(set(self.kind))
@@ -125,11 +129,7 @@ class _Graph:
                               if len(kinds) <= 8 * np.dtype(t).itemsize)
         self.kindbit = np.array([bit[k] for k in self.kind] or [0], dtype=self.bits_type)
         self.unfair_label = np.array(self.unfair or [False], dtype=bool)
-        owed = np.zeros(n, dtype=self.bits_type)
-        for sl in _slices(len(src)):
-            fair = ~self.unfair_label[lab[sl]]
-            np.bitwise_or.at(owed, src[sl][fair], self.kindbit[lab[sl][fair]])
-        self.owed_bits = owed
+        self.loops = np.flatnonzero(src == dst)
         self.terminal = np.zeros(n, dtype=bool)
         self.terminal[np.asarray(x.terminal, dtype=np.int64)] = True
 
@@ -149,16 +149,46 @@ def _slices(m: int):
     return (slice(i, min(i + _SLICE, m)) for i in range(0, m, _SLICE))
 
 
-def _scc(n: int, counts, e_dst):
+def _indptr(n: int, rows) -> np.ndarray:
+    """The CSR row pointers of the sorted ``rows`` (``rows[indptr[u]:indptr[u+1]]``
+    are the entries of row ``u``), int32 below 2**31 entries: where each row's
+    run ends, then a running maximum over the rows without one."""
+    m = len(rows)
+    indptr = np.zeros(n + 1, dtype=np.int32 if m < 2 ** 31 else np.int64)
+    if m:
+        ends = np.flatnonzero(rows[1:] != rows[:-1])
+        indptr[rows[ends] + 1] = ends + 1
+        indptr[rows[-1] + 1] = m
+        np.maximum.accumulate(indptr, out=indptr)
+    return indptr
+
+
+def _kept_rows(indptr, keep) -> np.ndarray:
+    """The row pointers of the entries ``keep`` (a mask) of a CSR array whose
+    rows are ``indptr``: the kept entries before each row's first, counted
+    slice by slice (:data:`_SLICE`)."""
+    rows = np.zeros(len(indptr), dtype=indptr.dtype)
+    kept = 0
+    for sl in _slices(len(keep)):
+        before = np.cumsum(keep[sl], dtype=indptr.dtype)  # before[j]: kept up to entry sl.start + j
+        u0, u1 = np.searchsorted(indptr, (sl.start, sl.stop), side="right")  # rows starting inside
+        rows[u0:u1] = before[indptr[u0:u1] - sl.start - 1]
+        rows[u0:u1] += kept
+        kept += int(before[-1])
+    rows[np.searchsorted(indptr, len(keep), side="left"):] = kept  # the rows starting at the end
+    return rows
+
+
+def _scc(n: int, indptr, keep, dst):
     """The strongly connected component of each of ``n`` states over the edges
-    whose targets are ``e_dst``, ``counts[u]`` of them from state ``u`` in turn
-    (scipy's compiled algorithm over CSR arrays)."""
-    index = np.int32 if len(e_dst) < 2 ** 31 else np.int64  # as e_dst's: no copy of the indices
-    indptr = np.zeros(n + 1, dtype=index)
-    np.cumsum(counts, out=indptr[1:])
-    m = csr_matrix((np.ones(len(e_dst), dtype=np.int8), e_dst.astype(index, copy=False), indptr), shape=(n, n))
-    # scipy's strong components need each row sorted without repeated targets (with two steps
-    # between the same states, scipy 1.17.1's did not return); done here in place, on e_dst
+    ``keep`` (a mask over the edge arrays, whose rows are ``indptr``), by
+    scipy's compiled algorithm over CSR arrays."""
+    rows = _kept_rows(indptr, keep)
+    m = csr_matrix((np.ones(int(rows[-1]), dtype=np.int8), dst[keep].astype(rows.dtype, copy=False), rows),
+                   shape=(n, n))
+    # scipy's strong components need each row without a repeated target (with two steps
+    # between the same states scipy 1.17.1's Pearce traversal pushes the target onto its
+    # own stack entry and never returns): sorted and merged here, in place, on the kept targets
     m.sum_duplicates()
     # and float64 weights, else it makes a float64 copy of the whole graph: the weights are
     # never read, so one broadcast 1.0 stands for all of them (no memory)
@@ -166,78 +196,74 @@ def _scc(n: int, counts, e_dst):
     return connected_components(m, directed=True, connection="strong")[1]
 
 
-def _fair_labels(g: _Graph, nodes, should_stop=None) -> np.ndarray:
-    """The fair strongly connected components of the subgraph on ``nodes`` (a
-    boolean mask), by the Emerson-Lei refinement: for each state, the number of
-    its fair component, or -1.  A terminal state in ``nodes`` is a component of
-    its own (a run that stops); a component is otherwise one with a cycle.
-    The work over edges goes in slices (:data:`_SLICE`), so that its temporary
+def _owed(g, states) -> np.ndarray:
+    """The bits of the steps a fair run must not ignore for ever in each of
+    ``states`` (sorted): those possible there, losses and duplications aside."""
+    e = _out_edges(g.indptr, states)
+    bits = g.kindbit[g.lab[e]]
+    bits[g.unfair_label[g.lab[e]]] = 0
+    counts = g.indptr[states + 1] - g.indptr[states]
+    out = np.zeros(len(states), dtype=g.bits_type)
+    some = counts > 0
+    if some.any():
+        starts = np.cumsum(counts, dtype=counts.dtype) - counts
+        out[some] = np.bitwise_or.reduceat(bits, starts[some])
+    return out
+
+
+def _fair_labels(g, nodes, should_stop=None) -> np.ndarray:
+    """The fair strongly connected components of the subgraph of ``g`` on
+    ``nodes`` (a boolean mask): for each state, the number of its fair
+    component, or -1.  A terminal state in ``nodes`` is a component of its own
+    (a run that stops); a component is otherwise one with a cycle.
+
+    The components of the Emerson-Lei refinement, in one decomposition: the
+    refinement keeps a component of the whole subgraph only when no loss or
+    duplication is inside it, and such a component is strongly connected
+    without them too; it decomposes each other one again without its losses
+    and duplications.  Either way the components it judges are those of the
+    subgraph without losses and duplications (a component of that graph lies
+    inside one of the whole subgraph's); so they are found here directly.
+    The steps taken inside a component are gathered only for the components
+    where they decide (a cycle, and a step owed in every state of it).  The
+    work over edges goes in slices (:data:`_SLICE`), so that its temporary
     arrays stay small beside the exploration's."""
     n = len(nodes)
     src, dst, lab = g.src, g.dst, g.lab
-    m = len(src)
     comp = np.full(n, -1, dtype=np.int32 if n < 2 ** 30 else np.int64)
     if not nodes.any():
         return comp
-    done = 0
-    inside = np.empty(m, dtype=bool)  # the edges between two states of the subgraph
-    for sl in _slices(m):
-        inside[sl] = nodes[src[sl]] & nodes[dst[sl]]
-    for fair_only in (False, True):
-        _poll(should_stop)
-        if fair_only:
-            edges = np.empty(m, dtype=bool)
-            for sl in _slices(m):
-                edges[sl] = inside[sl] & ~g.unfair_label[lab[sl]]
-        else:
-            edges = inside
-        counts = np.zeros(n, dtype=np.int64)
-        loops = []
-        for sl in _slices(m):
-            e_src = src[sl][edges[sl]]
-            counts += np.bincount(e_src, minlength=n)
-            loops.append(e_src[e_src == dst[sl][edges[sl]]])
-        e_dst = dst[edges]
-        if fair_only:
-            del edges
-        scc = _scc(n, counts, e_dst)
-        del e_dst, counts
-        scc_n = int(scc.max()) + 1 if n else 0
-        size = np.bincount(scc[nodes], minlength=scc_n)
-        cyclic = size > 1
-        if loops:  # a state with a step to itself (no slices at all: no edges)
-            cyclic[scc[np.concatenate(loops)]] = True
-        # every step between two states of a component (losses and duplications too)
-        unfair_in = np.zeros(scc_n, dtype=bool)
-        taken = np.zeros(scc_n, dtype=g.bits_type)
-        for sl in _slices(m):
-            s_sl, d_sl = src[sl], dst[sl]
-            keep = inside[sl] & (scc[s_sl] == scc[d_sl])
-            c_in, l_in = scc[s_sl[keep]], lab[sl][keep]
-            unfair_in[c_in[g.unfair_label[l_in]]] = True
-            np.bitwise_or.at(taken, c_in, g.kindbit[l_in])
+    arcs = np.empty(len(src), dtype=bool)  # the fair steps between two states of the subgraph
+    for sl in _slices(len(src)):
+        a = arcs[sl]
+        np.logical_and(nodes[src[sl]], nodes[dst[sl]], out=a)
+        a &= ~g.unfair_label[lab[sl]]
+    loops = g.loops[arcs[g.loops]]
+    stop = nodes & g.terminal
+    done = int(stop.sum())
+    comp[stop] = np.arange(done)
+    del stop
+    _poll(should_stop)
+    scc = _scc(n, g.indptr, arcs, dst)
+    scc_n = int(scc.max()) + 1
+    cyclic = np.bincount(scc[nodes], minlength=scc_n) > 1
+    cyclic[scc[src[loops]]] = True
+    fair = cyclic.copy()
+    inside = np.flatnonzero(nodes & cyclic[scc])
+    if len(inside):  # a component is fair if every step owed all round it is taken inside
         always = np.full(scc_n, ~g.bits_type(0), dtype=g.bits_type)
-        idx = np.flatnonzero(nodes)
-        np.bitwise_and.at(always, scc[idx], g.owed_bits[idx])
-        del idx
-        fair = cyclic & ((always & ~taken) == 0)
-        if not fair_only:
-            refine = cyclic & unfair_in
-            fair &= ~unfair_in
-            stop = nodes & g.terminal
-            comp[stop] = done + np.arange(int(stop.sum()))
-            done += int(stop.sum())
-        keep = nodes & fair[scc]
-        comp[keep] = done + scc[keep]
-        done += scc_n
-        if fair_only:
-            break
-        nodes = nodes & refine[scc]  # decompose these again without their losses and duplications
-        if not nodes.any():
-            break
-        for sl in _slices(m):
-            s_sl, d_sl = src[sl], dst[sl]
-            inside[sl] &= nodes[s_sl] & nodes[d_sl] & (scc[s_sl] == scc[d_sl])
+        np.bitwise_and.at(always, scc[inside], _owed(g, inside))
+        ask = cyclic & (always != 0)
+        if ask.any():
+            taken = np.zeros(scc_n, dtype=g.bits_type)
+            for sl in _slices(len(src)):
+                c = scc[src[sl]]
+                k = arcs[sl] & ask[c]
+                k &= c == scc[dst[sl]]
+                np.bitwise_or.at(taken, c[k], g.kindbit[lab[sl][k]])
+            fair &= (always & ~taken) == 0
+    keep = nodes & fair[scc]
+    comp[keep] = done + scc[keep]
     return comp
 
 
@@ -249,19 +275,23 @@ class _Sub(NamedTuple):
     src: np.ndarray
     dst: np.ndarray
     lab: np.ndarray
+    indptr: np.ndarray
+    loops: np.ndarray
     unfair_label: np.ndarray
     kindbit: np.ndarray
     bits_type: type
-    owed_bits: np.ndarray
     terminal: np.ndarray
 
 
 def _out_edges(indptr, frontier) -> np.ndarray:
-    """The edge numbers out of the states ``frontier``, state after state."""
+    """The edge numbers out of the states ``frontier``, state after state (in
+    ``indptr``'s integer type: int32 below 2**31 edges)."""
     lo, hi = indptr[frontier], indptr[frontier + 1]
     counts = hi - lo
     total = int(counts.sum())
-    return np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total)
+    lo -= np.cumsum(counts, dtype=counts.dtype)
+    lo += counts
+    return np.repeat(lo, counts) + np.arange(total, dtype=counts.dtype)
 
 
 def _fair_labels_of_region(g: _Graph, nodes, should_stop=None) -> np.ndarray:
@@ -276,9 +306,10 @@ def _fair_labels_of_region(g: _Graph, nodes, should_stop=None) -> np.ndarray:
     e = e[nodes[g.dst[e]]]
     local = np.full(n, -1, dtype=np.int32)
     local[ids] = np.arange(len(ids), dtype=np.int32)
-    sub = _Sub(local[g.src[e]], local[g.dst[e]], g.lab[e], g.unfair_label, g.kindbit, g.bits_type,
-               g.owed_bits[ids], g.terminal[ids])
-    del e, local
+    s, d = local[g.src[e]], local[g.dst[e]]
+    sub = _Sub(s, d, g.lab[e], _indptr(len(ids), s), np.flatnonzero(s == d), g.unfair_label, g.kindbit,
+               g.bits_type, g.terminal[ids])
+    del e, local, s, d
     comp = np.full(n, -1, dtype=np.int32 if n < 2 ** 30 else np.int64)
     comp[ids] = _fair_labels(sub, np.ones(len(ids), dtype=bool), should_stop)
     return comp
@@ -406,6 +437,62 @@ def leads_to(x: Exploration, p: Callable, q: Callable, should_stop=None) -> Lass
     return leads_to_masks(x, pq[:, 0], pq[:, 1], should_stop=should_stop)
 
 
+def _bfs_order(g: _Graph, starts, allowed):
+    """The states reachable from ``starts`` through states ``allowed`` (a mask),
+    in the order a FIFO queue first meets them (``starts`` first, in their order;
+    each state's edges in the exploration's order), and for each state the one
+    whose edge first met it (``n`` for a start, -1 or anything for one not met).
+
+    Level by level (each level's new states in the order of their first
+    appearance among the out-edges of the level before: a FIFO queue's order)
+    while the edges walked are few; past an eighth of all the edges, over again
+    by scipy's compiled breadth-first search from one more state, ``n``, with an
+    edge to each start, over the edges into allowed states: the same order and
+    tree, at a cost that does not depend on the levels' number."""
+    n = len(allowed)
+    found_by = np.full(n, -1, dtype=np.int32 if n < 2 ** 31 else np.int64)
+    found_by[starts] = n
+    levels, frontier, walked = [starts], starts, 0
+    while len(frontier):
+        walked += int(g.indptr[frontier + 1].sum()) - int(g.indptr[frontier].sum())
+        if walked > len(g.src) // 8:
+            del levels, frontier
+            return _bfs_order_compiled(g, starts, allowed)
+        e = _out_edges(g.indptr, frontier)
+        t = g.dst[e]
+        ok = allowed[t] & (found_by[t] < 0)
+        e, t = e[ok], t[ok]
+        _, at = np.unique(t, return_index=True)
+        at.sort()
+        e, t = e[at], t[at]
+        found_by[t] = g.src[e]
+        levels.append(t)
+        frontier = t
+    return np.concatenate(levels), found_by
+
+
+def _bfs_order_compiled(g: _Graph, starts, allowed):
+    """:func:`_bfs_order` by scipy's breadth-first search."""
+    n = len(allowed)
+    into = allowed[g.dst]  # the edges into an allowed state
+    rows = np.empty(n + 2, dtype=g.indptr.dtype)
+    rows[:n + 1] = _kept_rows(g.indptr, into)
+    k = int(rows[n])
+    rows[n + 1] = k + len(starts)
+    targets = np.empty(k + len(starts), dtype=rows.dtype)
+    at = 0
+    for sl in _slices(len(into)):
+        kept = g.dst[sl][into[sl]]
+        targets[at:at + len(kept)] = kept
+        at += len(kept)
+    targets[k:] = starts
+    del into
+    m = csr_matrix((np.ones(len(targets), dtype=np.int8), targets, rows), shape=(n + 1, n + 1))
+    m.data = np.broadcast_to(np.float64(1.0), (m.nnz,))  # as in _scc: no float64 copy
+    order, found_by = breadth_first_order(m, n, directed=True, return_predecessors=True)
+    return order[1:], found_by
+
+
 def leads_to_masks(x: Exploration, p, q, g: _Graph | None = None, should_stop=None) -> Lasso | None:
     """:func:`leads_to` with P and Q given as boolean arrays over the state ids
     (as the checker records them while the states are found)."""
@@ -413,45 +500,30 @@ def leads_to_masks(x: Exploration, p, q, g: _Graph | None = None, should_stop=No
     n = len(x.states)
     not_q = ~np.asarray(q, dtype=bool)
     starts = np.flatnonzero(not_q & np.asarray(p, dtype=bool))
-    # The region: everything reachable from a P-state through states without Q,
-    # with the multi-source BFS tree that leads there (parent, label of the step).
-    # Level by level, each level's new states in the order of their first
-    # appearance among the out-edges of the level before: the order of a FIFO queue.
-    src, dst, lab, indptr = g.src, g.dst, g.lab, g.indptr
+    # The region: everything reachable from a P-state through states without Q, in
+    # the order of a FIFO queue that starts with the P-states (by id) and follows
+    # each state's edges in the exploration's order: scipy's compiled breadth-first
+    # search from one more state, n, with an edge to each P-state, over the edges
+    # into states without Q.  Its tree gives each state the one that found it.
     if not len(starts):
         return None
-    seen = np.zeros(n, dtype=bool)
-    seen[starts] = True
-    came_from = np.full(n, -1, dtype=np.int32 if n < 2 ** 31 else np.int64)
-    came_by = np.full(n, -1, dtype=np.int32)
-    levels = [starts]
-    frontier = starts
-    while len(frontier):
-        _poll(should_stop)
-        e = _out_edges(indptr, frontier)
-        if not len(e):
-            break
-        t = dst[e]
-        ok = not_q[t] & ~seen[t]
-        e, t = e[ok], t[ok]
-        _, at = np.unique(t, return_index=True)
-        at.sort()
-        e, t = e[at], t[at]
-        seen[t] = True
-        came_from[t], came_by[t] = src[e], lab[e]
-        levels.append(t)
-        frontier = t
+    _poll(should_stop)
+    order, found_by = _bfs_order(g, starts, not_q)
     del not_q
+    seen = np.zeros(n, dtype=bool)
+    seen[order] = True
     comp = _fair_labels_of_region(g, seen, should_stop)
-    order = np.concatenate(levels)
     bad = comp[order] >= 0
     if not bad.any():
         return None
     entry = int(order[int(np.argmax(bad))])  # the first one the BFS met
+    del order, seen
     stem, labels = [entry], []
-    while came_from[stem[-1]] >= 0:
-        labels.append(int(came_by[stem[-1]]))
-        stem.append(int(came_from[stem[-1]]))
+    while found_by[stem[-1]] != n:  # back to a P-state, by the first edge that found each state
+        v, u = stem[-1], int(found_by[stem[-1]])
+        lo, hi = int(g.indptr[u]), int(g.indptr[u + 1])
+        labels.append(int(g.lab[lo + int(np.argmax(g.dst[lo:hi] == v))]))
+        stem.append(u)
     head = stem[-1]  # a P-state: the shortest path of the exploration leads to it
     stem = x.ids_to(head)[:-1] + stem[::-1]
     labels = x.labels_to(head) + labels[::-1]
