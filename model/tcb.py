@@ -11,6 +11,7 @@ It must not know about rules, channels or the checker.
 
 from __future__ import annotations
 
+import ast
 from typing import NamedTuple
 
 __all__ = [
@@ -237,20 +238,25 @@ def written_out(expression, *names: str, name: str = "expression"):
     expression is evaluated once on :class:`Source` and the text compiled.
     None when it cannot be written out (it branches in Python on a domain
     value, or uses an operation :class:`Source` does not have): evaluate it
-    on :class:`Concrete` then.
+    on :class:`Concrete` then.  The function's ``reads`` is the set of the
+    ``names`` the expression reads at all (its answer depends on no other).
 
     >>> f = written_out(lambda D, t, x: D.lt(t.snd_una, x), "t", "x")
     >>> t = TCB("ESTABLISHED", snd_una=2**32 - 1)
     >>> f(t, 0), f(t, 2**32 - 2), Concrete.lt(t.snd_una, 0)
     (True, False, True)
+    >>> sorted(f.reads), sorted(written_out(lambda D, t, x: D.eq(x, 1), "t", "x").reads)
+    (['t', 'x'], ['x'])
     >>> written_out(lambda D, t: 1 if t.state == "CLOSED" else 0, "t") is None
     True
     """
     try:
-        body = expression(Source, *map(_Names, names))
-        return eval(compile(f"lambda {', '.join(names)}: bool({_src(body)})", f"<{name}>", "eval"), {})
+        body = _src(expression(Source, *map(_Names, names)))
+        fn = eval(compile(f"lambda {', '.join(names)}: bool({body})", f"<{name}>", "eval"), {})
     except (TypeError, AttributeError, SyntaxError):
         return None
+    fn.reads = frozenset(n.id for n in ast.walk(ast.parse(body, mode="eval")) if isinstance(n, ast.Name)) & set(names)
+    return fn
 
 
 def describe_segment(seg: Segment) -> str:

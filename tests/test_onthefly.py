@@ -118,10 +118,38 @@ def test_the_invariants_parts_are_the_whole_test():
                      for _, fine, each in _parts(p.test)]
             assert all(holds) == (p.test(s) is None)
     assert len(acceptable_end.parts) == 2
-    # INV1 alone has segment facts: its parts are the pair facts and one per segment of each direction
+    # INV1 alone has segment facts: its parts are the pair facts and one per segment of each direction,
+    # which reads the receiver's TCB and the segment only (what its facts written out read)
     assert [[(fields, each) for fields, _, each in _parts(p.test)] for p in PROPERTIES if p.kind == "invariant"] == [
-        [(("A", "B"), None), (("A", "B", "net_AB"), "net_AB"), (("A", "B", "net_BA"), "net_BA")],
+        [(("A", "B"), None), (("B", "net_AB"), "net_AB"), (("A", "net_BA"), "net_BA")],
         [(("A", "B"), None)], [(("A", "B"), None)], [(("A", "B"), None)]]
+
+
+def test_a_segment_fact_that_reads_its_sender_is_keyed_on_the_sender_too():
+    """The segment part's fields come from what the facts read: one that reads
+    the sender's TCB (its SND.NXT) gets both TCBs, and the on-the-fly verdict
+    is still the plain definition's (a wrong key would break it)."""
+    from tcpcheck.model.invariants import Fact, Invariant, has_tcb, implies
+
+    def seq_within_sent(D, s, sender, receiver):  # SEG.SEQ at most the sender's SND.NXT, but for resets
+        return implies(D, D.And(D.Not(s.RST), has_tcb(D, sender.tcb)),
+                       D.ule(D.sub(s.seq, sender.tcb.iss), D.sub(sender.tcb.snd_nxt, sender.tcb.iss)))
+    inv = Invariant("INVX", "segments within what their sender sent", "",
+                    (Fact("segment", seq_within_sent, True, "ack-in-flight-beyond-sent",
+                          lambda D, x, y, s, X, Y: dict(x=x, y=y, ack=s.seq, snd_nxt=X.tcb.snd_nxt)),))
+    p = Property(inv.name, "invariant", inv.statement, properties._invariant(inv), inv.id)
+    assert [(fields, each) for fields, _, each in _parts(p.test)] == [
+        (("A", "B"), None), (("A", "B", "net_AB"), "net_AB"), (("B", "A", "net_BA"), "net_BA")]
+    verdicts = []
+    for name in ("default", "short-time-wait"):
+        cfg, table = apply_mutant(name, mutant_config(name)) if name in MUTANTS else (preset(name), None)
+        x = explore(build(cfg, table))
+        m = Monitor([p], State._fields)
+        m.feed(x)
+        v = m.verdict(p, x)
+        assert (v.verdict, v.state) == oracle(x, p), name
+        verdicts.append(v.verdict)
+    assert verdicts == ["holds", "violated"]  # (an old incarnation's segment outlives a short TIME_WAIT)
 
 
 @pytest.mark.parametrize("name", ["default", "short-time-wait", "two-way-handshake"])
