@@ -136,6 +136,10 @@ class _Graph:
     def out(self, u: int) -> range:
         return range(int(self.indptr[u]), int(self.indptr[u + 1]))
 
+    def owed_bits_of(self, states) -> np.ndarray:
+        """The bits of the steps a fair run must not ignore for ever in each of ``states`` (:func:`_owed`)."""
+        return _owed(self, states)
+
     def owed(self, u: int) -> set[tuple[str, str]]:
         """The steps possible in ``u`` that a fair run must not ignore for ever."""
         return {self.kind[self.x.lab[j]] for j in self.out(u) if not self.unfair[self.x.lab[j]]}
@@ -171,11 +175,12 @@ def _kept_rows(indptr, keep) -> np.ndarray:
     kept = 0
     for sl in _slices(len(keep)):
         before = np.cumsum(keep[sl], dtype=indptr.dtype)  # before[j]: kept up to entry sl.start + j
-        u0, u1 = np.searchsorted(indptr, (sl.start, sl.stop), side="right")  # rows starting inside
+        # the rows starting inside (the bounds in indptr's type: else numpy converts all of indptr)
+        u0, u1 = np.searchsorted(indptr, np.array((sl.start, sl.stop), dtype=indptr.dtype), side="right")
         rows[u0:u1] = before[indptr[u0:u1] - sl.start - 1]
         rows[u0:u1] += kept
         kept += int(before[-1])
-    rows[np.searchsorted(indptr, len(keep), side="left"):] = kept  # the rows starting at the end
+    rows[np.searchsorted(indptr, indptr.dtype.type(len(keep)), side="left"):] = kept  # those starting at the end
     return rows
 
 
@@ -211,6 +216,18 @@ def _owed(g, states) -> np.ndarray:
     return out
 
 
+def _arcs(g, nodes) -> np.ndarray:
+    """The edges between two states of ``nodes`` (a mask) that are neither a
+    loss nor a duplication, as a mask over the edge arrays (in slices)."""
+    src, dst, lab = g.src, g.dst, g.lab
+    arcs = np.empty(len(src), dtype=bool)
+    for sl in _slices(len(src)):
+        a = arcs[sl]
+        np.logical_and(nodes[src[sl]], nodes[dst[sl]], out=a)
+        a &= ~g.unfair_label[lab[sl]]
+    return arcs
+
+
 def _fair_labels(g, nodes, should_stop=None) -> np.ndarray:
     """The fair strongly connected components of the subgraph of ``g`` on
     ``nodes`` (a boolean mask): for each state, the number of its fair
@@ -233,11 +250,7 @@ def _fair_labels(g, nodes, should_stop=None) -> np.ndarray:
     comp = np.full(n, -1, dtype=np.int32 if n < 2 ** 30 else np.int64)
     if not nodes.any():
         return comp
-    arcs = np.empty(len(src), dtype=bool)  # the fair steps between two states of the subgraph
-    for sl in _slices(len(src)):
-        a = arcs[sl]
-        np.logical_and(nodes[src[sl]], nodes[dst[sl]], out=a)
-        a &= ~g.unfair_label[lab[sl]]
+    arcs = _arcs(g, nodes)
     loops = g.loops[arcs[g.loops]]
     stop = nodes & g.terminal
     done = int(stop.sum())
@@ -252,7 +265,7 @@ def _fair_labels(g, nodes, should_stop=None) -> np.ndarray:
     inside = np.flatnonzero(nodes & cyclic[scc])
     if len(inside):  # a component is fair if every step owed all round it is taken inside
         always = np.full(scc_n, ~g.bits_type(0), dtype=g.bits_type)
-        np.bitwise_and.at(always, scc[inside], _owed(g, inside))
+        np.bitwise_and.at(always, scc[inside], g.owed_bits_of(inside))
         ask = cyclic & (always != 0)
         if ask.any():
             taken = np.zeros(scc_n, dtype=g.bits_type)
@@ -281,6 +294,13 @@ class _Sub(NamedTuple):
     kindbit: np.ndarray
     bits_type: type
     terminal: np.ndarray
+    whole: "_Graph"
+    ids: np.ndarray  # state i of the subgraph is state ids[i] of the whole
+
+    def owed_bits_of(self, states) -> np.ndarray:
+        """:meth:`_Graph.owed_bits_of`, read off the whole graph: the steps possible in
+        a state include those that leave the subgraph."""
+        return _owed(self.whole, self.ids[states])
 
 
 def _out_edges(indptr, frontier) -> np.ndarray:
@@ -308,7 +328,7 @@ def _fair_labels_of_region(g: _Graph, nodes, should_stop=None) -> np.ndarray:
     local[ids] = np.arange(len(ids), dtype=np.int32)
     s, d = local[g.src[e]], local[g.dst[e]]
     sub = _Sub(s, d, g.lab[e], _indptr(len(ids), s), np.flatnonzero(s == d), g.unfair_label, g.kindbit,
-               g.bits_type, g.terminal[ids])
+               g.bits_type, g.terminal[ids], g, ids)
     del e, local, s, d
     comp = np.full(n, -1, dtype=np.int32 if n < 2 ** 30 else np.int64)
     comp[ids] = _fair_labels(sub, np.ones(len(ids), dtype=bool), should_stop)
@@ -437,7 +457,7 @@ def leads_to(x: Exploration, p: Callable, q: Callable, should_stop=None) -> Lass
     return leads_to_masks(x, pq[:, 0], pq[:, 1], should_stop=should_stop)
 
 
-def _bfs_order(g: _Graph, starts, allowed):
+def _bfs_order(g: _Graph, starts, allowed, budget: int | None = None):
     """The states reachable from ``starts`` through states ``allowed`` (a mask),
     in the order a FIFO queue first meets them (``starts`` first, in their order;
     each state's edges in the exploration's order), and for each state the one
@@ -445,7 +465,8 @@ def _bfs_order(g: _Graph, starts, allowed):
 
     Level by level (each level's new states in the order of their first
     appearance among the out-edges of the level before: a FIFO queue's order)
-    while the edges walked are few; past an eighth of all the edges, over again
+    while the edges walked are few (``budget``, by default an eighth of all the
+    edges); past that, over again
     by scipy's compiled breadth-first search from one more state, ``n``, with an
     edge to each start, over the edges into allowed states: the same order and
     tree, at a cost that does not depend on the levels' number."""
@@ -455,7 +476,7 @@ def _bfs_order(g: _Graph, starts, allowed):
     levels, frontier, walked = [starts], starts, 0
     while len(frontier):
         walked += int(g.indptr[frontier + 1].sum()) - int(g.indptr[frontier].sum())
-        if walked > len(g.src) // 8:
+        if walked > (len(g.src) // 8 if budget is None else budget):
             del levels, frontier
             return _bfs_order_compiled(g, starts, allowed)
         e = _out_edges(g.indptr, frontier)

@@ -1,8 +1,12 @@
 """The fair-cycle analysis behind the liveness properties, on small graphs
 whose right answer can be seen at a glance, then on the TCP model."""
 
+from collections import deque
+
+import pytest
+
 from tcpcheck.model.explorer import explore
-from tcpcheck.model.liveness import leads_to
+from tcpcheck.model.liveness import Lasso, leads_to
 from tcpcheck.model.system import Step
 
 
@@ -148,3 +152,353 @@ def test_an_exploration_without_a_single_step_is_analysed():
     lasso = leads_to(x, lambda s: True, lambda s: False)
     assert (lasso.stem, lasso.cycle) == ([0], [])
     assert leads_to(x, lambda s: True, lambda s: True) is None
+
+
+# --- the array analysis against plain Python definitions ------------------------------------
+#
+# The fair components are found in one decomposition of the region without its losses and
+# duplications, the region by a level-by-level BFS or scipy's compiled one: each is compared
+# here with the definition it stands for, written out in plain Python (the Emerson-Lei
+# refinement in its two passes, a FIFO queue), on random graphs, the presets and mutants, and
+# each comparison is shown to fail on a deliberately broken variant.
+
+_KINDS = (("A", "call"), ("A", "timer"), ("B", "rcv"), ("B", "timer"), ("network", "lose"),
+          ("network", "duplicate"))
+
+
+class _Labelled(Toy):
+    """A Toy whose steps carry their own event, so that two steps of one kind can join the same states."""
+
+    def successors(self, s):
+        return [(Step(a, k, f"{a} {k} {i}", None, (), ()), t) for i, (a, k, t) in enumerate(self.edges.get(s, []))]
+
+
+def _random_toys(count=150, seed=13):
+    import random
+
+    rng = random.Random(seed)
+    for _ in range(count):
+        n = rng.randint(2, 9)
+        edges = {}
+        for u in range(n):
+            out = [(*rng.choice(_KINDS), rng.randrange(n)) for _ in range(rng.choice((0, 1, 2, 2, 3, 4)))]
+            if out and rng.random() < 0.3:
+                out.append((*rng.choice(_KINDS), out[0][2]))  # a second step to the same state
+            edges[u] = out
+        yield explore(_Labelled(edges))
+
+
+def _edges(x):
+    return [(x.src[j], x.dst[j], x.lab[j]) for j in range(len(x.src))]
+
+
+def _reference_components(x, nodes):
+    """The fair components of the subgraph on ``nodes`` (a set of state ids) by the
+    module's definition, in plain Python: its terminal states; then decompose it (networkx),
+    decompose again without losses and duplications each component with one of them
+    inside, and keep the cyclic components in which every step owed in all their states
+    is taken inside.  Each sorted, ordered by the smallest state."""
+    import networkx as nx
+
+    from tcpcheck.model.liveness import UNFAIR
+
+    edges = _edges(x)
+    kind = [(x.label(k).actor, x.label(k).kind) for k in range(len(x.labels))]
+    unfair = [k[1] in UNFAIR for k in kind]
+    owed = {u: set() for u in range(len(x.states))}
+    for u, v, k in edges:
+        if not unfair[k]:
+            owed[u].add(kind[k])
+
+    def decompose(states, fair_only):
+        graph = nx.DiGraph()
+        graph.add_nodes_from(states)
+        graph.add_edges_from((u, v) for u, v, k in edges
+                             if u in states and v in states and not (fair_only and unfair[k]))
+        return [set(c) for c in nx.strongly_connected_components(graph)]
+
+    def inside(parts):
+        of = {u: i for i, c in enumerate(parts) for u in c}
+        by = [[] for _ in parts]
+        for u, v, k in edges:
+            if u in of and of[u] == of.get(v):
+                by[of[u]].append(k)
+        return by, {of[u] for u, v, k in edges if u == v and u in of and not (fair_only and unfair[k])}
+
+    def judged(parts, ks, loops):
+        return [c for i, c in enumerate(parts) if (len(c) > 1 or i in loops)
+                and set.intersection(*(owed[u] for u in c)) <= {kind[k] for k in ks[i]}]
+
+    found = [{u} for u in nodes if u in set(x.terminal)]
+    fair_only = False
+    parts = decompose(nodes, False)
+    ks, loops = inside(parts)
+    for i, c in enumerate(parts):
+        if any(unfair[k] for k in ks[i]):
+            if len(c) > 1 or i in loops:
+                fair_only = True
+                sub = decompose(c, True)
+                sub_ks, sub_loops = inside(sub)
+                found += judged(sub, sub_ks, sub_loops)
+                fair_only = False
+        else:
+            found += judged([c], [ks[i]], {0} if i in loops else set())
+    return sorted((sorted(c) for c in found), key=lambda c: c[0])
+
+
+def _regions(x, rng):
+    """Regions to analyse: every state, those not terminal, two random subsets."""
+    n = len(x.states)
+    terminal = set(x.terminal)
+    yield set(range(n))
+    yield {u for u in range(n) if u not in terminal}
+    for _ in range(2):
+        yield {u for u in range(n) if rng.random() < 0.7}
+
+
+def _tcp_explorations():
+    from tcpcheck.model.checker import build
+    from tcpcheck.model.config import preset
+    from tcpcheck.model.mutants import apply_mutant, mutant_config
+
+    for name in ("seed", "reliable", "simultaneous-open", "abort"):
+        yield explore(build(preset(name)))
+    for name in ("fin-no-seq", "time-wait-forever", "no-fin-retransmit", "syn-rcvd-waits-forever"):
+        yield explore(build(*apply_mutant(name, mutant_config(name))))
+
+
+def _component_mismatches(cases):
+    """The cases (exploration, region) on which the array analysis, on the whole graph
+    and on the region's own subgraph, differs from the plain definition."""
+    import numpy as np
+
+    from tcpcheck.model import liveness as lv
+
+    bad = 0
+    for x, region in cases:
+        g = lv._Graph(x)
+        mask = np.zeros(len(x.states), dtype=bool)
+        mask[sorted(region)] = True
+        want = _reference_components(x, region)
+        bad += lv._grouped(lv._fair_labels(g, mask)) != want
+        bad += lv._grouped(lv._fair_labels_of_region(g, mask)) != want
+    return bad
+
+
+def _component_cases():
+    import random
+
+    rng = random.Random(5)
+    return [(x, r) for x in [*_random_toys(), *_tcp_explorations()] for r in _regions(x, rng)]
+
+
+def test_the_fair_components_are_the_two_pass_refinements():
+    """One decomposition without losses and duplications finds exactly the components of
+    the Emerson-Lei refinement's two passes, on 150 random graphs (parallel steps, self-loops,
+    losses and duplications inside and beside cycles), four presets and four mutants, each
+    on four regions; the corpus has fair cycles of every kind the definition tells apart."""
+    cases = _component_cases()
+    assert len(cases) == 4 * (150 + 8)
+    found = [_reference_components(x, r) for x, r in cases]
+    assert sum(len(c) > 1 or (c[0] not in set(x.terminal)) for f, (x, r) in zip(found, cases) for c in f) > 100
+    assert _component_mismatches(cases) == 0
+
+
+def test_a_broken_analysis_differs_from_the_two_pass_refinement(monkeypatch):
+    """The comparison fails on variants that are each wrong in one plausible way: the
+    decomposition with the losses and duplications kept (no refinement), the region's
+    edges taken as those with either end in it (a cycle through states outside it), and
+    a loss counted as a step a fair run owes.  (Those with their source in it would do:
+    a state outside is then a dead end.)"""
+    import numpy as np
+
+    from tcpcheck.model import liveness as lv
+
+    cases = _component_cases()
+    with monkeypatch.context() as m:
+        m.setattr(lv, "_arcs", lambda g, nodes: nodes[g.src] & nodes[g.dst])
+        assert _component_mismatches(cases) > 0
+    with monkeypatch.context() as m:
+        m.setattr(lv, "_arcs", lambda g, nodes: (nodes[g.src] | nodes[g.dst]) & ~g.unfair_label[g.lab])
+        assert _component_mismatches(cases) > 0
+
+    def owed_with_losses(g, states):
+        out = np.zeros(len(states), dtype=g.bits_type)
+        for i, u in enumerate(states):
+            for j in g.out(u):
+                out[i] |= g.kindbit[g.lab[j]]
+        return out
+    with monkeypatch.context() as m:
+        m.setattr(lv, "_owed", owed_with_losses)
+        assert _component_mismatches(cases) > 0
+    assert _component_mismatches(cases) == 0
+
+
+def _reference_bfs(x, starts, allowed):
+    """A FIFO queue from ``starts`` through the states ``allowed``, each state's edges in
+    the exploration's order: the states in the order met, and who met each (None: a start)."""
+    out = {}
+    for j, (u, v, k) in enumerate(_edges(x)):
+        out.setdefault(u, []).append(v)
+    found_by = {s: None for s in starts}
+    order, queue = list(starts), deque(starts)
+    while queue:
+        u = queue.popleft()
+        for v in out.get(u, []):
+            if allowed[v] and v not in found_by:
+                found_by[v] = u
+                order.append(v)
+                queue.append(v)
+    return order, found_by
+
+
+def _bfs_mismatches(cases):
+    import numpy as np
+
+    from tcpcheck.model import liveness as lv
+
+    bad = 0
+    for x, starts, allowed in cases:
+        g = lv._Graph(x)
+        n = len(x.states)
+        want_order, want_by = _reference_bfs(x, starts, allowed)
+        levels = lambda g, starts, allowed: lv._bfs_order(g, starts, allowed, budget=len(g.src))  # never compiled
+        for search in (levels, lv._bfs_order_compiled, lv._bfs_order):
+            order, found_by = search(g, np.array(starts, dtype=np.int64), np.array(allowed, dtype=bool))
+            got_by = {int(v): (None if found_by[v] == n else int(found_by[v])) for v in order}
+            bad += order.tolist() != want_order or got_by != want_by
+    return bad
+
+
+def _bfs_cases():
+    import random
+
+    rng = random.Random(7)
+    cases = []
+    for x in [*_random_toys(), *_tcp_explorations()]:
+        n = len(x.states)
+        for _ in range(3):
+            allowed = [rng.random() < 0.8 for _ in range(n)]
+            starts = [u for u in range(n) if allowed[u] and rng.random() < 0.3] or [u for u in range(n) if allowed[u]][:1]
+            if starts:
+                cases.append((x, starts, allowed))
+    return cases
+
+
+def test_the_region_is_found_in_a_fifo_queues_order():
+    """Level by level and by scipy's compiled search alike, the region's states come in the
+    order a FIFO queue meets them, each found by the state a FIFO queue finds it from, on
+    random graphs, presets and mutants with random starts and allowed states; and not when
+    the search is depth first, or each level's states are walked in the reverse order."""
+    import scipy.sparse.csgraph as csgraph
+
+    from tcpcheck.model import liveness as lv
+
+    cases = _bfs_cases()
+    assert len(cases) > 400
+    assert _bfs_mismatches(cases) == 0
+    real = lv._out_edges
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(lv, "breadth_first_order", csgraph.depth_first_order)
+        assert _bfs_mismatches(cases) > 0
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(lv, "_out_edges", lambda indptr, frontier: real(indptr, frontier[::-1]))
+        assert _bfs_mismatches(cases) > 0
+
+
+def test_the_lasso_is_the_first_fair_component_the_fifo_queue_meets():
+    """leads_to's lasso, on the presets' and mutants' liveness properties and on random
+    graphs: its stem is the exploration's path to a P-state, then the FIFO queue's path to
+    the first state it meets in a fair component of the plain definition (or a terminal
+    state), each step the first edge between its two states; None when there is none."""
+    from tcpcheck.model.liveness import fair_cycle, leads_to
+    from tcpcheck.model.properties import PROPERTIES
+
+    pairs = [pq for p in PROPERTIES if p.kind == "liveness" for pq in p.test]
+    cases = [(x, p, q) for x in _tcp_explorations() for p, q in pairs]
+    cases += [(x, (lambda s: s == 0), (lambda s: s == 3)) for x in _random_toys(60)]
+    lassos = 0
+    for x, p, q in cases:
+        n = len(x.states)
+        states = [x.state(u) for u in range(n)]
+        allowed = [not q(s) for s in states]
+        starts = [u for u in range(n) if allowed[u] and p(states[u])]
+        got = leads_to(x, p, q)
+        if not starts:
+            assert got is None
+            continue
+        order, found_by = _reference_bfs(x, starts, allowed)
+        comps = _reference_components(x, set(order))
+        member = {u: c for c in comps for u in c}
+        entry = next((u for u in order if u in member), None)
+        if entry is None:
+            assert got is None
+            continue
+        path, labels = [entry], []
+        while found_by[path[-1]] is not None:
+            u, v = found_by[path[-1]], path[-1]
+            labels.append(next(k for a, b, k in _edges(x) if a == u and b == v))
+            path.append(u)
+        head = path[-1]
+        cycle = ([], []) if entry in set(x.terminal) else fair_cycle(x, member[entry], entry)
+        assert got == Lasso(x.ids_to(head)[:-1] + path[::-1], cycle[0],
+                            x.labels_to(head) + labels[::-1], cycle[1])
+        lassos += 1
+    assert lassos > 40
+
+
+def test_scipy_is_given_each_row_without_a_repeated_target(monkeypatch):
+    """scipy 1.17.1's strong components never return on a row that names a target twice
+    (two steps between the same states): every graph handed to it here is in canonical
+    form (rows sorted, no repeat), on a graph with such steps, and would not be without the
+    merge (then it is not run)."""
+    import scipy.sparse
+
+    from tcpcheck.model import liveness as lv
+
+    x = explore(_Labelled({0: [("A", "call", 1), ("B", "rcv", 1), ("A", "call", 1)],
+                           1: [("A", "timer", 0), ("A", "timer", 0)]}))
+    assert len(x.src) == 5 and len(x.states) == 2
+    seen = []
+    real = lv.connected_components
+
+    def checked(m, **kw):
+        seen.append(scipy.sparse.csr_matrix((m.data, m.indices, m.indptr), shape=m.shape).has_canonical_format)
+        return real(m, **kw) if seen[-1] else (1, np.zeros(m.shape[0], dtype=np.int32))
+    import numpy as np
+    monkeypatch.setattr(lv, "connected_components", checked)
+    assert leads_to(x, lambda s: True, lambda s: False) is not None
+    assert seen == [True]
+    monkeypatch.setattr(scipy.sparse.csr_matrix, "sum_duplicates", lambda self: None)
+    leads_to(x, lambda s: True, lambda s: False)
+    assert seen == [True, False]
+
+
+def test_row_pointers_and_kept_rows_are_the_plain_counts(monkeypatch):
+    """_indptr and _kept_rows (by slices) against plain counting, on random sorted rows
+    and masks with slices of every small size; a slice boundary off by one is caught."""
+    import random
+
+    import numpy as np
+
+    from tcpcheck.model import liveness as lv
+
+    def mismatches():
+        rng = random.Random(3)
+        bad = 0
+        for _ in range(300):
+            n, m = rng.randint(1, 30), rng.randint(0, 90)
+            rows = np.array(sorted(rng.randrange(n) for _ in range(m)), dtype=np.int32)
+            keep = np.array([rng.random() < 0.5 for _ in range(m)], dtype=bool)
+            indptr = lv._indptr(n, rows)
+            bad += indptr.tolist() != [sum(1 for r in rows if r < u) for u in range(n + 1)]
+            lv._SLICE = rng.randint(1, 12)
+            bad += lv._kept_rows(indptr, keep).tolist() != [int(keep[:p].sum()) for p in indptr]
+        return bad
+
+    monkeypatch.setattr(lv, "_SLICE", lv._SLICE)
+    assert mismatches() == 0
+    real = lv._slices
+    monkeypatch.setattr(lv, "_slices", lambda m: (slice(s.start, s.stop - 1 if s.stop > s.start + 1 else s.stop)
+                                                  for s in real(m)))
+    assert mismatches() > 0
