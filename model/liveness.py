@@ -234,13 +234,9 @@ def _fair_labels(g, nodes, should_stop=None) -> np.ndarray:
     component, or -1.  A terminal state in ``nodes`` is a component of its own
     (a run that stops); a component is otherwise one with a cycle.
 
-    The components of the Emerson-Lei refinement, in one decomposition: the
-    refinement keeps a component of the whole subgraph only when no loss or
-    duplication is inside it, and such a component is strongly connected
-    without them too; it decomposes each other one again without its losses
-    and duplications.  Either way the components it judges are those of the
-    subgraph without losses and duplications (a component of that graph lies
-    inside one of the whole subgraph's); so they are found here directly.
+    The components of the Emerson-Lei refinement, in its one decomposition
+    of the subgraph without losses and duplications (see the module's
+    docstring for why that is the same).
     The steps taken inside a component are gathered only for the components
     where they decide (a cycle, and a step owed in every state of it).  The
     work over edges goes in slices (:data:`_SLICE`), so that its temporary
