@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 pytest.importorskip("dask.distributed")
@@ -87,6 +88,7 @@ def test_the_coordinator_keeps_the_states_as_columns_and_the_properties_read_the
     r = run(preset("default"), engine="dask")
     assert [v.verdict for v in r.verdicts] == [v.verdict for v in run(preset("default")).verdicts]
     assert read and all(isinstance(i, int) for i in read) and len(read) < 200  # states decoded one at a time
+    assert x.states.take(np.array([0, n - 1, 5])) == [x.states[0], x.states[n - 1], x.states[5]]
 
 
 def test_a_model_whose_states_are_not_ids_is_kept_as_a_list(client):
