@@ -141,7 +141,8 @@ def _invariant(inv: Invariant) -> Callable:
         return None if why is None else _why(why[0], **why[1])
     # the same test as a conjunction of parts, each on fewer fields (far fewer values
     # than whole states): the pair facts, and (if it has any) the segment facts of each
-    # segment in flight in each direction, which read both TCBs and that one segment
+    # segment in flight in each direction, which read that one segment and the TCBs the
+    # facts written out read (model.tcb.written_out's reads)
     pair, segment = check.pair, check.segment
     test.parts = ((("A", "B"), lambda s: pair(s.A, s.B) and pair(s.B, s.A)),)
     if segment is not None:
