@@ -94,9 +94,10 @@ def test_interrupt_at_any_moment_exits_130(after):
     from tcpcheck.model import cli
 
     cli.parser()
-    # capacity 5 (76,800 states): a run of more than a second, so every moment chosen falls inside it
-    # even on a fast machine (the default preset's check now takes well under half a second)
-    big = b'preset = "default"\n[network]\ncapacity = 5\n'
+    # capacity 2 with duplication (435,243 states): a run of over two seconds, so every moment chosen
+    # falls inside it even on a fast machine (capacity 5 alone, 76,800 states, now takes under half a
+    # second: CI saw it finish before the 0.5 s interrupt)
+    big = b'preset = "default"\n[network]\ncapacity = 2\nduplication = true\n'
     case = Case("interrupt", ("check", "--config", "{tmp}/big.toml"), files=(("big.toml", big),),
                 budget=30.0, allowed=frozenset(), interrupt_after=after)
     # hypothesis, imported by this suite, times the garbage collector with a gc callback, and an
