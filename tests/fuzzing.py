@@ -972,7 +972,7 @@ def options_case(draw) -> Case:
         argv += ["--timeout", "0.05"] if "--timeout" not in argv else []
     if path[0] == "bench":  # budgets: the benchmarks' own configurations run for minutes by design
         if "--scale" in argv:
-            argv += ["--max-seconds", "5"] if "--max-seconds" not in argv else []
+            argv += ["--max-seconds", "2"] if "--max-seconds" not in argv else []
             argv += ["--max-memory", "1G"] if "--max-memory" not in argv else []
         if "--vs" in argv and "--configs" not in argv:
             argv += ["--configs", "seed"]
