@@ -61,7 +61,9 @@ def _start_mib() -> float:
 def _one_core(engine: str) -> dict:
     """The options that run ``engine`` on one thread (the packed engine's
     second core would make its CPU time no measure of its work)."""
-    return {"cores": 1} if engine == "packed" else {}
+    from .engines import accepts
+
+    return {"cores": 1} if accepts(engine, "cores") else {}
 
 
 def _search_row(config: Config, engine: str = "bfs") -> dict:

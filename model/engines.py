@@ -45,6 +45,18 @@ def explore_function(name: str):
     return importlib.import_module(module).explore
 
 
+def accepts(name: str, option: str) -> bool:
+    """Whether engine ``name``'s explore takes the keyword ``option`` (``edges``,
+    ``cores``): the benches ask it before they pass one.
+
+    >>> accepts("packed", "cores"), accepts("bfs", "cores"), accepts("packed", "edges"), accepts("dask", "edges")
+    (True, False, True, False)
+    """
+    import inspect
+
+    return option in inspect.signature(explore_function(name)).parameters
+
+
 def help_text() -> str:
     """The engines, a line each, for ``--help``."""
     return "\n".join(f"  {name:<8} {line}" for name, (_, line) in {**ENGINES, **CHECK_ENGINES}.items())

@@ -122,11 +122,9 @@ def can_search_without_edges(engine: str) -> bool:
     >>> can_search_without_edges("packed"), can_search_without_edges("dask")
     (True, False)
     """
-    import inspect
+    from .engines import accepts
 
-    from .engines import explore_function
-
-    return "edges" in inspect.signature(explore_function(engine)).parameters
+    return accepts(engine, "edges")
 
 
 def _name(engine: str, edges: bool, check: bool = False) -> str:

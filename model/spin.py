@@ -55,6 +55,7 @@ from typing import NamedTuple
 
 from .config import Config
 from .errors import InputError
+from .engines import accepts
 from .interface import stamp
 
 __all__ = ["bench", "check", "require_tools", "Pan", "SPIN_CHECKS", "SpinCheck"]
@@ -214,7 +215,7 @@ def _tcpcheck_row(config: Config, engine: str, edges: bool = True, cores: int = 
     model = build(config)
     t1 = time.perf_counter()
     explore = explore_function(engine)
-    x = explore(model, **({} if edges else {"edges": False}), **({"cores": cores} if _takes_cores(engine) else {}))
+    x = explore(model, **({} if edges else {"edges": False}), **({"cores": cores} if accepts(engine, "cores") else {}))
     t2 = time.perf_counter()
     n = len(x.states)
     peak = _peak_mib()
@@ -227,19 +228,6 @@ def _tcpcheck_row(config: Config, engine: str, edges: bool = True, cores: int = 
             "start_mib": start, "peak_mib": peak, "bytes_per_state": (peak - start) * 2 ** 20 / n,
             "stored_bytes": stored, "stored_bytes_per_state": stored / n if stored is not None else None,
             "store": getattr(x, "store", None)}
-
-
-def _takes_cores(engine: str) -> bool:
-    """Whether ``engine``'s explore takes ``cores`` (packed does; bfs is one thread).
-
-    >>> _takes_cores("packed"), _takes_cores("bfs")
-    (True, False)
-    """
-    import inspect
-
-    from .engines import explore_function
-
-    return "cores" in inspect.signature(explore_function(engine)).parameters
 
 
 def _configs(names) -> list[tuple[str, str, Config]]:
@@ -304,7 +292,7 @@ def bench(names: list[str] | None = None, engine: str = "bfs", as_json: bool = F
 
     if not isinstance(cores, int) or cores < 1:
         raise InputError(f"bench --vs spin --cores: expected a positive whole number, not '{cores}'")
-    if cores > 1 and not _takes_cores(engine):
+    if cores > 1 and not accepts(engine, "cores"):
         raise InputError(f"bench --vs spin --cores {cores}: engine {engine} searches on one core (its explore "
                          "takes no cores), so SPIN would run on more than tcpcheck: use --engine packed, or "
                          "--cores 1")
@@ -362,7 +350,7 @@ def bench(names: list[str] | None = None, engine: str = "bfs", as_json: bool = F
                 kept = "without edges, as SPIN's safety run keeps none" if edgeless else \
                     f"with edges: engine {engine} has no search without them"
                 on = (f"{_cores(ours['cores'])}" if ours["cores"] is not None else "cores it does not say") + (
-                    f", explore(cores={cores})" if _takes_cores(engine) else ", one thread")
+                    f", explore(cores={cores})" if accepts(engine, "cores") else ", one thread")
                 print(f"tcpcheck bench --vs spin: tcpcheck's search (engine {engine}, {kept}; on {on}; a fresh "
                       f"process) and SPIN {spin_version()} (pan {' '.join(built['flags'])}, on {_cores(cores)}"
                       f"{'' if cores > 1 else ', no -DNCORE'}) on the same configurations, in one run; beside it "
