@@ -1,5 +1,5 @@
 """The optional prove tests of an assignment: z3's obligations on a student's
-table, each against the reference's verdict (about 40 s: the reference and the
+table, each against the reference's verdict (about 20 s: the reference and the
 student's table are each proved once)."""
 
 import pytest

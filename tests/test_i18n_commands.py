@@ -305,10 +305,10 @@ def test_prove_refutes_the_classification_in_chinese(proofs_zh):
         "  被驳倒     T 秒  SEG1 报文段分类完整且无歧义  （5 次查询）",
         "                     在每个状态和每个处理阶段，每个报文段都恰好适用一个到达事件（所有 32 位的 SEQ、ACK 和 LEN，"
         "任意控制位，任意非零的 RCV.WND）",
-        "                     在 ESTABLISHED 的控制处理阶段，RCV.WND=2449834971：ISS=0  IRS=0  SND.UNA=1080032253  "
-        "SND.NXT=1073741824  RCV.NXT=269652993  passive=False  retransmissions left=0",
-        "                     报文段 <SEQ=3097042907><ACK=1073741825><CTL=FIN,ACK><DATA=2180968481>"
-        "（SEG.LEN=2180968481）同时是：收到不可接受的 ACK、收到 ACK",
+        "                     在 ESTABLISHED 的控制处理阶段，RCV.WND=676765701：ISS=0  IRS=0  SND.UNA=4160749568  "
+        "SND.NXT=704643072  RCV.NXT=0  passive=False  retransmissions left=0",
+        "                     报文段 <SEQ=138428416><ACK=704643073><CTL=ACK><DATA=67575840>"
+        "（SEG.LEN=67575840）同时是：收到不可接受的 ACK、收到 ACK",
         "",
         "结果：1 项证明义务中有 0 项得到证明，用时 T 秒。",
     ]
@@ -325,12 +325,12 @@ def test_prove_refutes_an_invariant_in_chinese(proofs_zh):
         "（论断 C6）",
         "                     规则：SYN_RCVD --CLOSE / snd FIN without sequence number--> FIN_WAIT_1 "
         "(rfc9293.rules, mutant fin-no-seq:25)",
-        "                     之前：X 处于 SYN_RCVD  ISS=1308753920  IRS=1107517439  SND.UNA=1308753920  "
-        "SND.NXT=1308753921  RCV.NXT=1107517440  passive=False  retransmissions left=0",
+        "                     之前：X 处于 SYN_RCVD  ISS=2147483647  IRS=4294967293  SND.UNA=2147483647  "
+        "SND.NXT=2147483648  RCV.NXT=1073741821  passive=False  retransmissions left=0",
         "                     之前：Y 处于 CLOSED",
-        "                     X 发送：<SEQ=1308753921><ACK=1107517440><CTL=FIN,ACK>",
-        "                     之后：X 处于 FIN_WAIT_1  ISS=1308753920  IRS=1107517439  SND.UNA=1308753920  "
-        "SND.NXT=1308753921  RCV.NXT=1107517440  passive=False  retransmissions left=0",
+        "                     X 发送：<SEQ=2147483648><ACK=1073741821><CTL=FIN,ACK>",
+        "                     之后：X 处于 FIN_WAIT_1  ISS=2147483647  IRS=4294967293  SND.UNA=2147483647  "
+        "SND.NXT=2147483648  RCV.NXT=1073741821  passive=False  retransmissions left=0",
         "                     被破坏的是：X 发送的报文段",
         "",
         "结果：1 项证明义务中有 0 项得到证明，用时 T 秒。",
