@@ -259,6 +259,9 @@ class ColumnStates:
     def columns(self, lo: int, hi: int) -> list[np.ndarray]:
         return [np.frombuffer(col, dtype=np.int32)[lo:hi].astype(np.int64) for col in self._cols]
 
+    def columns_of(self, ids: np.ndarray) -> list[np.ndarray]:
+        return [np.frombuffer(col, dtype=np.int32)[ids].astype(np.int64) for col in self._cols]
+
     def take(self, ids: np.ndarray) -> list[tuple]:
         """The states ``ids`` (an integer array) as tuples, read together."""
         return list(zip(*(np.frombuffer(col, dtype=np.int32)[ids].tolist() for col in self._cols)))

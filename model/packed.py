@@ -883,6 +883,10 @@ class PackedStates:
         (the protocol of :meth:`tcpcheck.model.properties.Monitor`)."""
         return self._e.layout.unpack(self._e.states.a[lo:hi])
 
+    def columns_of(self, ids: np.ndarray) -> list[np.ndarray]:
+        """:meth:`columns` of the states ``ids`` (an integer array, any order)."""
+        return self._e.layout.unpack(self._e.states.a[:self._e.states.n][ids])
+
     def packed(self) -> np.ndarray:
         """The packed states (a read-only numpy view, no copy)."""
         v = self._e.states.view()

@@ -111,7 +111,9 @@ def reads(*fields: str):
     """Mark a test on states as reading only these fields of :class:`State`,
     so that the checker may remember its answer per combination of their values
     (and evaluate it while the states are found).  A test without the mark is
-    evaluated on every state, after the search."""
+    evaluated on every state, after the search.  On a step property's test it
+    means the fields it reads of the states before and after the step: its
+    answer is then remembered per step and combination of those values."""
     def mark(fn):
         fn.reads = fields
         return fn
@@ -157,6 +159,7 @@ def _invariant(inv: Invariant) -> Callable:
 
 
 @when(lambda step: step.kind == "rcv" and step.segment.RST)
+@reads("A", "B")
 def _passive_closer_not_reset(before: State, step, after: State):
     if step.kind == "rcv" and step.segment.RST:
         b, a = getattr(before, step.actor), getattr(after, step.actor)
@@ -433,6 +436,9 @@ class Monitor:
         self._live: dict[str, list] = {}  # liveness property -> [(P's parts, Q's parts)], each [(group, bit)]
         self._steps = [p for p in self.properties if p.kind == "step"]
         self._relevant: dict[str, list[bool]] = {p.name: [] for p in self._steps}
+        # a step test that says what it reads: the steps and values already found fine
+        self._fine_steps = {p.name: _Memo(1 + 2 * len(p.test.reads)) for p in self._steps
+                            if layout is not None and getattr(p.test, "reads", None) is not None}
         self._deadlock = [p for p in self.properties if p.kind == "deadlock"]
         self._graph = None
         self._ids: list[dict] | None = None  # value -> id, for each component that is not an id
@@ -728,6 +734,17 @@ class Monitor:
             if not len(asked):
                 continue
             src, dst = np.asarray(x.src)[asked], np.asarray(x.dst)[asked]
+            fine = self._fine_steps.get(p.name)
+            cu = None if fine is None else _columns_of(x.states, src)
+            if cu is not None:  # asked once per step and values read, of the first edge with them
+                at = [self.layout.index(f) for f in p.test.reads]
+                cv = _columns_of(x.states, dst)
+                parts = [np.asarray(x.lab)[asked].astype(np.int64), *(cu[i] for i in at), *(cv[i] for i in at)]
+                key = fine.key(parts, [int(c.max()) for c in parts])
+                new = np.flatnonzero(fine.lookup(key) < 0)
+                keys, first = np.unique(key[new], return_index=True)
+                order = np.argsort(first)
+                asked, src, dst = asked[new[first[order]]], src[new[first[order]]], dst[new[first[order]]]
             ends = np.concatenate([src, dst])
             readable = dict(zip(ends.tolist(), map(x.decode, _take(x.states, ends))))
             for j, u, v in zip(asked.tolist(), src.tolist(), dst.tolist()):
@@ -738,6 +755,9 @@ class Monitor:
                     self.decided[p.name] = Verdict(p.name, p.kind, p.statement, "violated", None, why,
                                                    Lasso(x.ids_to(u) + [v], [], x.labels_to(u) + [k], []), id=p.id)
                     break
+            else:
+                if cu is not None and len(keys):
+                    fine.put(keys, np.zeros(len(keys), dtype=np.int32))
         self.n_edges = e1
 
     # --- at the end ----------------------------------------------------------------
@@ -781,6 +801,21 @@ def _take(states, ids: np.ndarray) -> list:
     ``take(ids)`` when it has one (a packed store unpacks them at once)."""
     take = getattr(states, "take", None)
     return take(ids) if take is not None else [states[i] for i in ids.tolist()]
+
+
+def _columns_of(states, ids: np.ndarray) -> list[np.ndarray] | None:
+    """The component ids of the states ``ids`` (an integer array, any order), one
+    int64 array per component: by the store's ``columns_of(ids)`` when it has one
+    (the packed and column stores), else from the tuples; None when the states
+    are not tuples of ints (a decoded exploration's)."""
+    columns_of = getattr(states, "columns_of", None)
+    if columns_of is not None:
+        return list(columns_of(ids))
+    rows = _take(states, ids)
+    if not rows or not isinstance(rows[0], tuple) or not isinstance(rows[0][0], int):
+        return None
+    a = np.array(rows, dtype=np.int64)
+    return [a[:, i] for i in range(a.shape[1])]
 
 
 def _rows(cols: list, rows: np.ndarray) -> list[tuple]:

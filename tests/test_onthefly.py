@@ -16,11 +16,11 @@ import pytest
 from tcpcheck.model.checker import build, run
 from tcpcheck.model.config import PRESETS, preset
 from tcpcheck.model.explorer import explore
-from tcpcheck.model.liveness import leads_to
+from tcpcheck.model.liveness import Lasso, leads_to
 from tcpcheck.model.mutants import MUTANTS, apply_mutant, mutant_config
 from tcpcheck.model import properties
 from tcpcheck.model.properties import (PROPERTIES, Monitor, Property, _Memo, _parts, acceptable_end,
-                                       check_properties, on_the_fly, reads)
+                                       check_properties, on_the_fly, reads, when)
 from tcpcheck.model.system import State
 
 
@@ -50,6 +50,19 @@ def _runs():
 RUNS = list(_runs())
 
 
+def step_oracle(x, p):
+    """(verdict, why, lasso) of a step property by the plain definition: the first
+    edge, in the exploration's order, whose step it fails (of those its ``when``
+    says it can fail on), both ends decoded."""
+    for j in range(len(x.src)):
+        u, v, k = x.src[j], x.dst[j], x.lab[j]
+        if p.test.when(x.label(k)):
+            why = p.test(x.state(u), x.label(k), x.state(v))
+            if why is not None:
+                return "violated", why, Lasso(x.ids_to(u) + [v], [], x.labels_to(u) + [k], [])
+    return ("holds" if x.complete else "unknown"), "", None
+
+
 @pytest.mark.parametrize("name, cfg, table", RUNS, ids=[r[0] for r in RUNS])
 def test_on_the_fly_verdicts_are_the_plain_definitions(name, cfg, table):
     r = run(cfg, table)
@@ -63,6 +76,8 @@ def test_on_the_fly_verdicts_are_the_plain_definitions(name, cfg, table):
         elif p.kind == "liveness":
             lasso = next((lz for pq in p.test if (lz := leads_to(x, *pq)) is not None), None)
             assert v.lasso == lasso and v.verdict == ("holds" if lasso is None else "violated"), (name, p.name)
+        elif p.kind == "step":
+            assert (v.verdict, v.detail, v.lasso) == step_oracle(x, p), (name, p.name)
     # what the report lists as reached is what the states say
     seen = {w: {getattr(x.state(i), w).state for i in range(len(x.states))} for w in ("A", "B")}
     assert {w: set(r.reachable()[w]) for w in "AB"} == seen
@@ -105,6 +120,66 @@ def test_a_test_that_lies_about_what_it_reads_gets_a_wrong_answer():
     assert not on_the_fly(honest)
     v = run(preset("seed"), properties=(honest,)).verdicts[0]
     assert (v.verdict, v.state) == ("violated", 1)
+
+
+FIGURES = {"default": ("violated", 377, 128, 26), "reliable": ("holds", 10, 7, 7), "abort": ("violated", 2609, 150, 34)}
+
+
+@pytest.mark.parametrize("engine", ["bfs", "packed"])
+def test_a_step_test_is_asked_once_per_step_and_values_it_reads(engine, monkeypatch):
+    """The step property "the passive closer is never reset" reads both TCBs: it
+    is asked of the first edge of each (step, TCBs before, TCBs after) alone, and
+    its verdict is still the plain definition's (on default it is violated)."""
+    (p,) = [q for q in PROPERTIES if q.kind == "step"]
+    asked = []
+
+    def counted(before, step, after):
+        asked.append((before, step, after))
+        return p.test(before, step, after)
+    counted.when, counted.reads = p.test.when, p.test.reads
+    prop = p._replace(test=counted)
+    for name in ("default", "reliable", "abort"):
+        asked.clear()
+        r = run(preset(name), properties=(prop,), engine=engine)
+        x = r.exploration
+        v = r.verdicts[0]
+        assert (v.verdict, v.detail, v.lasso) == step_oracle(x, p), name
+        relevant = [j for j in range(len(x.src)) if p.test.when(x.label(x.lab[j]))]
+        keys = {}
+        for j in relevant:
+            u, w = x.state(x.src[j]), x.state(x.dst[j])
+            keys.setdefault((x.lab[j], u.A, u.B, w.A, w.B), j)
+        # each key asked once, of its first edge, in order, up to the first that fails
+        want = []
+        for j in sorted(keys.values()):
+            want.append((x.state(x.src[j]), x.label(x.lab[j]), x.state(x.dst[j])))
+            if p.test(*want[-1]) is not None:
+                break
+        assert asked == want, name
+        assert (v.verdict, len(relevant), len(keys), len(asked)) == FIGURES[name], name
+
+
+@when(lambda step: step.kind == "rcv" and step.segment.RST)
+@reads("A", "B")  # a lie: it also reads what is in flight
+def _reset_with_more_to_come(before, step, after):
+    return "more to come" if after.net_AB else None
+
+
+def test_a_step_test_that_lies_about_what_it_reads_gets_a_wrong_answer():
+    """The broken input of the step memo: the answer of the first reset between two
+    TCBs is remembered for every reset between the same TCBs, whatever A has in
+    flight, so the reset that arrives while A's segments are still on their way
+    (state 54 of reliable) goes unseen."""
+    liar = Property("no reset with more to come", "step", "No reset arrives while A has more in flight.",
+                    _reset_with_more_to_come)
+    r = run(preset("reliable"), properties=(liar,))
+    want = step_oracle(r.exploration, liar)
+    assert (want[0], want[2].stem[-1]) == ("violated", 54)
+    assert (r.verdicts[0].verdict, r.verdicts[0].lasso) == ("holds", None)
+    # without the mark, every reset is asked: the plain definition
+    honest = liar._replace(test=when(liar.test.when)(lambda b, s, a: _reset_with_more_to_come(b, s, a)))
+    v = run(preset("reliable"), properties=(honest,)).verdicts[0]
+    assert (v.verdict, v.detail, v.lasso) == want
 
 
 def test_the_invariants_parts_are_the_whole_test():
