@@ -171,12 +171,14 @@ static int64_t look(const memo_t *m, uint64_t k) {
     }
 }
 
-/* The segments of step put in flight: 0 with the memo and key missing. */
+/* The segments of step put in flight: 0 with the memo and key missing (a missing
+   push is noted as 6, step << 32 | flight: packed.py then computes the push and
+   the relabelling it may need, both at once). */
 static int put(const ctx_t *c, int64_t flight, int64_t step, int64_t *f, int64_t *label,
                int64_t *mm, uint64_t *mk) {
     uint64_t k = ((uint64_t)flight << 32) | (uint64_t)c->sent_of[step];
     int64_t i = look(&c->memo[1], k);
-    if (i < 0) { *mm = 1; *mk = k; return 0; }
+    if (i < 0) { *mm = 6; *mk = ((uint64_t)step << 32) | (uint64_t)flight; return 0; }
     int64_t at = c->memo[1].start[i], d = c->memo[1].col[1][at];
     *f = c->memo[1].col[0][at];
     if (d == 0) { *label = step; return 1; }
@@ -190,7 +192,11 @@ static int put(const ctx_t *c, int64_t flight, int64_t step, int64_t *f, int64_t
 /* Expand states r .. n-1 of packed (output from position j on).  Returns 0 when
    done (res[0]: successors in all), 1 when memo entries are missing (up to
    max_miss of them in miss_memo/miss_key, res[1] of them; resume at row res[2],
-   position res[0]), 2 when the output is full (resume likewise). */
+   position res[0]), 2 when the output is full (resume likewise).  After the
+   first missing entry nothing more is output, but the rest of that row and
+   the rows after it are still looked through for the entries they miss (those
+   that do not depend on a missing one), so that the model computes them in
+   one go. */
 int64_t expand(const ctx_t *c, const uint64_t *packed, int64_t n, int64_t r, int64_t j,
                uint64_t *succ, int64_t *rows, int64_t *labels, int64_t *per_row, int64_t cap,
                int64_t *miss_memo, uint64_t *miss_key, int64_t max_miss, int64_t *res) {
@@ -203,7 +209,7 @@ int64_t expand(const ctx_t *c, const uint64_t *packed, int64_t n, int64_t r, int
         for (int q = 0; q < nc; q++) s[q] = (int64_t)((p >> c->shift[q]) & c->mask[q]);
         const int quiet = s[4] == c->empty && s[5] == c->empty;
 #define MISS(m_, k_) do { if (nmiss < max_miss) { miss_memo[nmiss] = (m_); miss_key[nmiss] = (k_); nmiss++; } \
-                          if (fail_r < 0) { fail_r = r; fail_j = j_row; } goto next; } while (0)
+                          if (fail_r < 0) { fail_r = r; fail_j = j_row; } } while (0)
 #define EMIT(l_) do { if (fail_r < 0) { \
             if (j >= cap) { res[0] = j_row; res[2] = r; return 2; } \
             uint64_t v = 0; for (int q = 0; q < nc; q++) v |= (uint64_t)t[q] << c->shift[q]; \
@@ -213,9 +219,9 @@ int64_t expand(const ctx_t *c, const uint64_t *packed, int64_t n, int64_t r, int
             uint64_t k = ((uint64_t)i << 62) | ((uint64_t)s[i] << 34) | ((uint64_t)s[2 + i] << 4)
                          | (uint64_t)c->timers[quiet * c->nt + s[1 - i]];
             int64_t id = look(m, k);
-            if (id < 0) MISS(0, k);
+            if (id < 0) { MISS(0, k); continue; }
             for (int64_t a = m->start[id], e = a + m->count[id]; a < e; a++) {
-                if (!put(c, s[4 + i], m->col[0][a], &f, &lbl, &mm, &mk)) MISS(mm, mk);
+                if (!put(c, s[4 + i], m->col[0][a], &f, &lbl, &mm, &mk)) { MISS(mm, mk); continue; }
                 for (int q = 0; q < nc; q++) t[q] = s[q];
                 t[i] = m->col[1][a]; t[2 + i] = m->col[2][a]; t[4 + i] = f;
                 EMIT(lbl);
@@ -226,14 +232,14 @@ int64_t expand(const ctx_t *c, const uint64_t *packed, int64_t n, int64_t r, int
             const int who = 1 - i, into = 5 - i;
             uint64_t k = ((uint64_t)s[4 + i] << 1) | (uint64_t)i;
             int64_t id = look(m, k);
-            if (id < 0) MISS(3, k);
+            if (id < 0) { MISS(3, k); continue; }
             for (int64_t a = m->start[id], e = a + m->count[id]; a < e; a++) {
                 uint64_t k2 = ((uint64_t)who << 62) | ((uint64_t)s[who] << 41) | ((uint64_t)s[2 + who] << 21)
                               | (uint64_t)m->col[0][a];
                 int64_t id2 = look(rc, k2);
-                if (id2 < 0) MISS(5, k2);
+                if (id2 < 0) { MISS(5, k2); continue; }
                 int64_t at = rc->start[id2];
-                if (!put(c, s[into], rc->col[0][at], &f, &lbl, &mm, &mk)) MISS(mm, mk);
+                if (!put(c, s[into], rc->col[0][at], &f, &lbl, &mm, &mk)) { MISS(mm, mk); continue; }
                 for (int q = 0; q < nc; q++) t[q] = s[q];
                 t[who] = rc->col[1][at]; t[2 + who] = rc->col[2][at]; t[4 + i] = m->col[1][a]; t[into] = f;
                 EMIT(lbl);
@@ -243,7 +249,7 @@ int64_t expand(const ctx_t *c, const uint64_t *packed, int64_t n, int64_t r, int
             const memo_t *m = &c->memo[4];
             uint64_t k = ((uint64_t)s[4 + i] << 1) | (uint64_t)i;
             int64_t id = look(m, k);
-            if (id < 0) MISS(4, k);
+            if (id < 0) { MISS(4, k); continue; }
             for (int64_t a = m->start[id], e = a + m->count[id]; a < e; a++) {
                 int64_t label = m->col[0][a];
                 for (int q = 0; q < nc; q++) t[q] = s[q];
@@ -257,7 +263,6 @@ int64_t expand(const ctx_t *c, const uint64_t *packed, int64_t n, int64_t r, int
             }
         }
         if (fail_r < 0) per_row[r] = j - j_row;
-      next:
         if (nmiss >= max_miss) break;
 #undef MISS
 #undef EMIT
@@ -558,12 +563,18 @@ class _Part:
         self.miss_memo, self.miss_key = np.empty(_MISSES, np.int64), np.empty(_MISSES, np.uint64)
         self.res = np.zeros(3, np.int64)
         self.status = None  # 0: done, 1: memo entries missing (go on at row r, position j)
+        self._point()
 
-    def run(self, lib, ctx: np.ndarray, packed: np.ndarray, per_row: np.ndarray) -> None:
+    def _point(self) -> None:
+        """The output arrays' addresses, taken once (again only when they grow)."""
+        self._out = (_ptr(self.succ), _ptr(self.rows), _ptr(self.labels))
+        self._miss = (_ptr(self.miss_memo), _ptr(self.miss_key), _MISSES, _ptr(self.res))
+
+    def run(self, lib, ctx: int, packed: int, per_row: int) -> None:
+        """Expand on from row r (``ctx``, ``packed``, ``per_row``: addresses)."""
         while True:
-            self.status = lib.expand(_ptr(ctx), _ptr(packed), self.hi, self.r, self.j, _ptr(self.succ),
-                                     _ptr(self.rows), _ptr(self.labels), _ptr(per_row), self.cap,
-                                     _ptr(self.miss_memo), _ptr(self.miss_key), _MISSES, _ptr(self.res))
+            self.status = lib.expand(ctx, packed, self.hi, self.r, self.j, *self._out, per_row, self.cap,
+                                     *self._miss)
             if self.status == 0:
                 self.j = int(self.res[0])
                 return
@@ -573,6 +584,7 @@ class _Part:
             self.cap *= 2  # the output is full: room for twice as many
             self.succ, self.rows, self.labels = (np.concatenate([a[:self.j], np.empty(self.cap - self.j, a.dtype)])
                                                  for a in (self.succ, self.rows, self.labels))
+            self._point()
 
     def missing(self):
         """The memo entries missing: (which memo, key) arrays."""
@@ -590,6 +602,7 @@ class _Engine:
         self.states = _Grow(np.uint64, 1 << 12)
         self.visited = _Index(self.states)
         self.busy: _Visit | None = None  # a visit running in the other thread
+        self._ctx = None  # the kernel's context: (the arrays it was made from, it, its address)
         self.pool: ThreadPoolExecutor | None = None  # the other threads, with two cores
         self.layout = None
         self._relayout(force=True)
@@ -710,8 +723,15 @@ class _Engine:
 
     def _context(self) -> np.ndarray:
         """What the kernel's expansion reads (its ``ctx_t``): the memo tables'
-        addresses (they move as they grow: taken again before each call), the
-        per-TCB and per-step tables, and the layout."""
+        addresses, the per-TCB and per-step tables, and the layout.  The arrays
+        move as they grow: the context is made again when one of them is not
+        the array it was made from (or the layout changed), else kept."""
+        arrays = [self.layout, self.timers, self.is_lose, self.sent_of]
+        for memo in (self.local, self.push, self.relabel, self.deliveries, self.faults, self.receive):
+            arrays += [memo.index.table, memo.index.keys.a, memo.start.a, memo.count.a, *(c.a for c in memo.cols)]
+        kept = self._ctx
+        if kept is not None and len(kept[0]) == len(arrays) and all(a is b for a, b in zip(kept[0], arrays)):
+            return kept[1]
         words = []
         for memo in (self.local, self.push, self.relabel, self.deliveries, self.faults, self.receive):
             ix = memo.index
@@ -723,7 +743,9 @@ class _Engine:
         masks = [int(x) for x in self.layout.masks] + [0] * (7 - len(self.layout.masks))
         words += [_ptr(self._keep[0]), self.timers.shape[1], _ptr(self._keep[1]), _ptr(self._keep[2]),
                   self.empty, -1 if self.budget is None else self.budget, self.ncomp, *shifts, *masks]
-        return np.array([w & 0xFFFFFFFFFFFFFFFF for w in words], dtype=np.uint64)
+        ctx = np.array([w & 0xFFFFFFFFFFFFFFFF for w in words], dtype=np.uint64)
+        self._ctx = (arrays, ctx, _ptr(ctx))
+        return ctx
 
     def expand(self, packed: np.ndarray):
         """The successors of ``packed`` states, in :meth:`Model.successors`'s order:
@@ -750,9 +772,10 @@ class _Engine:
             if not todo:
                 break
             self._tables()
-            ctx = self._context()
-            others = [self.pool.submit(q.run, lib, ctx, packed, per_row) for q in todo[1:]]
-            todo[0].run(lib, ctx, packed, per_row)
+            self._context()
+            at = (self._ctx[2], _ptr(packed), _ptr(per_row))
+            others = [self.pool.submit(q.run, lib, *at) for q in todo[1:]]
+            todo[0].run(lib, *at)
             for f in others:
                 f.result()
             missing: dict = {}
@@ -762,7 +785,11 @@ class _Engine:
                     for m in np.unique(found).tolist():
                         missing.setdefault(m, []).append(keys[found == m])
             for m, keys in sorted(missing.items()):
-                memos[m]._numbers(np.unique(np.concatenate(keys)))
+                keys = np.unique(np.concatenate(keys))
+                if m == 6:  # a step's segments put in a channel (step << 32 | channel), relabelled if dropped
+                    self._sent((keys & np.uint64(0xFFFFFFFF)).astype(np.int64), (keys >> np.uint64(32)).astype(np.int64))
+                else:
+                    memos[m]._numbers(keys)
             old = self.layout
             self._relayout()  # new TCBs, applications or channel contents may need wider fields
             if self.layout is not old:  # this chunk's states are repacked, and it is expanded again
