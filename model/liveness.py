@@ -525,18 +525,35 @@ def leads_to_masks(x: Exploration, p, q, g: _Graph | None = None, should_stop=No
     if not len(starts):
         return None
     _poll(should_stop)
-    order, found_by = _bfs_order(g, starts, not_q)
+    if 2 * len(starts) >= int(not_q.sum()):
+        # The region holds the P-states, so at least half the states without Q: the
+        # fair components are those of all the states without Q (a component of
+        # theirs that meets the region lies inside it: the region is closed under
+        # steps into states without Q), found at about the same cost, and the
+        # breadth-first search is needed only when none of them is a P-state (the
+        # P-states come first in the queue: the first bad one is the first met).
+        comp = _fair_labels_of_region(g, not_q, should_stop)
+        bad = comp[starts] >= 0
+        if bad.any():
+            order, found_by = starts[int(np.argmax(bad)):][:1], None
+        elif not (comp >= 0).any():
+            return None
+        else:
+            order, found_by = _bfs_order(g, starts, not_q)
+    else:
+        order, found_by = _bfs_order(g, starts, not_q)
+        seen = np.zeros(n, dtype=bool)
+        seen[order] = True
+        comp = _fair_labels_of_region(g, seen, should_stop)
+        del seen
     del not_q
-    seen = np.zeros(n, dtype=bool)
-    seen[order] = True
-    comp = _fair_labels_of_region(g, seen, should_stop)
     bad = comp[order] >= 0
     if not bad.any():
         return None
     entry = int(order[int(np.argmax(bad))])  # the first one the BFS met
-    del order, seen
+    del order
     stem, labels = [entry], []
-    while found_by[stem[-1]] != n:  # back to a P-state, by the first edge that found each state
+    while found_by is not None and found_by[stem[-1]] != n:  # back to a P-state, by the first edge that found each state
         v, u = stem[-1], int(found_by[stem[-1]])
         lo, hi = int(g.indptr[u]), int(g.indptr[u + 1])
         labels.append(int(g.lab[lo + int(np.argmax(g.dst[lo:hi] == v))]))

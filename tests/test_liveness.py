@@ -417,6 +417,36 @@ def test_the_lasso_is_the_first_fair_component_the_fifo_queue_meets():
     pairs = [pq for p in PROPERTIES if p.kind == "liveness" for pq in p.test]
     cases = [(x, p, q) for x in _tcp_explorations() for p, q in pairs]
     cases += [(x, (lambda s: s == 0), (lambda s: s == 3)) for x in _random_toys(60)]
+    assert _lassos_as_defined(cases) > 40
+
+
+def test_with_p_states_half_the_region_the_lasso_is_the_same_with_or_without_a_search(monkeypatch):
+    """When the P-states are at least half the states without Q, the fair components are
+    taken over all the states without Q, and the breadth-first search runs only when no
+    P-state is in one: the lassos are still the plain definition's, in each of the three
+    cases (a P-state in a fair component: no search; none but one reached: a search;
+    none at all: holds, no search)."""
+    from tcpcheck.model import liveness as lv
+
+    searched = []
+    real = lv._bfs_order
+    monkeypatch.setattr(lv, "_bfs_order", lambda *a, **k: searched.append(1) or real(*a, **k))
+    seen = set()
+    for i, x in enumerate(_random_toys(120, seed=29)):
+        for p in ((lambda s: s != 3), (lambda s: s % 3 != 1), (lambda s: s in (0, 1, 2, 4))):
+            n = len(x.states)
+            if 2 * sum(1 for u in range(n) if p(x.state(u)) and x.state(u) != 3) < sum(x.state(u) != 3 for u in range(n)):
+                continue
+            searched.clear()
+            assert _lassos_as_defined([(x, p, lambda s: s == 3)]) in (0, 1)
+            seen.add((bool(searched), lv.leads_to(x, p, lambda s: s == 3) is not None))
+    assert seen == {(False, True), (True, True), (False, False)}
+
+
+def _lassos_as_defined(cases) -> int:
+    """Asserts that leads_to's lasso on each case is the plain definition's; the lassos found."""
+    from tcpcheck.model.liveness import fair_cycle, leads_to
+
     lassos = 0
     for x, p, q in cases:
         n = len(x.states)
@@ -444,7 +474,7 @@ def test_the_lasso_is_the_first_fair_component_the_fifo_queue_meets():
         assert got == Lasso(x.ids_to(head)[:-1] + path[::-1], cycle[0],
                             x.labels_to(head) + labels[::-1], cycle[1])
         lassos += 1
-    assert lassos > 40
+    return lassos
 
 
 def test_scipy_is_given_each_row_without_a_repeated_target(monkeypatch):
