@@ -323,15 +323,27 @@ class _Memo:
 
     def __init__(self, n: int):
         self.widths = [0] * n
+        self.direct_bits = _DIRECT_BITS
         self.clear()
 
     def clear(self) -> None:
-        self.table = None  # outcome by key (-1: unknown), when the range is at most _DIRECT
+        self.table = None  # outcome by key (-1: unknown), when the range is at most direct_bits
         self.keys = np.zeros(0, dtype=np.int64)  # else: sorted keys
         self.vals = np.zeros(0, dtype=np.int32)  # and their outcomes
         self.recent: dict = {}  # key -> outcome, not yet in keys
-        if sum(self.widths) <= _DIRECT_BITS:
+        if sum(self.widths) <= self.direct_bits:
             self.table = np.full(1 << sum(self.widths), -1, dtype=np.int32)
+
+    def allow(self, bits: int) -> None:
+        """Let the direct table have up to ``2**bits`` entries (it becomes one, with
+        what is remembered, when the keys now fit)."""
+        if bits <= self.direct_bits:
+            return
+        self.direct_bits = bits
+        if self.table is None and sum(self.widths) <= bits:
+            keys, vals = self.items()
+            self.clear()
+            self.put(keys, vals)
 
     def key(self, cols: list, tops: list) -> np.ndarray:
         """The keys of a batch: ``cols`` the fields' ids, ``tops`` their largest."""
@@ -664,7 +676,12 @@ class Monitor:
         states, decode = x.states, x.decode
         cols = tops = None
         first: dict[str, int] = {}  # property -> the first state of the batch that decides it
+        # a direct table may have about as many entries as there are states (4 bytes each)
+        direct = min(_DIRECT_MAX_BITS, max(_DIRECT_BITS, n1.bit_length() - 1))
         for g in self._groups.values():
+            for memo in (g.key, g.seg_memo):
+                if memo is not None:
+                    memo.allow(direct)
             if g.key is None:
                 rids = np.array([self._outcome(g, decode(t)) for t in states[n0:n1]], dtype=np.int32)
             else:
@@ -835,8 +852,10 @@ def _endpoint_states(s: State):
 #: How many answers a group remembers before it forgets them all (bounds its memory).
 _MEMO = 1 << 18
 
-#: A memo whose keys fit in this many bits is a direct table (4 bytes an entry).
+#: A memo whose keys fit in this many bits is a direct table (4 bytes an entry);
+#: up to :data:`_DIRECT_MAX_BITS` when there are as many states as entries.
 _DIRECT_BITS = 20
+_DIRECT_MAX_BITS = 24
 
 #: The fewest new states :meth:`Monitor.feed` looks at together while the search runs
 #: (each batch costs a few dozen numpy calls), unless it is to stop at the first violation.

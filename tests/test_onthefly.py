@@ -334,15 +334,23 @@ def test_the_vectorised_lookups_in_any_batches_and_memo_are_the_plain_definition
             assert got == want, (name, direct, batch)
 
 
-@pytest.mark.parametrize("direct", [20, 0])
-def test_a_memo_finds_exactly_what_it_was_given_across_widenings(direct, monkeypatch):
+@pytest.mark.parametrize("direct, allowed, since", [(20, None, 0), (0, None, 0), (0, 22, 2), (0, 30, 4)])
+def test_a_memo_finds_exactly_what_it_was_given_across_widenings(direct, allowed, since, monkeypatch):
+    """``allowed``: from batch ``since`` on, the memo may be a direct table of that
+    many bits (as the monitor allows when the states grow): it becomes one, with
+    everything it remembered, when its keys fit (22 bits: until the ids outgrow them;
+    30 bits: a sorted memo of 27-bit keys turned into a table)."""
     monkeypatch.setattr(properties, "_DIRECT_BITS", direct)
     import numpy as np
     rng = np.random.default_rng(7)
     memo, truth = _Memo(3), {}
-    for top in (3, 3, 40, 200, 200, 5000):  # the ids grow: each field's bits widen, keys are remade
+    tables = []
+    for batch, top in enumerate((3, 3, 40, 200, 200, 5000)):  # the ids grow: each field's bits widen, keys are remade
+        if allowed is not None and batch >= since:
+            memo.allow(allowed)
         cols = [rng.integers(0, top, 3000) for _ in range(3)]
         key = memo.key(cols, [int(c.max()) for c in cols])
+        tables.append(memo.table is not None)
         got = memo.lookup(key)
         rows = list(zip(*(c.tolist() for c in cols)))
         assert got.tolist() == [truth.get(r, -1) for r in rows]
@@ -354,7 +362,9 @@ def test_a_memo_finds_exactly_what_it_was_given_across_widenings(direct, monkeyp
             truth[rows[i]] = o
         assert memo.lookup(key).tolist() == [truth[r] for r in rows]
     assert len(truth) > 4096  # the sorted array was merged from the recent keys at least once
-    assert (memo.table is not None) == (sum(memo.widths) <= direct)
+    assert (memo.table is not None) == (sum(memo.widths) <= max(direct, allowed or 0))
+    assert tables == {20: [True, True, False, False, False, False], 0: [False] * 6,
+                      22: [False, False, True, False, False, False], 30: [False] * 4 + [True, False]}[allowed or direct]
 
 
 def test_keys_where_two_fields_collide_get_wrong_answers(monkeypatch):
