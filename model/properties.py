@@ -616,13 +616,14 @@ class Monitor:
         its values of the group's fields, when the group has them)."""
         out = []
         each = iter(self._each(g, s, key)) if g.each_tests else None
-        for what, _, fine, by_segment in g.tests:
+        decided = self.decided
+        for what, name, fine, by_segment in g.tests:
             if by_segment is not None:
                 out.append(next(each))
             elif what == "invariant":
                 out.append(bool(fine(s)))
-            elif what == "reach":
-                out.append(fine(s) is not None)
+            elif what == "reach":  # not a witness (one found already decides it: not asked again)
+                out.append(name in decided or fine(s) is not None)
             elif what == "pred":
                 out.append(bool(fine(s)))
             else:  # the RFC states the endpoints are in, for Result.reachable
