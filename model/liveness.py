@@ -184,10 +184,105 @@ def _kept_rows(indptr, keep) -> np.ndarray:
     return rows
 
 
+# Pearce's space-efficient strongly connected components ("A space-efficient
+# algorithm for finding strongly connected components", Information Processing
+# Letters 116(1), 2016, PEA_FIND_SCC2), written iteratively: one array rindex
+# (a state's visit index, lowered to the least it reaches, then its component
+# number, counted down from n - 1), the stack S of states whose component is
+# not yet known, and the depth-first path (state, next edge, root flag).
+# Over the edges e with keep[e] of the CSR rows indptr; repeated edges and
+# loops need no care.  Returns the number of components; comp[u] = n-1-rindex[u].
+_SCC_C = r"""
+#include <stdint.h>
+#include <string.h>
+#define SCC(NAME, IDX)                                                                  \
+int64_t NAME(int64_t n, const IDX *indptr, const int32_t *dst, const uint8_t *keep,    \
+             int32_t *rindex, int32_t *S, int32_t *path, IDX *next, uint8_t *root) {   \
+    int64_t index = 1, c = n - 1, sp = 0;                                               \
+    memset(rindex, 0, n * sizeof(int32_t));                                             \
+    for (int64_t s = 0; s < n; s++) {                                                   \
+        if (rindex[s]) continue;                                                        \
+        int64_t top = 0;                                                                \
+        path[0] = (int32_t)s; next[0] = indptr[s]; root[0] = 1; rindex[s] = (int32_t)index++; \
+        while (top >= 0) {                                                              \
+            int32_t v = path[top];                                                      \
+            IDX e = next[top], end = indptr[v + 1];                                     \
+            int descended = 0;                                                          \
+            for (; e < end; e++) {                                                      \
+                if (!keep[e]) continue;                                                 \
+                int32_t w = dst[e];                                                     \
+                if (!rindex[w]) {                                                       \
+                    next[top] = e;                                                      \
+                    top++; path[top] = w; next[top] = indptr[w]; root[top] = 1;         \
+                    rindex[w] = (int32_t)index++;                                       \
+                    descended = 1; break;                                               \
+                }                                                                       \
+                if (rindex[w] < rindex[v]) { rindex[v] = rindex[w]; root[top] = 0; }    \
+            }                                                                           \
+            if (descended) continue;                                                    \
+            if (root[top]) {                                                            \
+                index--;                                                                \
+                while (sp > 0 && rindex[v] <= rindex[S[sp - 1]]) {                      \
+                    rindex[S[--sp]] = (int32_t)c; index--;                              \
+                }                                                                       \
+                rindex[v] = (int32_t)c; c--;                                            \
+            } else {                                                                    \
+                S[sp++] = v;                                                            \
+            }                                                                           \
+            if (--top >= 0) {  /* back in the parent: its edge to v, then the next */   \
+                int32_t u = path[top];                                                  \
+                if (rindex[v] < rindex[u]) { rindex[u] = rindex[v]; root[top] = 0; }    \
+                next[top]++;                                                            \
+            }                                                                           \
+        }                                                                               \
+    }                                                                                   \
+    return n - 1 - c;                                                                   \
+}
+SCC(scc32, int32_t)
+SCC(scc64, int64_t)
+"""
+
+#: "c" for the compiled strong components, "scipy" for scipy's (no gcc, or the tests comparing both).
+SCC = "c"
+_scc_lib = None  # the loaded kernel, False when it cannot be built
+
+
+def _scc_kernel():
+    global _scc_lib
+    if SCC != "c":
+        return None
+    if _scc_lib is None:
+        import ctypes
+
+        from .compiled import load
+
+        lib = load("liveness-scc", _SCC_C)
+        if lib is not None:
+            p = ctypes.c_void_p
+            for f in (lib.scc32, lib.scc64):
+                f.argtypes = [ctypes.c_int64, p, p, p, p, p, p, p, p]
+                f.restype = ctypes.c_int64
+        _scc_lib = lib or False
+    return _scc_lib or None
+
+
 def _scc(n: int, indptr, keep, dst):
     """The strongly connected component of each of ``n`` states over the edges
-    ``keep`` (a mask over the edge arrays, whose rows are ``indptr``), by
-    scipy's compiled algorithm over CSR arrays."""
+    ``keep`` (a mask over the edge arrays, whose rows are ``indptr``): by the
+    compiled kernel above, straight over the edge arrays and the mask, else
+    by scipy's compiled algorithm over a CSR copy of the kept edges."""
+    lib = _scc_kernel()
+    if lib is not None and n < 2 ** 31 - 1 and n:
+        keep = np.ascontiguousarray(keep, dtype=bool)
+        dst = np.ascontiguousarray(dst, dtype=np.int32)
+        rindex, stack, path = (np.empty(n, dtype=np.int32) for _ in range(3))
+        nxt = np.empty(n, dtype=indptr.dtype)
+        root = np.empty(n, dtype=np.uint8)
+        f = lib.scc32 if indptr.dtype == np.int32 else lib.scc64
+        f(n, *(a.ctypes.data for a in (np.ascontiguousarray(indptr), dst, keep, rindex, stack, path, nxt, root)))
+        del stack, path, nxt, root
+        np.subtract(n - 1, rindex, out=rindex)
+        return rindex
     rows = _kept_rows(indptr, keep)
     m = csr_matrix((np.ones(int(rows[-1]), dtype=np.int8), dst[keep].astype(rows.dtype, copy=False), rows),
                    shape=(n, n))
