@@ -28,8 +28,9 @@ whole region, so the two ways give the same components.  (Weak fairness needs
 no refinement: a part of a component that ignores an owed step ignores it
 too.)  Everything but the cycle shown runs on integer arrays over the
 exploration's compact edge arrays (``src``, ``dst``, ``lab``, read by numpy
-without copying): the components are scipy's compiled strongly connected
-components over CSR arrays, the region a breadth-first search whose order is
+without copying): the components are Pearce's strongly connected components
+compiled from C (:data:`_SCC_C`; scipy's over CSR arrays without a compiler),
+straight over the edge arrays and a mask, the region a breadth-first search whose order is
 exactly a FIFO queue's (level by level while it is small, else scipy's
 compiled one), the fairness test one bit per kind of step, asked only of the
 components where it decides.  No graph object of the whole space is built.
