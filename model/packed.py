@@ -62,8 +62,9 @@ from typing import Callable
 
 import numpy as np
 
+from .events import ClassificationError
 from .explorer import Exploration, _NoEdges, explore as _explore_bfs
-from .system import Model
+from .system import Model, endpoint_closure
 
 __all__ = ["explore", "PackedExploration", "CHUNK"]
 
@@ -75,6 +76,7 @@ _ROOM = 8  # successors per state the kernel's expansion first makes room for (i
 _SPLIT = 4096  # with two cores, chunks of at least this many states are expanded in two halves at once
 _MISSES = 4096  # memo entries the kernel's expansion notes missing before the model computes them
 _HEADROOM = True  # give the bit fields the room left in 64 bits (the tests turn it off to repack often)
+_PRECOMPUTE = 50_000  # reactions and local steps the endpoint fixpoint may ask before precompute gives up
 
 
 # --- the compiled kernel (C through ctypes), with numpy passes as its fallback ---------
@@ -630,6 +632,39 @@ class _Engine:
         self.receive = _Memo(3, lambda k: [m.reaction(k >> 62, (k >> 41) & 0x1FFFFF, (k >> 21) & 0xFFFFF,
                                                           self.seg_items[k & 0x1FFFFF])])
 
+    def precompute(self) -> bool:
+        """Fill the endpoints' memo tables before the search, as the generated
+        Promela's tables are filled (model/promela.py): from the fixpoint over
+        the endpoints alone (:func:`~tcpcheck.model.system.endpoint_closure`),
+        each local state's calls and timeouts under every ``timers``, and its
+        reaction to every segment its peer can send.  A reaction the rule
+        table does not decide is left out: the search computes it if it meets
+        it, and stops with the model's ClassificationError there, as it does
+        without this.  The channels' entries (deliveries, faults, segments put
+        in flight) are left to the search, as pan computes its channels
+        itself.  The fixpoint need not be finite (a broken variant's endpoint
+        may count on for ever where the composition stops): past
+        :data:`_PRECOMPUTE` reactions and local states it is given up, and the search computes
+        every entry as it meets it.  Returns whether the tables were filled."""
+        m = self.m
+        closure = endpoint_closure(m, _PRECOMPUTE)
+        if closure is None:
+            return False
+        locs, segs = closure
+        local, receive = [], []
+        for i in (0, 1):
+            for t, p in locs[i]:
+                local.extend((i << 62) | (t << 34) | (p << 4) | timers for timers in range(4))
+                for q in segs[1 - i]:
+                    try:
+                        m.reaction(i, t, p, q)  # memoized by the closure: only the undecided ones raise
+                    except ClassificationError:
+                        continue
+                    receive.append((i << 62) | (t << 41) | (p << 21) | self._seg(q))
+        self.local._numbers(np.array(local, dtype=np.uint64))
+        self.receive._numbers(np.array(receive, dtype=np.uint64))
+        return True
+
     def _push(self, flight: int, step: int) -> tuple[int, int]:
         f, label = self.m.send(flight, step)
         dropped = self.m.step_ids.items[label].dropped
@@ -865,10 +900,13 @@ class _Engine:
         components are ``comps``) with
         :meth:`Model.successors`; RuntimeError where they differ."""
         first = np.searchsorted(rows, picks, side="left")
-        last = np.searchsorted(rows, picks, side="right")
-        for r, lo, hi in zip(picks.tolist(), first.tolist(), last.tolist()):
-            s = tuple(int(col[r]) for col in comps)
-            mine = list(zip(labels[lo:hi].tolist(), self.unpack_tuples(succ[lo:hi])))
+        count = np.searchsorted(rows, picks, side="right") - first
+        _, at = _spread(first, count)  # all the picks' successors, unpacked together
+        steps = list(zip(labels[at].tolist(), self.unpack_tuples(succ[at])))
+        states = list(zip(*(col[picks].tolist() for col in comps)))
+        end = np.cumsum(count).tolist()
+        for s, lo, hi in zip(states, [0] + end[:-1], end):
+            mine = steps[lo:hi]
             theirs = [(k, tuple(t)) for k, t in self.m.successors(s)]
             if mine != theirs:
                 raise RuntimeError(f"the packed engine disagrees with Model.successors at state {s}: "
@@ -1037,7 +1075,7 @@ def explore(model, max_states: int | None = None,
             interruptible: bool = False,
             observe: Callable[[Exploration], str | None] | None = None,
             observe_every: int = 64, chunk: int = CHUNK, verify_every: int = 16,
-            cores: int | None = None, edges: bool = True) -> Exploration:
+            cores: int | None = None, edges: bool = True, precompute: bool = False) -> Exploration:
     """Explore ``model`` breadth-first with packed states: the contract of
     :func:`tcpcheck.model.explorer.explore` (the same states, ids, parents,
     labels, depths, edges and terminal states), except that ``stop``,
@@ -1052,7 +1090,15 @@ def explore(model, max_states: int | None = None,
     run keeps none (see the explorer's ``edges``): 12 bytes less per
     transition, the same states, parents, steps and depths.  The result
     records the cores it searched on (``x.cores``: 1, or 2 with the threads)
-    and its store's size (:meth:`PackedExploration.stored_bytes`).
+    and its store's size (:meth:`PackedExploration.stored_bytes`).  With
+    ``precompute`` the endpoints' memo tables are filled before the search
+    from the fixpoint over the endpoints alone (:meth:`_Engine.precompute`,
+    what the generated Promela's tables are made of): the same exploration,
+    its seconds in ``x.precompute_seconds`` and not in ``x.seconds`` (the
+    search's), as pan's run excludes the Promela's generation, and
+    ``x.precomputed`` says whether the fixpoint was within its budget; it computes
+    more reactions than a search meets, so it costs more in all, and only
+    ``bench --vs spin`` asks for it.
 
     >>> from tcpcheck.model.checker import build
     >>> from tcpcheck.model.config import preset
@@ -1069,6 +1115,11 @@ def explore(model, max_states: int | None = None,
                             edges=edges)
     e = _Engine(model)
     x = PackedExploration()
+    x.precompute_seconds, x.precomputed = 0.0, False
+    if precompute:
+        t0 = time.perf_counter()
+        x.precomputed = e.precompute()
+        x.precompute_seconds = time.perf_counter() - t0
     x._engine = e
     x.states = PackedStates(e)
     x.decode, x.describe, x.attributes = model.decode, model.step, model.edge_attributes

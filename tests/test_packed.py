@@ -554,3 +554,77 @@ def test_check_hands_its_engine_options_to_the_search():
     assert [v.verdict for v in one.verdicts] == [v.verdict for v in two.verdicts]
     with pytest.raises(TypeError):
         run(preset("reliable"), engine="packed", engine_options={"core": 1})
+
+
+# --- the endpoints' tables precomputed (explore(..., precompute=True), as bench --vs spin runs it) ----
+
+
+@pytest.mark.parametrize("name,cfg,table", CONFIGS, ids=[c[0] for c in CONFIGS])
+def test_precomputed_tables_give_the_same_exploration(name, cfg, table):
+    x = bfs(build(cfg, table))
+    y = packed.explore(build(cfg, table), precompute=True)
+    _same(x, y)
+    # a broken variant's endpoint that counts on for ever: the fixpoint is given up, the search computes all
+    assert y.precomputed is (name != "mutant fin-resent-as-new") and y.precompute_seconds > 0
+    assert packed.explore(build(cfg, table), precompute=False).precompute_seconds == 0.0
+
+
+def test_precomputed_tables_are_the_endpoint_fixpoint():
+    """default's fixpoint: 80 local states of A, 83 of B, 22 and 23 segments: 4 local entries (one per
+    ``timers``) per local state, a reaction per local state and segment of its peer; the search then
+    meets no endpoint entry the precomputation left out, and computes the channels' entries itself."""
+    from tcpcheck.model.system import endpoint_closure
+
+    m = build(preset("default"))
+    locs, segs = endpoint_closure(m)
+    assert ([len(ls) for ls in locs], [len(ss) for ss in segs]) == ([80, 83], [22, 23])
+    y = packed.explore(build(preset("default")), precompute=True, cores=1)
+    e = y._engine
+    assert (e.local.index.keys.n, e.receive.index.keys.n) == (4 * (80 + 83), 80 * 23 + 83 * 22) == (652, 3666)
+    z = packed.explore(build(preset("default")), cores=1)  # without: only the entries the search meets
+    assert (z._engine.local.index.keys.n, z._engine.receive.index.keys.n) == (325, 1485)
+    assert [(n.index.keys.n) for n in (e.push, e.deliveries, e.faults)] == \
+        [(n.index.keys.n) for n in (z._engine.push, z._engine.deliveries, z._engine.faults)] == [748, 263, 263]
+    _same(z, y)
+
+
+def test_precomputed_tables_without_the_kernel(kernel):
+    kernel("numpy")
+    for cfg in (preset("default"), dataclasses.replace(preset("default"), loss_budget=1)):
+        _same(bfs(build(cfg)), packed.explore(build(cfg), precompute=True))
+
+
+def _broken_precompute(monkeypatch, which: str):
+    """The precomputation, then one entry made wrong: A's local steps in the initial state (the
+    TCB of its OPEN), or B's reaction to the SYN A's OPEN sends (the TCB it moves to)."""
+    precompute = packed._Engine.precompute
+
+    def broken(self):
+        precompute(self)
+        m = self.m
+        s0 = m.initial_states()[0]
+        if which == "local":
+            memo, key = self.local, (s0[0] << 34) | (s0[2] << 4) | m.timers(True, s0[1])
+        else:
+            (step, _, _), = m.local_reactions(0, s0[0], s0[2], m.timers(True, s0[1]))
+            (syn,) = m.step(step).sent
+            memo, key = self.receive, (1 << 62) | (s0[1] << 41) | (s0[3] << 21) | self.segs[syn]
+        (i,) = memo.index.find(np.array([key], dtype=np.uint64))
+        assert i >= 0
+        at = memo.start.a[i]
+        memo.cols[1].a[at] = (memo.cols[1].a[at] + 1) % len(m.tcb_ids.items)  # another TCB
+    monkeypatch.setattr(packed._Engine, "precompute", broken)
+
+
+@pytest.mark.parametrize("which", ["local", "receive"])
+@pytest.mark.parametrize("engine", ["c", "numpy"])
+def test_a_wrong_precomputed_entry_is_caught(kernel, monkeypatch, which, engine):
+    """A precomputed entry that is not the model's stops the search with the verify's error (the first
+    chunks are compared whole with Model.successors), instead of giving other counts."""
+    kernel(engine)
+    _broken_precompute(monkeypatch, which)
+    with pytest.raises(RuntimeError, match="disagrees with Model.successors at state"):
+        packed.explore(build(preset("default")), precompute=True)
+    # the same broken precomputation is not used without precompute: the search is right
+    y = packed.explore(build(preset("default")))
+    assert (len(y.states), y.transitions) == (28_817, 116_481)

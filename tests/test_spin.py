@@ -189,6 +189,7 @@ def test_bench_vs_spin_counts_the_same_and_prints_the_ratios(capsys):
             r["tcpcheck"]["bytes_per_state"] / r["spin"]["bytes_per_state"])
     assert doc["compared_without_edges"] is True
     assert [r["tcpcheck"]["transitions"] for r in doc["rows"]] == [15, 572]
+    assert [r["tcpcheck"]["precompute_seconds"] for r in doc["rows"]] == [0.0, 0.0]  # bfs precomputes nothing
     assert main(["bench", "--vs", "spin", "--configs", "seed"]) == 0
     out = capsys.readouterr().out
     assert "target at seed on 1 core: tcpcheck's states/s at least SPIN's, the search alone: " in out
@@ -260,6 +261,10 @@ def test_bench_vs_spin_on_one_core_judges_the_bytes_the_packed_search_stores(mon
         assert r["target_met"]["memory_with_edges"] is (edges["stored_bytes_per_state"] <= s["state_vector_bytes"])
         # from the rule table to the count takes at least the search, on both sides
         assert ours["total_seconds"] >= ours["seconds"] and ours["total_seconds"] >= ours["build_seconds"]
+        # the compared search's endpoint tables were precomputed: in its build, not its search's seconds
+        assert ours["precompute_seconds"] > 0 and edges["precompute_seconds"] == 0
+        assert ours["build_seconds"] > ours["precompute_seconds"]
+        assert ours["total_seconds"] >= ours["build_seconds"] + ours["seconds"]
         assert s["total_seconds"] >= s["seconds"] and s["pan_wall_seconds"] >= s["seconds"]
         assert s["total_seconds"] == pytest.approx(s["generate_seconds"] + s["spin_a_seconds"] + s["gcc_seconds"]
                                                    + s["pan_wall_seconds"])
@@ -289,7 +294,9 @@ def test_bench_vs_spin_targets_fail_on_figures_that_miss_them(monkeypatch, capsy
     assert ("target at reliable on 1 core: tcpcheck's states/s at least SPIN's, the search alone: NOT met (ratio "
             in out)
     assert "; from the rule table to the count: NOT met (ratio 0.00)" in out
-    assert "(where SPIN's search alone is quicker, as at reliable: pan starts with the model's reactions" in out
+    assert ("(where SPIN's search alone is quicker, as at reliable: both start with the endpoints' reactions in "
+            "their tables (SPIN's Promela generated in ") in out
+    assert "tcpcheck's build is build() and the same precomputation: the endpoints' tables filled from " in out
     assert "target at reliable on 1 core: stored bytes/state at most SPIN's state vector: NOT met (" in out
     assert " B without edges against 8 B; with edges " in out and " B: NOT met); peak resident " in out
 
