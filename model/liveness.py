@@ -191,13 +191,16 @@ def _kept_rows(indptr, keep) -> np.ndarray:
 # (a state's visit index, lowered to the least it reaches, then its component
 # number, counted down from n - 1), the stack S of states whose component is
 # not yet known, and the depth-first path (state, next edge, root flag).
-# Over the edges e with keep[e] of the CSR rows indptr; repeated edges and
+# Over the CSR rows indptr, the edges e with keep[e]; or, with keep NULL, the
+# edges between two states of nodes whose label is not unfair (a loss or a
+# duplication), so that no mask over the edges is made.  Repeated edges and
 # loops need no care.  Returns the number of components; comp[u] = n-1-rindex[u].
 _SCC_C = r"""
 #include <stdint.h>
 #include <string.h>
 #define SCC(NAME, IDX)                                                                  \
 int64_t NAME(int64_t n, const IDX *indptr, const int32_t *dst, const uint8_t *keep,    \
+             const uint8_t *nodes, const int32_t *lab, const uint8_t *unfair,          \
              int32_t *rindex, int32_t *S, int32_t *path, IDX *next, uint8_t *root) {   \
     int64_t index = 1, c = n - 1, sp = 0;                                               \
     memset(rindex, 0, n * sizeof(int32_t));                                             \
@@ -209,9 +212,10 @@ int64_t NAME(int64_t n, const IDX *indptr, const int32_t *dst, const uint8_t *ke
             int32_t v = path[top];                                                      \
             IDX e = next[top], end = indptr[v + 1];                                     \
             int descended = 0;                                                          \
+            if (!keep && !nodes[v]) e = end;                                            \
             for (; e < end; e++) {                                                      \
-                if (!keep[e]) continue;                                                 \
                 int32_t w = dst[e];                                                     \
+                if (keep ? !keep[e] : (!nodes[w] || unfair[lab[e]])) continue;          \
                 if (!rindex[w]) {                                                       \
                     next[top] = e;                                                      \
                     top++; path[top] = w; next[top] = indptr[w]; root[top] = 1;         \
@@ -261,29 +265,40 @@ def _scc_kernel():
         if lib is not None:
             p = ctypes.c_void_p
             for f in (lib.scc32, lib.scc64):
-                f.argtypes = [ctypes.c_int64, p, p, p, p, p, p, p, p]
+                f.argtypes = [ctypes.c_int64, p, p, p, p, p, p, p, p, p, p, p]
                 f.restype = ctypes.c_int64
         _scc_lib = lib or False
     return _scc_lib or None
 
 
-def _scc(n: int, indptr, keep, dst):
+def _scc(n: int, indptr, keep, dst, of=None):
     """The strongly connected component of each of ``n`` states over the edges
-    ``keep`` (a mask over the edge arrays, whose rows are ``indptr``): by the
-    compiled kernel above, straight over the edge arrays and the mask, else
-    by scipy's compiled algorithm over a CSR copy of the kept edges."""
+    ``keep`` (a mask over the edge arrays, whose rows are ``indptr``), or,
+    with ``of`` = (graph, nodes) and ``keep`` None, over the edges between two
+    states of ``nodes`` that are neither a loss nor a duplication (compiled
+    kernel only: see :func:`_fair_labels`): by the compiled kernel above,
+    straight over the edge arrays, else by scipy's compiled algorithm over a
+    CSR copy of the kept edges."""
     lib = _scc_kernel()
     if lib is not None and n < 2 ** 31 - 1 and n:
-        keep = np.ascontiguousarray(keep, dtype=bool)
-        dst = np.ascontiguousarray(dst, dtype=np.int32)
         rindex, stack, path = (np.empty(n, dtype=np.int32) for _ in range(3))
         nxt = np.empty(n, dtype=indptr.dtype)
         root = np.empty(n, dtype=np.uint8)
+        if keep is not None:
+            masks = (np.ascontiguousarray(keep, dtype=bool), None, None, None)
+        else:
+            g, nodes = of
+            masks = (None, np.ascontiguousarray(nodes, dtype=bool), np.ascontiguousarray(g.lab, dtype=np.int32),
+                     np.ascontiguousarray(g.unfair_label, dtype=bool))
         f = lib.scc32 if indptr.dtype == np.int32 else lib.scc64
-        f(n, *(a.ctypes.data for a in (np.ascontiguousarray(indptr), dst, keep, rindex, stack, path, nxt, root)))
+        f(n, *(None if a is None else a.ctypes.data
+               for a in (np.ascontiguousarray(indptr), np.ascontiguousarray(dst, dtype=np.int32), *masks,
+                         rindex, stack, path, nxt, root)))
         del stack, path, nxt, root
         np.subtract(n - 1, rindex, out=rindex)
         return rindex
+    if keep is None:
+        keep = _arcs(*of)
     rows = _kept_rows(indptr, keep)
     m = csr_matrix((np.ones(int(rows[-1]), dtype=np.int8), dst[keep].astype(rows.dtype, copy=False), rows),
                    shape=(n, n))
@@ -342,15 +357,18 @@ def _fair_labels(g, nodes, should_stop=None) -> np.ndarray:
     comp = np.full(n, -1, dtype=np.int32 if n < 2 ** 30 else np.int64)
     if not nodes.any():
         return comp
-    arcs = _arcs(g, nodes)
-    loops = g.loops[arcs[g.loops]]
+    # the edges a fair run can take inside: a mask only for scipy (the kernel reads them as it goes)
+    arcs = None if _scc_kernel() is not None else _arcs(g, nodes)
+    loops = g.loops[nodes[src[g.loops]] & ~g.unfair_label[lab[g.loops]]]
     stop = nodes & g.terminal
     done = int(stop.sum())
     comp[stop] = np.arange(done)
     del stop
     _poll(should_stop)
-    scc = _scc(n, g.indptr, arcs, dst)
+    scc = _scc(n, g.indptr, arcs, dst, of=(g, nodes))
     scc_n = int(scc.max()) + 1
+    if scc_n == n and not len(loops):  # every state a component of its own, none with a loop: no cycle
+        return comp
     cyclic = np.bincount(scc[nodes], minlength=scc_n) > 1
     cyclic[scc[src[loops]]] = True
     fair = cyclic.copy()
@@ -363,7 +381,8 @@ def _fair_labels(g, nodes, should_stop=None) -> np.ndarray:
             taken = np.zeros(scc_n, dtype=g.bits_type)
             for sl in _slices(len(src)):
                 c = scc[src[sl]]
-                k = arcs[sl] & ask[c]
+                k = ask[c]
+                k &= arcs[sl] if arcs is not None else nodes[src[sl]] & nodes[dst[sl]] & ~g.unfair_label[lab[sl]]
                 k &= c == scc[dst[sl]]
                 np.bitwise_or.at(taken, c[k], g.kindbit[lab[sl][k]])
             fair &= (always & ~taken) == 0
