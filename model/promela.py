@@ -85,7 +85,7 @@ from .config import Config
 from .events import ClassificationError
 from .explorer import explore
 from .invariants import CHECKED, checker
-from .system import Model
+from .system import Model, endpoint_closure
 from .table import RuleTable
 from .tcb import Concrete, describe_segment
 
@@ -135,50 +135,6 @@ def _reaction(m: Model, i: int, t: int, p: int, q):
         return str(e)
 
 
-def _closure(m: Model):
-    """Every local state (TCB, App) each endpoint can reach by any of its
-    events, and every segment each can send, from the initial state: the
-    fixpoint over the endpoints alone (an ambiguous reaction leads nowhere).
-    Returns (locals, segments), each a pair of lists in the order first met."""
-    s0 = m.initial_states()[0]
-    locs = [[(s0[0], s0[2])], [(s0[1], s0[3])]]
-    segs = [list(m.flight_ids.items[s0[4]]), list(m.flight_ids.items[s0[5]])]
-    seen_l = [set(locs[0]), set(locs[1])]
-    seen_s = [set(segs[0]), set(segs[1])]
-    done_local = [0, 0]  # how many of locs[i] have had their local steps taken
-    done_rcv = [set(), set()]
-
-    def add(i, loc, sent):
-        if loc not in seen_l[i]:
-            seen_l[i].add(loc)
-            locs[i].append(loc)
-        for q in sent:
-            if q not in seen_s[i]:
-                seen_s[i].add(q)
-                segs[i].append(q)
-
-    changed = True
-    while changed:
-        changed = False
-        for i in (0, 1):
-            while done_local[i] < len(locs[i]):
-                t, p = locs[i][done_local[i]]
-                done_local[i] += 1
-                changed = True
-                for timers in range(4):
-                    for st, t2, p2 in m.local_reactions(i, t, p, timers):
-                        add(i, (t2, p2), m.step(st).sent)
-            for loc in list(locs[i]):
-                for q in list(segs[1 - i]):
-                    if (loc, q) not in done_rcv[i]:
-                        done_rcv[i].add((loc, q))
-                        changed = True
-                        r = _reaction(m, i, loc[0], loc[1], q)
-                        if not isinstance(r, str):
-                            add(i, (r[1], r[2]), m.step(r[0]).sent)
-    return locs, segs
-
-
 #: Entries per chunk of a table: SPIN 6.5.2 refuses a ``c_decl`` of more than 64 KiB of text.
 CHUNK = 1 << 13
 
@@ -210,7 +166,7 @@ class _Writer:
         self.bag = self.cfg.reordering
         self.budget = model.loss_budget
         self.checks = checks
-        locs, segs = _closure(model)
+        locs, segs = endpoint_closure(model)
         self.locs = locs
         self.loc_id = [{loc: n for n, loc in enumerate(ls)} for ls in locs]
         # segments of each channel numbered from 1 in their order (a bag's sorted tuple is that order too)

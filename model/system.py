@@ -46,11 +46,11 @@ from typing import NamedTuple
 from .actions import ACTIONS, Params, fire
 from .channel import Channel
 from .config import Config
-from .events import CONTROL, TEXT, classify, has_text, text_follows
+from .events import CONTROL, TEXT, ClassificationError, classify, has_text, text_follows
 from .table import RuleTable
 from .tcb import CLOSED_TCB, TCB, Concrete, Segment, describe_segment
 
-__all__ = ["App", "APP_DONE", "State", "Step", "Model", "ENDPOINTS", "process", "Processed"]
+__all__ = ["App", "APP_DONE", "State", "Step", "Model", "ENDPOINTS", "process", "Processed", "endpoint_closure"]
 
 ENDPOINTS = ("A", "B")
 
@@ -442,3 +442,62 @@ class Model:
             else:
                 out.append((label, t + (lost,)))
         return out
+
+
+def endpoint_closure(m: Model, budget: int | None = None) -> tuple[list, list] | None:
+    """Every local state (TCB, App) each endpoint can reach by any of its
+    events, and every segment each can send, from the initial state: the
+    fixpoint over the endpoints alone (an ambiguous reaction leads nowhere),
+    through :meth:`Model.local_reactions` (every ``timers``) and
+    :meth:`Model.reaction` (each local state with every segment its peer can
+    send), which it leaves memoized.  Returns (locals, segments), each a pair
+    of lists (endpoint A's, B's) in the order first met.  The generated
+    Promela's tables (model/promela.py) and the packed engine's precomputed
+    memo tables (model/packed.py) are made from it.  The fixpoint need not be
+    finite where the composition is (a table whose endpoint alone counts on
+    for ever, as a broken variant may): with a ``budget``, None once it has
+    asked more than that many reactions and local states' steps."""
+    s0 = m.initial_states()[0]
+    locs = [[(s0[0], s0[2])], [(s0[1], s0[3])]]
+    segs = [list(m.flight_ids.items[s0[4]]), list(m.flight_ids.items[s0[5]])]
+    seen_l = [set(locs[0]), set(locs[1])]
+    seen_s = [set(segs[0]), set(segs[1])]
+    done_local = [0, 0]  # how many of locs[i] have had their local steps taken
+    done_rcv = [set(), set()]
+
+    def add(i, loc, sent):
+        if loc not in seen_l[i]:
+            seen_l[i].add(loc)
+            locs[i].append(loc)
+        for q in sent:
+            if q not in seen_s[i]:
+                seen_s[i].add(q)
+                segs[i].append(q)
+
+    changed = True
+    while changed:
+        changed = False
+        for i in (0, 1):
+            while done_local[i] < len(locs[i]):
+                t, p = locs[i][done_local[i]]
+                done_local[i] += 1
+                changed = True
+                if budget is not None and done_local[0] + done_local[1] + len(done_rcv[0]) + len(done_rcv[1]) > budget:
+                    return None
+                for timers in range(4):
+                    for st, t2, p2 in m.local_reactions(i, t, p, timers):
+                        add(i, (t2, p2), m.step(st).sent)
+            for loc in list(locs[i]):
+                for q in list(segs[1 - i]):
+                    if (loc, q) not in done_rcv[i]:
+                        done_rcv[i].add((loc, q))
+                        changed = True
+                        if budget is not None and done_local[0] + done_local[1] + len(done_rcv[0]) \
+                                + len(done_rcv[1]) > budget:
+                            return None
+                        try:
+                            r = m.reaction(i, loc[0], loc[1], q)
+                        except ClassificationError:
+                            continue
+                        add(i, (r[1], r[2]), m.step(r[0]).sent)
+    return locs, segs
