@@ -295,8 +295,7 @@ _lib = None  # the loaded kernel, False when it cannot be built
 
 def _kernel():
     """The compiled kernel (ctypes), built with gcc the first time and kept in
-    the cache folder (``$TCPCHECK_CACHE``, else ``$XDG_CACHE_HOME/tcpcheck``
-    or ``~/.cache/tcpcheck``; ``off``: a temporary folder); None when
+    the cache folder (:func:`tcpcheck.model.compiled.load`); None when
     :data:`KERNEL` is "numpy" or gcc is missing or fails (the numpy passes run)."""
     global _lib
     if KERNEL != "c":
@@ -308,47 +307,12 @@ def _kernel():
 
 def _build():
     import ctypes
-    import hashlib
-    import os
-    import shutil
-    import subprocess
-    import tempfile
 
-    cc = shutil.which("gcc") or shutil.which("cc")
-    if cc is None:
-        return None
-    where = os.environ.get("TCPCHECK_CACHE")
-    if where != "off":
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        where = where or os.path.join(base, "tcpcheck")
-    name = f"packed-kernel-{hashlib.sha256(_KERNEL_C.encode()).hexdigest()[:16]}.so"
-    path = os.path.join(where, name) if where != "off" else None
-    if path is not None and os.path.exists(path):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:  # a damaged file: built again
-            lib = None
-    else:
-        lib = None
+    from .compiled import load
+
+    lib = load("packed-kernel", _KERNEL_C)
     if lib is None:
-        tmp = tempfile.mkdtemp(prefix="tcpcheck-kernel-")
-        try:
-            src, out = os.path.join(tmp, "kernel.c"), os.path.join(tmp, name)
-            with open(src, "w") as f:
-                f.write(_KERNEL_C)
-            if subprocess.run([cc, "-O2", "-shared", "-fPIC", "-o", out, src], capture_output=True).returncode:
-                return None
-            lib = ctypes.CDLL(out)
-            if path is not None:
-                try:
-                    os.makedirs(where, exist_ok=True)
-                    os.replace(out, path)  # atomic: concurrent builds leave one whole file
-                except OSError:
-                    pass
-        except OSError:
-            return None
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)  # a loaded library stays mapped
+        return None
     p, i64, u64, i32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_uint64, ctypes.c_int
     lib.find.argtypes = [p, u64, i32, p, p, i64, p]
     lib.find.restype = None
