@@ -194,14 +194,16 @@ def _kept_rows(indptr, keep) -> np.ndarray:
 # Over the CSR rows indptr, the edges e with keep[e]; or, with keep NULL, the
 # edges between two states of nodes whose label is not unfair (a loss or a
 # duplication), so that no mask over the edges is made.  Repeated edges and
-# loops need no care.  Returns the number of components; comp[u] = n-1-rindex[u].
+# loops need no care.  Returns the number of components; comp[u] = n-1-rindex[u],
+# and big[k] = 1 when component k has more than one state.
 _SCC_C = r"""
 #include <stdint.h>
 #include <string.h>
 #define SCC(NAME, IDX)                                                                  \
 int64_t NAME(int64_t n, const IDX *indptr, const int32_t *dst, const uint8_t *keep,    \
              const uint8_t *nodes, const int32_t *lab, const uint8_t *unfair,          \
-             int32_t *rindex, int32_t *S, int32_t *path, IDX *next, uint8_t *root) {   \
+             int32_t *rindex, int32_t *S, int32_t *path, IDX *next, uint8_t *root,     \
+             uint8_t *big) {                                                            \
     int64_t index = 1, c = n - 1, sp = 0;                                               \
     memset(rindex, 0, n * sizeof(int32_t));                                             \
     for (int64_t s = 0; s < n; s++) {                                                   \
@@ -226,11 +228,12 @@ int64_t NAME(int64_t n, const IDX *indptr, const int32_t *dst, const uint8_t *ke
             }                                                                           \
             if (descended) continue;                                                    \
             if (root[top]) {                                                            \
+                int64_t members = 1;                                                    \
                 index--;                                                                \
                 while (sp > 0 && rindex[v] <= rindex[S[sp - 1]]) {                      \
-                    rindex[S[--sp]] = (int32_t)c; index--;                              \
+                    rindex[S[--sp]] = (int32_t)c; index--; members++;                   \
                 }                                                                       \
-                rindex[v] = (int32_t)c; c--;                                            \
+                rindex[v] = (int32_t)c; big[n - 1 - c] = members > 1; c--;              \
             } else {                                                                    \
                 S[sp++] = v;                                                            \
             }                                                                           \
@@ -265,25 +268,26 @@ def _scc_kernel():
         if lib is not None:
             p = ctypes.c_void_p
             for f in (lib.scc32, lib.scc64):
-                f.argtypes = [ctypes.c_int64, p, p, p, p, p, p, p, p, p, p, p]
+                f.argtypes = [ctypes.c_int64, p, p, p, p, p, p, p, p, p, p, p, p]
                 f.restype = ctypes.c_int64
         _scc_lib = lib or False
     return _scc_lib or None
 
 
-def _scc(n: int, indptr, keep, dst, of=None):
+def _scc(n: int, indptr, keep, dst, of=None, big: bool = False):
     """The strongly connected component of each of ``n`` states over the edges
     ``keep`` (a mask over the edge arrays, whose rows are ``indptr``), or,
     with ``of`` = (graph, nodes) and ``keep`` None, over the edges between two
     states of ``nodes`` that are neither a loss nor a duplication (compiled
     kernel only: see :func:`_fair_labels`): by the compiled kernel above,
     straight over the edge arrays, else by scipy's compiled algorithm over a
-    CSR copy of the kept edges."""
+    CSR copy of the kept edges.  With ``big``, also whether each component
+    has more than one state (a boolean array by component number)."""
     lib = _scc_kernel()
     if lib is not None and n < 2 ** 31 - 1 and n:
         rindex, stack, path = (np.empty(n, dtype=np.int32) for _ in range(3))
         nxt = np.empty(n, dtype=indptr.dtype)
-        root = np.empty(n, dtype=np.uint8)
+        root, many = np.empty(n, dtype=np.uint8), np.zeros(n, dtype=bool)
         if keep is not None:
             masks = (np.ascontiguousarray(keep, dtype=bool), None, None, None)
         else:
@@ -291,12 +295,12 @@ def _scc(n: int, indptr, keep, dst, of=None):
             masks = (None, np.ascontiguousarray(nodes, dtype=bool), np.ascontiguousarray(g.lab, dtype=np.int32),
                      np.ascontiguousarray(g.unfair_label, dtype=bool))
         f = lib.scc32 if indptr.dtype == np.int32 else lib.scc64
-        f(n, *(None if a is None else a.ctypes.data
-               for a in (np.ascontiguousarray(indptr), np.ascontiguousarray(dst, dtype=np.int32), *masks,
-                         rindex, stack, path, nxt, root)))
+        count = f(n, *(None if a is None else a.ctypes.data
+                       for a in (np.ascontiguousarray(indptr), np.ascontiguousarray(dst, dtype=np.int32), *masks,
+                                 rindex, stack, path, nxt, root, many)))
         del stack, path, nxt, root
         np.subtract(n - 1, rindex, out=rindex)
-        return rindex
+        return (rindex, many[:count]) if big else rindex
     if keep is None:
         keep = _arcs(*of)
     rows = _kept_rows(indptr, keep)
@@ -309,7 +313,8 @@ def _scc(n: int, indptr, keep, dst, of=None):
     # and float64 weights, else it makes a float64 copy of the whole graph: the weights are
     # never read, so one broadcast 1.0 stands for all of them (no memory)
     m.data = np.broadcast_to(np.float64(1.0), (m.nnz,))
-    return connected_components(m, directed=True, connection="strong")[1]
+    count, scc = connected_components(m, directed=True, connection="strong")
+    return (scc, np.bincount(scc, minlength=count) > 1) if big else scc
 
 
 def _owed(g, states) -> np.ndarray:
@@ -365,11 +370,10 @@ def _fair_labels(g, nodes, should_stop=None) -> np.ndarray:
     comp[stop] = np.arange(done)
     del stop
     _poll(should_stop)
-    scc = _scc(n, g.indptr, arcs, dst, of=(g, nodes))
-    scc_n = int(scc.max()) + 1
-    if scc_n == n and not len(loops):  # every state a component of its own, none with a loop: no cycle
+    scc, cyclic = _scc(n, g.indptr, arcs, dst, of=(g, nodes), big=True)
+    if not len(loops) and not cyclic.any():  # every state a component of its own, none with a loop: no cycle
         return comp
-    cyclic = np.bincount(scc[nodes], minlength=scc_n) > 1
+    scc_n = len(cyclic)
     cyclic[scc[src[loops]]] = True
     fair = cyclic.copy()
     inside = np.flatnonzero(nodes & cyclic[scc])
@@ -377,14 +381,15 @@ def _fair_labels(g, nodes, should_stop=None) -> np.ndarray:
         always = np.full(scc_n, ~g.bits_type(0), dtype=g.bits_type)
         np.bitwise_and.at(always, scc[inside], g.owed_bits_of(inside))
         ask = cyclic & (always != 0)
-        if ask.any():
+        if ask.any():  # over the edges out of the states of those components, a slice of states at a time
             taken = np.zeros(scc_n, dtype=g.bits_type)
-            for sl in _slices(len(src)):
-                c = scc[src[sl]]
-                k = ask[c]
-                k &= arcs[sl] if arcs is not None else nodes[src[sl]] & nodes[dst[sl]] & ~g.unfair_label[lab[sl]]
-                k &= c == scc[dst[sl]]
-                np.bitwise_or.at(taken, c[k], g.kindbit[lab[sl][k]])
+            asked = inside[ask[scc[inside]]]
+            for sl in _slices(len(asked)):
+                e = _out_edges(g.indptr, asked[sl])
+                c, t = scc[src[e]], dst[e]
+                k = arcs[e] if arcs is not None else nodes[t] & ~g.unfair_label[lab[e]]
+                k &= c == scc[t]
+                np.bitwise_or.at(taken, c[k], g.kindbit[lab[e][k]])
             fair &= (always & ~taken) == 0
     keep = nodes & fair[scc]
     comp[keep] = done + scc[keep]

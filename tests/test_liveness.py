@@ -329,8 +329,8 @@ def test_a_broken_analysis_differs_from_the_two_pass_refinement(monkeypatch):
         assert _component_mismatches(cases) > 0
     real = lv._scc
     with monkeypatch.context() as m:  # the kernel's own reading: losses and duplications taken as fair steps
-        m.setattr(lv, "_scc", lambda n, indptr, keep, dst, of=None: real(n, indptr, keep, dst,
-                                                                          of=(_NoUnfair(of[0]), of[1])))
+        m.setattr(lv, "_scc", lambda n, indptr, keep, dst, of=None, big=False: real(
+            n, indptr, keep, dst, of=(_NoUnfair(of[0]), of[1]), big=big))
         assert _component_mismatches(cases) > 0
 
     def owed_with_losses(g, states):
@@ -554,6 +554,9 @@ def test_the_compiled_strong_components_are_networkx_s(monkeypatch):
             for u, c in enumerate(run(n, indptr, keep, dst).tolist()):
                 got.setdefault(c, []).append(u)
             bad += sorted(got.values()) != want or sorted(got) != list(range(len(want)))
+            if run is lv._scc:  # and which components have more than one state
+                _, big = lv._scc(n, indptr, keep, dst, big=True)
+                bad += big.tolist() != [len(got[c]) > 1 for c in range(len(got))]
         return bad
     assert mismatches(lv._scc) == 0
     assert mismatches(lambda n, indptr, keep, dst: lv._scc(n, indptr, np.ones_like(keep), dst)) > 0
