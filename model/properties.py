@@ -761,8 +761,8 @@ class Monitor:
                 key = fine.key(parts, [int(c.max()) for c in parts])
                 new = np.flatnonzero(fine.lookup(key) < 0)
                 keys, first = np.unique(key[new], return_index=True)
-                order = np.argsort(first)
-                asked, src, dst = asked[new[first[order]]], src[new[first[order]]], dst[new[first[order]]]
+                pick = new[np.sort(first)]  # the first edge of each key not yet known, in order
+                asked, src, dst = asked[pick], src[pick], dst[pick]
             ends = np.concatenate([src, dst])
             readable = dict(zip(ends.tolist(), map(x.decode, _take(x.states, ends))))
             for j, u, v in zip(asked.tolist(), src.tolist(), dst.tolist()):
