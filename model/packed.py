@@ -526,6 +526,18 @@ class _Layout:
         return [((packed >> s) & m).astype(np.int64) for s, m in zip(self.shifts, self.masks)]
 
 
+def _local_key(i, tcb, app, timers) -> np.ndarray:
+    """The key of the local memo (an endpoint's calls and timeouts), as the kernel makes it."""
+    return (np.asarray(i).astype(np.uint64) << np.uint64(62)) | (np.asarray(tcb).astype(np.uint64) << np.uint64(34)) \
+        | (np.asarray(app).astype(np.uint64) << np.uint64(4)) | np.asarray(timers).astype(np.uint64)
+
+
+def _receive_key(i, tcb, app, seg) -> np.ndarray:
+    """The key of the receive memo (an endpoint's reaction to a segment), as the kernel makes it."""
+    return (np.asarray(i).astype(np.uint64) << np.uint64(62)) | (np.asarray(tcb).astype(np.uint64) << np.uint64(41)) \
+        | (np.asarray(app).astype(np.uint64) << np.uint64(21)) | np.asarray(seg).astype(np.uint64)
+
+
 def _bits(n: int) -> int:
     """Bits for the values 0 .. n-1 (at least 1)."""
     return max(1, (n - 1).bit_length())
@@ -627,18 +639,18 @@ class _Engine:
         if closure is None:
             return False
         locs, segs = closure
-        local, receive = [], []
+        local, receive = [], []  # (endpoint, TCB, App, timers) and (endpoint, TCB, App, segment)
         for i in (0, 1):
             for t, p in locs[i]:
-                local.extend((i << 62) | (t << 34) | (p << 4) | timers for timers in range(4))
+                local.extend((i, t, p, timers) for timers in range(4))
                 for q in segs[1 - i]:
                     try:
                         m.reaction(i, t, p, q)  # memoized by the closure: only the undecided ones raise
                     except ClassificationError:
                         continue
-                    receive.append((i << 62) | (t << 41) | (p << 21) | self._seg(q))
-        self.local._numbers(np.array(local, dtype=np.uint64))
-        self.receive._numbers(np.array(receive, dtype=np.uint64))
+                    receive.append((i, t, p, self._seg(q)))
+        self.local._numbers(_local_key(*np.array(local, dtype=np.int64).reshape(-1, 4).T))
+        self.receive._numbers(_receive_key(*np.array(receive, dtype=np.int64).reshape(-1, 4).T))
         return True
 
     def _push(self, flight: int, step: int) -> tuple[int, int]:
@@ -824,9 +836,7 @@ class _Engine:
 
         for i, (me, app, peer, out) in enumerate(((A, pA, B, 4), (B, pB, A, 5))):
             t = self.timers[quiet, peer]
-            keys = (np.uint64(i) << np.uint64(62)) | (me.astype(np.uint64) << np.uint64(34)) \
-                | (app.astype(np.uint64) << np.uint64(4)) | t.astype(np.uint64)
-            rows, (step, tcb, newapp) = self.local.spread(keys)
+            rows, (step, tcb, newapp) = self.local.spread(_local_key(i, me, app, t))
             f, label = self._sent(c[out][rows], step)
             comps = [x[rows] for x in c]
             comps[i], comps[2 + i], comps[out] = tcb, newapp, f
@@ -834,9 +844,7 @@ class _Engine:
         for i, (chan, into) in enumerate(((ab, 5), (ba, 4))):  # A->B arrives at B, B->A at A
             who = 1 - i
             rows, (seg, rest) = self.deliveries.spread((chan.astype(np.uint64) << _ONE) | np.uint64(i))
-            keys = (np.uint64(who) << np.uint64(62)) | (c[who][rows].astype(np.uint64) << np.uint64(41)) \
-                | (c[2 + who][rows].astype(np.uint64) << np.uint64(21)) | seg.astype(np.uint64)
-            _, (step, tcb, newapp) = self.receive.spread(keys)
+            _, (step, tcb, newapp) = self.receive.spread(_receive_key(who, c[who][rows], c[2 + who][rows], seg))
             f, label = self._sent(c[into][rows], step)
             comps = [x[rows] for x in c]
             comps[who], comps[2 + who], comps[4 + i], comps[into] = tcb, newapp, rest, f
