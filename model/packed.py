@@ -957,8 +957,8 @@ class PackedExploration(Exploration):
         """The bytes the search's own store held when it ended, the sum of
         ``self.store`` (its parts' bytes): the packed states' array (its capacity), the
         visited set's hash table (freed just after), and the parent, via and
-        depth arrays, and src, dst and lab when edges are kept (each
-        ``array``'s allocated size, over-allocation included): the counterpart
+        depth arrays, and src, dst, lab and edge_offsets when edges are kept (each
+        array's allocated size, over-allocation included): the counterpart
         of what SPIN stores, its state vector.  Not counted: the memo tables,
         the labels and terminal lists, the interpreter.
 
@@ -1047,6 +1047,38 @@ def _append(arr: array, values: np.ndarray) -> None:
     arr.frombytes(np.ascontiguousarray(values, dtype=np.int32).tobytes())
 
 
+def _extend_offsets(offsets: _Grow, counts: np.ndarray) -> None:
+    """Append the row offsets of the next states' edges (``counts`` of each) to
+    ``offsets`` (whose last entry is the edges so far), widening it from int32
+    to int64 when the edges reach 2**31 (the dtype rule of liveness's ``_indptr``)."""
+    top = int(offsets.a[offsets.n - 1])
+    ends = np.cumsum(counts)
+    if len(ends) and top + int(ends[-1]) >= 2 ** 31 and offsets.a.dtype == np.int32:
+        offsets.a = offsets.a.astype(np.int64)
+    ends += top
+    offsets.extend(ends)
+
+
+def _finish_offsets(offsets: _Grow, expanded: int, n: int, m: int) -> np.ndarray:
+    """The edges' row offsets of all ``n`` states, ``m`` edges out of the first
+    ``expanded`` (those after have none): ``offsets`` taken to the expanded
+    states (an interrupted chunk may have appended more) and extended with
+    ``m`` for the rest, int32 when ``m`` < 2**31; read-only."""
+    if offsets.n <= expanded or int(offsets.a[expanded]) != m:
+        raise RuntimeError(f"the packed engine's edge offsets ({offsets.n} entries) disagree with its "
+                           f"{m} edges out of {expanded} states")
+    dtype = np.int32 if m < 2 ** 31 else np.int64
+    if len(offsets.a) < n + 1 or offsets.a.dtype != dtype:
+        a = np.empty(n + 1, dtype=dtype)
+        a[:expanded + 1] = offsets.a[:expanded + 1]
+        offsets.a = a
+    offsets.a[expanded + 1:n + 1] = m
+    offsets.n = n + 1
+    v = offsets.view()
+    v.flags.writeable = False
+    return v
+
+
 def _allocated(arr: array) -> int:
     """The bytes ``arr`` has allocated for its items (its capacity, room to grow included)."""
     return arr.__sizeof__() - array(arr.typecode).__sizeof__()
@@ -1072,7 +1104,15 @@ def explore(model, max_states: int | None = None,
     chunk's successors while the next chunk is expanded: the same search,
     chunk for chunk.  With ``edges=False`` no edge is kept, as SPIN's safety
     run keeps none (see the explorer's ``edges``): 12 bytes less per
-    transition, the same states, parents, steps and depths.  The result
+    transition, the same states, parents, steps and depths.  With edges the
+    result has ``x.edge_offsets``, their row offsets by source state (CSR
+    row pointers): a read-only numpy array of ``len(x.states) + 1`` entries,
+    int32 while the edges are fewer than 2**31 (else int64), where
+    ``src[edge_offsets[u]:edge_offsets[u + 1]]`` are the edges out of state
+    ``u`` (none for a state not expanded: beyond a budget, a stop or an
+    interrupt), made from the successors counted per chunk as the search
+    goes, so no pass over the edges is needed; without edges it is None.
+    The result
     records the cores it searched on (``x.cores``: 1, or 2 with the threads)
     and its store's size (:meth:`PackedExploration.stored_bytes`).  With
     ``precompute`` the endpoints' memo tables are filled before the search
@@ -1091,6 +1131,8 @@ def explore(model, max_states: int | None = None,
     (28817, 116481, 17, 21, True)
     >>> x.states[1] == x.states[:2][1], x.state(0).A.state
     (True, 'CLOSED')
+    >>> x.edge_offsets[:4].tolist(), x.edge_offsets.dtype.name, int(x.edge_offsets[-1]) == x.transitions
+    ([0, 2, 6, 8], 'int32', True)
     """
     if not (isinstance(model, Model) and type(model).successors is Model.successors
             and getattr(type(model), "_successors_within_budget", None) is Model._successors_within_budget):
@@ -1107,9 +1149,13 @@ def explore(model, max_states: int | None = None,
     x._engine = e
     x.states = PackedStates(e)
     x.decode, x.describe, x.attributes = model.decode, model.step, model.edge_attributes
+    x.edge_offsets = None
     if not edges:
         x.has_edges, x.src = False, _NoEdges()
         x.dst = x.lab = x.src
+    else:
+        offsets = _Grow(np.int32, 1 << 12)  # edge_offsets of the states expanded so far
+        offsets.extend([0])
     _kernel()  # loaded (or built) before the search's clock starts, as pan's run does not count pan's start
     started = time.perf_counter()
     next_report = started + progress_every
@@ -1168,7 +1214,8 @@ def explore(model, max_states: int | None = None,
             if not x.complete:  # edges to states beyond the budget are not kept
                 keep = np.flatnonzero(ids >= 0)
                 rows, ids, labels = rows[keep], ids[keep], labels[keep]
-            if edges:
+            if edges:  # (the offsets first: an interrupt between the two leaves offsets that _finish_offsets cuts)
+                _extend_offsets(offsets, per_row[:n] if x.complete else np.bincount(rows, minlength=last_row + 1))
                 _append(x.src, i + rows)
                 _append(x.dst, ids)
                 _append(x.lab, kmap[labels])
@@ -1214,6 +1261,9 @@ def explore(model, max_states: int | None = None,
     x.store = {"states": e.states.a.nbytes, "visited": e.visited.table.nbytes,
                **{name: _allocated(getattr(x, name)) for name in ("parent", "via", "depth")
                   + (("src", "dst", "lab") if edges else ())}}
+    if edges:
+        x.edge_offsets = _finish_offsets(offsets, x.expanded, len(x.states), len(x.src))
+        x.store["edge_offsets"] = offsets.a.nbytes
     e.visited.table = None  # the search is over: the hash table is not needed any more
     e.states.trim()
     x.seconds = time.perf_counter() - started

@@ -11,7 +11,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from tcpcheck.model import packed
+from tcpcheck.model import liveness, packed
 from tcpcheck.model.checker import build, run
 from tcpcheck.model.config import PRESETS, preset
 from tcpcheck.model.engines import ENGINES, explore_function
@@ -30,6 +30,14 @@ def _same(x, y) -> None:
         assert getattr(y, name) == getattr(x, name), name
     assert (y.terminal, y.expanded, y.complete, y.stopped, y.max_depth, y.transitions) == \
         (x.terminal, x.expanded, x.complete, x.stopped, x.max_depth, x.transitions)
+    if isinstance(y, packed.PackedExploration):
+        assert _offsets_right(y)
+
+
+def _offsets_right(y) -> bool:
+    """The packed search's edge_offsets are exactly liveness's CSR row pointers of its src."""
+    want = liveness._indptr(len(y.states), np.asarray(y.src))
+    return y.edge_offsets.dtype == want.dtype and np.array_equal(y.edge_offsets, want)
 
 
 def _configs():
@@ -133,6 +141,8 @@ def test_observe_stop_and_progress_between_chunks():
     y = packed.explore(build(cfg), stop=lambda x: "enough" if x.expanded >= 8192 else None, chunk=4096)
     assert (y.stopped, y.complete, y.expanded) == ("enough", False, 10_848)  # the first chunk's end past 8,192
     assert max(y.src) == 10_847 and len(y.parent) == len(y.states)
+    assert _offsets_right(y) and len(y.edge_offsets) == len(y.states) + 1 > 10_849
+    assert int(y.edge_offsets[10_848]) == int(y.edge_offsets[-1]) == len(y.src)  # the states not expanded have none
 
 
 def test_interrupt_leaves_a_consistent_exploration():
@@ -146,6 +156,7 @@ def test_interrupt_leaves_a_consistent_exploration():
     assert (y.stopped, y.complete, y.expanded) == ("interrupted", False, calls[-1])
     assert len(y.parent) == len(y.via) == len(y.depth) == len(y.states) > y.expanded > 1000
     assert max(y.src) == y.expanded - 1 and len(y.src) == len(y.dst) == len(y.lab)
+    assert _offsets_right(y)
     x = bfs(build(preset("default")), max_states=len(y.states))
     assert y.src == x.src[:len(y.src)] and y.parent == x.parent
     with pytest.raises(KeyboardInterrupt):
@@ -628,3 +639,85 @@ def test_a_wrong_precomputed_entry_is_caught(kernel, monkeypatch, which, engine)
     # the same broken precomputation is not used without precompute: the search is right
     y = packed.explore(build(preset("default")))
     assert (len(y.states), y.transitions) == (28_817, 116_481)
+
+
+# --- the edges' row offsets (x.edge_offsets, liveness's CSR row pointers without a pass over src) ---
+
+
+def test_edge_offsets_pinned_on_default():
+    y = packed.explore(build(preset("default")))
+    o = y.edge_offsets
+    assert (len(o), o.dtype.name, o.flags.writeable) == (28_818, "int32", False)
+    assert o[:8].tolist() == [0, 2, 6, 8, 11, 15, 19, 22] and int(o[-1]) == 116_481
+    assert y.store["edge_offsets"] >= o.nbytes and y.stored_bytes() == sum(y.store.values())
+    assert packed.explore(build(preset("default")), edges=False).edge_offsets is None
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 333])
+@pytest.mark.parametrize("name", ["default", "duplicating", "reliable"])
+def test_edge_offsets_over_many_chunks(name, chunk):
+    """Tiny chunks: thousands of chunks' offsets appended, the same row pointers."""
+    cfg = preset(name)
+    y = packed.explore(build(cfg), chunk=chunk, max_states=6_000)
+    assert _offsets_right(y)
+    _same(bfs(build(cfg), max_states=6_000), y)
+
+
+@pytest.mark.parametrize("limit", [1, 2, 37, 4097, 28_816])
+@pytest.mark.parametrize("cores", [1, 2])
+def test_edge_offsets_after_a_budget_cut(limit, cores):
+    y = packed.explore(build(preset("default")), max_states=limit, chunk=500, cores=cores)
+    assert y.stopped == "max-states" and _offsets_right(y)
+    assert int(y.edge_offsets[y.expanded]) == int(y.edge_offsets[-1]) == len(y.src)
+
+
+@pytest.mark.parametrize("at", [4, 5, 6, 7, 8, 9, 10, 31, 32, 33, 34])  # 1-3: the initial states'
+def test_edge_offsets_after_an_interrupt_anywhere(monkeypatch, at):
+    """An interrupt at the at-th append of a chunk's arrays (between any two
+    of parent, via, depth, src, dst, lab): the exploration is cut, and its
+    offsets are those of its src."""
+    calls = [0]
+    append = packed._append
+
+    def interrupting(arr, values):
+        calls[0] += 1
+        if calls[0] == at:
+            raise KeyboardInterrupt
+        append(arr, values)
+    monkeypatch.setattr(packed, "_append", interrupting)
+    y = packed.explore(build(preset("default")), chunk=100, interruptible=True)
+    assert y.stopped == "interrupted" and _offsets_right(y)
+    assert len(y.edge_offsets) == len(y.states) + 1 and int(y.edge_offsets[y.expanded]) == len(y.src)
+
+
+def test_edge_offsets_widen_past_two_to_the_31():
+    """Edges beyond int32: the offsets become int64 (as _indptr's do), and
+    int32 again when the edges kept are fewer."""
+    o = packed._Grow(np.int32, 4)
+    o.extend([0, 2 ** 31 - 5])
+    packed._extend_offsets(o, np.array([1, 3, 0, 2]))
+    assert o.a.dtype == np.int64 and o.view().tolist() == [0, 2 ** 31 - 5, 2 ** 31 - 4, 2 ** 31 - 1, 2 ** 31 - 1,
+                                                           2 ** 31 + 1]
+    f = packed._finish_offsets(o, 5, 7, 2 ** 31 + 1)
+    assert f.dtype == np.int64 and f[-3:].tolist() == [2 ** 31 + 1] * 3
+    o.n = 3
+    f = packed._finish_offsets(o, 1, 4, 2 ** 31 - 5)  # cut back (an interrupt) below 2**31
+    assert f.dtype == np.int32 and f.tolist() == [0] + [2 ** 31 - 5] * 4
+    with pytest.raises(RuntimeError, match="edge offsets"):
+        packed._finish_offsets(o, 1, 4, 7)  # offsets that do not end at the edges kept
+
+
+def test_wrong_edge_offsets_fail_the_comparison(monkeypatch):
+    """The comparison is real: one entry one off fails it, and so do offsets
+    whose counts are given to the wrong states (the same total)."""
+    y = packed.explore(build(preset("default")))
+    assert _offsets_right(y)
+    good = y.edge_offsets
+    y.edge_offsets = good.copy()
+    y.edge_offsets[1000] += 1
+    assert not _offsets_right(y)
+    y.edge_offsets = good.astype(np.int64)
+    assert not _offsets_right(y)  # the dtype is part of the contract
+    extend = packed._extend_offsets
+    monkeypatch.setattr(packed, "_extend_offsets", lambda o, counts: extend(o, np.roll(counts, 1)))
+    assert not _offsets_right(packed.explore(build(preset("default")), chunk=1000))
