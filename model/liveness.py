@@ -193,9 +193,14 @@ def _kept_rows(indptr, keep) -> np.ndarray:
 # not yet known, and the depth-first path (state, next edge, root flag).
 # Over the CSR rows indptr, the edges e with keep[e]; or, with keep NULL, the
 # edges between two states of nodes whose label is not unfair (a loss or a
-# duplication), so that no mask over the edges is made.  Repeated edges and
-# loops need no care.  Returns the number of components; comp[u] = n-1-rindex[u],
-# and big[k] = 1 when component k has more than one state.
+# duplication), so that no mask over the edges is made: a state outside nodes
+# starts with rindex INT32_MAX, as if its component were known (it lowers
+# nothing and is never entered), so that an edge costs one look at its target,
+# and only when its label is fair; it ends with component -1.  Repeated edges
+# and loops need no care.  Returns the number of components; comp[u] =
+# n-1-rindex[u], big[k] = 1 when component k has more than one state, and
+# the states of those components are put in members (*n_members of them),
+# so that no pass over every state or component is needed to find the few.
 _SCC_C = r"""
 #include <stdint.h>
 #include <string.h>
@@ -203,9 +208,10 @@ _SCC_C = r"""
 int64_t NAME(int64_t n, const IDX *indptr, const int32_t *dst, const uint8_t *keep,    \
              const uint8_t *nodes, const int32_t *lab, const uint8_t *unfair,          \
              int32_t *rindex, int32_t *S, int32_t *path, IDX *next, uint8_t *root,     \
-             uint8_t *big) {                                                            \
-    int64_t index = 1, c = n - 1, sp = 0;                                               \
-    memset(rindex, 0, n * sizeof(int32_t));                                             \
+             uint8_t *big, int32_t *members, int64_t *n_members) {                      \
+    int64_t index = 1, c = n - 1, sp = 0, out = 0;                                      \
+    if (keep) memset(rindex, 0, n * sizeof(int32_t));                                   \
+    else for (int64_t u = 0; u < n; u++) rindex[u] = nodes[u] ? 0 : INT32_MAX;         \
     for (int64_t s = 0; s < n; s++) {                                                   \
         if (rindex[s]) continue;                                                        \
         int64_t top = 0;                                                                \
@@ -214,10 +220,9 @@ int64_t NAME(int64_t n, const IDX *indptr, const int32_t *dst, const uint8_t *ke
             int32_t v = path[top];                                                      \
             IDX e = next[top], end = indptr[v + 1];                                     \
             int descended = 0;                                                          \
-            if (!keep && !nodes[v]) e = end;                                            \
             for (; e < end; e++) {                                                      \
+                if (keep ? !keep[e] : unfair[lab[e]]) continue;                         \
                 int32_t w = dst[e];                                                     \
-                if (keep ? !keep[e] : (!nodes[w] || unfair[lab[e]])) continue;          \
                 if (!rindex[w]) {                                                       \
                     next[top] = e;                                                      \
                     top++; path[top] = w; next[top] = indptr[w]; root[top] = 1;         \
@@ -228,12 +233,16 @@ int64_t NAME(int64_t n, const IDX *indptr, const int32_t *dst, const uint8_t *ke
             }                                                                           \
             if (descended) continue;                                                    \
             if (root[top]) {                                                            \
-                int64_t members = 1;                                                    \
+                int64_t was = sp;                                                       \
                 index--;                                                                \
                 while (sp > 0 && rindex[v] <= rindex[S[sp - 1]]) {                      \
-                    rindex[S[--sp]] = (int32_t)c; index--; members++;                   \
+                    rindex[S[--sp]] = (int32_t)c; index--;                              \
                 }                                                                       \
-                rindex[v] = (int32_t)c; big[n - 1 - c] = members > 1; c--;              \
+                rindex[v] = (int32_t)c; big[n - 1 - c] = sp < was; c--;                 \
+                if (sp < was) {                                                         \
+                    memcpy(members + out, S + sp, (was - sp) * sizeof(int32_t));        \
+                    out += was - sp; members[out++] = v;                                \
+                }                                                                       \
             } else {                                                                    \
                 S[sp++] = v;                                                            \
             }                                                                           \
@@ -244,6 +253,8 @@ int64_t NAME(int64_t n, const IDX *indptr, const int32_t *dst, const uint8_t *ke
             }                                                                           \
         }                                                                               \
     }                                                                                   \
+    if (!keep) for (int64_t u = 0; u < n; u++) if (rindex[u] == INT32_MAX) rindex[u] = (int32_t)n; \
+    *n_members = out;                                                                   \
     return n - 1 - c;                                                                   \
 }
 SCC(scc32, int32_t)
@@ -268,7 +279,7 @@ def _scc_kernel():
         if lib is not None:
             p = ctypes.c_void_p
             for f in (lib.scc32, lib.scc64):
-                f.argtypes = [ctypes.c_int64, p, p, p, p, p, p, p, p, p, p, p, p]
+                f.argtypes = [ctypes.c_int64] + [p] * 14
                 f.restype = ctypes.c_int64
         _scc_lib = lib or False
     return _scc_lib or None
@@ -279,15 +290,19 @@ def _scc(n: int, indptr, keep, dst, of=None, big: bool = False):
     ``keep`` (a mask over the edge arrays, whose rows are ``indptr``), or,
     with ``of`` = (graph, nodes) and ``keep`` None, over the edges between two
     states of ``nodes`` that are neither a loss nor a duplication (compiled
-    kernel only: see :func:`_fair_labels`): by the compiled kernel above,
-    straight over the edge arrays, else by scipy's compiled algorithm over a
-    CSR copy of the kept edges.  With ``big``, also whether each component
-    has more than one state (a boolean array by component number)."""
+    kernel only: see :func:`_fair_labels`; a state outside ``nodes`` is then
+    in no component, -1): by the compiled kernel above, straight over the edge
+    arrays, else by scipy's compiled algorithm over a CSR copy of the kept
+    edges.  With ``big``, also whether each component has more than one state
+    (a boolean array by component number) and the states of those components
+    (sorted)."""
     lib = _scc_kernel()
     if lib is not None and n < 2 ** 31 - 1 and n:
-        rindex, stack, path = (np.empty(n, dtype=np.int32) for _ in range(3))
+        import ctypes
+
+        rindex, stack, path, members = (np.empty(n, dtype=np.int32) for _ in range(4))
         nxt = np.empty(n, dtype=indptr.dtype)
-        root, many = np.empty(n, dtype=np.uint8), np.zeros(n, dtype=bool)
+        root, many = np.empty(n, dtype=np.uint8), np.empty(n, dtype=bool)
         if keep is not None:
             masks = (np.ascontiguousarray(keep, dtype=bool), None, None, None)
         else:
@@ -295,12 +310,13 @@ def _scc(n: int, indptr, keep, dst, of=None, big: bool = False):
             masks = (None, np.ascontiguousarray(nodes, dtype=bool), np.ascontiguousarray(g.lab, dtype=np.int32),
                      np.ascontiguousarray(g.unfair_label, dtype=bool))
         f = lib.scc32 if indptr.dtype == np.int32 else lib.scc64
+        found = ctypes.c_int64(0)
         count = f(n, *(None if a is None else a.ctypes.data
                        for a in (np.ascontiguousarray(indptr), np.ascontiguousarray(dst, dtype=np.int32), *masks,
-                                 rindex, stack, path, nxt, root, many)))
+                                 rindex, stack, path, nxt, root, many, members)), ctypes.byref(found))
         del stack, path, nxt, root
         np.subtract(n - 1, rindex, out=rindex)
-        return (rindex, many[:count]) if big else rindex
+        return (rindex, many[:count], np.sort(members[:found.value])) if big else rindex
     if keep is None:
         keep = _arcs(*of)
     rows = _kept_rows(indptr, keep)
@@ -314,7 +330,10 @@ def _scc(n: int, indptr, keep, dst, of=None, big: bool = False):
     # never read, so one broadcast 1.0 stands for all of them (no memory)
     m.data = np.broadcast_to(np.float64(1.0), (m.nnz,))
     count, scc = connected_components(m, directed=True, connection="strong")
-    return (scc, np.bincount(scc, minlength=count) > 1) if big else scc
+    if not big:
+        return scc
+    many = np.bincount(scc, minlength=count) > 1
+    return scc, many, np.flatnonzero(many[scc])
 
 
 def _owed(g, states) -> np.ndarray:
@@ -370,28 +389,31 @@ def _fair_labels(g, nodes, should_stop=None) -> np.ndarray:
     comp[stop] = np.arange(done)
     del stop
     _poll(should_stop)
-    scc, cyclic = _scc(n, g.indptr, arcs, dst, of=(g, nodes), big=True)
-    if not len(loops) and not cyclic.any():  # every state a component of its own, none with a loop: no cycle
+    scc, _, inside = _scc(n, g.indptr, arcs, dst, of=(g, nodes), big=True)
+    if len(loops):  # a state with a fair loop is a cycle of its own
+        inside = np.union1d(inside, src[loops])
+    if not len(inside):  # every state a component of its own, none with a loop: no cycle
         return comp
-    scc_n = len(cyclic)
-    cyclic[scc[src[loops]]] = True
-    fair = cyclic.copy()
-    inside = np.flatnonzero(nodes & cyclic[scc])
-    if len(inside):  # a component is fair if every step owed all round it is taken inside
-        always = np.full(scc_n, ~g.bits_type(0), dtype=g.bits_type)
-        np.bitwise_and.at(always, scc[inside], g.owed_bits_of(inside))
-        ask = cyclic & (always != 0)
-        if ask.any():  # over the edges out of the states of those components, a slice of states at a time
-            taken = np.zeros(scc_n, dtype=g.bits_type)
-            asked = inside[ask[scc[inside]]]
-            for sl in _slices(len(asked)):
-                e = _out_edges(g.indptr, asked[sl])
-                c, t = scc[src[e]], dst[e]
-                k = arcs[e] if arcs is not None else nodes[t] & ~g.unfair_label[lab[e]]
-                k &= c == scc[t]
-                np.bitwise_or.at(taken, c[k], g.kindbit[lab[e][k]])
-            fair &= (always & ~taken) == 0
-    keep = nodes & fair[scc]
+    # the components with a cycle, numbered 0, 1, ... (k), and each state's of them (of_state)
+    cyclic, of_state = np.unique(scc[inside], return_inverse=True)
+    of_state = of_state.reshape(-1)
+    # a component is fair if every step owed all round it is taken inside
+    always = np.full(len(cyclic), ~g.bits_type(0), dtype=g.bits_type)
+    np.bitwise_and.at(always, of_state, g.owed_bits_of(inside))
+    ask = always != 0
+    if ask.any():  # over the edges out of the states of those components, a slice of states at a time
+        taken = np.zeros(len(cyclic), dtype=g.bits_type)
+        asked = inside[ask[of_state]]
+        for sl in _slices(len(asked)):
+            e = _out_edges(g.indptr, asked[sl])
+            c, t = scc[src[e]], dst[e]
+            k = arcs[e] if arcs is not None else nodes[t] & ~g.unfair_label[lab[e]]
+            k &= c == scc[t]
+            np.bitwise_or.at(taken, np.searchsorted(cyclic, c[k]), g.kindbit[lab[e][k]])
+        fair = (always & ~taken) == 0
+    else:
+        fair = np.ones(len(cyclic), dtype=bool)
+    keep = inside[fair[of_state]]
     comp[keep] = done + scc[keep]
     return comp
 

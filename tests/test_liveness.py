@@ -526,9 +526,12 @@ def test_scipy_is_given_each_row_without_a_repeated_target(monkeypatch):
 def test_the_compiled_strong_components_are_networkx_s(monkeypatch):
     """Pearce's algorithm in C against networkx's strong components, on 400 random graphs
     with repeated edges, loops and masked edges, with 32- and 64-bit row pointers, and
-    numbered 0, 1, ...; two broken ones must differ: the mask ignored, and every state
-    put in a component of its own.  Without the kernel, scipy's are the same."""
+    numbered 0, 1, ..., with the states of the components of more than one; and read
+    as the fair edges between some nodes (the others in no component).  Two broken ones
+    must differ: the mask ignored, and every state put in a component of its own.
+    Without the kernel, scipy's are the same."""
     import random
+    from types import SimpleNamespace
 
     import networkx as nx
     import numpy as np
@@ -554,9 +557,23 @@ def test_the_compiled_strong_components_are_networkx_s(monkeypatch):
             for u, c in enumerate(run(n, indptr, keep, dst).tolist()):
                 got.setdefault(c, []).append(u)
             bad += sorted(got.values()) != want or sorted(got) != list(range(len(want)))
-            if run is lv._scc:  # and which components have more than one state
-                _, big = lv._scc(n, indptr, keep, dst, big=True)
+            if run is lv._scc:  # and which components have more than one state, and their states
+                _, big, members = lv._scc(n, indptr, keep, dst, big=True)
                 bad += big.tolist() != [len(got[c]) > 1 for c in range(len(got))]
+                bad += members.tolist() != sorted(u for c in got.values() if len(c) > 1 for u in c)
+                if lv._scc_kernel() is not None:  # the kernel's own reading: fair labels between nodes
+                    nodes = np.array([rng.random() < 0.7 for _ in range(n)], dtype=bool)
+                    of = (SimpleNamespace(lab=(~keep).astype(np.int32), unfair_label=np.array([False, True])), nodes)
+                    sub = g.subgraph(u for u in range(n) if nodes[u])
+                    want = sorted(sorted(c) for c in nx.strongly_connected_components(sub))
+                    scc, big, members = lv._scc(n, indptr, None, dst, of=of, big=True)
+                    got = {}
+                    for u, c in enumerate(scc.tolist()):
+                        got.setdefault(c, []).append(u)
+                    outside = got.pop(-1, [])
+                    bad += outside != [u for u in range(n) if not nodes[u]]
+                    bad += sorted(got.values()) != want or sorted(got) != list(range(len(want)))
+                    bad += members.tolist() != sorted(u for c in want if len(c) > 1 for u in c)
         return bad
     assert mismatches(lv._scc) == 0
     assert mismatches(lambda n, indptr, keep, dst: lv._scc(n, indptr, np.ones_like(keep), dst)) > 0
