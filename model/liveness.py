@@ -109,7 +109,9 @@ def _arrays(x: Exploration):
 class _Graph:
     """The exploration's edges indexed by source (``indptr[u]:indptr[u+1]``
     are the edge numbers out of ``u``: the explorer stores them in source
-    order), each label's (actor, kind), and the same as integer arrays:
+    order; an exploration that counted them as it went gives them as its
+    ``edge_offsets``, as the packed engine does), each label's (actor, kind),
+    and the same as integer arrays:
     ``kindbit`` (one bit per kind of step, by label), ``unfair_label`` (by
     label), ``loops`` (the edges from a state to itself) and ``terminal`` (by
     state)."""
@@ -119,7 +121,11 @@ class _Graph:
         n = len(x.states)
         src, dst, lab = _arrays(x)
         self.src, self.dst, self.lab = src, dst, lab
-        self.indptr = _indptr(n, src)
+        offsets = getattr(x, "edge_offsets", None)
+        if offsets is not None and len(offsets) == n + 1 and int(offsets[-1]) == len(src):
+            self.indptr = np.asarray(offsets)
+        else:
+            self.indptr = _indptr(n, src)
         self.kind = [(step.actor, step.kind) for step in map(x.label, range(len(x.labels)))]
         self.unfair = [k[1] in UNFAIR for k in self.kind]
         kinds = sorted(set(self.kind))

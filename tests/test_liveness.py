@@ -582,6 +582,36 @@ def test_the_compiled_strong_components_are_networkx_s(monkeypatch):
     assert lv._scc_kernel() is None and mismatches(lv._scc) == 0
 
 
+def test_the_graph_takes_the_packed_engine_s_row_offsets():
+    """Liveness reads the packed search's edge_offsets as its row pointers instead of
+    making them from src again (tests/test_packed.py pins them equal to _indptr's), and
+    a verdict depends on them: offsets one edge off change the analysis' answer.  An
+    exploration without them (the explorer's) gets _indptr's."""
+    import numpy as np
+
+    from tcpcheck.model import liveness as lv, packed
+    from tcpcheck.model.checker import build
+    from tcpcheck.model.explorer import explore
+    from tcpcheck.model.scenarios import preset
+
+    model = build(preset("default"))
+    x = packed.explore(model)
+    g = lv._Graph(x)
+    assert g.indptr is x.edge_offsets
+    y = explore(model)
+    assert getattr(y, "edge_offsets", None) is None
+    assert np.array_equal(lv._Graph(y).indptr, g.indptr)
+
+    def close_completes(x):
+        return lv.leads_to(x, lambda s: s.A.state == "FIN_WAIT_1", lambda s: s.A.state in ("TIME_WAIT", "CLOSED"))
+    want = close_completes(y)
+    assert want is not None and close_completes(x) == want
+    off = np.array(x.edge_offsets)
+    off[1:-1] += 1
+    x.edge_offsets = off
+    assert close_completes(x) != want
+
+
 def test_row_pointers_and_kept_rows_are_the_plain_counts(monkeypatch):
     """_indptr and _kept_rows (by slices) against plain counting, on random sorted rows
     and masks with slices of every small size; a slice boundary off by one is caught."""
