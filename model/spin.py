@@ -198,7 +198,15 @@ def hash_bits_for(states: int) -> int:
 # --- the benchmark ------------------------------------------------------------------------
 
 
-def _tcpcheck_row(config: Config, engine: str, edges: bool = True, cores: int = 1, precompute: bool = False) -> dict:
+#: bench --vs spin repeats a search (each side's) until its runs add up to this many seconds, and reports
+#: the mean per run: pan's elapsed time counts ticks of 1/100 s (times()), so a search of 0.02 s is read
+#: as 0.01-0.03 s; at most :data:`MAX_RUNS` runs.
+REPEAT_SECONDS = 0.2
+MAX_RUNS = 50
+
+
+def _tcpcheck_row(config: Config, engine: str, edges: bool = True, cores: int = 1, precompute: bool = False,
+                  at_least: float = 0.0) -> dict:
     """tcpcheck's bare search of ``config`` with ``engine`` (run in a fresh
     process), keeping its edges or not (as SPIN's safety run keeps none), on
     ``cores`` cores when the engine's explore takes them (bfs is one thread):
@@ -209,7 +217,11 @@ def _tcpcheck_row(config: Config, engine: str, edges: bool = True, cores: int = 
     tables first, from the fixpoint the Promela's tables are made of: its
     seconds are counted in the build (``build_seconds``, and apart in
     ``precompute_seconds``), not in the search's, as SPIN's Promela
-    generation is counted in SPIN's build and not in pan's search."""
+    generation is counted in SPIN's build and not in pan's search.  A search
+    quicker than ``at_least`` seconds is run again (build() and the search,
+    in the same process) until the runs' seconds add up to ``at_least``:
+    ``seconds`` is then their mean, the first run included (``runs``, and
+    ``first_seconds``); the memory and the rest are the first run's."""
     from .bench import _peak_mib, _start_mib
     from .checker import build
     from .engines import explore_function
@@ -227,8 +239,16 @@ def _tcpcheck_row(config: Config, engine: str, edges: bool = True, cores: int = 
     n = len(x.states)
     peak = _peak_mib()
     stored = x.stored_bytes() if hasattr(x, "stored_bytes") else None
-    return {"states": n, "transitions": x.transitions, "seconds": x.seconds, "edges": x.has_edges,
-            "states_per_second": n / x.seconds if x.seconds else 0.0,
+    options = {**({} if edges else {"edges": False}), **({"cores": cores} if accepts(engine, "cores") else {}),
+               **({"precompute": True} if precompute and accepts(engine, "precompute") else {})}
+    total, runs = x.seconds, 1
+    while total < at_least and runs < MAX_RUNS:
+        total += explore(build(config), **options).seconds
+        runs += 1
+    seconds = total / runs
+    return {"states": n, "transitions": x.transitions, "seconds": seconds, "edges": x.has_edges,
+            "runs": runs, "first_seconds": x.seconds,
+            "states_per_second": n / seconds if seconds else 0.0,
             "cores": getattr(x, "cores", 1 if explore is bfs else None),
             "build_seconds": t1 - t0 + pre, "precompute_seconds": pre, "total_seconds": t2 - t0,
             "total_states_per_second": n / (t2 - t0),
@@ -265,7 +285,7 @@ def _configs(names) -> list[tuple[str, str, Config]]:
 SPEED_TARGET = 1.0
 
 #: The fields of tcpcheck's rows that bench --vs spin reports (of :func:`_tcpcheck_row`).
-_OURS = ("seconds", "states_per_second", "cores", "build_seconds", "precompute_seconds", "total_seconds",
+_OURS = ("seconds", "runs", "first_seconds", "states_per_second", "cores", "build_seconds", "precompute_seconds", "total_seconds",
          "total_states_per_second",
          "peak_mib", "start_mib", "bytes_per_state", "stored_bytes", "stored_bytes_per_state", "store",
          "transitions")
@@ -313,7 +333,8 @@ def bench(names: list[str] | None = None, engine: str = "bfs", as_json: bool = F
         # (where the engine has one), its endpoint tables precomputed as the Promela's are (where the
         # engine can: counted in its build); the search with edges, as check runs it, beside it
         with_edges = _fresh(_tcpcheck_row, cfg, engine, True, cores)
-        ours = _fresh(_tcpcheck_row, cfg, engine, False, cores, True) if edgeless else with_edges
+        ours = _fresh(_tcpcheck_row, cfg, engine, False, cores, True, REPEAT_SECONDS) if edgeless else \
+            _fresh(_tcpcheck_row, cfg, engine, True, cores, False, REPEAT_SECONDS)
         n = ours["states"]
         t0 = time.perf_counter()
         text = promela(cfg, count=False)
@@ -324,13 +345,19 @@ def bench(names: list[str] | None = None, engine: str = "bfs", as_json: bool = F
             t1 = time.perf_counter()
             pan = run_pan(folder, hash_bits_for(n))
             pan_wall = time.perf_counter() - t1
+            pan_total, pan_runs = pan.seconds, 1  # pan run again until its elapsed times add up (see REPEAT_SECONDS)
+            while pan_total < REPEAT_SECONDS and pan_runs < MAX_RUNS:
+                pan_total += run_pan(folder, hash_bits_for(n)).seconds
+                pan_runs += 1
+            pan_seconds = pan_total / pan_runs
         spin_bps = pan.peak_mib * 2 ** 20 / pan.states
         spin_total = generate + built["spin"] + built["gcc"] + pan_wall
         row = {"config": name, "what": what, "states": n, "equal": pan.states == n == with_edges["states"],
                "tcpcheck": {"engine": engine, "edges": ours["edges"], **{k: ours[k] for k in _OURS}},
                "tcpcheck_with_edges": {k: with_edges[k] for k in _OURS},
-               "spin": {"states": pan.states, "transitions": pan.transitions, "seconds": pan.seconds,
-                        "states_per_second": pan.states / pan.seconds if pan.seconds else None,
+               "spin": {"states": pan.states, "transitions": pan.transitions, "seconds": pan_seconds,
+                        "runs": pan_runs, "first_seconds": pan.seconds,
+                        "states_per_second": pan.states / pan_seconds if pan_seconds else None,
                         "peak_mib": pan.peak_mib, "pan_memory_mib": pan.memory_mib,
                         "state_vector_bytes": pan.vector, "bytes_per_state": spin_bps,
                         "hash_bits": pan.hash_bits, "cores": cores, "generate_seconds": generate,
@@ -371,10 +398,10 @@ def bench(names: list[str] | None = None, engine: str = "bfs", as_json: bool = F
                       f"{'peak MiB':>8} {'vector':>6} {'B/state':>8} | {'speed':>6} {'stored':>6} {'peak':>6} "
                       f"{'total':>6}")
             sps = f"{s['states_per_second']:>9,.0f}" if s["states_per_second"] else f"{'-':>9}"
-            print(f"{name:<24} {n:>9,} | {ours['seconds']:>6.2f} {ours['states_per_second']:>9,.0f} "
+            print(f"{name:<24} {n:>9,} | {ours['seconds']:>6.3f} {ours['states_per_second']:>9,.0f} "
                   f"{ours['peak_mib']:>8.1f} {ours['bytes_per_state']:>8.0f} {_bytes(stored)} | "
                   f"{with_edges['seconds']:>6.2f} {with_edges['bytes_per_state']:>8.0f} {_bytes(stored_edges)} | "
-                  f"{pan.seconds:>6.2f} {sps} {pan.peak_mib:>8.1f} {pan.vector:>6} {spin_bps:>8.0f} | "
+                  f"{pan_seconds:>6.3f} {sps} {pan.peak_mib:>8.1f} {pan.vector:>6} {spin_bps:>8.0f} | "
                   f"{_ratio(row['speed_ratio'])} {_ratio(row['stored_ratio'])} {_ratio(row['memory_ratio'])} "
                   f"{_ratio(row['memory_ratio_to_spin_total'])}", flush=True)
             if not row["equal"]:
@@ -389,9 +416,16 @@ def bench(names: list[str] | None = None, engine: str = "bfs", as_json: bool = F
     if as_json:
         print(json.dumps(out, indent=2))
         return 1 if differ else 0
-    print("(search alone: tcpcheck's seconds are its search's, SPIN's pan's own elapsed time. stored: the bytes "
+    repeated = [f"{r['config']} (tcpcheck {r['tcpcheck']['runs']}, pan {r['spin']['runs']})" for r in rows
+                if r["tcpcheck"]["runs"] > 1 or r["spin"]["runs"] > 1]
+    print("(search alone: tcpcheck's seconds are its search's, SPIN's pan's own elapsed time (ticks of 1/100 s); "
+          f"a search quicker than {REPEAT_SECONDS} s is run again until its runs add up to {REPEAT_SECONDS} s "
+          f"(at most {MAX_RUNS} runs; tcpcheck's build() and search again in its fresh process, pan's run again) "
+          "and its seconds are the mean per run, the first run included"
+          + (f": runs at {', '.join(repeated)}" if repeated else "") + ". stored: the bytes "
           "the search's own store holds per state as it ends (the packed states, the visited set's hash table, "
-          "parent, via and depth, and src, dst and lab with edges; '-' for an engine that does not say them), "
+          "parent, via and depth, and src, dst, lab and edge_offsets with edges; '-' for an engine that does not "
+          "say them), "
           "the counterpart of SPIN's state vector ('vector', its bytes per stored state), which the memory "
           "target judges. B/state: tcpcheck's peak resident memory above its start, per state, which also "
           "holds the memo tables, the interpreter and chunk buffers; SPIN's its peak per state, with a hash "
