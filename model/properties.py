@@ -677,8 +677,8 @@ class Monitor:
         states, decode = x.states, x.decode
         cols = tops = None
         first: dict[str, int] = {}  # property -> the first state of the batch that decides it
-        # a direct table may have about as many entries as there are states (4 bytes each)
-        direct = min(_DIRECT_MAX_BITS, max(_DIRECT_BITS, n1.bit_length() - 1))
+        # a direct table may have up to about twice as many entries as there are states (4 bytes each)
+        direct = min(_DIRECT_MAX_BITS, max(_DIRECT_BITS, n1.bit_length()))
         for g in self._groups.values():
             for memo in (g.key, g.seg_memo):
                 if memo is not None:
@@ -854,9 +854,11 @@ def _endpoint_states(s: State):
 _MEMO = 1 << 18
 
 #: A memo whose keys fit in this many bits is a direct table (4 bytes an entry);
-#: up to :data:`_DIRECT_MAX_BITS` when there are as many states as entries.
+#: up to :data:`_DIRECT_MAX_BITS` when there are at least half as many states as
+#: entries (at 45 M states the pair of channels has 25-bit keys: 128 MiB, where a
+#: sorted array's lookups took 2.3 s and forgot its 254,175 keys near :data:`_MEMO`).
 _DIRECT_BITS = 20
-_DIRECT_MAX_BITS = 24
+_DIRECT_MAX_BITS = 26
 
 #: The fewest new states :meth:`Monitor.feed` looks at together while the search runs
 #: (each batch costs a few dozen numpy calls), unless it is to stop at the first violation.
