@@ -66,6 +66,7 @@ at exactly the state where the explorer stops.  A model that is not a
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from array import array
@@ -330,11 +331,26 @@ def _ptr(a: np.ndarray) -> int:
 
 
 class _Grow:
-    """A numpy array that grows at its end (capacity doubling)."""
+    """A numpy array that grows at its end (capacity doubling); ``addr`` is
+    its data's address (kept as the array is replaced: the kernel's context
+    is made of these)."""
 
     def __init__(self, dtype, capacity: int = 1024):
         self.a = np.empty(capacity, dtype=dtype)
         self.n = 0
+
+    @property
+    def a(self) -> np.ndarray:
+        return self._a
+
+    @a.setter
+    def a(self, array: np.ndarray) -> None:
+        self._a = array
+        self.addr = _ptr(array)
+
+    def __setstate__(self, state: dict) -> None:  # a copy (copy.deepcopy, pickle) has its own address
+        self.__dict__.update(state)
+        self.a = self._a
 
     def extend(self, values) -> None:
         values = np.asarray(values, dtype=self.a.dtype)
@@ -374,6 +390,12 @@ class _Index:
         self.mask = np.uint64((1 << bits) - 1)
         self.shift = np.uint64(64 - bits)
         self.table = np.full(1 << bits, -1, dtype=np.int32)
+        self.words = [_ptr(self.table), (1 << bits) - 1, 64 - bits]  # for the kernel's context
+
+    def __setstate__(self, state: dict) -> None:  # a copy has its own table's address
+        self.__dict__.update(state)
+        if self.table is not None:
+            self.words = [_ptr(self.table), *self.words[1:]]
 
     def _home(self, keys: np.ndarray) -> np.ndarray:
         return ((keys * _GOLDEN) >> self.shift).astype(np.int64)
@@ -464,6 +486,10 @@ class _Memo:
         which, at = _spread(start, count)
         return which, [c.a[at] for c in self.cols]
 
+    def col_addrs(self) -> list[int]:
+        """The columns' addresses, three words (the kernel's memo_t: col[3], unused)."""
+        return [c.addr for c in self.cols] + [0] * (4 - len(self.cols))
+
     def each(self, keys: np.ndarray) -> list:
         """The columns of each key's one row (for a function of one row per key)."""
         s = self._numbers(keys)  # first: it may grow the arrays
@@ -476,22 +502,27 @@ class _Memo:
         miss = s < 0
         if miss.any():
             new = np.unique(keys[miss])
-            flat: list = []
-            starts, counts = [], []
-            at = self.cols[0].n
-            for k in new.tolist():
-                rows = self.compute(k)
-                starts.append(at + len(flat))
-                counts.append(len(rows))
-                flat.extend(rows)
-            self.start.extend(starts)
-            self.count.extend(counts)
-            if flat:
-                for c, col in zip(self.cols, zip(*flat)):
-                    c.extend(col)
-            ids = self.index.add(new)
+            ids = self.add_new(new)
             s[miss] = ids[np.searchsorted(new, keys[miss])]
         return s
+
+    def add_new(self, new: np.ndarray) -> np.ndarray:
+        """Compute the rows of the keys ``new`` (distinct, none of them here yet)
+        and keep them; their numbers."""
+        flat: list = []
+        counts = []
+        for k in new.tolist():
+            rows = self.compute(k)
+            counts.append(len(rows))
+            flat.extend(rows)
+        counts = np.array(counts, dtype=np.int64)
+        self.start.extend(self.cols[0].n + np.cumsum(counts) - counts)
+        self.count.extend(counts)
+        if flat:
+            table = np.array(flat, dtype=np.int64).reshape(len(flat), len(self.cols))
+            for j, c in enumerate(self.cols):
+                c.extend(table[:, j])
+        return self.index.add(new)
 
 
 def _spread(start: np.ndarray, count: np.ndarray):
@@ -515,6 +546,8 @@ class _Layout:
         self.bits = at
         self.shifts = [np.uint64(s) for s in reversed(shifts)]
         self.masks = [np.uint64((1 << w) - 1) for w in widths]
+        pad = [0] * (7 - len(widths))
+        self.words = [int(x) for x in self.shifts] + pad + [int(x) for x in self.masks] + pad  # the context's
 
     def pack(self, cols) -> np.ndarray:
         out = np.zeros(len(cols[0]), dtype=np.uint64)
@@ -619,6 +652,8 @@ class _Engine:
         self.faults = _Memo(2, lambda k: list(m.network(k >> 1, ("A->B", "B->A")[k & 1])[1]))
         self.receive = _Memo(3, lambda k: [m.reaction(k >> 62, (k >> 41) & 0x1FFFFF, (k >> 21) & 0xFFFFF,
                                                           self.seg_items[k & 0x1FFFFF])])
+        self._memos = (self.local, self.push, self.relabel, self.deliveries, self.faults, self.receive)  # memo[0..5]
+        self._keep_tables()
 
     def precompute(self) -> bool:
         """Fill the endpoints' memo tables before the search, as the generated
@@ -732,6 +767,8 @@ class _Engine:
                     self.sent_step.append(k)
                 ids.append(self.sent_ids.get(step.sent, -1))  # -1: a relabelled step, never sent again
             self.sent_of = np.concatenate([self.sent_of, np.array(ids, dtype=np.int64)])
+        if nt > have or ns > len(self._keep[1]):
+            self._keep_tables()
 
     def _sent(self, flight: np.ndarray, step: np.ndarray):
         self._tables()
@@ -746,29 +783,29 @@ class _Engine:
 
     def _context(self) -> np.ndarray:
         """What the kernel's expansion reads (its ``ctx_t``): the memo tables'
-        addresses, the per-TCB and per-step tables, and the layout.  The arrays
-        move as they grow: the context is made again when one of them is not
-        the array it was made from (or the layout changed), else kept."""
-        arrays = [self.layout, self.timers, self.is_lose, self.sent_of]
-        for memo in (self.local, self.push, self.relabel, self.deliveries, self.faults, self.receive):
-            arrays += [memo.index.table, memo.index.keys.a, memo.start.a, memo.count.a, *(c.a for c in memo.cols)]
-        kept = self._ctx
-        if kept is not None and len(kept[0]) == len(arrays) and all(a is b for a, b in zip(kept[0], arrays)):
-            return kept[1]
+        addresses, the per-TCB and per-step tables, and the layout, as words
+        (each array's address is kept with it as it moves: ``_Grow.addr``,
+        ``_Index.words``).  The context is made again when its words changed
+        (an array moved as it grew, the layout changed), else kept."""
         words = []
-        for memo in (self.local, self.push, self.relabel, self.deliveries, self.faults, self.receive):
-            ix = memo.index
-            cols = [_ptr(c.a) for c in memo.cols] + [0] * (3 - len(memo.cols))
-            words += [_ptr(ix.table), int(ix.mask), int(ix.shift), _ptr(ix.keys.a), _ptr(memo.start.a),
-                      _ptr(memo.count.a), *cols, 0]
-        self._keep = (np.ascontiguousarray(self.timers), self.is_lose.view(np.uint8), self.sent_of)
-        shifts = [int(x) for x in self.layout.shifts] + [0] * (7 - len(self.layout.shifts))
-        masks = [int(x) for x in self.layout.masks] + [0] * (7 - len(self.layout.masks))
-        words += [_ptr(self._keep[0]), self.timers.shape[1], _ptr(self._keep[1]), _ptr(self._keep[2]),
-                  self.empty, -1 if self.budget is None else self.budget, self.ncomp, *shifts, *masks]
+        for memo in self._memos:
+            words += memo.index.words
+            words += [memo.index.keys.addr, memo.start.addr, memo.count.addr]
+            words += memo.col_addrs()
+        words += self._table_words
+        words += self.layout.words
+        kept = self._ctx
+        if kept is not None and kept[0] == words:
+            return kept[1]
         ctx = np.array([w & 0xFFFFFFFFFFFFFFFF for w in words], dtype=np.uint64)
-        self._ctx = (arrays, ctx, _ptr(ctx))
+        self._ctx = (words, ctx, _ptr(ctx))
         return ctx
+
+    def _keep_tables(self) -> None:
+        """The per-TCB and per-step tables as the kernel reads them, and their context words."""
+        self._keep = (np.ascontiguousarray(self.timers), self.is_lose.view(np.uint8), self.sent_of)
+        self._table_words = [_ptr(self._keep[0]), self.timers.shape[1], _ptr(self._keep[1]), _ptr(self._keep[2]),
+                             self.empty, -1 if self.budget is None else self.budget, self.ncomp]
 
     def expand(self, packed: np.ndarray):
         """The successors of ``packed`` states, in :meth:`Model.successors`'s order:
@@ -784,7 +821,7 @@ class _Engine:
         yet, which are computed here (by the model), and goes on where it
         stopped.  With a second thread (``self.pool``) the chunk's two halves
         are expanded at once, and the model computes what either missed."""
-        memos = (self.local, self.push, self.relabel, self.deliveries, self.faults, self.receive)
+        memos = self._memos
         n = len(packed)
         packed = np.ascontiguousarray(packed, dtype=np.uint64)
         per_row = np.zeros(n, dtype=np.int64)
@@ -811,8 +848,8 @@ class _Engine:
                 keys = np.unique(np.concatenate(keys))
                 if m == 6:  # a step's segments put in a channel (step << 32 | channel), relabelled if dropped
                     self._sent((keys & np.uint64(0xFFFFFFFF)).astype(np.int64), (keys >> np.uint64(32)).astype(np.int64))
-                else:
-                    memos[m]._numbers(keys)
+                else:  # (each memo's keys were missing at the kernel's run, and only this adds to it)
+                    memos[m].add_new(keys)
             old = self.layout
             self._relayout()  # new TCBs, applications or channel contents may need wider fields
             if self.layout is not old:  # this chunk's states are repacked, and it is expanded again
@@ -1139,7 +1176,20 @@ def explore(model, max_states: int | None = None,
         return _explore_bfs(model, max_states=max_states, progress=progress, progress_every=progress_every,
                             stop=stop, interruptible=interruptible, observe=observe, observe_every=observe_every,
                             edges=edges)
-    e = _Engine(model)
+    collecting = gc.isenabled()
+    gc.disable()  # the search makes no garbage cycles, and a collection would scan every memo entry it keeps
+    try:
+        return _explore(model, e=_Engine(model), max_states=max_states, progress=progress,
+                        progress_every=progress_every, stop=stop, interruptible=interruptible, observe=observe,
+                        chunk=chunk, verify_every=verify_every, cores=cores, edges=edges, precompute=precompute)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _explore(model, e: _Engine, max_states, progress, progress_every, stop, interruptible, observe, chunk,
+             verify_every, cores, edges, precompute) -> Exploration:
+    """:func:`explore` of a :class:`Model`, with the engine ``e``."""
     x = PackedExploration()
     x.precompute_seconds, x.precomputed = 0.0, False
     if precompute:

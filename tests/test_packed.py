@@ -721,3 +721,58 @@ def test_wrong_edge_offsets_fail_the_comparison(monkeypatch):
     extend = packed._extend_offsets
     monkeypatch.setattr(packed, "_extend_offsets", lambda o, counts: extend(o, np.roll(counts, 1)))
     assert not _offsets_right(packed.explore(build(preset("default")), chunk=1000))
+
+
+# --- the search's fixed costs: the kernel's context from kept addresses, the memo's new keys, no GC --
+
+
+def test_the_context_follows_the_arrays_as_they_move():
+    """The kernel's context is made of the addresses each array keeps (_Grow.addr, _Index.words): after
+    a memo's arrays grew (and moved) the context is made again with their new addresses, else kept."""
+    import copy
+
+    e = packed._Engine(build(preset("default")))
+    ctx = e._context()
+    assert e._context() is ctx  # nothing moved
+    memo = e.deliveries
+    before = memo.cols[0].addr
+    memo.cols[0].extend(np.zeros(5000, dtype=np.int64))  # past its 1,024 of room: a new array
+    assert memo.cols[0].addr == memo.cols[0].a.ctypes.data != before
+    new = e._context()
+    assert new is not ctx and memo.cols[0].a.ctypes.data in new.tolist()
+    assert before not in new.tolist()
+    g = copy.deepcopy(memo.cols[0])  # a copy points at its own array
+    assert g.addr == g.a.ctypes.data != memo.cols[0].addr
+    ix = copy.deepcopy(memo.index)
+    assert ix.words[0] == ix.table.ctypes.data != memo.index.words[0]
+
+
+def test_a_memo_adds_new_keys_with_their_rows():
+    calls = []
+    memo = packed._Memo(2, lambda k: calls.append(k) or [(k, 1), (k, 2)][:k % 3])
+    assert memo.add_new(np.array([4, 6, 8], dtype=np.uint64)).tolist() == [0, 1, 2]
+    assert (memo.start.view().tolist(), memo.count.view().tolist()) == ([0, 1, 1], [1, 0, 2])
+    assert [c.view().tolist() for c in memo.cols] == [[4, 8, 8], [1, 1, 2]]
+    assert memo._numbers(np.array([8, 5, 4, 5], dtype=np.uint64)).tolist() == [2, 3, 0, 3]
+    assert calls == [4, 6, 8, 5]  # each key computed once
+
+
+def test_the_garbage_collector_is_paused_for_the_search_only(monkeypatch):
+    import gc
+
+    seen = []
+    monkeypatch.setattr(packed, "_explore", lambda *a, **kw: seen.append(gc.isenabled()) or "x")
+    assert gc.isenabled() and packed.explore(build(preset("seed"))) == "x" and gc.isenabled()
+    gc.disable()
+    try:
+        packed.explore(build(preset("seed")))
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
+
+    def failing(*a, **kw):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(packed, "_explore", failing)
+    with pytest.raises(KeyboardInterrupt):
+        packed.explore(build(preset("seed")))
+    assert gc.isenabled() and seen == [False, False]
