@@ -776,3 +776,28 @@ def test_the_garbage_collector_is_paused_for_the_search_only(monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         packed.explore(build(preset("seed")))
     assert gc.isenabled() and seen == [False, False]
+
+
+def test_a_wrong_entry_added_from_the_kernels_misses_is_caught(monkeypatch):
+    """A delivery that add_new keeps wrong (what stays in the channel said to be nothing) is stopped by
+    the comparison with Model.successors, not turned into other counts; kept right, the same search."""
+    engines, add = [], packed._Memo.add_new
+    init = packed._Engine.__init__
+
+    def keep(self, model):
+        init(self, model)
+        engines.append(self)
+
+    def wrong(self, new):
+        ids = add(self, new)
+        e = engines[-1]
+        if self is e.deliveries:
+            rest = self.cols[1].view()
+            rest[rest != e.empty] = e.empty
+        return ids
+    monkeypatch.setattr(packed._Engine, "__init__", keep)
+    monkeypatch.setattr(packed._Memo, "add_new", wrong)
+    with pytest.raises(RuntimeError, match="disagrees with Model.successors at state"):
+        packed.explore(build(preset("default")), cores=1)
+    monkeypatch.setattr(packed._Memo, "add_new", add)
+    _same(bfs(build(preset("default"))), packed.explore(build(preset("default")), cores=1))
