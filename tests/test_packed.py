@@ -801,3 +801,24 @@ def test_a_wrong_entry_added_from_the_kernels_misses_is_caught(monkeypatch):
         packed.explore(build(preset("default")), cores=1)
     monkeypatch.setattr(packed._Memo, "add_new", add)
     _same(bfs(build(preset("default"))), packed.explore(build(preset("default")), cores=1))
+
+
+@pytest.mark.parametrize("name", ["default", "duplicating", "reliable"])
+def test_network_entries_of_new_contents_are_made_at_once_and_only_those_met(monkeypatch, name):
+    """A channel content made while the kernel's misses are computed is in a new state, expanded next:
+    its deliveries and faults are computed then (no later round for them).  On a whole search the
+    network memos then hold exactly the channels of the states found, and default needs 40 kernel
+    runs instead of 51."""
+    runs = []
+    run = packed._Part.run
+    monkeypatch.setattr(packed._Part, "run", lambda self, *a: runs.append(1) or run(self, *a))
+    x = packed.explore(build(preset(name)), edges=False, cores=1, precompute=True)
+    e = x._engine
+    c = e.layout.unpack(e.states.view())
+    met = {int(f) << 1 for f in c[4]} | {int(f) << 1 | 1 for f in c[5]}
+    for memo in (e.deliveries, e.faults):
+        assert set(memo.index.keys.view().tolist()) == met
+    if name == "default":
+        assert (len(met), len(runs)) == (263, 40)
+    _same_without_edges(packed.explore(build(preset(name)), precompute=True), x)
+    _same(bfs(build(preset(name))), packed.explore(build(preset(name)), precompute=True))
