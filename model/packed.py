@@ -656,8 +656,12 @@ class _Engine:
         self.faults = _Memo(2, lambda k: list(m.network(k >> 1, ("A->B", "B->A")[k & 1])[1]))
         self.receive = _Memo(3, lambda k: [m.reaction(k >> 62, (k >> 41) & 0x1FFFFF, (k >> 21) & 0xFFFFF,
                                                           self.seg_items[k & 0x1FFFFF])])
-        self._memos = (self.local, self.push, self.relabel, self.deliveries, self.faults, self.receive)  # memo[0..5]
         self._keep_tables()
+
+    @property
+    def _memos(self) -> tuple:
+        """The memo tables in the kernel's order (its ``memo[0..5]``)."""
+        return self.local, self.push, self.relabel, self.deliveries, self.faults, self.receive
 
     def precompute(self) -> bool:
         """Fill the endpoints' memo tables before the search, as the generated
@@ -844,6 +848,7 @@ class _Engine:
         per_row = np.zeros(n, dtype=np.int64)
         cut = [0, n // 2, n] if self.pool is not None and n >= _SPLIT else [0, n]
         parts = [_Part(lo, hi) for lo, hi in zip(cut, cut[1:])]
+        last = None
         while True:
             todo = [q for q in parts if q.status != 0]
             if not todo:
@@ -855,6 +860,11 @@ class _Engine:
             todo[0].run(lib, *at)
             for f in others:
                 f.result()
+            stuck = [(q.lo, q.r, q.j, q.missing()[1].tobytes()) for q in todo if q.status == 1]
+            if stuck and stuck == last:  # the entries given last round are asked for again: no progress
+                raise RuntimeError("the packed engine's kernel asks again for the memo entries it was given "
+                                   f"(rows {stuck[0][0]}.., resumed at {stuck[0][1]}): its tables and the memos differ")
+            last = stuck
             missing: dict = {}
             for q in todo:
                 if q.status == 1:
@@ -877,8 +887,11 @@ class _Engine:
                         fresh += self._add_network(memos[m], keys, known)
                     else:
                         memos[m].add_new(keys)
+            done: set = set()
             while fresh:  # a new content is in a new state, which is expanded next: its network entries now
                 keys = np.unique(np.concatenate(fresh))
+                keys = keys[[k not in done for k in keys.tolist()]]  # (each once, whatever the memos say)
+                done.update(keys.tolist())
                 fresh = []
                 for memo in (self.deliveries, self.faults):
                     fresh += self._add_network(memo, keys[memo.index.find(keys) < 0], known)

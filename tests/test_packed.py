@@ -822,3 +822,20 @@ def test_network_entries_of_new_contents_are_made_at_once_and_only_those_met(mon
         assert (len(met), len(runs)) == (263, 40)
     _same_without_edges(packed.explore(build(preset(name)), precompute=True), x)
     _same(bfs(build(preset(name))), packed.explore(build(preset(name)), precompute=True))
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_a_kernel_that_asks_for_ever_stops_the_search_instead_of_looping(monkeypatch, cores):
+    """A kernel run that asks again, from the same row, for the memo entries it was just given (here
+    a local entry the tables already hold) makes no progress: the second identical ask is an error."""
+    run = packed._Part.run
+
+    def asking(self, lib, *at):
+        run(self, lib, *at)
+        self.status, self.r, self.j = 1, self.lo, 0
+        self.res[:] = (0, 1, self.lo)
+        self.miss_memo[0], self.miss_key[0] = 0, int(packed._local_key(0, 0, 0, 3))
+    monkeypatch.setattr(packed._Part, "run", asking)
+    monkeypatch.setattr(packed, "_SPLIT", 2)
+    with pytest.raises(RuntimeError, match=r"asks again for the memo entries it was given \(rows 0\.\., resumed at 0\)"):
+        packed.explore(build(preset("default")), cores=cores)
