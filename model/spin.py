@@ -51,7 +51,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from .config import Config
 from .errors import InputError
@@ -205,6 +205,16 @@ REPEAT_SECONDS = 0.2
 MAX_RUNS = 50
 
 
+def _mean_of_runs(first: float, again: Callable[[], float], at_least: float) -> tuple[float, int]:
+    """The mean seconds per run and the runs: ``first``, then ``again()`` until
+    the runs add up to ``at_least`` seconds or :data:`MAX_RUNS` runs."""
+    total, runs = first, 1
+    while total < at_least and runs < MAX_RUNS:
+        total += again()
+        runs += 1
+    return total / runs, runs
+
+
 def _tcpcheck_row(config: Config, engine: str, edges: bool = True, cores: int = 1, precompute: bool = False,
                   at_least: float = 0.0) -> dict:
     """tcpcheck's bare search of ``config`` with ``engine`` (run in a fresh
@@ -232,20 +242,15 @@ def _tcpcheck_row(config: Config, engine: str, edges: bool = True, cores: int = 
     model = build(config)
     t1 = time.perf_counter()
     explore = explore_function(engine)
-    x = explore(model, **({} if edges else {"edges": False}), **({"cores": cores} if accepts(engine, "cores") else {}),
-                **({"precompute": True} if precompute and accepts(engine, "precompute") else {}))
+    options = {**({} if edges else {"edges": False}), **({"cores": cores} if accepts(engine, "cores") else {}),
+               **({"precompute": True} if precompute and accepts(engine, "precompute") else {})}
+    x = explore(model, **options)
     t2 = time.perf_counter()
     pre = getattr(x, "precompute_seconds", 0.0)
     n = len(x.states)
     peak = _peak_mib()
     stored = x.stored_bytes() if hasattr(x, "stored_bytes") else None
-    options = {**({} if edges else {"edges": False}), **({"cores": cores} if accepts(engine, "cores") else {}),
-               **({"precompute": True} if precompute and accepts(engine, "precompute") else {})}
-    total, runs = x.seconds, 1
-    while total < at_least and runs < MAX_RUNS:
-        total += explore(build(config), **options).seconds
-        runs += 1
-    seconds = total / runs
+    seconds, runs = _mean_of_runs(x.seconds, lambda: explore(build(config), **options).seconds, at_least)
     return {"states": n, "transitions": x.transitions, "seconds": seconds, "edges": x.has_edges,
             "runs": runs, "first_seconds": x.seconds,
             "states_per_second": n / seconds if seconds else 0.0,
@@ -345,11 +350,8 @@ def bench(names: list[str] | None = None, engine: str = "bfs", as_json: bool = F
             t1 = time.perf_counter()
             pan = run_pan(folder, hash_bits_for(n))
             pan_wall = time.perf_counter() - t1
-            pan_total, pan_runs = pan.seconds, 1  # pan run again until its elapsed times add up (see REPEAT_SECONDS)
-            while pan_total < REPEAT_SECONDS and pan_runs < MAX_RUNS:
-                pan_total += run_pan(folder, hash_bits_for(n)).seconds
-                pan_runs += 1
-            pan_seconds = pan_total / pan_runs
+            pan_seconds, pan_runs = _mean_of_runs(pan.seconds, lambda: run_pan(folder, hash_bits_for(n)).seconds,
+                                                  REPEAT_SECONDS)
         spin_bps = pan.peak_mib * 2 ** 20 / pan.states
         spin_total = generate + built["spin"] + built["gcc"] + pan_wall
         row = {"config": name, "what": what, "states": n, "equal": pan.states == n == with_edges["states"],
