@@ -1,0 +1,389 @@
+"""Liveness over a partitioned exploration (model/cluster_liveness.py) gives
+exactly liveness.leads_to_masks's lasso (stem, cycle, their labels) or None:
+real explorations split in-process into 1, 2 and 3 partitions (by
+distributed.owner and at random), on the presets, the mutants and random
+graphs; each deliberately broken step changes some lasso; the coordinator
+gathers a residue far smaller than the edges; and the same code runs over
+Dask actors."""
+
+from __future__ import annotations
+
+import random
+from functools import lru_cache
+
+import numpy as np
+import pytest
+from test_liveness import _random_toys
+
+from tcpcheck.model import cluster_liveness as cl
+from tcpcheck.model import distributed
+from tcpcheck.model import liveness as lv
+from tcpcheck.model.checker import build
+from tcpcheck.model.cluster_liveness import LivePart, leads_to_partitioned
+from tcpcheck.model.config import PRESETS, preset
+from tcpcheck.model.explorer import explore
+from tcpcheck.model.mutants import MUTANTS, apply_mutant, mutant_config
+from tcpcheck.model.properties import PROPERTIES
+
+#: Presets above this many states are left out (a split costs a pass in Python over the states).
+_LARGEST = 300_000
+
+
+def _parts_data(x, own, masks):
+    """For each partition of ``own`` (partition by state id): its states' ids, CSR rows,
+    targets, labels, terminal flags and the masks of each predicate pair, as a
+    partition that kept its share of the exploration holds them."""
+    g = lv._Graph(x)
+    out = []
+    for i in range(int(own.max()) + 1 if len(own) else 1):
+        gids = np.flatnonzero(own == i)
+        e = lv._out_edges(g.indptr, gids)
+        rows = np.concatenate([[0], np.cumsum(g.indptr[gids + 1] - g.indptr[gids])])
+        out.append(((gids, rows, g.dst[e], g.lab[e], g.terminal[gids]),
+                    {name: (p[gids], q[gids]) for name, (p, q) in masks.items()}))
+    return out
+
+
+def _split(x, own, masks):
+    parts = []
+    for data, preds in _parts_data(x, own, masks):
+        part = LivePart(*data)
+        for name, (p, q) in preds.items():
+            part.set_predicates(name, p, q)
+        parts.append(part)
+    return parts
+
+
+def _owners(x, seed=7):
+    """The partition of each state: one; two and three by distributed.owner; two and three at random."""
+    n = len(x.states)
+    states = [x.state(i) for i in range(n)]
+    rng = np.random.default_rng(seed)
+    yield "one", np.zeros(n, dtype=np.uint8)
+    for k in (2, 3):
+        yield f"owner/{k}", np.array([distributed.owner(s, k) for s in states], dtype=np.uint8)
+    for k in (2, 3):
+        yield f"random/{k}", rng.integers(0, k, n).astype(np.uint8)
+
+
+def _masks(x, pairs):
+    """The P and Q masks of each named (P, Q) pair over the readable states."""
+    states = [x.state(i) for i in range(len(x.states))]
+    return {name: (np.array([p(s) for s in states], dtype=bool), np.array([q(s) for s in states], dtype=bool))
+            for name, (p, q) in pairs.items()}
+
+
+_LIVENESS = {f"{p.id}/{j}": pq for p in PROPERTIES if p.kind == "liveness" for j, pq in enumerate(p.test)}
+
+
+@lru_cache(maxsize=None)
+def _tcp(name):
+    """The exploration of a preset or mutant and its liveness properties' masks."""
+    if name in PRESETS:
+        x = explore(build(preset(name)))
+    else:
+        x = explore(build(*apply_mutant(name, mutant_config(name))))
+    return x, _masks(x, _LIVENESS)
+
+
+def _tcp_names():
+    return [*PRESETS, *MUTANTS]
+
+
+def _path(x):
+    return lambda i: (x.ids_to(i), x.labels_to(i))
+
+
+def _outcome(lasso):
+    return "holds" if lasso is None else "stops" if not lasso.cycle else "cycle"
+
+
+def _compare(x, masks, seed=7):
+    """Each (assignment, predicate name, expected outcome, whether the partitioned lasso equals leads_to_masks's)."""
+    kinds = lv._Kinds.of(x)
+    out = []
+    for how, own in _owners(x, seed):
+        parts = _split(x, own, masks)
+        for name, (p, q) in masks.items():
+            want = lv.leads_to_masks(x, p, q)
+            got = leads_to_partitioned(parts, len(x.states), own, kinds, name, _path(x))
+            out.append((how, name, _outcome(want), got == want))
+    return out
+
+
+def _toy_cases(count=150):
+    """Random graphs (parallel steps, loops, losses and duplications) with three (P, Q) pairs each."""
+    pairs = {"0->3": (lambda s: s == 0, lambda s: s == 3), "even->3": (lambda s: s % 2 == 0, lambda s: s == 3),
+             "all->none": (lambda s: True, lambda s: False)}
+    return [(x, _masks(x, pairs)) for x in _random_toys(count)]
+
+
+def _mismatches(cases) -> int:
+    """The (case, split, predicate) whose lasso differs from leads_to_masks's; a broken
+    variant may also fail outright (fair_cycle finds no fair cycle where it claims one):
+    that case counts as one."""
+    bad = 0
+    for x, masks in cases:
+        try:
+            bad += sum(not same for *_, same in _compare(x, masks))
+        except AssertionError:
+            bad += 1
+    return bad
+
+
+@pytest.mark.parametrize("name", _tcp_names())
+def test_the_lasso_is_leads_to_masks_s_on_every_preset_and_mutant(name):
+    """On each preset and mutant, each liveness property's (P, Q) pair, split into
+    1, 2, 3 partitions by distributed.owner and at random: the same lasso or None."""
+    x, masks = _tcp(name)
+    if len(x.states) > _LARGEST:
+        pytest.skip(f"{len(x.states)} states")
+    results = _compare(x, masks)
+    assert len(results) == 5 * len(_LIVENESS) == 15
+    assert [r for r in results if not r[3]] == []
+
+
+def test_the_corpus_has_runs_that_stop_cycles_and_properties_that_hold():
+    """The presets' and mutants' answers include all three outcomes: 'every close
+    completes' stops at default (A closed, B in FIN_WAIT_2 for ever) and goes round a
+    cycle at fin-no-seq and time-wait-forever; reliable's properties all hold."""
+    outcomes = {name: {k: _outcome(lv.leads_to_masks(_tcp(name)[0], *pq)) for k, pq in _tcp(name)[1].items()}
+                for name in ("default", "reliable", "fin-no-seq", "time-wait-forever")}
+    assert outcomes == {
+        "default": {"LIVE1/0": "stops", "LIVE2/0": "holds", "LIVE2/1": "holds"},
+        "reliable": {"LIVE1/0": "holds", "LIVE2/0": "holds", "LIVE2/1": "holds"},
+        "fin-no-seq": {"LIVE1/0": "cycle", "LIVE2/0": "holds", "LIVE2/1": "holds"},
+        "time-wait-forever": {"LIVE1/0": "cycle", "LIVE2/0": "holds", "LIVE2/1": "holds"},
+    }
+    x, masks = _tcp("fin-no-seq")
+    own = np.array([distributed.owner(x.state(i), 3) for i in range(len(x.states))], dtype=np.uint8)
+    got = leads_to_partitioned(_split(x, own, masks), len(x.states), own, lv._Kinds.of(x), "LIVE1/0", _path(x))
+    assert got == lv.leads_to_masks(x, *masks["LIVE1/0"]) and len(got.cycle) == 3 and len(got.stem) == 9
+
+
+def test_the_lasso_is_leads_to_masks_s_on_random_graphs():
+    """150 random graphs, three (P, Q) pairs each, five splits: the same lasso or None,
+    with every outcome present many times."""
+    cases = _toy_cases()
+    results = [r for x, masks in cases for r in _compare(x, masks)]
+    assert [r for r in results if not r[3]] == []
+    tally = {o: sum(r[2] == o for r in results) // 5 for o in ("holds", "stops", "cycle")}
+    assert tally == {"holds": 36, "stops": 175, "cycle": 239}
+
+
+def test_the_residue_s_components_are_those_of_all_the_states_without_q():
+    """Step 1 alone: the fair components found on the gathered residue are exactly
+    liveness._fair_labels over all the states without Q (terminal ones included), on
+    the mutants and random graphs, split in three at random."""
+    checked = 0
+    for x, masks in [_tcp(name) for name in MUTANTS] + _toy_cases(60):
+        own = np.random.default_rng(3).integers(0, 3, len(x.states)).astype(np.uint8)
+        parts = _split(x, own, masks)
+        kinds = lv._Kinds(lv._Kinds.of(x))
+        g = lv._Graph(x)
+        for name, (p, q) in masks.items():
+            got = cl._each([(part, "begin", (name, len(x.states), kinds)) for part in parts])
+            alive = cl._or([a for a, _ in got])
+            res, comp = cl._components(parts, len(x.states), kinds, alive, {}, None)
+            mine = np.full(len(x.states), -1)
+            mine[res.ids] = comp
+            assert lv._grouped(mine) == lv._grouped(lv._fair_labels(g, ~q))
+            checked += 1
+    assert checked == 3 * len(MUTANTS) + 3 * 60
+
+
+def _broken_mismatches(monkeypatch, patch) -> int:
+    """The lassos that differ on the presets, the mutants and 60 random graphs with
+    ``patch`` applied (none without it)."""
+    cases = [_tcp(name) for name in _tcp_names() if len(_tcp(name)[0].states) <= _LARGEST] + _toy_cases(60)
+    assert _mismatches(cases) == 0
+    with monkeypatch.context() as m:
+        patch(m)
+        return _mismatches(cases)
+
+
+def test_a_trimming_that_drops_terminal_states_changes_some_lasso(monkeypatch):
+    real = LivePart.trim
+
+    def trim(self, alive):
+        out, into = real(self, alive)
+        stops = self.gids[self.terminal]
+        out[stops >> 3] &= ~np.left_shift(1, stops & 7).astype(np.uint8)
+        return out, into
+    assert _broken_mismatches(monkeypatch, lambda m: m.setattr(LivePart, "trim", trim)) > 0
+
+
+def test_trimming_by_the_steps_out_alone_is_still_right_but_the_opposite_test_is_not(monkeypatch):
+    """Trimming only the states with no fair step into the live ones (not also those
+    with none from them) leaves a larger residue with the same answers; a trimming that
+    keeps exactly the states it should drop changes some lasso."""
+    real = LivePart.trim
+
+    def out_only(self, alive):
+        out, _ = real(self, alive)
+        return out, alive.copy()
+
+    def opposite(self, alive):
+        out, into = real(self, alive)
+        here = np.zeros(len(out), dtype=np.uint8)
+        cl._set(here, self.gids[cl._test(alive, self.gids)])
+        return here & ~out, alive.copy()
+    assert _broken_mismatches(monkeypatch, lambda m: m.setattr(LivePart, "trim", out_only)) == 0
+    assert _broken_mismatches(monkeypatch, lambda m: m.setattr(LivePart, "trim", opposite)) > 0
+
+
+def test_a_level_order_that_is_not_first_appearance_changes_some_lasso(monkeypatch):
+    """The new states of a level in order of their ids (not of first appearance), or in
+    first-appearance order but found by their last appearance (another step, or another
+    state of the level before): each changes some lasso."""
+    def by_id(dst):
+        return np.unique(dst, return_index=True)[1]
+
+    real = cl._next_level
+
+    def found_last(dst):
+        at = real(dst)
+        last = len(dst) - 1 - np.unique(dst[::-1], return_index=True)[1]  # by target id
+        return last[np.searchsorted(np.unique(dst), dst[at])]
+    assert _broken_mismatches(monkeypatch, lambda m: m.setattr(cl, "_next_level", by_id)) > 0
+    assert _broken_mismatches(monkeypatch, lambda m: m.setattr(cl, "_next_level", found_last)) > 0
+
+
+def test_owed_steps_read_only_inside_the_residue_change_some_lasso(monkeypatch):
+    """A residue state's owed steps must be read from all its out-edges (a step that
+    leaves the residue is owed too): read from its residue edges only, some lasso changes."""
+    real = LivePart.residue
+
+    def inside_only(self, alive):
+        ids, owed, terminal, es, ed, el = real(self, alive)
+        k = self._run.kinds
+        owed = np.zeros_like(owed)
+        np.bitwise_or.at(owed, np.searchsorted(ids, es), k.kindbit[el])
+        return ids, owed, terminal, es, ed, el
+    assert _broken_mismatches(monkeypatch, lambda m: m.setattr(LivePart, "residue", inside_only)) > 0
+
+
+def test_the_cycle_needs_the_component_s_edges_that_leave_it(monkeypatch):
+    """The fair cycle is found over all the out-edges of the entry's component (owed
+    steps include those leaving it): given only the edges inside, some cycle changes."""
+    assert _broken_mismatches(monkeypatch, lambda m: m.setattr(cl, "fair_cycle", _inside_only_cycle)) > 0
+
+
+def _inside_only_cycle(view, comp, entry, g, should_stop=None):
+    """liveness.fair_cycle on the view without the edges that leave the component."""
+    members = set(comp)
+    keep = np.array([int(s) in members and int(d) in members for s, d in zip(view.src, view.dst)], dtype=bool)
+    view.src, view.dst, view.lab = view.src[keep], view.dst[keep], view.lab[keep]
+    view.edge_offsets = lv._indptr(len(view.ids), view.src).astype(np.int64)
+    return lv.fair_cycle(view, comp, entry, lv._Graph(view), should_stop)
+
+
+def test_the_coordinator_gathers_a_residue_far_smaller_than_the_edges(capsys):
+    """What the coordinator holds besides its bit arrays, on the presets: the residue
+    (states and fair edges) and one level's edges, printed; the residue's edges are
+    below a hundredth of all the edges, and no level sends them all.  At default the
+    figures are exact: 23 trim rounds leave 16 states (the terminal ones without Q)
+    and no edge, and the first level (the P-states) holds the entry."""
+    rows = []
+    for name in PRESETS:
+        x, masks = _tcp(name)
+        if len(x.states) > _LARGEST:
+            continue
+        own = np.array([distributed.owner(x.state(i), 3) for i in range(len(x.states))], dtype=np.uint8)
+        parts = _split(x, own, masks)
+        for pname in masks:
+            stats = {}
+            leads_to_partitioned(parts, len(x.states), own, lv._Kinds.of(x), pname, _path(x), stats=stats)
+            rows.append((name, pname, len(x.states), len(x.src), stats))
+            assert stats.get("residue_edges", 0) * 100 < len(x.src)
+            assert stats.get("most_level_edges", 0) < len(x.src)
+    with capsys.disabled():
+        print()
+        for name, pname, n, m, stats in rows:
+            print(f"{name:18} {pname:8} {n:7} states {m:7} edges: " + ", ".join(f"{k} {v}" for k, v in stats.items()))
+    assert rows[0][:2] == ("default", "LIVE1/0") and rows[0][4] == {
+        "trim_rounds": 23, "residue_states": 16, "residue_edges": 0, "levels": 1, "widest_level": 28317,
+        "level_edges": 0, "most_level_edges": 0, "component_edges": 0}
+
+
+def test_a_cycle_s_component_edges_are_gathered_and_counted():
+    """fin-no-seq's 'every close completes' goes round a cycle: its component's
+    out-edges are gathered, and they are counted."""
+    x, masks = _tcp("fin-no-seq")
+    own = np.zeros(len(x.states), dtype=np.uint8)
+    stats = {}
+    lasso = leads_to_partitioned(_split(x, own, masks), len(x.states), own, lv._Kinds.of(x), "LIVE1/0", _path(x),
+                                 stats=stats)
+    assert lasso.cycle and stats["component_edges"] > 0 and stats["residue_edges"] > 0
+
+
+class _Actor:
+    """A stand-in for a Dask actor handle: each method call returns a future
+    (an object with ``result()``); the calls and the waits are logged."""
+
+    def __init__(self, part, index, log):
+        self._part, self._index, self._log = part, index, log
+
+    def __getattr__(self, method):
+        def call(*args):
+            self._log.append(("call", method, self._index))
+            log, index, value = self._log, self._index, getattr(self._part, method)(*args)
+
+            class Future:
+                def result(self):
+                    log.append(("wait", method, index))
+                    return value
+            return Future()
+        return call
+
+
+def test_through_futures_every_partition_of_a_round_is_called_before_any_is_waited_on():
+    """Through actor-like handles, the same lasso; in each round of trimming (and
+    at begin and the residue) all three partitions are called before the first answer
+    is waited on."""
+    x, masks = _tcp("fin-no-seq")
+    own = np.array([distributed.owner(x.state(i), 3) for i in range(len(x.states))], dtype=np.uint8)
+    log = []
+    actors = [_Actor(part, i, log) for i, part in enumerate(_split(x, own, masks))]
+    got = leads_to_partitioned(actors, len(x.states), own, lv._Kinds.of(x), "LIVE1/0", _path(x))
+    assert got == lv.leads_to_masks(x, *masks["LIVE1/0"])
+    segments = []  # runs of calls, then the waits on them
+    for event in log:
+        if event[0] == "call" and (not segments or segments[-1][-1][0] == "wait"):
+            segments.append([])
+        segments[-1].append(event)
+    for seg in segments:
+        calls = [e for e in seg if e[0] == "call"]
+        assert seg == calls + [("wait", m, i) for _, m, i in calls]
+        assert len({m for _, m, _ in seg}) == 1
+    sizes = {}
+    for seg in segments:
+        sizes.setdefault(seg[0][1], set()).add(len(seg) // 2)
+    assert sizes["begin"] == sizes["trim"] == sizes["residue"] == {3} and sizes["found"] == {1}
+
+
+def test_should_stop_is_polled_between_rounds():
+    """A should_stop that gives a reason at its third poll stops the analysis there, by Stopped."""
+    x, masks = _tcp("default")
+    own = np.zeros(len(x.states), dtype=np.uint8)
+    polls = []
+
+    def should_stop():
+        polls.append(1)
+        return "budget" if len(polls) == 3 else None
+    with pytest.raises(lv.Stopped, match="budget"):
+        leads_to_partitioned(_split(x, own, masks), len(x.states), own, lv._Kinds.of(x), "LIVE1/0", _path(x),
+                             should_stop=should_stop)
+    assert len(polls) == 3
+
+
+def test_a_partition_refuses_data_that_does_not_fit():
+    with pytest.raises(ValueError, match="one row per state"):
+        LivePart([0, 1], [0, 1], [1], [0], [False, False])
+    part = LivePart([0, 2], [0, 1, 1], [2], [0], [False, True])
+    with pytest.raises(ValueError, match="one flag per state"):
+        part.set_predicates("x", [True], [False, False])
+    part.set_predicates("x", [True, False], [False, False])
+    part.begin("x", 3, lv._Kinds([("A", "call")]))
+    with pytest.raises(ValueError, match="not this partition's"):
+        part.expand([1])
