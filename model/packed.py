@@ -34,17 +34,26 @@ edges and terminal states), built for millions of states:
   notes it, outputs nothing more but looks through the rest of the chunk
   for the other entries missing (those that do not depend on a missing
   one), the model computes them all, and it goes on where it first
-  stopped.  A channel content new in that round is in a new state, which
-  the search expands next: its deliveries and faults are computed at once,
-  so that no later round is needed for them (at default 40 kernel runs
-  instead of 51; on a whole search the network tables hold exactly the
-  channels of the states found).  Its context (the tables' addresses) is made again only when a
-  table has moved.  It then probes and grows the visited set in one loop over
+  stopped.  **The channels are the kernel's own**, as pan computes its
+  channels at run time (:class:`_Channels`): it keeps every channel
+  content as its segments, found by an open-addressing table, puts a
+  step's segments in flight itself (in order, or sorted with reordering;
+  a full channel drops them), and computes a content's deliveries, losses
+  and duplications the first time it expands a state with it.  A content
+  new to the kernel gets the next id, and after each run the model's
+  ``flight_ids`` is given the same contents in the same order (and the
+  kernel those the model made first), so the ids are the model's; only a
+  step relabelled for the segments a full channel dropped is the model's
+  (a memo entry).  At default 34 kernel runs, where Python computed the
+  channels' entries in 40 rounds before.  Its context (the tables'
+  addresses) is made again only when a table has moved.  It then probes and grows the visited set in one loop over
   the chunk's successors in order, which is the breadth-first order itself.
   With two cores (threads: the kernel does not hold Python's lock, and
   they share the tables without copying) the two halves of a chunk are
   expanded at once, and the visit of a chunk runs while the next one is
-  expanded; the chunks and the order are those of one thread.  Without gcc
+  expanded; the chunks and the order are those of one thread.  (The two
+  halves read the channels' store without adding to it: what they miss is
+  added after, in one thread, in the order of its keys.)  Without gcc
   the same steps run as numpy passes, with the same result.  Every chunk
   compares some of its states' successors with :meth:`Model.successors`
   itself, so a change in the model that this engine does not follow stops
@@ -81,7 +90,7 @@ import numpy as np
 
 from .events import ClassificationError
 from .explorer import Exploration, _NoEdges, explore as _explore_bfs
-from .system import Model, endpoint_closure
+from .system import Model, Step, endpoint_closure
 
 __all__ = ["explore", "PackedExploration", "CHUNK"]
 
@@ -93,6 +102,7 @@ _ROOM = 8  # successors per state the kernel's expansion first makes room for (i
 _SPLIT = 4096  # with two cores, chunks of at least this many states are expanded in two halves at once
 _MISSES = 4096  # memo entries the kernel's expansion notes missing before the model computes them
 _HEADROOM = True  # give the bit fields the room left in 64 bits (the tests turn it off to repack often)
+_CHAN_ROOM = (1 << 10, 1 << 13)  # channel contents and network entries the kernel's store first has room for
 _PRECOMPUTE = 50_000  # reactions and local steps the endpoint fixpoint may ask before precompute gives up
 
 
@@ -161,6 +171,126 @@ int64_t visit(int32_t *table, uint64_t mask, int shift, uint64_t *stored, int64_
     return added;
 }
 
+/* --- the channels' contents, interned by the kernel (packed.py's _Channels) ---------------------- */
+
+/* The channel contents the kernel knows, numbered as the model's flight_ids numbers them (a content
+   new to the kernel gets the next number, and packed.py gives the model the same one after the run),
+   and what the network can do to each (Model.network, model/channel.py), computed the first time a
+   state with that content in that direction is expanded.  Laid out as 8-byte words. */
+typedef struct {
+    int64_t n, room;              /* contents interned, room for */
+    int64_t *segs, *len;          /* content -> its segments (room * cap, in its order), its length */
+    int32_t *table;               /* content numbers by hash (open addressing, 2 * room slots) */
+    uint64_t tmask, tshift;
+    int64_t *net, *nd, *nf;       /* 2 * content + direction -> its first entry (-1: not yet), deliveries, faults */
+    int64_t *ea, *eb;             /* entries: (segment, rest) for the deliveries, then (label, rest) */
+    int64_t ne, eroom;
+    const int64_t *rank;          /* segment -> its place in Python's order of segments (a sorted channel) */
+    const int64_t *fault_label;   /* 4 * segment + 2 * kind + direction -> the step (kind 0 lose, 1 duplicate) */
+    const int64_t *sent_at, *sent_len, *sent_seg;  /* by sent id: the segments a step puts in flight */
+    int64_t cap, loss, dup, reorder, limit;        /* limit: numbers below it fit the state's field */
+} chan_t;
+
+#define NO_ROOM (-3)   /* the arrays are full: packed.py makes them bigger */
+#define NO_FIELD (-4)  /* the state's field for a content is full: packed.py widens it */
+#define NOT_YET (-2)   /* not known, and the kernel may not add (two threads read the store) */
+
+static int64_t intern(chan_t *h, const int64_t *s, int64_t n, int64_t add) {
+    uint64_t x = ((uint64_t)n + 1) * GOLDEN;
+    for (int64_t k = 0; k < n; k++) x = (x ^ (uint64_t)s[k]) * GOLDEN;
+    uint64_t slot = x >> h->tshift;
+    for (;;) {
+        int32_t i = h->table[slot];
+        if (i < 0) break;
+        if (h->len[i] == n) {
+            const int64_t *t = h->segs + (int64_t)i * h->cap;
+            int64_t k = 0;
+            while (k < n && t[k] == s[k]) k++;
+            if (k == n) return i;
+        }
+        slot = (slot + 1) & h->tmask;
+    }
+    if (!add) return NOT_YET;
+    if (h->n >= h->limit) return NO_FIELD;
+    if (h->n >= h->room) return NO_ROOM;
+    int64_t id = h->n++;
+    for (int64_t k = 0; k < n; k++) h->segs[id * h->cap + k] = s[k];
+    h->len[id] = n;
+    h->net[2 * id] = h->net[2 * id + 1] = -1;
+    h->table[slot] = (int32_t)id;
+    return id;
+}
+
+/* Put the contents lo .. hi-1 (stored by packed.py) in the table. */
+void chan_insert(chan_t *h, int64_t lo, int64_t hi) {
+    for (int64_t id = lo; id < hi; id++) {
+        const int64_t *s = h->segs + id * h->cap;
+        uint64_t x = ((uint64_t)h->len[id] + 1) * GOLDEN;
+        for (int64_t k = 0; k < h->len[id]; k++) x = (x ^ (uint64_t)s[k]) * GOLDEN;
+        uint64_t slot = x >> h->tshift;
+        while (h->table[slot] >= 0) slot = (slot + 1) & h->tmask;
+        h->table[slot] = (int32_t)id;
+    }
+}
+
+/* s without its i-th segment, in out (n - 1 of them). */
+static void removed(const int64_t *s, int64_t n, int64_t i, int64_t *out) {
+    for (int64_t k = 0, j = 0; k < n; k++) if (k != i) out[j++] = s[k];
+}
+
+/* Each segment that can go (arrive or be lost), with what stays: _each_removed's (segment, rest)
+   pairs in its order, each pair once.  Returns the next entry, or a negative code. */
+static int64_t each_removed(chan_t *h, const int64_t *s, int64_t n, int64_t e, int64_t from,
+                            const int64_t *label, int64_t add) {
+    int64_t rest[16];
+    for (int64_t i = 0; i < n; i++) {
+        removed(s, n, i, rest);
+        int64_t r = intern(h, rest, n - 1, add), seen = 0;
+        if (r < 0) return r;
+        int64_t what = label ? label[4 * s[i]] : s[i];
+        for (int64_t a = from; a < e; a++) if (h->ea[a] == what && h->eb[a] == r) seen = 1;
+        if (seen) continue;
+        h->ea[e] = what; h->eb[e] = r; e++;
+    }
+    return e;
+}
+
+/* The network entries of content c in direction dir (Model.network): their first entry, computed
+   the first time (the contents they leave interned), or a negative code. */
+static int64_t network(chan_t *h, int64_t c, int dir, int64_t add) {
+    int64_t at = h->net[2 * c + dir];
+    if (at >= 0) return at;
+    if (!add) return NOT_YET;
+    const int64_t n = h->len[c];
+    if (h->ne + 3 * n + 1 > h->eroom) return NO_ROOM;
+    int64_t s[16], out[16], e = h->ne, d;
+    for (int64_t k = 0; k < n; k++) s[k] = h->segs[c * h->cap + k];
+    if (n && !h->reorder) {  /* FIFO: the first arrives */
+        int64_t r = intern(h, s + 1, n - 1, add);
+        if (r < 0) return r;
+        h->ea[e] = s[0]; h->eb[e] = r; e++;
+    } else if (n && (e = each_removed(h, s, n, e, e, 0, add)) < 0) return e;
+    d = e;
+    if (h->loss && (e = each_removed(h, s, n, e, d, h->fault_label + dir, add)) < 0) return e;
+    if (h->dup && n < h->cap) {  /* a copy right after the original (in a sorted channel too) */
+        for (int64_t i = 0; i < n; i++) {
+            int64_t k = 0;
+            while (k < i && s[k] != s[i]) k++;
+            if (k < i) continue;
+            for (int64_t j = 0; j <= i; j++) out[j] = s[j];
+            for (int64_t j = i; j < n; j++) out[j + 1] = s[j];
+            int64_t r = intern(h, out, n + 1, add);
+            if (r < 0) return r;
+            h->ea[e] = h->fault_label[4 * s[i] + 2 + dir]; h->eb[e] = r; e++;
+        }
+    }
+    h->net[2 * c + dir] = h->ne;
+    h->nd[2 * c + dir] = d - h->ne;
+    h->nf[2 * c + dir] = e - d;
+    h->ne = e;
+    return h->net[2 * c + dir];
+}
+
 /* --- a chunk's expansion, in the order of Model.successors ---------------------------------- */
 
 /* One memo table of packed.py's _Memo: its index (open addressing) and its rows. */
@@ -178,6 +308,7 @@ typedef struct {
     const int64_t *sent_of;    /* by step: the id of its segments */
     int64_t empty, budget, ncomp;  /* budget < 0: no loss budget */
     uint64_t shift[7], mask[7];
+    chan_t *ch;                /* the channels' contents */
 } ctx_t;
 
 static int64_t look(const memo_t *m, uint64_t k) {
@@ -190,22 +321,57 @@ static int64_t look(const memo_t *m, uint64_t k) {
     }
 }
 
-/* The segments of step put in flight: 0 with the memo and key missing (a missing
-   push is noted as 6, step << 32 | flight: packed.py then computes the push and
-   the relabelling it may need, both at once). */
+/* A missing entry or content: its memo (and key) for packed.py.  Code 7 is the channels' store full
+   (key 0: its arrays, 1: the state's field); 6 a step's segments put in a channel and 3 a channel's
+   network entries, not known yet when two threads expand (keys step << 32 | channel, channel << 1 | direction). */
+static void chan_miss(int64_t code, uint64_t key, int64_t *mm, uint64_t *mk) {
+    if (code == NO_ROOM || code == NO_FIELD) { *mm = 7; *mk = code == NO_FIELD; }
+    else { *mm = code; *mk = key; }
+}
+
+/* The segments of step put in flight (Model.send: Channel.push of each; a full channel drops it and
+   the step is relabelled with the segments dropped, always the last ones): 0 with the memo and key
+   missing. */
 static int put(const ctx_t *c, int64_t flight, int64_t step, int64_t *f, int64_t *label,
-               int64_t *mm, uint64_t *mk) {
-    uint64_t k = ((uint64_t)flight << 32) | (uint64_t)c->sent_of[step];
-    int64_t i = look(&c->memo[1], k);
-    if (i < 0) { *mm = 6; *mk = ((uint64_t)step << 32) | (uint64_t)flight; return 0; }
-    int64_t at = c->memo[1].start[i], d = c->memo[1].col[1][at];
-    *f = c->memo[1].col[0][at];
-    if (d == 0) { *label = step; return 1; }
-    k = ((uint64_t)step << 32) | (uint64_t)d;
-    i = look(&c->memo[2], k);
+               int64_t *mm, uint64_t *mk, int64_t add) {
+    chan_t *h = c->ch;
+    const int64_t sid = c->sent_of[step], m = h->sent_len[sid];
+    if (m == 0) { *f = flight; *label = step; return 1; }
+    int64_t s[16], n = h->len[flight], dropped = 0;
+    for (int64_t k = 0; k < n; k++) s[k] = h->segs[flight * h->cap + k];
+    for (int64_t k = 0; k < m; k++) {
+        int64_t q = h->sent_seg[h->sent_at[sid] + k], at = n;
+        if (n >= h->cap) { dropped++; continue; }
+        if (h->reorder) while (at > 0 && h->rank[s[at - 1]] > h->rank[q]) { s[at] = s[at - 1]; at--; }
+        s[at] = q;
+        n++;
+    }
+    int64_t r = intern(h, s, n, add);
+    if (r < 0) { chan_miss(r == NOT_YET ? 6 : r, ((uint64_t)step << 32) | (uint64_t)flight, mm, mk); return 0; }
+    *f = r;
+    if (!dropped) { *label = step; return 1; }
+    uint64_t k = ((uint64_t)step << 32) | (uint64_t)dropped;
+    int64_t i = look(&c->memo[2], k);
     if (i < 0) { *mm = 2; *mk = k; return 0; }
     *label = c->memo[2].col[0][c->memo[2].start[i]];
     return 1;
+}
+
+/* Fill what two threads found missing (codes 6 and 3, keys as chan_miss gives them), in order, in
+   one thread: 0, or the code of the first that could not be made (NO_ROOM, NO_FIELD). */
+int64_t chan_fill(const ctx_t *c, const int64_t *codes, const uint64_t *keys, int64_t n) {
+    for (int64_t j = 0; j < n; j++) {
+        int64_t f, lbl, mm = 0, r = 0;
+        uint64_t mk = 0;
+        if (codes[j] == 6) {
+            if (!put(c, (int64_t)(keys[j] & 0xFFFFFFFFu), (int64_t)(keys[j] >> 32), &f, &lbl, &mm, &mk, 1) && mm == 7)
+                r = mk ? NO_FIELD : NO_ROOM;
+        } else {
+            r = network(c->ch, (int64_t)(keys[j] >> 1), (int)(keys[j] & 1), 1);
+        }
+        if (r < 0) return r;
+    }
+    return 0;
 }
 
 /* Expand states r .. n-1 of packed (output from position j on).  Returns 0 when
@@ -215,10 +381,13 @@ static int put(const ctx_t *c, int64_t flight, int64_t step, int64_t *f, int64_t
    first missing entry nothing more is output, but the rest of that row and
    the rows after it are still looked through for the entries they miss (those
    that do not depend on a missing one), so that the model computes them in
-   one go. */
+   one go.  With add, a channel content new to the kernel is interned (and its
+   network entries are computed) as it is met; without (two threads expand at
+   once and read the store) it is missing too (codes 6 and 3, see chan_miss). */
 int64_t expand(const ctx_t *c, const uint64_t *packed, int64_t n, int64_t r, int64_t j,
                uint64_t *succ, int64_t *rows, int64_t *labels, int64_t *per_row, int64_t cap,
-               int64_t *miss_memo, uint64_t *miss_key, int64_t max_miss, int64_t *res) {
+               int64_t *miss_memo, uint64_t *miss_key, int64_t max_miss, int64_t *res, int64_t add) {
+    chan_t *h = c->ch;
     int64_t nmiss = 0, fail_r = -1, fail_j = 0, mm = 0;
     uint64_t mk = 0;
     const int64_t nc = c->ncomp;
@@ -240,39 +409,39 @@ int64_t expand(const ctx_t *c, const uint64_t *packed, int64_t n, int64_t r, int
             int64_t id = look(m, k);
             if (id < 0) { MISS(0, k); continue; }
             for (int64_t a = m->start[id], e = a + m->count[id]; a < e; a++) {
-                if (!put(c, s[4 + i], m->col[0][a], &f, &lbl, &mm, &mk)) { MISS(mm, mk); continue; }
+                if (!put(c, s[4 + i], m->col[0][a], &f, &lbl, &mm, &mk, add)) { MISS(mm, mk); continue; }
                 for (int q = 0; q < nc; q++) t[q] = s[q];
                 t[i] = m->col[1][a]; t[2 + i] = m->col[2][a]; t[4 + i] = f;
                 EMIT(lbl);
             }
         }
         for (int i = 0; i < 2; i++) {  /* A->B arrives at B, B->A at A */
-            const memo_t *m = &c->memo[3], *rc = &c->memo[5];
+            const memo_t *rc = &c->memo[5];
             const int who = 1 - i, into = 5 - i;
-            uint64_t k = ((uint64_t)s[4 + i] << 1) | (uint64_t)i;
-            int64_t id = look(m, k);
-            if (id < 0) { MISS(3, k); continue; }
-            for (int64_t a = m->start[id], e = a + m->count[id]; a < e; a++) {
+            const int64_t a0 = network(h, s[4 + i], i, add);
+            if (a0 < 0) { chan_miss(a0 == NOT_YET ? 3 : a0, ((uint64_t)s[4 + i] << 1) | (uint64_t)i, &mm, &mk);
+                          MISS(mm, mk); continue; }
+            for (int64_t a = a0, e = a + h->nd[2 * s[4 + i] + i]; a < e; a++) {
                 uint64_t k2 = ((uint64_t)who << 62) | ((uint64_t)s[who] << 41) | ((uint64_t)s[2 + who] << 21)
-                              | (uint64_t)m->col[0][a];
+                              | (uint64_t)h->ea[a];
                 int64_t id2 = look(rc, k2);
                 if (id2 < 0) { MISS(5, k2); continue; }
                 int64_t at = rc->start[id2];
-                if (!put(c, s[into], rc->col[0][at], &f, &lbl, &mm, &mk)) { MISS(mm, mk); continue; }
+                if (!put(c, s[into], rc->col[0][at], &f, &lbl, &mm, &mk, add)) { MISS(mm, mk); continue; }
                 for (int q = 0; q < nc; q++) t[q] = s[q];
-                t[who] = rc->col[1][at]; t[2 + who] = rc->col[2][at]; t[4 + i] = m->col[1][a]; t[into] = f;
+                t[who] = rc->col[1][at]; t[2 + who] = rc->col[2][at]; t[4 + i] = h->eb[a]; t[into] = f;
                 EMIT(lbl);
             }
         }
         for (int i = 0; i < 2; i++) {  /* the network's losses and duplications */
-            const memo_t *m = &c->memo[4];
-            uint64_t k = ((uint64_t)s[4 + i] << 1) | (uint64_t)i;
-            int64_t id = look(m, k);
-            if (id < 0) { MISS(4, k); continue; }
-            for (int64_t a = m->start[id], e = a + m->count[id]; a < e; a++) {
-                int64_t label = m->col[0][a];
+            const int64_t a0 = network(h, s[4 + i], i, add);
+            if (a0 < 0) { chan_miss(a0 == NOT_YET ? 3 : a0, ((uint64_t)s[4 + i] << 1) | (uint64_t)i, &mm, &mk);
+                          MISS(mm, mk); continue; }
+            const int64_t d = h->nd[2 * s[4 + i] + i];
+            for (int64_t a = a0 + d, e = a + h->nf[2 * s[4 + i] + i]; a < e; a++) {
+                int64_t label = h->ea[a];
                 for (int q = 0; q < nc; q++) t[q] = s[q];
-                t[4 + i] = m->col[1][a];
+                t[4 + i] = h->eb[a];
                 if (c->budget >= 0) {
                     int lose = c->is_lose[label];
                     if (lose && s[6] >= c->budget) continue;
@@ -325,8 +494,12 @@ def _build():
     lib.insert.restype = None
     lib.visit.argtypes = [p, u64, i32, p, i64, p, p, i64, i64, p, p, p]
     lib.visit.restype = i64
-    lib.expand.argtypes = [p, p, i64, i64, i64, p, p, p, p, i64, p, p, i64, p]
+    lib.expand.argtypes = [p, p, i64, i64, i64, p, p, p, p, i64, p, p, i64, p, i64]
     lib.expand.restype = i64
+    lib.chan_insert.argtypes = [p, i64, i64]
+    lib.chan_insert.restype = None
+    lib.chan_fill.argtypes = [p, p, p, i64]
+    lib.chan_fill.restype = i64
     return lib
 
 
@@ -538,6 +711,104 @@ def _spread(start: np.ndarray, count: np.ndarray):
     return which, at
 
 
+class _Channels:
+    """The channel contents as the kernel keeps them (its ``chan_t``): each
+    content's segments (the engine's segment ids) by content id, an
+    open-addressing table of the ids by content, and each content's network
+    entries (Model.network's deliveries, then losses and duplications), which
+    the kernel computes the first time it expands a state with that content
+    in that direction.  The ids are the model's ``flight_ids``: the kernel
+    gives a content new to it the next id, and :meth:`_Engine._sync` then
+    interns the same content in the model, which must give it the same id;
+    a content the model interned first (the initial state's, or one the
+    verify's :meth:`Model.successors` made) is given to the kernel likewise.
+    ``hdr`` is the ``chan_t``, as words; the kernel writes its ``n`` and ``ne``."""
+
+    N, NE = 0, 12  # the words the kernel writes: contents, entries
+
+    def __init__(self, channel, room: int = 0, eroom: int = 0):
+        room, eroom = room or _CHAN_ROOM[0], eroom or _CHAN_ROOM[1]
+        self.cap = channel.capacity
+        self.flags = [self.cap, int(channel.loss), int(channel.duplication), int(channel.reordering)]
+        self.hdr = np.zeros(24, dtype=np.uint64)
+        self.room, self.eroom = 0, 0
+        self.tables = (np.zeros(1, np.int64),) * 5  # rank, fault labels, sent_at, sent_len, sent_seg
+        self._grow(room, eroom)
+
+    @property
+    def n(self) -> int:
+        return int(self.hdr[self.N])
+
+    def _grow(self, room: int, eroom: int) -> None:
+        """Room for ``room`` contents and ``eroom`` network entries (the arrays copied, the table rebuilt)."""
+        n, ne, cap = self.n, int(self.hdr[self.NE]), self.cap
+        rebuilt = room > self.room
+        if rebuilt:
+            segs, length = np.zeros(room * cap, np.int64), np.zeros(room, np.int64)
+            net, nd, nf = (np.full(2 * room, -1, np.int64) for _ in range(3))
+            if self.room:
+                segs[:n * cap], length[:n] = self.segs[:n * cap], self.len[:n]
+                for new, old in ((net, self.net), (nd, self.nd), (nf, self.nf)):
+                    new[:2 * n] = old[:2 * n]
+            self.segs, self.len, self.net, self.nd, self.nf = segs, length, net, nd, nf
+            self.table = np.full(2 * room, -1, np.int32)
+            self.room = room
+        if eroom > self.eroom:
+            ea, eb = np.zeros(eroom, np.int64), np.zeros(eroom, np.int64)
+            if self.eroom:
+                ea[:ne], eb[:ne] = self.ea[:ne], self.eb[:ne]
+            self.ea, self.eb, self.eroom = ea, eb, eroom
+        self._words()
+        if rebuilt and n:
+            _kernel().chan_insert(_ptr(self.hdr), 0, n)
+
+    def _words(self) -> None:
+        bits = (2 * self.room).bit_length() - 1
+        limit = int(self.hdr[23])
+        self.hdr[:] = [self.n, self.room, _ptr(self.segs), _ptr(self.len), _ptr(self.table), (1 << bits) - 1,
+                       64 - bits, _ptr(self.net), _ptr(self.nd), _ptr(self.nf), _ptr(self.ea), _ptr(self.eb),
+                       int(self.hdr[self.NE]), self.eroom, *(_ptr(t) for t in self.tables), *self.flags, limit]
+
+    def grow(self) -> None:
+        """Twice the room (contents and entries), which the kernel said it lacks: RuntimeError if it
+        did not (a kernel that keeps asking would make the arrays grow for ever)."""
+        if self.n < self.room and int(self.hdr[self.NE]) + 3 * self.cap + 1 <= self.eroom:
+            raise RuntimeError(f"the packed engine's kernel says its channel store is full, with room for "
+                               f"{self.room} contents ({self.n} used) and {self.eroom} entries "
+                               f"({int(self.hdr[self.NE])} used)")
+        self._grow(2 * self.room, 2 * self.eroom)
+
+    def set_tables(self, rank, fault_label, sent_at, sent_len, sent_seg) -> None:
+        self.tables = tuple(np.ascontiguousarray(t, dtype=np.int64) for t in
+                            (rank, fault_label, sent_at, sent_len, sent_seg))
+        self.hdr[14:19] = [_ptr(t) for t in self.tables]
+
+    def set_limit(self, limit: int) -> None:
+        """The ids fit the state's field below ``limit``."""
+        self.hdr[23] = limit
+
+    def add(self, contents: list) -> None:
+        """Give the kernel ``contents`` (each a list of segment ids), the next ids."""
+        n = self.n
+        while n + len(contents) > self.room:
+            self.grow()
+        for i, segs in enumerate(contents, n):
+            self.segs[i * self.cap:i * self.cap + len(segs)] = segs
+            self.len[i] = len(segs)
+            self.net[2 * i:2 * i + 2] = -1
+        self.hdr[self.N] = n + len(contents)
+        _kernel().chan_insert(_ptr(self.hdr), n, n + len(contents))
+
+    def content(self, i: int) -> list:
+        """The segment ids of content ``i``."""
+        return self.segs[i * self.cap:i * self.cap + int(self.len[i])].tolist()
+
+    def entries(self) -> set:
+        """The (content, direction) pairs whose network entries are computed."""
+        done = np.flatnonzero(self.net[:2 * self.n] >= 0)
+        return set(zip((done >> 1).tolist(), (done & 1).tolist()))
+
+
 class _Layout:
     """The bit fields of a packed state: one per component, widest first to last."""
 
@@ -597,11 +868,12 @@ class _Part:
         self._out = (_ptr(self.succ), _ptr(self.rows), _ptr(self.labels))
         self._miss = (_ptr(self.miss_memo), _ptr(self.miss_key), _MISSES, _ptr(self.res))
 
-    def run(self, lib, ctx: int, packed: int, per_row: int) -> None:
-        """Expand on from row r (``ctx``, ``packed``, ``per_row``: addresses)."""
+    def run(self, lib, ctx: int, packed: int, per_row: int, add: int = 1) -> None:
+        """Expand on from row r (``ctx``, ``packed``, ``per_row``: addresses; ``add``: new channel
+        contents are interned by the kernel, else they are missing too)."""
         while True:
             self.status = lib.expand(ctx, packed, self.hi, self.r, self.j, *self._out, per_row, self.cap,
-                                     *self._miss)
+                                     *self._miss, add)
             if self.status == 0:
                 self.j = int(self.res[0])
                 return
@@ -617,6 +889,12 @@ class _Part:
         """The memo entries missing: (which memo, key) arrays."""
         k = int(self.res[1])
         return self.miss_memo[:k], self.miss_key[:k]
+
+
+def _dropping(step: Step, k: int) -> Step:
+    """``step`` with its last ``k`` segments dropped by a full channel, as
+    :meth:`Model.send` relabels it (once a channel is full, every later segment is dropped)."""
+    return step._replace(dropped=step.sent[len(step.sent) - k:])
 
 
 class _Engine:
@@ -642,15 +920,18 @@ class _Engine:
         self.local = _Memo(3, lambda k: list(m.local_reactions(k >> 62, (k >> 34) & 0xFFFFFFF, (k >> 4) & 0x3FFFFFFF,
                                                           k & 3)))
         # a channel after the segments of a step are put in it depends on the segments alone: (channel,
-        # segments) -> (channel, the segments a full channel dropped); a step that lost some is relabelled
+        # segments) -> (channel, how many a full channel dropped: always the last ones); a step that lost
+        # some is relabelled (step << 32 | how many)
         self.sent_of = np.zeros(0, dtype=np.int64)  # step -> its segments' id
         self.sent_ids: dict = {}  # segments -> id
         self.sent_step: list = []  # id -> a step that sends them
-        self.dropped_ids: dict = {(): 0}  # segments dropped -> id
-        self.dropped_items: list = [()]
         self.push = _Memo(2, lambda k: [self._push(k >> 32, self.sent_step[k & 0xFFFFFFFF])])
-        self.relabel = _Memo(1, lambda k: [(m.step_ids(m.step_ids.items[k >> 32]._replace(
-            dropped=self.dropped_items[k & 0xFFFFFFFF])),)])
+        self.relabel = _Memo(1, lambda k: [(m.step_ids(_dropping(m.step_ids.items[k >> 32], k & 0xFFFFFFFF)),)])
+        # with the kernel, the channels' contents and network entries are its own (push, deliveries and
+        # faults are the numpy passes' memos)
+        self.chan = _Channels(model.channel) if _kernel() is not None else None
+        self._fault_n = 0  # the segments whose network steps are in the channels' tables
+        self._fault: list = []  # their network steps, 4 * segment + 2 * kind + direction
         self.deliveries = _Memo(2, lambda k: [(self._seg(seg), rest)
                                               for seg, rest in m.network(k >> 1, ("A->B", "B->A")[k & 1])[0]])
         self.faults = _Memo(2, lambda k: list(m.network(k >> 1, ("A->B", "B->A")[k & 1])[1]))
@@ -698,12 +979,7 @@ class _Engine:
 
     def _push(self, flight: int, step: int) -> tuple[int, int]:
         f, label = self.m.send(flight, step)
-        dropped = self.m.step_ids.items[label].dropped
-        i = self.dropped_ids.get(dropped)
-        if i is None:
-            i = self.dropped_ids[dropped] = len(self.dropped_items)
-            self.dropped_items.append(dropped)
-        return f, i
+        return f, len(self.m.step_ids.items[label].dropped)
 
     def _seg(self, seg) -> int:
         i = self.segs.get(seg)
@@ -718,10 +994,12 @@ class _Engine:
         m = self.m
         return len(m.tcb_ids.items), len(m.app_ids.items), len(m.flight_ids.items)
 
-    def _relayout(self, force: bool = False) -> None:
-        """Widen the bit fields when an interner outgrew its own, and pack every
-        stored state again (then rebuild the visited set)."""
+    def _relayout(self, force: bool = False, more: int = 0) -> None:
+        """Widen the bit fields when an interner outgrew its own (or the kernel
+        needs room for ``more`` channel contents), and pack every stored state
+        again (then rebuild the visited set)."""
         nt, na, nf = self._needs()
+        nf += more
         if not force and all(n <= 1 << w for n, w in zip((nt, na, nf), self.cap)):
             return
         bt, ba, bf = _bits(nt), _bits(na), _bits(nf)
@@ -756,15 +1034,18 @@ class _Engine:
     # --- per-component tables ------------------------------------------------------
 
     def _tables(self) -> None:
-        """Extend the tables indexed by TCB (which timers may expire) and by step (losses)."""
+        """Extend the tables indexed by TCB (which timers may expire) and by step (losses, the segments it
+        sends), and with the kernel the channels' tables by segment (its network steps, its place in a
+        sorted channel) and by sent id (its segments)."""
         m = self.m
         nt = len(m.tcb_ids.items)
         have = self.timers.shape[1]
         if nt > have:
             more = np.array([[m.timers(bool(q), t) for t in range(have, nt)] for q in (0, 1)], dtype=np.int64)
             self.timers = np.concatenate([self.timers, more.reshape(2, nt - have)], axis=1)
-        ns = len(m.step_ids.items)
-        if ns > len(self.is_lose):
+        before = len(self._keep[1])
+        while len(m.step_ids.items) > len(self.is_lose):  # (a new segment's network steps are new steps)
+            ns, sent = len(m.step_ids.items), len(self.sent_step)
             more = np.array([m.step_ids.items[k].kind == "lose" for k in range(len(self.is_lose), ns)], dtype=bool)
             self.is_lose = np.concatenate([self.is_lose, more])
             ids = []
@@ -775,8 +1056,32 @@ class _Engine:
                     self.sent_step.append(k)
                 ids.append(self.sent_ids.get(step.sent, -1))  # -1: a relabelled step, never sent again
             self.sent_of = np.concatenate([self.sent_of, np.array(ids, dtype=np.int64)])
-        if nt > have or ns > len(self._keep[1]):
+            if self.chan is not None and (len(self.sent_step) > sent or len(self.seg_items) > self._fault_n):
+                self._channel_tables()
+        if self.chan is not None and len(self.seg_items) > self._fault_n:  # segments of contents (_sync)
+            self._channel_tables()
+            return self._tables()
+        if nt > have or len(self.is_lose) > before:
             self._keep_tables()
+
+    def _channel_tables(self) -> None:
+        """The kernel's tables of segments and sent ids (see :class:`_Channels`): every segment a step
+        sends gets an id, its network steps (interned as Model.network interns them; -1 where the
+        network cannot lose or duplicate) and its rank in Python's order of segments."""
+        m = self.m
+        sent = [[self._seg(q) for q in m.step_ids.items[k].sent] for k in self.sent_step]
+        ch = m.channel
+        for q in self.seg_items[self._fault_n:]:
+            self._fault += [m.step_ids(Step("network", kind, direction, q, (), ())) if on else -1
+                            for kind, on in (("lose", ch.loss), ("duplicate", ch.duplication))
+                            for direction in ("A->B", "B->A")]
+        self._fault_n = len(self.seg_items)
+        order = sorted(range(len(self.seg_items)), key=self.seg_items.__getitem__)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        lens = np.array([len(s) for s in sent], dtype=np.int64)
+        self.chan.set_tables(rank, self._fault, np.cumsum(lens) - lens, lens,
+                             [q for s in sent for q in s] or [0])
 
     def _sent(self, flight: np.ndarray, step: np.ndarray):
         self._tables()
@@ -802,6 +1107,7 @@ class _Engine:
             words += memo.col_addrs()
         words += self._table_words
         words += self.layout.words
+        words.append(_ptr(self.chan.hdr) if self.chan is not None else 0)
         kept = self._ctx
         if kept is not None and kept[0] == words:
             return kept[1]
@@ -837,11 +1143,33 @@ class _Engine:
             return self._expand_c(lib, packed)
         return self._expand_numpy(packed)
 
+    def _sync(self) -> None:
+        """The kernel's channel contents and the model's ``flight_ids`` made the same again: the contents
+        the kernel interned are interned by the model, which must give them the kernel's ids; those the
+        model interned first (the initial state's, the verify's) are given to the kernel."""
+        ch, items = self.chan, self.m.flight_ids.items
+        n, known = ch.n, len(items)
+        if n > known:
+            seg = self.seg_items
+            for i in range(known, n):
+                flight = tuple(seg[q] for q in ch.content(i))
+                if self.m.flight_ids(flight) != i:
+                    raise RuntimeError(f"the packed engine's kernel made channel content {i}, {flight}, which the "
+                                       f"model has as {self.m.flight_ids.ids[flight]}")
+        elif known > n:
+            ch.add([[self._seg(q) for q in items[i]] for i in range(n, known)])
+
     def _expand_c(self, lib, packed: np.ndarray):
         """:meth:`expand` by the kernel: it stops at memo entries not computed
         yet, which are computed here (by the model), and goes on where it
-        stopped.  With a second thread (``self.pool``) the chunk's two halves
-        are expanded at once, and the model computes what either missed."""
+        stopped.  The channels are the kernel's own (:class:`_Channels`): it
+        interns a content new to it and computes its network entries as it
+        meets them, and the model is given them after each run (:meth:`_sync`).
+        With a second thread (``self.pool``) the chunk's two halves are
+        expanded at once, reading the store without adding to it: the
+        contents and entries either missed are made after (``chan_fill``, in
+        one thread, in the order of their keys), and the model computes what
+        either missed."""
         memos = self._memos
         n = len(packed)
         packed = np.ascontiguousarray(packed, dtype=np.uint64)
@@ -849,13 +1177,16 @@ class _Engine:
         cut = [0, n // 2, n] if self.pool is not None and n >= _SPLIT else [0, n]
         parts = [_Part(lo, hi) for lo, hi in zip(cut, cut[1:])]
         last = None
+        ch = self.chan
         while True:
             todo = [q for q in parts if q.status != 0]
             if not todo:
                 break
+            self._sync()
             self._tables()
+            ch.set_limit(1 << self.cap[2])
             self._context()
-            at = (self._ctx[2], _ptr(packed), _ptr(per_row))
+            at = (self._ctx[2], _ptr(packed), _ptr(per_row), int(len(todo) == 1))
             others = [self.pool.submit(q.run, lib, *at) for q in todo[1:]]
             todo[0].run(lib, *at)
             for f in others:
@@ -871,32 +1202,31 @@ class _Engine:
                     found, keys = q.missing()
                     for m in np.unique(found).tolist():
                         missing.setdefault(m, []).append(keys[found == m])
-            known = len(self.m.flight_ids.items)
-            fresh = []  # the channel contents this round made, as the network memos' keys (channel << 1 | direction)
-            for m, keys in sorted(missing.items()):
-                keys = np.unique(np.concatenate(keys))
-                if m == 6:  # a step's segments put in a channel (step << 32 | channel), relabelled if dropped
-                    steps = (keys >> np.uint64(32)).astype(np.int64)
-                    f, _ = self._sent((keys & np.uint64(0xFFFFFFFF)).astype(np.int64), steps)
-                    new = np.flatnonzero(f >= known)
-                    if len(new):
-                        into = [self.m.step_ids.items[k].actor != "A" for k in steps[new].tolist()]
-                        fresh.append((f[new].astype(np.uint64) << _ONE) | np.array(into, dtype=np.uint64))
-                else:  # (each memo's keys were missing at the kernel's run, and only this adds to it)
-                    if m in (3, 4):
-                        fresh += self._add_network(memos[m], keys, known)
-                    else:
-                        memos[m].add_new(keys)
-            done: set = set()
-            while fresh:  # a new content is in a new state, which is expanded next: its network entries now
-                keys = np.unique(np.concatenate(fresh))
-                keys = keys[[k not in done for k in keys.tolist()]]  # (each once, whatever the memos say)
-                done.update(keys.tolist())
-                fresh = []
-                for memo in (self.deliveries, self.faults):
-                    fresh += self._add_network(memo, keys[memo.index.find(keys) < 0], known)
+            more = 0  # the channels' field is full: widen it
+            fill = [(m, np.unique(np.concatenate(missing.pop(m)))) for m in (3, 6) if m in missing]
+            if 7 in missing:  # the store's arrays are full (key 0) or the field (1)
+                keys = np.concatenate(missing.pop(7))
+                more = int((keys == 1).any())
+                if more and ch.n < 1 << self.cap[2]:
+                    raise RuntimeError(f"the packed engine's kernel says the channels' field of {self.cap[2]} "
+                                       f"bits is full at {ch.n} contents")
+                if (keys == 0).any():
+                    ch.grow()
+                last = None  # (the store or the field grows: progress)
+            if fill:  # what two threads could not add
+                codes = np.concatenate([np.full(len(k), m, dtype=np.int64) for m, k in fill])
+                keys = np.ascontiguousarray(np.concatenate([k for _, k in fill]), dtype=np.uint64)
+                for _ in range(64):
+                    got = lib.chan_fill(self._ctx[2], _ptr(codes), _ptr(keys), len(codes))
+                    if got != -3:
+                        break
+                    ch.grow()
+                more |= int(got == -4)
+            for m, keys in sorted(missing.items()):  # (each memo's keys were missing at the kernel's run)
+                memos[m].add_new(np.unique(np.concatenate(keys)))
+            self._sync()  # the contents the kernel made, to the model
             old = self.layout
-            self._relayout()  # new TCBs, applications or channel contents may need wider fields
+            self._relayout(more=more)  # new TCBs, applications or channel contents may need wider fields
             if self.layout is not old:  # this chunk's states are repacked, and it is expanded again
                 packed = self.layout.pack(old.unpack(packed))
                 parts = [_Part(q.lo, q.hi) for q in parts]

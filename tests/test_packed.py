@@ -100,9 +100,9 @@ def test_fields_widened_and_states_repacked(monkeypatch):
     calls = []
     relayout = packed._Engine._relayout
 
-    def counting(self, force=False):
+    def counting(self, force=False, more=0):
         before = self.layout
-        relayout(self, force)
+        relayout(self, force, more)
         if before is not None and self.layout is not before:
             calls.append(self.layout.widths)
     monkeypatch.setattr(packed._Engine, "_relayout", counting)
@@ -386,9 +386,9 @@ def test_two_cores_wait_for_the_visit_before_repacking(monkeypatch):
     repacked_while_busy = []
     relayout = packed._Engine._relayout
 
-    def watching(self, force=False):
+    def watching(self, force=False, more=0):
         busy, before = self.busy is not None and self.busy._future is not None, self.layout
-        relayout(self, force)
+        relayout(self, force, more)
         if busy and self.layout is not before:
             repacked_while_busy.append(self.busy._future is None)  # the visit was waited for
     monkeypatch.setattr(packed._Engine, "_relayout", watching)
@@ -594,8 +594,9 @@ def test_precomputed_tables_are_the_endpoint_fixpoint():
     assert (e.local.index.keys.n, e.receive.index.keys.n) == (4 * (80 + 83), 80 * 23 + 83 * 22) == (652, 3666)
     z = packed.explore(build(preset("default")), cores=1)  # without: only the entries the search meets
     assert (z._engine.local.index.keys.n, z._engine.receive.index.keys.n) == (325, 1485)
-    assert [(n.index.keys.n) for n in (e.push, e.deliveries, e.faults)] == \
-        [(n.index.keys.n) for n in (z._engine.push, z._engine.deliveries, z._engine.faults)] == [748, 263, 263]
+    # the channels are the kernel's: 262 contents, the network entries of 263 (content, direction) pairs
+    assert [(f.chan.n, len(f.chan.entries())) for f in (e, z._engine)] == [(262, 263)] * 2
+    assert [n.index.keys.n for n in (e.push, e.deliveries, e.faults)] == [0, 0, 0]  # the numpy passes' memos
     _same(z, y)
 
 
@@ -778,9 +779,10 @@ def test_the_garbage_collector_is_paused_for_the_search_only(monkeypatch):
     assert gc.isenabled() and seen == [False, False]
 
 
-def test_a_wrong_entry_added_from_the_kernels_misses_is_caught(monkeypatch):
+def test_a_wrong_entry_added_from_the_numpy_passes_misses_is_caught(kernel, monkeypatch):
     """A delivery that add_new keeps wrong (what stays in the channel said to be nothing) is stopped by
     the comparison with Model.successors, not turned into other counts; kept right, the same search."""
+    kernel("numpy")
     engines, add = [], packed._Memo.add_new
     init = packed._Engine.__init__
 
@@ -803,25 +805,103 @@ def test_a_wrong_entry_added_from_the_kernels_misses_is_caught(monkeypatch):
     _same(bfs(build(preset("default"))), packed.explore(build(preset("default")), cores=1))
 
 
+def _entries_made_wrong(monkeypatch):
+    """After each kernel run, every delivery in its channel store leaves the channel empty."""
+    engines, init, run = [], packed._Engine.__init__, packed._Part.run
+
+    def keep(self, model):
+        init(self, model)
+        engines.append(self)
+
+    def wrong(self, *a):
+        run(self, *a)
+        ch = engines[-1].chan
+        for c, d in ch.entries():
+            at = int(ch.net[2 * c + d])
+            ch.eb[at:at + int(ch.nd[2 * c + d])] = engines[-1].empty
+    monkeypatch.setattr(packed._Engine, "__init__", keep)
+    monkeypatch.setattr(packed._Part, "run", wrong)
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_a_wrong_delivery_in_the_kernels_channel_store_is_caught(monkeypatch, cores):
+    """The kernel's own network entries, made wrong after each run (a delivery leaves nothing in the
+    channel), are stopped by the comparison with Model.successors; on one core and on two."""
+    monkeypatch.setattr(packed, "_SPLIT", 2)
+    _entries_made_wrong(monkeypatch)
+    with pytest.raises(RuntimeError, match="disagrees with Model.successors at state"):
+        packed.explore(build(preset("default")), cores=cores)
+
+
+# a native channel step written wrong: (the preset it shows on, the kernel's line, the wrong line)
+WRONG_CHANNELS = {
+    "a sorted channel's delivery takes another segment out": (
+        "default", "removed(s, n, i, rest);", "removed(s, n, n - 1 - i, rest);"),
+    "a FIFO channel delivers its last segment": (
+        "reliable", "h->ea[e] = s[0]; h->eb[e] = r; e++;", "h->ea[e] = s[n - 1]; h->eb[e] = r; e++;"),
+    "a push into a sorted channel keeps the order of arrival": (
+        "default", "h->rank[s[at - 1]] > h->rank[q]", "h->rank[s[at - 1]] > h->rank[q] && 0"),
+    "a full channel keeps the segment": (
+        "default", "if (n >= h->cap) { dropped++; continue; }", "if (n > h->cap) { dropped++; continue; }"),
+    "a duplicate goes first": (  # (capacity 3: a channel of two segments may have one duplicated)
+        dataclasses.replace(preset("duplicating"), capacity=3), "for (int64_t j = 0; j <= i; j++) out[j] = s[j];",
+        "for (int64_t j = 0; j <= i; j++) out[j] = s[i];"),
+    "a lost segment's step is its duplication": (
+        "default", "int64_t what = label ? label[4 * s[i]] : s[i];",
+        "int64_t what = label ? label[4 * s[i] + 2] : s[i];"),
+}
+
+
+@pytest.mark.parametrize("why", list(WRONG_CHANNELS))
+def test_a_wrong_native_channel_step_is_caught(kernel, monkeypatch, why):
+    """Each of the kernel's channel steps (deliveries from a sorted channel and a FIFO one, a push in
+    order and at a full channel, a duplication, a loss's label) written wrong: the search stops with
+    the verify's error, or the model's refusal of a content the kernel made, instead of other counts."""
+    cfg, right, wrong = WRONG_CHANNELS[why]
+    assert packed._KERNEL_C.count(right) == 1
+    monkeypatch.setattr(packed, "_KERNEL_C", packed._KERNEL_C.replace(right, wrong))
+    kernel("c")
+    with pytest.raises(RuntimeError, match="disagrees with Model.successors at state|made channel content"):
+        packed.explore(build(preset(cfg) if isinstance(cfg, str) else cfg), cores=1)
+
+
 @pytest.mark.parametrize("name", ["default", "duplicating", "reliable"])
-def test_network_entries_of_new_contents_are_made_at_once_and_only_those_met(monkeypatch, name):
-    """A channel content made while the kernel's misses are computed is in a new state, expanded next:
-    its deliveries and faults are computed then (no later round for them).  On a whole search the
-    network memos then hold exactly the channels of the states found, and default needs 40 kernel
-    runs instead of 51."""
+def test_the_kernels_channels_are_those_of_the_states_found(monkeypatch, name):
+    """The kernel interns the channel contents and computes their network entries as it meets them:
+    on a whole search it holds exactly the contents of the states found, in the model's ids, and the
+    entries of exactly the (content, direction) pairs found; default needs 34 kernel runs (40 when
+    Python computed the channels' entries in the rounds, 51 before)."""
     runs = []
     run = packed._Part.run
     monkeypatch.setattr(packed._Part, "run", lambda self, *a: runs.append(1) or run(self, *a))
     x = packed.explore(build(preset(name)), edges=False, cores=1, precompute=True)
     e = x._engine
     c = e.layout.unpack(e.states.view())
-    met = {int(f) << 1 for f in c[4]} | {int(f) << 1 | 1 for f in c[5]}
-    for memo in (e.deliveries, e.faults):
-        assert set(memo.index.keys.view().tolist()) == met
+    met = {(int(f), 0) for f in c[4]} | {(int(f), 1) for f in c[5]}
+    assert e.chan.entries() == met
+    assert e.chan.n == len(e.m.flight_ids.items) == len(set(c[4].tolist()) | set(c[5].tolist()))
+    assert [tuple(e.seg_items[q] for q in e.chan.content(i)) for i in range(e.chan.n)] == e.m.flight_ids.items
     if name == "default":
-        assert (len(met), len(runs)) == (263, 40)
+        assert (len(met), len(runs)) == (263, 34)
     _same_without_edges(packed.explore(build(preset(name)), precompute=True), x)
     _same(bfs(build(preset(name))), packed.explore(build(preset(name)), precompute=True))
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_the_channel_store_grows_from_no_room(monkeypatch, cores):
+    """A store with room for one content and one entry: it says it is full again and again, grows
+    each time, and the search is the same."""
+    monkeypatch.setattr(packed, "_CHAN_ROOM", (1, 1))
+    monkeypatch.setattr(packed, "_SPLIT", 2)
+    for cfg in (preset("default"), preset("duplicating")):
+        _same(bfs(build(cfg)), packed.explore(build(cfg), chunk=900, cores=cores))
+
+
+def test_a_kernel_that_says_its_store_is_full_when_it_is_not_stops():
+    """A kernel asking for room it has would make the store grow for ever: an error instead."""
+    e = packed._Engine(build(preset("default")))
+    with pytest.raises(RuntimeError, match=r"says its channel store is full, with room for 1024 contents \(0 used\)"):
+        e.chan.grow()
 
 
 @pytest.mark.parametrize("cores", [1, 2])
