@@ -31,6 +31,9 @@ small subgraphs where the cycles are.  The answer is exactly
    ``found`` bits, and the owner of each new state keeps the state and step
    that found it.  It stops at the first level with a state of a fair
    component (or a terminal one): the first such state met is the entry.
+   The first level is the P-states, often most of the states: the owners of
+   the bad states say first which of those are P-states, and when one is, the
+   least is the entry and the P-states are never gathered.
 3. **The lasso**: back from the entry to a P-state, one question to an owner
    per step; the caller's ``path_to`` for the shortest path to that P-state;
    and, for a cycle, the out-edges of the entry's component, gathered into a
@@ -135,10 +138,10 @@ class LivePart:
 
     # step 1: the states without Q, trimmed to a residue that holds their cycles
 
-    def begin(self, name: str, n: int, kinds: _Kinds) -> tuple[np.ndarray, np.ndarray]:
+    def begin(self, name: str, n: int, kinds: _Kinds) -> tuple[np.ndarray, int]:
         """Start the analysis of ``name`` over ``n`` states with the label kinds
-        ``kinds``: the bits of this partition's states without Q, and the global
-        ids of its P-states without Q."""
+        ``kinds``: the bits of this partition's states without Q, and how many of
+        them are P-states."""
         p, q = self.predicates[name]
         counts = np.diff(self.indptr)
         src = np.repeat(np.arange(len(self.gids), dtype=_index(len(self.gids))), counts)
@@ -146,7 +149,17 @@ class LivePart:
         edges = np.flatnonzero(keep).astype(_index(len(self.dst)))
         self._run = SimpleNamespace(name=name, n=n, kinds=kinds, src=src[edges], edges=edges,
                                     found_by=None, found_via=None)
-        return _set(_bits(n), self.gids[~q]), self.gids[p & ~q]
+        return _set(_bits(n), self.gids[~q]), int((p & ~q).sum())
+
+    def starts(self, among=None) -> np.ndarray:
+        """The global ids of this partition's P-states without Q (of the analysis
+        begun); with ``among`` (its global ids), only those among them."""
+        p, q = self.predicates[self._run.name]
+        start = p & ~q
+        if among is None:
+            return self.gids[start]
+        at = self._local(among)
+        return self.gids[at[start[at]]]
 
     def trim(self, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One round of trimming of the states ``alive`` (bits): the bits of this
@@ -357,16 +370,24 @@ def leads_to_partitioned(parts, n: int, owner, labels_kinds, name: str,
     _poll(should_stop)
     got = _each([(part, "begin", (name, n, kinds)) for part in parts])
     allowed = _or([a for a, _ in got])
-    starts = np.sort(np.concatenate([s for _, s in got]))
-    if not len(starts):
+    stats["starts"] = sum(c for _, c in got)
+    if not stats["starts"]:
         return None
     res, comp = _components(parts, n, kinds, allowed.copy(), stats, should_stop)
     if not (comp >= 0).any():
         return None
-    bad = _set(_bits(n), res.ids[comp >= 0])
-    # the region, level by level, until a level meets a bad state
-    found = _set(_bits(n), starts)
-    level, levels, widest, sent, most = starts, 1, len(starts), 0, 0
+    bad_ids = res.ids[comp >= 0]
+    # The region, level by level from the P-states (by id), until a level meets a bad
+    # state.  The first level is the P-states: when one is bad, the first of those is
+    # the entry, asked of the owners of the bad states without gathering the P-states.
+    own = owner[bad_ids]
+    level = np.sort(np.concatenate(_each([(part, "starts", (bad_ids[own == i],)) for i, part in enumerate(parts)])))
+    levels, widest, sent, most = 0, 0, 0, 0
+    if not len(level):
+        level = np.sort(np.concatenate(_each([(part, "starts", ()) for part in parts])))
+        levels, widest = 1, len(level)
+    bad = _set(_bits(n), bad_ids)
+    found = _set(_bits(n), level)
     while True:
         hit = _test(bad, level)
         if hit.any():

@@ -285,9 +285,11 @@ def _inside_only_cycle(view, comp, entry, g, should_stop=None):
 def test_the_coordinator_gathers_a_residue_far_smaller_than_the_edges(capsys):
     """What the coordinator holds besides its bit arrays, on the presets: the residue
     (states and fair edges) and one level's edges, printed; the residue's edges are
-    below a hundredth of all the edges, and no level sends them all.  At default the
-    figures are exact: 23 trim rounds leave 16 states (the terminal ones without Q)
-    and no edge, and the first level (the P-states) holds the entry."""
+    below a hundredth of all the edges, and no level sends them all.  Two are pinned:
+    at default 23 trim rounds leave 16 states (the terminal ones without Q) and no
+    edge, and a P-state is the entry, found without gathering the 28,317 P-states;
+    at simultaneous-open 'SYN_SENT leads to ESTABLISHED or CLOSED' gathers 7 levels of
+    at most 357 states before it meets a terminal state."""
     rows = []
     for name in PRESETS:
         x, masks = _tcp(name)
@@ -306,8 +308,11 @@ def test_the_coordinator_gathers_a_residue_far_smaller_than_the_edges(capsys):
         for name, pname, n, m, stats in rows:
             print(f"{name:18} {pname:8} {n:7} states {m:7} edges: " + ", ".join(f"{k} {v}" for k, v in stats.items()))
     assert rows[0][:2] == ("default", "LIVE1/0") and rows[0][4] == {
-        "trim_rounds": 23, "residue_states": 16, "residue_edges": 0, "levels": 1, "widest_level": 28317,
-        "level_edges": 0, "most_level_edges": 0, "component_edges": 0}
+        "starts": 28317, "trim_rounds": 23, "residue_states": 16, "residue_edges": 0, "levels": 0,
+        "widest_level": 0, "level_edges": 0, "most_level_edges": 0, "component_edges": 0}
+    assert [r[4] for r in rows if r[:2] == ("simultaneous-open", "LIVE2/0")] == [{
+        "starts": 100, "trim_rounds": 14, "residue_states": 2, "residue_edges": 0, "levels": 7,
+        "widest_level": 357, "level_edges": 3352, "most_level_edges": 1058, "component_edges": 0}]
 
 
 def test_a_cycle_s_component_edges_are_gathered_and_counted():
