@@ -42,11 +42,14 @@ edges and terminal states), built for millions of states:
   and duplications the first time it expands a state with it.  A content
   new to the kernel gets the next id, and after each run the model's
   ``flight_ids`` is given the same contents in the same order (and the
-  kernel those the model made first), so the ids are the model's; only a
-  step relabelled for the segments a full channel dropped is the model's
-  (a memo entry).  At default 34 kernel runs, where Python computed the
-  channels' entries in 40 rounds before.  Its context (the tables'
-  addresses) is made again only when a table has moved.  It then probes and grows the visited set in one loop over
+  kernel those the model made first), so the ids are the model's.  A step
+  relabelled for the segments a full channel dropped is a memo entry
+  (the model interns the relabelled step): one the memo does not have yet
+  is output as a provisional label and resolved after the run, so it
+  stops nothing.  With the endpoints' tables precomputed, a chunk is then
+  one kernel run (default: 22 runs, where Python computed the channels'
+  entries in 40).  Its context (the tables' addresses) is made again only
+  when a table has moved.  It then probes and grows the visited set in one loop over
   the chunk's successors in order, which is the breadth-first order itself.
   With two cores (threads: the kernel does not hold Python's lock, and
   they share the tables without copying) the two halves of a chunk are
@@ -330,8 +333,9 @@ static void chan_miss(int64_t code, uint64_t key, int64_t *mm, uint64_t *mk) {
 }
 
 /* The segments of step put in flight (Model.send: Channel.push of each; a full channel drops it and
-   the step is relabelled with the segments dropped, always the last ones): 0 with the memo and key
-   missing. */
+   the step is relabelled with the segments dropped, always the last ones: a relabelling the memo does
+   not have yet is given as -1 - (step << 4 | dropped), which packed.py resolves after the run): 0 with
+   the memo and key missing. */
 static int put(const ctx_t *c, int64_t flight, int64_t step, int64_t *f, int64_t *label,
                int64_t *mm, uint64_t *mk, int64_t add) {
     chan_t *h = c->ch;
@@ -352,8 +356,7 @@ static int put(const ctx_t *c, int64_t flight, int64_t step, int64_t *f, int64_t
     if (!dropped) { *label = step; return 1; }
     uint64_t k = ((uint64_t)step << 32) | (uint64_t)dropped;
     int64_t i = look(&c->memo[2], k);
-    if (i < 0) { *mm = 2; *mk = k; return 0; }
-    *label = c->memo[2].col[0][c->memo[2].start[i]];
+    *label = i < 0 ? -1 - ((step << 4) | dropped) : c->memo[2].col[0][c->memo[2].start[i]];
     return 1;
 }
 
@@ -1230,6 +1233,12 @@ class _Engine:
             if self.layout is not old:  # this chunk's states are repacked, and it is expanded again
                 packed = self.layout.pack(old.unpack(packed))
                 parts = [_Part(q.lo, q.hi) for q in parts]
+        for q in parts:  # the steps relabelled for what a full channel dropped, given as -1 - (step << 4 | dropped)
+            labels = q.labels[:q.j]
+            new = np.flatnonzero(labels < 0)
+            if len(new):
+                v = (-1 - labels[new]).astype(np.uint64)
+                (labels[new],) = self.relabel.each(((v >> np.uint64(4)) << np.uint64(32)) | (v & np.uint64(15)))
         if len(parts) == 1:
             q = parts[0]
             return self.layout.unpack(packed), q.rows[:q.j], q.succ[:q.j], q.labels[:q.j], per_row
