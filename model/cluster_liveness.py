@@ -53,7 +53,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .liveness import Lasso, _fair_labels, _indptr, _Graph, _Kinds, _out_edges, _owed, _poll, fair_cycle
+from .liveness import Lasso, _fair_labels, _indptr, _Graph, _Kinds, _out_edges, _owed, _poll, _Sub, fair_cycle
 
 __all__ = ["LivePart", "leads_to_partitioned"]
 
@@ -253,25 +253,15 @@ def _next_level(dst: np.ndarray) -> np.ndarray:
     return at
 
 
-class _Residue(NamedTuple):
-    """The residue's subgraph, numbered 0, 1, ... in the order of the global ids
-    ``ids``, with its fair edges (what :func:`liveness._fair_labels` reads of a
-    graph, like :class:`liveness._Sub`), and the owed bits its owners computed."""
-
-    src: np.ndarray
-    dst: np.ndarray
-    lab: np.ndarray
-    indptr: np.ndarray
-    loops: np.ndarray
-    unfair_label: np.ndarray
-    kindbit: np.ndarray
-    bits_type: type
-    terminal: np.ndarray
-    owed: np.ndarray
-    ids: np.ndarray
+class _Residue(_Sub):
+    """:class:`liveness._Sub` of the residue gathered from the partitions (what
+    :func:`liveness._fair_labels` reads of a graph): its fair edges, numbered 0,
+    1, ... in the order of the global ids ``ids``.  The whole graph is spread
+    over the partitions, so ``whole`` is here each residue state's owed bits,
+    as its owner read them off all its out-edges."""
 
     def owed_bits_of(self, states) -> np.ndarray:
-        return self.owed[states]
+        return self.whole[states]
 
 
 class _Step(NamedTuple):
@@ -373,7 +363,7 @@ def leads_to_partitioned(parts, n: int, owner, labels_kinds, name: str,
     stats["starts"] = sum(c for _, c in got)
     if not stats["starts"]:
         return None
-    res, comp = _components(parts, n, kinds, allowed.copy(), stats, should_stop)
+    res, comp = _components(parts, n, kinds, allowed, stats, should_stop)
     if not (comp >= 0).any():
         return None
     bad_ids = res.ids[comp >= 0]
