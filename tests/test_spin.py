@@ -347,6 +347,7 @@ def test_bench_vs_spin_targets_fail_on_figures_that_miss_them(monkeypatch, capsy
     assert "; from the rule table to the count: NOT met (ratio 0.00)" in out
     assert ("(where SPIN's search alone is quicker, as at reliable: both start with the endpoints' reactions in "
             "their tables (SPIN's Promela generated in ") in out
+    assert " s) computes the channels' steps in its kernel as pan does, but pays a fixed cost per chunk " in out
     assert "tcpcheck's build is build() and the same precomputation: the endpoints' tables filled from " in out
     assert "target at reliable on 1 core: stored bytes/state at most SPIN's state vector: NOT met (" in out
     assert " B without edges against 8 B; with edges " in out and " B: NOT met); peak resident " in out
