@@ -208,17 +208,27 @@ class LivePart:
         e = _out_edges(self.indptr, at)
         return np.repeat(np.arange(len(at), dtype=np.int64), counts), self.dst[e], self.lab[e]
 
-    def record(self, ids, found_by, via) -> int:
+    def record(self, ids, found_by, via, depth: int, order) -> int:
         """Keep, for each of this partition's new states ``ids`` of the region,
-        the state that found it and the label of that step; how many kept."""
+        the state that found it and the label of that step (-1 for a P-state),
+        its level ``depth`` and its position ``order`` in that level; how many kept."""
         r = self._run
         if r.found_by is None:
-            r.found_by = np.full(len(self.gids), -1, dtype=np.int64)
-            r.found_via = np.full(len(self.gids), -1, dtype=np.int32)
+            m = len(self.gids)
+            r.found_by, r.found_via = np.full(m, -1, dtype=np.int64), np.full(m, -1, dtype=np.int32)
+            r.depth, r.order = np.full(m, -1, dtype=np.int32), np.full(m, -1, dtype=np.int64)
         at = self._local(ids)
-        r.found_by[at] = found_by
-        r.found_via[at] = via
+        r.found_by[at], r.found_via[at], r.depth[at], r.order[at] = found_by, via, depth, order
         return len(at)
+
+    def rank(self, ids) -> tuple[np.ndarray, np.ndarray]:
+        """The level and the position in it of each of ``ids`` (this partition's),
+        -1 for a state the search did not meet."""
+        r = self._run
+        if r.found_by is None:
+            return np.full(len(ids), -1, dtype=np.int32), np.full(len(ids), -1, dtype=np.int64)
+        at = self._local(ids)
+        return r.depth[at], r.order[at]
 
     def found(self, gid: int) -> tuple[int, int]:
         """The state that found ``gid`` (this partition's) and that step's label
@@ -337,6 +347,80 @@ def _components(parts, n, kinds, alive, stats, should_stop):
     return res, _fair_labels(res, np.ones(len(ids), dtype=bool), should_stop)
 
 
+def _starts(parts) -> np.ndarray:
+    """The P-states without Q, sorted: the search's first level."""
+    return np.sort(np.concatenate(_each([(part, "starts", ()) for part in parts])))
+
+
+def _ask(parts, owner, method, ids) -> tuple[np.ndarray, ...]:
+    """The owners' answers ``method(their ids)`` about the states ``ids``, each a
+    tuple of arrays: the same tuple over all of ``ids``, in their order."""
+    own = owner[ids]
+    where = [np.flatnonzero(own == i) for i in range(len(parts))]
+    got = _each([(part, method, (ids[w],)) for part, w in zip(parts, where)])
+    out = []
+    for column in zip(*got):
+        a = np.empty(len(ids), dtype=column[0].dtype)
+        for w, c in zip(where, column):
+            a[w] = c
+        out.append(a)
+    return tuple(out)
+
+
+def _bfs(parts, owner, n, allowed, level, bad, stats, should_stop):
+    """The region's breadth-first search through the states ``allowed`` (bits) from
+    ``level`` (the P-states, sorted), level by level, each new state's finder, step,
+    level and position in it recorded at its owner (:meth:`LivePart.record`).  With
+    ``bad`` (bits), it stops at the first level that meets a bad state: the first
+    one met, or None; without, it runs to the end: the bits of the region."""
+    found = _set(_bits(n), level)
+    if bad is None:
+        _record(parts, owner, level, np.full(len(level), -1), np.full(len(level), -1), 0)
+    depth, widest, sent, most = 0, len(level), 0, 0
+    try:
+        while True:
+            if bad is not None:
+                hit = _test(bad, level)
+                if hit.any():
+                    return int(level[int(np.argmax(hit))])
+            _poll(should_stop)
+            pos, dst, lab = _gather_edges(parts, owner, level)
+            sent, most = sent + len(dst), max(most, len(dst))
+            ok = _test(allowed, dst) & ~_test(found, dst)
+            pos, dst, lab = pos[ok], dst[ok], lab[ok]
+            at = _next_level(dst)
+            new = dst[at]
+            if not len(new):
+                return None if bad is not None else found
+            depth += 1
+            _set(found, new)
+            _record(parts, owner, new, level[pos[at]], lab[at], depth)
+            level, widest = new, max(widest, len(new))
+    finally:
+        stats.update(levels=depth + 1, widest_level=widest, level_edges=sent, most_level_edges=most)
+
+
+def _record(parts, owner, ids, found_by, via, depth):
+    own = owner[ids]
+    order = np.arange(len(ids))
+    _each([(part, "record", (ids[own == i], found_by[own == i], via[own == i], depth, order[own == i]))
+           for i, part in enumerate(parts) if (own == i).any()])
+
+
+def _first_bad(parts, owner, n, allowed, bad_ids, stats, should_stop):
+    """The first of the states ``bad_ids`` the region's search meets, or None.  The
+    first level is the P-states, often most of the states: the owners of the bad
+    states say which of them are P-states, and when one is, the least is the entry
+    and the P-states are never gathered."""
+    own = owner[bad_ids]
+    first = _each([(part, "starts", (bad_ids[own == i],)) for i, part in enumerate(parts)])
+    first = np.concatenate(first)
+    if len(first):
+        stats.update(levels=0, widest_level=0, level_edges=0, most_level_edges=0)
+        return int(first.min())
+    return _bfs(parts, owner, n, allowed, _starts(parts), _set(_bits(n), bad_ids), stats, should_stop)
+
+
 def leads_to_partitioned(parts, n: int, owner, labels_kinds, name: str,
                          path_to: Callable[[int], tuple[list[int], list[int]]],
                          should_stop=None, stats: dict | None = None) -> Lasso | None:
@@ -363,41 +447,24 @@ def leads_to_partitioned(parts, n: int, owner, labels_kinds, name: str,
     stats["starts"] = sum(c for _, c in got)
     if not stats["starts"]:
         return None
-    res, comp = _components(parts, n, kinds, allowed, stats, should_stop)
-    if not (comp >= 0).any():
-        return None
-    bad_ids = res.ids[comp >= 0]
-    # The region, level by level from the P-states (by id), until a level meets a bad
-    # state.  The first level is the P-states: when one is bad, the first of those is
-    # the entry, asked of the owners of the bad states without gathering the P-states.
-    own = owner[bad_ids]
-    level = np.sort(np.concatenate(_each([(part, "starts", (bad_ids[own == i],)) for i, part in enumerate(parts)])))
-    levels, widest, sent, most = 0, 0, 0, 0
-    if not len(level):
-        level = np.sort(np.concatenate(_each([(part, "starts", ()) for part in parts])))
-        levels, widest = 1, len(level)
-    bad = _set(_bits(n), bad_ids)
-    found = _set(_bits(n), level)
-    while True:
-        hit = _test(bad, level)
-        if hit.any():
-            entry = int(level[int(np.argmax(hit))])
-            break
-        _poll(should_stop)
-        pos, dst, lab = _gather_edges(parts, owner, level)
-        sent, most = sent + len(dst), max(most, len(dst))
-        ok = _test(allowed, dst) & ~_test(found, dst)
-        pos, dst, lab = pos[ok], dst[ok], lab[ok]
-        at = _next_level(dst)
-        new, by, via = dst[at], level[pos[at]], lab[at]
-        if not len(new):
+    if 2 * stats["starts"] >= _count(allowed):
+        # The P-states are at least half the states without Q (as in leads_to_masks):
+        # the fair components of all of those, then the region until it meets one.
+        res, comp = _components(parts, n, kinds, allowed, stats, should_stop)
+        if not (comp >= 0).any():
             return None
-        _set(found, new)
-        own = owner[new]
-        _each([(part, "record", (new[own == i], by[own == i], via[own == i]))
-               for i, part in enumerate(parts) if (own == i).any()])
-        level, levels, widest = new, levels + 1, max(widest, len(new))
-    del found, allowed
+        entry = _first_bad(parts, owner, n, allowed, res.ids[comp >= 0], stats, should_stop)
+    else:
+        # Else the region first, its fair components then, and the first of their
+        # states the search met (by level and position: asked of their owners).
+        region = _bfs(parts, owner, n, allowed, _starts(parts), None, stats, should_stop)
+        res, comp = _components(parts, n, kinds, region, stats, should_stop)
+        bad_ids = res.ids[comp >= 0]
+        depth, order = _ask(parts, owner, "rank", bad_ids)
+        met = depth >= 0
+        entry = int(bad_ids[met][np.lexsort((order[met], depth[met]))[0]]) if met.any() else None
+    if entry is None:
+        return None
     # back to a P-state, then the exploration's path to it
     stem, labels = [entry], []
     while True:
@@ -409,7 +476,7 @@ def leads_to_partitioned(parts, n: int, owner, labels_kinds, name: str,
     ids, ks = path_to(stem[-1])
     stem, labels = list(ids)[:-1] + stem[::-1], list(ks) + labels[::-1]
     at = int(np.searchsorted(res.ids, entry))
-    stats.update(levels=levels, widest_level=widest, level_edges=sent, most_level_edges=most, component_edges=0)
+    stats["component_edges"] = 0
     if res.terminal[at]:
         return Lasso(stem, [], labels, [])
     # the fair cycle, over the component's out-edges

@@ -113,9 +113,9 @@ def _compare(x, masks, seed=7):
 
 @lru_cache(maxsize=None)
 def _toy_cases(count=150):
-    """Random graphs (parallel steps, loops, losses and duplications) with three (P, Q) pairs each."""
+    """Random graphs (parallel steps, loops, losses and duplications) with four (P, Q) pairs each."""
     pairs = {"0->3": (lambda s: s == 0, lambda s: s == 3), "even->3": (lambda s: s % 2 == 0, lambda s: s == 3),
-             "all->none": (lambda s: True, lambda s: False)}
+             "all->none": (lambda s: True, lambda s: False), "2mod3->3": (lambda s: s % 3 == 2, lambda s: s == 3)}
     return [(x, _masks(x, pairs)) for x in _random_toys(count)]
 
 
@@ -164,14 +164,23 @@ def test_the_corpus_has_runs_that_stop_cycles_and_properties_that_hold():
     assert got == lv.leads_to_masks(x, *masks["LIVE1/0"]) and len(got.cycle) == 3 and len(got.stem) == 9
 
 
-def test_the_lasso_is_leads_to_masks_s_on_random_graphs():
-    """150 random graphs, three (P, Q) pairs each, five splits: the same lasso or None,
-    with every outcome present many times."""
+def test_the_lasso_is_leads_to_masks_s_on_random_graphs(monkeypatch):
+    """150 random graphs, four (P, Q) pairs each, five splits: the same lasso or None,
+    with every outcome present many times, and both orders of the work taken many
+    times: with P-states at least half the states without Q, the components first
+    (then a search only when no P-state is bad: 'bfs to bad'); else the region first."""
+    calls = []
+    first_bad, bfs = cl._first_bad, cl._bfs
+    monkeypatch.setattr(cl, "_first_bad", lambda *a: calls.append("components first") or first_bad(*a))
+    monkeypatch.setattr(cl, "_bfs", lambda *a: calls.append("region first" if a[5] is None else "bfs to bad")
+                        or bfs(*a))
     cases = _toy_cases()
     results = [r for x, masks in cases for r in _compare(x, masks)]
     assert [r for r in results if not r[3]] == []
     tally = {o: sum(r[2] == o for r in results) // 5 for o in ("holds", "stops", "cycle")}
-    assert tally == {"holds": 36, "stops": 175, "cycle": 239}
+    assert tally == {"holds": 117, "stops": 194, "cycle": 289}
+    assert {k: calls.count(k) // 5 for k in sorted(set(calls))} == {
+        "bfs to bad": 42, "components first": 362, "region first": 135}
 
 
 def test_the_residue_s_components_are_those_of_all_the_states_without_q():
@@ -192,7 +201,7 @@ def test_the_residue_s_components_are_those_of_all_the_states_without_q():
             mine[res.ids] = comp
             assert lv._grouped(mine) == lv._grouped(lv._fair_labels(g, ~q))
             checked += 1
-    assert checked == 3 * len(MUTANTS) + 3 * 60
+    assert checked == 3 * len(MUTANTS) + 4 * 60
 
 
 def _broken_mismatches(monkeypatch, patch, first: bool = True) -> int:
@@ -253,6 +262,23 @@ def test_a_level_order_that_is_not_first_appearance_changes_some_lasso(monkeypat
     assert _broken_mismatches(monkeypatch, lambda m: m.setattr(cl, "_next_level", found_last)) > 0
 
 
+def test_the_region_s_first_bad_state_is_by_level_then_position(monkeypatch):
+    """When the region is searched first, the entry is the bad state met first: by
+    level, then position in it.  The least id among those met instead, or position
+    before level, changes some lasso."""
+    real = LivePart.rank
+
+    def ignored(self, ids):
+        depth, order = real(self, ids)
+        return np.where(depth >= 0, 0, -1).astype(depth.dtype), np.where(depth >= 0, 0, -1)
+
+    def swapped(self, ids):
+        depth, order = real(self, ids)
+        return order.astype(depth.dtype), depth.astype(order.dtype)
+    assert _broken_mismatches(monkeypatch, lambda m: m.setattr(LivePart, "rank", ignored)) > 0
+    assert _broken_mismatches(monkeypatch, lambda m: m.setattr(LivePart, "rank", swapped)) > 0
+
+
 def test_owed_steps_read_only_inside_the_residue_change_some_lasso(monkeypatch):
     """A residue state's owed steps must be read from all its out-edges (a step that
     leaves the residue is owed too): read from its residue edges only, some lasso changes."""
@@ -285,11 +311,13 @@ def _inside_only_cycle(view, comp, entry, g, should_stop=None):
 def test_the_coordinator_gathers_a_residue_far_smaller_than_the_edges(capsys):
     """What the coordinator holds besides its bit arrays, on the presets: the residue
     (states and fair edges) and one level's edges, printed; the residue's edges are
-    below a hundredth of all the edges, and no level sends them all.  Two are pinned:
-    at default 23 trim rounds leave 16 states (the terminal ones without Q) and no
-    edge, and a P-state is the entry, found without gathering the 28,317 P-states;
-    at simultaneous-open 'SYN_SENT leads to ESTABLISHED or CLOSED' gathers 7 levels of
-    at most 357 states before it meets a terminal state."""
+    below a hundredth of all the edges, and no level sends them all.  Two are pinned,
+    one of each order of the work: at default, 'every close completes' has 28,317
+    P-states, most of the 28,817: 23 trim rounds of all the states without Q leave 16
+    (the terminal ones) and no edge, and a P-state is the entry, found without
+    gathering the P-states; at simultaneous-open, 'SYN_SENT leads to ESTABLISHED or
+    CLOSED' has 100: the region is searched first (11 levels, at most 357 states), then
+    trimmed in 14 rounds to 2 terminal states."""
     rows = []
     for name in PRESETS:
         x, masks = _tcp(name)
@@ -311,8 +339,8 @@ def test_the_coordinator_gathers_a_residue_far_smaller_than_the_edges(capsys):
         "starts": 28317, "trim_rounds": 23, "residue_states": 16, "residue_edges": 0, "levels": 0,
         "widest_level": 0, "level_edges": 0, "most_level_edges": 0, "component_edges": 0}
     assert [r[4] for r in rows if r[:2] == ("simultaneous-open", "LIVE2/0")] == [{
-        "starts": 100, "trim_rounds": 14, "residue_states": 2, "residue_edges": 0, "levels": 7,
-        "widest_level": 357, "level_edges": 3352, "most_level_edges": 1058, "component_edges": 0}]
+        "starts": 100, "levels": 11, "widest_level": 357, "level_edges": 5478, "most_level_edges": 1070,
+        "trim_rounds": 14, "residue_states": 2, "residue_edges": 0, "component_edges": 0}]
 
 
 def test_a_cycle_s_component_edges_are_gathered_and_counted():
