@@ -14,7 +14,7 @@ import threading
 import time
 
 from .config import Config
-from .engines import explore_function
+from .engines import accepts, explore_function
 from .explorer import Exploration, explore
 from .liveness import Stopped
 from .properties import PROPERTIES, Monitor, Property, Verdict, check_properties, on_the_fly
@@ -310,17 +310,26 @@ def run(config: Config, table: RuleTable | None = None, max_states: int | None =
     layout = State._fields if isinstance(model, Model) else None  # component i decodes to field i
     monitor = Monitor(tuple(p for p in properties if on_the_fly(p)), layout, stop_at_first)
     search = explore if engine == "bfs" else explore_function(engine)
+    options = dict(engine_options or {})
+    if engine != "bfs" and accepts(engine, "monitor"):  # the engine checks the properties itself (the cluster)
+        options["monitor"] = monitor
     x = search(model, max_states=max_states, progress=progress, stop=budget.exceeded,
-                interruptible=interruptible, observe=monitor.feed, **(engine_options or {}))
+                interruptible=interruptible, observe=None if "monitor" in options else monitor.feed, **options)
+    monitor = getattr(x, "monitor", monitor)
     stopped = x.stopped
     t1 = time.perf_counter()
-    if stopped in (None, "max-states", "violation"):
-        monitor.feed(x)  # what the search found after the last look
-    if stopped in (None, "max-states", "violation"):
-        verdicts, seconds, why = _check(x, properties, budget, progress, interruptible, monitor)
-        stopped = why or stopped
-    else:  # out of time or memory, or interrupted: nothing more is decided
-        verdicts, seconds = [_unknown(p) for p in properties], {}
+    verdicts = []
+    try:
+        if stopped in (None, "max-states", "violation"):
+            monitor.feed(x)  # what the search found after the last look
+        if stopped in (None, "max-states", "violation"):
+            verdicts, seconds, why = _check(x, properties, budget, progress, interruptible, monitor)
+            stopped = why or stopped
+        else:  # out of time or memory, or interrupted: nothing more is decided
+            verdicts, seconds = [_unknown(p) for p in properties], {}
+    finally:
+        if hasattr(x, "settle"):  # gather what the verdicts' runs need, and close the cluster
+            x.settle(verdicts)
     t2 = time.perf_counter()
     return Result(config, model.table, x, verdicts,
                   timings={"search": x.seconds, "properties": t2 - t1, "total": t2 - t0},

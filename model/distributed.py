@@ -78,6 +78,17 @@ def owner(readable, count: int, memo: dict | None = None) -> int:
     return hash(tuple(hashes)) % count
 
 
+def _named(properties, back: bool = False) -> tuple:
+    """The built-in properties by their index in PROPERTIES (their tests are made
+    by functions, which pickle cannot send), the others as they are; and back."""
+    from .properties import PROPERTIES
+
+    if back:
+        return tuple(PROPERTIES[p] if isinstance(p, int) else p for p in properties)
+    index = {id(p): n for n, p in enumerate(PROPERTIES)}
+    return tuple(index.get(id(p), p) for p in properties)
+
+
 def _pack(value) -> bytes:
     """What crosses the network: one pickle.  Dask serialises a list item by
     item, about 40 times slower than one pickle of it."""
@@ -102,6 +113,14 @@ class Partition:
         self.new: list = []  # states said new by the last resolve, by token
         self._hashes: dict = {}  # id(field of a readable state) -> its hash (see owner)
         self._steps: dict = {}  # the model's label -> its readable step
+        self.kept: _Kept | None = None  # what it found, when it keeps it (see keep)
+
+    def keep(self, properties, layout, stop_at_first: bool) -> None:
+        """From now on keep what this partition finds (its states with their
+        parents, and their out-edges) and check ``properties`` on it as it is
+        found, as :class:`~tcpcheck.model.properties.Monitor` does in one process
+        (see :class:`_Kept`)."""
+        self.kept = _Kept(self, _named(properties, back=True), layout, stop_at_first)
 
     def seed(self, pairs: bytes) -> int:
         """Own the initial states ``(id, readable state)``: the first frontier."""
@@ -109,6 +128,8 @@ class Partition:
             s = self.encode(r)
             self.seen[s] = j
             self.frontier.append((j, s))
+            if self.kept is not None:
+                self.kept.add(j, s, -1, -1)
         return len(self.frontier)
 
     def expand(self) -> bytes:
@@ -123,8 +144,11 @@ class Partition:
         terminal = []
         decode, count, memo, steps = self.decode, self.count, self._hashes, self._steps
         sent: dict = {}  # successor -> (its owner, its number in what that owner is sent)
+        level = self.kept.level if self.kept is not None else None
         for i, s in self.frontier:
             succ = self.model.successors(s)
+            if level is not None:
+                level.append((i, s, succ))
             if not succ:
                 terminal.append(i)
             for k, (label, t) in enumerate(succ):
@@ -162,15 +186,198 @@ class Partition:
                 out.append(j)
         return _pack((out, fresh))
 
-    def assign(self, ids: bytes) -> int:
-        """Record the ids given to the new states (token -> id); those not
-        given one (the state budget ran out) are forgotten.  The next frontier."""
-        for token, j in sorted(_unpack(ids).items(), key=lambda kv: kv[1]):
+    def assign(self, ids: bytes) -> tuple[int, str | None]:
+        """Record the ids given to the new states (token -> id; when keeping,
+        token -> (id, parent, label id), and the level's edges, see
+        :meth:`_Kept.record`); those not given one (the state budget ran out)
+        are forgotten.  The next frontier's size, and ``"violation"`` when
+        keeping, stopping at the first violation, and one was found."""
+        given = _unpack(ids)
+        if self.kept is not None:
+            given, edges, cut = given
+            self.kept.record(edges, cut)
+        for token, j in sorted(given.items(), key=lambda kv: kv[1] if self.kept is None else kv[1][0]):
             s = self.new[token]
+            if self.kept is not None:
+                j, parent, via = j
+                self.kept.add(j, s, parent, via)
             self.seen[s] = j
             self.frontier.append((j, s))
         self.new = []
-        return len(self.frontier)
+        return len(self.frontier), (self.kept.look() if self.kept is not None else None)
+
+    # --- what a partition that keeps its states is asked after the search (see keep) ---
+
+    def finish(self) -> bytes:
+        return _pack(self.kept.finish())
+
+    def lookup(self, ids: bytes) -> bytes:
+        return _pack(self.kept.lookup(_unpack(ids)))
+
+    def edges_of(self, ids: bytes) -> bytes:
+        return _pack(self.kept.edges_of(_unpack(ids)))
+
+    def live(self, method: str, *args):
+        """The liveness analysis' work on this partition: ``method`` of its
+        :class:`~tcpcheck.model.cluster_liveness.LivePart`."""
+        return self.kept.live(method, args)
+
+
+class _Kept:
+    """What a partition keeps of the search when the whole check runs on the
+    cluster (``check --engine dask``), so that the coordinator need not: its
+    states (numbered locally in the order of their global ids, which is the
+    order they are found), each one's global id, parent and the label id of
+    the step from it; the out-edges of each state it expanded (row offsets
+    over the local numbers, the targets' global ids and the label ids); and
+    two monitors (:class:`~tcpcheck.model.properties.Monitor`): one fed its
+    states as they are added (invariants, reachability, deadlock, the bits of
+    the liveness predicates), one fed the steps of each level it expands
+    (the step properties: the expanding partition holds both ends of such a
+    step at that moment).  Each monitor's first find is this partition's
+    first; the coordinator takes the least over the partitions, which is the
+    one-process search's first (:class:`~tcpcheck.model.cluster_check.ClusterMonitor`)."""
+
+    def __init__(self, part: Partition, properties, layout, stop_at_first: bool):
+        from .properties import Monitor
+
+        self.part = part
+        props = tuple(properties)
+        self.x = Exploration()  # this partition's states, by local number
+        self.x.decode = part.decode
+        self.gids, self.parent, self.via = array("q"), array("q"), array("i")
+        self.indptr, self.dst, self.lab = array("q", [0]), array("q"), array("i")
+        self.monitor = Monitor(tuple(p for p in props if p.kind != "step"), layout, stop_at_first)
+        steps = tuple(p for p in props if p.kind == "step")
+        self.steps = Monitor(steps, layout) if steps else None
+        self.labels: list = []  # local label number -> this worker's model's label
+        self.label_no: dict = {}  # and back
+        self.level: list = []  # (global id, state, successors) of each state of the frontier expanded
+        self.first_step: dict = {}  # step property -> ((i, k), detail, i, j, label id) of its first violation
+        self.stop_at_first = stop_at_first
+        self.expanded = 0  # the local numbers below are expanded
+        self._live = None  # the LivePart of the liveness analysis, once asked (see live)
+
+    def add(self, j: int, s, parent: int, via: int) -> None:
+        if not self.gids and _compact([s]):
+            self.x.states = ColumnStates(len(s))
+        self.x.states.append(s)
+        self.gids.append(j)
+        self.parent.append(parent)
+        self.via.append(via)
+
+    def _local_label(self, label) -> int:
+        k = self.label_no.get(label)
+        if k is None:
+            k = self.label_no[label] = len(self.labels)
+            self.labels.append(label)
+        return k
+
+    def record(self, edges: list, cut: int | None) -> None:
+        """The edges the coordinator numbered for the states this partition
+        expanded in the level, ``(i, k, j, label id)`` in the order of (i, k):
+        the k-th step of state i leads to state j; states after ``cut`` were
+        not expanded (the state budget ran out there).  The step properties
+        are asked of them here."""
+        level, self.level = self.level, []
+        sources, targets, src, lab, numbered = [], [], array("i"), array("i"), []
+        at = 0
+        for i, s, succ in level:
+            if cut is not None and i > cut:
+                break
+            if not succ:
+                self.x.terminal.append(self.expanded)
+            self.expanded += 1
+            first = at
+            while at < len(edges) and edges[at][0] == i:
+                _, k, j, kk = edges[at]
+                self.dst.append(j)
+                self.lab.append(kk)
+                if self.steps is not None:
+                    label, t = succ[k]
+                    src.append(len(sources))
+                    lab.append(self._local_label(label))
+                    targets.append(t)
+                at += 1
+            if self.steps is not None and at > first:
+                sources.append(s)
+            self.indptr.append(len(self.dst))
+        if self.steps is not None and targets and len(self.first_step) < len(self.steps.properties):
+            self._check_steps(sources, targets, src, lab, edges)
+
+    def _check_steps(self, sources, targets, src, lab, edges) -> None:
+        """The step monitor over the level's steps: an exploration of the
+        level's sources and targets, the edge e from source ``src[e]`` to
+        target e."""
+        view = Exploration()
+        view.decode, view.describe, view.labels = self.x.decode, self.part.describe, self.labels
+        ends = sources + targets
+        if _compact(ends[:1]):
+            view.states = ColumnStates(len(ends[0]))
+            for s in ends:
+                view.states.append(s)
+        else:
+            view.states = ends
+        view.parent = array("i", [-1]) * len(ends)
+        view.src, view.lab = src, lab
+        view.dst = array("i", range(len(sources), len(ends)))
+        self.steps.n_edges = 0
+        self.steps.feed_steps(view)
+        for name, v in self.steps.decided.items():
+            if name not in self.first_step:
+                i, k, j, kk = edges[v.lasso.stem[1] - len(sources)]
+                self.first_step[name] = ((i, k), v.detail, i, j, kk)
+
+    def look(self) -> str | None:
+        """Feed the monitor the states added so far: ``"violation"`` when stopping
+        at the first violation and one was found."""
+        why = self.monitor.feed(self.x, final=False)
+        return why or ("violation" if self.stop_at_first and self.first_step else None)
+
+    def finish(self) -> dict:
+        """After the search: the monitor's finds, with global ids."""
+        self.monitor.feed(self.x, final=True)
+        decided = {name: (v if v.state is None else v._replace(state=self.gids[v.state]))
+                   for name, v in self.monitor.decided.items()}
+        return {"decided": decided, "steps": self.first_step, "reached": self.monitor.reached,
+                "states": len(self.gids), "fed": self.monitor.n_states}
+
+    def live(self, method: str, args: tuple):
+        """``method(*args)`` of this partition's LivePart, made at the first call
+        from what it keeps, with the predicates of each liveness property's
+        n-th (P, Q) pair by the name ``"n name"``."""
+        if self._live is None:
+            from .cluster_liveness import LivePart
+
+            terminal = np.zeros(len(self.gids), dtype=bool)
+            terminal[np.asarray(self.x.terminal, dtype=np.int64)] = True
+            self._live = LivePart(np.frombuffer(self.gids, dtype=np.int64), np.frombuffer(self.indptr, dtype=np.int64),
+                                  np.frombuffer(self.dst, dtype=np.int64), np.frombuffer(self.lab, dtype=np.int32),
+                                  terminal)
+            for name, pairs in self.monitor._live.items():
+                for n, (ps, qs) in enumerate(pairs):
+                    self._live.set_predicates(f"{n} {name}", self.monitor._mask(ps), self.monitor._mask(qs))
+        return getattr(self._live, method)(*args)
+
+    def _local(self, ids) -> list[tuple[int, int]]:
+        """(global id, local number) of each of ``ids`` this partition owns."""
+        g = np.frombuffer(self.gids, dtype=np.int64)
+        ids = np.asarray(ids, dtype=np.int64)
+        at = np.minimum(np.searchsorted(g, ids), len(g) - 1)
+        mine = g[at] == ids
+        return list(zip(ids[mine].tolist(), at[mine].tolist()))
+
+    def lookup(self, ids) -> dict:
+        """Global id -> (readable state, parent, label id of the step from it), of those owned."""
+        return {j: (self.part.decode(self.x.states[a]), self.parent[a], self.via[a]) for j, a in self._local(ids)}
+
+    def edges_of(self, ids) -> dict:
+        """Global id -> its out-edges [(target, label id)], of those owned and expanded."""
+        out = {}
+        for j, a in self._local(ids):
+            lo, hi = (self.indptr[a], self.indptr[a + 1]) if a < self.expanded else (0, 0)
+            out[j] = list(zip(self.dst[lo:hi], self.lab[lo:hi]))
+        return out
 
 
 def _client():
@@ -209,14 +416,22 @@ def explore(model, max_states: int | None = None,
             interruptible: bool = False,
             observe: Callable[[Exploration], str | None] | None = None,
             client=None, partitions: int | None = None, partition=Partition,
-            **_ignored) -> Exploration:
+            monitor=None, **_ignored) -> Exploration:
     """Explore ``model`` breadth-first on a Dask cluster, with the contract of
     :func:`tcpcheck.model.explorer.explore` (the same exploration, state for
     state).  ``client`` is a ``dask.distributed.Client`` (default: see the
     module's docstring); ``partitions`` the number of parts of the visited
     set (default: one per worker); ``partition`` the class of the actors that
     hold them.  ``progress``, ``stop`` and ``observe`` are called after each
-    level."""
+    level.
+
+    With ``monitor`` (a :class:`~tcpcheck.model.properties.Monitor`, as
+    ``check`` makes one), the partitions keep what they find and check its
+    properties themselves (:class:`_Kept`), instead of ``observe``: the
+    result is a :class:`~tcpcheck.model.cluster_check.ClusterExploration`,
+    which holds no state or edge but reads those it is asked for from the
+    partitions, and whose ``monitor`` gives the verdicts; its ``settle()``
+    gathers what the verdicts' runs need and closes the cluster."""
     closing = []
     if client is None:
         client, closing = _client()
@@ -224,7 +439,20 @@ def explore(model, max_states: int | None = None,
         count = partitions or max(1, len(client.scheduler_info(n_workers=-1)["workers"]))
         parts = [client.submit(partition, model, p, count, actor=True, pure=False) for p in range(count)]
         parts = [f.result() for f in parts]
-        return _search(model, parts, count, max_states, progress, stop, interruptible, observe)
+        if monitor is None:
+            return _search(model, parts, count, max_states, progress, stop, interruptible, observe)
+        from .cluster_check import ClusterExploration
+
+        named = _named(monitor.properties)
+        for f in [part.keep(named, monitor.layout, monitor.stop_at_first) for part in parts]:
+            f.result()
+        x = ClusterExploration(model, parts, monitor, closing)
+        closing = []  # the exploration closes the cluster when it is settled
+        try:
+            return _search(model, parts, count, max_states, progress, stop, interruptible, None, x)
+        except BaseException:
+            x.settle([])
+            raise
     finally:
         for c in closing:
             c.close()
@@ -288,10 +516,14 @@ def _compact(states) -> bool:
                                 and all(type(v) is int and 0 <= v < 2 ** 31 for v in s) for s in states)
 
 
-def _search(model, parts, count, max_states, progress, stop, interruptible, observe) -> Exploration:
-    x = _Exploration()
+def _search(model, parts, count, max_states, progress, stop, interruptible, observe,
+            kept=None) -> Exploration:
+    """The level-by-level search; into ``kept`` (a ClusterExploration: the
+    partitions keep the states, parents and edges, the exploration counts
+    them) when given, else into an exploration that holds them all."""
+    x = kept if kept is not None else _Exploration()
     initial = list(model.initial_states())
-    if _compact(initial):
+    if kept is None and _compact(initial):
         x.states = ColumnStates(len(initial[0]))
     x.decode = getattr(model, "decode", x.decode)
     x.describe = getattr(model, "step", x.describe)
@@ -310,11 +542,15 @@ def _search(model, parts, count, max_states, progress, stop, interruptible, obse
         if s not in index:
             index[s] = len(x.states)
             r = decode(s)
-            seeds[owner(r, count)].append((index[s], r))
-            x.states.append(s)
-            x.parent.append(-1)
-            x.via.append(-1)
-            x.depth.append(0)
+            q = owner(r, count)
+            seeds[q].append((index[s], r))
+            if kept is not None:
+                kept.found(q)
+            else:
+                x.states.append(s)
+                x.parent.append(-1)
+                x.via.append(-1)
+                x.depth.append(0)
     for f in [part.seed(_pack(seeds[q])) for q, part in enumerate(parts)]:
         f.result()
     level_start = 0
@@ -325,25 +561,27 @@ def _search(model, parts, count, max_states, progress, stop, interruptible, obse
             return x
         while level_start < len(x.states):
             level_end = len(x.states)
+            depth = x.depth[level_start] + 1
             x.expanded = level_start
             expansions = [_unpack(f.result()) for f in [part.expand() for part in parts]]
             terminal = sorted(i for *_, t in expansions for i in t)
             # each owner is handed the states it owns, as the expanders pickled them
             futures = [parts[q].resolve([blobs[q] for _, blobs, _, _ in expansions]) for q in range(count)]
             answers = [_unpack(f.result()) for f in futures]
-            # every successor in order of discovery: (i, k, step, owner, mark); the n-th state expander p
-            # sent owner q is the (offset + n)-th that q answered, and a new one's readable form is q's
-            # answer for its token
+            # every successor in order of discovery: (i, k, step, owner, mark, expander); the n-th state
+            # expander p sent owner q is the (offset + n)-th that q answered, and a new one's readable form
+            # is q's answer for its token
             found = []
             for q in range(count):
                 marks, offset = answers[q][0], 0
-                for causes, _, sizes, _ in expansions:
-                    found += [(i, k, step, q, marks[offset + n]) for i, k, step, n in causes[q]]
+                for p, (causes, _, sizes, _) in enumerate(expansions):
+                    found += [(i, k, step, q, marks[offset + n], p) for i, k, step, n in causes[q]]
                     offset += sizes[q]
             found.sort(key=lambda f: (f[0], f[1]))
             given: list[dict] = [{} for _ in range(count)]
+            edges: list[list] = [[] for _ in range(count)]  # when kept: each expander's (i, k, j, label id)
             cut = None  # the state whose expansion the state budget stopped
-            for i, k, step, q, m in found:
+            for i, k, step, q, m, p in found:
                 if cut is not None and i > cut:
                     break
                 label = intern_step(step)
@@ -360,22 +598,41 @@ def _search(model, parts, count, max_states, progress, stop, interruptible, obse
                             x.complete, x.stopped = False, "max-states"
                             cut = i
                             continue
-                        j = given[q][-1 - m] = len(x.states)
-                        x.states.append(encode(answers[q][1][-1 - m]))
-                        x.parent.append(i)
-                        x.via.append(kk)
-                        x.depth.append(x.depth[i] + 1)
-                x.src.append(i)
-                x.dst.append(j)
-                x.lab.append(kk)
-            x.terminal += [i for i in terminal if cut is None or i <= cut]
-            for f in [parts[q].assign(_pack(given[q])) for q in range(count)]:
-                f.result()
+                        j = len(x.states)
+                        if kept is not None:
+                            given[q][-1 - m] = (j, i, kk)
+                            kept.found(q)
+                        else:
+                            given[q][-1 - m] = j
+                            x.states.append(encode(answers[q][1][-1 - m]))
+                            x.parent.append(i)
+                            x.via.append(kk)
+                            x.depth.append(depth)
+                    elif kept is not None:
+                        j = j[0]
+                if kept is not None:
+                    edges[p].append((i, k, j, kk))
+                    x.n_transitions += 1
+                else:
+                    x.src.append(i)
+                    x.dst.append(j)
+                    x.lab.append(kk)
+            ended = [i for i in terminal if cut is None or i <= cut]
+            if kept is not None:
+                kept.level(level_end, len(ended))
+                messages = [_pack((given[q], edges[q], cut)) for q in range(count)]
+            else:
+                x.terminal += ended
+                messages = [_pack(given[q]) for q in range(count)]
+            looks = [f.result()[1] for f in [parts[q].assign(messages[q]) for q in range(count)]]
             if cut is not None:
                 x.expanded = cut + 1
                 break
             x.expanded = level_start = level_end
             x.seconds = time.perf_counter() - started
+            if kept is not None and "violation" in looks:
+                x.complete, x.stopped = False, "violation"
+                break
             for check in (observe, stop):
                 why = check(x) if check is not None and level_start < len(x.states) else None
                 if why is not None:
@@ -388,7 +645,10 @@ def _search(model, parts, count, max_states, progress, stop, interruptible, obse
     except KeyboardInterrupt:
         if not interruptible:
             raise
-        x._cut(level_start)
+        if kept is not None:  # the partitions' level is unfinished: nothing of it is decided
+            x.expanded = level_start
+        else:
+            x._cut(level_start)
         x.complete, x.stopped = False, "interrupted"
     x.seconds = time.perf_counter() - started
     return x

@@ -106,7 +106,33 @@ def _arrays(x: Exploration):
             np.frombuffer(x.lab, dtype=np.int32))
 
 
-class _Graph:
+class _Kinds:
+    """Each label's kind of step, ``kind`` (actor, kind), by label id; whether a
+    fair run takes it only finitely often, ``unfair``; and the same as integer
+    arrays by label: ``kindbit`` (one bit per kind of step, of ``bits_type``)
+    and ``unfair_label``.  The labels are an exploration's (:meth:`of`) or a
+    partitioned one's, whose coordinator has the label list
+    (:mod:`cluster_liveness`)."""
+
+    def __init__(self, kind: list[tuple[str, str]]):
+        self.kind = kind
+        self.unfair = [k[1] in UNFAIR for k in self.kind]
+        kinds = sorted(set(self.kind))
+        if len(kinds) > 63:
+            raise ValueError(f"liveness: {len(kinds)} kinds of step, at most 63")
+        bit = {k: 1 << i for i, k in enumerate(kinds)}
+        self.bits_type = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64)
+                              if len(kinds) <= 8 * np.dtype(t).itemsize)
+        self.kindbit = np.array([bit[k] for k in self.kind] or [0], dtype=self.bits_type)
+        self.unfair_label = np.array(self.unfair or [False], dtype=bool)
+
+    @staticmethod
+    def of(x: Exploration) -> list[tuple[str, str]]:
+        """The (actor, kind) of each of ``x``'s labels, by label id."""
+        return [(step.actor, step.kind) for step in map(x.label, range(len(x.labels)))]
+
+
+class _Graph(_Kinds):
     """The exploration's edges indexed by source (``indptr[u]:indptr[u+1]``
     are the edge numbers out of ``u``: the explorer stores them in source
     order; an exploration that counted them as it went gives them as its
@@ -126,16 +152,7 @@ class _Graph:
             self.indptr = np.asarray(offsets)
         else:
             self.indptr = _indptr(n, src)
-        self.kind = [(step.actor, step.kind) for step in map(x.label, range(len(x.labels)))]
-        self.unfair = [k[1] in UNFAIR for k in self.kind]
-        kinds = sorted(set(self.kind))
-        if len(kinds) > 63:
-            raise ValueError(f"liveness: {len(kinds)} kinds of step, at most 63")
-        bit = {k: 1 << i for i, k in enumerate(kinds)}
-        self.bits_type = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64)
-                              if len(kinds) <= 8 * np.dtype(t).itemsize)
-        self.kindbit = np.array([bit[k] for k in self.kind] or [0], dtype=self.bits_type)
-        self.unfair_label = np.array(self.unfair or [False], dtype=bool)
+        _Kinds.__init__(self, _Kinds.of(x))
         self.loops = np.flatnonzero(src == dst)
         self.terminal = np.zeros(n, dtype=bool)
         self.terminal[np.asarray(x.terminal, dtype=np.int64)] = True

@@ -738,6 +738,12 @@ class Monitor:
                 g.alerting, g.arrays = any(g.alert), None
         self.n_states = n1
 
+    def feed_steps(self, x: Exploration) -> None:
+        """Check the step properties on the edges of ``x`` from edge ``n_edges`` on
+        (what :meth:`feed` does to the edges; a partition of the cluster's search
+        feeds each level's steps so, as an exploration of their own)."""
+        self._check_steps(x)
+
     def _check_steps(self, x: Exploration) -> None:
         e0, e1 = self.n_edges, len(x.src)
         if e1 <= e0:
@@ -802,16 +808,22 @@ class Monitor:
             return Verdict(*head, "violated" if x.complete else "unknown", None, _why("unreached"), id=p.id)
         if p.kind != "liveness" or not x.complete:
             return Verdict(*head, "holds" if x.complete else "unknown", None, "", id=p.id)
-        if self._graph is None:
-            self._graph = _LiveGraph(x)
-        for ps, qs in self._live[p.name]:
-            lasso = leads_to_masks(x, self._mask(ps), self._mask(qs), self._graph, should_stop=should_stop)
+        for n, _ in enumerate(self._live[p.name]):
+            lasso = self._leads_to(x, p.name, n, should_stop)
             if lasso is not None:
                 end = x.state(lasso.stem[-1])
                 how = _why("goes-round", n=len(lasso.cycle) - 1) if lasso.cycle else _why("stops")
                 return Verdict(*head, "violated", None,
                                _why("never-gets-there", how=how, a=end.A.state, b=end.B.state), lasso, id=p.id)
         return Verdict(*head, "holds", None, "", id=p.id)
+
+
+    def _leads_to(self, x: Exploration, name: str, n: int, should_stop):
+        """The lasso of the ``n``-th (P, Q) pair of liveness property ``name``, or None."""
+        if self._graph is None:
+            self._graph = _LiveGraph(x)
+        ps, qs = self._live[name][n]
+        return leads_to_masks(x, self._mask(ps), self._mask(qs), self._graph, should_stop=should_stop)
 
 
 def _take(states, ids: np.ndarray) -> list:

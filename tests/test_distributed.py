@@ -6,6 +6,7 @@ a local cluster of two worker processes, started once for the module."""
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
@@ -71,10 +72,10 @@ def test_a_state_budget_stops_at_the_same_state(client, limit):
     assert many.stopped == "max-states" and len(many.states) == limit
 
 
-def test_the_coordinator_keeps_the_states_as_columns_and_the_properties_read_them_so(client, monkeypatch):
-    """The coordinator holds a state as 4 bytes per component (ColumnStates), and
-    check's properties read a batch as its columns: no state is made a tuple
-    again, except those a counterexample or witness is decoded from."""
+def test_the_coordinator_of_a_search_keeps_the_states_as_columns(client):
+    """distributed.explore (the search alone, as the API and the benches call it)
+    gives the coordinator the states as 4 bytes per component (ColumnStates),
+    which a batch of the properties' monitor reads as columns."""
     x = distributed.explore(build(preset("default")), client=client)
     n = len(x.states)
     assert isinstance(x.states, distributed.ColumnStates) and n == 28817
@@ -82,13 +83,70 @@ def test_the_coordinator_keeps_the_states_as_columns_and_the_properties_read_the
     assert [c.dtype.name for c in cols] == ["int64"] * 6 and [tuple(r) for r in zip(*(c.tolist() for c in cols))] \
         == list(x.states) == x.states[0:n]
     assert x.states.nbytes() < 6 * 4 * n * 1.2  # (array's over-allocation)
-    read, getitem = [], distributed.ColumnStates.__getitem__
-    monkeypatch.setattr(distributed.ColumnStates, "__getitem__", lambda self, i: read.append(i) or getitem(self, i))
+    assert x.states.take(np.array([0, n - 1, 5])) == [x.states[0], x.states[n - 1], x.states[5]]
+
+
+def _doc(result):
+    doc = result_json(result)
+    doc.pop("timings"), doc.pop("seconds")
+    for p in doc["properties"]:
+        p.pop("seconds", None)
+    return doc
+
+
+def test_the_check_on_the_cluster_leaves_the_exploration_on_the_partitions(client, monkeypatch):
+    """check --engine dask: the partitions keep the states, parents and edges and
+    check the properties on them; the coordinator keeps one byte per state (its
+    owner) and gathers only the states of the counterexamples and witnesses.
+    Every verdict and counterexample is the one-process check's: on `default` an
+    invariant holds, the step property, deadlock freedom and a liveness property
+    are violated (a cycle), and each reachability property has its witness."""
+    from tcpcheck.model.cluster_check import ClusterExploration, NotGathered
+
     monkeypatch.setattr(distributed, "_client", lambda: (client, []))
     r = run(preset("default"), engine="dask")
-    assert [v.verdict for v in r.verdicts] == [v.verdict for v in run(preset("default")).verdicts]
-    assert read and all(isinstance(i, int) for i in read) and len(read) < 200  # states decoded one at a time
-    assert x.states.take(np.array([0, n - 1, 5])) == [x.states[0], x.states[n - 1], x.states[5]]
+    x = r.exploration
+    assert isinstance(x, ClusterExploration) and len(x.states) == len(x.owner) == 28817
+    assert x.transitions == 116481 and x.max_depth == 21 and sorted(set(x.owner)) == [0, 1]
+    assert 0 < len(x._known) < 300  # the states of the runs the report prints, not the 28,817
+    one = run(preset("default"))
+    assert _doc(r) == _doc(one)
+    assert [v.verdict for v in r.verdicts].count("violated") == 3
+    lasso = next(v.lasso for v in r.verdicts if v.name == "every close completes")
+    assert lasso == next(v.lasso for v in one.verdicts if v.name == "every close completes")
+    assert len(lasso.stem) == 13 and not lasso.cycle  # B left waiting in FIN_WAIT_2 (claim C11)
+    with pytest.raises(NotGathered, match="was not gathered before the cluster was closed"):
+        x.state(28000)
+    from tcpcheck.model.errors import InputError
+    with pytest.raises(InputError, match="reachable-state graph, its export and its diagrams need --engine bfs"):
+        x.graph()
+
+
+@pytest.mark.parametrize("limit", [1, 100, 5000])
+def test_the_check_on_the_cluster_under_a_state_budget(client, monkeypatch, limit):
+    monkeypatch.setattr(distributed, "_client", lambda: (client, []))
+    cfg, table = apply_mutant("no-fin-retransmit", mutant_config("no-fin-retransmit"))
+    assert _doc(run(cfg, table, engine="dask", max_states=limit)) == _doc(run(cfg, table, max_states=limit))
+
+
+def test_a_partition_that_reports_its_own_numbers_is_caught(client, monkeypatch):
+    """The comparison can fail: a partition that gives its first finds by its local
+    numbers, not the global ids, points the counterexamples at other states."""
+
+    class Local(distributed.Partition):  # defined here: sent to the workers by value
+        def finish(self):
+            finds = distributed._unpack(super().finish())
+            finds["decided"] = {name: v._replace(state=int(np.searchsorted(self.kept.gids, v.state)))
+                                for name, v in finds["decided"].items()}
+            return distributed._pack(finds)
+
+    cfg, table = apply_mutant("syn-counted-twice", mutant_config("syn-counted-twice"))
+    monkeypatch.setattr(distributed, "_client", lambda: (client, []))
+    good = run(cfg, table, engine="dask")
+    real = distributed.explore
+    monkeypatch.setattr(distributed, "explore", functools.partial(real, partition=Local))
+    bad = run(cfg, table, engine="dask")
+    assert _doc(good) == _doc(run(cfg, table)) != _doc(bad)
 
 
 def test_a_model_whose_states_are_not_ids_is_kept_as_a_list(client):
