@@ -11,7 +11,7 @@ small subgraphs where the cycles are.  The answer is exactly
 :func:`liveness.leads_to_masks`'s on the whole exploration: the same
 :class:`~liveness.Lasso` (stem, cycle, their labels) or None.
 
-1. **The fair components, by trimming.**  Of the states without Q, a state
+1. **The fair components, by trimming.**  Of some states without Q, a state
    that is not terminal and has no fair step (not a loss or a duplication)
    into the others left, or none from them, is in no cycle a fair run can
    follow there; dropping such states round after round (one pass of each
@@ -20,20 +20,26 @@ small subgraphs where the cycles are.  The answer is exactly
    states.  The coordinator gathers the residue's fair edges and each of its
    states' owed steps (from all its out-edges, as :func:`liveness._owed`
    reads them) and runs :func:`liveness._fair_labels` on that small
-   subgraph: the same fair components as over all the states without Q (a
-   component that meets the region lies inside it; see
-   :func:`liveness.leads_to_masks`).
+   subgraph: the same fair components as over those states.
 2. **The region's breadth-first order**, level by level from the P-states
    without Q (by id) through the states without Q, each level's new states
    in order of their first appearance among the previous level's out-edges
    (as :func:`liveness._bfs_order` defines it): the partitions send the
    out-edges of the level's states they own, the coordinator keeps the
    ``found`` bits, and the owner of each new state keeps the state and step
-   that found it.  It stops at the first level with a state of a fair
-   component (or a terminal one): the first such state met is the entry.
-   The first level is the P-states, often most of the states: the owners of
-   the bad states say first which of those are P-states, and when one is, the
-   least is the entry and the P-states are never gathered.
+   that found it, its level and its position in it.  The entry is the first
+   state met that is in a fair component (or terminal).
+
+The two go in the order :func:`liveness.leads_to_masks` takes them.  When
+the P-states are at least half the states without Q, the components of all
+the states without Q come first (one that meets the region lies inside it),
+then the search, which stops at the first level with a bad state; its first
+level is the P-states, so the owners of the bad states say first which of
+them are P-states, and when one is, the least is the entry and the P-states
+are never gathered.  Otherwise the whole region is searched first, then
+trimmed, and the owners of the bad states say which was met first (by
+level, then position).
+
 3. **The lasso**: back from the entry to a P-state, one question to an owner
    per step; the caller's ``path_to`` for the shortest path to that P-state;
    and, for a cycle, the out-edges of the entry's component, gathered into a
