@@ -61,7 +61,7 @@ import numpy as np
 
 from .liveness import Lasso, _fair_labels, _indptr, _Graph, _Kinds, _out_edges, _owed, _poll, _Sub, fair_cycle
 
-__all__ = ["LivePart", "leads_to_partitioned"]
+__all__ = ["LivePart", "Relay", "leads_to_partitioned"]
 
 
 # --- bit arrays over the global state ids (np.packbits, little bit order) ------------------------
@@ -248,6 +248,21 @@ class LivePart:
 
 # --- the coordinator -----------------------------------------------------------------------------
 
+class Relay:
+    """A partition for :func:`leads_to_partitioned` that is a Dask actor holding a
+    :class:`LivePart` rather than being one: each call ``m(*args)`` is sent as
+    ``actor.<method>(m, *args)``, the actor's method that calls its LivePart's
+    ``m`` (by default ``live``), and returns the actor's future."""
+
+    def __init__(self, actor, method: str = "live"):
+        self._send = getattr(actor, method)
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args: self._send(name, *args)
+
+
 def _get(value):
     """A partition's answer: a Dask actor's future's result, or the value itself (in-process)."""
     result = getattr(value, "result", None)
@@ -432,8 +447,8 @@ def leads_to_partitioned(parts, n: int, owner, labels_kinds, name: str,
                          should_stop=None, stats: dict | None = None) -> Lasso | None:
     """:func:`liveness.leads_to_masks` of the predicates ``name`` (given to each
     partition by :meth:`LivePart.set_predicates`) over an exploration of ``n``
-    states split over ``parts`` (each a :class:`LivePart` or a Dask actor of
-    one): ``owner[i]`` is the index in ``parts`` of state i's partition;
+    states split over ``parts`` (each a :class:`LivePart`, a Dask actor of one,
+    or a :class:`Relay` to an actor that holds one): ``owner[i]`` is the index in ``parts`` of state i's partition;
     ``labels_kinds`` the (actor, kind) of each label id (or a
     :class:`liveness._Kinds`); ``path_to(i)`` the state ids and label ids of
     the exploration's shortest path to state i.  The same lasso, or None.

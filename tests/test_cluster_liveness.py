@@ -449,3 +449,24 @@ def test_over_dask_actors_on_a_local_cluster_the_lasso_is_the_same():
             got = leads_to_partitioned(actors, len(x.states), own, lv._Kinds.of(x), pname, _path(x))
             want = lv.leads_to_masks(x, *masks[pname])
             assert (got, _outcome(got)) == (want, outcome)
+
+
+def test_through_a_relay_an_actor_that_holds_a_live_part_answers_for_it():
+    """An actor that holds a LivePart (as a search partition does) and answers
+    live(method, *args): through Relay handles, the same lasso, every call relayed."""
+    class Holder:
+        def __init__(self, part):
+            self.part, self.asked = part, []
+
+        def live(self, method, *args):
+            self.asked.append(method)
+            return getattr(self.part, method)(*args)
+    x, masks = _tcp("time-wait-forever")
+    own = np.array([distributed.owner(x.state(i), 2) for i in range(len(x.states))], dtype=np.uint8)
+    holders = [Holder(part) for part in _split(x, own, masks)]
+    got = leads_to_partitioned([cl.Relay(h) for h in holders], len(x.states), own, lv._Kinds.of(x), "LIVE1/0",
+                               _path(x))
+    assert got == lv.leads_to_masks(x, *masks["LIVE1/0"]) and got.cycle
+    assert all(h.asked[:2] == ["begin", "trim"] for h in holders)
+    with pytest.raises(AttributeError):
+        cl.Relay(holders[0])._private
