@@ -414,6 +414,23 @@ def test_should_stop_is_polled_between_rounds():
     assert len(polls) == 3
 
 
+def test_a_partition_takes_the_search_s_arrays_as_they_are():
+    """A partition that kept its share in array.array columns (as the search does) hands
+    them over without conversion: the same lasso."""
+    from array import array
+
+    x, masks = _tcp("fin-no-seq")
+    own = np.array([distributed.owner(x.state(i), 2) for i in range(len(x.states))], dtype=np.uint8)
+    parts = []
+    for (gids, rows, dst, lab, terminal), preds in _parts_data(x, own, masks):
+        part = LivePart(array("q", gids.tolist()), array("q", rows.tolist()), array("q", dst.tolist()),
+                        array("i", lab.tolist()), terminal.tolist())
+        part.set_predicates("LIVE1/0", *preds["LIVE1/0"])
+        parts.append(part)
+    got = leads_to_partitioned(parts, len(x.states), own, lv._Kinds.of(x), "LIVE1/0", _path(x))
+    assert got == lv.leads_to_masks(x, *masks["LIVE1/0"]) and got.cycle
+
+
 def test_a_partition_refuses_data_that_does_not_fit():
     with pytest.raises(ValueError, match="one row per state"):
         LivePart([0, 1], [0, 1], [1], [0], [False, False])
