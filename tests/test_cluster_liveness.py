@@ -164,11 +164,14 @@ def test_the_corpus_has_runs_that_stop_cycles_and_properties_that_hold():
     assert got == lv.leads_to_masks(x, *masks["LIVE1/0"]) and len(got.cycle) == 3 and len(got.stem) == 9
 
 
-def test_the_lasso_is_leads_to_masks_s_on_random_graphs(monkeypatch):
+@pytest.mark.parametrize("scc", ["c", "scipy"])
+def test_the_lasso_is_leads_to_masks_s_on_random_graphs(scc, monkeypatch):
     """150 random graphs, four (P, Q) pairs each, five splits: the same lasso or None,
     with every outcome present many times, and both orders of the work taken many
     times: with P-states at least half the states without Q, the components first
-    (then a search only when no P-state is bad: 'bfs to bad'); else the region first."""
+    (then a search only when no P-state is bad: 'bfs to bad'); else the region first.
+    With the compiled strong components and with scipy's (on both sides)."""
+    monkeypatch.setattr(lv, "SCC", scc)
     calls = []
     first_bad, bfs = cl._first_bad, cl._bfs
     monkeypatch.setattr(cl, "_first_bad", lambda *a: calls.append("components first") or first_bad(*a))
