@@ -24,11 +24,14 @@ small subgraphs where the cycles are.  The answer is exactly
 2. **The region's breadth-first order**, level by level from the P-states
    without Q (by id) through the states without Q, each level's new states
    in order of their first appearance among the previous level's out-edges
-   (as :func:`liveness._bfs_order` defines it): the partitions send the
-   out-edges of the level's states they own, the coordinator keeps the
-   ``found`` bits, and the owner of each new state keeps the state and step
-   that found it, its level and its position in it.  The entry is the first
-   state met that is in a fair component (or terminal).
+   (as :func:`liveness._bfs_order` defines it).  Each partition keeps the
+   bits of the states allowed and found and its part of the level, and sends,
+   for each new state, its first appearance among its part's out-edges; the
+   coordinator merges those in the level's order, numbers the next level and
+   hands it to every partition (to mark it found, and take its part).  The
+   owner of each new state keeps the state and step that found it, its level
+   and its position in it.  The entry is the first state met that is in a
+   fair component (or terminal).
 
 The two go in the order :func:`liveness.leads_to_masks` takes them.  When
 the P-states are at least half the states without Q, the components of all
@@ -45,8 +48,9 @@ level, then position).
    and, for a cycle, the out-edges of the entry's component, gathered into a
    small exploration-like view for :func:`liveness.fair_cycle`.
 
-What the coordinator holds at once: four bit arrays over the states, one
-breadth-first level, and the residue (its states, its fair edges).  The
+What the coordinator holds at once: a few bit arrays over the states, one
+breadth-first level (the states of the next, and at most one candidate for
+each from each partition), and the residue (its states, its fair edges).  The
 residue is small when the cycles are (a few hundred states of the presets);
 a configuration with a huge cyclic component of states without Q gathers
 that component whole.
@@ -144,28 +148,24 @@ class LivePart:
 
     # step 1: the states without Q, trimmed to a residue that holds their cycles
 
-    def begin(self, name: str, n: int, kinds: _Kinds) -> tuple[np.ndarray, int]:
+    def begin(self, name: str, n: int, kinds: _Kinds) -> tuple[np.ndarray, np.ndarray, int]:
         """Start the analysis of ``name`` over ``n`` states with the label kinds
-        ``kinds``: the bits of this partition's states without Q, and how many of
-        them are P-states."""
+        ``kinds``: the bits of this partition's states without Q, those of its
+        P-states without Q, and how many of those there are."""
         p, q = self.predicates[name]
         counts = np.diff(self.indptr)
         src = np.repeat(np.arange(len(self.gids), dtype=_index(len(self.gids))), counts)
         keep = ~kinds.unfair_label[self.lab] & ~q[src]  # the fair edges from states without Q
         edges = np.flatnonzero(keep).astype(_index(len(self.dst)))
-        self._run = SimpleNamespace(name=name, n=n, kinds=kinds, src=src[edges], edges=edges,
-                                    found_by=None, found_via=None)
-        return _set(_bits(n), self.gids[~q]), int((p & ~q).sum())
-
-    def starts(self, among=None) -> np.ndarray:
-        """The global ids of this partition's P-states without Q (of the analysis
-        begun); with ``among`` (its global ids), only those among them."""
-        p, q = self.predicates[self._run.name]
+        self._run = SimpleNamespace(name=name, n=n, kinds=kinds, src=src[edges], edges=edges, found_by=None)
         start = p & ~q
-        if among is None:
-            return self.gids[start]
+        return _set(_bits(n), self.gids[~q]), _set(_bits(n), self.gids[start]), int(start.sum())
+
+    def starts(self, among) -> np.ndarray:
+        """Those of ``among`` (this partition's global ids) that are P-states without Q."""
+        p, q = self.predicates[self._run.name]
         at = self._local(among)
-        return self.gids[at[start[at]]]
+        return self.gids[at[p[at] & ~q[at]]]
 
     def trim(self, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One round of trimming of the states ``alive`` (bits): the bits of this
@@ -205,6 +205,57 @@ class LivePart:
 
     # step 2: the region, level by level
 
+    def search(self, allowed: np.ndarray, found: np.ndarray, keep_ranks: bool) -> int:
+        """Start the region's search through the states ``allowed`` (bits), ``found``
+        (bits) the P-states without Q: this partition's of those are its part of the
+        first level, each with its id as its key (their order).  With ``keep_ranks``,
+        each state met keeps its level and position in it (:meth:`rank`), the
+        P-states too; the P-states it owns."""
+        r = self._run
+        p, q = self.predicates[r.name]
+        r.allowed, r.found = allowed, found.copy()
+        r.frontier = np.flatnonzero(p & ~q)
+        r.keys = self.gids[r.frontier]
+        m = len(self.gids)
+        r.found_by, r.found_via = np.full(m, -1, dtype=np.int64), np.full(m, -1, dtype=np.int32)
+        r.depth, r.order = np.full(m, -1, dtype=np.int32), np.full(m, -1, dtype=np.int64)
+        if keep_ranks:
+            r.depth[r.frontier], r.order[r.frontier] = 0, r.keys
+        return len(r.frontier)
+
+    def step(self) -> tuple[np.ndarray, ...]:
+        """The first appearance of each allowed state not yet found among the
+        out-edges of this partition's part of the level, in their order (by key,
+        then each state's edges in order): its source's key and id, the state and
+        the step's label."""
+        r = self._run
+        at = r.frontier
+        counts = self.indptr[at + 1] - self.indptr[at]
+        e = _out_edges(self.indptr, at)
+        d = self.dst[e]
+        ok = _test(r.allowed, d) & ~_test(r.found, d)
+        src = np.repeat(np.arange(len(at)), counts)[ok]
+        e, d = e[ok], d[ok]
+        first = _next_level(d)
+        e, d, src = e[first], d[first], src[first]
+        return r.keys[src], self.gids[at[src]], d, self.lab[e]
+
+    def advance(self, new, found_by, via, depth: int) -> int:
+        """The next level ``new`` (global ids, in order): all are found now; this
+        partition's of them are its part of the level, each keyed by its position,
+        and keep the state that found it and the step's label (``found_by`` and
+        ``via``, given for this partition's only, in their order), the level
+        ``depth`` and the position; how many are this partition's."""
+        r = self._run
+        new = np.asarray(new, dtype=np.int64)
+        _set(r.found, new)
+        at = np.minimum(np.searchsorted(self.gids, new), max(len(self.gids) - 1, 0))
+        mine = np.flatnonzero(self.gids[at] == new) if len(self.gids) else np.zeros(0, dtype=np.int64)
+        r.frontier, r.keys = at[mine], mine
+        r.found_by[r.frontier], r.found_via[r.frontier] = found_by, via
+        r.depth[r.frontier], r.order[r.frontier] = depth, mine
+        return len(mine)
+
     def expand(self, ids) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The out-edges of the states ``ids`` (this partition's global ids, in
         the order given), each state's in order: for each edge, the position of
@@ -214,33 +265,21 @@ class LivePart:
         e = _out_edges(self.indptr, at)
         return np.repeat(np.arange(len(at), dtype=np.int64), counts), self.dst[e], self.lab[e]
 
-    def record(self, ids, found_by, via, depth: int, order) -> int:
-        """Keep, for each of this partition's new states ``ids`` of the region,
-        the state that found it and the label of that step (-1 for a P-state),
-        its level ``depth`` and its position ``order`` in that level; how many kept."""
-        r = self._run
-        if r.found_by is None:
-            m = len(self.gids)
-            r.found_by, r.found_via = np.full(m, -1, dtype=np.int64), np.full(m, -1, dtype=np.int32)
-            r.depth, r.order = np.full(m, -1, dtype=np.int32), np.full(m, -1, dtype=np.int64)
-        at = self._local(ids)
-        r.found_by[at], r.found_via[at], r.depth[at], r.order[at] = found_by, via, depth, order
-        return len(at)
+    def region(self) -> np.ndarray:
+        """The bits of the states the search found."""
+        return self._run.found
 
     def rank(self, ids) -> tuple[np.ndarray, np.ndarray]:
         """The level and the position in it of each of ``ids`` (this partition's),
         -1 for a state the search did not meet."""
-        r = self._run
-        if r.found_by is None:
-            return np.full(len(ids), -1, dtype=np.int32), np.full(len(ids), -1, dtype=np.int64)
         at = self._local(ids)
-        return r.depth[at], r.order[at]
+        return self._run.depth[at], self._run.order[at]
 
     def found(self, gid: int) -> tuple[int, int]:
         """The state that found ``gid`` (this partition's) and that step's label
         id; (-1, -1) for a P-state the search started from."""
         r = self._run
-        if r.found_by is None:
+        if getattr(r, "found_by", None) is None:
             return -1, -1
         at = int(self._local([gid])[0])
         return int(r.found_by[at]), int(r.found_via[at])
@@ -368,11 +407,6 @@ def _components(parts, n, kinds, alive, stats, should_stop):
     return res, _fair_labels(res, np.ones(len(ids), dtype=bool), should_stop)
 
 
-def _starts(parts) -> np.ndarray:
-    """The P-states without Q, sorted: the search's first level."""
-    return np.sort(np.concatenate(_each([(part, "starts", ()) for part in parts])))
-
-
 def _ask(parts, owner, method, ids) -> tuple[np.ndarray, ...]:
     """The owners' answers ``method(their ids)`` about the states ``ids``, each a
     tuple of arrays: the same tuple over all of ``ids``, in their order."""
@@ -388,58 +422,51 @@ def _ask(parts, owner, method, ids) -> tuple[np.ndarray, ...]:
     return tuple(out)
 
 
-def _bfs(parts, owner, n, allowed, level, bad, stats, should_stop):
-    """The region's breadth-first search through the states ``allowed`` (bits) from
-    ``level`` (the P-states, sorted), level by level, each new state's finder, step,
-    level and position in it recorded at its owner (:meth:`LivePart.record`).  With
-    ``bad`` (bits), it stops at the first level that meets a bad state: the first
-    one met, or None; without, it runs to the end: the bits of the region."""
-    found = _set(_bits(n), level)
-    if bad is None:
-        _record(parts, owner, level, np.full(len(level), -1), np.full(len(level), -1), 0)
-    depth, widest, sent, most = 0, len(level), 0, 0
+def _bfs(parts, owner, allowed, starts, bad, stats, should_stop):
+    """The region's breadth-first search through the states ``allowed`` (bits)
+    from the P-states ``starts`` (bits), level by level at the partitions: each
+    sends the first appearance of each new state among its part of the level's
+    out-edges; the coordinator merges those by their sources' keys (the level's
+    order), numbers the next level and hands each partition its part.
+    With ``bad`` (bits) it stops at the first level that meets a bad state: the
+    first one met, or None; without, it runs to the end (each state found keeps
+    its level and position): the bits of the region."""
+    _each([(part, "search", (allowed, starts, bad is None)) for part in parts])
+    depth, widest, sent, most = 0, 0, 0, 0
     try:
         while True:
-            if bad is not None:
-                hit = _test(bad, level)
-                if hit.any():
-                    return int(level[int(np.argmax(hit))])
             _poll(should_stop)
-            pos, dst, lab = _gather_edges(parts, owner, level)
+            got = _each([(part, "step", ()) for part in parts])
+            key, src, dst, lab = (np.concatenate(a) for a in zip(*got))
             sent, most = sent + len(dst), max(most, len(dst))
-            ok = _test(allowed, dst) & ~_test(found, dst)
-            pos, dst, lab = pos[ok], dst[ok], lab[ok]
-            at = _next_level(dst)
+            order = np.argsort(key, kind="stable")  # one source's candidates are one partition's, in order
+            at = order[_next_level(dst[order])]
             new = dst[at]
             if not len(new):
-                return None if bad is not None else found
-            depth += 1
-            _set(found, new)
-            _record(parts, owner, new, level[pos[at]], lab[at], depth)
-            level, widest = new, max(widest, len(new))
+                return None if bad is not None else _or(_each([(part, "region", ()) for part in parts]))
+            depth, widest = depth + 1, max(widest, len(new))
+            own = owner[new]
+            by, via = src[at], lab[at]
+            _each([(part, "advance", (new, by[own == i], via[own == i], depth)) for i, part in enumerate(parts)])
+            if bad is not None:
+                hit = _test(bad, new)
+                if hit.any():
+                    return int(new[int(np.argmax(hit))])
     finally:
-        stats.update(levels=depth + 1, widest_level=widest, level_edges=sent, most_level_edges=most)
+        stats.update(levels=depth + 1, widest_level=widest, candidates=sent, most_candidates=most)
 
 
-def _record(parts, owner, ids, found_by, via, depth):
-    own = owner[ids]
-    order = np.arange(len(ids))
-    _each([(part, "record", (ids[own == i], found_by[own == i], via[own == i], depth, order[own == i]))
-           for i, part in enumerate(parts) if (own == i).any()])
-
-
-def _first_bad(parts, owner, n, allowed, bad_ids, stats, should_stop):
+def _first_bad(parts, owner, allowed, starts, bad_ids, stats, should_stop):
     """The first of the states ``bad_ids`` the region's search meets, or None.  The
     first level is the P-states, often most of the states: the owners of the bad
     states say which of them are P-states, and when one is, the least is the entry
-    and the P-states are never gathered."""
+    and the search is not run."""
     own = owner[bad_ids]
-    first = _each([(part, "starts", (bad_ids[own == i],)) for i, part in enumerate(parts)])
-    first = np.concatenate(first)
+    first = np.concatenate(_each([(part, "starts", (bad_ids[own == i],)) for i, part in enumerate(parts)]))
     if len(first):
-        stats.update(levels=0, widest_level=0, level_edges=0, most_level_edges=0)
+        stats.update(levels=0, widest_level=0, candidates=0, most_candidates=0)
         return int(first.min())
-    return _bfs(parts, owner, n, allowed, _starts(parts), _set(_bits(n), bad_ids), stats, should_stop)
+    return _bfs(parts, owner, allowed, starts, _set(_bits(len(owner)), bad_ids), stats, should_stop)
 
 
 def leads_to_partitioned(parts, n: int, owner, labels_kinds, name: str,
@@ -454,18 +481,20 @@ def leads_to_partitioned(parts, n: int, owner, labels_kinds, name: str,
     the exploration's shortest path to state i.  The same lasso, or None.
     ``should_stop`` is polled between rounds (see :func:`liveness.leads_to`);
     ``stats``, when given, is filled with what the coordinator gathered:
-    ``trim_rounds``, ``residue_states``, ``residue_edges``; when some state is
-    in a fair component, the breadth-first ``levels``, the ``widest_level``
-    (states), the edges sent over all the levels (``level_edges``) and in the
-    level with most (``most_level_edges``), and the ``component_edges`` (the
-    out-edges of the entry's component, for its cycle)."""
+    ``starts`` (the P-states without Q), ``trim_rounds``, ``residue_states``,
+    ``residue_edges``; when some state is in a fair component, the breadth-first
+    ``levels`` (the P-states' included; 0 when a P-state is the entry), the
+    ``widest_level`` after the P-states, the ``candidates`` the partitions sent
+    for the new states over all the levels and in the level with most
+    (``most_candidates``), and the ``component_edges`` (the out-edges of the
+    entry's component, for its cycle)."""
     stats = {} if stats is None else stats
     kinds = _kinds(labels_kinds)
     owner = np.asarray(owner)
     _poll(should_stop)
     got = _each([(part, "begin", (name, n, kinds)) for part in parts])
-    allowed = _or([a for a, _ in got])
-    stats["starts"] = sum(c for _, c in got)
+    allowed, starts = _or([a for a, _, _ in got]), _or([s for _, s, _ in got])
+    stats["starts"] = sum(c for _, _, c in got)
     if not stats["starts"]:
         return None
     if 2 * stats["starts"] >= _count(allowed):
@@ -474,11 +503,11 @@ def leads_to_partitioned(parts, n: int, owner, labels_kinds, name: str,
         res, comp = _components(parts, n, kinds, allowed, stats, should_stop)
         if not (comp >= 0).any():
             return None
-        entry = _first_bad(parts, owner, n, allowed, res.ids[comp >= 0], stats, should_stop)
+        entry = _first_bad(parts, owner, allowed, starts, res.ids[comp >= 0], stats, should_stop)
     else:
         # Else the region first, its fair components then, and the first of their
         # states the search met (by level and position: asked of their owners).
-        region = _bfs(parts, owner, n, allowed, _starts(parts), None, stats, should_stop)
+        region = _bfs(parts, owner, allowed, starts, None, stats, should_stop)
         res, comp = _components(parts, n, kinds, region, stats, should_stop)
         bad_ids = res.ids[comp >= 0]
         depth, order = _ask(parts, owner, "rank", bad_ids)

@@ -175,7 +175,7 @@ def test_the_lasso_is_leads_to_masks_s_on_random_graphs(scc, monkeypatch):
     calls = []
     first_bad, bfs = cl._first_bad, cl._bfs
     monkeypatch.setattr(cl, "_first_bad", lambda *a: calls.append("components first") or first_bad(*a))
-    monkeypatch.setattr(cl, "_bfs", lambda *a: calls.append("region first" if a[5] is None else "bfs to bad")
+    monkeypatch.setattr(cl, "_bfs", lambda *a: calls.append("region first" if a[4] is None else "bfs to bad")
                         or bfs(*a))
     cases = _toy_cases()
     results = [r for x, masks in cases for r in _compare(x, masks)]
@@ -198,7 +198,7 @@ def test_the_residue_s_components_are_those_of_all_the_states_without_q():
         g = lv._Graph(x)
         for name, (p, q) in masks.items():
             got = cl._each([(part, "begin", (name, len(x.states), kinds)) for part in parts])
-            alive = cl._or([a for a, _ in got])
+            alive = cl._or([a for a, _, _ in got])
             res, comp = cl._components(parts, len(x.states), kinds, alive, {}, None)
             mine = np.full(len(x.states), -1)
             mine[res.ids] = comp
@@ -263,6 +263,18 @@ def test_a_level_order_that_is_not_first_appearance_changes_some_lasso(monkeypat
         return last[np.searchsorted(np.unique(dst), dst[at])]
     assert _broken_mismatches(monkeypatch, lambda m: m.setattr(cl, "_next_level", by_id)) > 0
     assert _broken_mismatches(monkeypatch, lambda m: m.setattr(cl, "_next_level", found_last)) > 0
+
+
+def test_the_partitions_candidates_are_merged_in_the_level_s_order(monkeypatch):
+    """Each partition's first appearances carry their source's key (its place in the
+    level), by which the coordinator merges them: candidates whose keys are lost
+    (merged in the partitions' order) change some lasso."""
+    real = LivePart.step
+
+    def keyless(self):
+        key, src, dst, lab = real(self)
+        return np.zeros_like(key), src, dst, lab
+    assert _broken_mismatches(monkeypatch, lambda m: m.setattr(LivePart, "step", keyless)) > 0
 
 
 def test_the_region_s_first_bad_state_is_by_level_then_position(monkeypatch):
@@ -333,16 +345,16 @@ def test_the_coordinator_gathers_a_residue_far_smaller_than_the_edges(capsys):
             leads_to_partitioned(parts, len(x.states), own, lv._Kinds.of(x), pname, _path(x), stats=stats)
             rows.append((name, pname, len(x.states), len(x.src), stats))
             assert stats.get("residue_edges", 0) * 100 < len(x.src)
-            assert stats.get("most_level_edges", 0) < len(x.src)
+            assert stats.get("most_candidates", 0) < len(x.src)
     with capsys.disabled():
         print()
         for name, pname, n, m, stats in rows:
             print(f"{name:18} {pname:8} {n:7} states {m:7} edges: " + ", ".join(f"{k} {v}" for k, v in stats.items()))
     assert rows[0][:2] == ("default", "LIVE1/0") and rows[0][4] == {
         "starts": 28317, "trim_rounds": 23, "residue_states": 16, "residue_edges": 0, "levels": 0,
-        "widest_level": 0, "level_edges": 0, "most_level_edges": 0, "component_edges": 0}
+        "widest_level": 0, "candidates": 0, "most_candidates": 0, "component_edges": 0}
     assert [r[4] for r in rows if r[:2] == ("simultaneous-open", "LIVE2/0")] == [{
-        "starts": 100, "levels": 11, "widest_level": 357, "level_edges": 5478, "most_level_edges": 1070,
+        "starts": 100, "levels": 11, "widest_level": 357, "candidates": 2070, "most_candidates": 474,
         "trim_rounds": 14, "residue_states": 2, "residue_edges": 0, "component_edges": 0}]
 
 
