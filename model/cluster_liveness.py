@@ -153,11 +153,7 @@ class LivePart:
         ``kinds``: the bits of this partition's states without Q, those of its
         P-states without Q, and how many of those there are."""
         p, q = self.predicates[name]
-        counts = np.diff(self.indptr)
-        src = np.repeat(np.arange(len(self.gids), dtype=_index(len(self.gids))), counts)
-        keep = ~kinds.unfair_label[self.lab] & ~q[src]  # the fair edges from states without Q
-        edges = np.flatnonzero(keep).astype(_index(len(self.dst)))
-        self._run = SimpleNamespace(name=name, n=n, kinds=kinds, src=src[edges], edges=edges, found_by=None)
+        self._run = SimpleNamespace(name=name, n=n, kinds=kinds, states=None, found_by=None)
         start = p & ~q
         return _set(_bits(n), self.gids[~q]), _set(_bits(n), self.gids[start]), int(start.sum())
 
@@ -167,24 +163,37 @@ class LivePart:
         at = self._local(among)
         return self.gids[at[p[at] & ~q[at]]]
 
+    def _live(self, alive: np.ndarray) -> np.ndarray:
+        """The fair edges between live states (``alive``, bits) out of this
+        partition's, kept as ``src`` (local) and ``edges``, and those states
+        (local, ascending): at the first round, over the out-edges of the live
+        states; after, over those kept (the live states only shrink), so that a
+        round costs what is left, not the whole partition."""
+        r = self._run
+        if r.states is None:
+            r.states = np.flatnonzero(_test(alive, self.gids)).astype(_index(len(self.gids)))
+            counts = self.indptr[r.states + 1] - self.indptr[r.states]
+            e = _out_edges(self.indptr, r.states)
+            fair = ~r.kinds.unfair_label[self.lab[e]]
+            r.src, r.edges = np.repeat(r.states, counts)[fair], e[fair].astype(_index(len(self.dst)))
+        else:
+            r.states = r.states[_test(alive, self.gids[r.states])]
+        d = self.dst[r.edges]
+        keep = _test(alive, self.gids[r.src]) & _test(alive, d)
+        r.src, r.edges = r.src[keep], r.edges[keep]
+        return d[keep]
+
     def trim(self, alive: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """One round of trimming of the states ``alive`` (bits): the bits of this
         partition's live states that are terminal or have a fair step to a live
         state (``out``), and those of the live states with a fair step into them
         from a live state of this partition, with this partition's live terminal
         states (``into``).  The states that stay are those in both, over all the
-        partitions.  Forgets the edges that leave the live states (alive only shrinks)."""
+        partitions."""
         r = self._run
-        here = _test(alive, self.gids)
-        d = self.dst[r.edges]
-        keep = here[r.src] & _test(alive, d)
-        r.src, r.edges, d = r.src[keep], r.edges[keep], d[keep]
-        out = np.zeros(len(self.gids), dtype=bool)
-        out[r.src] = True
-        out |= self.terminal
-        out &= here
-        stops = self.gids[here & self.terminal]
-        return _set(_bits(r.n), self.gids[out]), _set(_set(_bits(r.n), d), stops)
+        d = self._live(alive)
+        stops = self.gids[r.states[self.terminal[r.states]]]
+        return _set(_set(_bits(r.n), self.gids[r.src]), stops), _set(_set(_bits(r.n), d), stops)
 
     def residue(self, alive: np.ndarray):
         """This partition's states of the residue ``alive`` (bits): their global
@@ -192,16 +201,12 @@ class LivePart:
         :func:`liveness._owed`), whether each is terminal; and the fair edges
         between residue states out of them (source, target, label), in order."""
         r = self._run
-        here = _test(alive, self.gids)
-        d = self.dst[r.edges]
-        keep = here[r.src] & _test(alive, d)
-        e = r.edges[keep]
-        states = np.flatnonzero(here)
-        k = r.kinds
+        d = self._live(alive)
+        states, k = r.states, r.kinds
         owed = _owed(SimpleNamespace(indptr=self.indptr, lab=self.lab, kindbit=k.kindbit,
                                      unfair_label=k.unfair_label, bits_type=k.bits_type), states)
         return (self.gids[states], owed, self.terminal[states],
-                self.gids[r.src[keep]], d[keep], self.lab[e])
+                self.gids[r.src], d, self.lab[r.edges])
 
     # step 2: the region, level by level
 
