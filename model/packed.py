@@ -304,7 +304,8 @@ typedef struct {
 
 /* Everything the expansion reads, laid out as 8-byte words (packed.py fills it). */
 typedef struct {
-    memo_t memo[6];            /* local, push, relabel, deliveries, faults, receive */
+    memo_t memo[6];            /* local, push, relabel, deliveries, faults, receive (push, deliveries and
+                                  faults are the numpy passes': the kernel's channels are ch) */
     const int64_t *timers;     /* timers[quiet * nt + peer's TCB] */
     int64_t nt;
     const uint8_t *is_lose;    /* by step */
@@ -1117,19 +1118,6 @@ class _Engine:
         ctx = np.array([w & 0xFFFFFFFFFFFFFFFF for w in words], dtype=np.uint64)
         self._ctx = (words, ctx, _ptr(ctx))
         return ctx
-
-    def _add_network(self, memo: _Memo, keys: np.ndarray, known: int) -> list:
-        """Add the network memo's (deliveries' or faults') entries of ``keys``
-        (none there yet); the keys of the contents they leave in the channel
-        that are new since ``known`` contents, in a list."""
-        if not len(keys):
-            return []
-        at = memo.cols[1].n
-        ids = memo.add_new(keys)
-        rest = memo.cols[1].a[at:memo.cols[1].n]
-        side = np.repeat(keys & _ONE, memo.count.a[ids])
-        new = rest >= known
-        return [(rest[new].astype(np.uint64) << _ONE) | side[new]] if new.any() else []
 
     def _keep_tables(self) -> None:
         """The per-TCB and per-step tables as the kernel reads them, and their context words."""
