@@ -44,6 +44,7 @@ from __future__ import annotations
 import os
 import pickle
 import time
+import warnings
 import zlib
 from array import array
 from typing import Callable
@@ -401,8 +402,10 @@ def _client():
     if not workers.isdigit() or int(workers) < 1:
         raise InputError(f"TCPCHECK_DASK_WORKERS={workers!r}: expected a number of worker processes, at least 1")
     try:
-        cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=40)
+        with warnings.catch_warnings():  # the scheduler's HTTP server moves off a port in use: not the user's concern
+            warnings.filterwarnings("ignore", message=r"Port \d+ is already in use")
+            cluster = LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=40)
     except (RuntimeError, OSError, TimeoutError) as exc:  # e.g. "Nanny failed to start" under a memory limit
         raise InputError(f"cannot start a local Dask cluster of {workers} worker process(es): {exc}; "
                          "or point TCPCHECK_DASK_SCHEDULER at a running one") from None

@@ -98,22 +98,47 @@ def _run(engine: str, config: Config, max_seconds: float | None, max_memory: int
 
 def _fresh(engine: str, config: Config, max_seconds: float | None, max_memory: int | None,
            edges: bool = True, check: bool = False) -> dict:
-    """:func:`_run` in a fresh process, killed if it outlives its budget by far."""
+    """:func:`_run` in a fresh process, killed if it outlives its budget by far.
+    Not a pool's worker: those are daemons, which may not start processes of
+    their own (the Dask engine's local cluster does)."""
     ctx = multiprocessing.get_context("spawn")
-    pool = ctx.Pool(1)
+    answer, sender = ctx.Pipe(duplex=False)
+    process = ctx.Process(target=_run_into, args=(sender, engine, config, max_seconds, max_memory, edges, check))
     wait = None if max_seconds is None else 2 * max_seconds + 60
     failed = {"engine": engine, "edges": edges, "check": check, "config": config.name, "states": 0,
               "transitions": 0, "complete": False, "seconds": wait or 0.0, "peak_mib": 0.0, "start_mib": 0.0,
               "states_per_second": 0.0, "bytes_per_state": 0.0}
+    process.start()
+    sender.close()
     try:
-        return pool.apply_async(_run, (engine, config, max_seconds, max_memory, edges, check)).get(wait)
-    except multiprocessing.TimeoutError:
-        return {**failed, "stopped": "killed"}
-    except MemoryError:  # the process's own limit (ulimit -v, a container) came before the budget's
-        return {**failed, "stopped": "max-memory"}
+        if not answer.poll(wait):
+            return {**failed, "stopped": "killed"}
+        try:
+            how, value = answer.recv()
+        except EOFError:  # it died without a word: killed from outside (the kernel's OOM killer)
+            return {**failed, "stopped": "killed"}
+        if how == "memory":  # the process's own limit (ulimit -v, a container) came before the budget's
+            return {**failed, "stopped": "max-memory"}
+        if how == "error":
+            raise value
+        return value
     finally:
-        pool.terminate()
-        pool.join()
+        if process.is_alive():
+            process.kill()
+        process.join()
+        answer.close()
+
+
+def _run_into(sender, *args) -> None:
+    """:func:`_run` in the fresh process of :func:`_fresh`, its answer sent back."""
+    try:
+        sender.send(("ok", _run(*args)))
+    except MemoryError:
+        sender.send(("memory", None))
+    except Exception as exc:  # noqa: BLE001 - raised again in the process that asked
+        sender.send(("error", exc))
+    finally:
+        sender.close()
 
 
 def can_search_without_edges(engine: str) -> bool:
