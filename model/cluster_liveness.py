@@ -215,7 +215,7 @@ class LivePart:
         (bits) the P-states without Q: this partition's of those are its part of the
         first level, each with its id as its key (their order).  With ``keep_ranks``,
         each state met keeps its level and position in it (:meth:`rank`), the
-        P-states too; the P-states it owns."""
+        P-states too.  How many of the P-states are this partition's."""
         r = self._run
         p, q = self.predicates[r.name]
         r.allowed, r.found = allowed, found.copy()
@@ -284,7 +284,7 @@ class LivePart:
         """The state that found ``gid`` (this partition's) and that step's label
         id; (-1, -1) for a P-state the search started from."""
         r = self._run
-        if getattr(r, "found_by", None) is None:
+        if r.found_by is None:
             return -1, -1
         at = int(self._local([gid])[0])
         return int(r.found_by[at]), int(r.found_via[at])
