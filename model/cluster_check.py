@@ -27,6 +27,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
+import numpy as np
+
 from .distributed import _pack, _unpack
 from .errors import InputError
 from .explorer import Exploration
@@ -113,9 +115,9 @@ class ClusterExploration(Exploration):
 
     # --- the search counts here (distributed._search) ---
 
-    def found(self, q: int) -> None:
-        """A new state, owned by partition ``q``: the next id."""
-        self.owner.append(q)
+    def found(self, owners) -> None:
+        """New states, owned by the partitions ``owners`` (an integer array): the next ids."""
+        self.owner += np.asarray(owners, dtype=np.uint8).tobytes()
 
     def level(self, end: int, terminal: int) -> None:
         """A level expanded: the states from ``end`` on (if any) are one deeper."""
@@ -227,8 +229,6 @@ class ClusterMonitor(Monitor):
 
     def _leads_to(self, x: Exploration, name: str, n: int, should_stop):
         """The n-th (P, Q) pair of liveness property ``name``, on the partitions."""
-        import numpy as np
-
         from .cluster_liveness import leads_to_partitioned
         from .liveness import _Kinds
 

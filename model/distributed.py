@@ -47,7 +47,7 @@ import time
 import warnings
 import zlib
 from array import array
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -135,15 +135,18 @@ class Partition:
 
     def expand(self) -> bytes:
         """Expand the frontier: per partition, the successors it owns, as their
-        causes ``(i, k, step, n)`` (the k-th step of state i leads to the n-th
-        state sent to that partition: a state met again in the level is sent
+        causes (numpy arrays ``i``, ``k``, ``step``, ``n``: the k-th step of
+        state i, the step-th of this answer's readable steps, leads to the n-th
+        state sent to that partition; a state met again in the level is sent
         once) and, apart, those states, readable (one pickle per partition,
-        which the coordinator hands on without reading it); the ids without
-        successors."""
-        causes: list[list] = [[] for _ in range(self.count)]
+        which the coordinator hands on without reading it); the readable steps;
+        the ids without successors."""
+        causes = [tuple(array(t) for t in "qiii") for _ in range(self.count)]
         states: list[list] = [[] for _ in range(self.count)]
-        terminal = []
+        terminal = array("q")
         decode, count, memo, steps = self.decode, self.count, self._hashes, self._steps
+        said: dict = {}  # the model's label -> its number among this answer's readable steps
+        readable: list = []
         sent: dict = {}  # successor -> (its owner, its number in what that owner is sent)
         level = self.kept.level if self.kept is not None else None
         for i, s in self.frontier:
@@ -159,20 +162,32 @@ class Partition:
                     q = owner(r, count, memo)
                     at = sent[t] = (q, len(states[q]))
                     states[q].append(r)
-                step = steps.get(label)
-                if step is None:
-                    step = steps[label] = self.describe(label)
-                causes[at[0]].append((i, k, step, at[1]))
+                number = said.get(label)
+                if number is None:
+                    step = steps.get(label)
+                    if step is None:
+                        step = steps[label] = self.describe(label)
+                    number = said[label] = len(readable)
+                    readable.append(step)
+                ci, ck, cs, cn = causes[at[0]]
+                ci.append(i)
+                ck.append(k)
+                cs.append(number)
+                cn.append(at[1])
         self.frontier = []
-        return _pack((causes, [_pack(part) for part in states], [len(part) for part in states], terminal))
+        arrays = [tuple(np.frombuffer(a, dtype=a.typecode) if len(a) else np.zeros(0, a.typecode) for a in c)
+                  for c in causes]
+        return _pack((arrays, [_pack(part) for part in states], [len(part) for part in states], readable,
+                      np.frombuffer(terminal, dtype=np.int64) if terminal else np.zeros(0, np.int64)))
 
     def resolve(self, blobs: list) -> bytes:
         """For each readable state of the pickles ``blobs`` (in their order):
         its id if seen before, else ``-1 - token`` (the same token for the same
-        new state); and the new states, readable, by token."""
+        new state), as one numpy array; and the new states, readable, by token
+        (none when this partition keeps its states: the coordinator needs them not)."""
         self.new = []
         tokens: dict = {}
-        out, fresh = [], []
+        out, fresh = array("q"), []
         seen, encode = self.seen, self.encode
         for blob in blobs:
             for r in _unpack(blob):
@@ -183,25 +198,28 @@ class Partition:
                     if j is None:
                         j = tokens[s] = -1 - len(self.new)
                         self.new.append(s)
-                        fresh.append(r)
+                        if self.kept is None:
+                            fresh.append(r)
                 out.append(j)
-        return _pack((out, fresh))
+        return _pack((np.frombuffer(out, dtype=np.int64) if out else np.zeros(0, np.int64), fresh))
 
     def assign(self, ids: bytes) -> tuple[int, str | None]:
-        """Record the ids given to the new states (token -> id; when keeping,
-        token -> (id, parent, label id), and the level's edges, see
-        :meth:`_Kept.record`); those not given one (the state budget ran out)
-        are forgotten.  The next frontier's size, and ``"violation"`` when
-        keeping, stopping at the first violation, and one was found."""
-        given = _unpack(ids)
+        """Record the ids given to the new states: numpy arrays of the tokens
+        and of their ids (when keeping, also of their parents and label ids,
+        and the level's edges, see :meth:`_Kept.record`); those not given one
+        (the state budget ran out) are forgotten.  The next frontier's size,
+        and ``"violation"`` when keeping, stopping at the first violation, and
+        one was found."""
+        message = _unpack(ids)
+        tokens, given = message[0], message[1]
         if self.kept is not None:
-            given, edges, cut = given
+            parents, vias, edges, cut = message[2:]
             self.kept.record(edges, cut)
-        for token, j in sorted(given.items(), key=lambda kv: kv[1] if self.kept is None else kv[1][0]):
-            s = self.new[token]
+        order = np.argsort(given, kind="stable")
+        for n in order.tolist():
+            s, j = self.new[int(tokens[n])], int(given[n])
             if self.kept is not None:
-                j, parent, via = j
-                self.kept.add(j, s, parent, via)
+                self.kept.add(j, s, int(parents[n]), int(vias[n]))
             self.seen[s] = j
             self.frontier.append((j, s))
         self.new = []
@@ -274,13 +292,14 @@ class _Kept:
             self.labels.append(label)
         return k
 
-    def record(self, edges: list, cut: int | None) -> None:
+    def record(self, edges, cut: int | None) -> None:
         """The edges the coordinator numbered for the states this partition
-        expanded in the level, ``(i, k, j, label id)`` in the order of (i, k):
-        the k-th step of state i leads to state j; states after ``cut`` were
-        not expanded (the state budget ran out there).  The step properties
-        are asked of them here."""
+        expanded in the level, numpy arrays ``(i, k, j, label id)`` in the
+        order of (i, k): the k-th step of state i leads to state j; states
+        after ``cut`` were not expanded (the state budget ran out there).  The
+        step properties are asked of them here."""
         level, self.level = self.level, []
+        edges = list(zip(*(a.tolist() for a in edges)))
         sources, targets, src, lab, numbered = [], [], array("i"), array("i"), []
         at = 0
         for i, s, succ in level:
@@ -519,6 +538,95 @@ def _compact(states) -> bool:
                                 and all(type(v) is int and 0 <= v < 2 ** 31 for v in s) for s in states)
 
 
+class _Level(NamedTuple):
+    """One level numbered (:func:`_number`): its edges in the order of (i, k),
+    the state budget's cut, and its new states in the order of their ids."""
+
+    src: np.ndarray  # the edges kept: source, step number k among its steps, target, label id, expander
+    k: np.ndarray
+    dst: np.ndarray
+    lab: np.ndarray
+    expander: np.ndarray
+    owner: np.ndarray  # each new state's partition, its token there, parent and the label id of the step to it
+    token: np.ndarray
+    parent: np.ndarray
+    via: np.ndarray
+    cut: int | None  # the state whose expansion the state budget stopped (its later states not expanded)
+
+
+def _number(expansions, answers, n0: int, limit, intern_step, label_index: dict, labels: list) -> _Level:
+    """Number a level as the one-process search does, with numpy: every
+    successor in order of discovery (i, k); a new state gets the next id where
+    it is first met, until ``limit`` states; a label the next label id where it
+    is first met (added to ``label_index`` and ``labels``).  The n-th state
+    expander p sent owner q is the (offset + n)-th that q answered."""
+    count = len(answers)
+    pending: dict = {}  # a label met first in this level -> its provisional code, -1 - its number
+    parts = []  # (i, k, code, owner, mark, expander) arrays
+    offset = [0] * count
+    for p, (causes, _, sizes, readable, _) in enumerate(expansions):
+        codes = np.empty(len(readable), dtype=np.int64)
+        for n, step in enumerate(readable):
+            label = intern_step(step)
+            kk = label_index.get(label)
+            if kk is None:
+                kk = pending.setdefault(label, -1 - len(pending))
+            codes[n] = kk
+        for q in range(count):
+            ci, ck, cs, cn = causes[q]
+            if len(ci):
+                parts.append((ci, ck, codes[cs], np.full(len(ci), q, dtype=np.int64),
+                              answers[q][0][offset[q] + cn.astype(np.int64)], np.full(len(ci), p, dtype=np.int64)))
+            offset[q] += sizes[q]
+    if not parts:
+        none = np.zeros(0, dtype=np.int64)
+        return _Level(none, none, none, none, none, none, none, none, none, None)
+    i, k, code, q, mark, p = (np.concatenate(c) for c in zip(*parts))
+    order = np.lexsort((k, i))
+    i, k, code, q, mark, p = i[order], k[order], code[order], q[order], mark[order], p[order]
+    # the new states, numbered where first met
+    new = mark < 0
+    token = -1 - mark
+    key = np.where(new, q * (int(token.max(initial=0)) + 1) + token, -1)
+    uniq, first, inverse = np.unique(key[new], return_index=True, return_inverse=True)
+    at = np.flatnonzero(new)
+    first = at[first]  # the position of each new state's first meeting
+    rank = np.empty(len(uniq), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(uniq))
+    rank_of = np.full(len(i), -1, dtype=np.int64)
+    rank_of[at] = rank[inverse.reshape(-1)]
+    room = limit - n0
+    cut = None
+    if len(uniq) > room:
+        room = int(room)
+        firsts = np.sort(first)
+        cut = int(i[firsts[room]])
+        within = i <= cut
+        keep = within & (~new | (rank_of < room))
+    else:
+        within = keep = np.ones(len(i), dtype=bool)
+    # the labels met first in this level, numbered where first met (among the states expanded)
+    if pending:
+        fresh = code < 0
+        codes, where = np.unique(code[within & fresh], return_index=True)
+        names = {c: label for label, c in pending.items()}
+        renumber = {}
+        for c in codes[np.argsort(where, kind="stable")].tolist():
+            renumber[c] = len(labels)
+            label_index[names[c]] = len(labels)
+            labels.append(names[c])
+        if renumber:
+            cs = np.array(sorted(renumber), dtype=np.int64)
+            lut = np.array([renumber[c] for c in cs.tolist()], dtype=np.int64)
+            hit = within & fresh
+            code = code.copy()
+            code[hit] = lut[np.searchsorted(cs, code[hit])]
+    dst = np.where(new, n0 + rank_of, mark)
+    born = np.sort(first)[:min(len(uniq), room if cut is not None else len(uniq))]
+    return _Level(i[keep], k[keep], dst[keep], code[keep], p[keep],
+                  q[born], token[born], i[born], code[born], cut)
+
+
 def _search(model, parts, count, max_states, progress, stop, interruptible, observe,
             kept=None) -> Exploration:
     """The level-by-level search; into ``kept`` (a ClusterExploration: the
@@ -548,7 +656,7 @@ def _search(model, parts, count, max_states, progress, stop, interruptible, obse
             q = owner(r, count)
             seeds[q].append((index[s], r))
             if kept is not None:
-                kept.found(q)
+                kept.found(np.array([q]))
             else:
                 x.states.append(s)
                 x.parent.append(-1)
@@ -567,69 +675,37 @@ def _search(model, parts, count, max_states, progress, stop, interruptible, obse
             depth = x.depth[level_start] + 1
             x.expanded = level_start
             expansions = [_unpack(f.result()) for f in [part.expand() for part in parts]]
-            terminal = sorted(i for *_, t in expansions for i in t)
             # each owner is handed the states it owns, as the expanders pickled them
-            futures = [parts[q].resolve([blobs[q] for _, blobs, _, _ in expansions]) for q in range(count)]
+            futures = [parts[q].resolve([e[1][q] for e in expansions]) for q in range(count)]
             answers = [_unpack(f.result()) for f in futures]
-            # every successor in order of discovery: (i, k, step, owner, mark, expander); the n-th state
-            # expander p sent owner q is the (offset + n)-th that q answered, and a new one's readable form
-            # is q's answer for its token
-            found = []
-            for q in range(count):
-                marks, offset = answers[q][0], 0
-                for p, (causes, _, sizes, _) in enumerate(expansions):
-                    found += [(i, k, step, q, marks[offset + n], p) for i, k, step, n in causes[q]]
-                    offset += sizes[q]
-            found.sort(key=lambda f: (f[0], f[1]))
-            given: list[dict] = [{} for _ in range(count)]
-            edges: list[list] = [[] for _ in range(count)]  # when kept: each expander's (i, k, j, label id)
-            cut = None  # the state whose expansion the state budget stopped
-            for i, k, step, q, m, p in found:
-                if cut is not None and i > cut:
-                    break
-                label = intern_step(step)
-                kk = label_index.get(label)
-                if kk is None:
-                    kk = label_index[label] = len(x.labels)
-                    x.labels.append(label)
-                if m >= 0:
-                    j = m
-                else:
-                    j = given[q].get(-1 - m)
-                    if j is None:
-                        if len(x.states) >= limit:
-                            x.complete, x.stopped = False, "max-states"
-                            cut = i
-                            continue
-                        j = len(x.states)
-                        if kept is not None:
-                            given[q][-1 - m] = (j, i, kk)
-                            kept.found(q)
-                        else:
-                            given[q][-1 - m] = j
-                            x.states.append(encode(answers[q][1][-1 - m]))
-                            x.parent.append(i)
-                            x.via.append(kk)
-                            x.depth.append(depth)
-                    elif kept is not None:
-                        j = j[0]
-                if kept is not None:
-                    edges[p].append((i, k, j, kk))
-                    x.n_transitions += 1
-                else:
-                    x.src.append(i)
-                    x.dst.append(j)
-                    x.lab.append(kk)
-            ended = [i for i in terminal if cut is None or i <= cut]
+            level = _number(expansions, answers, level_end, limit, intern_step, label_index, x.labels)
+            terminal = np.sort(np.concatenate([e[4] for e in expansions]))
+            if level.cut is not None:
+                x.complete, x.stopped = False, "max-states"
+                terminal = terminal[terminal <= level.cut]
+            mine = [level.owner == q for q in range(count)]
             if kept is not None:
-                kept.level(level_end, len(ended))
-                messages = [_pack((given[q], edges[q], cut)) for q in range(count)]
+                kept.found(level.owner)
+                kept.level(level_end, len(terminal))
+                x.n_transitions += len(level.src)
+                by = [level.expander == q for q in range(count)]
+                messages = [_pack((level.token[mine[q]], level_end + np.flatnonzero(mine[q]),
+                                   level.parent[mine[q]], level.via[mine[q]],
+                                   (level.src[by[q]], level.k[by[q]], level.dst[by[q]], level.lab[by[q]]), level.cut))
+                            for q in range(count)]
             else:
-                x.terminal += ended
-                messages = [_pack(given[q]) for q in range(count)]
+                for q, t in zip(level.owner.tolist(), level.token.tolist()):
+                    x.states.append(encode(answers[q][1][t]))
+                for column, values in ((x.parent, level.parent), (x.via, level.via), (x.src, level.src),
+                                       (x.dst, level.dst), (x.lab, level.lab)):
+                    column.frombytes(values.astype(np.int32).tobytes())
+                x.depth.frombytes(np.full(len(level.owner), depth, dtype=np.int32).tobytes())
+                x.terminal += terminal.tolist()
+                messages = [_pack((level.token[mine[q]], level_end + np.flatnonzero(mine[q])))
+                            for q in range(count)]
             looks = [f.result()[1] for f in [parts[q].assign(messages[q]) for q in range(count)]]
-            if cut is not None:
-                x.expanded = cut + 1
+            if level.cut is not None:
+                x.expanded = level.cut + 1
                 break
             x.expanded = level_start = level_end
             x.seconds = time.perf_counter() - started
