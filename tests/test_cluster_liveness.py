@@ -502,3 +502,17 @@ def test_through_a_relay_an_actor_that_holds_a_live_part_answers_for_it():
     assert all(h.asked[:2] == ["begin", "trim"] for h in holders)
     with pytest.raises(AttributeError):
         cl.Relay(holders[0])._private
+
+
+def test_a_partition_that_owns_no_state_takes_part_in_every_round():
+    """Three partitions of which the middle one owns nothing (and one that owns
+    everything but a state): the same lassos, on a cycle, a stop and a hold."""
+    for name in ("fin-no-seq", "simultaneous-open", "reliable"):
+        x, masks = _tcp(name)
+        own = np.zeros(len(x.states), dtype=np.uint8)
+        own[-1] = 2
+        parts = _split(x, own, masks)
+        assert [len(part.gids) for part in parts] == [len(x.states) - 1, 0, 1]
+        for pname, (p, q) in masks.items():
+            got = leads_to_partitioned(parts, len(x.states), own, lv._Kinds.of(x), pname, _path(x))
+            assert got == lv.leads_to_masks(x, p, q)
