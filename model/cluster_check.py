@@ -110,6 +110,7 @@ class ClusterExploration(Exploration):
         self.has_edges = False
         self.src = self.dst = self.lab = _Refused()
         self.n_terminal = 0
+        self.partition_peak_mib: list[float] = []  # each partition's worker's peak resident MiB, after the search
         self.monitor = ClusterMonitor(monitor, self)
         self.settled = False
 
@@ -208,6 +209,7 @@ class ClusterMonitor(Monitor):
         self._gathered = True
         finds = [_unpack(f.result()) for f in [part.finish() for part in self.x.parts]]
         self.n_states = sum(f["fed"] for f in finds)
+        self.x.partition_peak_mib = [f["peak_mib"] for f in finds]
         for f in finds:
             for who in ("A", "B"):
                 self.reached[who] |= f["reached"][who]
@@ -229,22 +231,12 @@ class ClusterMonitor(Monitor):
 
     def _leads_to(self, x: Exploration, name: str, n: int, should_stop):
         """The n-th (P, Q) pair of liveness property ``name``, on the partitions."""
-        from .cluster_liveness import leads_to_partitioned
+        from .cluster_liveness import Relay, leads_to_partitioned
         from .liveness import _Kinds
 
         if self._kinds is None:
             self._kinds = _Kinds(_Kinds.of(x))
-        return leads_to_partitioned([_Live(p) for p in self.x.parts], len(self.x.owner),
+        return leads_to_partitioned([Relay(p) for p in self.x.parts], len(self.x.owner),
                                     np.frombuffer(self.x.owner, dtype=np.uint8), self._kinds, f"{n} {name}",
                                     lambda i: (x.ids_to(i), x.labels_to(i)), should_stop)
 
-
-class _Live:
-    """A partition as :func:`cluster_liveness.leads_to_partitioned` calls it:
-    each method is its LivePart's, through the partition's ``live``."""
-
-    def __init__(self, part):
-        self.part = part
-
-    def __getattr__(self, method: str):
-        return lambda *args: self.part.live(method, *args)

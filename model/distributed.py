@@ -359,8 +359,11 @@ class _Kept:
         self.monitor.feed(self.x, final=True)
         decided = {name: (v if v.state is None else v._replace(state=self.gids[v.state]))
                    for name, v in self.monitor.decided.items()}
+        import resource
+
         return {"decided": decided, "steps": self.first_step, "reached": self.monitor.reached,
-                "states": len(self.gids), "fed": self.monitor.n_states}
+                "states": len(self.gids), "fed": self.monitor.n_states,
+                "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}  # the worker's, KiB
 
     def live(self, method: str, args: tuple):
         """``method(*args)`` of this partition's LivePart, made at the first call

@@ -80,6 +80,8 @@ def _run(engine: str, config: Config, max_seconds: float | None, max_memory: int
         r = run(config, engine=engine, max_seconds=max_seconds, max_memory=max_memory, started=t0)
         x, complete, stopped = r.exploration, r.stopped is None and r.exploration.complete, r.stopped
         extra = {"verdicts": {v.id: v.verdict for v in r.verdicts}, "search_seconds": r.timings["search"]}
+        if getattr(x, "partition_peak_mib", None):  # the cluster's check: the states are on the workers
+            extra["workers_peak_mib"] = x.partition_peak_mib
     else:
         model = build(config)
         t0 = time.perf_counter()
@@ -215,6 +217,10 @@ def bench_scale(engines: list[str] | None = None, max_seconds: float | None = 60
                       f"{r['seconds']:>8.1f} "
                       f"{r['peak_mib']:>9.0f} {r['states_per_second']:>9,.0f} {r['bytes_per_state']:>8.0f}  "
                       f"{result}", flush=True)
+                if r.get("workers_peak_mib"):
+                    print(f"{'':<{width}} (the partitions keep the states and edges: the workers' peaks "
+                          + " + ".join(f"{m:,.0f}" for m in r["workers_peak_mib"]) + " MiB; the row's is the "
+                          "coordinator's)", flush=True)
             if not r["complete"]:
                 break  # the larger configurations would not complete either
             done.append(r)
