@@ -99,6 +99,18 @@ def _pack(value) -> bytes:
 _unpack = pickle.loads
 
 
+def _squeeze(states: list) -> bytes:
+    """The successors an expander sends an owner through the coordinator: one
+    pickle, compressed (zlib's fastest level: the readable states of a level
+    repeat their parts, and this is what the coordinator holds while a level is
+    numbered)."""
+    return zlib.compress(_pack(states), 1)
+
+
+def _unsqueeze(blob: bytes) -> list:
+    return _unpack(zlib.decompress(blob))
+
+
 class Partition:
     """One part of the visited set, on a worker: the states it owns (in the
     model's internal form, interned by this worker's copy of the model) with
@@ -177,7 +189,7 @@ class Partition:
         self.frontier = []
         arrays = [tuple(np.frombuffer(a, dtype=a.typecode) if len(a) else np.zeros(0, a.typecode) for a in c)
                   for c in causes]
-        return _pack((arrays, [_pack(part) for part in states], [len(part) for part in states], readable,
+        return _pack((arrays, [_squeeze(part) for part in states], [len(part) for part in states], readable,
                       np.frombuffer(terminal, dtype=np.int64) if terminal else np.zeros(0, np.int64)))
 
     def resolve(self, blobs: list) -> bytes:
@@ -190,7 +202,7 @@ class Partition:
         out, fresh = array("q"), []
         seen, encode = self.seen, self.encode
         for blob in blobs:
-            for r in _unpack(blob):
+            for r in _unsqueeze(blob):
                 s = encode(r)
                 j = seen.get(s)
                 if j is None:
