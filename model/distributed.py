@@ -577,69 +577,69 @@ def _number(expansions, answers, n0: int, limit, intern_step, label_index: dict,
     expander p sent owner q is the (offset + n)-th that q answered."""
     count = len(answers)
     pending: dict = {}  # a label met first in this level -> its provisional code, -1 - its number
-    parts = []  # (i, k, code, owner, mark, expander) arrays
-    offset = [0] * count
-    for p, (causes, _, sizes, readable, _) in enumerate(expansions):
-        codes = np.empty(len(readable), dtype=np.int64)
+    m = sum(len(c[0]) for e in expansions for c in e[0])
+    # every cause: its state i, step k, label code, owner q, the owner's mark, expander p
+    # (the narrowest integers that hold them: this is the coordinator's peak)
+    i, mark = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64)
+    k, code = np.empty(m, dtype=np.int32), np.empty(m, dtype=np.int32)
+    q, p = np.empty(m, dtype=np.int16), np.empty(m, dtype=np.int16)
+    offset, at = [0] * count, 0
+    for e, (causes, _, sizes, readable, _) in enumerate(expansions):
+        codes = np.empty(len(readable), dtype=np.int32)
         for n, step in enumerate(readable):
             label = intern_step(step)
             kk = label_index.get(label)
             if kk is None:
                 kk = pending.setdefault(label, -1 - len(pending))
             codes[n] = kk
-        for q in range(count):
-            ci, ck, cs, cn = causes[q]
-            if len(ci):
-                parts.append((ci, ck, codes[cs], np.full(len(ci), q, dtype=np.int64),
-                              answers[q][0][offset[q] + cn.astype(np.int64)], np.full(len(ci), p, dtype=np.int64)))
-            offset[q] += sizes[q]
-    if not parts:
-        none = np.zeros(0, dtype=np.int64)
-        return _Level(none, none, none, none, none, none, none, none, none, None)
-    i, k, code, q, mark, p = (np.concatenate(c) for c in zip(*parts))
+        for o in range(count):
+            ci, ck, cs, cn = causes[o]
+            sl = slice(at, at + len(ci))
+            i[sl], k[sl], code[sl], q[sl], p[sl] = ci, ck, codes[cs], o, e
+            mark[sl] = answers[o][0][offset[o] + cn.astype(np.int64)]
+            offset[o] += sizes[o]
+            at += len(ci)
     order = np.lexsort((k, i))
     i, k, code, q, mark, p = i[order], k[order], code[order], q[order], mark[order], p[order]
+    del order
     # the new states, numbered where first met
-    new = mark < 0
-    token = -1 - mark
-    key = np.where(new, q * (int(token.max(initial=0)) + 1) + token, -1)
-    uniq, first, inverse = np.unique(key[new], return_index=True, return_inverse=True)
-    at = np.flatnonzero(new)
+    at = np.flatnonzero(mark < 0)  # the causes that lead to a new state
+    token = -1 - mark[at]
+    key = q[at].astype(np.int64) * (int(token.max(initial=0)) + 1) + token
+    del token
+    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    del key
     first = at[first]  # the position of each new state's first meeting
     rank = np.empty(len(uniq), dtype=np.int64)
     rank[np.argsort(first, kind="stable")] = np.arange(len(uniq))
-    rank_of = np.full(len(i), -1, dtype=np.int64)
-    rank_of[at] = rank[inverse.reshape(-1)]
+    rank = rank[inverse.reshape(-1)]  # of each cause in at
+    del inverse
+    born = np.sort(first)  # the first meetings, in the order of the ids they get
     room = limit - n0
     cut = None
     if len(uniq) > room:
         room = int(room)
-        firsts = np.sort(first)
-        cut = int(i[firsts[room]])
+        cut = int(i[born[room]])
+        born = born[:room]
         within = i <= cut
-        keep = within & (~new | (rank_of < room))
+        keep = within.copy()
+        keep[at[rank >= room]] = False  # the cut state's steps to states left without an id
     else:
-        within = keep = np.ones(len(i), dtype=bool)
+        within = keep = np.ones(m, dtype=bool)
     # the labels met first in this level, numbered where first met (among the states expanded)
     if pending:
-        fresh = code < 0
-        codes, where = np.unique(code[within & fresh], return_index=True)
+        fresh = within & (code < 0)
+        codes, where = np.unique(code[fresh], return_index=True)
         names = {c: label for label, c in pending.items()}
-        renumber = {}
-        for c in codes[np.argsort(where, kind="stable")].tolist():
-            renumber[c] = len(labels)
-            label_index[names[c]] = len(labels)
-            labels.append(names[c])
-        if renumber:
-            cs = np.array(sorted(renumber), dtype=np.int64)
-            lut = np.array([renumber[c] for c in cs.tolist()], dtype=np.int64)
-            hit = within & fresh
-            code = code.copy()
-            code[hit] = lut[np.searchsorted(cs, code[hit])]
-    dst = np.where(new, n0 + rank_of, mark)
-    born = np.sort(first)[:min(len(uniq), room if cut is not None else len(uniq))]
-    return _Level(i[keep], k[keep], dst[keep], code[keep], p[keep],
-                  q[born], token[born], i[born], code[born], cut)
+        lut = np.empty(len(codes), dtype=np.int32)
+        for n in np.argsort(where, kind="stable").tolist():
+            lut[n] = label_index[names[int(codes[n])]] = len(labels)
+            labels.append(names[int(codes[n])])
+        code[fresh] = lut[np.searchsorted(codes, code[fresh])]
+    born_token = -1 - mark[born]
+    dst = mark  # the marks become the targets' ids
+    dst[at] = n0 + rank
+    return _Level(i[keep], k[keep], dst[keep], code[keep], p[keep], q[born], born_token, i[born], code[born], cut)
 
 
 def _search(model, parts, count, max_states, progress, stop, interruptible, observe,
