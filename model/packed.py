@@ -357,6 +357,7 @@ static int put(const ctx_t *c, int64_t flight, int64_t step, int64_t *f, int64_t
     if (!dropped) { *label = step; return 1; }
     uint64_t k = ((uint64_t)step << 32) | (uint64_t)dropped;
     int64_t i = look(&c->memo[2], k);
+    if (i < 0 && dropped > 15) { *mm = 2; *mk = k; return 0; }  /* (not in 4 bits: missing, the model computes it) */
     *label = i < 0 ? -1 - ((step << 4) | dropped) : c->memo[2].col[0][c->memo[2].start[i]];
     return 1;
 }

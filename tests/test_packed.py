@@ -867,6 +867,21 @@ def test_a_wrong_native_channel_step_is_caught(kernel, monkeypatch, why):
         packed.explore(build(preset(cfg) if isinstance(cfg, str) else cfg), cores=1)
 
 
+def test_relabelled_steps_the_kernel_cannot_label_are_missing_entries(kernel, monkeypatch):
+    """A relabelling whose count of dropped segments does not fit a provisional label's 4 bits is a
+    missing memo entry instead (the model computes it, the kernel runs again): here every one, the
+    same search."""
+    right = "if (i < 0 && dropped > 15)"
+    assert packed._KERNEL_C.count(right) == 1
+    monkeypatch.setattr(packed, "_KERNEL_C", packed._KERNEL_C.replace(right, "if (i < 0 && dropped > 0)"))
+    kernel("c")
+    runs = []
+    run = packed._Part.run
+    monkeypatch.setattr(packed._Part, "run", lambda self, *a: runs.append(1) or run(self, *a))
+    _same(bfs(build(preset("default"))), packed.explore(build(preset("default")), cores=1, precompute=True))
+    assert len(runs) == 34  # 22 chunks, and 12 rounds for the relabellings
+
+
 @pytest.mark.parametrize("name", ["default", "duplicating", "reliable"])
 def test_the_kernels_channels_are_those_of_the_states_found(monkeypatch, name):
     """The kernel interns the channel contents and computes their network entries as it meets them:
