@@ -312,7 +312,7 @@ class _Kept:
         step properties are asked of them here."""
         level, self.level = self.level, []
         edges = list(zip(*(a.tolist() for a in edges)))
-        sources, targets, src, lab, numbered = [], [], array("i"), array("i"), []
+        sources, targets, src, lab = [], [], array("i"), array("i")
         at = 0
         for i, s, succ in level:
             if cut is not None and i > cut:
