@@ -655,7 +655,7 @@ class Monitor:
         if n1 > n0:
             self._feed_states(x, n0, n1)
         if self._steps:
-            self._check_steps(x)
+            self.feed_steps(x)
         if self._deadlock and len(x.terminal) > self.n_terminal:
             for i in x.terminal[self.n_terminal:]:
                 for p in self._deadlock:
@@ -742,9 +742,6 @@ class Monitor:
         """Check the step properties on the edges of ``x`` from edge ``n_edges`` on
         (what :meth:`feed` does to the edges; a partition of the cluster's search
         feeds each level's steps so, as an exploration of their own)."""
-        self._check_steps(x)
-
-    def _check_steps(self, x: Exploration) -> None:
         e0, e1 = self.n_edges, len(x.src)
         if e1 <= e0:
             return
@@ -816,7 +813,6 @@ class Monitor:
                 return Verdict(*head, "violated", None,
                                _why("never-gets-there", how=how, a=end.A.state, b=end.B.state), lasso, id=p.id)
         return Verdict(*head, "holds", None, "", id=p.id)
-
 
     def _leads_to(self, x: Exploration, name: str, n: int, should_stop):
         """The lasso of the ``n``-th (P, Q) pair of liveness property ``name``, or None."""
