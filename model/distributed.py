@@ -21,13 +21,16 @@ Step 3 is exactly the order in which the one-process search numbers states
 so the :class:`~explorer.Exploration` built here has the same states, ids,
 parents, steps, depths and edges, and every verdict and counterexample is
 the same; tests/test_distributed.py compares the two on the presets and the
-mutants.  The coordinator keeps the exploration the properties read, but
-compactly: the states as columns of component ids (:class:`ColumnStates`,
-4 bytes per component, 24 per state of the TCP model, where a list of
-tuples costs about 120 and a visited dict about 200 more), which the
-properties' monitor reads batch by batch as columns, and the parents, steps,
-depths and edges as integer arrays.  What the partitions spread over the
-cluster is the visited sets and the expansion.
+mutants.  A level is numbered with numpy (:func:`_number`): the causes come
+as arrays, the successors as compressed pickles the coordinator hands on.
+
+What the exploration is kept by depends on the caller.  For ``check``
+(``explore(..., monitor=...)``) the partitions keep it and check its
+properties themselves (:class:`_Kept`); the coordinator keeps a byte per
+state (:mod:`cluster_check`).  For the search alone (the API, ``bench
+--scale``) the coordinator keeps it, compactly: the states as columns of
+component ids (:class:`ColumnStates`, 4 bytes per component, 24 per state
+of the TCP model), the parents, steps, depths and edges as integer arrays.
 
 The cluster is the one ``TCPCHECK_DASK_SCHEDULER`` names (``tcp://host:8786``,
 a running ``dask scheduler`` with workers), else a local cluster of
