@@ -160,13 +160,6 @@ class ClusterExploration(Exploration):
         self._ask("edges_of", (u,), self._out)
         return [k for t, k in self._out[u] if t == v]
 
-    def ids_to(self, sid: int) -> list[int]:
-        ids = []
-        while sid >= 0:
-            ids.append(sid)
-            sid = self._read(sid)[1]
-        return ids[::-1]
-
     def graph(self):
         self.src._refuse()
 
