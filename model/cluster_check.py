@@ -145,8 +145,7 @@ class ClusterExploration(Exploration):
         if self.settled:
             raise NotGathered(f"state {min(min(v) for v in want.values())} was not gathered before the "
                               "cluster was closed")
-        futures = [(q, getattr(self.parts[q], method)(_pack(ids))) for q, ids in sorted(want.items())]
-        for _, f in futures:
+        for f in [getattr(self.parts[q], method)(_pack(ids)) for q, ids in sorted(want.items())]:
             into.update(_unpack(f.result()))
 
     def _read(self, i: int) -> tuple:
