@@ -217,9 +217,9 @@ class _Progress:
 
     def _show(self, text: str) -> None:
         width = max(shutil.get_terminal_size((100, 24)).columns - 1, 20)
+        self.shown = True  # before writing: a Ctrl-C that stops the write still has the line erased
         sys.stderr.write("\r" + text[:width] + "\x1b[K")
         sys.stderr.flush()
-        self.shown = True
 
     def __call__(self, x):
         rate = x.expanded / x.seconds if x.seconds else 0

@@ -10,7 +10,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import pty
+import select
 import signal
+import subprocess
+import time
 from collections import deque
 
 from tcpcheck.model.actions import ACTIONS
@@ -32,6 +36,43 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
 REFERENCE_TEXT = REFERENCE.read_text(encoding="utf-8")
 A_ISS = 4294967294  # the default client's ISS (2**32 - 2)
 B_ISS = 300  # the default server's ISS
+
+
+def interrupt_when(argv: list[str], text: str, timeout: float = 120.0):
+    """Run ``argv`` with stderr on a terminal (where a command shows its progress), press
+    Ctrl-C (SIGINT) once ``text`` shows there, and return (exit code, stdout, stderr seen).
+
+    The signal waits for the command to say it is at work, never for a time: under load a
+    command may still be importing its modules seconds after it started."""
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=slave, text=True)
+    os.close(slave)
+    seen = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while text.encode() not in seen and time.monotonic() < deadline:
+            if select.select([master], [], [], 1.0)[0]:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:
+                    break
+        assert text.encode() in seen, seen[-500:]
+        proc.send_signal(signal.SIGINT)
+        out, _ = proc.communicate(timeout=timeout)
+        while select.select([master], [], [], 0.2)[0]:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(master)
+        if proc.poll() is None:
+            proc.kill()
+    return proc.returncode, out, seen.decode(errors="replace")
+
 
 
 @functools.lru_cache(maxsize=None)

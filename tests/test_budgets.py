@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import pty
-import select
 import signal
 import subprocess
 import sys
@@ -25,6 +22,8 @@ from tcpcheck.model.cli import main, seconds, size
 from tcpcheck.model.config import preset
 from tcpcheck.model.explorer import explore
 from tcpcheck.model.properties import PROPERTIES, Property
+
+from conftest import interrupt_when
 
 CHECK = [sys.executable, "-m", "tcpcheck.model", "check"]
 NAMES = [p.name for p in PROPERTIES]
@@ -298,39 +297,6 @@ def test_max_memory_none_is_no_budget():
     assert proc.returncode == 0, proc.stderr
 
 
-def _interrupt_when(text: str, *args):
-    """Run check with stderr on a terminal, send SIGINT once ``text`` shows in its
-    progress, and return (exit code, stdout, stderr seen)."""
-    master, slave = pty.openpty()
-    proc = subprocess.Popen([*CHECK, *args], stdout=subprocess.PIPE, stderr=slave, text=True)
-    os.close(slave)
-    seen = b""
-    deadline = time.monotonic() + 120
-    try:
-        while text.encode() not in seen and time.monotonic() < deadline:
-            if select.select([master], [], [], 1.0)[0]:
-                try:
-                    seen += os.read(master, 4096)
-                except OSError:
-                    break
-        assert text.encode() in seen, seen[-500:]
-        proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=120)
-        while select.select([master], [], [], 0.2)[0]:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            seen += chunk
-    finally:
-        os.close(master)
-        if proc.poll() is None:
-            proc.kill()
-    return proc.returncode, out, seen.decode(errors="replace")
-
-
 @pytest.fixture
 def big_config(tmp_path):
     path = tmp_path / "big.toml"
@@ -339,7 +305,7 @@ def big_config(tmp_path):
 
 
 def test_ctrl_c_in_the_search_prints_what_was_found_and_exits_130(big_config):
-    code, out, err = _interrupt_when("search:", "--config", big_config, "--json")
+    code, out, err = interrupt_when([*CHECK, "--config", big_config, "--json"], "search:")
     assert code == 130
     doc = json.loads(out)
     assert (doc["stopped"], doc["complete"]) == ("interrupted", False)
@@ -350,7 +316,7 @@ def test_ctrl_c_in_the_search_prints_what_was_found_and_exits_130(big_config):
 
 
 def test_ctrl_c_in_the_properties_keeps_the_verdicts_found(big_config):
-    code, out, err = _interrupt_when("properties: 2/19", "--config", big_config, "--json")
+    code, out, err = interrupt_when([*CHECK, "--config", big_config, "--json"], "properties: 2/19")
     assert code == 130
     doc = json.loads(out)
     assert (doc["stopped"], doc["complete"], doc["states"]) == ("interrupted", True, 435243)

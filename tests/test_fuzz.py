@@ -17,17 +17,16 @@ outcome it must flag.
 from __future__ import annotations
 
 import gc
+import io
 import os
 import re
-import signal
-import subprocess
 import sys
-import time
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
 import fuzzing
+from conftest import interrupt_when
 from fuzzing import Case, Outcome, problems, run_case
 
 settings.register_profile(
@@ -123,18 +122,33 @@ def test_ctrl_c_in_a_subprocess_exits_130(tmp_path):
     cfg = tmp_path / "big.toml"
     cfg.write_text('preset = "default"\n[network]\ncapacity = 4\nduplication = true\n'
                    "[A]\ndata = 2\nretransmissions = 2\n[B]\ndata = 2\nretransmissions = 2\n")
-    proc = subprocess.Popen([sys.executable, "-m", "tcpcheck.model", "check", "--config", str(cfg)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(2.0)  # well into the exploration (imports take a quarter of a second)
-    proc.send_signal(signal.SIGINT)
-    try:
-        out, err = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()  # the check would run on for minutes and gigabytes
-        raise
-    assert proc.returncode == 130, err
-    assert err.decode().splitlines()[-1].startswith("tcpcheck: interrupted")
-    assert b"Traceback" not in err
+    # pressed once the search shows its progress (the check would run on for minutes and
+    # gigabytes): under load the imports alone can take longer than any fixed wait
+    code, out, err = interrupt_when([sys.executable, "-m", "tcpcheck.model", "check", "--config", str(cfg)],
+                                    "search:", timeout=60)
+    assert code == 130, err
+    # the last line, after the erase (ESC [K) of the progress line it replaces
+    assert err.splitlines()[-1].removeprefix("\x1b[K").startswith("tcpcheck: interrupted")
+    assert "Traceback" not in err
+
+
+def test_a_ctrl_c_while_the_progress_line_is_written_still_has_it_erased(monkeypatch):
+    """The interrupt's message starts a line of its own even when the Ctrl-C lands while the
+    first progress line is being written (Python handles the signal right after the write)."""
+    from tcpcheck.model.cli import _Progress
+
+    class Interrupted(io.StringIO):
+        def flush(self):
+            raise KeyboardInterrupt
+
+    err = Interrupted()
+    monkeypatch.setattr(sys, "stderr", err)
+    progress = _Progress(0.0)
+    with pytest.raises(KeyboardInterrupt):
+        progress.property(0, 19, None, 0.0)
+    monkeypatch.setattr(Interrupted, "flush", lambda self: None)
+    progress.clear()
+    assert re.fullmatch(r"\r  properties: reading the states, \d+\.\d s\x1b\[K\r\x1b\[K", err.getvalue())
 
 
 # --- the checker's own rules, each on a broken outcome -----------------------------------------------
