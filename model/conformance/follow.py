@@ -752,7 +752,7 @@ class _Follower:
                 t = c.tcbs[who]
                 for seg, rule, cause in c.owed[who]:
                     allowed.setdefault(("reply", describe_segment(seg)), set()).update({rule} - {None})
-                if c.ack_owed[who] is not None:
+                if c.ack_owed[who] is not None and t.state != "CLOSED":  # as _emits: no ACK from CLOSED
                     allowed.setdefault(("reply", describe_segment(
                         Segment(False, True, False, False, t.snd_nxt, t.rcv_nxt))), set()).update(
                         {c.ack_owed[who][0]} - {None})

@@ -207,11 +207,14 @@ def _deviation(r: Result, table: RuleTable, _) -> list[str]:
                                                      states=" / ".join(d.states))]
     out.append("  " + _("what the table allows {side} to send there:").format(side=d.who))
     for what, seg, rules in d.allowed:
-        srcs = _("; ", context="phrase").join(f"{table.rules[i].where}, RFC 9293 {table.rules[i].source}"
-                                             for i in rules)
+        # a row written for several states is a rule per state: its line is named once
+        srcs = _("; ", context="phrase").join(dict.fromkeys(
+            f"{table.rules[i].where}, RFC 9293 {table.rules[i].source}" for i in rules))
         label = _("reply", context="conform") if what == "reply" else _(what, context="event")
-        out.append("    " + _("{what}: {segment}  ({sources})", context="conform").format(
-            what=label, segment=_("nothing") if seg == "nothing" else seg, sources=srcs))
+        segment = _("nothing") if seg == "nothing" else seg
+        # an ACK owed from before the capture was started has no row to name
+        out.append("    " + (_("{what}: {segment}  ({sources})", context="conform").format(
+            what=label, segment=segment, sources=srcs) if srcs else f"{label}: {segment}"))
     if not d.allowed:
         out.append("    " + _("nothing"))
     for row in r.rows[:d.index]:
