@@ -83,3 +83,4 @@ def test_the_chinese_report_names_a_row_once_too(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.count("rfc9293.rules:29") == 1 and out.count("rfc9293.rules:22") == 1
     assert "()" not in out and "（）" not in out
+    assert "    回复：<SEQ=300><ACK=100><CTL=ACK>" in out.splitlines()

@@ -214,7 +214,8 @@ def _deviation(r: Result, table: RuleTable, _) -> list[str]:
         segment = _("nothing") if seg == "nothing" else seg
         # an ACK owed from before the capture was started has no row to name
         out.append("    " + (_("{what}: {segment}  ({sources})", context="conform").format(
-            what=label, segment=segment, sources=srcs) if srcs else f"{label}: {segment}"))
+            what=label, segment=segment, sources=srcs) if srcs else
+                           _("{what}: {segment}", context="conform").format(what=label, segment=segment)))
     if not d.allowed:
         out.append("    " + _("nothing"))
     for row in r.rows[:d.index]:
