@@ -325,6 +325,12 @@ def grade_table(prepared: Prepared, table, submission: str = "", student: str = 
     _ = _tr(prepared)
     messages = []
     missing = getattr(table, "missing", ())
+    if len(missing) == len(table.rules):
+        # a partial table of fillers alone (an empty file, or comments only) would earn the points of
+        # the properties that hold when nothing ever happens: it is an upload gone wrong, not an answer
+        return _not_gradable(prepared, submission, student, "", [_(
+            "{file}: the table has no rows (the file is empty, or holds only comments and blank lines): "
+            "upload the file with your rows").format(file=submission)])
     if missing:
         cells = ", ".join(f"{table.rules[i].state} / {table.rules[i].event}" for i in missing)
         messages.append(_("{file}: {n} cell(s) have no row and are marked wrong (graded as if the segment were "
