@@ -274,3 +274,46 @@ def test_a_mutant_s_broken_invariant_is_flagged_as_it_happens(browser, shots):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_bad_url_shows_only_the_error_and_the_note_follows_the_language(browser, shots):
+    """A URL whose run is not a run of the model (shared from another configuration, or typed)
+    shows the error alone: the state and steps of the run shown before are not left on the page
+    as if they were this URL's.  The configuration's note switches language with the page."""
+    server, url = serve(Session(preset("seed")))
+    try:
+        page = Page(browser, url)
+        page.open("#run=0,0,0&lang=en")
+        assert page.states() == ("ESTABLISHED", "SYN_RCVD")
+        shown = "return !document.querySelector('main').hidden && document.querySelector('main').offsetHeight > 0"
+        assert page.js(shown)
+        for fragment, error in [
+                ("#run=0,0,0,99&lang=en", "Error: run: step 4 is 99, but from there only 2 step(s) are enabled "
+                                          "(0 to 1) Start again"),
+                ("#run=abc&lang=en", "Error: run: expected step numbers separated by commas, like 3,0,2 "
+                                     "(at most 500), not 'abc' Start again"),
+                ("#run=0&lang=fr", "Error: lang: expected one of en, zh, not 'fr' Start again")]:
+            page.js(f"location.hash = '{fragment}'")
+            from selenium.webdriver.support.ui import WebDriverWait
+            WebDriverWait(browser, 20).until(lambda d: d.execute_script("return document.body.dataset.ready") == "error")
+            assert page.js("return document.getElementById('error').textContent") == error
+            assert not page.js(shown), fragment
+            assert page.js("return document.querySelector('main').offsetHeight") == 0
+        browser.save_screenshot(str(shots / "bad-url.png"))
+        page.js("document.querySelector('#error a').click()")  # Start again
+        page.wait("#run=&lang=en")
+        assert page.js(shown) and page.states() == ("CLOSED", "LISTEN")
+
+        note = "return document.getElementById('config-note').textContent"
+        assert page.js(note) == ("(the seed note's exchange: the server already listens, no data, the client "
+                                 "closes first, no faults)")
+        page.js("document.getElementById('lang-zh').click()")
+        page.wait("#run=&lang=zh")
+        assert page.js(note) == "(种子笔记中的交互：服务器已在监听，没有数据，客户端先关闭，网络无故障)"
+        assert page.js("return document.getElementById('config-note').title").startswith("网络：")
+        page.js("document.getElementById('lang-en').click()")
+        page.wait("#run=&lang=en")
+        assert page.js(note).startswith("(the seed note's exchange")
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -40,6 +40,8 @@ async function api(path) {
 async function setLanguage(lang) {
   if (page.lang === lang && Object.keys(page.texts).length) return;
   const doc = await api("/api/texts?lang=" + lang);
+  // the configuration's note and description are said in the page's language too
+  if (page.session && page.session.lang !== lang) showSession(await api("/api/session?lang=" + lang));
   page.texts = doc.texts;
   page.lang = lang;
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
@@ -171,12 +173,15 @@ async function render() {
     const v = await api("/api/run?chart=1&lang=" + page.lang + "&run=" + f.run);
     page.view = v;
     $("error").hidden = true;
+    document.querySelector("main").hidden = false;
     renderState(v); renderEnabled(v, run); renderRun(v, run); renderFlagged(v); renderChart(v);
     if (page.reachFor !== f.run) $("reach").replaceChildren();
     if ($("check-list").children.length) await showCheck();
     $("btn-undo").disabled = run.length === 0;
     document.body.dataset.ready = hashFor(f.run, page.lang);
   } catch (e) {
+    // what the page showed before belongs to another run: only the error and the way back stay
+    document.querySelector("main").hidden = true;
     $("error").hidden = false;
     $("error").replaceChildren(el("b", {}, t("error") + ": "), e.message, " ",
                                el("a", { href: hashFor("", page.lang || "en") }, t("restart")));
@@ -184,14 +189,18 @@ async function render() {
   }
 }
 
-async function start() {
-  const f = fragment();
-  page.session = await api("/api/session" + (f.lang ? "?lang=" + f.lang : ""));
-  const s = page.session;
+function showSession(s) {
+  page.session = s;
   $("config-name").textContent = s.config;
   $("config-note").textContent = s.note ? "(" + s.note + ")" : "";
   $("config-note").title = s.describe.join("\n");
   $("rules-name").textContent = s.rules;
+  return s;
+}
+
+async function start() {
+  const f = fragment();
+  const s = showSession(await api("/api/session" + (f.lang ? "?lang=" + f.lang : "")));
   if (!location.hash && s.start.length) {
     location.replace(hashFor(s.start.join(","), s.lang));
     return;  // the hashchange renders it
