@@ -56,6 +56,7 @@ import numpy as np
 
 from .errors import InputError
 from .explorer import Exploration
+from .packed import _bits, _Index, _Layout
 
 __all__ = ["explore", "Partition", "ColumnStates", "owner"]
 
@@ -124,8 +125,8 @@ class Partition:
         self.decode = getattr(model, "decode", _identity)
         self.encode = getattr(model, "encode", _identity)
         self.describe = getattr(model, "step", _identity)
-        self.seen: dict = {}  # state -> global id
-        self.frontier: list = []  # (global id, state), ascending ids
+        self.visited = _Visited()  # the states it owns, by local number, with their global ids
+        self.frontier = (0, 0)  # the local numbers lo .. hi-1 it expands next (ascending ids)
         self.new: list = []  # states said new by the last resolve, by token
         self._hashes: dict = {}  # id(field of a readable state) -> its hash (see owner)
         self._steps: dict = {}  # the model's label -> its readable step
@@ -140,13 +141,18 @@ class Partition:
 
     def seed(self, pairs: bytes) -> int:
         """Own the initial states ``(id, readable state)``: the first frontier."""
-        for j, r in _unpack(pairs):
-            s = self.encode(r)
-            self.seen[s] = j
-            self.frontier.append((j, s))
-            if self.kept is not None:
-                self.kept.add(j, s, -1, -1)
-        return len(self.frontier)
+        pairs = _unpack(pairs)
+        return self._own([self.encode(r) for _, r in pairs], np.array([j for j, _ in pairs], dtype=np.int64),
+                         np.full(len(pairs), -1, dtype=np.int64), np.full(len(pairs), -1, dtype=np.int64))
+
+    def _own(self, states: list, gids: np.ndarray, parents: np.ndarray, vias: np.ndarray) -> int:
+        """Add ``states`` (new, in the order of their ids ``gids``): the next frontier."""
+        lo = len(self.visited)
+        self.visited.add(states, gids)
+        if self.kept is not None and states:
+            self.kept.add(self.visited.states, parents, vias)
+        self.frontier = (lo, len(self.visited))
+        return len(states)
 
     def expand(self) -> bytes:
         """Expand the frontier: per partition, the successors it owns, as their
@@ -163,11 +169,12 @@ class Partition:
         said: dict = {}  # the model's label -> its number among this answer's readable steps
         readable: list = []
         sent: dict = {}  # successor -> (its owner, its number in what that owner is sent)
-        level = self.kept.level if self.kept is not None else None
-        for i, s in self.frontier:
+        lo, hi = self.frontier
+        level = self.kept.expanding(lo, hi) if self.kept is not None else None
+        for i, s in zip(self.visited.gids[lo:hi], self.visited.states[lo:hi] if hi > lo else ()):
             succ = self.model.successors(s)
             if level is not None:
-                level.append((i, s, succ))
+                level.add(succ)
             if not succ:
                 terminal.append(i)
             for k, (label, t) in enumerate(succ):
@@ -189,7 +196,7 @@ class Partition:
                 ck.append(k)
                 cs.append(number)
                 cn.append(at[1])
-        self.frontier = []
+        self.frontier = (hi, hi)
         arrays = [tuple(np.frombuffer(a, dtype=a.typecode) if len(a) else np.zeros(0, a.typecode) for a in c)
                   for c in causes]
         return _pack((arrays, [_squeeze(part) for part in states], [len(part) for part in states], readable,
@@ -202,43 +209,44 @@ class Partition:
         (none when this partition keeps its states: the coordinator needs them not)."""
         self.new = []
         tokens: dict = {}
-        out, fresh = array("q"), []
-        seen, encode = self.seen, self.encode
-        for blob in blobs:
-            for r in _unsqueeze(blob):
-                s = encode(r)
-                j = seen.get(s)
-                if j is None:
-                    j = tokens.get(s)
-                    if j is None:
-                        j = tokens[s] = -1 - len(self.new)
-                        self.new.append(s)
-                        if self.kept is None:
-                            fresh.append(r)
-                out.append(j)
-        return _pack((np.frombuffer(out, dtype=np.int64) if out else np.zeros(0, np.int64), fresh))
+        outs, fresh = [], []
+        gids = np.frombuffer(self.visited.gids, dtype=np.int64) if len(self.visited) else np.zeros(0, np.int64)
+        for blob in blobs:  # one at a time: a level's states, readable, are the partition's peak
+            readable = _unsqueeze(blob)
+            states = [self.encode(r) for r in readable]
+            at = self.visited.find(states)
+            out = np.full(len(at), -1, dtype=np.int64)
+            found = np.flatnonzero(at >= 0)
+            out[found] = gids[at[found]]
+            for n in np.flatnonzero(at < 0).tolist():
+                s = states[n]
+                t = tokens.get(s)
+                if t is None:
+                    t = tokens[s] = len(self.new)
+                    self.new.append(s)
+                    if self.kept is None:
+                        fresh.append(readable[n])
+                out[n] = -1 - t
+            outs.append(out)
+            del readable, states
+        return _pack((np.concatenate(outs) if outs else np.zeros(0, np.int64), fresh))
 
     def assign(self, ids: bytes) -> tuple[int, str | None]:
         """Record the ids given to the new states: numpy arrays of the tokens
-        and of their ids (when keeping, also of their parents and label ids,
-        and the level's edges, see :meth:`_Kept.record`); those not given one
-        (the state budget ran out) are forgotten.  The next frontier's size,
-        and ``"violation"`` when keeping, stopping at the first violation, and
-        one was found."""
+        and of their ids, ascending (when keeping, also of their parents and
+        label ids, and the level's edges, see :meth:`_Kept.record`); those not
+        given one (the state budget ran out) are forgotten.  The next
+        frontier's size, and ``"violation"`` when keeping, stopping at the
+        first violation, and one was found."""
         message = _unpack(ids)
         tokens, given = message[0], message[1]
+        parents = vias = np.full(len(given), -1, dtype=np.int64)
         if self.kept is not None:
             parents, vias, edges, cut = message[2:]
             self.kept.record(edges, cut)
-        order = np.argsort(given, kind="stable")
-        for n in order.tolist():
-            s, j = self.new[int(tokens[n])], int(given[n])
-            if self.kept is not None:
-                self.kept.add(j, s, int(parents[n]), int(vias[n]))
-            self.seen[s] = j
-            self.frontier.append((j, s))
-        self.new = []
-        return len(self.frontier), (self.kept.look() if self.kept is not None else None)
+        new, self.new = self.new, []
+        n = self._own([new[t] for t in tokens.tolist()], given, parents, vias)
+        return n, (self.kept.look() if self.kept is not None else None)
 
     # --- what a partition that keeps its states is asked after the search (see keep) ---
 
@@ -277,28 +285,32 @@ class _Kept:
 
         self.part = part
         props = tuple(properties)
-        self.x = Exploration()  # this partition's states, by local number
+        self.x = Exploration()  # this partition's states, by local number (those of its visited set)
         self.x.decode = part.decode
-        self.gids, self.parent, self.via = array("q"), array("q"), array("i")
+        self.gids, self.parent, self.via = part.visited.gids, array("q"), array("i")
         self.indptr, self.dst, self.lab = array("q", [0]), array("q"), array("i")
         self.monitor = Monitor(tuple(p for p in props if p.kind != "step"), layout, stop_at_first)
         steps = tuple(p for p in props if p.kind == "step")
         self.steps = Monitor(steps, layout) if steps else None
         self.labels: list = []  # local label number -> this worker's model's label
         self.label_no: dict = {}  # and back
-        self.level: list = []  # (global id, state, successors) of each state of the frontier expanded
+        self.level: _Expanded | None = None  # what the expansion of the frontier remembers
         self.first_step: dict = {}  # step property -> ((i, k), detail, i, j, label id) of its first violation
         self.stop_at_first = stop_at_first
         self.expanded = 0  # the local numbers below are expanded
         self._live = None  # the LivePart of the liveness analysis, once asked (see live)
 
-    def add(self, j: int, s, parent: int, via: int) -> None:
-        if not self.gids and _compact([s]):
-            self.x.states = ColumnStates(len(s))
-        self.x.states.append(s)
-        self.gids.append(j)
-        self.parent.append(parent)
-        self.via.append(via)
+    def add(self, states, parents: np.ndarray, vias: np.ndarray) -> None:
+        """The parents and label ids of the states just added to ``states`` (the visited set's)."""
+        self.x.states = states
+        self.parent.frombytes(parents.astype(np.int64).tobytes())
+        self.via.frombytes(vias.astype(np.int32).tobytes())
+
+    def expanding(self, lo: int, hi: int) -> "_Expanded":
+        """What the expansion of the local numbers lo .. hi-1 is to remember for :meth:`record`."""
+        self.level = _Expanded(lo, hi, self._local_label if self.steps is not None else None,
+                               isinstance(self.x.states, ColumnStates))
+        return self.level
 
     def _local_label(self, label) -> int:
         k = self.label_no.get(label)
@@ -313,54 +325,46 @@ class _Kept:
         order of (i, k): the k-th step of state i leads to state j; states
         after ``cut`` were not expanded (the state budget ran out there).  The
         step properties are asked of them here."""
-        level, self.level = self.level, []
-        edges = list(zip(*(a.tolist() for a in edges)))
-        sources, targets, src, lab = [], [], array("i"), array("i")
-        at = 0
-        for i, s, succ in level:
-            if cut is not None and i > cut:
-                break
-            if not succ:
-                self.x.terminal.append(self.expanded)
-            self.expanded += 1
-            first = at
-            while at < len(edges) and edges[at][0] == i:
-                _, k, j, kk = edges[at]
-                self.dst.append(j)
-                self.lab.append(kk)
-                if self.steps is not None:
-                    label, t = succ[k]
-                    src.append(len(sources))
-                    lab.append(self._local_label(label))
-                    targets.append(t)
-                at += 1
-            if self.steps is not None and at > first:
-                sources.append(s)
-            self.indptr.append(len(self.dst))
-        if self.steps is not None and targets and len(self.first_step) < len(self.steps.properties):
-            self._check_steps(sources, targets, src, lab, edges)
+        level, self.level = self.level, None
+        gids = np.frombuffer(self.gids, dtype=np.int64)[level.lo:level.hi]
+        done = len(gids) if cut is None else int(np.searchsorted(gids, cut, side="right"))
+        counts = np.frombuffer(level.counts, dtype=np.int32)[:done] if done else np.zeros(0, np.int32)
+        self.x.terminal.extend((self.expanded + np.flatnonzero(counts == 0)).tolist())
+        self.expanded += done
+        ei, ek, ej, ekk = edges
+        at = np.searchsorted(gids, ei)  # each edge's source, by its place in the level
+        per = np.bincount(at, minlength=done)
+        self.indptr.frombytes((len(self.dst) + np.cumsum(per)).astype(np.int64).tobytes())
+        self.dst.frombytes(np.asarray(ej, dtype=np.int64).tobytes())
+        self.lab.frombytes(np.asarray(ekk, dtype=np.int32).tobytes())
+        if self.steps is not None and len(ei) and len(self.first_step) < len(self.steps.properties):
+            step = (np.concatenate(([0], np.cumsum(counts)[:-1])) if done else counts)[at] + ek  # its place among the level's steps
+            self._check_steps(level, at, step, edges)
 
-    def _check_steps(self, sources, targets, src, lab, edges) -> None:
+    def _check_steps(self, level: "_Expanded", at: np.ndarray, step: np.ndarray, edges) -> None:
         """The step monitor over the level's steps: an exploration of the
-        level's sources and targets, the edge e from source ``src[e]`` to
-        target e."""
+        level's sources and targets, edge e from the source of the level's
+        place ``at[e]`` to the target of its ``step[e]``-th step."""
+        places, src = np.unique(at, return_inverse=True)
         view = Exploration()
         view.decode, view.describe, view.labels = self.x.decode, self.part.describe, self.labels
-        ends = sources + targets
-        if _compact(ends[:1]):
-            view.states = ColumnStates(len(ends[0]))
-            for s in ends:
-                view.states.append(s)
+        sources = level.lo + places
+        if level.compact:
+            view.states = ColumnStates(self.x.states._width)
+            view.states.extend(np.stack(self.x.states.columns_of(sources), axis=1))
+            view.states.extend(np.frombuffer(level.targets, dtype=np.int32).reshape(-1, view.states._width)[step])
         else:
-            view.states = ends
-        view.parent = array("i", [-1]) * len(ends)
-        view.src, view.lab = src, lab
-        view.dst = array("i", range(len(sources), len(ends)))
+            view.states = [self.x.states[a] for a in sources.tolist()] + [level.targets[t] for t in step.tolist()]
+        view.parent = array("i", [-1]) * len(view.states)
+        view.src = array("i", src.astype(np.int32).tobytes())
+        view.lab = array("i", np.frombuffer(level.labels, dtype=np.int32)[step].tobytes())
+        view.dst = array("i", range(len(places), len(places) + len(step)))
         self.steps.n_edges = 0
         self.steps.feed_steps(view)
         for name, v in self.steps.decided.items():
             if name not in self.first_step:
-                i, k, j, kk = edges[v.lasso.stem[1] - len(sources)]
+                e = v.lasso.stem[1] - len(places)
+                i, k, j, kk = (int(a[e]) for a in edges)
                 self.first_step[name] = ((i, k), v.detail, i, j, kk)
 
     def look(self) -> str | None:
@@ -416,6 +420,30 @@ class _Kept:
             lo, hi = (self.indptr[a], self.indptr[a + 1]) if a < self.expanded else (0, 0)
             out[j] = list(zip(self.dst[lo:hi], self.lab[lo:hi]))
         return out
+
+
+class _Expanded:
+    """What a partition that keeps its states remembers of expanding its
+    frontier (the local numbers lo .. hi-1) until the coordinator numbers the
+    level (:meth:`_Kept.record`): how many steps each state has and, for the
+    step properties (``label`` turns the model's label into the partition's
+    label number), each step's label number and target, as flat arrays (as
+    columns of ids when ``compact``), not the model's lists of tuples."""
+
+    def __init__(self, lo: int, hi: int, label, compact: bool):
+        self.lo, self.hi, self.label, self.compact = lo, hi, label, compact
+        self.counts, self.labels = array("i"), array("i")
+        self.targets = array("i") if compact else []
+
+    def add(self, succ: list) -> None:
+        self.counts.append(len(succ))
+        if self.label is not None:
+            for label, t in succ:
+                self.labels.append(self.label(label))
+                if self.compact:
+                    self.targets.extend(t)
+                else:
+                    self.targets.append(t)
 
 
 def _client():
@@ -513,6 +541,11 @@ class ColumnStates:
         for col, v in zip(self._cols, state):
             col.append(v)
 
+    def extend(self, rows: np.ndarray) -> None:
+        """Append the states of an (n, width) integer array."""
+        for c, col in enumerate(self._cols):
+            col.frombytes(rows[:, c].astype(np.int32).tobytes())
+
     def __len__(self) -> int:
         return len(self._cols[0])
 
@@ -540,6 +573,100 @@ class ColumnStates:
 
     def nbytes(self) -> int:
         return sum(col.buffer_info()[1] * col.itemsize for col in self._cols)
+
+
+class _Visited:
+    """A partition's visited set: the states it owns in the order they were
+    added (its local numbers, which is the order of their global ids), with
+    their global ids.  States that are tuples of small ids (the model's) are
+    kept as columns (:class:`ColumnStates`, 4 bytes a component) and found by
+    the packed engine's hash table (:class:`~tcpcheck.model.packed._Index`)
+    of each state packed into 64 bits: about 50 bytes per state, where a dict
+    of tuples costs about 170.  The bit fields are as wide as the largest id
+    seen so far needs, with the room left spread over them; an id that
+    outgrows its field widens the fields and packs the states again.  Other
+    states, or ids that need more than 64 bits together, are found by a dict."""
+
+    def __init__(self):
+        self.states = None  # ColumnStates, else a list: made by the first add
+        self.gids = array("q")
+        self._seen: dict | None = None  # state -> local number, when the states cannot be packed
+        self._index = self._layout = None
+        self._top: np.ndarray | None = None  # the largest id of each component so far
+
+    def __len__(self) -> int:
+        return len(self.gids)
+
+    def find(self, states: list) -> np.ndarray:
+        """The local number of each of ``states``, -1 for those not here."""
+        if self.states is None or not states:
+            return np.full(len(states), -1, dtype=np.int64)
+        rows = self._rows(states)
+        if rows is None:
+            get = self._seen.get
+            return np.fromiter((get(s, -1) for s in states), dtype=np.int64, count=len(states))
+        return self._index.find(self._layout.pack(rows.T))
+
+    def add(self, states: list, gids: np.ndarray) -> None:
+        """Add ``states`` (distinct, none here yet) with their global ids."""
+        if not states:
+            return
+        if self.states is None:
+            compact = _compact(states)
+            self.states = ColumnStates(len(states[0])) if compact else []
+            if compact:
+                self._index, self._top = _Index(), np.zeros(len(states[0]), dtype=np.int64)
+                self._layout = _Layout([1] * len(states[0]))
+            else:
+                self._seen = {}
+        rows = self._rows(states)
+        lo = len(self.gids)
+        self.gids.frombytes(np.asarray(gids, dtype=np.int64).tobytes())
+        if rows is not None:
+            self.states.extend(rows)
+            self._index.add(self._layout.pack(rows.T))
+        else:
+            for a, s in enumerate(states, lo):
+                self.states.append(s)
+                self._seen[s] = a
+
+    def _rows(self, states: list) -> np.ndarray | None:
+        """``states`` as an (n, width) array, the fields wide enough for them;
+        None when they are found by the dict (from now on, if they just
+        stopped fitting)."""
+        if self._seen is not None:
+            return None
+        try:
+            rows = np.array(states, dtype=np.int64)
+        except (ValueError, TypeError, OverflowError):
+            rows = None
+        if rows is None or rows.ndim != 2 or rows.shape[1] != len(self._top) \
+                or rows.min() < 0 or rows.max() >= 2 ** 31:
+            return self._to_dict(columns=False)
+        top = np.maximum(self._top, rows.max(axis=0))
+        if (top >= 1 << np.array(self._layout.widths)).any():
+            need = [_bits(int(t) + 1) for t in top]
+            if sum(need) > 64:
+                return self._to_dict(columns=True)
+            spare = 64 - sum(need)
+            widths = [w + spare // len(need) + (c < spare % len(need)) for c, w in enumerate(need)]
+            self._layout = _Layout(widths)
+            n = len(self.gids)
+            keys = self._index.keys
+            for lo in range(0, n, 1 << 22):
+                keys.a[lo:min(n, lo + (1 << 22))] = self._layout.pack(self.states.columns(lo, min(n, lo + (1 << 22))))
+            self._index.rehash()
+        self._top = top
+        return rows
+
+    def _to_dict(self, columns: bool) -> None:
+        """Find the states by a dict from now on; keep them as columns only if
+        they still fit (``columns``)."""
+        if not columns:
+            self.states = list(self.states)
+        self._seen = {s: a for a, s in enumerate(self.states)}
+        self._index = self._layout = None
+        return None
 
 
 class _Exploration(Exploration):
