@@ -244,3 +244,33 @@ def test_a_local_cluster_that_cannot_start_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("TCPCHECK_DASK_WORKERS", "two")
     with pytest.raises(InputError, match=r"^TCPCHECK_DASK_WORKERS='two': expected a number"):
         distributed._client()
+
+
+def test_a_partitions_visited_set_finds_what_it_was_given_across_widenings_and_the_dict():
+    """The visited set packs each state into 64 bits, widening the fields as the
+    ids grow (and packing what it has again), and falls back to a dict when the
+    ids need more than 64 bits together or are not small integers: through all
+    of it, each state is found at its local number, and only those added."""
+    v = distributed._Visited()
+    v.add([(0, 1), (1, 0)], np.array([10, 11]))
+    assert v._layout.widths == [1, 1]
+    assert v.find([(1, 0), (0, 0), (0, 1)]).tolist() == [1, -1, 0]
+    v.add([(5, 300)], np.array([12]))  # outgrows both fields: 3 + 9 bits, the rest of 64 spread over them
+    assert v._layout.widths == [29, 35] and v._seen is None
+    assert v.find([(5, 300), (0, 1), (1, 0), (300, 5)]).tolist() == [2, 0, 1, -1]
+    v.add([(2 ** 31 - 1, 2 ** 31 - 1), (2 ** 30, 7)], np.array([13, 14]))  # 31 + 31 bits: still one word
+    assert v._seen is None
+    wide = distributed._Visited()
+    wide.add([(1, 2, 3)], np.array([0]))
+    wide.add([(2 ** 30, 2 ** 30, 2 ** 30)], np.array([1]))  # 3 x 31 bits: a dict from now on, still columns
+    assert wide._seen is not None and isinstance(wide.states, distributed.ColumnStates)
+    assert wide.find([(2 ** 30, 2 ** 30, 2 ** 30), (1, 2, 3), (1, 2, 4)]).tolist() == [1, 0, -1]
+    assert v.find([(2 ** 30, 7), (2 ** 31 - 1, 2 ** 31 - 1), (5, 300), (0, 2)]).tolist() == [4, 3, 2, -1]
+    assert list(v.gids) == [10, 11, 12, 13, 14] and v.states[3:5] == [(2 ** 31 - 1, 2 ** 31 - 1), (2 ** 30, 7)]
+    odd = distributed._Visited()
+    odd.add([("A", None), ("B", 1)], np.array([0, 1]))  # not ids: a list and a dict
+    assert odd.states == [("A", None), ("B", 1)] and odd.find([("B", 1), ("A", 1)]).tolist() == [1, -1]
+    big = distributed._Visited()
+    big.add([(1, 2)], np.array([0]))
+    big.add([(2 ** 40, 2)], np.array([1]))  # no longer fits a column of 32-bit ids: a list from then on
+    assert big.states == [(1, 2), (2 ** 40, 2)] and big.find([(2 ** 40, 2), (1, 2)]).tolist() == [1, 0]
