@@ -309,14 +309,15 @@ class Session:
             return stamp("explore-check", {"states": len(x.states), "transitions": x.transitions,
                                            "complete": x.complete, "properties": props})
 
-    def property_named(self, name: str) -> str:
-        """The English name of the property ``name`` names (English, Chinese or its id)."""
+    def property_named(self, name: str, option: str = "--counterexample") -> str:
+        """The English name of the property ``name`` names (English, Chinese or its id);
+        InputError naming the ``option`` it was given with when it names none."""
         by_id = {i.lower(): p.name for i, p in zip(IDS, PROPERTIES)}
         found = canonical_property(name) or by_id.get(name.strip().lower())
         if found is None:
             guess = closest(name, [p.name for p in PROPERTIES] + list(IDS))
             hint = f"; did you mean '{guess}'?" if guess else f"; the properties are: {', '.join(IDS)}"
-            raise InputError(f"--counterexample: unknown property '{name}'{hint}")
+            raise InputError(f"{option}: unknown property '{name}'{hint}")
         return found
 
     def open_counterexample(self, name: str) -> None:
@@ -346,7 +347,7 @@ class Session:
             cands = [q for q in data["properties"] if isinstance(q, dict)
                      and ("counterexample" in q or "witness" in q)]
             if prop is not None:
-                english = self.property_named(prop)
+                english = self.property_named(prop, "--property")
                 cands = [q for q in cands if q.get("name") == english]
             if not cands:
                 raise InputError(f"{p}: no property{' ' + repr(prop) if prop else ''} with a counterexample "
@@ -396,8 +397,8 @@ class Session:
         path = [(None, m.decode(s))]
         out = []
         first = trace_json(path, self.table)[0]
-        for w in ENDPOINTS:
-            if not _agrees(steps[0].get(w), first[w]):
+        for w in ENDPOINTS:  # as every later step: the fields the file gives
+            if w in steps[0] and not _agrees(steps[0][w], first[w]):
                 raise InputError(f"{p}: step 0: configuration '{self.config.name}' starts with {w} in "
                                  f"{first[w]['state']}: give the --preset, --config, --rules or --mutant the file "
                                  f"was checked with")
