@@ -98,6 +98,8 @@ def output_format(output: str | None, given: str | None) -> str:
 
 
 def _emit(args, dot_source: str) -> int:
+    if args.output == "-":  # the usual name of standard output, not a file called "-"
+        args.output = None
     fmt = output_format(args.output, args.format)
     try:
         data = render(dot_source, fmt)

@@ -235,6 +235,8 @@ def cmd_export(args) -> int:
     from .cli import config_from
     from .explorer import explore
 
+    if args.output == "-":  # the usual name of standard output, not a file called "-"
+        args.output = None
     fmt = _format(args)
     cfg, table = config_from(args)
     if args.counterexamples:

@@ -48,6 +48,8 @@ def _write(text: str, output: str | None) -> None:
 
 
 def cmd_grade(args) -> int:
+    if args.output == "-" and not args.package:  # the usual name of standard output, not a file called "-"
+        args.output = None
     if args.bench:
         from .bench import bench
         return bench(args.assignment, count=args.count, jobs=args.jobs if args.jobs != 1 else 2)
