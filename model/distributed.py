@@ -7,22 +7,27 @@ chosen by a hash of the state's readable form), which keeps the states it
 owns in its visited set and expands them with its own copy of the model.
 Per level, the coordinator (this process):
 
-1. asks every partition to expand its frontier: each successor comes back
-   with its cause, ``(i, k)`` = the k-th step of state i, and the states
-   themselves pickled per owner;
-2. hands each partition the pickles of the successors it owns, unread; the
-   partition says which it has seen (their id) and which are new, and sends
-   back the new ones (each once);
-3. numbers the new states in ``(i, k)`` order of their first discovery and
-   tells each partition the ids of its new states (its next frontier).
+1. asks every partition to expand its frontier: it keeps each step's cause,
+   ``(i, k)`` = the k-th step of state i, and sends back, per owner, the
+   successors it owns (each once, readable, with its first cause) as one
+   compressed pickle, and its readable steps with the first cause of each;
+2. hands each owner the pickles of the successors it owns, unread; the owner
+   says which it has seen (their id) and which are new, and answers with the
+   first cause of each new state over all its senders;
+3. numbers the new states in the order of their first causes, and the labels
+   met first likewise; tells each owner the ids of its new states (its next
+   frontier), which answers each expander's targets' ids, handed on unread
+   to the expanders, which make their edges from them.
 
 Step 3 is exactly the order in which the one-process search numbers states
 (it expands states in id order and appends each new successor as it is met),
 so the :class:`~explorer.Exploration` built here has the same states, ids,
 parents, steps, depths and edges, and every verdict and counterexample is
 the same; tests/test_distributed.py compares the two on the presets and the
-mutants.  A level is numbered with numpy (:func:`_number`): the causes come
-as arrays, the successors as compressed pickles the coordinator hands on.
+mutants.  To number a level the coordinator handles a few numbers per new
+state and per readable step (:func:`_number`), never one per transition:
+those stay with the partitions (the search alone gathers the edges after,
+as it keeps them), and only pickles it does not read pass through it.
 
 What the exploration is kept by depends on the caller.  For ``check``
 (``explore(..., monitor=...)``) the partitions keep it and check its
@@ -103,6 +108,11 @@ def _pack(value) -> bytes:
 _unpack = pickle.loads
 
 
+def _np(a: array) -> np.ndarray:
+    """An ``array`` as numpy (a copy that pickles compactly)."""
+    return np.frombuffer(a, dtype=a.typecode).copy() if len(a) else np.zeros(0, a.typecode)
+
+
 def _squeeze(states: list) -> bytes:
     """The successors an expander sends an owner through the coordinator: one
     pickle, compressed (zlib's fastest level: the readable states of a level
@@ -155,18 +165,20 @@ class Partition:
         return len(states)
 
     def expand(self) -> bytes:
-        """Expand the frontier: per partition, the successors it owns, as their
-        causes (numpy arrays ``i``, ``k``, ``step``, ``n``: the k-th step of
-        state i, the step-th of this answer's readable steps, leads to the n-th
-        state sent to that partition; a state met again in the level is sent
-        once) and, apart, those states, readable (one pickle per partition,
-        which the coordinator hands on without reading it); the readable steps;
-        the ids without successors."""
-        causes = [tuple(array(t) for t in "qiii") for _ in range(self.count)]
+        """Expand the frontier.  Kept here until :meth:`record`: the cause of
+        each step (the k-th step of state i, the step-th of this expansion's
+        readable steps) and where its target went (the n-th state sent to
+        partition q; a state met again in the level is sent once).  Returned:
+        per partition, the states it is sent, readable, each with its first
+        cause (i, k, step), as one compressed pickle that the coordinator hands
+        on unread; the readable steps with the first cause of each; the ids
+        without successors."""
+        causes = [tuple(array(t) for t in "qiii") for _ in range(self.count)]  # per owner: i, k, step, n
+        firsts = [tuple(array(t) for t in "qii") for _ in range(self.count)]  # per state sent: i, k, step
         states: list[list] = [[] for _ in range(self.count)]
-        terminal = array("q")
+        terminal, step_i, step_k = array("q"), array("q"), array("i")
         decode, count, memo, steps = self.decode, self.count, self._hashes, self._steps
-        said: dict = {}  # the model's label -> its number among this answer's readable steps
+        said: dict = {}  # the model's label -> its number among this expansion's readable steps
         readable: list = []
         sent: dict = {}  # successor -> (its owner, its number in what that owner is sent)
         lo, hi = self.frontier
@@ -178,12 +190,6 @@ class Partition:
             if not succ:
                 terminal.append(i)
             for k, (label, t) in enumerate(succ):
-                at = sent.get(t)
-                if at is None:
-                    r = decode(t)
-                    q = owner(r, count, memo)
-                    at = sent[t] = (q, len(states[q]))
-                    states[q].append(r)
                 number = said.get(label)
                 if number is None:
                     step = steps.get(label)
@@ -191,34 +197,49 @@ class Partition:
                         step = steps[label] = self.describe(label)
                     number = said[label] = len(readable)
                     readable.append(step)
+                    step_i.append(i)
+                    step_k.append(k)
+                at = sent.get(t)
+                if at is None:
+                    r = decode(t)
+                    q = owner(r, count, memo)
+                    at = sent[t] = (q, len(states[q]))
+                    states[q].append(r)
+                    fi, fk, fs = firsts[q]
+                    fi.append(i)
+                    fk.append(k)
+                    fs.append(number)
                 ci, ck, cs, cn = causes[at[0]]
                 ci.append(i)
                 ck.append(k)
                 cs.append(number)
                 cn.append(at[1])
         self.frontier = (hi, hi)
-        arrays = [tuple(np.frombuffer(a, dtype=a.typecode) if len(a) else np.zeros(0, a.typecode) for a in c)
-                  for c in causes]
-        return _pack((arrays, [_squeeze(part) for part in states], [len(part) for part in states], readable,
-                      np.frombuffer(terminal, dtype=np.int64) if terminal else np.zeros(0, np.int64)))
+        self._causes = [tuple(_np(a) for a in c) for c in causes]
+        del sent
+        blobs = [_squeeze((states[q], *(_np(a) for a in firsts[q]))) for q in range(count)]
+        return _pack((blobs, readable, _np(step_i), _np(step_k), _np(terminal)))
 
     def resolve(self, blobs: list) -> bytes:
-        """For each readable state of the pickles ``blobs`` (in their order):
-        its id if seen before, else ``-1 - token`` (the same token for the same
-        new state), as one numpy array; and the new states, readable, by token
+        """The states the partitions sent this one (``blobs[p]`` from partition
+        p): for each, its id if seen before, else a token (the same for the
+        same new state), kept until :meth:`assign`.  Returned: the first cause
+        of each new state over all its senders (arrays by token: i, k, the
+        sender and its step number), and the new states, readable, by token
         (none when this partition keeps its states: the coordinator needs them not)."""
-        self.new = []
+        self.new, self.marks = [], []
         tokens: dict = {}
-        outs, fresh = [], []
+        fresh, found = [], ([], [], [], [], [])  # the new states' causes: token, i, k, sender, step
         gids = np.frombuffer(self.visited.gids, dtype=np.int64) if len(self.visited) else np.zeros(0, np.int64)
-        for blob in blobs:  # one at a time: a level's states, readable, are the partition's peak
-            readable = _unsqueeze(blob)
+        for p, blob in enumerate(blobs):  # one at a time: a level's states, readable, are the partition's peak
+            readable, fi, fk, fs = _unsqueeze(blob)
             states = [self.encode(r) for r in readable]
             at = self.visited.find(states)
-            out = np.full(len(at), -1, dtype=np.int64)
-            found = np.flatnonzero(at >= 0)
-            out[found] = gids[at[found]]
-            for n in np.flatnonzero(at < 0).tolist():
+            mark = np.full(len(at), -1, dtype=np.int64)
+            seen = np.flatnonzero(at >= 0)
+            mark[seen] = gids[at[seen]]
+            new = np.flatnonzero(at < 0)
+            for n in new.tolist():
                 s = states[n]
                 t = tokens.get(s)
                 if t is None:
@@ -226,27 +247,51 @@ class Partition:
                     self.new.append(s)
                     if self.kept is None:
                         fresh.append(readable[n])
-                out[n] = -1 - t
-            outs.append(out)
+                mark[n] = -1 - t
+            for into, values in zip(found, (-1 - mark[new], fi[new], fk[new], np.full(len(new), p, np.int16),
+                                            fs[new])):
+                into.append(values)
+            self.marks.append(mark)
             del readable, states
-        return _pack((np.concatenate(outs) if outs else np.zeros(0, np.int64), fresh))
+        token, i, k, p, step = (np.concatenate(v) for v in found)
+        order = np.lexsort((k, i, token))  # by token, then by cause
+        first = order[np.flatnonzero(np.diff(token[order], prepend=-1))]  # each token's first cause, by token
+        return _pack((i[first], k[first], p[first], step[first], fresh))
 
-    def assign(self, ids: bytes) -> tuple[int, str | None]:
-        """Record the ids given to the new states: numpy arrays of the tokens
-        and of their ids, ascending (when keeping, also of their parents and
-        label ids, and the level's edges, see :meth:`_Kept.record`); those not
-        given one (the state budget ran out) are forgotten.  The next
-        frontier's size, and ``"violation"`` when keeping, stopping at the
-        first violation, and one was found."""
-        message = _unpack(ids)
-        tokens, given = message[0], message[1]
-        parents = vias = np.full(len(given), -1, dtype=np.int64)
-        if self.kept is not None:
-            parents, vias, edges, cut = message[2:]
-            self.kept.record(edges, cut)
+    def assign(self, ids: bytes) -> bytes:
+        """Own the new states that got an id (numpy arrays of their tokens and
+        ids, ascending, parents and label ids); those not given one (the state
+        budget ran out) are forgotten.  Returned: the next frontier's size, and
+        for each sender p the id of each state it sent (-1: none), which the
+        coordinator hands on to p's :meth:`record`."""
+        tokens, given, parents, vias = _unpack(ids)
         new, self.new = self.new, []
         n = self._own([new[t] for t in tokens.tolist()], given, parents, vias)
-        return n, (self.kept.look() if self.kept is not None else None)
+        ids_of = np.full(len(new) + 1, -1, dtype=np.int64)  # token -> id; the last: for ids seen before
+        ids_of[tokens] = given
+        targets = [np.where(m >= 0, m, ids_of[np.where(m < 0, -1 - m, len(new))]) for m in self.marks]
+        self.marks = []
+        return _pack((n, targets))
+
+    def record(self, message: bytes):
+        """The edges of the states this partition expanded in the level: the
+        label ids of its readable steps, the state budget's cut (the states
+        after it were not expanded) and, per owner q, the id of each state sent
+        to q.  When keeping, they are kept (:meth:`_Kept.record`) and the
+        answer is their number and ``"violation"`` when stopping at the first
+        violation and one was found; else the edges, numpy arrays ``(i, k, j,
+        label id)`` in the order of (i, k)."""
+        lut, cut, targets = _unpack(message)
+        i, k, lab, j = (np.concatenate(v) for v in zip(
+            *((ci, ck, lut[cs], t[cn]) for (ci, ck, cs, cn), t in zip(self._causes, targets))))
+        self._causes = None
+        keep = (j >= 0) if cut is None else (j >= 0) & (i <= cut)
+        order = np.lexsort((k[keep], i[keep]))
+        edges = tuple(a[keep][order] for a in (i, k, j, lab))
+        if self.kept is None:
+            return _pack(edges)
+        self.kept.record(edges, cut)
+        return len(order), self.kept.look()
 
     # --- what a partition that keeps its states is asked after the search (see keep) ---
 
@@ -684,92 +729,49 @@ def _compact(states) -> bool:
 
 
 class _Level(NamedTuple):
-    """One level numbered (:func:`_number`): its edges in the order of (i, k),
-    the state budget's cut, and its new states in the order of their ids."""
+    """One level numbered (:func:`_number`): its new states in the order of
+    their ids, the state budget's cut, and each expander's label ids."""
 
-    src: np.ndarray  # the edges kept: source, step number k among its steps, target, label id, expander
-    k: np.ndarray
-    dst: np.ndarray
-    lab: np.ndarray
-    expander: np.ndarray
     owner: np.ndarray  # each new state's partition, its token there, parent and the label id of the step to it
     token: np.ndarray
     parent: np.ndarray
     via: np.ndarray
     cut: int | None  # the state whose expansion the state budget stopped (its later states not expanded)
+    luts: list  # per expander: the label id of each of its readable steps (-1: met only after the cut)
 
 
 def _number(expansions, answers, n0: int, limit, intern_step, label_index: dict, labels: list) -> _Level:
-    """Number a level as the one-process search does, with numpy: every
-    successor in order of discovery (i, k); a new state gets the next id where
-    it is first met, until ``limit`` states; a label the next label id where it
-    is first met (added to ``label_index`` and ``labels``).  The n-th state
-    expander p sent owner q is the (offset + n)-th that q answered."""
-    count = len(answers)
-    pending: dict = {}  # a label met first in this level -> its provisional code, -1 - its number
-    m = sum(len(c[0]) for e in expansions for c in e[0])
-    # every cause: its state i, step k, label code, owner q, the owner's mark, expander p
-    # (the narrowest integers that hold them: this is the coordinator's peak)
-    i, mark = np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64)
-    k, code = np.empty(m, dtype=np.int32), np.empty(m, dtype=np.int32)
-    q, p = np.empty(m, dtype=np.int16), np.empty(m, dtype=np.int16)
-    offset, at = [0] * count, 0
-    for e, (causes, _, sizes, readable, _) in enumerate(expansions):
-        codes = np.empty(len(readable), dtype=np.int32)
-        for n, step in enumerate(readable):
-            label = intern_step(step)
-            kk = label_index.get(label)
-            if kk is None:
-                kk = pending.setdefault(label, -1 - len(pending))
-            codes[n] = kk
-        for o in range(count):
-            ci, ck, cs, cn = causes[o]
-            sl = slice(at, at + len(ci))
-            i[sl], k[sl], code[sl], q[sl], p[sl] = ci, ck, codes[cs], o, e
-            mark[sl] = answers[o][0][offset[o] + cn.astype(np.int64)]
-            offset[o] += sizes[o]
-            at += len(ci)
-    order = np.lexsort((k, i))
-    i, k, code, q, mark, p = i[order], k[order], code[order], q[order], mark[order], p[order]
-    del order
-    # the new states, numbered where first met
-    at = np.flatnonzero(mark < 0)  # the causes that lead to a new state
-    token = -1 - mark[at]
-    key = q[at].astype(np.int64) * (int(token.max(initial=0)) + 1) + token
-    del token
-    uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    del key
-    first = at[first]  # the position of each new state's first meeting
-    rank = np.empty(len(uniq), dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(len(uniq))
-    rank = rank[inverse.reshape(-1)]  # of each cause in at
-    del inverse
-    born = np.sort(first)  # the first meetings, in the order of the ids they get
-    room = limit - n0
-    cut = None
-    if len(uniq) > room:
-        room = int(room)
-        cut = int(i[born[room]])
-        born = born[:room]
-        within = i <= cut
-        keep = within.copy()
-        keep[at[rank >= room]] = False  # the cut state's steps to states left without an id
-    else:
-        within = keep = np.ones(m, dtype=bool)
-    # the labels met first in this level, numbered where first met (among the states expanded)
-    if pending:
-        fresh = within & (code < 0)
-        codes, where = np.unique(code[fresh], return_index=True)
-        names = {c: label for label, c in pending.items()}
-        lut = np.empty(len(codes), dtype=np.int32)
-        for n in np.argsort(where, kind="stable").tolist():
-            lut[n] = label_index[names[int(codes[n])]] = len(labels)
-            labels.append(names[int(codes[n])])
-        code[fresh] = lut[np.searchsorted(codes, code[fresh])]
-    born_token = -1 - mark[born]
-    dst = mark  # the marks become the targets' ids
-    dst[at] = n0 + rank
-    return _Level(i[keep], k[keep], dst[keep], code[keep], p[keep], q[born], born_token, i[born], code[born], cut)
+    """Number a level as the one-process search does: a new state gets the
+    next id in the order of its first cause (i, k) (the k-th step of state
+    i), until ``limit`` states; a label met first in the level the next label
+    id in the order of its first cause among the states expanded (added to
+    ``label_index`` and ``labels``).  The owners' answers give each new
+    state's first cause, the expanders' each readable step's: the coordinator
+    handles a few numbers per new state and per step, not one per transition."""
+    owner = np.concatenate([np.full(len(a[0]), q, dtype=np.int16) for q, a in enumerate(answers)])
+    token = np.concatenate([np.arange(len(a[0]), dtype=np.int64) for a in answers])
+    i, k, sender, step = (np.concatenate([a[f] for a in answers]) for f in range(4))
+    order = np.lexsort((k, i))  # the order of their ids
+    room, cut = limit - n0, None
+    if len(order) > room:
+        cut = int(i[order[int(room)]])
+        order = order[:int(room)]
+    found = [[intern_step(r) for r in e[1]] for e in expansions]  # the model's label of each readable step
+    first: dict = {}  # a label new in this level -> its first cause among the states expanded
+    for names, e in zip(found, expansions):
+        for n, label in enumerate(names):
+            if label not in label_index and (cut is None or e[2][n] <= cut):
+                cause = (int(e[2][n]), int(e[3][n]))
+                if cause < first.get(label, (np.inf, 0)):
+                    first[label] = cause
+    for label in sorted(first, key=first.get):
+        label_index[label] = len(labels)
+        labels.append(label)
+    luts = [np.array([label_index.get(label, -1) for label in names], dtype=np.int32) for names in found]
+    at = np.cumsum([0] + [len(lut) for lut in luts])
+    via = np.concatenate(luts + [np.zeros(0, np.int32)])[at[sender[order]] + step[order]] if len(order) \
+        else np.zeros(0, np.int32)
+    return _Level(owner[order], token[order], i[order], via, cut, luts)
 
 
 def _search(model, parts, count, max_states, progress, stop, interruptible, observe,
@@ -821,7 +823,7 @@ def _search(model, parts, count, max_states, progress, stop, interruptible, obse
             x.expanded = level_start
             expansions = [_unpack(f.result()) for f in [part.expand() for part in parts]]
             # each owner is handed the states it owns, as the expanders pickled them
-            futures = [parts[q].resolve([e[1][q] for e in expansions]) for q in range(count)]
+            futures = [parts[q].resolve([e[0][q] for e in expansions]) for q in range(count)]
             answers = [_unpack(f.result()) for f in futures]
             level = _number(expansions, answers, level_end, limit, intern_step, label_index, x.labels)
             terminal = np.sort(np.concatenate([e[4] for e in expansions]))
@@ -832,23 +834,32 @@ def _search(model, parts, count, max_states, progress, stop, interruptible, obse
             if kept is not None:
                 kept.found(level.owner)
                 kept.level(level_end, len(terminal))
-                x.n_transitions += len(level.src)
-                by = [level.expander == q for q in range(count)]
-                messages = [_pack((level.token[mine[q]], level_end + np.flatnonzero(mine[q]),
-                                   level.parent[mine[q]], level.via[mine[q]],
-                                   (level.src[by[q]], level.k[by[q]], level.dst[by[q]], level.lab[by[q]]), level.cut))
-                            for q in range(count)]
             else:
                 for q, t in zip(level.owner.tolist(), level.token.tolist()):
-                    x.states.append(encode(answers[q][1][t]))
-                for column, values in ((x.parent, level.parent), (x.via, level.via), (x.src, level.src),
-                                       (x.dst, level.dst), (x.lab, level.lab)):
+                    x.states.append(encode(answers[q][4][t]))
+                for column, values in ((x.parent, level.parent), (x.via, level.via)):
                     column.frombytes(values.astype(np.int32).tobytes())
                 x.depth.frombytes(np.full(len(level.owner), depth, dtype=np.int32).tobytes())
                 x.terminal += terminal.tolist()
-                messages = [_pack((level.token[mine[q]], level_end + np.flatnonzero(mine[q])))
-                            for q in range(count)]
-            looks = [f.result()[1] for f in [parts[q].assign(messages[q]) for q in range(count)]]
+            del answers
+            futures = [parts[q].assign(_pack((level.token[mine[q]], level_end + np.flatnonzero(mine[q]),
+                                              level.parent[mine[q]], level.via[mine[q]])))
+                       for q in range(count)]
+            owned = [_unpack(f.result())[1] for f in futures]  # per owner, per expander: the ids of what it sent
+            futures = [parts[p].record(_pack((level.luts[p], level.cut, [o[p] for o in owned])))
+                       for p in range(count)]
+            del owned
+            looks = []
+            if kept is not None:
+                for n, look in (f.result() for f in futures):
+                    x.n_transitions += n
+                    looks.append(look)
+            else:
+                edges = [_unpack(f.result()) for f in futures]
+                i, k, j, lab = (np.concatenate(v) for v in zip(*edges))
+                order = np.lexsort((k, i))
+                for column, values in ((x.src, i), (x.dst, j), (x.lab, lab)):
+                    column.frombytes(values[order].astype(np.int32).tobytes())
             if level.cut is not None:
                 x.expanded = level.cut + 1
                 break
