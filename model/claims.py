@@ -10,7 +10,8 @@ claims it bears on; no RFC text).  Which rules, events, mutants and
 experiments cite an id is computed from the code here, so it cannot go stale.
 
 ``tcpcheck cite [ID ...]`` prints them: ``C9``, ``3.10.7.4``, ``3.10.7.4 fifth``
-(a step of a section), ``Figure 5``, ``note 2`` (of Figure 5).  One command for
+(a step of a section), ``Figure 5``, ``note 2`` (of Figure 5), ``F12`` (an arrow
+of Figure 5, as the rule table's sources number them F1-F20).  One command for
 both kinds, because a report prints both side by side ("C11; RFC 9293 3.10.8")
 and a reader copies whichever id is in front of them; the two kinds of id
 cannot be confused.  An unknown id gets a "did you mean".
@@ -33,7 +34,7 @@ from .errors import InputError, closest
 from .i18n import add_lang_option, language, translator
 
 __all__ = ["Claim", "Passage", "CLAIMS_FILE", "SEED_NOTE", "RFC_FILE", "RFC_URL", "claims", "passages",
-           "citations", "lookup", "cited_by", "describe", "render", "register"]
+           "arrows", "citations", "lookup", "cited_by", "describe", "render", "register"]
 
 DATA = Path(__file__).with_name("claims")
 CLAIMS_FILE = DATA / "CLAIMS.md"
@@ -102,6 +103,21 @@ def passages() -> dict[str, Passage]:
     return out
 
 
+@lru_cache(maxsize=1)
+def arrows() -> dict:
+    """Figure 5's arrows as the reference rule table's sources number them
+    ("F12", from the figure's transcription), each with the rules that are it,
+    in the order of their numbers: ``{"F1": (Rule, ...), ...}``."""
+    from .table import load_table
+
+    found: dict[int, list] = {}
+    for r in load_table().rules:
+        for m in _ARROW.finditer(r.source):
+            found.setdefault(int(m.group(1)), []).append(r)
+    return {f"F{n}": tuple(found[n]) for n in sorted(found)}
+
+
+_ARROW = re.compile(r"\bF(\d+)\b")
 _SECTION = re.compile(r"(?<![\w.])(3(?:\.\d+)+)(?:\s+(" + "|".join(STEPS) + r")\b)?(?!\.?\d)(?!\w)")
 _FIGURE = re.compile(r"\bFigure\s+(\d+)(?:,?\s+notes?\s+(\d+))?", re.I)
 _NOTE = re.compile(r"\bnote\s+(\d+)\b")
@@ -136,6 +152,8 @@ def lookup(word: str) -> tuple[str, str | None]:
     w = re.sub(r"^fig(?:ure)?\.?\s*-?\s*(\d+)", r"figure \1", w)
     if re.fullmatch(r"note\s*\d+", w):
         w = "figure 5 " + w
+    if (m := re.fullmatch(r"(?:figure 5,?\s+)?f\s*(\d+)", w)) and f"F{int(m.group(1))}" in arrows():
+        return "Figure 5", f"F{int(m.group(1))}"
     ids = {c.lower(): c for c in claims()} | {p.lower(): p for p in passages()}
     if w in ids:
         return ids[w], None
@@ -151,12 +169,13 @@ def lookup(word: str) -> tuple[str, str | None]:
                             + (f"; did you mean '{passage.id} {hint}'?" if hint else "")
                             + f" Its parts: {', '.join(passage.parts)}")
         raise CiteError(f"'{word}': {passage.id if passage else ids[m.group(1)]} has no parts")
-    every = list(claims()) + list(passages())
+    every = list(claims()) + list(passages()) + list(arrows())
     hint = closest(word.strip(), every)
     raise CiteError(f"unknown id '{word}'" + (f"; did you mean '{hint}'?" if hint else "")
                     + f" Known: claims {_span(list(claims()))}; RFC 9293 sections "
                       f"{', '.join(p for p in passages() if not p.startswith('Figure'))}; "
-                      f"{', '.join(p for p in passages() if p.startswith('Figure'))}")
+                      f"{', '.join(p for p in passages() if p.startswith('Figure'))}; "
+                      f"Figure 5's arrows {_span(list(arrows()))}")
 
 
 def _arg(cid: str) -> str:
@@ -207,7 +226,7 @@ def cited_by(cid: str, part: str | None = None, lang: str = "en") -> list[tuple[
     for n, row in enumerate(rows, 1):
         if row.strip() and not row.lstrip().startswith("#") and "|" in row:
             source = row.rsplit("|", 1)[1]
-            if _cites(source, cid, part) or _cites_note(source, cid, part):
+            if _cites(source, cid, part) or _cites_note(source, cid, part) or _cites_arrow(source, cid, part):
                 out.append((_("cited by"), _("rule {where}: {row}").format(
                     where=f"{REFERENCE.name}:{n}", row=re.sub(r' {2,}', ' ', row.strip()))))
     seen = set()
@@ -217,7 +236,8 @@ def cited_by(cid: str, part: str | None = None, lang: str = "en") -> list[tuple[
             out.append((_("cited by"), _("event '{event}' in {states} ({ref})").format(
                 event=_(ev.name, "event"), states=", ".join(ev.states), ref=ev.ref)))
     for m in MUTANTS.values():
-        if any(_cites(old.rsplit("|", 1)[-1], cid, part) for old, _ in m.edits):
+        if any(_cites(old.rsplit("|", 1)[-1], cid, part) or _cites_arrow(old.rsplit("|", 1)[-1], cid, part)
+               for old, _ in m.edits):
             out.append((_("cited by"), _("mutant {name} edits a row citing it: {description} "
                                          "(tcpcheck check --mutant {name})").format(
                 name=m.name, description=_(m.description, "mutant"))))
@@ -228,6 +248,12 @@ def _cites_note(source: str, cid: str, part: str | None) -> bool:
     """A rule's "note 3" is a note of Figure 5."""
     return cid == "Figure 5" and any(c.startswith("Figure 5 note") and (part is None or c == f"Figure 5 {part}")
                                      for c in citations(source))
+
+
+def _cites_arrow(source: str, cid: str, part: str | None) -> bool:
+    """A rule's "F12" is an arrow of Figure 5: cited by the figure, and by that arrow."""
+    return cid == "Figure 5" and not (part or "").startswith("note") and any(
+        part in (None, f"F{m.group(1)}") for m in _ARROW.finditer(source))
 
 
 def describe(word: str, lang: str = "en") -> list[tuple[int, str]]:
@@ -249,6 +275,9 @@ def describe(word: str, lang: str = "en") -> list[tuple[int, str]]:
         lines += [(0, heading.format(id=p.id, title=p.title)),
                   (2, p.url), (2, p.summary)]
         lines += [(2, f"{k}: {v}") for k, v in p.parts.items() if part in (None, k)]
+        if part in arrows():
+            lines.append((2, _("{arrow}: one of its arrows, as the rule table's sources number them (F1-F20); "
+                               "the row that is it is cited below").format(arrow=part)))
         if p.claims:
             lines.append((2, _("claims of the seed note it bears on: {claims}").format(claims=", ".join(p.claims))))
         lines.append((2, _("(a summary in tcpcheck's words; the RFC's own text is at the URL)")))
@@ -282,6 +311,9 @@ def index(lang: str = "en") -> list[tuple]:
     lines.append((0, _("The parts of RFC 9293 tcpcheck cites (tcpcheck cite 3.10.7.4, "
                        "tcpcheck cite '3.10.7.4 fifth', tcpcheck cite 'Figure 5'):")))
     lines += [(2, f"{p.id:<10} {p.title}", 13) for p in passages().values()]
+    lines.append((0, ""))
+    lines.append((0, _("The arrows of Figure 5, as the rule table's sources number them (tcpcheck cite F12):")))
+    lines += [(2, f"{a:<4} {'; '.join(r.describe() for r in rules)}", 7) for a, rules in arrows().items()]
     return lines
 
 
@@ -315,8 +347,9 @@ def register(sub) -> None:
                "  tcpcheck cite 3.10.7.4            a section of RFC 9293\n"
                "  tcpcheck cite '3.10.7.4 fifth'    one step of it, as the rule table cites it\n"
                "  tcpcheck cite 'Figure 5' 'note 2' a figure, and one of its notes\n"
+               "  tcpcheck cite F12                 an arrow of Figure 5, as the rule table's sources number them\n"
                "  tcpcheck cite C9 --lang zh        in Chinese (the claim's text as shipped)\n\n"
                "exit codes: 0 printed, 2 an unknown id (with a 'did you mean')")
-    c.add_argument("id", nargs="*", metavar="ID", help="C1-C17, a section number, 'Figure N' or 'note N'")
+    c.add_argument("id", nargs="*", metavar="ID", help="C1-C17, a section number, 'Figure N', 'note N' or an arrow F1-F20 of Figure 5")
     add_lang_option(c)
     c.set_defaults(func=cmd_cite)
