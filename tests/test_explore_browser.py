@@ -317,3 +317,25 @@ def test_a_bad_url_shows_only_the_error_and_the_note_follows_the_language(browse
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_fresh_load_with_an_unknown_language_says_so(browser):
+    """Opened afresh (a shared or typed URL), a URL in a language the server does not speak
+    showed an empty page with no error: the session it asks for first was refused unseen."""
+    server, url = serve(Session(preset("seed")))
+    try:
+        page = Page(browser, url)
+        browser.get("about:blank")
+        browser.get(url + "#run=0&lang=fr")
+        from selenium.webdriver.support.ui import WebDriverWait
+        WebDriverWait(browser, 20).until(lambda d: d.execute_script("return document.body.dataset.ready") == "error")
+        assert page.js("return document.getElementById('error').textContent") == (
+            "Error: lang: expected one of en, zh, not 'fr' Start again")
+        assert page.js("return document.getElementById('config-name').textContent") == "seed"
+        assert page.js("return document.querySelector('main').offsetHeight") == 0
+        page.js("document.querySelector('#error a').click()")
+        page.wait("#run=&lang=en")
+        assert page.states() == ("CLOSED", "LISTEN")
+    finally:
+        server.shutdown()
+        server.server_close()

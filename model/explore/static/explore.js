@@ -180,13 +180,17 @@ async function render() {
     $("btn-undo").disabled = run.length === 0;
     document.body.dataset.ready = hashFor(f.run, page.lang);
   } catch (e) {
-    // what the page showed before belongs to another run: only the error and the way back stay
-    document.querySelector("main").hidden = true;
-    $("error").hidden = false;
-    $("error").replaceChildren(el("b", {}, t("error") + ": "), e.message, " ",
-                               el("a", { href: hashFor("", page.lang || "en") }, t("restart")));
-    document.body.dataset.ready = "error";
+    showError(e);
   }
+}
+
+function showError(e) {
+  // what the page showed before belongs to another run: only the error and the way back stay
+  document.querySelector("main").hidden = true;
+  $("error").hidden = false;
+  $("error").replaceChildren(el("b", {}, t("error") + ": "), e.message, " ",
+                             el("a", { href: hashFor("", page.lang || "en") }, t("restart")));
+  document.body.dataset.ready = "error";
 }
 
 function showSession(s) {
@@ -200,7 +204,18 @@ function showSession(s) {
 
 async function start() {
   const f = fragment();
-  const s = showSession(await api("/api/session" + (f.lang ? "?lang=" + f.lang : "")));
+  let s, bad = null;
+  try {
+    s = await api("/api/session" + (f.lang ? "?lang=" + f.lang : ""));
+  } catch (e) {
+    bad = e;  // a URL's unknown language: the page, in its own language, says so
+    s = await api("/api/session");
+  }
+  showSession(s);
+  if (bad) {
+    await setLanguage(s.lang);
+    return showError(bad);
+  }
   if (!location.hash && s.start.length) {
     location.replace(hashFor(s.start.join(","), s.lang));
     return;  // the hashchange renders it
