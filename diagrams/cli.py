@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import textwrap
 import sys
 from pathlib import Path
 
@@ -663,14 +664,17 @@ def register(sub) -> None:
     ds.required = True
 
     f = ds.add_parser("fsm", help="the endpoint state diagram, drawn from the rule table",
-                      description="The eleven states and the transitions of the rule table, in the "
+                      description=textwrap.fill("The eleven states and the transitions of the rule table, in the "
                                   "textbook look: the client's normal path thick and solid, the "
                                   "server's thick and dashed. By default the transitions of RFC 9293 "
                                   "Figure 5 and its notes; --full adds RST, ABORT, timeouts and "
-                                  "retransmissions.",
+                                  "retransmissions.", 78),
                       epilog="examples:\n  tcpcheck diagram fsm -o fsm.png\n"
                              "  tcpcheck diagram fsm --profile linux --full -o linux.svg\n"
-                             "  tcpcheck diagram fsm --diff rfc9293 linux -o diff.png",
+                             "  tcpcheck diagram fsm --diff rfc9293 linux -o diff.png\n\n"
+                             "exit codes: 0 drawn, 2 bad input (a rule table that does not load, an unknown\n"
+                             "profile, a --format the extension of -o contradicts, an output that cannot be\n"
+                             "written, no Graphviz dot for svg/png/pdf), 3 internal error",
                       formatter_class=argparse.RawDescriptionHelpFormatter)
     from tcpcheck.model.profiles import add_profile_option
 
@@ -686,13 +690,17 @@ def register(sub) -> None:
     f.set_defaults(func=cmd_fsm)
 
     s = ds.add_parser("states", help="the reachable-state graph of a configuration",
-                      description="The graph of every reachable state, or, when it is large (or with "
+                      description=textwrap.fill("The graph of every reachable state, or, when it is large (or with "
                                   "--quotient), one node per pair of endpoint states with the number "
                                   "of states it stands for. The states that hold deadlocks are filled "
                                   "red, every fair cycle (a run can go round it for ever under the "
-                                  "fairness liveness assumes) drawn purple; a property's counterexample or witness can be highlighted.",
+                                  "fairness liveness assumes) drawn purple; a property's counterexample or witness can be highlighted.", 78),
                       epilog='examples:\n  tcpcheck diagram states --highlight "deadlock freedom" -o graph.svg\n'
-                             "  tcpcheck diagram states --mutant time-wait-forever -o cycle.png",
+                             "  tcpcheck diagram states --mutant time-wait-forever -o cycle.png\n\n"
+                             "exit codes: 0 drawn, 2 bad input (an unknown preset, mutant or property, a\n"
+                             "configuration or rule table that does not load, a graph too large to draw\n"
+                             "whole, a --format the extension of -o contradicts, an output that cannot be\n"
+                             "written, no Graphviz dot for svg/png/pdf), 3 internal error",
                       formatter_class=argparse.RawDescriptionHelpFormatter)
     _source_options(s)
     g = s.add_mutually_exclusive_group()
@@ -705,12 +713,12 @@ def register(sub) -> None:
 
     t = ds.add_parser("trace", help="a message sequence chart of a scenario, counterexample, trace file or "
                                     "a connection of a capture",
-                      description="A message sequence chart: two lifelines, states where they change, "
+                      description=textwrap.fill("A message sequence chart: two lifelines, states where they change, "
                                   "segments as slanted arrows numbered in the order they are sent "
                                   "(as the seed note numbers segments 1-7), with flags, SEQ and ACK; "
                                   "losses end in a cross, duplicates and timeouts are marked; the "
                                   "steps of a lasso that repeat for ever are framed, and a run "
-                                  "that stops where it should not ends in a wait 'for ever'.",
+                                  "that stops where it should not ends in a wait 'for ever'.", 78),
                       epilog="A trace file is checked against the model before it is drawn: every step\n"
                              "must be one the model can take from the state before it, and what the file\n"
                              "says came of it (events, segments sent, states, TCB variables) must be what\n"
@@ -762,12 +770,15 @@ def register(sub) -> None:
     t.set_defaults(func=cmd_trace)
 
     y = ds.add_parser("gallery", help="regenerate the reference diagrams committed under diagrams/",
-                      description="Write every diagram of the reference model (state diagrams, "
+                      description=textwrap.fill("Write every diagram of the reference model (state diagrams, "
                                   "scenario charts in English and Chinese, state graphs) as DOT "
                                   "and SVG. The tests compare the committed DOT files with what "
                                   "the model generates now. It works anywhere: outside the "
-                                  "repository it writes into ./diagrams.",
-                      epilog="example: tcpcheck diagram gallery --out /tmp/gallery --dot-only")
+                                  "repository it writes into ./diagrams.", 78),
+                      epilog="example: tcpcheck diagram gallery --out /tmp/gallery --dot-only\n\n"
+                             "exit codes: 0 written, 2 a folder that cannot be written (or no Graphviz dot\n"
+                             "without --dot-only), 3 internal error",
+                      formatter_class=argparse.RawDescriptionHelpFormatter)
     y.add_argument("--out", default="diagrams", metavar="DIR",
                    help="the folder to write into, made if missing (default: ./diagrams, the "
                         "repository's own folder when run at its top)")
