@@ -31,6 +31,7 @@ import argparse
 import io
 import json
 import sys
+import textwrap
 from pathlib import Path
 
 from .errors import InputError, write_output
@@ -280,13 +281,13 @@ def register(sub) -> None:
     p = sub.add_parser(
         "export", help="write the reachable-state graph (GraphML, JSON, DOT) or the counterexamples",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Explore a configuration as 'tcpcheck check' does and write its reachable-state "
+        description=textwrap.fill("Explore a configuration as 'tcpcheck check' does and write its reachable-state "
                     "graph for other tools: one node per state with every state variable (both TCBs, "
                     "each application's remaining intentions, the segments in flight each way), one "
                     "edge per transition with its actor, event, rule (file:line) and segments, all as "
                     "plain attributes. Node and edge counts are the checker's. Or, with "
                     "--counterexamples, every violated property's run as JSON that 'tcpcheck diagram "
-                    "trace --file' reads.",
+                    "trace --file' reads.", 78),
         epilog="formats:\n"
                "  graphml  GraphML: Gephi, yEd, networkx.read_graphml(f, node_type=int, force_multigraph=True)\n"
                "  json     networkx node-link JSON (networkx.node_link_graph(json.load(f))), in the\n"

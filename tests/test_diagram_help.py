@@ -29,3 +29,19 @@ def test_each_kind_says_its_exit_codes_and_wraps_its_prose(capsys, monkeypatch, 
     description = lines[lines.index("") + 1:]
     description = description[:description.index("")]
     assert description and all(len(line) <= 78 for line in description), description
+
+
+@pytest.mark.parametrize("command, first", [
+    ("grade", "Grade a submission against an assignment: each cell of the student's table"),
+    ("conform", "Follow each TCP connection of a capture through the rule table: the row that"),
+    ("export", "Explore a configuration as 'tcpcheck check' does and write its reachable-state"),
+])
+def test_grade_conform_and_export_wrap_their_description(capsys, monkeypatch, command, first):
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    lines = capsys.readouterr().out.splitlines()
+    i = lines.index(first)
+    description = lines[i:lines.index("", i)]
+    assert len(description) > 1 and all(len(line) <= 78 for line in description)
+    assert any(line.startswith("exit codes") for line in lines)

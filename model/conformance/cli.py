@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 
 from ..errors import InputError
 from ..i18n import N_, add_lang_option, language
@@ -209,9 +210,9 @@ def cmd_conform(args) -> int:
 def register(sub) -> None:
     c = sub.add_parser(
         "conform", help="check real TCP captures (pcap, pcapng) or JSON traces against the rule table",
-        description="Follow each TCP connection of a capture through the rule table: the row that "
+        description=textwrap.fill("Follow each TCP connection of a capture through the rule table: the row that "
                     "explains each segment, the event that triggered it, both endpoints' states, and "
-                    "where a stack did something no row allows.",
+                    "where a stack did something no row allows.", 78),
         formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EPILOG)
     c.add_argument("file", metavar="FILE", help="a pcap or pcapng capture, or a JSON trace")
     from ..profiles import add_profile_option

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sys
+import textwrap
 from pathlib import Path
 
 from ..errors import InputError, write_output
@@ -188,11 +189,11 @@ def _with_source_of(old: str, new: str) -> str:
 def register(sub) -> None:
     g = sub.add_parser(
         "grade", help="grade students' rule tables or answers against a reference (course assignments)",
-        description="Grade a submission against an assignment: each cell of the student's table against "
+        description=textwrap.fill("Grade a submission against an assignment: each cell of the student's table against "
                     "the reference's, the behaviour of the two tables explored together in each "
                     "configuration (the shortest run that tells them apart is the feedback), and the "
                     "verdicts of the properties. Results for Gradescope, PrairieLearn and JUnit, or a "
-                    "class summary.",
+                    "class summary.", 78),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="kinds of assignment (--init KIND writes a commented example):\n"
                + "\n".join(f"  {k:<10} {v}" for k, v in INIT_KINDS.items()) + "\n\n"
