@@ -39,6 +39,7 @@ import json
 import os
 import re
 import resource
+import select
 import signal
 import subprocess
 import sys
@@ -223,13 +224,19 @@ def run_in_subprocess(case: Case, tmp: str) -> Outcome:
                             # a campaign started in the background inherits SIGINT ignored: the
                             # command gets it back, so that the Ctrl-C a case presses arrives
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    head = {proc.stdout: b"", proc.stderr: b""}  # what the command printed before the Ctrl-C
     try:
-        if case.interrupt_after is not None:  # a user's Ctrl-C: SIGINT to the command's process group
+        # a user's Ctrl-C: SIGINT to the command's process group, ``interrupt_after`` seconds after
+        # the command shows it runs (its first output), never counted from its start: under load
+        # the imports alone can take seconds, and a SIGINT then is Python's own KeyboardInterrupt,
+        # before tcpcheck's handler (a traceback and exit -2)
+        if case.interrupt_after is not None and _first_output(head, started + case.budget):
             try:
-                out, err = proc.communicate(timeout=case.interrupt_after)
+                proc.wait(timeout=case.interrupt_after)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGINT)
-        out, err = proc.communicate(timeout=case.budget)
+        out, err = proc.communicate(timeout=max(0.1, started + case.budget - time.monotonic()))
+        out, err = head[proc.stdout] + out, head[proc.stderr] + err
         code = proc.returncode
         where = ""
     except subprocess.TimeoutExpired:
@@ -248,6 +255,21 @@ def run_in_subprocess(case: Case, tmp: str) -> Outcome:
         proc.wait()
     return Outcome(code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"),
                    time.monotonic() - started, where)
+
+
+def _first_output(head: dict, deadline: float) -> bool:
+    """Read the pipes that are ``head``'s keys (adding what they give to its values) until one
+    of them gives output: True then; False at the end of both, or at ``deadline``."""
+    open_pipes = list(head)
+    while open_pipes and time.monotonic() < deadline:
+        for pipe in select.select(open_pipes, [], [], 0.5)[0]:
+            chunk = os.read(pipe.fileno(), 65536)
+            if not chunk:
+                open_pipes.remove(pipe)
+            head[pipe] += chunk
+            if chunk:
+                return True
+    return False
 
 
 def run_case(case: Case, subprocess_run: bool = False) -> tuple[Outcome, list[str]]:
@@ -979,7 +1001,8 @@ def options_case(draw) -> Case:
         if "--check" in argv and "--preset" not in argv:
             argv += ["--preset", "seed"]
     files = (("t.rules", REFERENCE_TEXT.encode()), ("c.toml", b'preset = "seed"\n'), ("file", b"x\n"))
-    # explore serves until Ctrl-C (on any free port): a user's Ctrl-C after 3 s ends it, exit 130
+    # explore serves until Ctrl-C (on any free port): a user's Ctrl-C 3 s after it prints its address
+    # ends it
     interrupt = 3.0 if path[0] == "explore" else None
     return Case("options", tuple(argv), files, (), 120.0, options=True, isolated=True, interrupt_after=interrupt)
 

@@ -151,6 +151,18 @@ def test_a_ctrl_c_while_the_progress_line_is_written_still_has_it_erased(monkeyp
     assert re.fullmatch(r"\r  properties: reading the states, \d+\.\d s\x1b\[K\r\x1b\[K", err.getvalue())
 
 
+def test_a_case_in_a_subprocess_presses_ctrl_c_once_the_command_shows_it_runs():
+    """A case's Ctrl-C in a subprocess waits for the command's first output, not for a time from
+    its start: here none at all after it (a Ctrl-C at once would land in the imports and be
+    Python's traceback, exit -2); explore has begun to print and stops as a user sees it."""
+    case = Case("i", ("explore", "--preset", "seed", "--port", "0"), budget=60.0, allowed=frozenset({0}),
+                isolated=True, interrupt_after=0.0)
+    outcome, found = run_case(case)
+    assert (found, outcome.code, outcome.err) == ([], 0, "tcpcheck explore: stopped\n")
+    # pressed at its first output, which may be part of its first line (PYTHONUNBUFFERED)
+    assert outcome.out.startswith("tcpcheck explore: configuration 'seed'"), outcome.out
+
+
 # --- the checker's own rules, each on a broken outcome -----------------------------------------------
 
 TMP = "/tmp/fuzz-x"
