@@ -84,3 +84,98 @@ def test_the_chinese_report_names_a_row_once_too(tmp_path, capsys):
     assert out.count("rfc9293.rules:29") == 1 and out.count("rfc9293.rules:22") == 1
     assert "()" not in out and "（）" not in out
     assert "    回复：<SEQ=300><ACK=100><CTL=ACK>" in out.splitlines()
+
+
+# --- pcapng captures on several interfaces -------------------------------------------------------
+
+import struct  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import dpkt  # noqa: E402
+
+CAPTURES = Path(__file__).with_name("captures")
+
+
+def _frames(name):
+    with open(CAPTURES / f"{name}.pcap", "rb") as f:
+        return list(dpkt.pcap.Reader(f))
+
+
+def _pcapng(path, sections):
+    """A pcapng file by hand: ``sections`` is a list of (big-endian?, interfaces, packets), each
+    interface (link type, if_tsresol or None), each packet (interface id, ticks, frame)."""
+    out = bytearray()
+    for big, interfaces, packets in sections:
+        o = ">" if big else "<"
+
+        def block(kind, body):
+            body += b"\0" * (-len(body) % 4)
+            out.extend(struct.pack(o + "II", kind, 12 + len(body)) + body + struct.pack(o + "I", 12 + len(body)))
+
+        block(0x0A0D0D0A, struct.pack(o + "IHHq", 0x1A2B3C4D, 1, 0, -1))
+        for link, resol in interfaces:
+            opts = b"" if resol is None else struct.pack(o + "HH", 9, 1) + bytes([resol, 0, 0, 0]) + b"\0" * 4
+            block(1, struct.pack(o + "HHI", link, 0, 65535) + opts)
+        for iface, ticks, frame in packets:
+            block(6, struct.pack(o + "IIIII", iface, ticks >> 32, ticks & 0xFFFFFFFF, len(frame), len(frame)) + frame)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_a_pcapng_on_two_interfaces_of_different_link_types_reads_every_packet(tmp_path, capsys):
+    """Wireshark on eth0 and a tunnel: each packet has its own interface's link type.  dpkt's
+    reader decoded every packet with the first interface's, so the raw-IP half was skipped as
+    "non-IP" and the connection was followed on 5 of its 9 segments."""
+    frames = _frames("lost-final-ack")
+    packets = [(i % 2, round(ts * 1e6), buf if i % 2 == 0 else buf[14:]) for i, (ts, buf) in enumerate(frames)]
+    p = _pcapng(tmp_path / "two.pcapng", [(False, [(1, None), (101, None)], packets)])
+    _, results, _, _, _ = check_file(p)
+    assert len(results) == 1 and (results[0].verdict, len(results[0].rows)) == ("conforms", 9)
+    main(["conform", str(p)])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"{p}: 9 TCP segments in 9 packets (Ethernet, raw IP); rules: rfc9293.rules"
+    assert not any("skipped" in line for line in out)
+
+
+def test_each_interface_has_its_own_time_resolution_and_a_section_its_own_interfaces(tmp_path, capsys):
+    """Interface 1 counts nanoseconds (if_tsresol 9); a second section, big-endian, numbers its
+    interfaces from 0 again.  The times are those of the original capture either way."""
+    frames = _frames("lost-final-ack")
+    first, second = frames[:4], frames[4:]
+    sections = [(False, [(1, None), (1, 9)],
+                 [(i % 2, round(ts * (1e6 if i % 2 == 0 else 1e9)), buf) for i, (ts, buf) in enumerate(first)]),
+                (True, [(1, 9)], [(0, round(ts * 1e9), buf) for ts, buf in second])]
+    p = _pcapng(tmp_path / "sections.pcapng", sections)
+    _, results, _, _, _ = check_file(p)
+    r = results[0]
+    assert (r.verdict, len(r.rows)) == ("conforms", 9)
+    t0 = frames[0][0]
+    assert [round(o.time - r.conn.segments[0].time, 6) for o in r.conn.segments] == [
+        round(ts - t0, 6) for ts, _ in frames]
+
+
+def test_a_packet_on_an_undeclared_interface_exits_2_naming_it(tmp_path, capsys):
+    frames = _frames("refused")
+    p = _pcapng(tmp_path / "undeclared.pcapng",
+                [(False, [(1, None)], [(0, 1_000_000, frames[0][1]), (3, 2_000_000, frames[1][1])])])
+    code = main(["conform", str(p)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err == (f"tcpcheck: error: {p}: packet 2: the capture is damaged or cut off here (a packet on interface "
+                   f"3, which no interface description block declares)\n")
+
+
+def test_an_interface_of_an_unknown_link_type_is_refused_at_its_first_packet(tmp_path, capsys):
+    frames = _frames("refused")
+    p = _pcapng(tmp_path / "usb.pcapng",
+                [(False, [(1, None), (189, None)], [(0, 1_000_000, frames[0][1]), (1, 2_000_000, b"\0" * 40)])])
+    code = main(["conform", str(p)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(f"tcpcheck: error: {p}: packet 2: its interface's link type 189 is not one tcpcheck "
+                          f"reads; it reads 0 (")
+    # an interface nothing was captured on does not matter
+    p = _pcapng(tmp_path / "idle.pcapng", [(False, [(1, None), (189, None)], [(0, 1_000_000 * i, buf)
+                                                                              for i, (_, buf) in enumerate(frames)])])
+    _, results, _, _, _ = check_file(p)
+    assert results[0].verdict == "conforms"

@@ -2,7 +2,10 @@
 
 Link types read: Ethernet (1, VLAN tags included), Linux cooked capture SLL
 (113) and SLL2 (276), BSD loopback NULL (0) and LOOP (108), and raw IP (101,
-12, 228, 229); IPv4 and IPv6.  Every packet is numbered as Wireshark numbers
+12, 228, 229); IPv4 and IPv6.  A pcapng capture on several interfaces (as
+Wireshark writes one taken on eth0 and lo) is read interface by interface,
+each packet with its own interface's link type and time resolution (dpkt's
+reader applies the first interface's to every packet).  Every packet is numbered as Wireshark numbers
 it (from 1, every packet counted); packets that are not TCP (ARP, UDP, IP
 fragments after the first) are skipped and counted in a note.  Checksums are
 not verified.  The payload length comes from the IP header, so a packet cut
@@ -171,20 +174,19 @@ def read_capture(path: str | Path) -> Trace:
         except (ValueError, dpkt.Error, struct.error) as exc:
             raise TraceError(f"{p}: the capture's file header is damaged ({exc})") from None
         link = reader.datalink()
-        if link not in LINK_TYPES:
-            known = ", ".join(f"{n} ({v[0]})" for n, v in sorted(LINK_TYPES.items()))
-            raise TraceError(f"{p}: link type {link} is not one tcpcheck reads; it reads {known}")
-        name, decode = LINK_TYPES[link]
-        if decode is None:
-            decode = _loop if link == 108 else _raw_ip
+        if head == _PCAPNG_MAGIC:
+            f.seek(0)  # the interfaces again, each with its own link type (dpkt's Reader takes the first's)
+            it, links = _pcapng_packets(wrapped), set()
+        else:
+            _check_link(p, link)
+            it, links = ((ts, buf, link) for ts, buf in reader), {link}
         segments = []
         skipped: dict[str, int] = {}
         number = 0
-        it = iter(reader)
         while True:
             wrapped.reset()
             try:
-                ts, buf = next(it)
+                ts, buf, link = next(it)
             except StopIteration:
                 if wrapped.short is not None and wrapped.short[1] != 0:  # a record header begun, not ended
                     raise TraceError(f"{p}: packet {number + 1}: {_cut(wrapped.short)}") from None
@@ -196,14 +198,83 @@ def read_capture(path: str | Path) -> Trace:
             number += 1
             if wrapped.short is not None:
                 raise TraceError(f"{p}: packet {number}: {_cut(wrapped.short)}")
-            seg = _segment(p, number, float(ts), buf, decode, skipped)
+            if link not in links:
+                _check_link(p, link, number)
+                links.add(link)
+            seg = _segment(p, number, float(ts), buf, _decoder(link), skipped)
             if seg is not None:
                 segments.append(seg)
+    name = ", ".join(dict.fromkeys(LINK_TYPES[x][0] for x in sorted(links))) if links else LINK_TYPES.get(
+        link, (f"link type {link}",))[0]
     if not segments:
         what = f"{number} packet{'s' if number != 1 else ''}" if number else "no packets"
         raise TraceError(f"{p}: no TCP segment in the capture ({what}; {name})")
     notes = tuple(f"{n} {kind} packet{'s' if n != 1 else ''} skipped" for kind, n in sorted(skipped.items()))
     return Trace(str(p), tuple(segments), number, notes, name)
+
+
+def _check_link(p: Path, link: int, number: int | None = None) -> None:
+    if link not in LINK_TYPES:
+        known = ", ".join(f"{n} ({v[0]})" for n, v in sorted(LINK_TYPES.items()))
+        where = f"packet {number}: its interface's " if number is not None else ""
+        raise TraceError(f"{p}: {where}link type {link} is not one tcpcheck reads; it reads {known}")
+
+
+def _decoder(link: int):
+    """The decoder of one frame of link type ``link`` (one of LINK_TYPES)."""
+    decode = LINK_TYPES[link][1]
+    return decode if decode is not None else _loop if link == 108 else _raw_ip
+
+
+def _pcapng_packets(f):
+    """(timestamp, frame, link type) of each packet of the pcapng file ``f``, read from its
+    start: every section header (its byte order), every interface description (its link
+    type, if_tsresol and if_tsoffset) and the enhanced and obsolete packet blocks, each
+    with its own interface's; other blocks are skipped, as dpkt's reader skips them.  A
+    packet on an interface no description block declared is a damaged capture (ValueError)."""
+    ng = dpkt.pcapng
+    le, interfaces = True, []
+    while True:
+        head = f.read(8)
+        if len(head) < 8:
+            return
+        if head[:4] == _PCAPNG_MAGIC:  # a section header: its byte-order magic says the byte order
+            bom = f.read(4)
+            if len(bom) < 4:
+                raise ValueError("a section header cut short")
+            le = struct.unpack("<I", bom)[0] == ng.BYTE_ORDER_MAGIC
+            if not le and struct.unpack(">I", bom)[0] != ng.BYTE_ORDER_MAGIC:
+                raise ValueError("a section header with an unknown byte order")
+            length = _block_length(struct.unpack("<I" if le else ">I", head[4:])[0])
+            (ng.SectionHeaderBlockLE if le else ng.SectionHeaderBlock)(head + bom + f.read(length - 12))
+            interfaces = []  # interface ids are numbered per section
+            continue
+        kind, length = struct.unpack("<II" if le else ">II", head)
+        buf = head + f.read(_block_length(length) - 8)
+        if kind == ng.PCAPNG_BT_IDB:
+            idb = (ng.InterfaceDescriptionBlockLE if le else ng.InterfaceDescriptionBlock)(buf)
+            divisor, offset = 1e6, 0
+            for opt in idb.opts:
+                if opt.code == ng.PCAPNG_OPT_IF_TSRESOL and opt.data:  # MSB 0: a negative power of 10, else of 2
+                    v = opt.data[0]
+                    divisor = float((2 if v & 0x80 else 10) ** (v & 0x7F))
+                elif opt.code == ng.PCAPNG_OPT_IF_TSOFFSET:
+                    offset = struct.unpack("<q" if le else ">q", opt.data[:8])[0]
+            interfaces.append((idb.linktype, divisor, offset))
+        elif kind in (ng.PCAPNG_BT_EPB, ng.PCAPNG_BT_PB):
+            block = ((ng.EnhancedPacketBlockLE if le else ng.EnhancedPacketBlock) if kind == ng.PCAPNG_BT_EPB
+                     else (ng.PacketBlockLE if le else ng.PacketBlock))(buf)
+            if block.iface_id >= len(interfaces):
+                raise ValueError(f"a packet on interface {block.iface_id}, which no interface description "
+                                 f"block declares")
+            link, divisor, offset = interfaces[block.iface_id]
+            yield offset + ((block.ts_high << 32) | block.ts_low) / divisor, block.pkt_data, link
+
+
+def _block_length(n: int) -> int:
+    if n < 12:  # a block is at least its type, its length twice
+        raise ValueError(f"a block length of {n} bytes")
+    return n
 
 
 def _cut(short: tuple) -> str:
