@@ -125,6 +125,81 @@ def _unsqueeze(blob: bytes) -> list:
     return _unpack(zlib.decompress(blob))
 
 
+class _Readable:
+    """How the successors an expander sends an owner travel, for any model:
+    each state readable (the model's ``decode``), hashed to its owner by
+    :func:`owner`, made internal again by the owner's ``encode``."""
+
+    def __init__(self, model, count: int):
+        self.decode = getattr(model, "decode", _identity)
+        self.encode = getattr(model, "encode", _identity)
+        self.count, self._hashes = count, {}
+
+    def place(self, t) -> tuple[int, object]:
+        """The owner of internal state ``t``, and what to send it."""
+        r = self.decode(t)
+        return owner(r, self.count, self._hashes), r
+
+    def pack(self, items: list):
+        return items
+
+    def receive(self, payload):
+        """The states of a payload, internal (as this process's model numbers them)."""
+        return [self.encode(r) for r in payload]
+
+
+class _Columns:
+    """How they travel for a model whose internal states are tuples of
+    interned ids (``model.columns()``, :class:`~tcpcheck.model.system.Model`):
+    a column of ids per component, renumbered 0, 1, ... per payload, with the
+    readable value of each distinct id once, so that an owner interns each
+    distinct TCB, application and channel content of a payload once and
+    numbers its states with numpy.  The owner is a hash of the components'
+    readable values (their reprs' CRC-32, computed once per id)."""
+
+    def __init__(self, model, count: int):
+        self.columns, self.count = model.columns(), count
+        self._crcs: list[list[int]] = [[] for _ in self.columns]
+
+    def _value(self, c: int, v: int):
+        interner = self.columns[c]
+        return v if interner is None else interner.items[v]
+
+    def place(self, t) -> tuple[int, object]:
+        hashes = []
+        for c, v in enumerate(t):
+            crcs = self._crcs[c]
+            while v >= len(crcs):
+                crcs.append(zlib.crc32(repr(self._value(c, len(crcs))).encode()))
+            hashes.append(crcs[v])
+        return hash(tuple(hashes)) % self.count, t
+
+    def pack(self, items: list):
+        if not items:
+            return None
+        rows = np.array(items, dtype=np.int64)
+        values, renumbered = [], np.empty(rows.shape, dtype=np.int32)
+        for c in range(rows.shape[1]):
+            ids, renumbered[:, c] = np.unique(rows[:, c], return_inverse=True)
+            values.append([self._value(c, v) for v in ids.tolist()])
+        return values, renumbered
+
+    def receive(self, payload):
+        if payload is None:
+            return np.zeros((0, len(self.columns)), dtype=np.int64)
+        values, renumbered = payload
+        rows = np.empty(renumbered.shape, dtype=np.int64)
+        for c, (interner, vs) in enumerate(zip(self.columns, values)):
+            ids = np.array(vs if interner is None else [interner(v) for v in vs], dtype=np.int64)
+            rows[:, c] = ids[renumbered[:, c]]
+        return rows
+
+
+def _wire(model, count: int):
+    """How states travel between the partitions of ``model`` (see :class:`_Columns`)."""
+    return _Columns(model, count) if callable(getattr(model, "columns", None)) else _Readable(model, count)
+
+
 class Partition:
     """One part of the visited set, on a worker: the states it owns (in the
     model's internal form, interned by this worker's copy of the model) with
@@ -138,7 +213,7 @@ class Partition:
         self.visited = _Visited()  # the states it owns, by local number, with their global ids
         self.frontier = (0, 0)  # the local numbers lo .. hi-1 it expands next (ascending ids)
         self.new: list = []  # states said new by the last resolve, by token
-        self._hashes: dict = {}  # id(field of a readable state) -> its hash (see owner)
+        self.wire = _wire(model, count)  # how the states it sends and is sent travel
         self._steps: dict = {}  # the model's label -> its readable step
         self.kept: _Kept | None = None  # what it found, when it keeps it (see keep)
 
@@ -177,7 +252,7 @@ class Partition:
         firsts = [tuple(array(t) for t in "qii") for _ in range(self.count)]  # per state sent: i, k, step
         states: list[list] = [[] for _ in range(self.count)]
         terminal, step_i, step_k = array("q"), array("q"), array("i")
-        decode, count, memo, steps = self.decode, self.count, self._hashes, self._steps
+        count, place, steps = self.count, self.wire.place, self._steps
         said: dict = {}  # the model's label -> its number among this expansion's readable steps
         readable: list = []
         sent: dict = {}  # successor -> (its owner, its number in what that owner is sent)
@@ -201,10 +276,9 @@ class Partition:
                     step_k.append(k)
                 at = sent.get(t)
                 if at is None:
-                    r = decode(t)
-                    q = owner(r, count, memo)
+                    q, item = place(t)
                     at = sent[t] = (q, len(states[q]))
-                    states[q].append(r)
+                    states[q].append(item)
                     fi, fk, fs = firsts[q]
                     fi.append(i)
                     fk.append(k)
@@ -217,7 +291,7 @@ class Partition:
         self.frontier = (hi, hi)
         self._causes = [tuple(_np(a) for a in c) for c in causes]
         del sent
-        blobs = [_squeeze((states[q], *(_np(a) for a in firsts[q]))) for q in range(count)]
+        blobs = [_squeeze((self.wire.pack(states[q]), *(_np(a) for a in firsts[q]))) for q in range(count)]
         return _pack((blobs, readable, _np(step_i), _np(step_k), _np(terminal)))
 
     def resolve(self, blobs: list) -> bytes:
@@ -231,28 +305,28 @@ class Partition:
         tokens: dict = {}
         fresh, found = [], ([], [], [], [], [])  # the new states' causes: token, i, k, sender, step
         gids = np.frombuffer(self.visited.gids, dtype=np.int64) if len(self.visited) else np.zeros(0, np.int64)
-        for p, blob in enumerate(blobs):  # one at a time: a level's states, readable, are the partition's peak
-            readable, fi, fk, fs = _unsqueeze(blob)
-            states = [self.encode(r) for r in readable]
+        for p, blob in enumerate(blobs):  # one at a time: a level's states are the partition's peak
+            payload, fi, fk, fs = _unsqueeze(blob)
+            states = self.wire.receive(payload)
             at = self.visited.find(states)
             mark = np.full(len(at), -1, dtype=np.int64)
             seen = np.flatnonzero(at >= 0)
             mark[seen] = gids[at[seen]]
             new = np.flatnonzero(at < 0)
-            for n in new.tolist():
-                s = states[n]
+            news = map(tuple, states[new].tolist()) if isinstance(states, np.ndarray) else (states[n] for n in new)
+            for n, s in zip(new.tolist(), news):
                 t = tokens.get(s)
                 if t is None:
                     t = tokens[s] = len(self.new)
                     self.new.append(s)
                     if self.kept is None:
-                        fresh.append(readable[n])
+                        fresh.append(self.decode(s))
                 mark[n] = -1 - t
             for into, values in zip(found, (-1 - mark[new], fi[new], fk[new], np.full(len(new), p, np.int16),
                                             fs[new])):
                 into.append(values)
             self.marks.append(mark)
-            del readable, states
+            del payload, states
         token, i, k, p, step = (np.concatenate(v) for v in found)
         order = np.lexsort((k, i, token))  # by token, then by cause
         first = order[np.flatnonzero(np.diff(token[order], prepend=-1))]  # each token's first cause, by token
@@ -644,11 +718,13 @@ class _Visited:
 
     def find(self, states: list) -> np.ndarray:
         """The local number of each of ``states``, -1 for those not here."""
-        if self.states is None or not states:
+        if self.states is None or not len(states):
             return np.full(len(states), -1, dtype=np.int64)
         rows = self._rows(states)
         if rows is None:
             get = self._seen.get
+            if isinstance(states, np.ndarray):
+                states = list(map(tuple, states.tolist()))
             return np.fromiter((get(s, -1) for s in states), dtype=np.int64, count=len(states))
         return self._index.find(self._layout.pack(rows.T))
 
@@ -682,7 +758,7 @@ class _Visited:
         if self._seen is not None:
             return None
         try:
-            rows = np.array(states, dtype=np.int64)
+            rows = states if isinstance(states, np.ndarray) else np.array(states, dtype=np.int64)
         except (ValueError, TypeError, OverflowError):
             rows = None
         if rows is None or rows.ndim != 2 or rows.shape[1] != len(self._top) \
@@ -796,12 +872,12 @@ def _search(model, parts, count, max_states, progress, stop, interruptible, obse
     # the initial states, numbered as given, each to its owner
     seeds: list[list] = [[] for _ in range(count)]
     index: dict = {}
+    wire = _wire(model, count)
     for s in initial:
         if s not in index:
             index[s] = len(x.states)
-            r = decode(s)
-            q = owner(r, count)
-            seeds[q].append((index[s], r))
+            q = wire.place(s)[0]
+            seeds[q].append((index[s], decode(s)))
             if kept is not None:
                 kept.found(np.array([q]))
             else:

@@ -210,6 +210,14 @@ class Model:
                self.flight_ids(s.net_AB), self.flight_ids(s.net_BA))
         return out if self.loss_budget is None else out + (s.lost,)
 
+    def columns(self) -> tuple:
+        """Per component of the internal state, the interner whose ``items``
+        are its readable values (None: the value is itself, the losses so
+        far): what the Dask engine sends between workers, each distinct
+        component once (:mod:`distributed`)."""
+        interners = (self.tcb_ids, self.tcb_ids, self.app_ids, self.app_ids, self.flight_ids, self.flight_ids)
+        return interners if self.loss_budget is None else interners + (None,)
+
     def step(self, label: int) -> Step:
         """The readable form of a transition label."""
         return self.step_ids.items[label]

@@ -274,3 +274,19 @@ def test_a_partitions_visited_set_finds_what_it_was_given_across_widenings_and_t
     big.add([(1, 2)], np.array([0]))
     big.add([(2 ** 40, 2)], np.array([1]))  # no longer fits a column of 32-bit ids: a list from then on
     assert big.states == [(1, 2), (2 ** 40, 2)] and big.find([(2 ** 40, 2), (1, 2)]).tolist() == [1, 0]
+
+
+def test_owners_hashed_from_a_workers_own_ids_are_caught(client):
+    """The owner of a state is a hash of its components' readable values,
+    which every worker computes alike.  Hashed from the internal ids instead
+    (which each worker's model numbers in the order it meets the values), a
+    state met by two workers goes to two owners, and is counted twice."""
+
+    class Parochial(distributed.Partition):  # defined here: sent to the workers by value
+        def __init__(self, model, index, count):
+            super().__init__(model, index, count)
+            self.wire.place = lambda t: (hash(t) % count, t)
+
+    x = distributed.explore(build(preset("default")), client=client, partition=Parochial)
+    one = explore(build(preset("default")))
+    assert (len(x.states), len(one.states)) == (38723, 28817)
