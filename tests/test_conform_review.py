@@ -179,3 +179,19 @@ def test_an_interface_of_an_unknown_link_type_is_refused_at_its_first_packet(tmp
                                                                               for i, (_, buf) in enumerate(frames)])])
     _, results, _, _, _ = check_file(p)
     assert results[0].verdict == "conforms"
+
+
+def test_a_simple_packet_block_is_counted_and_said_not_silently_dropped(tmp_path, capsys):
+    """A simple packet block has no time stamp to follow its segment by: it is numbered (as
+    Wireshark numbers it) and the report says it was skipped; dpkt's reader dropped it unseen."""
+    frames = _frames("refused")
+    p = _pcapng(tmp_path / "spb.pcapng", [(False, [(1, None)], [(0, 1_000_000, frames[0][1])])])
+    data = p.read_bytes()
+    frame = frames[1][1] + b"\0" * (-len(frames[1][1]) % 4)
+    spb = struct.pack("<III", 3, 16 + len(frame), len(frames[1][1])) + frame + struct.pack("<I", 16 + len(frame))
+    p.write_bytes(data + spb + data[data.index(struct.pack("<I", 6)):])  # SHB, IDB, EPB 1, SPB 2, EPB 3
+    main(["conform", str(p)])
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == [f"{p}: 2 TCP segments in 3 packets (Ethernet); rules: rfc9293.rules",
+                       "  1 pcapng simple (time-less) packet skipped"]
+    assert any(line.startswith("  2  3 ") for line in out)  # the second segment is packet 3

@@ -198,6 +198,9 @@ def read_capture(path: str | Path) -> Trace:
             number += 1
             if wrapped.short is not None:
                 raise TraceError(f"{p}: packet {number}: {_cut(wrapped.short)}")
+            if ts is None:  # counted, as Wireshark numbers it, and said
+                skipped["pcapng simple (time-less)"] = skipped.get("pcapng simple (time-less)", 0) + 1
+                continue
             if link not in links:
                 _check_link(p, link, number)
                 links.add(link)
@@ -230,7 +233,8 @@ def _pcapng_packets(f):
     """(timestamp, frame, link type) of each packet of the pcapng file ``f``, read from its
     start: every section header (its byte order), every interface description (its link
     type, if_tsresol and if_tsoffset) and the enhanced and obsolete packet blocks, each
-    with its own interface's; other blocks are skipped, as dpkt's reader skips them.  A
+    with its own interface's; a simple packet block (no time stamp) is
+    (None, b"", None); other blocks are skipped, as dpkt's reader skips them.  A
     packet on an interface no description block declared is a damaged capture (ValueError)."""
     ng = dpkt.pcapng
     le, interfaces = True, []
@@ -269,6 +273,8 @@ def _pcapng_packets(f):
                                  f"block declares")
             link, divisor, offset = interfaces[block.iface_id]
             yield offset + ((block.ts_high << 32) | block.ts_low) / divisor, block.pkt_data, link
+        elif kind == ng.PCAPNG_BT_SPB:  # a simple packet block: a packet, but no time stamp to follow it by
+            yield None, b"", None
 
 
 def _block_length(n: int) -> int:
