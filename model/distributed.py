@@ -9,8 +9,10 @@ Per level, the coordinator (this process):
 
 1. asks every partition to expand its frontier: it keeps each step's cause,
    ``(i, k)`` = the k-th step of state i, and sends back, per owner, the
-   successors it owns (each once, readable, with its first cause) as one
-   compressed pickle, and its readable steps with the first cause of each;
+   successors it owns (each once, with its first cause) as one compressed
+   pickle, and its readable steps with the first cause of each.  The states
+   travel as columns of component ids with each distinct component's
+   readable value once (:class:`_Columns`; any other model's readable);
 2. hands each owner the pickles of the successors it owns, unread; the owner
    says which it has seen (their id) and which are new, and answers with the
    first cause of each new state over all its senders;
@@ -244,10 +246,10 @@ class Partition:
         each step (the k-th step of state i, the step-th of this expansion's
         readable steps) and where its target went (the n-th state sent to
         partition q; a state met again in the level is sent once).  Returned:
-        per partition, the states it is sent, readable, each with its first
-        cause (i, k, step), as one compressed pickle that the coordinator hands
-        on unread; the readable steps with the first cause of each; the ids
-        without successors."""
+        per partition, the states it is sent (as :func:`_wire` carries them),
+        each with its first cause (i, k, step), as one compressed pickle that
+        the coordinator hands on unread; the readable steps with the first
+        cause of each; the ids without successors."""
         causes = [tuple(array(t) for t in "qiii") for _ in range(self.count)]  # per owner: i, k, step, n
         firsts = [tuple(array(t) for t in "qii") for _ in range(self.count)]  # per state sent: i, k, step
         states: list[list] = [[] for _ in range(self.count)]
