@@ -694,7 +694,8 @@ def register(sub) -> None:
                                   "--quotient), one node per pair of endpoint states with the number "
                                   "of states it stands for. The states that hold deadlocks are filled "
                                   "red, every fair cycle (a run can go round it for ever under the "
-                                  "fairness liveness assumes) drawn purple; a property's counterexample or witness can be highlighted.", 78),
+                                  "fairness liveness assumes) drawn purple; a property's counterexample or witness "
+                                  "can be highlighted.", 78),
                       epilog='examples:\n  tcpcheck diagram states --highlight "deadlock freedom" -o graph.svg\n'
                              "  tcpcheck diagram states --mutant time-wait-forever -o cycle.png\n\n"
                              "exit codes: 0 drawn, 2 bad input (an unknown preset, mutant or property, a\n"

@@ -350,6 +350,7 @@ def register(sub) -> None:
                "  tcpcheck cite F12                 an arrow of Figure 5, as the rule table's sources number them\n"
                "  tcpcheck cite C9 --lang zh        in Chinese (the claim's text as shipped)\n\n"
                "exit codes: 0 printed, 2 an unknown id (with a 'did you mean')")
-    c.add_argument("id", nargs="*", metavar="ID", help="C1-C17, a section number, 'Figure N', 'note N' or an arrow F1-F20 of Figure 5")
+    c.add_argument("id", nargs="*", metavar="ID",
+                   help="C1-C17, a section number, 'Figure N', 'note N' or an arrow F1-F20 of Figure 5")
     add_lang_option(c)
     c.set_defaults(func=cmd_cite)

@@ -5,8 +5,8 @@ Link types read: Ethernet (1, VLAN tags included), Linux cooked capture SLL
 12, 228, 229); IPv4 and IPv6.  A pcapng capture on several interfaces (as
 Wireshark writes one taken on eth0 and lo) is read interface by interface,
 each packet with its own interface's link type and time resolution (dpkt's
-reader applies the first interface's to every packet).  Every packet is numbered as Wireshark numbers
-it (from 1, every packet counted); packets that are not TCP (ARP, UDP, IP
+reader applies the first interface's to every packet).  Every packet is
+numbered as Wireshark numbers it (from 1, every packet counted); packets that are not TCP (ARP, UDP, IP
 fragments after the first) are skipped and counted in a note.  Checksums are
 not verified.  The payload length comes from the IP header, so a packet cut
 short by the snapshot length still has its real length (and is marked
