@@ -6,11 +6,11 @@ Link types read: Ethernet (1, VLAN tags included), Linux cooked capture SLL
 Wireshark writes one taken on eth0 and lo) is read interface by interface,
 each packet with its own interface's link type and time resolution (dpkt's
 reader applies the first interface's to every packet).  Every packet is
-numbered as Wireshark numbers it (from 1, every packet counted); packets that are not TCP (ARP, UDP, IP
-fragments after the first) are skipped and counted in a note.  Checksums are
-not verified.  The payload length comes from the IP header, so a packet cut
-short by the snapshot length still has its real length (and is marked
-``cut``; its connection is then incomplete).
+numbered as Wireshark numbers it (from 1, every packet counted); packets that
+are not TCP (ARP, UDP, IP fragments after the first) are skipped and counted in
+a note.  Checksums are not verified.  The payload length comes from the IP
+header, so a packet cut short by the snapshot length still has its real length
+(and is marked ``cut``; its connection is then incomplete).
 
 A file that is not a capture, a capture of an unknown link type, a record cut
 off at the end of the file, a packet whose headers are damaged, or a capture
