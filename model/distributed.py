@@ -137,13 +137,13 @@ class _Readable:
         self.encode = getattr(model, "encode", _identity)
         self.count, self._hashes = count, {}
 
-    def place(self, t) -> tuple[int, object]:
-        """The owner of internal state ``t``, and what to send it."""
-        r = self.decode(t)
-        return owner(r, self.count, self._hashes), r
-
-    def pack(self, items: list):
-        return items
+    def payloads(self, states: list) -> tuple[np.ndarray, list, list]:
+        """The owner of each of ``states`` (internal, distinct), the payload
+        for each partition of those it owns (in their order), and the states
+        as :meth:`_Kept.record` reads them."""
+        readable = [self.decode(t) for t in states]
+        owners = np.array([owner(r, self.count, self._hashes) for r in readable], dtype=np.int64)
+        return owners, [[readable[d] for d in np.flatnonzero(owners == q).tolist()] for q in range(self.count)], states
 
     def receive(self, payload):
         """The states of a payload, internal (as this process's model numbers them)."""
@@ -157,29 +157,32 @@ class _Columns:
     readable value of each distinct id once, so that an owner interns each
     distinct TCB, application and channel content of a payload once and
     numbers its states with numpy.  The owner is a hash of the components'
-    readable values (their reprs' CRC-32, computed once per id)."""
+    readable values (their reprs' CRC-32, computed once per id, combined
+    with numpy)."""
 
     def __init__(self, model, count: int):
         self.columns, self.count = model.columns(), count
-        self._crcs: list[list[int]] = [[] for _ in self.columns]
+        self._crcs: list[array] = [array("q") for _ in self.columns]
 
     def _value(self, c: int, v: int):
         interner = self.columns[c]
         return v if interner is None else interner.items[v]
 
-    def place(self, t) -> tuple[int, object]:
-        hashes = []
-        for c, v in enumerate(t):
-            crcs = self._crcs[c]
-            while v >= len(crcs):
-                crcs.append(zlib.crc32(repr(self._value(c, len(crcs))).encode()))
-            hashes.append(crcs[v])
-        return hash(tuple(hashes)) % self.count, t
+    def _crc(self, c: int, ids: np.ndarray) -> np.ndarray:
+        crcs = self._crcs[c]
+        for v in range(len(crcs), int(ids.max()) + 1):
+            crcs.append(zlib.crc32(repr(self._value(c, v)).encode()))
+        return np.frombuffer(crcs, dtype=np.int64)[ids].astype(np.uint64)
 
-    def pack(self, items: list):
-        if not items:
-            return None
-        rows = np.array(items, dtype=np.int64)
+    def payloads(self, states: list) -> tuple[np.ndarray, list, np.ndarray]:
+        rows = np.array(states, dtype=np.int64).reshape(len(states), len(self.columns))
+        h = np.zeros(len(rows), dtype=np.uint64)
+        for c in range(rows.shape[1] if len(rows) else 0):
+            h = (h * np.uint64(1000003)) ^ self._crc(c, rows[:, c])
+        owners = (h % np.uint64(self.count)).astype(np.int64)
+        return owners, [self._pack(rows[owners == q]) for q in range(self.count)], rows
+
+    def _pack(self, rows: np.ndarray):
         values, renumbered = [], np.empty(rows.shape, dtype=np.int32)
         for c in range(rows.shape[1]):
             ids, renumbered[:, c] = np.unique(rows[:, c], return_inverse=True)
@@ -187,8 +190,6 @@ class _Columns:
         return values, renumbered
 
     def receive(self, payload):
-        if payload is None:
-            return np.zeros((0, len(self.columns)), dtype=np.int64)
         values, renumbered = payload
         rows = np.empty(renumbered.shape, dtype=np.int64)
         for c, (interner, vs) in enumerate(zip(self.columns, values)):
@@ -242,28 +243,26 @@ class Partition:
         return len(states)
 
     def expand(self) -> bytes:
-        """Expand the frontier.  Kept here until :meth:`record`: the cause of
-        each step (the k-th step of state i, the step-th of this expansion's
-        readable steps) and where its target went (the n-th state sent to
-        partition q; a state met again in the level is sent once).  Returned:
-        per partition, the states it is sent (as :func:`_wire` carries them),
+        """Expand the frontier.  Kept here until :meth:`record`
+        (:class:`_Expansion`): each step's cause (the k-th step of state i,
+        the step-th of this expansion's readable steps) and its target, as a
+        number among the level's distinct successors.  Returned: per
+        partition, the successors it owns (as :func:`_wire` carries them),
         each with its first cause (i, k, step), as one compressed pickle that
         the coordinator hands on unread; the readable steps with the first
         cause of each; the ids without successors."""
-        causes = [tuple(array(t) for t in "qiii") for _ in range(self.count)]  # per owner: i, k, step, n
-        firsts = [tuple(array(t) for t in "qii") for _ in range(self.count)]  # per state sent: i, k, step
-        states: list[list] = [[] for _ in range(self.count)]
-        terminal, step_i, step_k = array("q"), array("q"), array("i")
-        count, place, steps = self.count, self.wire.place, self._steps
+        ci, ck, cs, cd = array("q"), array("i"), array("i"), array("q")  # each step: i, k, step, target
+        fi, fk, fs = array("q"), array("i"), array("i")  # each distinct successor's first cause
+        counts, terminal, step_i, step_k = array("i"), array("q"), array("q"), array("i")
+        steps, successors = self._steps, self.model.successors
         said: dict = {}  # the model's label -> its number among this expansion's readable steps
-        readable: list = []
-        sent: dict = {}  # successor -> (its owner, its number in what that owner is sent)
+        labels, readable = [], []
+        sent: dict = {}  # successor -> its number among the distinct successors
+        distinct: list = []
         lo, hi = self.frontier
-        level = self.kept.expanding(lo, hi) if self.kept is not None else None
         for i, s in zip(self.visited.gids[lo:hi], self.visited.states[lo:hi] if hi > lo else ()):
-            succ = self.model.successors(s)
-            if level is not None:
-                level.add(succ)
+            succ = successors(s)
+            counts.append(len(succ))
             if not succ:
                 terminal.append(i)
             for k, (label, t) in enumerate(succ):
@@ -273,27 +272,28 @@ class Partition:
                     if step is None:
                         step = steps[label] = self.describe(label)
                     number = said[label] = len(readable)
+                    labels.append(label)
                     readable.append(step)
                     step_i.append(i)
                     step_k.append(k)
-                at = sent.get(t)
-                if at is None:
-                    q, item = place(t)
-                    at = sent[t] = (q, len(states[q]))
-                    states[q].append(item)
-                    fi, fk, fs = firsts[q]
+                d = sent.get(t)
+                if d is None:
+                    d = sent[t] = len(distinct)
+                    distinct.append(t)
                     fi.append(i)
                     fk.append(k)
                     fs.append(number)
-                ci, ck, cs, cn = causes[at[0]]
                 ci.append(i)
                 ck.append(k)
                 cs.append(number)
-                cn.append(at[1])
+                cd.append(d)
         self.frontier = (hi, hi)
-        self._causes = [tuple(_np(a) for a in c) for c in causes]
         del sent
-        blobs = [_squeeze((self.wire.pack(states[q]), *(_np(a) for a in firsts[q]))) for q in range(count)]
+        owners, payloads, targets = self.wire.payloads(distinct)
+        del distinct
+        fi, fk, fs = _np(fi), _np(fk), _np(fs)
+        blobs = [_squeeze((payloads[q], fi[owners == q], fk[owners == q], fs[owners == q])) for q in range(self.count)]
+        self._expansion = _Expansion(lo, hi, _np(counts), _np(ci), _np(ck), _np(cs), _np(cd), owners, targets, labels)
         return _pack((blobs, readable, _np(step_i), _np(step_k), _np(terminal)))
 
     def resolve(self, blobs: list) -> bytes:
@@ -358,16 +358,17 @@ class Partition:
         violation and one was found; else the edges, numpy arrays ``(i, k, j,
         label id)`` in the order of (i, k)."""
         lut, cut, targets = _unpack(message)
-        i, k, lab, j = (np.concatenate(v) for v in zip(
-            *((ci, ck, lut[cs], t[cn]) for (ci, ck, cs, cn), t in zip(self._causes, targets))))
-        self._causes = None
-        keep = (j >= 0) if cut is None else (j >= 0) & (i <= cut)
-        order = np.lexsort((k[keep], i[keep]))
-        edges = tuple(a[keep][order] for a in (i, k, j, lab))
+        e, self._expansion = self._expansion, None
+        ids = np.empty(len(e.owners), dtype=np.int64)  # of each distinct successor
+        for q, t in enumerate(targets):
+            ids[e.owners == q] = t
+        j = ids[e.cd]
+        keep = (j >= 0) if cut is None else (j >= 0) & (e.ci <= cut)
+        edges = (e.ci[keep], e.ck[keep], j[keep], lut[e.cs[keep]])  # in the order of (i, k), as expanded
         if self.kept is None:
             return _pack(edges)
-        self.kept.record(edges, cut)
-        return len(order), self.kept.look()
+        self.kept.record(edges, cut, e, keep)
+        return len(edges[0]), self.kept.look()
 
     # --- what a partition that keeps its states is asked after the search (see keep) ---
 
@@ -415,7 +416,6 @@ class _Kept:
         self.steps = Monitor(steps, layout) if steps else None
         self.labels: list = []  # local label number -> this worker's model's label
         self.label_no: dict = {}  # and back
-        self.level: _Expanded | None = None  # what the expansion of the frontier remembers
         self.first_step: dict = {}  # step property -> ((i, k), detail, i, j, label id) of its first violation
         self.stop_at_first = stop_at_first
         self.expanded = 0  # the local numbers below are expanded
@@ -427,12 +427,6 @@ class _Kept:
         self.parent.frombytes(parents.astype(np.int64).tobytes())
         self.via.frombytes(vias.astype(np.int32).tobytes())
 
-    def expanding(self, lo: int, hi: int) -> "_Expanded":
-        """What the expansion of the local numbers lo .. hi-1 is to remember for :meth:`record`."""
-        self.level = _Expanded(lo, hi, self._local_label if self.steps is not None else None,
-                               isinstance(self.x.states, ColumnStates))
-        return self.level
-
     def _local_label(self, label) -> int:
         k = self.label_no.get(label)
         if k is None:
@@ -440,52 +434,52 @@ class _Kept:
             self.labels.append(label)
         return k
 
-    def record(self, edges, cut: int | None) -> None:
-        """The edges the coordinator numbered for the states this partition
-        expanded in the level, numpy arrays ``(i, k, j, label id)`` in the
-        order of (i, k): the k-th step of state i leads to state j; states
-        after ``cut`` were not expanded (the state budget ran out there).  The
-        step properties are asked of them here."""
-        level, self.level = self.level, None
-        gids = np.frombuffer(self.gids, dtype=np.int64)[level.lo:level.hi]
+    def record(self, edges, cut: int | None, e: _Expansion, keep: np.ndarray) -> None:
+        """The edges of the states this partition expanded in the level
+        (:class:`_Expansion` ``e``), numpy arrays ``(i, k, j, label id)`` in
+        the order of (i, k), those of the steps ``keep`` selects: the k-th step
+        of state i leads to state j; states after ``cut`` were not expanded
+        (the state budget ran out there).  The step properties are asked of
+        them here."""
+        gids = np.frombuffer(self.gids, dtype=np.int64)[e.lo:e.hi]
         done = len(gids) if cut is None else int(np.searchsorted(gids, cut, side="right"))
-        counts = np.frombuffer(level.counts, dtype=np.int32)[:done] if done else np.zeros(0, np.int32)
-        self.x.terminal.extend((self.expanded + np.flatnonzero(counts == 0)).tolist())
+        self.x.terminal.extend((self.expanded + np.flatnonzero(e.counts[:done] == 0)).tolist())
         self.expanded += done
         ei, ek, ej, ekk = edges
         at = np.searchsorted(gids, ei)  # each edge's source, by its place in the level
-        per = np.bincount(at, minlength=done)
-        self.indptr.frombytes((len(self.dst) + np.cumsum(per)).astype(np.int64).tobytes())
-        self.dst.frombytes(np.asarray(ej, dtype=np.int64).tobytes())
-        self.lab.frombytes(np.asarray(ekk, dtype=np.int32).tobytes())
+        self.indptr.frombytes((len(self.dst) + np.cumsum(np.bincount(at, minlength=done))).astype(np.int64).tobytes())
+        self.dst.frombytes(ej.astype(np.int64).tobytes())
+        self.lab.frombytes(ekk.astype(np.int32).tobytes())
         if self.steps is not None and len(ei) and len(self.first_step) < len(self.steps.properties):
-            step = (np.concatenate(([0], np.cumsum(counts)[:-1])) if done else counts)[at] + ek  # its place among the level's steps
-            self._check_steps(level, at, step, edges)
+            self._check_steps(e, at, keep, edges)
 
-    def _check_steps(self, level: "_Expanded", at: np.ndarray, step: np.ndarray, edges) -> None:
+    def _check_steps(self, e: _Expansion, at: np.ndarray, keep: np.ndarray, edges) -> None:
         """The step monitor over the level's steps: an exploration of the
-        level's sources and targets, edge e from the source of the level's
-        place ``at[e]`` to the target of its ``step[e]``-th step."""
+        level's sources and targets, edge n from the source of the level's
+        place ``at[n]`` to the n-th target."""
         places, src = np.unique(at, return_inverse=True)
         view = Exploration()
         view.decode, view.describe, view.labels = self.x.decode, self.part.describe, self.labels
-        sources = level.lo + places
-        if level.compact:
+        sources, targets = e.lo + places, e.cd[keep]
+        if isinstance(self.x.states, ColumnStates):
             view.states = ColumnStates(self.x.states._width)
             view.states.extend(np.stack(self.x.states.columns_of(sources), axis=1))
-            view.states.extend(np.frombuffer(level.targets, dtype=np.int32).reshape(-1, view.states._width)[step])
+            view.states.extend(e.targets[targets])
         else:
-            view.states = [self.x.states[a] for a in sources.tolist()] + [level.targets[t] for t in step.tolist()]
+            ends = [e.targets[d] for d in targets.tolist()] if isinstance(e.targets, list) \
+                else list(map(tuple, e.targets[targets].tolist()))
+            view.states = [self.x.states[a] for a in sources.tolist()] + ends
+        local = np.array([self._local_label(label) for label in e.labels], dtype=np.int32)
         view.parent = array("i", [-1]) * len(view.states)
         view.src = array("i", src.astype(np.int32).tobytes())
-        view.lab = array("i", np.frombuffer(level.labels, dtype=np.int32)[step].tobytes())
-        view.dst = array("i", range(len(places), len(places) + len(step)))
+        view.lab = array("i", local[e.cs[keep]].tobytes())
+        view.dst = array("i", range(len(places), len(view.states)))
         self.steps.n_edges = 0
         self.steps.feed_steps(view)
         for name, v in self.steps.decided.items():
             if name not in self.first_step:
-                e = v.lasso.stem[1] - len(places)
-                i, k, j, kk = (int(a[e]) for a in edges)
+                n = v.lasso.stem[1] - len(places)
+                i, k, j, kk = (int(a[n]) for a in edges)
                 self.first_step[name] = ((i, k), v.detail, i, j, kk)
 
     def look(self) -> str | None:
@@ -543,28 +537,20 @@ class _Kept:
         return out
 
 
-class _Expanded:
-    """What a partition that keeps its states remembers of expanding its
-    frontier (the local numbers lo .. hi-1) until the coordinator numbers the
-    level (:meth:`_Kept.record`): how many steps each state has and, for the
-    step properties (``label`` turns the model's label into the partition's
-    label number), each step's label number and target, as flat arrays (as
-    columns of ids when ``compact``), not the model's lists of tuples."""
+class _Expansion(NamedTuple):
+    """What a partition remembers of expanding its frontier (the local numbers
+    lo .. hi-1) until the coordinator has numbered the level (:meth:`Partition.record`)."""
 
-    def __init__(self, lo: int, hi: int, label, compact: bool):
-        self.lo, self.hi, self.label, self.compact = lo, hi, label, compact
-        self.counts, self.labels = array("i"), array("i")
-        self.targets = array("i") if compact else []
-
-    def add(self, succ: list) -> None:
-        self.counts.append(len(succ))
-        if self.label is not None:
-            for label, t in succ:
-                self.labels.append(self.label(label))
-                if self.compact:
-                    self.targets.extend(t)
-                else:
-                    self.targets.append(t)
+    lo: int
+    hi: int
+    counts: np.ndarray  # each state's number of steps
+    ci: np.ndarray  # each step, in the order of (i, k): the k-th step of state i,
+    ck: np.ndarray
+    cs: np.ndarray  # the number of its readable step (its model label: labels[cs])
+    cd: np.ndarray  # and its target's number among the level's distinct successors,
+    owners: np.ndarray  # whose owners
+    targets: object  # and internal states (rows of ids, or a list)
+    labels: list
 
 
 def _client():
@@ -878,7 +864,7 @@ def _search(model, parts, count, max_states, progress, stop, interruptible, obse
     for s in initial:
         if s not in index:
             index[s] = len(x.states)
-            q = wire.place(s)[0]
+            q = int(wire.payloads([s])[0][0])
             seeds[q].append((index[s], decode(s)))
             if kept is not None:
                 kept.found(np.array([q]))
