@@ -8,12 +8,14 @@ lists every problem of the file, one a line.  Anything else that goes wrong
 is an internal error (exit 3).
 """
 
+import codecs
 import errno
 import os
 import stat
 from pathlib import Path
 
-__all__ = ["InputError", "UnknownName", "read_input", "write_output", "output_folder", "closest", "unknown"]
+__all__ = ["InputError", "UnknownName", "read_input", "decode_input", "write_output", "output_folder", "closest",
+           "unknown"]
 
 
 class InputError(ValueError):
@@ -47,12 +49,39 @@ def read_input(path: Path, what: str, error: type[InputError] = InputError,
                     raise error(f"{path}: {what} is {shown} bytes; the limit is {limit:,}")
     except OSError as exc:
         raise error(f"{path}: cannot read {what}: {exc.strerror}") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise error(f"{path}: {what} is not UTF-8 text") from None
+    text = decode_input(data, path, what, error)
     # line ends as text mode reads them (universal newlines)
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def decode_input(data: bytes, path, what: str, error: type[InputError] = InputError) -> str:
+    """``data``, the bytes of a user's file, as UTF-8 text (a byte-order mark
+    dropped), or ``error`` at the line of the first byte that is not UTF-8,
+    with that byte and its offset in the file (from 0, as hex editors count;
+    lines end as :func:`read_input` ends them: CR, LF or CRLF).
+    A file that starts with a UTF-16 byte-order mark (FF FE or FE FF: what
+    Windows Notepad's "Unicode" saves) is said to be UTF-16.
+
+    >>> decode_input(b"CLOSED\\n\\xe9t\\xe9", "t.rules", "the rule table")
+    Traceback (most recent call last):
+    ...
+    tcpcheck.model.errors.InputError: t.rules:2: the rule table is not UTF-8 text (byte 0xE9 at offset 7); save it as UTF-8
+    >>> decode_input(b"\\xff\\xfeC\\x00", "t.rules", "the rule table")
+    Traceback (most recent call last):
+    ...
+    tcpcheck.model.errors.InputError: t.rules:1: the rule table is UTF-16 text: save it as UTF-8
+    """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise error(f"{path}:1: {what} is UTF-16 text: save it as UTF-8")
+    bom = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[bom:].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        at = bom + exc.start
+        head = data[:at]
+        line = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n") + 1
+        raise error(f"{path}:{line}: {what} is not UTF-8 text (byte 0x{data[at]:02X} "
+                    f"at offset {at:,}); save it as UTF-8") from None
 
 
 def write_output(path: str | Path, data: bytes | str, what: str = "the output",

@@ -99,7 +99,7 @@ def test_load_table_missing_and_binary(tmp_path):
         load_table(missing)
     binary = tmp_path / "bin.rules"
     binary.write_bytes(b"\xff\xfe\x00CLOSED")
-    with pytest.raises(TableError, match=re.escape(f"{binary}: the rule table is not UTF-8 text")):
+    with pytest.raises(TableError, match=re.escape(f"{binary}:1: the rule table is UTF-16 text: save it as UTF-8")):
         load_table(binary)
 
 
