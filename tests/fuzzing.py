@@ -55,6 +55,8 @@ os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY",
                       os.path.join(tempfile.gettempdir(), f"tcpcheck-hypothesis-{os.getuid()}"))
 
 from hypothesis import strategies as st  # noqa: E402
+from hypothesis.internal import constants_ast as _hyp_constants  # noqa: E402
+from hypothesis.internal.conjecture import providers as _hyp_providers  # noqa: E402
 
 from tcpcheck.model import cli as cli_module
 from tcpcheck.model.actions import ACTIONS
@@ -72,6 +74,28 @@ EXAMPLES = ROOT / "model" / "grading" / "examples"
 REFERENCE_TEXT = REFERENCE.read_text(encoding="utf-8")
 _REFERENCE_BYTES = REFERENCE_TEXT.encode()
 CODE_DIRS = tuple(str(ROOT / d) for d in ("model", "proofs", "diagrams"))
+
+
+@functools.cache
+def _code_constants():
+    """The constants written in tcpcheck's source files (model/, proofs/, diagrams/), which
+    Hypothesis mixes into what it draws.  Hypothesis collects them from the local modules
+    imported so far (sys.modules), so the cases drawn would depend on the tests run earlier in
+    the same process (the file order, a pytest-xdist worker's share); this pool depends on the
+    source alone, so every run draws the same cases."""
+    constants = _hyp_constants.Constants()
+    for path in sorted(p for d in CODE_DIRS for p in Path(d).rglob("*.py")):
+        constants |= _hyp_constants._constants_from_source(path.read_bytes(), limit=True)
+    return constants
+
+
+# Hypothesis (pinned) has no setting for the pool: its provider's private hook is replaced, and
+# what it cached from the other pool dropped.  A Hypothesis without that hook fails here.
+if not callable(getattr(_hyp_providers, "_get_local_constants", None)):
+    raise ImportError("tests/fuzzing.py replaces hypothesis.internal.conjecture.providers._get_local_constants, "
+                      "which this Hypothesis does not have: install the pinned one")
+_hyp_providers._get_local_constants = _code_constants
+_hyp_providers.CONSTANTS_CACHE.cache.clear()
 
 #: exit codes every command may give: 0, 1 and 2, and 4 where a proof is undecided or a
 #: budget (--max-states ...) is hit; 130 only when the case interrupts the run

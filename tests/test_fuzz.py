@@ -17,6 +17,7 @@ outcome it must flag.
 from __future__ import annotations
 
 import gc
+import importlib
 import io
 import os
 import re
@@ -87,6 +88,23 @@ def test_fuzz_rule_tables_proved(case):
 def test_fuzz_in_a_subprocess(case):
     """A few cases as a user runs them, in a process of their own: the same checks hold."""
     _check(case, subprocess_run=True)
+
+
+def test_the_cases_drawn_do_not_depend_on_the_modules_imported_before(tmp_path, monkeypatch):
+    """Hypothesis mixes constants from the code into its draws; they come from tcpcheck's
+    source, not from whatever modules the process has imported (the tests run before it)."""
+    from hypothesis.internal.conjecture import providers
+
+    def pool():
+        return sorted(providers._get_local_constants().set_for_type("integer"))
+
+    before = pool()
+    (tmp_path / "fuzz_probe_constants.py").write_text(
+        "INTS = [" + ", ".join(str(7919 * k) for k in range(1, 60)) + "]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("fuzz_probe_constants")  # a local module, as a test file imported later is
+    assert pool() == before
+    assert 65535 in before and 7919 * 59 not in before  # tcpcheck's port limit, not the probe's
 
 
 # --- Ctrl-C at any moment ------------------------------------------------------------------------
