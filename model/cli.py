@@ -31,6 +31,7 @@ import os
 import re
 import shutil
 import sys
+import textwrap
 import time
 import traceback
 from importlib.metadata import PackageNotFoundError, entry_points, version
@@ -58,14 +59,15 @@ EXIT_INTERRUPTED = 130
 MAX_CAPACITY = 8
 
 CHECK_BUDGETS_TEXT = (
-    "budgets: --max-states N bounds the search; --max-memory SIZE (default 75% of the\n"
-    "machine's memory) and --max-seconds S (default none) bound the whole run. When one\n"
-    "runs out, or on Ctrl-C, the run stops where it is and prints what it found: a\n"
-    "violation found is genuine (its counterexample is a run of the model), a property\n"
-    "not decided is unknown.\n\n"
+    textwrap.fill("budgets: --max-states N bounds the search; --max-memory SIZE (default 75% of the "
+                  "machine's memory) and --max-seconds S (default none) bound the whole run. When one "
+                  "runs out, or on Ctrl-C, the run stops where it is and prints what it found: a "
+                  "violation found is genuine (its counterexample is a run of the model), a property "
+                  "not decided is unknown.", 78) + "\n\n"
     "exit codes:\n"
     "  0    every property holds\n"
-    "  1    a property is violated (also when a budget stopped the run after it was found)\n"
+    "  1    a property is violated (also when a budget stopped the run after it was\n"
+    "       found)\n"
     "  2    bad input (an option, a configuration or rule file)\n"
     "  3    internal error\n"
     "  4    incomplete: no violation found, but a budget stopped the run and some\n"
@@ -133,6 +135,17 @@ def _presets_text() -> str:
 
 def _mutants_text() -> str:
     return "\n".join(f"  {name:<18} {m.description}" for name, m in MUTANTS.items())
+
+
+def _listing(text: str, width: int = 78) -> str:
+    """A ``--help`` list of "  name   what it is" lines, each wrapped to ``width``
+    columns with its continuation lines under the descriptions' column (the
+    narrowest name's padding; a longer name's description follows it)."""
+    items = [re.match(r"( *\S+ +)(.*)", line).groups() for line in text.splitlines()]
+    column = " " * min(len(name) for name, _ in items)
+    return "\n".join("\n".join(textwrap.wrap(what, width, initial_indent=name, subsequent_indent=column,
+                                             break_long_words=False, break_on_hyphens=False))
+                     for name, what in items)
 
 
 def config_from(args=None, *, config=None, preset=None, rules=None, mutant=None):
@@ -344,26 +357,28 @@ def parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser(
         "check", help="explore a configuration exhaustively and check the properties",
-        description="Explore every reachable state of two TCP endpoints and the network between "
-                    "them, then report which properties hold, with the shortest counterexample "
-                    "of each that does not, and which rules of the table never fire.",
+        description=textwrap.fill("Explore every reachable state of two TCP endpoints and the network "
+                                  "between them, then report which properties hold, with the shortest "
+                                  "counterexample of each that does not, and which rules of the table "
+                                  "never fire.", 78),
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="presets (--preset NAME):\n" + _presets_text() + "\n\n"
+        epilog="presets (--preset NAME):\n" + _listing(_presets_text()) + "\n\n"
                "A configuration file is TOML: a preset to start from and overrides, e.g.\n"
                '  preset = "default"\n  [network]\n  capacity = 3\n  duplication = true\n'
                "  [A]\n  iss = 4294967295\n  data = 0\n"
                "Keys: rules or profile, rcv_wnd, iss_step (both endpoints);\n"
                "[network] capacity, loss, duplication, reordering, loss_budget;\n"
                "[timers] time_wait_outlasts_rto, time_wait_waits_for_network;\n"
-               "[A] and [B] open, opened, opens, iss, iss_step, data, retransmissions, close_in,\n"
-               "abort, foreign_socket.\n\n"
+               "[A] and [B] open, opened, opens, iss, iss_step, data, retransmissions,\n"
+               "close_in, abort, foreign_socket.\n\n"
                "mutants (--mutant NAME; 'tcpcheck mutants' shows their configurations):\n"
-               + _mutants_text() + "\n\n"
+               + _listing(_mutants_text()) + "\n\n"
                "profiles (--profile NAME, or profile = \"NAME\" in a configuration file):\n"
-               + profiles_help() + "\n\n"
-               "engines (--engine NAME; each finds the same states, so the verdicts are the same; spin decides\n"
-               "the safety properties only, and its counterexamples are SPIN's depth-first trails):\n"
-               + engines_help() + "\n\n"
+               + _listing(profiles_help()) + "\n\n"
+               + textwrap.fill("engines (--engine NAME; each finds the same states, so the verdicts are the "
+                               "same; spin decides the safety properties only, and its counterexamples are "
+                               "SPIN's depth-first trails):", 78) + "\n"
+               + _listing(engines_help()) + "\n\n"
                "examples:\n  tcpcheck check\n  tcpcheck check --preset seed\n"
                "  tcpcheck check --config my.toml --json > result.json\n"
                "  tcpcheck check --mutant no-time-wait\n"

@@ -86,7 +86,8 @@ def test_help_states_budgets_defaults_and_every_exit_code(capsys):
     assert f"(default: 75% of this machine's memory, here {default_max_memory() / 2 ** 20:,.0f} MiB)" in flat
     assert "--max-seconds S stop when the run has taken S seconds (default: no limit)" in flat
     for line in ("  0    every property holds",
-                 "  1    a property is violated (also when a budget stopped the run after it was found)",
+                 "  1    a property is violated (also when a budget stopped the run after it was",
+                 "       found)",
                  "  2    bad input (an option, a configuration or rule file)",
                  "  3    internal error",
                  "  4    incomplete: no violation found, but a budget stopped the run and some",

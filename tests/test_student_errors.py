@@ -54,3 +54,22 @@ def test_check_names_the_line_of_a_bad_byte(tmp_path):
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr == (f"tcpcheck: error: {path}:1: the rule table is not UTF-8 text (byte 0xE8 at "
                            f"offset 3); save it as UTF-8\n")
+
+
+# --- check --help ---------------------------------------------------------------------
+
+def test_check_help_is_wrapped_to_78_columns(capsys, monkeypatch):
+    from tcpcheck.model.cli import main
+    monkeypatch.setenv("COLUMNS", "80")
+    with pytest.raises(SystemExit):
+        main(["check", "--help"])
+    lines = capsys.readouterr().out.splitlines()
+    assert [line for line in lines if len(line) > 78] == []
+    # a list item's continuation lines are under its description's column, a long name's too
+    i = lines.index("  ack-check-forgets-snd-nxt the ACK check forgets SEG.ACK =< SND.NXT: in")
+    assert lines[i + 1:i + 3] == [" " * 21 + "ESTABLISHED, FIN_WAIT_2, CLOSE_WAIT and TIME_WAIT any ACK",
+                                  " " * 21 + "ahead of SND.UNA is taken, even one for data never sent"]
+    assert lines[lines.index("exit codes:") + 2:][:2] == [
+        "  1    a property is violated (also when a budget stopped the run after it was",
+        "       found)"]
+    assert "Explore every reachable state of two TCP endpoints and the network between" in lines
