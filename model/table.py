@@ -333,6 +333,51 @@ def _bad_char(line: str) -> str | None:
             f"a rule table is plain text")
 
 
+#: What a Chinese keyboard types for the table's own punctuation: the character,
+#: what it is, and what the table writes instead (in which columns it can mean that).
+#: Only the ASCII marks the syntax uses are listed: '|' between columns, ';' between
+#: actions, ',' between states and in the vocabulary ('snd SYN,ACK'), '[ ]' around a
+#: qualifier.  (The source column is free text: anything may stand there.)
+_WIDE_BAR = ("｜", "a full-width bar", "columns are separated by '|'")
+_WIDE = {  # column (from, event, actions) -> (character, what it is, what the table writes)
+    0: (("，", "a full-width comma", "states are separated by ','"),
+        ("［", "a full-width bracket", "a qualifier is written in '[' and ']', as in SYN_RCVD[passive]"),
+        ("］", "a full-width bracket", "a qualifier is written in '[' and ']', as in SYN_RCVD[passive]"),
+        ("【", "a Chinese bracket", "a qualifier is written in '[' and ']', as in SYN_RCVD[passive]"),
+        ("】", "a Chinese bracket", "a qualifier is written in '[' and ']', as in SYN_RCVD[passive]")),
+    1: (("，", "a full-width comma", "events are written with ',', as 'rcv SYN,ACK'"),),
+    2: (("；", "a full-width semicolon", "actions are separated by ';'"),
+        ("，", "a full-width comma", "actions are written with ',', as 'snd SYN,ACK'")),
+}
+_ASCII = {"｜": "|", "，": ",", "；": ";", "［": "[", "］": "]", "【": "[", "】": "]"}
+
+
+def _wide_bars(line: str, errors: list) -> str:
+    """``line`` with the full-width bars among its first four column separators
+    made '|' (a problem for ``errors`` said once); one in the source column stays."""
+    seps = [m.start() for m in re.finditer("[|｜]", line)][:4]
+    wide = [i for i in seps if line[i] == _WIDE_BAR[0]]
+    if not wide:
+        return line
+    errors.append(f"'{_WIDE_BAR[0]}' is {_WIDE_BAR[1]}; {_WIDE_BAR[2]}")
+    return "".join("|" if i in wide else c for i, c in enumerate(line))
+
+
+def _wide_marks(cols: list[str], errors: list) -> list[str]:
+    """The columns with the full-width forms of the syntax's punctuation (:data:`_WIDE`)
+    made ASCII, each kind a problem for ``errors`` (once a row, in column order)."""
+    out = list(cols)
+    said = set()
+    for col, marks in _WIDE.items():
+        for char, what, instead in marks:
+            if char in out[col]:
+                out[col] = out[col].replace(char, _ASCII[char])
+                if (char, instead) not in said:
+                    said.add((char, instead))
+                    errors.append(f"'{char}' is {what}; {instead}")
+    return out
+
+
 class _Later(NamedTuple):
     """A message made only if it is shown (a "did you mean" costs difflib time,
     and an untrusted file may have thousands of faulty rows)."""
@@ -482,6 +527,7 @@ def parse_table(text: str, name: str, partial: bool = False) -> RuleTable:
     faulty: set[tuple[str, str]] = set()  # (state, event) named by a row with a problem
     first_row: dict[str, int] = {}  # state -> line of its first row
     lines = _lines(text)
+    rows = 0  # lines that are not blank or comments alone
     for lineno, raw in enumerate(lines, 1):
         where = f"{name}:{lineno}"
         errors: list[str | _Later] = []
@@ -493,9 +539,13 @@ def parse_table(text: str, name: str, partial: bool = False) -> RuleTable:
         if not line:
             problems.extend((lineno, where, e) for e in errors)
             continue
+        rows += 1
+        line = _wide_bars(line, errors)
         cols = [c.strip() for c in line.split("|")]
         if len(cols) == 4:
             cols.append("")
+        if len(cols) == 5:
+            cols = _wide_marks(cols, errors)
         if len(cols) != 5:
             errors.append(f"expected 4 or 5 columns separated by '|' "
                           f"(from | event | actions | to | source), found {len(cols)}")
@@ -551,7 +601,12 @@ def parse_table(text: str, name: str, partial: bool = False) -> RuleTable:
     omitted = len(unique) - len(messages)
     covered = {(s, e) for s, _, e in seen}
     missing = [c for c in _cells() if c not in covered and c not in faulty]
-    if missing and not partial:
+    if not rows and not partial:
+        messages.append(f"{name}: the table has no rows (the file is empty, or holds only comments and "
+                        f"blank lines); a row is 'from | event | actions | to | source', such as "
+                        f"'CLOSED | active OPEN | create TCB; snd SYN | SYN_SENT | F2', and a complete "
+                        f"table says what to do on {len(missing)} arrival events")
+    elif missing and not partial:
         line = first_row.get(missing[0][0], len(lines) + 1)
         listed = "; ".join(f"{s}: {e}" for s, e in missing)
         if len(messages) < MAX_ERRORS:
