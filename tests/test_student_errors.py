@@ -203,3 +203,41 @@ def test_check_says_an_empty_table_has_no_rows(tmp_path):
     proc = cli("check", "--rules", str(path), "-q")
     assert (proc.returncode, proc.stdout) == (2, "")
     assert proc.stderr == "tcpcheck: error: " + NO_ROWS.format(name=path) + "\n"
+
+
+# --- what grade shows a student -------------------------------------------------------
+
+LAB = """\
+title = "Lab 3"
+kind = "table"
+reference = "builtin:rfc9293"
+submission = "tcp.rules"
+feedback = "run"
+lang = "{lang}"
+
+[[tests]]
+kind = "rows"
+points = 10
+"""
+
+
+@pytest.mark.parametrize("lang, head, said, see", [
+    ("en", "  0. [failed ] 0/0  the table loads", "Your table could not be read, so nothing else was graded:",
+     "not graded: your table does not load (see 'the table loads')"),
+    ("zh", "  0. [未通过 ] 0/0  能否加载表", "无法读取你的表，所以其他部分都没有评分：",
+     "未评分：你的表无法加载（见“能否加载表”）"),
+])
+@pytest.mark.parametrize("text, problem", [
+    (REFERENCE_TEXT.replace(F1, "CLOSED ｜ passive OPEN | create TCB | LISTEN | F1"),
+     f"tcp.rules:{_line(F1)}: '｜' is a full-width bar; columns are separated by '|'"),
+    ("# my rows\n", NO_ROWS.format(name="tcp.rules")),
+])
+def test_grade_tells_the_student_at_the_line(tmp_path, monkeypatch, capsys, lang, head, said, see, text, problem):
+    from tcpcheck.model.cli import main
+    (tmp_path / "lab.toml").write_text(LAB.format(lang=lang), encoding="utf-8")
+    (tmp_path / "tcp.rules").write_text(text, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["grade", "--assignment", "lab.toml", "tcp.rules"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[4:7] == [head, "       " + said, "       " + problem]
+    assert lines[7].startswith("  1. ") and lines[8] == "       " + see
