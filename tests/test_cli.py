@@ -336,7 +336,8 @@ def test_bad_config_file(tmp_path, problem, text, message):
 def test_config_not_utf8(tmp_path):
     path = tmp_path / "c.toml"
     path.write_bytes(b"\xff\xfe preset")
-    assert_usage_error(cli("check", "--config", str(path)), f"{path}:1: the configuration is UTF-16 text: save it as UTF-8")
+    assert_usage_error(cli("check", "--config", str(path)),
+                       f"{path}:1: the configuration is UTF-16 text: save it as UTF-8")
 
 
 @pytest.mark.parametrize("text, message", [

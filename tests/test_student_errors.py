@@ -97,7 +97,8 @@ F4 = "LISTEN       | rcv SYN                 | snd SYN,ACK                | SYN_
 F8 = "SYN_SENT     | rcv SYN,ACK             | snd ACK                    | ESTABLISHED | F8, 3.10.7.3"
 RTO = ("SYN_SENT, SYN_RCVD, ESTABLISHED, CLOSE_WAIT, FIN_WAIT_1, CLOSING, LAST_ACK | retransmission timeout | "
        "retransmit | same | 3.10.8, 3.8.1")
-F11 = "SYN_RCVD[passive] | rcv RST            | return to LISTEN           | LISTEN      | F11, note 1, 3.10.7.4 second"
+F11 = ("SYN_RCVD[passive] | rcv RST            | return to LISTEN           | LISTEN      | "
+       "F11, note 1, 3.10.7.4 second")
 
 
 @pytest.mark.parametrize("old, new, message", [
@@ -110,9 +111,11 @@ F11 = "SYN_RCVD[passive] | rcv RST            | return to LISTEN           | LIS
     pytest.param(RTO, RTO.replace("SYN_SENT, SYN_RCVD,", "SYN_SENT，SYN_RCVD，"),
                  "'，' is a full-width comma; states are separated by ','", id="comma between states"),
     pytest.param(F4, F4.replace("snd SYN,ACK", "snd SYN，ACK"),
-                 "'，' is a full-width comma; actions are written with ',', as 'snd SYN,ACK'", id="comma in an action"),
+                 "'，' is a full-width comma; actions are written with ',', as 'snd SYN,ACK'",
+                 id="comma in an action"),
     pytest.param(F8, F8.replace("rcv SYN,ACK", "rcv SYN，ACK"),
-                 "'，' is a full-width comma; events are written with ',', as 'rcv SYN,ACK'", id="comma in an event"),
+                 "'，' is a full-width comma; events are written with ',', as 'rcv SYN,ACK'",
+                 id="comma in an event"),
     pytest.param(F11, F11.replace("[passive]", "【passive】"),
                  "'【' is a Chinese bracket; a qualifier is written in '[' and ']', as in SYN_RCVD[passive]",
                  id="Chinese brackets"),
@@ -141,7 +144,8 @@ def test_each_kind_of_mark_is_said_once_a_row_and_the_row_still_checked():
 
 
 def test_full_width_marks_in_the_source_column_and_comments_are_free_text():
-    text = REFERENCE_TEXT.replace(F1 + "\n", "CLOSED | passive OPEN | create TCB | LISTEN | F1，3.10.1（被动）｜；\n")
+    text = REFERENCE_TEXT.replace(F1 + "\n",
+                                  "CLOSED | passive OPEN | create TCB | LISTEN | F1，3.10.1（被动）｜；\n")
     text = text.replace(F2 + "\n", F2 + "  # 主动打开；发送 SYN ｜ 【注】\n")
     table = parse_table(text, "t.rules")
     assert table.lookup("CLOSED", "passive OPEN", True).source == "F1，3.10.1（被动）｜；"
@@ -150,10 +154,12 @@ def test_full_width_marks_in_the_source_column_and_comments_are_free_text():
 
 def test_check_names_the_full_width_bar(tmp_path):
     path = tmp_path / "s.rules"
-    path.write_text(REFERENCE_TEXT.replace(F1, "CLOSED ｜ passive OPEN | create TCB | LISTEN | F1"), encoding="utf-8")
+    path.write_text(REFERENCE_TEXT.replace(F1, "CLOSED ｜ passive OPEN | create TCB | LISTEN | F1"),
+                    encoding="utf-8")
     proc = cli("check", "--rules", str(path), "-q")
     assert (proc.returncode, proc.stdout) == (2, "")
-    assert proc.stderr == f"tcpcheck: error: {path}:{_line(F1)}: '｜' is a full-width bar; columns are separated by '|'\n"
+    assert proc.stderr == (f"tcpcheck: error: {path}:{_line(F1)}: '｜' is a full-width bar; "
+                           f"columns are separated by '|'\n")
 
 
 # --- an empty table -------------------------------------------------------------------
