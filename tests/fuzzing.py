@@ -311,7 +311,7 @@ _ERROR = re.compile(r"^tcpcheck: error: (.*)$", re.M)
 _USAGE = re.compile(r"^tcpcheck(?: [\w-]+)*: error: ", re.M)
 #: messages about a whole file, that no line of it can be blamed for
 _WHOLE_FILE = re.compile(r"cannot read|bytes; the limit is|is not UTF-8 text|is a directory|"
-                         r"cannot write|not a directory|a loop of symbolic links")
+                         r"cannot write|not a directory|a loop of symbolic links|the table has no rows")
 
 
 def normalize(text: str, tmp: str) -> str:
