@@ -20,7 +20,9 @@ checks that the table is complete: every event the segment semantics can
 produce in a state has a row.  Student tables are untrusted data, so it
 reports *every* problem of a file at once, each as ``file:line: what is
 wrong`` (with a "did you mean" where a name is close to a known one), in one
-:class:`TableError` whose ``errors`` lists them.  With ``partial=True`` an
+:class:`TableError` whose ``errors`` lists them.  The full-width marks a Chinese
+keyboard types for the syntax's '|', ';', ',' and '[ ]' are named as such, and
+a file without a row says so.  With ``partial=True`` an
 incomplete table is accepted: each missing cell gets a rule that does
 nothing and stays in its state (:attr:`RuleTable.missing`).
 
