@@ -628,7 +628,8 @@ def test_an_answer_file_that_cannot_be_read(text, message):
 def test_load_answers_reads_utf8_only(tmp_path, template):
     p = tmp_path / "ans.toml"
     p.write_bytes(b'[q1]\nA = "FIN_WAIT_1"\nB = "\xff"\n')
-    with pytest.raises(AnswerError, match=r"ans\.toml:3: the answer file is not UTF-8 text$"):
+    with pytest.raises(AnswerError, match=r"ans\.toml:3: the answer file is not UTF-8 text \(byte 0xFF at offset 27\); "
+                                          r"save it as UTF-8$"):
         load_answers(p)
     p.write_text("\ufeff" + ANSWERS, encoding="utf-8")
     answers = load_answers(p, template)

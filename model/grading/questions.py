@@ -138,7 +138,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config
-from ..errors import InputError, closest
+from ..errors import InputError, closest, decode_input
 from ..i18n import canonical_property, property_name, property_names, translator
 from ..explorer import Exploration, explore, find_path
 from ..properties import PROPERTIES, Property, acceptable_end, check_properties, path_of
@@ -1166,12 +1166,7 @@ def load_answers(path, questions: list[Question] | None = None) -> Answers:
         raise AnswerError(f"{p}: cannot read the answer file: {exc.strerror}") from None
     if len(data) > MAX_ANSWER_BYTES:
         raise AnswerError(f"{p}:1: the answer file is larger than {MAX_ANSWER_BYTES // 1024} KiB")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise AnswerError(f"{p}:{line}: the answer file is not UTF-8 text") from None
-    return parse_answers(text, str(p), questions)
+    return parse_answers(decode_input(data, p, "the answer file", AnswerError), str(p), questions)
 
 
 def parse_answers(text: str, name: str, questions: list[Question] | None = None) -> Answers:
