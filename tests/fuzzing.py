@@ -76,17 +76,12 @@ _REFERENCE_BYTES = REFERENCE_TEXT.encode()
 CODE_DIRS = tuple(str(ROOT / d) for d in ("model", "proofs", "diagrams"))
 
 
-@functools.cache
-def _code_constants():
-    """The constants written in tcpcheck's source files (model/, proofs/, diagrams/), which
-    Hypothesis mixes into what it draws.  Hypothesis collects them from the local modules
-    imported so far (sys.modules), so the cases drawn would depend on the tests run earlier in
-    the same process (the file order, a pytest-xdist worker's share); this pool depends on the
-    source alone, so every run draws the same cases."""
-    constants = _hyp_constants.Constants()
-    for path in sorted(p for d in CODE_DIRS for p in Path(d).rglob("*.py")):
-        constants |= _hyp_constants._constants_from_source(path.read_bytes(), limit=True)
-    return constants
+def _no_code_constants():
+    """No constants from the code for Hypothesis to mix into its draws.  It collects them from
+    the local modules imported so far (sys.modules), so the cases drawn would depend on the
+    tests run earlier in the same process (the file order, a pytest-xdist worker's share), and
+    on any edit to any module; without them the cases depend on this file and the tests alone."""
+    return _hyp_constants.Constants()
 
 
 # Hypothesis (pinned) has no setting for the pool: its provider's private hook is replaced, and
@@ -94,7 +89,7 @@ def _code_constants():
 if not callable(getattr(_hyp_providers, "_get_local_constants", None)):
     raise ImportError("tests/fuzzing.py replaces hypothesis.internal.conjecture.providers._get_local_constants, "
                       "which this Hypothesis does not have: install the pinned one")
-_hyp_providers._get_local_constants = _code_constants
+_hyp_providers._get_local_constants = _no_code_constants
 _hyp_providers.CONSTANTS_CACHE.cache.clear()
 
 #: exit codes every command may give: 0, 1 and 2, and 4 where a proof is undecided or a
